@@ -1,0 +1,117 @@
+"""The path of one call: argv -> invocation -> request -> botocore -> output.
+
+Each step lives in its own module; this one only sequences them and hands any
+failure to ``report``, the single place errors are caught.  Paths that send
+nothing (usage errors, input skeletons, parameter errors found before sending)
+never import botocore.
+"""
+
+from __future__ import annotations
+
+import platform
+import warnings
+from typing import Any
+
+from ec2_import_image import __version__, config
+from ec2_import_image.cli.commandline import parse_command_line
+from ec2_import_image.environment import Environment
+from ec2_import_image.errors import ERROR_TABLE, ConfigurationError, ParamValidationError
+from ec2_import_image.report import report_error
+
+REFERENCE_VERSION = "2.36.7"
+PARAMETER_ERROR_RC = ERROR_TABLE[ParamValidationError].rc
+
+
+def version_string() -> str:
+    return (
+        f"aws-cli/{REFERENCE_VERSION} Python/{platform.python_version()} "
+        f"{platform.system()}/{platform.release()} ec2-import-image/{__version__}"
+    )
+
+
+def run(argv: list[str], env: Environment) -> int:
+    """Run one command line; return the exit code.  Never raises."""
+    from ec2_import_image.commands.prompt import auto_prompt_mode, prompt_for_args
+
+    try:
+        mode = auto_prompt_mode(argv, env)
+        if mode == "on":
+            argv = prompt_for_args(argv, env)
+        elif mode == "on-partial":
+            rc = run_command(argv, env, quiet_parameter_errors=True)
+            if rc != PARAMETER_ERROR_RC:
+                return rc
+            argv = prompt_for_args(argv, env)
+    except BaseException as error:  # the one place errors are caught
+        return report_error(error, env)
+    return run_command(argv, env)
+
+
+def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bool = False) -> int:
+    """Parse and run one command line; return the exit code."""
+    globals_: dict[str, Any] | None = None
+    try:
+        invocation = parse_command_line(argv, env.program)
+        if invocation.action == "version":
+            env.stdout.write(version_string() + "\n")
+            return 0
+        globals_ = invocation.globals
+        resolve_globals(globals_)
+        check_profile_settings(env, globals_)
+        if invocation.action == "help":
+            from ec2_import_image.commands.help import show_help
+
+            return show_help(invocation, env)
+        from ec2_import_image.commands.operation import run_operation
+
+        return run_operation(invocation, env)
+    except BaseException as error:  # the one place errors are caught
+        if quiet_parameter_errors and isinstance(error, ParamValidationError):
+            return PARAMETER_ERROR_RC
+        return report_error(error, env, globals_)
+
+
+TIMESTAMP_FORMATS = ("wire", "iso8601")
+
+
+def check_profile_settings(env: Environment, globals_: dict[str, Any]) -> None:
+    """v2 checks ``cli_timestamp_format`` when its session starts, for every command."""
+    value = config.read_profile(env.environ, globals_.get("profile")).get("cli_timestamp_format")
+    if value is not None and value not in TIMESTAMP_FORMATS:
+        raise ConfigurationError(
+            f'Unknown cli_timestamp_format value: {value}, valid values are "wire" or "iso8601"'
+        )
+
+
+def resolve_globals(globals_: dict[str, Any]) -> None:
+    """v2's checks of global option values, in v2's order, before any command runs.
+
+    ``--query`` is compiled (a syntax error is a parameter error),
+    ``--endpoint-url`` needs a scheme, and the time-outs must be integers
+    (``int()``'s own error, exit 255, as in v2).
+    """
+    query = globals_.get("query")
+    if query is not None:
+        import jmespath
+        from jmespath.exceptions import JMESPathError
+
+        try:
+            with warnings.catch_warnings():
+                # jmespath warns about `literal` strings; v2 never shows that warning
+                warnings.simplefilter("ignore")
+                globals_["query"] = jmespath.compile(query)
+        except JMESPathError as error:
+            raise ParamValidationError(f"Bad value for --query {query}: {error}") from None
+    endpoint = globals_.get("endpoint_url")
+    if endpoint is not None:
+        from urllib.parse import urlparse
+
+        if not urlparse(endpoint).scheme:
+            raise ParamValidationError(
+                f'Bad value for --endpoint-url "{endpoint}": scheme is missing.  '
+                "Must be of the form http://<hostname>/ or https://<hostname>/"
+            )
+    for name in ("read_timeout", "connect_timeout"):
+        value = globals_.get(name)
+        if value is not None:
+            int(value)

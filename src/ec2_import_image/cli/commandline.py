@@ -1,0 +1,156 @@
+"""From argv to an ``Invocation``: the three passes of v2's command line.
+
+1. global options and the command word (``ec2``), anywhere on the line;
+2. the operation word (``import-image``) among what is left;
+3. the operation's own options, plus ``help``.
+
+Whatever the last pass leaves over is v2's ``Unknown options`` error.  Values
+are kept as the words the user typed: turning them into request parameters is
+``ec2_import_image.params``' job.  Nothing here imports botocore.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ec2_import_image.cli.argparsing import (
+    OPTIONAL,
+    ArgParser,
+    Argument,
+    ArgumentError,
+    ParseResult,
+    VersionRequested,
+)
+from ec2_import_image.cli.options import OperationOption, global_arguments, operation_options
+from ec2_import_image.errors import ParamValidationError, UnknownOptionsError
+from ec2_import_image.model import Operation, load_model
+
+AWS = "aws"
+SHORT = "ec2-import-image"
+SERVICE = "ec2"
+#: the operation the short program runs
+SHORT_OPERATION = "import-image"
+
+HELP_BLURB = (
+    "To see help text, you can run:\n"
+    "\n"
+    "  {prog} help\n"
+    "  {prog} <command> help\n"
+    "  {prog} <command> <subcommand> help\n"
+)
+SHORT_HELP_BLURB = "To see help text, you can run:\n\n  {prog} help\n"
+
+
+def usage(program: str) -> str:
+    """The usage block v2 prints with argument errors (ends with a newline)."""
+    if program == SHORT:
+        return f"usage: {program} [options] [parameters]\n" + SHORT_HELP_BLURB.format(prog=program)
+    return (
+        f"usage: {program} [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
+        + HELP_BLURB.format(prog=program)
+    )
+
+
+class UnsupportedCommandError(ParamValidationError):
+    """A command v2 has but this tool does not implement."""
+
+
+@dataclass
+class Invocation:
+    """What the command line asks for."""
+
+    program: str
+    #: parsed global options by destination (see ``options.global_arguments``)
+    globals: dict[str, Any]
+    #: "version", "help" or "operation"
+    action: str
+    #: the command words that were given: (), ("ec2",) or ("ec2", "import-image")
+    words: tuple[str, ...] = ()
+    operation: Operation | None = None
+    options: list[OperationOption] = field(default_factory=list)
+    #: parsed operation options by destination
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@cache
+def known_commands() -> dict[str, list[str]]:
+    """v2.36.7's command words: its service commands and EC2 operations."""
+    text = resources.files("ec2_import_image.cli").joinpath("known_commands.json").read_text()
+    data: dict[str, list[str]] = json.loads(text)
+    return data
+
+
+def _usage_error(error: ArgumentError, program: str) -> ParamValidationError:
+    return ParamValidationError(f"{error}\n\n{usage(program)}")
+
+
+def _parse(parser: ArgParser, args: list[str], program: str) -> ParseResult:
+    try:
+        return parser.parse_known_args(args)
+    except ArgumentError as error:
+        raise _usage_error(error, program) from None
+
+
+def parse_command_line(argv: list[str], program: str = AWS) -> Invocation:
+    """Parse argv (without the program name) as v2 would.
+
+    Raises ``ParamValidationError`` for argument errors (with the usage block
+    appended, as v2 prints them), ``UnknownOptionsError`` for what no pass
+    consumed, and ``VersionRequested`` when ``--version`` is seen.
+    """
+    args = [SERVICE, SHORT_OPERATION, *argv] if program == SHORT else list(argv)
+    commands = known_commands()
+
+    main = ArgParser(
+        [*global_arguments(), Argument("command", choices=commands["commands"], required=True)]
+    )
+    try:
+        top = main.parse_known_args(args)
+    except VersionRequested:
+        return Invocation(program, {}, "version")
+    except ArgumentError as error:
+        raise _usage_error(error, program) from None
+    parsed_globals = {k: v for k, v in top.values.items() if k not in ("command", "version")}
+    command = top.values["command"]
+    if command == "help":
+        return Invocation(program, parsed_globals, "help")
+    if command != SERVICE:
+        raise UnsupportedCommandError(_unsupported(program, command))
+
+    service = ArgParser([Argument("operation", choices=commands["ec2_operations"], required=True)])
+    second = _parse(service, top.extras, program)
+    op_name = second.values["operation"]
+    if op_name == "help":
+        return Invocation(program, parsed_globals, "help", (SERVICE,))
+    operation = load_model().operation_by_cli_name(op_name)
+    if operation is None:
+        raise UnsupportedCommandError(_unsupported(program, f"{SERVICE} {op_name}"))
+
+    words = (SERVICE, op_name)
+    remaining = second.extras
+    if remaining == ["help"]:
+        return Invocation(program, parsed_globals, "help", words, operation)
+    options = operation_options(operation)
+    parser = ArgParser([*(o.argument() for o in options), Argument("help", nargs=OPTIONAL)])
+    third = _parse(parser, remaining, program)
+    help_word = third.values.pop("help")
+    if help_word == "help":
+        return Invocation(program, parsed_globals, "help", words, operation)
+    extras = list(third.extras)
+    if help_word is not None:
+        extras.append(help_word)
+    if extras:
+        raise UnknownOptionsError(f"Unknown options: {', '.join(extras)}")
+    return Invocation(program, parsed_globals, "operation", words, operation, options, third.values)
+
+
+def _unsupported(program: str, command: str) -> str:
+    return (
+        f"'{program} {command}' is an AWS CLI command that this tool does not implement: "
+        "ec2-import-image implements the VM Import commands only "
+        "(ec2 import-image, ec2 describe-import-image-tasks, ec2 cancel-import-task)."
+    )

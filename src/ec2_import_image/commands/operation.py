@@ -1,0 +1,86 @@
+"""Run one operation: build the request, then skeleton, send or page, then render."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ec2_import_image.cli.commandline import Invocation
+from ec2_import_image.environment import Environment
+from ec2_import_image.params.build import CallPlan, build_call
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+
+def run_operation(invocation: Invocation, env: Environment) -> int:
+    operation = invocation.operation
+    assert operation is not None
+    plan = build_call(invocation)
+    if plan.skeleton in ("input", "yaml-input"):
+        from ec2_import_image.params import skeleton
+
+        if plan.skeleton == "input":
+            skeleton.write_input_json(operation.input_shape, env.stdout)
+        else:
+            skeleton.write_yaml_input(operation.input_shape, env.stdout)
+        return 0
+
+    from ec2_import_image.service.session import create_client, create_session
+
+    globals_ = invocation.globals
+    session = create_session(globals_)
+    client = create_client(session, globals_)
+    result = _call(client, operation.name, plan)
+    output = globals_.get("output") or session.get_config_variable("output")
+    _render(str(output), operation.name, result, invocation, env)
+    return 0
+
+
+def _call(client: BaseClient, operation_name: str, plan: CallPlan) -> Any:
+    from botocore import xform_name
+
+    method = xform_name(operation_name)
+    if plan.skeleton == "output":
+        return _stubbed_call(client, operation_name, method, plan.params)
+    if plan.paginate and client.can_paginate(method):
+        paginator = client.get_paginator(method)
+        params = dict(plan.params)
+        if plan.paging:
+            params["PaginationConfig"] = dict(plan.paging)
+        return paginator.paginate(**params)
+    return getattr(client, method)(**plan.params)
+
+
+def _stubbed_call(
+    client: BaseClient, operation_name: str, method: str, params: dict[str, Any]
+) -> Any:
+    """``--generate-cli-skeleton output``: validate the input, answer a sample response."""
+    from botocore.stub import Stubber
+
+    from ec2_import_image.model import load_model
+    from ec2_import_image.params.skeleton import output_sample
+
+    sample = output_sample(load_model().operation(operation_name).output_shape)
+    with Stubber(client) as stubber:
+        stubber.add_response(method, sample)
+        return getattr(client, method)(**params)
+
+
+def _render(
+    output: str, operation_name: str, result: Any, invocation: Invocation, env: Environment
+) -> None:
+    from ec2_import_image.pager import output_stream
+    from ec2_import_image.render import render
+
+    color_setting = invocation.globals.get("color", "auto")
+    color = color_setting == "on" or (color_setting == "auto" and bool(env.stdout_isatty))
+    with output_stream(env, invocation.globals) as stream:
+        render(
+            output,
+            operation_name,
+            result,
+            stream,
+            query=invocation.globals.get("query"),
+            color=color,
+            terminal_width=env.terminal_width(),
+        )

@@ -1,0 +1,74 @@
+"""Values read from local files: ``file://PATH`` (text) and ``fileb://PATH`` (bytes).
+
+AWS CLI v2 lets any parameter value (and any shorthand value written with
+``key@=``) name a local file instead of spelling the value out.  The path after
+the prefix has ``~`` and then ``$VARS`` expanded and is opened relative to the
+process's working directory.  Text is decoded as strict UTF-8 with universal
+newlines, exactly what a plain ``open(path)`` gives; binary content is returned
+untouched.  Anything else is not a file reference and gives ``None``.
+
+This module sits on the start-up path of every command, so it imports nothing
+beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["BINARY_PREFIX", "TEXT_PREFIX", "ResourceLoadingError", "get_paramfile"]
+
+TEXT_PREFIX = "file://"
+BINARY_PREFIX = "fileb://"
+
+
+class ResourceLoadingError(Exception):
+    """A referenced file could not be read; ``str()`` is the message v2 prints."""
+
+
+def get_paramfile(value: str) -> str | bytes | None:
+    """Load the file that ``value`` refers to, or return ``None`` if it refers to none.
+
+    ``file://PATH`` gives the file's text, ``fileb://PATH`` its bytes.  A file
+    that cannot be opened or (for text) decoded raises :class:`ResourceLoadingError`.
+    """
+    if not isinstance(value, str):
+        return None
+    if value.startswith(TEXT_PREFIX):
+        return _read_text(value, _local_path(value[len(TEXT_PREFIX) :]))
+    if value.startswith(BINARY_PREFIX):
+        return _read_bytes(value, _local_path(value[len(BINARY_PREFIX) :]))
+    return None
+
+
+def _local_path(spec: str) -> str:
+    """The file system path a reference names: home directory first, then variables."""
+    return os.path.expandvars(os.path.expanduser(spec))
+
+
+def _read_text(reference: str, path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except UnicodeDecodeError:
+        raise ResourceLoadingError(
+            f"Unable to load paramfile ({path}), text contents could not be decoded.  "
+            "If this is a binary file, please use the fileb:// prefix instead of the "
+            "file:// prefix."
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise _open_failure(reference, exc) from None
+
+
+def _read_bytes(reference: str, path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (OSError, ValueError) as exc:
+        raise _open_failure(reference, exc) from None
+
+
+def _open_failure(reference: str, exc: Exception) -> ResourceLoadingError:
+    # The reference is quoted as written (prefix included); the OS error names
+    # the expanded path, as ``open()`` reports it.  A ValueError can only be
+    # "embedded null byte", which argv cannot carry; v2 lets that one escape.
+    return ResourceLoadingError(f"Unable to load paramfile {reference}: {exc}")

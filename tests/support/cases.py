@@ -1,0 +1,218 @@
+"""Replay recorded AWS CLI v2.36.7 cases (tests/golden/cases) against the tool.
+
+A case gives argv, environment, files, stdin and the stub's scripted replies;
+it records v2's exit code, stdout, stderr and the requests the endpoint saw.
+Cases run in-process through ``entry.main`` with an injected Environment,
+except those that need the real process (stdin read through /dev/stdin),
+which run ``python -m ec2_import_image`` in a subprocess.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.ec2stub import Stub, refused_port
+
+CASES = Path(__file__).resolve().parent.parent / "golden" / "cases"
+FAKE_KEY_ID = "AKIDEXAMPLE"
+FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@dataclass
+class Case:
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def ident(self) -> str:
+        return f"{self.data['area']}/{self.data['name']}"
+
+    @property
+    def compare(self) -> list[str]:
+        return list(self.data.get("compare") or ["rc", "stdout", "stderr", "requests"])
+
+
+def load_cases(*areas: str) -> list[Case]:
+    cases = []
+    for area_dir in sorted(CASES.iterdir()):
+        if area_dir.name == "responses" or (areas and area_dir.name not in areas):
+            continue
+        for path in sorted(area_dir.glob("*.json")):
+            cases.append(Case(path, json.loads(path.read_text(encoding="utf-8"))))
+    return cases
+
+
+def _body(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if re.fullmatch(r"[^\s<>]+\.xml", body):
+        return (CASES / str(body)).read_bytes()
+    return str(body).encode("utf-8")
+
+
+def scripted_replies(case: Case) -> dict[str, list[dict[str, Any]]]:
+    replies: dict[str, list[dict[str, Any]]] = {}
+    for action, script in (case.data.get("replies") or {}).items():
+        replies[action] = [{**reply, "body": _body(reply.get("body"))} for reply in script]
+    for path in (CASES / "responses").glob("*.xml"):
+        if path.stem[:1].isupper() and path.stem not in replies:
+            replies[path.stem] = [{"status": 200, "body": path.read_bytes()}]
+    return replies
+
+
+@dataclass
+class Outcome:
+    rc: Any
+    stdout: str
+    stderr: str
+    requests: list[list[list[str]]]
+    headers: list[dict[str, str]]
+
+
+class Placeholders:
+    def __init__(self, tmp: Path, endpoint: str, port: int, dead_port: int) -> None:
+        self.tmp = str(tmp)
+        self.endpoint = endpoint
+        self.dead_endpoint = f"http://127.0.0.1:{dead_port}"
+        self.port = port
+        self.dead_port = dead_port
+
+    def expand(self, text: str) -> str:
+        for key, value in (
+            ("{ENDPOINT}", self.endpoint),
+            ("{DEAD_ENDPOINT}", self.dead_endpoint),
+            ("{PORT}", str(self.port)),
+            ("{DEAD_PORT}", str(self.dead_port)),
+            ("{TMP}", self.tmp),
+        ):
+            text = text.replace(key, value)
+        return text
+
+    def normalise(self, text: str) -> str:
+        text = text.replace(self.endpoint, "{ENDPOINT}").replace(
+            self.dead_endpoint, "{DEAD_ENDPOINT}"
+        )
+        for tmp in sorted({self.tmp, os.path.realpath(self.tmp)}, key=len, reverse=True):
+            text = text.replace(tmp, "{TMP}")
+        text = re.sub(rf"(?<![0-9]){self.port}(?![0-9])", "{PORT}", text)
+        return re.sub(rf"(?<![0-9]){self.dead_port}(?![0-9])", "{DEAD_PORT}", text)
+
+
+def base_env(tmp: Path) -> dict[str, str]:
+    return {
+        "LANG": "C.UTF-8",
+        "HOME": str(tmp),
+        "AWS_ACCESS_KEY_ID": FAKE_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_PAGER": "",
+        "AWS_CONFIG_FILE": str(tmp / ".aws" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp / ".aws" / "credentials"),
+    }
+
+
+def clean_environment(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    """Make os.environ exactly PATH plus ``env`` (botocore reads os.environ)."""
+    for key in list(os.environ):
+        if key != "PATH":
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+
+def run_case(case: Case, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Outcome:
+    from ec2_import_image.entry import main
+    from ec2_import_image.environment import Environment
+
+    data = case.data
+    dead_sock, dead_port = refused_port()
+    stub = Stub(scripted_replies(case)).start()
+    try:
+        port = int(stub.endpoint.rsplit(":", 1)[1])
+        ph = Placeholders(tmp, stub.endpoint, port, dead_port)
+        (tmp / ".aws").mkdir(parents=True, exist_ok=True)
+        (tmp / ".aws" / "config").write_text("")
+        (tmp / ".aws" / "credentials").write_text("")
+        for rel, content in (data.get("files") or {}).items():
+            dest = tmp / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, dict):
+                dest.write_bytes(base64.b64decode(content["base64"]))
+            else:
+                dest.write_bytes(ph.expand(content).encode("utf-8"))
+        env = base_env(tmp)
+        env.update({k: ph.expand(v) for k, v in (data.get("env") or {}).items()})
+        for key in data.get("unset_env") or []:
+            env.pop(key, None)
+        argv = [ph.expand(a) for a in data["argv"]]
+        stdin = data.get("stdin")
+        if stdin is not None:
+            proc = subprocess.run(
+                [sys.executable, "-m", "ec2_import_image", *argv],
+                input=ph.expand(stdin).encode(),
+                capture_output=True,
+                cwd=tmp,
+                env={"PATH": os.environ.get("PATH", ""), **env},
+                timeout=60,
+                check=False,
+            )
+            rc: Any = proc.returncode
+            out = proc.stdout.decode("utf-8", "backslashreplace")
+            err = proc.stderr.decode("utf-8", "backslashreplace")
+        else:
+            clean_environment(monkeypatch, env)
+            monkeypatch.chdir(tmp)
+            stdout, stderr = io.StringIO(), io.StringIO()
+            environment = Environment(
+                stdin=io.StringIO(""),
+                stdout=stdout,
+                stderr=stderr,
+                environ=os.environ,
+                stdin_isatty=False,
+                stdout_isatty=False,
+                stderr_isatty=False,
+            )
+            rc = main(argv, environment)
+            out, err = stdout.getvalue(), stderr.getvalue()
+    finally:
+        stub.stop()
+        dead_sock.close()
+    requests = [[[ph.normalise(k), ph.normalise(v)] for k, v in r.form] for r in stub.requests]
+    return Outcome(
+        rc, ph.normalise(out), ph.normalise(err), requests, [r.headers for r in stub.requests]
+    )
+
+
+def header_problems(case: Case, outcome: Outcome) -> Iterator[str]:
+    spec = case.data.get("assert_headers") or {}
+    for i, headers in enumerate(outcome.headers):
+        for name in spec.get("absent", []):
+            if name.lower() in headers:
+                yield f"request {i + 1} has header {name}"
+        for name in spec.get("present", []):
+            if name.lower() not in headers:
+                yield f"request {i + 1} lacks header {name}"
+        for name, part in (spec.get("contains") or {}).items():
+            if part not in headers.get(name.lower(), ""):
+                yield f"request {i + 1} header {name} lacks {part!r}"
+
+
+def check(case: Case, outcome: Outcome) -> None:
+    expect = case.data["expect"]
+    for name in case.compare:
+        assert getattr(outcome, name) == expect[name], (
+            f"{case.ident}: {name} differs\nstdout: {outcome.stdout!r}\nstderr: {outcome.stderr!r}"
+        )
+    assert list(header_problems(case, outcome)) == []
