@@ -14,6 +14,7 @@ from typing import Any
 
 from ec2_import_image import __version__, config
 from ec2_import_image.cli.commandline import parse_command_line
+from ec2_import_image.debuglog import debug_logging, log
 from ec2_import_image.environment import Environment
 from ec2_import_image.errors import ERROR_TABLE, ConfigurationError, ParamValidationError
 from ec2_import_image.report import report_error
@@ -56,15 +57,18 @@ def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bo
             env.stdout.write(version_string() + "\n")
             return 0
         globals_ = invocation.globals
-        resolve_globals(globals_)
-        check_profile_settings(env, globals_)
-        if invocation.action == "help":
-            from ec2_import_image.commands.help import show_help
+        with debug_logging(env.stderr, bool(globals_.get("debug"))):
+            log.debug("CLI version: %s", version_string())
+            log.debug("Arguments entered to CLI: %s", argv)
+            resolve_globals(globals_)
+            check_profile_settings(env, globals_)
+            if invocation.action == "help":
+                from ec2_import_image.commands.help import show_help
 
-            return show_help(invocation, env)
-        from ec2_import_image.commands.operation import run_operation
+                return show_help(invocation, env)
+            from ec2_import_image.commands.operation import run_operation
 
-        return run_operation(invocation, env)
+            return run_operation(invocation, env)
     except BaseException as error:  # the one place errors are caught
         if quiet_parameter_errors and isinstance(error, ParamValidationError):
             return PARAMETER_ERROR_RC

@@ -107,7 +107,22 @@ def create_session(globals_: dict[str, Any]) -> botocore.session.Session:
     if globals_.get("region"):
         session.set_config_variable("region", globals_["region"])
     _set_default_client_config(session, globals_)
+    if globals_.get("debug"):
+        _register_secrets(session)
     return session
+
+
+def _register_secrets(session: botocore.session.Session) -> None:
+    """Make the debug log redact the credentials this session will sign with."""
+    from ec2_import_image.debuglog import add_secrets
+
+    try:
+        credentials = session.get_credentials()
+    except Exception:  # resolution errors surface again, as v2's, when the client is made
+        return
+    if credentials is not None:
+        frozen = credentials.get_frozen_credentials()
+        add_secrets(frozen.secret_key, frozen.token)
 
 
 def _timeout(value: str | None) -> int | None:
