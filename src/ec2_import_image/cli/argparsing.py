@@ -309,12 +309,13 @@ class ArgParser:
 
         missing = [a.display_name for a in self.arguments if a.required and id(a) not in seen_args]
         for arg in self.arguments:
+            default = arg.default
             if (
                 id(arg) not in seen_args
-                and isinstance(arg.default, str)
-                and values.get(arg.dest) is arg.default
+                and isinstance(default, str)
+                and values.get(arg.dest) is default
             ):
-                values[arg.dest] = self._convert(arg, arg.default)
+                values[arg.dest] = self._convert(arg, default)
         if missing:
             raise ArgumentError(f"the following arguments are required: {', '.join(missing)}")
         return ParseResult(values, extras, seen)
