@@ -309,13 +309,13 @@ class ArgParser:
 
         missing = [a.display_name for a in self.arguments if a.required and id(a) not in seen_args]
         for arg in self.arguments:
-            default = arg.default
+            fallback = arg.default
             if (
                 id(arg) not in seen_args
-                and isinstance(default, str)
-                and values.get(arg.dest) is default
+                and values.get(arg.dest) is fallback
+                and isinstance(fallback, str)
             ):
-                values[arg.dest] = self._convert(arg, default)
+                values[arg.dest] = self._convert(arg, fallback)
         if missing:
             raise ArgumentError(f"the following arguments are required: {', '.join(missing)}")
         return ParseResult(values, extras, seen)
