@@ -21,6 +21,7 @@ from ec2_import_image.model import Shape
 from ec2_import_image.params import jsonvalues
 from ec2_import_image.params.paramfile import ResourceLoadingError, get_paramfile
 from ec2_import_image.params.shorthand import (
+    ShorthandNestingError,
     ShorthandParseError,
     coerce_to_shape,
     parse_shorthand,
@@ -65,14 +66,17 @@ def _unpack_shorthand(cli_name: str, shape: Shape, value: Any) -> Any:
         # parser, which fails comparing an int with a str: an unhandled
         # TypeError, exit 255, with Python's own message.
         raise GeneralError("'in <string>' requires string as left operand, not int")
+    # A file that cannot be loaded for ``key@=file://...`` is not a parameter
+    # error in v2: its ResourceLoadingError reaches the general handler (255).
     try:
         if isinstance(value, list):
             parsed: Any = [parse_shorthand(word) for word in value]
         else:
             parsed = parse_shorthand(value)
+    except ShorthandNestingError as error:
+        # v2's recursive parser dies of RecursionError here: an unexpected error
+        raise GeneralError(str(error)) from None
     except ShorthandParseError as error:
-        raise param_error(cli_name, str(error)) from None
-    except ResourceLoadingError as error:
         raise param_error(cli_name, str(error)) from None
     return coerce_to_shape(parsed, shape)
 
