@@ -10,12 +10,9 @@ which run ``python -m ec2_import_image`` in a subprocess.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +20,9 @@ from typing import Any
 
 import pytest
 
-from tests.support.ec2stub import Stub, refused_port
+from tests.support.runner import Harness
 
 CASES = Path(__file__).resolve().parent.parent / "golden" / "cases"
-FAKE_KEY_ID = "AKIDEXAMPLE"
-FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
 @dataclass
@@ -110,88 +105,34 @@ class Placeholders:
         return re.sub(rf"(?<![0-9]){self.dead_port}(?![0-9])", "{DEAD_PORT}", text)
 
 
-def base_env(tmp: Path) -> dict[str, str]:
-    return {
-        "LANG": "C.UTF-8",
-        "HOME": str(tmp),
-        "AWS_ACCESS_KEY_ID": FAKE_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_PAGER": "",
-        "AWS_CONFIG_FILE": str(tmp / ".aws" / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp / ".aws" / "credentials"),
-    }
-
-
-def clean_environment(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
-    """Make os.environ exactly PATH plus ``env`` (botocore reads os.environ)."""
-    for key in list(os.environ):
-        if key != "PATH":
-            monkeypatch.delenv(key)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-
-
 def run_case(case: Case, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Outcome:
-    from ec2_import_image.entry import main
-    from ec2_import_image.environment import Environment
-
     data = case.data
-    dead_sock, dead_port = refused_port()
-    stub = Stub(scripted_replies(case)).start()
+    harness = Harness(tmp, monkeypatch, scripted_replies(case))
     try:
-        port = int(stub.endpoint.rsplit(":", 1)[1])
-        ph = Placeholders(tmp, stub.endpoint, port, dead_port)
-        (tmp / ".aws").mkdir(parents=True, exist_ok=True)
-        (tmp / ".aws" / "config").write_text("")
-        (tmp / ".aws" / "credentials").write_text("")
+        port = int(harness.endpoint.rsplit(":", 1)[1])
+        ph = Placeholders(tmp, harness.endpoint, port, harness.dead_port)
         for rel, content in (data.get("files") or {}).items():
-            dest = tmp / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, dict):
-                dest.write_bytes(base64.b64decode(content["base64"]))
+                harness.write(rel, base64.b64decode(content["base64"]))
             else:
-                dest.write_bytes(ph.expand(content).encode("utf-8"))
-        env = base_env(tmp)
-        env.update({k: ph.expand(v) for k, v in (data.get("env") or {}).items()})
-        for key in data.get("unset_env") or []:
-            env.pop(key, None)
+                harness.write(rel, ph.expand(content).encode("utf-8"))
+        env = {k: ph.expand(v) for k, v in (data.get("env") or {}).items()}
+        unset = data.get("unset_env") or []
         argv = [ph.expand(a) for a in data["argv"]]
         stdin = data.get("stdin")
         if stdin is not None:
-            proc = subprocess.run(
-                [sys.executable, "-m", "ec2_import_image", *argv],
-                input=ph.expand(stdin).encode(),
-                capture_output=True,
-                cwd=tmp,
-                env={"PATH": os.environ.get("PATH", ""), **env},
-                timeout=60,
-                check=False,
-            )
-            rc: Any = proc.returncode
-            out = proc.stdout.decode("utf-8", "backslashreplace")
-            err = proc.stderr.decode("utf-8", "backslashreplace")
+            run = harness.run_process(argv, env=env, unset=unset, stdin=ph.expand(stdin).encode())
         else:
-            clean_environment(monkeypatch, env)
-            monkeypatch.chdir(tmp)
-            stdout, stderr = io.StringIO(), io.StringIO()
-            environment = Environment(
-                stdin=io.StringIO(""),
-                stdout=stdout,
-                stderr=stderr,
-                environ=os.environ,
-                stdin_isatty=False,
-                stdout_isatty=False,
-                stderr_isatty=False,
-            )
-            rc = main(argv, environment)
-            out, err = stdout.getvalue(), stderr.getvalue()
+            run = harness.run(argv, env=env, unset=unset)
     finally:
-        stub.stop()
-        dead_sock.close()
-    requests = [[[ph.normalise(k), ph.normalise(v)] for k, v in r.form] for r in stub.requests]
+        harness.close()
+    requests = [[[ph.normalise(k), ph.normalise(v)] for k, v in r.form] for r in run.requests]
     return Outcome(
-        rc, ph.normalise(out), ph.normalise(err), requests, [r.headers for r in stub.requests]
+        run.rc,
+        ph.normalise(run.stdout),
+        ph.normalise(run.stderr),
+        requests,
+        [r.headers for r in run.requests],
     )
 
 

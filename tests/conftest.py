@@ -1,0 +1,5 @@
+"""Fixtures shared by the test packages."""
+
+from tests.support.runner import harness
+
+__all__ = ["harness"]

@@ -1,0 +1,173 @@
+"""Run the tool in-process against a loopback EC2 stub, with a clean environment.
+
+``Harness`` owns a temporary HOME (with empty ``.aws/config`` and
+``.aws/credentials``), a started ``Stub`` and a port that refuses
+connections.  ``Harness.run`` runs ``entry.main`` with an injected
+Environment and ``os.environ`` reduced to PATH plus the run's variables
+(botocore reads os.environ), and returns what a user would see.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.ec2stub import Recorded, Stub, refused_port
+
+FAKE_KEY_ID = "AKIDEXAMPLE"
+FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@dataclass
+class Run:
+    rc: Any
+    stdout: str
+    stderr: str
+    requests: list[Recorded]
+
+    @property
+    def actions(self) -> list[str]:
+        return [r.action for r in self.requests]
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """The environment the recorded cases ran with."""
+    return {
+        "LANG": "C.UTF-8",
+        "HOME": str(home),
+        "AWS_ACCESS_KEY_ID": FAKE_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_PAGER": "",
+        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+    }
+
+
+def clean_environment(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str]) -> None:
+    """Make os.environ exactly PATH plus ``env``."""
+    for key in list(os.environ):
+        if key != "PATH":
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+
+class Harness:
+    def __init__(
+        self,
+        home: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        replies: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    ) -> None:
+        self.home = home
+        self.monkeypatch = monkeypatch
+        self.stub = Stub(dict(replies or {})).start()
+        self._dead_sock, self.dead_port = refused_port()
+        (home / ".aws").mkdir(parents=True, exist_ok=True)
+        for name in ("config", "credentials"):
+            path = home / ".aws" / name
+            if not path.exists():
+                path.write_text("")
+
+    @property
+    def endpoint(self) -> str:
+        return self.stub.endpoint
+
+    @property
+    def dead_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.dead_port}"
+
+    def write(self, relative: str, content: str | bytes) -> Path:
+        path = self.home / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    def environment(
+        self, env: Mapping[str, str] | None = None, unset: Iterable[str] = ()
+    ) -> dict[str, str]:
+        result = base_env(self.home)
+        result.update(env or {})
+        for key in unset:
+            result.pop(key, None)
+        return result
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        unset: Iterable[str] = (),
+        program: str = "aws",
+        stdout: io.StringIO | None = None,
+    ) -> Run:
+        from ec2_import_image.entry import main
+        from ec2_import_image.environment import Environment
+
+        clean_environment(self.monkeypatch, self.environment(env, unset))
+        self.monkeypatch.chdir(self.home)
+        out = stdout if stdout is not None else io.StringIO()
+        err = io.StringIO()
+        before = len(self.stub.requests)
+        environment = Environment(
+            stdin=io.StringIO(""),
+            stdout=out,
+            stderr=err,
+            environ=os.environ,
+            program=program,
+            stdin_isatty=False,
+            stdout_isatty=False,
+            stderr_isatty=False,
+        )
+        rc = main(list(argv), environment)
+        return Run(rc, out.getvalue(), err.getvalue(), self.stub.requests[before:])
+
+    def run_process(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        unset: Iterable[str] = (),
+        stdin: bytes | None = None,
+        timeout: float = 60,
+    ) -> Run:
+        """Run ``python -m ec2_import_image`` in a subprocess (real stdin and stdout)."""
+        before = len(self.stub.requests)
+        proc = subprocess.run(
+            [sys.executable, "-m", "ec2_import_image", *argv],
+            input=stdin,
+            capture_output=True,
+            cwd=self.home,
+            env={"PATH": os.environ.get("PATH", ""), **self.environment(env, unset)},
+            timeout=timeout,
+            check=False,
+        )
+        return Run(
+            proc.returncode,
+            proc.stdout.decode("utf-8", "backslashreplace"),
+            proc.stderr.decode("utf-8", "backslashreplace"),
+            self.stub.requests[before:],
+        )
+
+    def close(self) -> None:
+        self.stub.stop()
+        self._dead_sock.close()
+
+
+@pytest.fixture
+def harness(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    h = Harness(tmp_path, monkeypatch)
+    yield h
+    h.close()
