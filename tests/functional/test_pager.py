@@ -29,7 +29,7 @@ def tasks(harness: Harness) -> Harness:
     return harness
 
 
-def spawn(harness: Harness, args: list[str], env: dict[str, str]) -> pexpect.spawn:
+def spawn(harness: Harness, args: list[str], env: dict[str, str]) -> pexpect.spawn[str]:
     # the harness's base environment turns paging off (AWS_PAGER=""); drop it unless given
     unset = [] if "AWS_PAGER" in env else ["AWS_PAGER"]
     full_env = {
@@ -62,7 +62,7 @@ def fake_pager(harness: Harness) -> tuple[str, Path]:
     return f"{sys.executable} {script} {record}", record
 
 
-def finish(child: pexpect.spawn) -> int:
+def finish(child: pexpect.spawn[str]) -> int:
     child.expect(pexpect.EOF)
     child.close()
     return int(child.exitstatus or 0)
