@@ -22,13 +22,21 @@ import pytest
 
 from tests.support.runner import Harness
 
-CASES = Path(__file__).resolve().parent.parent / "golden" / "cases"
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+#: the shared corpus recorded from v2.36.7, copied
+CASES = GOLDEN / "cases"
+#: the project's own cases, recorded from v2.36.7 the same way
+EXTRA = GOLDEN / "extra"
 
 
 @dataclass
 class Case:
     path: Path
     data: dict[str, Any]
+
+    @property
+    def corpus(self) -> Path:
+        return self.path.parent.parent
 
     @property
     def ident(self) -> str:
@@ -39,9 +47,11 @@ class Case:
         return list(self.data.get("compare") or ["rc", "stdout", "stderr", "requests"])
 
 
-def load_cases(*areas: str) -> list[Case]:
-    cases = []
-    for area_dir in sorted(CASES.iterdir()):
+def load_cases(*areas: str, corpus: Path = CASES) -> list[Case]:
+    cases: list[Case] = []
+    if not corpus.is_dir():
+        return cases
+    for area_dir in sorted(corpus.iterdir()):
         if area_dir.name == "responses" or (areas and area_dir.name not in areas):
             continue
         for path in sorted(area_dir.glob("*.json")):
@@ -49,19 +59,21 @@ def load_cases(*areas: str) -> list[Case]:
     return cases
 
 
-def _body(body: Any) -> bytes:
+def _body(corpus: Path, body: Any) -> bytes:
     if body is None:
         return b""
     if re.fullmatch(r"[^\s<>]+\.xml", body):
-        return (CASES / str(body)).read_bytes()
+        return (corpus / str(body)).read_bytes()
     return str(body).encode("utf-8")
 
 
 def scripted_replies(case: Case) -> dict[str, list[dict[str, Any]]]:
     replies: dict[str, list[dict[str, Any]]] = {}
     for action, script in (case.data.get("replies") or {}).items():
-        replies[action] = [{**reply, "body": _body(reply.get("body"))} for reply in script]
-    for path in (CASES / "responses").glob("*.xml"):
+        replies[action] = [
+            {**reply, "body": _body(case.corpus, reply.get("body"))} for reply in script
+        ]
+    for path in (case.corpus / "responses").glob("*.xml"):
         if path.stem[:1].isupper() and path.stem not in replies:
             replies[path.stem] = [{"status": 200, "body": path.read_bytes()}]
     return replies
