@@ -25,7 +25,12 @@ from ec2_import_image.cli.argparsing import (
     ParseResult,
     VersionRequested,
 )
-from ec2_import_image.cli.options import OperationOption, global_arguments, operation_options
+from ec2_import_image.cli.options import (
+    OperationOption,
+    global_arguments,
+    operation_options,
+    waiter_options,
+)
 from ec2_import_image.errors import ParamValidationError, UnknownOptionsError
 from ec2_import_image.model import Operation, load_model
 
@@ -34,6 +39,9 @@ SHORT = "ec2-import-image"
 SERVICE = "ec2"
 #: the operation the short program runs
 SHORT_OPERATION = "import-image"
+WAIT = "wait"
+#: the waiter this tool adds to ``aws ec2 wait``
+IMPORT_WAITER = "image-import-completed"
 
 HELP_BLURB = (
     "To see help text, you can run:\n"
@@ -66,7 +74,7 @@ class Invocation:
     program: str
     #: parsed global options by destination (see ``options.global_arguments``)
     globals: dict[str, Any]
-    #: "version", "help" or "operation"
+    #: "version", "help", "operation" or "wait"
     action: str
     #: the command words that were given: (), ("ec2",) or ("ec2", "import-image")
     words: tuple[str, ...] = ()
@@ -126,15 +134,34 @@ def parse_command_line(argv: list[str], program: str = AWS) -> Invocation:
     op_name = second.values["operation"]
     if op_name == "help":
         return Invocation(program, parsed_globals, "help", (SERVICE,))
+    if op_name == WAIT:
+        return _parse_wait(program, parsed_globals, second.extras)
     operation = load_model().operation_by_cli_name(op_name)
     if operation is None:
         raise UnsupportedCommandError(_unsupported(program, f"{SERVICE} {op_name}"))
+    return _parse_operation(
+        program=program,
+        parsed_globals=parsed_globals,
+        words=(SERVICE, op_name),
+        operation=operation,
+        remaining=second.extras,
+        action="operation",
+    )
 
-    words = (SERVICE, op_name)
-    remaining = second.extras
+
+def _parse_operation(
+    *,
+    program: str,
+    parsed_globals: dict[str, Any],
+    words: tuple[str, ...],
+    operation: Operation,
+    remaining: list[str],
+    action: str,
+) -> Invocation:
+    """The last pass: the options of an operation (or of a waiter on it), and ``help``."""
     if remaining == ["help"]:
         return Invocation(program, parsed_globals, "help", words, operation)
-    options = operation_options(operation)
+    options = operation_options(operation) if action == "operation" else waiter_options(operation)
     parser = ArgParser([*(o.argument() for o in options), Argument("help", nargs=OPTIONAL)])
     third = _parse(parser, remaining, program)
     help_word = third.values.pop("help")
@@ -145,12 +172,46 @@ def parse_command_line(argv: list[str], program: str = AWS) -> Invocation:
         extras.append(help_word)
     if extras:
         raise UnknownOptionsError(f"Unknown options: {', '.join(extras)}")
-    return Invocation(program, parsed_globals, "operation", words, operation, options, third.values)
+    return Invocation(program, parsed_globals, action, words, operation, options, third.values)
+
+
+def _parse_wait(program: str, parsed_globals: dict[str, Any], remaining: list[str]) -> Invocation:
+    """``ec2 wait <waiter>``: v2's EC2 waiters, of which this tool adds and runs one.
+
+    ``image-import-completed`` waits for import image tasks, an extension (the
+    AWS CLI has no waiter for them); its options are those of
+    describe-import-image-tasks, as v2's waiters take their operation's.
+    """
+    choices = [*known_commands()["ec2_waiters"], IMPORT_WAITER, "help"]
+    parser = ArgParser([Argument("subcommand", nargs=OPTIONAL, choices=choices)])
+    parsed = _parse(parser, remaining, program)
+    waiter = parsed.values["subcommand"]
+    if waiter is None:
+        raise ParamValidationError(
+            f"usage: {program} [options] {SERVICE} {WAIT} <subcommand> [parameters]\n"
+            f"{program}: [ERROR]: too few arguments"
+        )
+    if waiter == "help":
+        return Invocation(program, parsed_globals, "help", (SERVICE, WAIT))
+    if waiter != IMPORT_WAITER:
+        raise UnsupportedCommandError(_unsupported(program, f"{SERVICE} {WAIT} {waiter}"))
+    rest = list(remaining)
+    rest.remove(waiter)
+    operation = load_model().operation("DescribeImportImageTasks")
+    return _parse_operation(
+        program=program,
+        parsed_globals=parsed_globals,
+        words=(SERVICE, WAIT, waiter),
+        operation=operation,
+        remaining=rest,
+        action="wait",
+    )
 
 
 def _unsupported(program: str, command: str) -> str:
     return (
         f"'{program} {command}' is an AWS CLI command that this tool does not implement: "
         "ec2-import-image implements the VM Import commands only "
-        "(ec2 import-image, ec2 describe-import-image-tasks, ec2 cancel-import-task)."
+        "(ec2 import-image, ec2 describe-import-image-tasks, ec2 cancel-import-task, "
+        f"ec2 wait {IMPORT_WAITER})."
     )

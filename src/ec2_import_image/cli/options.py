@@ -55,7 +55,7 @@ class OperationOption:
 
     #: the option name without dashes, e.g. ``disk-containers`` or ``no-dry-run``
     name: str
-    #: member (a request member), cli-input-json, cli-input-yaml, paging, skeleton
+    #: member (a request member), cli-input-json, cli-input-yaml, paging, skeleton, wait
     kind: str
     #: the request member (kind member) or paging setting (StartingToken, PageSize, MaxItems)
     member: str | None = None
@@ -80,6 +80,8 @@ class OperationOption:
                 return Argument(self.dest, (self.cli_name,), action=action)
             nargs = ZERO_OR_MORE if self.shape.type_name == "list" else ONE
             return Argument(self.dest, (self.cli_name,), nargs=nargs)
+        if self.kind == "wait":
+            return Argument(self.dest, (self.cli_name,), action="store_true")
         if self.kind == "skeleton":
             return Argument(
                 self.dest, (self.cli_name,), nargs=OPTIONAL, const="input", choices=SKELETON_CHOICES
@@ -110,4 +112,19 @@ def operation_options(operation: Operation) -> list[OperationOption]:
             options.append(OperationOption("page-size", "paging", "PageSize"))
         options.append(OperationOption("max-items", "paging", "MaxItems"))
     options.append(OperationOption("generate-cli-skeleton", "skeleton"))
+    if operation.name in WAITABLE:
+        options.append(OperationOption("wait", "wait"))
     return options
+
+
+#: operations that take ``--wait`` (an extension: wait for the task to finish)
+WAITABLE = ("ImportImage",)
+
+
+def waiter_options(operation: Operation) -> list[OperationOption]:
+    """The options of a waiter: its operation's members and the CLI input options."""
+    return [
+        o
+        for o in operation_options(operation)
+        if o.kind in ("member", "cli-input-json", "cli-input-yaml", "skeleton")
+    ]

@@ -1,10 +1,11 @@
-"""Run one operation: build the request, then skeleton, send or page, then render."""
+"""Run one operation: build the request, then skeleton, send or page, wait, then render."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from ec2_import_image.cli.commandline import Invocation
+from ec2_import_image.commands.wait import wait_for_tasks
 from ec2_import_image.environment import Environment
 from ec2_import_image.params.build import CallPlan, build_call
 
@@ -30,7 +31,25 @@ def run_operation(invocation: Invocation, env: Environment) -> int:
     globals_ = invocation.globals
     session = create_session(globals_)
     client = create_client(session, globals_)
+    describe = getattr(client, "describe_import_image_tasks")  # noqa: B009 - built at run time
+    if invocation.action == "wait":
+        wait_for_tasks(
+            describe,
+            plan.params,
+            env.stderr,
+            show_bar=bool(env.stderr_isatty),
+        )
+        return 0
     result = _call(client, operation.name, plan)
+    if plan.wait and plan.skeleton is None:
+        task_id = result["ImportTaskId"]
+        tasks = wait_for_tasks(
+            describe,
+            {"ImportTaskIds": [task_id]},
+            env.stderr,
+            show_bar=bool(env.stderr_isatty),
+        )
+        result = dict(tasks[0])
     output = globals_.get("output") or session.get_config_variable("output")
     _render(str(output), operation.name, result, invocation, env)
     return 0

@@ -29,6 +29,8 @@ class CallPlan:
     skeleton: str | None = None
     #: whether v2 would page automatically (global --no-paginate and manual tokens turn it off)
     paginate: bool = True
+    #: ``--wait`` (an extension): wait for the import task to finish after the call
+    wait: bool = False
 
 
 def build_call(invocation: Invocation) -> CallPlan:
@@ -58,6 +60,8 @@ def build_call(invocation: Invocation) -> CallPlan:
             plan.paging[option.member] = value
         elif option.kind == "skeleton":
             plan.skeleton = value
+        elif option.kind == "wait":
+            plan.wait = bool(value)
         elif option.kind in CLI_INPUT_KINDS:
             if len(given_inputs) != 1:
                 raise ParamValidationError("Only one --cli-input- parameter may be specified.")
