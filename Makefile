@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck format conformance clean
+.PHONY: install test lint typecheck format conformance bench clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ typecheck: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Whole-process timings; REF_AWS=/path/to/aws adds a reference and the ratios.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 conformance: $(STAMP)
 	$(PYTHON) ../shared/conformance/run.py --cmd $(BIN)/aws
