@@ -1,0 +1,81 @@
+"""Random access to a disk image's bytes, wherever they are kept."""
+
+from __future__ import annotations
+
+import io
+from typing import Protocol
+
+
+class Blob(Protocol):
+    """A read-only byte string that may be large: its size and ranged reads."""
+
+    @property
+    def size(self) -> int: ...
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes from ``offset`` (fewer at the end)."""
+        ...
+
+
+class BytesBlob:
+    """A blob held in memory."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    @property
+    def size(self) -> int:
+        return len(self._data)
+
+    def read(self, offset: int, length: int) -> bytes:
+        if offset < 0 or length <= 0:
+            return b""
+        return self._data[offset : offset + length]
+
+
+class SliceBlob:
+    """A window of another blob (a member of an OVA)."""
+
+    def __init__(self, base: Blob, offset: int, size: int) -> None:
+        self._base = base
+        self._offset = offset
+        self._size = max(0, min(size, base.size - offset))
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def read(self, offset: int, length: int) -> bytes:
+        if offset < 0 or offset >= self._size or length <= 0:
+            return b""
+        length = min(length, self._size - offset)
+        return self._base.read(self._offset + offset, length)
+
+
+class BlobReader(io.RawIOBase):
+    """A seekable binary file over a blob, for the standard library's readers."""
+
+    def __init__(self, blob: Blob) -> None:
+        super().__init__()
+        self._blob = blob
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._blob.size}
+        self._position = max(0, base[whence] + offset)
+        return self._position
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._blob.read(self._position, len(buffer))
+        buffer[: len(data)] = data
+        self._position += len(data)
+        return len(data)

@@ -1,0 +1,75 @@
+"""The schedule of an import task, in seconds of a real import.
+
+A task's age in these seconds is its real age times the emulator's speed
+(``--speed 60`` runs the 30 minutes below in 30 seconds).  Each phase has the
+StatusMessage and the Progress the real service shows in it; where users'
+transcripts saw a range, Progress moves through it during the phase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Phase:
+    message: str
+    start: float
+    progress_from: int
+    progress_to: int
+
+
+PENDING = "pending"
+VALIDATING = "validating"
+VALIDATED = "validated"
+CONVERTING = "converting"
+UPDATING = "updating"
+BOOTING = "booting"
+PREPARING_AMI = "preparing ami"
+
+PHASES = (
+    Phase(PENDING, 0.0, 2, 2),
+    Phase(VALIDATING, 60.0, 3, 9),
+    Phase(VALIDATED, 240.0, 19, 19),
+    Phase(CONVERTING, 300.0, 28, 28),
+    Phase(UPDATING, 900.0, 34, 41),
+    Phase(BOOTING, 1200.0, 58, 59),
+    Phase(PREPARING_AMI, 1500.0, 76, 85),
+)
+#: the age at which the AMI is available and the task completed
+COMPLETED_AT = 1800.0
+#: a disk that fails validation fails the task when validation ends
+FAILED_AT = 240.0
+#: a cancelled task is ``deleting`` for this long, then ``deleted``
+DELETING_FOR = 60.0
+
+_ORDER = {phase.message: index for index, phase in enumerate(PHASES)}
+
+
+def start_of(message: str) -> float:
+    return PHASES[_ORDER[message]].start
+
+
+def phase_at(age: float) -> Phase:
+    """The phase of a running task of this age (before COMPLETED_AT)."""
+    current = PHASES[0]
+    for phase in PHASES:
+        if age >= phase.start:
+            current = phase
+    return current
+
+
+def progress_at(age: float) -> int:
+    phase = phase_at(age)
+    index = _ORDER[phase.message]
+    end = PHASES[index + 1].start if index + 1 < len(PHASES) else COMPLETED_AT
+    span = phase.progress_to - phase.progress_from
+    if span <= 0:
+        return phase.progress_from
+    fraction = min(max((age - phase.start) / (end - phase.start), 0.0), 1.0)
+    return phase.progress_from + round(span * fraction)
+
+
+def reached(age: float, message: str) -> bool:
+    """Whether a running task of this age has entered the phase ``message``."""
+    return age >= start_of(message)

@@ -1,0 +1,179 @@
+"""Format detection from a disk image's bytes, and the task outcome it leads to."""
+
+from __future__ import annotations
+
+import pytest
+
+from ec2_import_image.emulator import formats, lifecycle
+from ec2_import_image.emulator.blob import BytesBlob
+from tests.emulator import images
+from tests.emulator.conftest import Lab
+
+UNSUPPORTED_VMDK = "ClientError: Unsupported VMDK File Format"
+
+IDENTIFIED = [
+    (images.vmdk_stream_optimized(), formats.VMDK_SPARSE),
+    (images.vmdk_monolithic_sparse(), formats.VMDK_SPARSE),
+    (images.vmdk_descriptor_only(), formats.VMDK_DESCRIPTOR),
+    (images.vhd_fixed(), formats.VHD),
+    (images.vhd_dynamic(), formats.VHD),
+    (images.vhdx(), formats.VHDX),
+    (images.ova(), formats.TAR),
+    (images.raw_mbr(), formats.RAW_MBR),
+    (images.raw_gpt(), formats.RAW_GPT),
+    (images.qcow2(), formats.QCOW2),
+    (images.unknown_bytes(), formats.UNKNOWN),
+    (b"", formats.UNKNOWN),
+]
+
+
+@pytest.mark.parametrize(("data", "kind"), IDENTIFIED)
+def test_identify(data: bytes, kind: str) -> None:
+    assert formats.identify(BytesBlob(data)) == kind
+
+
+def test_images_are_small() -> None:
+    for data, _ in IDENTIFIED:
+        assert len(data) <= 16 * 1024
+
+
+# declared Format, bytes, (detected Format, virtual size) or the failure message
+ACCEPTED = [
+    ("VMDK", images.vmdk_stream_optimized(4096), "VMDK", 4096 * 512),
+    ("VHD", images.vhd_fixed(images.raw_mbr(8192)), "VHD", 8192),
+    ("VHD", images.vhd_dynamic(64 * 1024 * 1024), "VHD", 64 * 1024 * 1024),
+    ("VHDX", images.vhdx(), "VHDX", len(images.vhdx())),
+    ("RAW", images.raw_mbr(), "RAW", len(images.raw_mbr())),
+    ("RAW", images.raw_gpt(), "RAW", len(images.raw_gpt())),
+    ("OVA", images.ova(), "VMDK", 2048 * 512),
+]
+
+REFUSED = [
+    ("VMDK", images.vmdk_monolithic_sparse(), UNSUPPORTED_VMDK),
+    ("VMDK", images.vmdk_stream_optimized(create_type="monolithicSparse"), UNSUPPORTED_VMDK),
+    ("VMDK", images.vmdk_descriptor_only(), UNSUPPORTED_VMDK),
+    ("VHD", images.vhd_dynamic_footers_differ(), "ClientError: Footers not identical"),
+    ("VHD", images.vhd_fixed()[:-512], "ClientError: Disk validation failed"),
+    (
+        "VHD",
+        images.vhd_dynamic(disk_type=images.VHD_DIFFERENCING),
+        "ClientError: Disk validation failed [Differencing VHD disks are not supported]",
+    ),
+    (
+        "VMDK",
+        images.qcow2(),
+        "ClientError: Disk validation failed [Unsupported file format: QCOW2]",
+    ),
+    ("RAW", images.qcow2(), "ClientError: Disk validation failed [Unsupported file format: QCOW2]"),
+    ("RAW", images.unknown_bytes(), "ClientError: Unknown OS / Missing OS files"),
+    (
+        "VMDK",
+        images.vhd_fixed(),
+        "ClientError: Disk validation failed [Unsupported specified file format: VMDK (VHD)]",
+    ),
+    ("VHDX", images.raw_mbr(), "ClientError: Disk validation failed [Unsupported specified"),
+    ("RAW", images.vhdx(), "ClientError: Disk validation failed [Unsupported specified"),
+    ("OVA", images.vmdk_stream_optimized(), "ClientError: Disk validation failed [Unsupported"),
+    ("OVA", images.ova(ovf_first=False), "ClientError: Disk validation failed [Invalid OVA: "),
+    ("OVA", images.ova_chunked(), "ClientError: OVA with chunked disk files"),
+    ("OVA", images.ova([images.vmdk_monolithic_sparse()]), UNSUPPORTED_VMDK),
+    ("OVA", images.ova([]), "ClientError: Disk validation failed [Invalid OVA: the OVF"),
+]
+
+
+@pytest.mark.parametrize(("declared", "data", "detected", "virtual"), ACCEPTED)
+def test_inspect_accepts(declared: str, data: bytes, detected: str, virtual: int) -> None:
+    result = formats.inspect(declared, BytesBlob(data))
+    assert result.failure is None
+    (disk,) = result.disks
+    assert (disk.format, disk.virtual_size) == (detected, virtual)
+
+
+@pytest.mark.parametrize(("declared", "data", "failure"), REFUSED)
+def test_inspect_refuses(declared: str, data: bytes, failure: str) -> None:
+    result = formats.inspect(declared, BytesBlob(data))
+    assert result.failure is not None
+    assert result.failure.startswith(failure)
+    assert result.disks == ()
+
+
+def test_gpt_hints_uefi() -> None:
+    (disk,) = formats.inspect("RAW", BytesBlob(images.raw_gpt())).disks
+    assert disk.uefi
+    (disk,) = formats.inspect("RAW", BytesBlob(images.raw_mbr())).disks
+    assert not disk.uefi
+
+
+def test_vhd_checksum_is_checked() -> None:
+    image = bytearray(images.vhd_fixed())
+    image[-512 + 40] ^= 0xFF  # original size, covered by the checksum
+    result = formats.inspect("VHD", BytesBlob(bytes(image)))
+    assert result.failure == "ClientError: Disk validation failed [Invalid VHD footer checksum]"
+
+
+def test_disks_over_8_tib_fail() -> None:
+    huge = images.vmdk_stream_optimized(capacity=(8 * 1024**4) // 512 + 1)
+    result = formats.inspect("VMDK", BytesBlob(huge))
+    assert result.failure == "ClientError: Disk validation failed [The disk is larger than 8 TiB]"
+
+
+# Over HTTP: the bytes in the emulator's S3, the outcome on the task.
+
+
+@pytest.mark.parametrize(
+    ("declared", "data", "detected"),
+    [(declared, data, detected) for declared, data, detected, _ in ACCEPTED],
+    ids=["vmdk-stream", "vhd-fixed", "vhd-dynamic", "vhdx", "raw-mbr", "raw-gpt", "ova"],
+)
+def test_accepted_image_completes(lab: Lab, declared: str, data: bytes, detected: str) -> None:
+    task_id = lab.start(declared.lower(), data)
+    lab.elapse(lifecycle.start_of(lifecycle.CONVERTING))
+    (detail,) = lab.task(task_id)["SnapshotDetails"]
+    assert detail["Format"] == detected
+    assert detail["DiskImageSize"] == float(len(data) if declared != "OVA" else 2560)
+    lab.elapse(lifecycle.COMPLETED_AT)
+    task = lab.task(task_id)
+    assert task["Status"] == "completed"
+    assert task["ImageId"].startswith("ami-")
+
+
+@pytest.mark.parametrize(
+    ("declared", "data", "failure"),
+    [
+        ("VMDK", images.vmdk_monolithic_sparse(), UNSUPPORTED_VMDK),
+        ("VMDK", images.vmdk_descriptor_only(), UNSUPPORTED_VMDK),
+        ("RAW", images.qcow2(), "ClientError: Disk validation failed [Unsupported file format"),
+        ("VHD", images.raw_mbr(), "ClientError: Disk validation failed [Unsupported specified"),
+        ("VHD", images.vhd_dynamic_footers_differ(), "ClientError: Footers not identical"),
+        ("OVA", images.ova_chunked(), "ClientError: OVA with chunked disk files"),
+    ],
+    ids=["vmdk-sparse", "vmdk-descriptor", "qcow2", "mismatch", "vhd-footers", "ova-chunked"],
+)
+def test_refused_image_fails_the_task_after_validating(
+    lab: Lab, declared: str, data: bytes, failure: str
+) -> None:
+    task_id = lab.start(declared, data)
+    lab.elapse(lifecycle.FAILED_AT - 1)
+    task = lab.task(task_id)
+    assert (task["Status"], task["StatusMessage"]) == ("active", "validating")
+    lab.elapse(1)
+    task = lab.task(task_id)
+    assert task["Status"] == "deleted"
+    assert task["StatusMessage"].startswith(failure)
+    assert "Progress" not in task and "ImageId" not in task
+    lab.elapse(lifecycle.COMPLETED_AT)
+    assert lab.task(task_id)["Status"] == "deleted"
+    assert lab.ec2.describe_images(Owners=["self"])["Images"] == []
+
+
+def test_one_bad_disk_fails_the_whole_task(lab: Lab) -> None:
+    good = lab.upload(images.raw_mbr(), "good.raw")
+    bad = lab.upload(images.qcow2(), "bad.raw")
+    reply = lab.ec2.import_image(
+        DiskContainers=[
+            {"Format": "RAW", "UserBucket": good},
+            {"Format": "RAW", "UserBucket": bad},
+        ]
+    )
+    lab.elapse(lifecycle.COMPLETED_AT)
+    assert lab.task(reply["ImportTaskId"])["Status"] == "deleted"
