@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck format conformance bench clean
+.PHONY: install test lint typecheck format conformance bench demo clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ typecheck: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The main job end to end, offline: an OVA imported into an AMI on the local emulator.
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py
 
 # Whole-process timings; REF_AWS=/path/to/aws adds a reference and the ratios.
 bench: $(STAMP)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from ec2_import_image.emulator import lifecycle
-from tests.emulator import images
+from ec2_import_image.emulator import samples as images
 from tests.emulator.conftest import FAKE_KEY_ID, FAKE_SECRET, TRUST_POLICY, Lab
 from tests.support.runner import clean_environment
 

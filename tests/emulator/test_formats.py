@@ -6,7 +6,7 @@ import pytest
 
 from ec2_import_image.emulator import formats, lifecycle
 from ec2_import_image.emulator.blob import BytesBlob
-from tests.emulator import images
+from ec2_import_image.emulator import samples as images
 from tests.emulator.conftest import Lab
 
 UNSUPPORTED_VMDK = "ClientError: Unsupported VMDK File Format"

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ec2_import_image.emulator import lifecycle
-from tests.emulator import images
+from ec2_import_image.emulator import samples as images
 from tests.emulator.conftest import Lab
 
 

@@ -1,5 +1,9 @@
 """Tiny disk images (a few KB each) in the formats VM Import meets, built from their specs.
 
+The emulator's tests import each format (and each malformed variant) with them,
+and ``make demo`` imports one; they hold no data, only the structures that
+tell the formats apart.
+
 Each builder lays out just the structures format detection looks at: the
 VMDK sparse extent header and its embedded descriptor, the VHD footer (with
 its checksum) and dynamic header, the VHDX file type identifier, an OVA's tar
