@@ -8,13 +8,13 @@ never import botocore.
 
 from __future__ import annotations
 
-import platform
+import contextlib
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from ec2_import_image import __version__, config
 from ec2_import_image.cli.commandline import parse_command_line
-from ec2_import_image.debuglog import debug_logging, log
 from ec2_import_image.environment import Environment
 from ec2_import_image.errors import ERROR_TABLE, ConfigurationError, ParamValidationError
 from ec2_import_image.report import report_error
@@ -24,6 +24,8 @@ PARAMETER_ERROR_RC = ERROR_TABLE[ParamValidationError].rc
 
 
 def version_string() -> str:
+    import platform
+
     return (
         f"aws-cli/{REFERENCE_VERSION} Python/{platform.python_version()} "
         f"{platform.system()}/{platform.release()} ec2-import-image/{__version__}"
@@ -57,9 +59,7 @@ def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bo
             env.stdout.write(version_string() + "\n")
             return 0
         globals_ = invocation.globals
-        with debug_logging(env.stderr, bool(globals_.get("debug"))):
-            log.debug("CLI version: %s", version_string())
-            log.debug("Arguments entered to CLI: %s", argv)
+        with _debug_log(env, bool(globals_.get("debug")), argv):
             resolve_globals(globals_)
             check_profile_settings(env, globals_)
             if invocation.action == "help":
@@ -73,6 +73,20 @@ def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bo
         if quiet_parameter_errors and isinstance(error, ParamValidationError):
             return PARAMETER_ERROR_RC
         return report_error(error, env, globals_)
+
+
+@contextlib.contextmanager
+def _debug_log(env: Environment, enabled: bool, argv: list[str]) -> Iterator[None]:
+    """``--debug``: v2's debug log on stderr for the run (logging is imported only then)."""
+    if not enabled:
+        yield
+        return
+    from ec2_import_image.debuglog import debug_logging, log
+
+    with debug_logging(env.stderr, True):
+        log.debug("CLI version: %s", version_string())
+        log.debug("Arguments entered to CLI: %s", argv)
+        yield
 
 
 TIMESTAMP_FORMATS = ("wire", "iso8601")

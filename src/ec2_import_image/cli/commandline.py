@@ -12,9 +12,9 @@ are kept as the words the user typed: turning them into request parameters is
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from ec2_import_image.cli.argparsing import (
@@ -87,8 +87,9 @@ class Invocation:
 @cache
 def known_commands() -> dict[str, list[str]]:
     """v2.36.7's command words: its service commands and EC2 operations."""
-    text = resources.files("ec2_import_image.cli").joinpath("known_commands.json").read_text()
-    data: dict[str, list[str]] = json.loads(text)
+    path = os.path.join(os.path.dirname(__file__), "known_commands.json")
+    with open(path, encoding="utf-8") as handle:
+        data: dict[str, list[str]] = json.load(handle)
     return data
 
 
