@@ -13,8 +13,7 @@ or a non-numeric double are 255 in v2, so they are ``GeneralError`` here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class CliError(Exception):
@@ -65,8 +64,7 @@ class GeneralError(CliError):
     """Everything else v2 reports with exit code 255 (connection failures, bad replies...)."""
 
 
-@dataclass(frozen=True)
-class ErrorRow:
+class ErrorRow(NamedTuple):
     """How one class of error is reported."""
 
     rc: int

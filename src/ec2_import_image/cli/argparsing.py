@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from difflib import get_close_matches
-from typing import Any
+from typing import Any, NamedTuple
 
 ONE = None  # nargs: exactly one value
 OPTIONAL = "?"
@@ -51,30 +50,42 @@ class VersionRequested(Exception):
     """``--version`` was seen while parsing; parsing stops there as in argparse."""
 
 
-@dataclass
 class Argument:
     """One option (``flags`` non-empty) or positional word (``flags`` empty)."""
 
-    dest: str
-    flags: tuple[str, ...] = ()
-    action: str = "store"  # store, store_true, store_false, store_const, version
-    nargs: str | None = ONE
-    choices: Sequence[str] | None = None
-    default: Any = None
-    const: Any = None
-    required: bool = False
-    #: converts one word; raising ValueError/TypeError gives argparse's "invalid X value"
-    type: Callable[[str], Any] | None = None
-    type_name: str = ""
-    metavar: str | None = None
+    def __init__(
+        self,
+        dest: str,
+        flags: tuple[str, ...] = (),
+        *,
+        action: str = "store",
+        nargs: str | None = ONE,
+        choices: Sequence[str] | None = None,
+        default: Any = None,
+        const: Any = None,
+        required: bool = False,
+        type: Callable[[str], Any] | None = None,
+        type_name: str = "",
+        metavar: str | None = None,
+    ) -> None:
+        self.dest = dest
+        self.flags = flags
+        #: store, store_true, store_false, store_const, version
+        self.action = action
+        self.nargs = (
+            "0" if action in ("store_true", "store_false", "store_const", "version") else nargs
+        )
+        self.choices = choices
+        self.default = default
+        self.const = {"store_true": True, "store_false": False}.get(action, const)
+        self.required = required
+        #: converts one word; raising ValueError/TypeError gives argparse's "invalid X value"
+        self.type = type
+        self.type_name = type_name
+        self.metavar = metavar
 
-    def __post_init__(self) -> None:
-        if self.action in ("store_true", "store_false", "store_const", "version"):
-            self.nargs = "0"
-        if self.action == "store_true":
-            self.const = True
-        elif self.action == "store_false":
-            self.const = False
+    def __repr__(self) -> str:
+        return f"Argument({self.display_name!r}, action={self.action!r}, nargs={self.nargs!r})"
 
     @property
     def display_name(self) -> str:
@@ -83,12 +94,11 @@ class Argument:
         return self.metavar or self.dest
 
 
-@dataclass
-class ParseResult:
+class ParseResult(NamedTuple):
     values: dict[str, Any]
     extras: list[str]
     #: destinations given on the command line (even when given their default)
-    seen: set[str] = field(default_factory=set)
+    seen: set[str]
 
 
 def invalid_choice_message(value: str, choices: Sequence[str]) -> str:

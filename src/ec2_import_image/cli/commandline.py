@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -67,21 +66,43 @@ class UnsupportedCommandError(ParamValidationError):
     """A command v2 has but this tool does not implement."""
 
 
-@dataclass
 class Invocation:
     """What the command line asks for."""
 
-    program: str
-    #: parsed global options by destination (see ``options.global_arguments``)
-    globals: dict[str, Any]
-    #: "version", "help", "operation" or "wait"
-    action: str
-    #: the command words that were given: (), ("ec2",) or ("ec2", "import-image")
-    words: tuple[str, ...] = ()
-    operation: Operation | None = None
-    options: list[OperationOption] = field(default_factory=list)
-    #: parsed operation options by destination
-    values: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        program: str,
+        globals_: dict[str, Any],
+        action: str,
+        *,
+        words: tuple[str, ...] = (),
+        operation: Operation | None = None,
+        options: list[OperationOption] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> None:
+        self.program = program
+        #: parsed global options by destination (see ``options.global_arguments``)
+        self.globals = globals_
+        #: "version", "help", "operation" or "wait"
+        self.action = action
+        #: the command words that were given: (), ("ec2",) or ("ec2", "import-image")
+        self.words = words
+        self.operation = operation
+        self.options: list[OperationOption] = [] if options is None else options
+        #: parsed operation options by destination
+        self.values: dict[str, Any] = {} if values is None else values
+
+    def _key(self) -> tuple[Any, ...]:
+        op = None if self.operation is None else self.operation.name
+        return (self.program, self.globals, self.action, self.words, op, self.options, self.values)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Invocation) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"Invocation({self.action!r}, words={self.words!r})"
 
 
 @cache
@@ -134,7 +155,7 @@ def parse_command_line(argv: list[str], program: str = AWS) -> Invocation:
     second = _parse(service, top.extras, program)
     op_name = second.values["operation"]
     if op_name == "help":
-        return Invocation(program, parsed_globals, "help", (SERVICE,))
+        return Invocation(program, parsed_globals, "help", words=(SERVICE,))
     if op_name == WAIT:
         return _parse_wait(program, parsed_globals, second.extras)
     operation = load_model().operation_by_cli_name(op_name)
@@ -161,19 +182,27 @@ def _parse_operation(
 ) -> Invocation:
     """The last pass: the options of an operation (or of a waiter on it), and ``help``."""
     if remaining == ["help"]:
-        return Invocation(program, parsed_globals, "help", words, operation)
+        return Invocation(program, parsed_globals, "help", words=words, operation=operation)
     options = operation_options(operation) if action == "operation" else waiter_options(operation)
     parser = ArgParser([*(o.argument() for o in options), Argument("help", nargs=OPTIONAL)])
     third = _parse(parser, remaining, program)
     help_word = third.values.pop("help")
     if help_word == "help":
-        return Invocation(program, parsed_globals, "help", words, operation)
+        return Invocation(program, parsed_globals, "help", words=words, operation=operation)
     extras = list(third.extras)
     if help_word is not None:
         extras.append(help_word)
     if extras:
         raise UnknownOptionsError(f"Unknown options: {', '.join(extras)}")
-    return Invocation(program, parsed_globals, action, words, operation, options, third.values)
+    return Invocation(
+        program,
+        parsed_globals,
+        action,
+        words=words,
+        operation=operation,
+        options=options,
+        values=third.values,
+    )
 
 
 def _parse_wait(program: str, parsed_globals: dict[str, Any], remaining: list[str]) -> Invocation:
@@ -193,7 +222,7 @@ def _parse_wait(program: str, parsed_globals: dict[str, Any], remaining: list[st
             f"{program}: [ERROR]: too few arguments"
         )
     if waiter == "help":
-        return Invocation(program, parsed_globals, "help", (SERVICE, WAIT))
+        return Invocation(program, parsed_globals, "help", words=(SERVICE, WAIT))
     if waiter != IMPORT_WAITER:
         raise UnsupportedCommandError(_unsupported(program, f"{SERVICE} {WAIT} {waiter}"))
     rest = list(remaining)

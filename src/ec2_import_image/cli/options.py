@@ -9,7 +9,7 @@ operation and ``--generate-cli-skeleton``, in the order v2 adds them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ec2_import_image.cli.argparsing import ONE, OPTIONAL, ZERO_OR_MORE, Argument
 from ec2_import_image.model import Operation, Shape
@@ -49,8 +49,7 @@ def global_arguments() -> list[Argument]:
     ]
 
 
-@dataclass(frozen=True)
-class OperationOption:
+class OperationOption(NamedTuple):
     """One option of an operation and what it feeds."""
 
     #: the option name without dashes, e.g. ``disk-containers`` or ``no-dry-run``

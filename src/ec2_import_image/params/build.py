@@ -9,7 +9,6 @@ botocore serializes them in, and the order v2 sends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ec2_import_image.cli.commandline import Invocation
@@ -18,19 +17,19 @@ from ec2_import_image.params.cli_input import CLI_INPUT_KINDS, load_cli_input
 from ec2_import_image.params.unpack import load_file_value, unpack_value
 
 
-@dataclass
 class CallPlan:
     """What to send: the parameters, paging settings and what to do instead of sending."""
 
-    params: dict[str, Any] = field(default_factory=dict)
-    #: StartingToken / PageSize / MaxItems given by the user
-    paging: dict[str, Any] = field(default_factory=dict)
-    #: the value of --generate-cli-skeleton (input, output, yaml-input), if given
-    skeleton: str | None = None
-    #: whether v2 would page automatically (global --no-paginate and manual tokens turn it off)
-    paginate: bool = True
-    #: ``--wait`` (an extension): wait for the import task to finish after the call
-    wait: bool = False
+    def __init__(self, *, paginate: bool = True) -> None:
+        self.params: dict[str, Any] = {}
+        #: StartingToken / PageSize / MaxItems given by the user
+        self.paging: dict[str, Any] = {}
+        #: the value of --generate-cli-skeleton (input, output, yaml-input), if given
+        self.skeleton: str | None = None
+        #: whether v2 would page automatically (--no-paginate and manual tokens turn it off)
+        self.paginate = paginate
+        #: ``--wait`` (an extension): wait for the import task to finish after the call
+        self.wait = False
 
 
 def build_call(invocation: Invocation) -> CallPlan:
