@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 import click
+from click.shell_completion import CompletionItem
 
 from ec2_import_image.cli.commandline import AWS, SHORT
 from ec2_import_image.environment import Environment
@@ -34,6 +35,12 @@ class AwsStyleCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[_ARGV] = list(args)
         return []
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """click's completion protocol (``_AWS_COMPLETE=bash_complete`` ...): see completion/."""
+        from ec2_import_image.completion.click_hook import click_candidates
+
+        return click_candidates(self.program, ctx.meta.get(_ARGV, []), incomplete)
 
     def invoke(self, ctx: click.Context) -> Any:
         from ec2_import_image.app import run

@@ -5,7 +5,8 @@ v2 decides before parsing anything, from the raw words: ``help`` or
 off, ``--cli-auto-prompt`` turns it on (both together are an error), else
 ``AWS_CLI_AUTO_PROMPT`` / the profile's ``cli_auto_prompt`` (``on``,
 ``on-partial``), else off.  ``on-partial`` runs the command first and prompts
-only when its parameters were refused.
+only when its parameters were refused.  On a terminal the prompt is
+``completion.autoprompt``; without one, v2's warning and exit 255.
 """
 
 from __future__ import annotations
@@ -32,13 +33,22 @@ def auto_prompt_mode(argv: list[str], env: Environment) -> str:
 
 
 def prompt_for_args(argv: list[str], env: Environment) -> list[str]:
-    """Ask the user to complete the command line; needs a terminal on stdin."""
+    """Ask the user to complete the command line; needs a terminal on stdin.
+
+    On a terminal, the interactive prompt (``completion.autoprompt``) starts
+    from ``argv`` and returns the words of the line the user ran.  Ctrl-C in
+    the prompt writes the line typed so far to stderr, as v2 does, and ends
+    the run as an interruption (exit 130).
+    """
     if not env.stdin_isatty:
         # v2's prompt library warns, then fails reading from a non-terminal with
         # an error that has no message.
         env.stderr.write("Warning: Input is not a terminal (fd=0).\n")
         raise GeneralError("")
-    raise GeneralError(
-        "The interactive prompt of --cli-auto-prompt is not available in this version of "
-        "ec2-import-image; run the command without it."
-    )
+    from ec2_import_image.completion.autoprompt import PromptCancelled, prompt_command_line
+
+    try:
+        return prompt_command_line(argv, env)
+    except PromptCancelled as cancelled:
+        env.stderr.write(f"{cancelled}\n")
+        raise KeyboardInterrupt from None

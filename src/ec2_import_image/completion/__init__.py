@@ -1,0 +1,13 @@
+"""Completion of a partly typed command line: shells, ``aws_completer`` and the auto-prompt.
+
+``engine``      the candidates for the word being typed (never imports botocore)
+``specs``       what completion knows of each option: values it takes, type, help
+``shorthand``   member names and values inside a shorthand value
+``paths``       ``file://`` and ``fileb://`` file names
+``profiles``    profile names of the config and credentials files
+``regions``     Region names, read from botocore's data without importing it
+``click_hook``  click's completion protocol (``_AWS_COMPLETE=bash_complete`` ...)
+``completer``   the ``aws_completer`` program (v2's ``COMP_LINE``/``COMP_POINT``)
+``autoprompt``  the interactive prompt of ``--cli-auto-prompt`` (prompt_toolkit)
+``promptdocs``  the text of the prompt's doc panel
+"""
