@@ -64,6 +64,10 @@ class GeneralError(CliError):
     """Everything else v2 reports with exit code 255 (connection failures, bad replies...)."""
 
 
+class PromptInterrupted(KeyboardInterrupt):
+    """Ctrl-C in the interactive prompt: v2 echoes the line typed so far on stderr (130)."""
+
+
 class ErrorRow(NamedTuple):
     """How one class of error is reported."""
 

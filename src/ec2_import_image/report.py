@@ -26,6 +26,7 @@ from ec2_import_image.errors import (
     INTERRUPTED_RC,
     CliError,
     GeneralError,
+    PromptInterrupted,
     ServiceError,
     UnknownOptionsError,
     row_for,
@@ -70,6 +71,9 @@ def report_error(
     error: BaseException, env: Environment, globals_: dict[str, Any] | None = None
 ) -> int:
     """Print ``error`` as v2 would and return the exit code."""
+    if isinstance(error, PromptInterrupted):
+        env.stderr.write(f"{error}\n")
+        return INTERRUPTED_RC
     if isinstance(error, KeyboardInterrupt):
         env.stdout.write("\n")
         return INTERRUPTED_RC

@@ -238,3 +238,12 @@ def test_keyboard_interrupt_is_130_with_a_newline_on_stdout() -> None:
     assert report_error(KeyboardInterrupt(), env) == 130
     assert stdout.getvalue() == "\n"
     assert stderr.getvalue() == ""
+
+
+def test_ctrl_c_in_the_prompt_echoes_the_line_on_stderr_only() -> None:
+    from ec2_import_image.errors import PromptInterrupted
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    env = Environment(stdout=stdout, stderr=stderr)
+    assert report_error(PromptInterrupted("> aws ec2 desc"), env) == 130
+    assert (stdout.getvalue(), stderr.getvalue()) == ("", "> aws ec2 desc\n")

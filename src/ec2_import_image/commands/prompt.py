@@ -45,10 +45,6 @@ def prompt_for_args(argv: list[str], env: Environment) -> list[str]:
         # an error that has no message.
         env.stderr.write("Warning: Input is not a terminal (fd=0).\n")
         raise GeneralError("")
-    from ec2_import_image.completion.autoprompt import PromptCancelled, prompt_command_line
+    from ec2_import_image.completion.autoprompt import prompt_command_line
 
-    try:
-        return prompt_command_line(argv, env)
-    except PromptCancelled as cancelled:
-        env.stderr.write(f"{cancelled}\n")
-        raise KeyboardInterrupt from None
+    return prompt_command_line(argv, env)

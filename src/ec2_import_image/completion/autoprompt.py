@@ -46,6 +46,7 @@ from ec2_import_image.completion.completer import split_line
 from ec2_import_image.completion.engine import Candidate, complete
 from ec2_import_image.completion.promptdocs import doc_text
 from ec2_import_image.environment import Environment
+from ec2_import_image.errors import PromptInterrupted
 
 PROMPT_OPTIONS = ("--cli-auto-prompt", "--no-cli-auto-prompt")
 KEY_BAR = " [Tab] next  [Enter] take / run  [F3] doc panel  [Ctrl-C] cancel "
@@ -54,7 +55,7 @@ MENU_HEIGHT = 16
 DOC_HEIGHT = 16
 
 
-class PromptCancelled(KeyboardInterrupt):
+class PromptCancelled(PromptInterrupted):
     """Ctrl-C or Ctrl-D in the prompt; ``str()`` is the line as typed."""
 
 
