@@ -179,7 +179,7 @@ def test_aws_completer_never_fails(tmp_path: Path) -> None:
 PROBE = """
 import io, os, sys, json
 from ec2_import_image.completion.completer import run
-from ec2_import_image.entry import aws_command
+from ec2_import_image.clickcommand import aws_command
 out = io.StringIO()
 run(os.environ, out)
 try:

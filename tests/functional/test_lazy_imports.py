@@ -1,4 +1,7 @@
-"""Paths that send nothing import neither boto3 nor botocore (checked in a fresh process)."""
+"""Paths that send nothing import neither boto3 nor botocore (checked in a fresh process).
+
+No run imports click either: the console scripts reach click only for shell completion.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ out, err = io.StringIO(), io.StringIO()
 env = Environment(stdin=io.StringIO(""), stdout=out, stderr=err, stdin_isatty=False,
                   stdout_isatty=False, stderr_isatty=False)
 rc = main(json.loads(sys.argv[1]), env)
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("botocore", "boto3"))
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("botocore", "boto3", "click"))
 print(json.dumps({"rc": rc, "loaded": loaded, "stdout": out.getvalue()}))
 """
 
@@ -70,3 +73,4 @@ def test_sending_path_does_import_botocore() -> None:
     result = json.loads(proc.stdout)
     assert result["rc"] == 255
     assert "botocore" in result["loaded"]
+    assert not [m for m in result["loaded"] if m.startswith("click")]

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 
 from ec2_import_image.cli.options import ERROR_FORMAT_CHOICES, OUTPUT_CHOICES, operation_options
-from ec2_import_image.completion.click_hook import complete_var, glue_bash_words, trim_for_bash
+from ec2_import_image.completion.click_hook import glue_bash_words, trim_for_bash
 from ec2_import_image.completion.completer import candidates_for_line, split_line
 from ec2_import_image.completion.engine import complete
 from ec2_import_image.completion.paths import complete_path
 from ec2_import_image.completion.profiles import profile_names
 from ec2_import_image.completion.regions import region_names
+from ec2_import_image.entry import completion_variable
 from ec2_import_image.helpdocs.globalopts import global_options
 from ec2_import_image.helpdocs.waiters import tool_waiters
 from ec2_import_image.model import load_model
@@ -266,8 +267,8 @@ def test_bash_word_breaks() -> None:
     assert trim_for_bash("Format=vm", ["Format=VMDK"]) == ["VMDK"]
     assert trim_for_bash("file:///tm", ["file:///tmp/"]) == ["///tmp/"]
     assert trim_for_bash("--arch", ["--architecture"]) == ["--architecture"]
-    assert complete_var("aws") == "_AWS_COMPLETE"
-    assert complete_var("ec2-import-image") == "_EC2_IMPORT_IMAGE_COMPLETE"
+    assert completion_variable("aws") == "_AWS_COMPLETE"
+    assert completion_variable("ec2-import-image") == "_EC2_IMPORT_IMAGE_COMPLETE"
 
 
 @pytest.mark.skipif(not tool_waiters(), reason="the parser has no waiter")

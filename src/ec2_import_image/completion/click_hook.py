@@ -3,7 +3,7 @@
 click answers ``_AWS_COMPLETE=bash_source|zsh_source|fish_source aws`` with a
 shell script, and ``_AWS_COMPLETE=bash_complete|zsh_complete|fish_complete``
 (with ``COMP_WORDS``/``COMP_CWORD``) with the candidates; it resolves the
-command and asks its ``shell_complete`` (``entry.AwsStyleCommand``), which
+command and asks its ``shell_complete`` (``clickcommand.AwsStyleCommand``), which
 calls ``click_candidates`` here with the complete words and the incomplete one.
 
 bash splits a word at ``=`` and ``:`` (``COMP_WORDBREAKS``), so
@@ -21,14 +21,10 @@ from collections.abc import Mapping, Sequence
 from click.shell_completion import CompletionItem, split_arg_string
 
 from ec2_import_image.completion.engine import Candidate, complete
+from ec2_import_image.entry import completion_variable
 
 #: the characters of bash's default COMP_WORDBREAKS that occur in option values
 BASH_BREAKS = "=:"
-
-
-def complete_var(program: str) -> str:
-    """click's variable name for a program: ``_AWS_COMPLETE``, ``_EC2_IMPORT_IMAGE_COMPLETE``."""
-    return "_" + program.replace("-", "_").replace(".", "_").upper() + "_COMPLETE"
 
 
 def glue_bash_words(tokens: Sequence[str]) -> list[str]:
@@ -73,7 +69,7 @@ def click_candidates(
 ) -> list[CompletionItem]:
     """The answer to click's ``shell_complete`` for one of the tool's programs."""
     environ = os.environ if environ is None else environ
-    instruction = environ.get(complete_var(program), "")
+    instruction = environ.get(completion_variable(program), "")
     if instruction.startswith("bash"):
         logical = _bash_words(environ)
         if logical is not None:
