@@ -1,45 +1,152 @@
-"""A light reader of the AWS config file, for paths that must not import botocore.
+"""A light reader of the AWS configuration files, for paths that must not import botocore.
 
 Paths that send nothing still need a few CLI settings from the profile (the
-error format, above all).  They read ``AWS_CONFIG_FILE`` (default
-``~/.aws/config``) with the same section rules botocore applies: ``[default]``
-and ``[profile NAME]``, the profile named by ``--profile``, else
-``AWS_DEFAULT_PROFILE``, else ``AWS_PROFILE``, else ``default``.  Anything
-that sends a request reads configuration through botocore instead.
+error format, above all).  They read them here with the rules v2's botocore
+applies, so that both readers agree:
+
+- the files: ``AWS_CONFIG_FILE`` (default ``~/.aws/config``) and
+  ``AWS_SHARED_CREDENTIALS_FILE`` (default ``~/.aws/credentials``), with
+  ``$VARIABLES`` and ``~`` expanded;
+- the profile: the one named by ``--profile``, else ``AWS_PROFILE``, else
+  ``AWS_DEFAULT_PROFILE`` (v2 reads ``AWS_PROFILE`` first), else ``default``;
+- the config file's sections: ``[default]`` and ``[profile NAME]`` (the name
+  split as a shell would: ``[profile "my name"]``, ``[profile   x]``), a later
+  section of the same profile replacing an earlier one; other sections are not
+  profiles;
+- the credentials file's sections are profile names (``[NAME]``) and their
+  values are laid over the config file's, as botocore merges them;
+- a profile named explicitly (by ``--profile`` or either variable) must exist
+  in one of the files, else v2 reports ``ProfileNotFound``; without a name, a
+  missing ``default`` is just an empty profile.
+
+Anything that sends a request reads configuration through botocore instead.
 """
 
 from __future__ import annotations
 
 import configparser
 import os
+import re
+import shlex
 from collections.abc import Mapping
 
+DEFAULT_PROFILE = "default"
 
-def config_path(environ: Mapping[str, str]) -> str:
-    path = environ.get("AWS_CONFIG_FILE") or "~/.aws/config"
+
+def expand_path(path: str, environ: Mapping[str, str]) -> str:
+    """``$VARIABLES`` then ``~``, expanded from ``environ`` (as botocore does from os.environ)."""
+
+    def variable(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        return environ.get(name, match.group(0))
+
+    path = re.sub(r"\$(?:(\w+)|\{([^}]*)\})", variable, path)
     home = environ.get("HOME")
-    if path.startswith("~") and home:
+    if path.startswith("~") and home and (len(path) == 1 or path[1] == os.sep):
         return home + path[1:]
     return os.path.expanduser(path)
 
 
+def config_path(environ: Mapping[str, str]) -> str:
+    return expand_path(environ.get("AWS_CONFIG_FILE") or "~/.aws/config", environ)
+
+
+def credentials_path(environ: Mapping[str, str]) -> str:
+    path = environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
+    return expand_path(path, environ)
+
+
+def explicit_profile(environ: Mapping[str, str], given: str | None = None) -> str | None:
+    """The profile named by ``--profile``, ``AWS_PROFILE`` or ``AWS_DEFAULT_PROFILE``, if any."""
+    for value in (given, environ.get("AWS_PROFILE"), environ.get("AWS_DEFAULT_PROFILE")):
+        if value:
+            return value
+    return None
+
+
 def profile_name(environ: Mapping[str, str], given: str | None = None) -> str:
-    return given or environ.get("AWS_DEFAULT_PROFILE") or environ.get("AWS_PROFILE") or "default"
+    """The active profile's name: the explicit one, else ``default``."""
+    return explicit_profile(environ, given) or DEFAULT_PROFILE
 
 
-def read_profile(environ: Mapping[str, str], given_profile: str | None = None) -> dict[str, str]:
-    """The settings of the active profile; empty when the file or profile is missing."""
+def _read_ini(path: str) -> dict[str, dict[str, str]]:
+    """The sections of an INI file as botocore reads it; empty when missing or unreadable."""
     parser = configparser.RawConfigParser()
     try:
-        with open(config_path(environ), encoding="utf-8") as handle:
+        with open(path, encoding="utf-8") as handle:
             parser.read_file(handle)
     except (OSError, UnicodeDecodeError, configparser.Error):
         return {}
-    name = profile_name(environ, given_profile)
-    for section in (f"profile {name}", name) if name == "default" else (f"profile {name}",):
-        if parser.has_section(section):
-            return dict(parser.items(section))
-    return {}
+    return {section: dict(parser.items(section)) for section in parser.sections()}
+
+
+def _unparsable(path: str) -> bool:
+    """Whether botocore would refuse the file (``ConfigParseError``); a missing file is fine."""
+    if not os.path.isfile(path):
+        return False
+    parser = configparser.RawConfigParser()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except OSError:
+        return False  # botocore skips a file it cannot open
+    except (UnicodeDecodeError, configparser.Error):
+        return True
+    for section in parser.sections():
+        for _, value in parser.items(section):
+            if value.startswith("\n") and any(
+                "=" not in line for line in value.splitlines() if line.strip()
+            ):
+                return True  # a nested block whose lines are not key = value
+    return False
+
+
+def parse_problem(environ: Mapping[str, str]) -> str | None:
+    """v2's message when the config or credentials file cannot be parsed, else None.
+
+    v2 loads both files before it does anything else (for its plugins), so this
+    error ends every command, even ``--version`` and ``help``: ``Unable to parse
+    config file: PATH``, exit 255.
+    """
+    for path in (config_path(environ), credentials_path(environ)):
+        if _unparsable(path):
+            return f"Unable to parse config file: {path}"
+    return None
+
+
+def _config_profiles(sections: Mapping[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The profiles of a config file: ``[default]`` and ``[profile NAME]`` sections."""
+    profiles: dict[str, dict[str, str]] = {}
+    for section, values in sections.items():
+        if section == DEFAULT_PROFILE:
+            profiles[DEFAULT_PROFILE] = values
+        elif section.startswith("profile"):
+            try:
+                words = shlex.split(section)
+            except ValueError:
+                continue
+            if len(words) == 2:
+                profiles[words[1]] = values
+    return profiles
+
+
+def load_profiles(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Every profile of the two files, the credentials file's values over the config file's."""
+    profiles = _config_profiles(_read_ini(config_path(environ)))
+    for name, values in _read_ini(credentials_path(environ)).items():
+        profiles.setdefault(name, {}).update(values)
+    return profiles
+
+
+def profile_missing(environ: Mapping[str, str], given_profile: str | None = None) -> bool:
+    """Whether the profile was named explicitly but exists in neither file (ProfileNotFound)."""
+    name = explicit_profile(environ, given_profile)
+    return name is not None and name not in load_profiles(environ)
+
+
+def read_profile(environ: Mapping[str, str], given_profile: str | None = None) -> dict[str, str]:
+    """The settings of the active profile; empty when the files or the profile are missing."""
+    return load_profiles(environ).get(profile_name(environ, given_profile), {})
 
 
 def setting(
@@ -49,3 +156,49 @@ def setting(
     if env_var is not None and env_var in environ:
         return environ[env_var]
     return read_profile(environ, profile).get(key)
+
+
+TIMESTAMP_FORMATS = ("wire", "iso8601")
+BINARY_FORMATS = ("base64", "raw-in-base64-out")
+
+
+def cli_settings_problem(
+    environ: Mapping[str, str], profile: str | None = None, binary_format: str | None = None
+) -> tuple[str, str] | None:
+    """v2's checks of the profile's CLI settings when its session starts, for every command.
+
+    Returns (kind, message) for the first bad setting: ``configuration`` for
+    ``cli_timestamp_format`` (v2's ConfigurationError, 253), ``general`` for
+    ``cli_binary_format`` when ``--cli-binary-format`` does not override it (v2
+    fails on a KeyError, 255, and prints the bad value quoted).  A missing
+    profile is not a problem here (v2 falls back to the defaults).
+    """
+    settings = read_profile(environ, profile)
+    timestamp = settings.get("cli_timestamp_format")
+    if timestamp is not None and timestamp not in TIMESTAMP_FORMATS:
+        return (
+            "configuration",
+            f"Unknown cli_timestamp_format value: {timestamp}, "
+            'valid values are "wire" or "iso8601"',
+        )
+    configured = settings.get("cli_binary_format")
+    if binary_format is None and configured is not None and configured not in BINARY_FORMATS:
+        return ("general", repr(configured))
+    return None
+
+
+ERROR_FORMAT_VARIABLE = "AWS_CLI_ERROR_FORMAT"
+
+
+def error_format_setting(environ: Mapping[str, str], profile: str | None = None) -> str | None:
+    """``cli_error_format`` as v2's error handlers resolve it when no option gives it.
+
+    ``AWS_CLI_ERROR_FORMAT``, else the profile's ``cli_error_format``.  When the
+    profile was named but does not exist, v2's lookup fails inside its error
+    handler, which then prints the plain message: that is the ``legacy`` format.
+    """
+    if ERROR_FORMAT_VARIABLE in environ:
+        return environ[ERROR_FORMAT_VARIABLE]
+    if profile_missing(environ, profile):
+        return "legacy"
+    return read_profile(environ, profile).get("cli_error_format")

@@ -103,25 +103,22 @@ def test_max_attempts_from_the_profile(harness: Harness) -> None:
     assert len(result.requests) == 2
 
 
-def test_retry_mode_from_the_profile(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    import botocore.retryhandler
-
-    monkeypatch.setattr(botocore.retryhandler, "delay_exponential", lambda *a, **k: 0)
-    harness.write(".aws/config", "[default]\nretry_mode = legacy\n")
-    result = call(harness, [{"status": 500, "body": body("err-InternalError")}])
-    assert len(result.requests) == 5  # botocore's legacy mode: 5 attempts for EC2
-    assert "(reached max retries: 4)" in result.stderr
-
-
-def test_retry_mode_from_the_environment(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    import botocore.retryhandler
-
-    monkeypatch.setattr(botocore.retryhandler, "delay_exponential", lambda *a, **k: 0)
-    harness.write(".aws/config", "[default]\nretry_mode = standard\n")
-    result = call(
-        harness,
-        [{"status": 500, "body": body("err-InternalError")}],
-        AWS_RETRY_MODE="legacy",
-        AWS_MAX_ATTEMPTS="2",
+@pytest.mark.parametrize("source", ["environment", "profile"])
+def test_v2_refuses_the_legacy_retry_mode(harness: Harness, source: str) -> None:
+    """v2.36.7 knows only standard and adaptive; legacy is refused before anything is sent."""
+    env = {"AWS_RETRY_MODE": "legacy"} if source == "environment" else {}
+    if source == "profile":
+        harness.write(".aws/config", "[default]\nretry_mode = legacy\n")
+    result = call(harness, [{"status": 500, "body": body("err-InternalError")}], **env)
+    assert result.rc == 255
+    assert result.requests == []
+    assert result.stderr == (
+        '\naws: [ERROR]: Invalid value provided to "mode": "legacy" must be one of: '
+        '"standard" or "adaptive"\n'
     )
-    assert len(result.requests) == 2
+
+
+def test_adaptive_mode_retries_as_standard(harness: Harness) -> None:
+    harness.write(".aws/config", "[default]\nretry_mode = adaptive\n")
+    result = call(harness, [{"status": 500, "body": body("err-InternalError")}])
+    assert len(result.requests) == 3

@@ -5,17 +5,33 @@ the credential chain, signing, endpoint resolution, retries, parameter
 validation, serialization and parsing.  What v2 changes in botocore's defaults
 is changed here the same way:
 
+- the profile comes from ``--profile``, then ``AWS_PROFILE``, then
+  ``AWS_DEFAULT_PROFILE`` (v2's botocore reads ``AWS_PROFILE`` first);
 - the region comes from ``--region``, ``AWS_REGION``, ``AWS_DEFAULT_REGION``,
   the profile, then the instance metadata service;
-- retries default to the ``standard`` mode (3 attempts in all);
+- retries default to the ``standard`` mode (3 attempts in all); the mode must
+  be ``standard`` or ``adaptive`` and ``max_attempts`` at least one (v2's
+  client configuration refuses anything else, with its own messages);
+- a region lookup the instance metadata service refuses (HTTP 400) finds no
+  region, as v2's own region provider does, instead of failing;
 - ``--cli-read-timeout``/``--cli-connect-timeout`` (0 meaning none) and
   ``--no-sign-request`` go into the default client configuration;
+- the credentials that assume-role, web-identity and SSO providers obtain are
+  cached as JSON files under ``~/.aws/cli/cache`` (v2 registers that cache);
+- settings v2's botocore does not have are held at the value that behaves as
+  v2: STS is always regional (``sts_regional_endpoints``), there are no
+  ``defaults_mode`` presets and no ``api_versions``, and ``tcp_keepalive`` is
+  read from the profile only;
 - the service model is the pinned one shipped with the tool, not the runtime
   botocore's (which may be newer); everything else comes from botocore's data.
+
+With ``--debug``, every request signer's credentials are handed to the debug
+log's redaction as they are used (see ``ec2_import_image.debuglog``).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +40,9 @@ from ec2_import_image.model.shapes import load_model
 if TYPE_CHECKING:
     import botocore.session
     from botocore.client import BaseClient
+
+#: v2 logs its own region lookup under this name
+logger = logging.getLogger("awscli.utils")
 
 SERVICE = "ec2"
 DEFAULT_TIMEOUT = 60
@@ -52,14 +71,6 @@ def _pinned_loader_class() -> type:
 def create_session(globals_: dict[str, Any]) -> botocore.session.Session:
     """A session with v2's configuration chains and the pinned model."""
     import botocore.session
-    from botocore.configprovider import (
-        ChainProvider,
-        ConstantProvider,
-        EnvironmentProvider,
-        InstanceVarProvider,
-        ScopedConfigProvider,
-    )
-    from botocore.utils import IMDSRegionProvider
 
     from ec2_import_image import __version__
 
@@ -69,60 +80,161 @@ def create_session(globals_: dict[str, Any]) -> botocore.session.Session:
     session.user_agent_extra = f"ec2-import-image/{__version__}"
     loader_cls = _pinned_loader_class()
     session.register_component("data_loader", loader_cls())
-    store = session.get_component("config_store")
-    store.set_config_provider(
-        "region",
-        ChainProvider(
-            providers=[
-                InstanceVarProvider(instance_var="region", session=session),
-                EnvironmentProvider(name="AWS_REGION", env=os.environ),
-                EnvironmentProvider(name="AWS_DEFAULT_REGION", env=os.environ),
-                ScopedConfigProvider(config_var_name="region", session=session),
-                IMDSRegionProvider(session),  # type: ignore[list-item]
-            ]
-        ),
-    )
-    store.set_config_provider(
-        "retry_mode",
-        ChainProvider(
-            providers=[
-                EnvironmentProvider(name="AWS_RETRY_MODE", env=os.environ),
-                ScopedConfigProvider(config_var_name="retry_mode", session=session),
-                ConstantProvider(value="standard"),
-            ]
-        ),
-    )
-    store.set_config_provider(
-        "output",
-        ChainProvider(
-            providers=[
-                EnvironmentProvider(name="AWS_DEFAULT_OUTPUT", env=os.environ),
-                ScopedConfigProvider(config_var_name="output", session=session),
-                ConstantProvider(value="json"),
-            ]
-        ),
-    )
+    _set_config_chains(session)
     if globals_.get("profile"):
         session.set_config_variable("profile", globals_["profile"])
     if globals_.get("region"):
         session.set_config_variable("region", globals_["region"])
     _set_default_client_config(session, globals_)
     if globals_.get("debug"):
-        _register_secrets(session)
+        session.register("before-sign", _redact_signing_credentials)
+    _inject_credential_caches(session)
     return session
 
 
-def _register_secrets(session: botocore.session.Session) -> None:
-    """Make the debug log redact the credentials this session will sign with."""
-    from ec2_import_image.debuglog import add_secrets
+def _set_config_chains(session: botocore.session.Session) -> None:
+    """The configuration chains v2 defines, or that its botocore defines differently."""
+    from botocore.configprovider import (
+        BaseProvider,
+        ChainProvider,
+        ConstantProvider,
+        EnvironmentProvider,
+        InstanceVarProvider,
+        ScopedConfigProvider,
+    )
+    from botocore.utils import ensure_boolean
+
+    def chain(*providers: BaseProvider, conversion: Any = None) -> ChainProvider:
+        return ChainProvider(providers=list(providers), conversion_func=conversion)
+
+    def env(name: str) -> EnvironmentProvider:
+        return EnvironmentProvider(name=name, env=os.environ)
+
+    def scoped(name: str) -> ScopedConfigProvider:
+        return ScopedConfigProvider(config_var_name=name, session=session)
+
+    store = session.get_component("config_store")
+    chains: dict[str, BaseProvider] = {
+        "profile": chain(
+            InstanceVarProvider(instance_var="profile", session=session),
+            env("AWS_PROFILE"),
+            env("AWS_DEFAULT_PROFILE"),
+        ),
+        "region": chain(
+            InstanceVarProvider(instance_var="region", session=session),
+            env("AWS_REGION"),
+            env("AWS_DEFAULT_REGION"),
+            scoped("region"),
+            _imds_region_provider(session),
+        ),
+        "retry_mode": chain(
+            env("AWS_RETRY_MODE"),
+            scoped("retry_mode"),
+            ConstantProvider("standard"),
+            conversion=_retry_mode,
+        ),
+        "max_attempts": chain(
+            env("AWS_MAX_ATTEMPTS"),
+            scoped("max_attempts"),
+            ConstantProvider(3),
+            conversion=_max_attempts,
+        ),
+        "output": chain(env("AWS_DEFAULT_OUTPUT"), scoped("output"), ConstantProvider("json")),
+        # v2's botocore always calls STS at its regional endpoint
+        "sts_regional_endpoints": ConstantProvider("regional"),
+        # ... and has neither smart-default presets nor API version pinning
+        "defaults_mode": ConstantProvider("legacy"),
+        "api_versions": ConstantProvider({}),
+        # ... and reads TCP keep-alive from the profile only
+        "tcp_keepalive": chain(scoped("tcp_keepalive"), conversion=ensure_boolean),
+    }
+    for name, provider in chains.items():
+        store.set_config_provider(name, provider)
+
+
+#: the retry modes v2's botocore knows (it has no ``legacy`` mode)
+RETRY_MODES = ("standard", "adaptive")
+
+
+def _retry_mode(value: Any) -> str:
+    """v2 accepts only its two retry modes, with the message its client config gives."""
+    from botocore.exceptions import InvalidRetryModeError
+
+    if value not in RETRY_MODES:
+        raise InvalidRetryModeError(
+            provided_retry_mode=value, valid_modes='"standard" or "adaptive"'
+        )
+    return str(value)
+
+
+def _max_attempts(value: Any) -> int:
+    """An integer of at least one (``int()``'s own error otherwise, as in v2)."""
+    from botocore.exceptions import InvalidMaxRetryAttemptsError
+
+    attempts = int(value)
+    if attempts < 1:
+        # v2's message spells the bound out: "greater than or equal to one."
+        details: dict[str, Any] = {"provided_max_attempts": attempts, "min_value": "one"}
+        raise InvalidMaxRetryAttemptsError(**details)
+    return attempts
+
+
+def _imds_region_provider(session: botocore.session.Session) -> Any:
+    """The instance metadata region, or None when the service refuses the request (as v2)."""
+    from botocore.utils import BadIMDSRequestError, IMDSRegionProvider
+
+    class RegionProvider(IMDSRegionProvider):
+        def provide(self) -> str | None:
+            try:
+                region: str | None = super().provide()
+            except BadIMDSRequestError as error:
+                logger.debug(
+                    "Failed to retrieve a region from IMDS. Region detection may not be "
+                    "supported from this endpoint: %s",
+                    error.request.url,
+                )
+                return None
+            return region
+
+    return RegionProvider(session)
+
+
+def _inject_credential_caches(session: botocore.session.Session) -> None:
+    """v2 caches assumed-role, web-identity and SSO credentials in ``~/.aws/cli/cache``."""
+    from botocore.exceptions import ProfileNotFound, UnknownCredentialError
+    from botocore.utils import JSONFileCache
 
     try:
-        credentials = session.get_credentials()
-    except Exception:  # resolution errors surface again, as v2's, when the client is made
+        resolver = session.get_component("credential_provider")
+    except ProfileNotFound:
+        return  # reported, as v2 reports it, when the client is created
+    cache = JSONFileCache(credential_cache_dir())
+    for name in ("assume-role", "assume-role-with-web-identity", "sso"):
+        try:
+            resolver.get_provider(name).cache = cache
+        except UnknownCredentialError:
+            continue
+
+
+def credential_cache_dir() -> str:
+    """Where v2 keeps the credentials it obtained from STS and SSO."""
+    return os.path.join(os.path.expanduser("~"), ".aws", "cli", "cache")
+
+
+def _redact_signing_credentials(request_signer: Any = None, **_: Any) -> None:
+    """``before-sign``: the debug log must never show the credentials about to sign.
+
+    Resolving them here (the signer would do it next) obtains temporary
+    credentials when v2 does, while the request is signed, so nothing is
+    fetched that v2 would not fetch.
+    """
+    from ec2_import_image.debuglog import add_secrets
+
+    credentials = getattr(request_signer, "_credentials", None)
+    if credentials is None:
         return
-    if credentials is not None:
-        frozen = credentials.get_frozen_credentials()
-        add_secrets(frozen.secret_key, frozen.token)
+    frozen = credentials.get_frozen_credentials()
+    add_secrets(frozen.secret_key, frozen.token)
 
 
 def _timeout(value: str | None) -> int | None:
