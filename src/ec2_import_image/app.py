@@ -14,9 +14,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from ec2_import_image import __version__, config
-from ec2_import_image.cli.commandline import parse_command_line
+from ec2_import_image.cli.commandline import first_pass, parse_command, parse_top_level
 from ec2_import_image.environment import Environment
-from ec2_import_image.errors import ERROR_TABLE, ConfigurationError, ParamValidationError
+from ec2_import_image.errors import (
+    ERROR_TABLE,
+    ConfigurationError,
+    GeneralError,
+    ParamValidationError,
+)
 from ec2_import_image.report import report_error
 
 REFERENCE_VERSION = "2.36.7"
@@ -33,42 +38,57 @@ def version_string() -> str:
 
 
 def run(argv: list[str], env: Environment) -> int:
-    """Run one command line; return the exit code.  Never raises."""
+    """Run one command line; return the exit code.  Never raises.
+
+    The order of the steps is v2's, because it decides which of several errors
+    a line gets: the configuration files are read first (a file that cannot be
+    parsed ends every command), then ``--profile`` and ``--debug`` are looked
+    for, then the auto-prompt decides, then the command line is parsed.
+    """
     from ec2_import_image.commands.prompt import auto_prompt_mode, prompt_for_args
 
+    config.forget_files()
     try:
+        problem = config.parse_problem(env.environ)
+        if problem is not None:
+            raise GeneralError(problem)
+        _, debug = first_pass(argv, env.program)
         mode = auto_prompt_mode(argv, env)
         if mode == "on":
             argv = prompt_for_args(argv, env)
         elif mode == "on-partial":
-            rc = run_command(argv, env, quiet_parameter_errors=True)
+            with _debug_log(env, debug, argv):
+                rc = run_command(argv, env, quiet_parameter_errors=True)
             if rc != PARAMETER_ERROR_RC:
                 return rc
             argv = prompt_for_args(argv, env)
+            _, debug = first_pass(argv, env.program)
     except BaseException as error:  # the one place errors are caught
         return report_error(error, env)
-    return run_command(argv, env)
+    with _debug_log(env, debug, argv):
+        return run_command(argv, env)
 
 
 def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bool = False) -> int:
     """Parse and run one command line; return the exit code."""
     globals_: dict[str, Any] | None = None
     try:
-        invocation = parse_command_line(argv, env.program)
-        if invocation.action == "version":
+        top = parse_top_level(argv, env.program)
+        if top.command is None:
             env.stdout.write(version_string() + "\n")
             return 0
-        globals_ = invocation.globals
-        with _debug_log(env, bool(globals_.get("debug")), argv):
-            resolve_globals(globals_)
-            check_profile_settings(env, globals_)
-            if invocation.action == "help":
-                from ec2_import_image.commands.help import show_help
+        globals_ = top.globals
+        resolve_globals(globals_)
+        check_output_encoding(env)
+        check_profile_settings(env, globals_)
+        invocation = parse_command(top)
+        if invocation.action == "help":
+            from ec2_import_image.commands.help import show_help
 
-                return show_help(invocation, env)
-            from ec2_import_image.commands.operation import run_operation
+            return show_help(invocation, env)
+        from ec2_import_image.commands.operation import run_operation
 
-            return run_operation(invocation, env)
+        return run_operation(invocation, env)
     except BaseException as error:  # the one place errors are caught
         if quiet_parameter_errors and isinstance(error, ParamValidationError):
             return PARAMETER_ERROR_RC
@@ -89,16 +109,30 @@ def _debug_log(env: Environment, enabled: bool, argv: list[str]) -> Iterator[Non
         yield
 
 
-TIMESTAMP_FORMATS = ("wire", "iso8601")
+def check_output_encoding(env: Environment) -> None:
+    """v2 refuses an ``AWS_CLI_OUTPUT_ENCODING`` that names no codec (255), after the globals."""
+    encoding = env.environ.get("AWS_CLI_OUTPUT_ENCODING")
+    if encoding is None:
+        return
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise GeneralError(
+            f"Unknown codec `{encoding}` specified for AWS_CLI_OUTPUT_ENCODING."
+        ) from None
 
 
 def check_profile_settings(env: Environment, globals_: dict[str, Any]) -> None:
-    """v2 checks ``cli_timestamp_format`` when its session starts, for every command."""
-    value = config.read_profile(env.environ, globals_.get("profile")).get("cli_timestamp_format")
-    if value is not None and value not in TIMESTAMP_FORMATS:
-        raise ConfigurationError(
-            f'Unknown cli_timestamp_format value: {value}, valid values are "wire" or "iso8601"'
-        )
+    """v2 checks the profile's CLI settings when its session starts, for every command."""
+    problem = config.cli_settings_problem(
+        env.environ, globals_.get("profile"), globals_.get("cli_binary_format")
+    )
+    if problem is None:
+        return
+    kind, message = problem
+    raise ConfigurationError(message) if kind == "configuration" else GeneralError(message)
 
 
 def resolve_globals(globals_: dict[str, Any]) -> None:

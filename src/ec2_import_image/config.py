@@ -69,8 +69,23 @@ def profile_name(environ: Mapping[str, str], given: str | None = None) -> str:
     return explicit_profile(environ, given) or DEFAULT_PROFILE
 
 
+#: the files read in this run (``forget_files`` starts a run afresh)
+_read: dict[str, dict[str, dict[str, str]]] = {}
+
+
+def forget_files() -> None:
+    """Read the files again from now on (each run reads them once)."""
+    _read.clear()
+
+
 def _read_ini(path: str) -> dict[str, dict[str, str]]:
     """The sections of an INI file as botocore reads it; empty when missing or unreadable."""
+    if path not in _read:
+        _read[path] = _parse_ini(path)
+    return _read[path]
+
+
+def _parse_ini(path: str) -> dict[str, dict[str, str]]:
     parser = configparser.RawConfigParser()
     try:
         with open(path, encoding="utf-8") as handle:

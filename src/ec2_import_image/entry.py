@@ -8,8 +8,10 @@ click is imported only then.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Mapping
 
 from ec2_import_image.cli.commandline import AWS, SHORT
 from ec2_import_image.environment import Environment
@@ -27,11 +29,29 @@ def main(argv: list[str], env: Environment) -> int:
     return run(argv, env)
 
 
+OUTPUT_ENCODING = "AWS_CLI_OUTPUT_ENCODING"
+
+
+def use_output_encoding(environ: Mapping[str, str]) -> None:
+    """v2 writes stdout and stderr in ``AWS_CLI_OUTPUT_ENCODING`` when it names a codec.
+
+    An unknown codec is ignored here (an error may have to be printed with the
+    streams as they are); ``app`` reports it at the point v2 does.
+    """
+    encoding = environ.get(OUTPUT_ENCODING)
+    if not encoding:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(LookupError, AttributeError):
+            stream.reconfigure(encoding=encoding)  # type: ignore[union-attr]
+
+
 def _console(program: str) -> None:
     if completion_variable(program) in os.environ:
         from ec2_import_image.clickcommand import command_for
 
         command_for(program).main(prog_name=program)  # answers and exits
+    use_output_encoding(os.environ)
     rc = main(sys.argv[1:], Environment(program=program))
     try:
         sys.stdout.flush()

@@ -16,6 +16,7 @@ Layouts, as v2.36.7 prints them on stderr:
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, TextIO
 
 from ec2_import_image import config
@@ -24,6 +25,7 @@ from ec2_import_image.cli.options import ERROR_FORMAT_CHOICES
 from ec2_import_image.environment import Environment
 from ec2_import_image.errors import (
     INTERRUPTED_RC,
+    UNEXPECTED_RC,
     CliError,
     GeneralError,
     PromptInterrupted,
@@ -59,8 +61,7 @@ def error_format(env: Environment, globals_: dict[str, Any] | None) -> str:
     given = (globals_ or {}).get("cli_error_format")
     if given:
         return str(given).lower()
-    profile = (globals_ or {}).get("profile")
-    configured = config.setting(env.environ, "cli_error_format", "AWS_CLI_ERROR_FORMAT", profile)
+    configured = config.error_format_setting(env.environ, (globals_ or {}).get("profile"))
     if configured:
         value = configured.lower()
         return value if value in ERROR_FORMAT_CHOICES else "enhanced"
@@ -77,7 +78,15 @@ def report_error(
     if isinstance(error, KeyboardInterrupt):
         env.stdout.write("\n")
         return INTERRUPTED_RC
-    cli_error = as_cli_error(error)
+    try:
+        return _print_error(as_cli_error(error), env, globals_)
+    except Exception as failure:  # printing failed (stderr cannot encode the message...)
+        with contextlib.suppress(Exception):
+            write_error(env.stderr, str(failure), env.program)
+        return UNEXPECTED_RC
+
+
+def _print_error(cli_error: CliError, env: Environment, globals_: dict[str, Any] | None) -> int:
     row = row_for(cli_error)
     stderr = env.stderr
     program = env.program
@@ -99,11 +108,16 @@ def report_error(
     fmt = error_format(env, globals_)
     if fmt == "legacy" or not info:
         write_error(stderr, cli_error.message, program)
-    elif fmt in ("enhanced",) or fmt not in ERROR_FORMAT_CHOICES:
-        write_error(stderr, headline, program)
-        _write_extra_fields(stderr, info)
-    else:
-        _render_structured(fmt, info, env, globals_)
+        return row.rc
+    try:
+        if fmt == "enhanced" or fmt not in ERROR_FORMAT_CHOICES:
+            write_error(stderr, headline, program)
+            _write_extra_fields(stderr, info)
+        else:
+            _render_structured(fmt, info, env, globals_)
+    except Exception:
+        # as v2: when the structured form cannot be shown, the plain message is tried
+        write_error(stderr, cli_error.message, program)
     return row.rc
 
 

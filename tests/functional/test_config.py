@@ -579,7 +579,6 @@ def test_ca_bundle_does_not_matter_over_http(harness: Harness) -> None:
 # -- v2 behaviour that needs a change outside the configuration code (see config.py) --------
 
 
-@pytest.mark.xfail(strict=True, reason="app.py must call config.parse_problem first")
 @pytest.mark.parametrize(
     "argv",
     [["--version"], [*IMPORT, "--generate-cli-skeleton"], [*IMPORT, "help"]],
@@ -592,7 +591,6 @@ def test_unparsable_config_file_ends_every_command(harness: Harness, argv: list[
     assert result.stderr == f"\naws: [ERROR]: Unable to parse config file: {path}\n"
 
 
-@pytest.mark.xfail(strict=True, reason="app.py must call config.cli_settings_problem")
 def test_invalid_binary_format_in_the_profile(harness: Harness) -> None:
     harness.write(".aws/config", "[default]\ncli_binary_format = hex\n")
     result = harness.run([*IMPORT, "--generate-cli-skeleton"])
@@ -605,7 +603,6 @@ def test_binary_format_option_overrides_the_profile(harness: Harness) -> None:
     assert result.rc == 0
 
 
-@pytest.mark.xfail(strict=True, reason="report.py must use config.error_format_setting")
 def test_errors_are_plain_when_the_named_profile_is_missing(harness: Harness) -> None:
     """v2's error handler fails to read cli_error_format and prints the bare message."""
     result = harness.run(["--profile", "nope", *IMPORT, "--disk-containers", "Foo"])

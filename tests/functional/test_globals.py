@@ -383,7 +383,6 @@ def test_operation_options_with_global_prefixes_are_operation_options(harness: H
 # -- v2 behaviour this tool does not reproduce yet (each needs a change outside this area) --
 
 
-@pytest.mark.xfail(strict=True, reason="v2's first pass (--profile/--debug) has its own usage")
 def test_missing_profile_value_uses_the_first_pass_usage(harness: Harness) -> None:
     result = harness.run([*IMPORT, "--profile"])
     assert result.stderr == param_error(
@@ -391,7 +390,6 @@ def test_missing_profile_value_uses_the_first_pass_usage(harness: Harness) -> No
     )
 
 
-@pytest.mark.xfail(strict=True, reason="v2 starts its debug log before parsing the line")
 def test_debug_log_starts_before_parsing(harness: Harness) -> None:
     result = harness.run([*IMPORT, "--debug", "--bogus"])
     assert result.rc == 252

@@ -281,7 +281,6 @@ def test_import_image_has_no_paging_options(harness: Harness) -> None:
 NON_POSITIVE = "warning: Non-positive values for --max-items may result in undefined behavior.\n"
 
 
-@pytest.mark.xfail(strict=True, reason="params/build.py: v2 warns about --max-items <= 0")
 @pytest.mark.parametrize("value", ["0", "-1"])
 def test_non_positive_max_items_warns(harness: Harness, value: str) -> None:
     result = describe(harness, "--max-items", value)
@@ -289,9 +288,6 @@ def test_non_positive_max_items_warns(harness: Harness, value: str) -> None:
     assert result.stderr == NON_POSITIVE
 
 
-@pytest.mark.xfail(
-    strict=True, reason="params/build.py: v2 keeps PaginationConfig when paging is off"
-)
 @pytest.mark.parametrize(
     ("args", "stderr"),
     [

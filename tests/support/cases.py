@@ -117,6 +117,11 @@ class Placeholders:
         return re.sub(rf"(?<![0-9]){self.dead_port}(?![0-9])", "{DEAD_PORT}", text)
 
 
+def needs_process(env: dict[str, str]) -> bool:
+    """Cases that need the real process: output re-encoded as bytes (AWS_CLI_OUTPUT_ENCODING)."""
+    return "AWS_CLI_OUTPUT_ENCODING" in env
+
+
 def run_case(case: Case, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Outcome:
     data = case.data
     harness = Harness(tmp, monkeypatch, scripted_replies(case))
@@ -132,8 +137,9 @@ def run_case(case: Case, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Outcome:
         unset = data.get("unset_env") or []
         argv = [ph.expand(a) for a in data["argv"]]
         stdin = data.get("stdin")
-        if stdin is not None:
-            run = harness.run_process(argv, env=env, unset=unset, stdin=ph.expand(stdin).encode())
+        if stdin is not None or needs_process(env):
+            text = None if stdin is None else ph.expand(stdin).encode()
+            run = harness.run_process(argv, env=env, unset=unset, stdin=text)
         else:
             run = harness.run(argv, env=env, unset=unset)
     finally:

@@ -35,7 +35,8 @@ class Recorded:
 
     @property
     def action(self) -> str:
-        return dict(self.form).get("Action", "")
+        """The request's ``Action`` (``Unknown`` without one, as the shared stub names it)."""
+        return dict(self.form).get("Action", "Unknown")
 
 
 @dataclass

@@ -665,10 +665,19 @@ def test_known_commands() -> None:
 
 
 def test_help_at_the_top() -> None:
-    for argv in (["help"], ["--region", "r", "help"], ["help", "ec2", "--foo"]):
+    for argv in (["help"], ["--region", "r", "help"], ["help", "help"], ["help", "--foo"]):
         invocation = parse_command_line(argv)
         assert (invocation.action, invocation.words, invocation.operation) == ("help", (), None)
     assert parse_command_line(["--region", "r", "help"]).globals == globals_with(region="r")
+
+
+def test_help_takes_only_its_topics() -> None:
+    """``aws help ec2`` is an invalid choice in v2: only topics follow ``help``."""
+    assert param_error(["help", "ec2", "--foo"]).startswith(
+        "argument subcommand: Found invalid choice 'ec2'\n\n\n"
+    )
+    with pytest.raises(UnsupportedCommandError):
+        parse_command_line(["help", "return-codes"])
 
 
 def test_help_of_the_service() -> None:
@@ -789,6 +798,13 @@ def v2_outcome(argv: list[str]) -> Outcome:
         parsed_globals = vars(namespace)
         command = parsed_globals.pop("command")
         if command == "help":
+            if rest and rest != ["help"]:  # v2's help takes only its topics
+                topics = stdlib_parser(
+                    [Argument("subcommand", nargs=OPTIONAL, choices=commands["help_topics"])]
+                )
+                topic = topics.parse_known_args(rest)[0].subcommand
+                if topic is not None:
+                    return ("unsupported", f"help {topic}")
             return ("help", (), parsed_globals)
         if command != "ec2":
             return ("unsupported", command)

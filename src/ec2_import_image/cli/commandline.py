@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ec2_import_image.cli.argparsing import (
     OPTIONAL,
@@ -125,34 +125,77 @@ def _parse(parser: ArgParser, args: list[str], program: str) -> ParseResult:
         raise _usage_error(error, program) from None
 
 
-def parse_command_line(argv: list[str], program: str = AWS) -> Invocation:
-    """Parse argv (without the program name) as v2 would.
+class TopLevel(NamedTuple):
+    """The first pass: global options and the command word; the rest for the next passes."""
 
-    Raises ``ParamValidationError`` for argument errors (with the usage block
-    appended, as v2 prints them), ``UnknownOptionsError`` for what no pass
-    consumed, and ``VersionRequested`` when ``--version`` is seen.
+    program: str
+    globals: dict[str, Any]
+    #: the command word (``ec2``, ``help``...), None when ``--version`` was asked for
+    command: str | None
+    rest: list[str]
+
+
+def first_pass(argv: list[str], program: str = AWS) -> tuple[str | None, bool]:
+    """v2's first look at the line, before anything else: ``--profile`` and ``--debug``.
+
+    Its errors have their own usage line (``usage: aws [--profile PROFILE] [--debug]``).
     """
-    args = [SERVICE, SHORT_OPERATION, *argv] if program == SHORT else list(argv)
-    commands = known_commands()
+    parser = ArgParser(
+        [
+            Argument("profile", ("--profile",)),
+            Argument("debug", ("--debug",), action="store_true", default=False),
+        ]
+    )
+    try:
+        parsed = parser.parse_known_args(argv)
+    except ArgumentError as error:
+        raise ParamValidationError(
+            f"{error}\n\nusage: {program} [--profile PROFILE] [--debug]\n"
+        ) from None
+    return parsed.values["profile"], bool(parsed.values["debug"])
 
+
+def parse_top_level(argv: list[str], program: str = AWS) -> TopLevel:
+    """The global options and the command word, anywhere on the line (v2's main parser)."""
+    args = [SERVICE, SHORT_OPERATION, *argv] if program == SHORT else list(argv)
     main = ArgParser(
-        [*global_arguments(), Argument("command", choices=commands["commands"], required=True)]
+        [
+            *global_arguments(),
+            Argument("command", choices=known_commands()["commands"], required=True),
+        ]
     )
     try:
         top = main.parse_known_args(args)
     except VersionRequested:
-        return Invocation(program, {}, "version")
+        return TopLevel(program, {}, None, [])
     except ArgumentError as error:
         raise _usage_error(error, program) from None
     parsed_globals = {k: v for k, v in top.values.items() if k not in ("command", "version")}
-    command = top.values["command"]
-    if command == "help":
-        return Invocation(program, parsed_globals, "help")
-    if command != SERVICE:
-        raise UnsupportedCommandError(_unsupported(program, command))
+    return TopLevel(program, parsed_globals, top.values["command"], top.extras)
 
+
+def parse_command_line(argv: list[str], program: str = AWS) -> Invocation:
+    """Parse argv (without the program name) as v2 would: all three passes.
+
+    Raises ``ParamValidationError`` for argument errors (with the usage block
+    appended, as v2 prints them) and ``UnknownOptionsError`` for what no pass
+    consumed.
+    """
+    return parse_command(parse_top_level(argv, program))
+
+
+def parse_command(top: TopLevel) -> Invocation:
+    """The passes after the first: the operation word, then the operation's options."""
+    program, parsed_globals = top.program, top.globals
+    if top.command is None:
+        return Invocation(program, {}, "version")
+    if top.command == "help":
+        return _parse_help_topic(program, parsed_globals, top.rest)
+    if top.command != SERVICE:
+        raise UnsupportedCommandError(_unsupported(program, top.command))
+    commands = known_commands()
     service = ArgParser([Argument("operation", choices=commands["ec2_operations"], required=True)])
-    second = _parse(service, top.extras, program)
+    second = _parse(service, top.rest, program)
     op_name = second.values["operation"]
     if op_name == "help":
         return Invocation(program, parsed_globals, "help", words=(SERVICE,))
@@ -203,6 +246,21 @@ def _parse_operation(
         options=options,
         values=third.values,
     )
+
+
+def _parse_help_topic(
+    program: str, parsed_globals: dict[str, Any], remaining: list[str]
+) -> Invocation:
+    """``aws help [topic]``: v2's help topics are the only words ``help`` takes."""
+    if remaining and remaining != ["help"]:
+        topics = known_commands()["help_topics"]
+        parsed = _parse(
+            ArgParser([Argument("subcommand", nargs=OPTIONAL, choices=topics)]), remaining, program
+        )
+        topic = parsed.values["subcommand"]
+        if topic is not None:
+            raise UnsupportedCommandError(_unsupported(program, f"help {topic}"))
+    return Invocation(program, parsed_globals, "help")
 
 
 def _parse_wait(program: str, parsed_globals: dict[str, Any], remaining: list[str]) -> Invocation:

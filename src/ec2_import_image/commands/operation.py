@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def run_operation(invocation: Invocation, env: Environment) -> int:
     operation = invocation.operation
     assert operation is not None
-    plan = build_call(invocation)
+    plan = build_call(invocation, warn=env.stderr.write)
     if plan.skeleton in ("input", "yaml-input"):
         from ec2_import_image.params import skeleton
 
@@ -59,15 +59,17 @@ def _call(client: BaseClient, operation_name: str, plan: CallPlan) -> Any:
     from botocore import xform_name
 
     method = xform_name(operation_name)
+    params = dict(plan.params)
+    if plan.paging:
+        # v2 passes the paging options on even when it does not page (--no-paginate
+        # with a zero, paging tokens in a CLI input document, the output skeleton),
+        # and botocore's validation then refuses PaginationConfig
+        params["PaginationConfig"] = dict(plan.paging)
     if plan.skeleton == "output":
-        return _stubbed_call(client, operation_name, method, plan.params)
+        return _stubbed_call(client, operation_name, method, params)
     if plan.paginate and client.can_paginate(method):
-        paginator = client.get_paginator(method)
-        params = dict(plan.params)
-        if plan.paging:
-            params["PaginationConfig"] = dict(plan.paging)
-        return paginator.paginate(**params)
-    return getattr(client, method)(**plan.params)
+        return client.get_paginator(method).paginate(**params)
+    return getattr(client, method)(**params)
 
 
 def _stubbed_call(

@@ -9,6 +9,7 @@ botocore serializes them in, and the order v2 sends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ec2_import_image.cli.commandline import Invocation
@@ -32,15 +33,25 @@ class CallPlan:
         self.wait = False
 
 
-def build_call(invocation: Invocation) -> CallPlan:
-    """Convert every given option's value, then merge the CLI input document."""
+NON_POSITIVE_MAX_ITEMS = (
+    "warning: Non-positive values for --max-items may result in undefined behavior.\n"
+)
+
+
+def build_call(invocation: Invocation, warn: Callable[[str], object] | None = None) -> CallPlan:
+    """Convert every given option's value, then merge the CLI input document.
+
+    ``warn`` receives v2's warnings (on stderr in v2) at the point v2 prints them.
+    """
     assert invocation.operation is not None
     plan = CallPlan(paginate=bool(invocation.globals.get("paginate", True)))
     input_tokens = _paging_input_tokens(invocation)
     _check_paging(invocation, plan, input_tokens)
     cli_input: tuple[str, str] | None = None
     given_inputs = [
-        o for o in invocation.options if o.kind in CLI_INPUT_KINDS and invocation.values.get(o.dest)
+        o
+        for o in invocation.options
+        if o.kind in CLI_INPUT_KINDS and invocation.values.get(o.dest) is not None
     ]
     done: set[str] = set()
     for option in invocation.options:
@@ -56,6 +67,8 @@ def build_call(invocation: Invocation) -> CallPlan:
             plan.params[option.member] = value
         elif option.kind == "paging":
             assert option.member is not None
+            if option.member == "MaxItems" and int(value) <= 0 and warn is not None:
+                warn(NON_POSITIVE_MAX_ITEMS)
             plan.paging[option.member] = value
         elif option.kind == "skeleton":
             plan.skeleton = value

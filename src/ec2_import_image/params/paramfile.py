@@ -3,8 +3,9 @@
 AWS CLI v2 lets any parameter value (and any shorthand value written with
 ``key@=``) name a local file instead of spelling the value out.  The path after
 the prefix has ``~`` and then ``$VARS`` expanded and is opened relative to the
-process's working directory.  Text is decoded as strict UTF-8 with universal
-newlines, exactly what a plain ``open(path)`` gives; binary content is returned
+process's working directory.  Text is decoded strictly, with universal
+newlines, in ``AWS_CLI_FILE_ENCODING`` or else the locale's encoding (UTF-8
+in the C and POSIX locales), as v2 decodes it; binary content is returned
 untouched.  Anything else is not a file reference and gives ``None``.
 
 This module sits on the start-up path of every command, so it imports nothing
@@ -45,9 +46,21 @@ def _local_path(spec: str) -> str:
     return os.path.expandvars(os.path.expanduser(spec))
 
 
+def text_encoding() -> str:
+    """The encoding of ``file://`` contents: ``AWS_CLI_FILE_ENCODING``, else the locale's."""
+    if "AWS_CLI_FILE_ENCODING" in os.environ:
+        return os.environ["AWS_CLI_FILE_ENCODING"]
+    import locale
+
+    if locale.setlocale(locale.LC_CTYPE) in ("C", "POSIX"):
+        return "UTF-8"
+    return locale.getpreferredencoding(False)
+
+
 def _read_text(reference: str, path: str) -> str:
+    # An unknown encoding is a LookupError, which v2 does not catch either (255).
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding=text_encoding()) as handle:
             return handle.read()
     except UnicodeDecodeError:
         raise ResourceLoadingError(

@@ -78,6 +78,10 @@ def _unpack_shorthand(cli_name: str, shape: Shape, value: Any) -> Any:
         raise GeneralError(str(error)) from None
     except ShorthandParseError as error:
         raise param_error(cli_name, str(error)) from None
+    if shape.type_name == "list" and not isinstance(parsed, list):
+        # One string for a list option (read from a file): v2's coercion cannot
+        # replace the top-level value, so the structure is left for validation.
+        return parsed
     return coerce_to_shape(parsed, shape)
 
 

@@ -24,18 +24,16 @@ def dumps_compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=encode_extra)
 
 
-def dumps_indented(value: Any) -> str:
-    """The JSON document v2 prints, without the final newline."""
-    return json.dumps(value, indent=4, ensure_ascii=False, default=encode_extra)
-
-
 def render_json(result: Any, stream: TextIO, query: Query | None) -> None:
     value = prepared(full_result(result), query)
     try:
         # An empty object is what an operation without output returns: print nothing.
         # Other "empty" values (null, [], "") are printed.
         if not (isinstance(value, dict) and not value):
-            stream.write(dumps_indented(value) + "\n")
+            # json.dump writes piece by piece, as v2's does: what reaches a stream
+            # that cannot take a character is the same
+            json.dump(value, stream, indent=4, ensure_ascii=False, default=encode_extra)
+            stream.write("\n")
     except OSError:
         pass
     finally:
