@@ -8,11 +8,10 @@ when useful, a file it reads and the output it prints.  On the page of the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(NamedTuple):
     title: str
     text: str
     command: str

@@ -8,8 +8,8 @@ descriptions are this project's words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from ec2_import_image.cli.argparsing import Argument
 from ec2_import_image.cli.options import global_arguments
@@ -56,8 +56,7 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class GlobalOption:
+class GlobalOption(NamedTuple):
     name: str
     type_name: str
     choices: tuple[str, ...]

@@ -15,11 +15,6 @@ apply to command output, not to help, in v2 as here.
 from __future__ import annotations
 
 import contextlib
-import shlex
-import shutil
-import signal
-import subprocess
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TextIO
 
@@ -31,6 +26,8 @@ DEFAULT_HELP_PAGER = "less -R"
 
 def help_pager(environ: Mapping[str, str]) -> list[str]:
     """The pager command line for help pages."""
+    import shlex
+
     for name in ("MANPAGER", "PAGER"):
         value = environ.get(name, "")
         if value.strip():
@@ -43,6 +40,9 @@ def help_pager(environ: Mapping[str, str]) -> list[str]:
 
 @contextlib.contextmanager
 def _sigint_ignored() -> Iterator[None]:
+    import signal
+    import threading
+
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -62,6 +62,8 @@ def _fileno(stream: TextIO) -> int | None:
 
 def _run_pager(command: Sequence[str], text: str, env: Environment) -> bool:
     """Pipe ``text`` into the pager; False when it could not be started."""
+    import subprocess
+
     env.stdout.flush()
     fd = _fileno(env.stdout)
     with _sigint_ignored():
@@ -82,7 +84,9 @@ def _run_pager(command: Sequence[str], text: str, env: Environment) -> bool:
 
 def show_page(lines: Sequence[Line], env: Environment) -> None:
     """Show a page: paged with overstrikes on a terminal, plain text elsewhere."""
-    if env.stdout_isatty:
+    if env.stdout_isatty:  # the pager's modules are imported only then
+        import shutil
+
         command = help_pager(env.environ)
         found = command and shutil.which(command[0], path=env.environ.get("PATH"))
         if found and _run_pager(command, overstrike(lines), env):

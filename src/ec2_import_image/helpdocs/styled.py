@@ -10,7 +10,7 @@ for an underlined one).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 PLAIN = ""
 BOLD = "bold"
@@ -18,8 +18,7 @@ UNDERLINE = "underline"
 BACKSPACE = "\b"
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     text: str
     style: str = PLAIN
 

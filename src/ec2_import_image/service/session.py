@@ -48,33 +48,81 @@ SERVICE = "ec2"
 DEFAULT_TIMEOUT = 60
 
 
+#: the services this tool creates clients for: EC2, and those of the credential providers
+SERVICES_USED = frozenset({SERVICE, "sts", "sso", "sso-oidc", "signin"})
+
+
 def _pinned_loader_class() -> type:
     from botocore.loaders import Loader
 
     class PinnedLoader(Loader):
-        """botocore's loader, answering the EC2 model and paginators from the pinned file."""
+        """botocore's loader, with the EC2 model and paginators from the pinned file.
+
+        Two shortcuts, neither changing what botocore gets: EC2's other data
+        (its endpoint rules) is read from its known place, without listing
+        every service's directory first; and the endpoints file comes reduced
+        to the services this tool calls (``endpoints.py`` keeps that copy).
+        """
 
         def load_service_model(
             self, service_name: str, type_name: str, api_version: str | None = None
         ) -> Any:
-            if service_name == SERVICE and type_name == "service-2":
+            if service_name != SERVICE:
+                return super().load_service_model(service_name, type_name, api_version)
+            if type_name == "service-2":
                 return load_model().raw
-            if service_name == SERVICE and type_name == "paginators-1":
+            if type_name == "paginators-1":
                 return {"pagination": load_model().raw["pagination"]}
-            if service_name == SERVICE and api_version is None:
-                api_version = load_model().api_version
-            return super().load_service_model(service_name, type_name, api_version)
+            version = api_version or load_model().api_version
+            return self.load_data(f"{SERVICE}/{version}/{type_name}")
+
+        def load_data_with_path(self, name: str) -> tuple[Any, str]:
+            if name != "endpoints":
+                return super().load_data_with_path(name)
+            from ec2_import_image.service.endpoints import reduced_endpoints
+
+            return reduced_endpoints(
+                self.search_paths,
+                SERVICES_USED,
+                lambda: super(PinnedLoader, self).load_data_with_path(name),
+            )
 
     return PinnedLoader
 
 
+def _session_class() -> type:
+    import botocore.session
+    from botocore import handlers
+
+    class Session(botocore.session.Session):
+        """botocore's session, without the built-in handlers of services it never calls.
+
+        botocore registers ~130 handlers at start-up, most for S3 and other
+        services, each checked with ``inspect``; only those that can fire for
+        the services this tool calls are registered here, in botocore's order.
+        """
+
+        def _register_builtin_handlers(self, events: Any) -> None:
+            for spec in handlers.BUILTIN_HANDLERS:
+                event_name, handler = spec[0], spec[1]
+                parts = event_name.split(".")
+                if len(parts) > 1 and parts[1] not in SERVICES_USED and parts[1] != "*":
+                    continue
+                if len(spec) == 2:
+                    self.register(event_name, handler)
+                elif spec[2] is handlers.REGISTER_FIRST:
+                    events.register_first(event_name, handler)
+                elif spec[2] is handlers.REGISTER_LAST:
+                    events.register_last(event_name, handler)
+
+    return Session
+
+
 def create_session(globals_: dict[str, Any]) -> botocore.session.Session:
     """A session with v2's configuration chains and the pinned model."""
-    import botocore.session
-
     from ec2_import_image import __version__
 
-    session = botocore.session.Session()
+    session: botocore.session.Session = _session_class()()
     session.user_agent_name = "aws-cli"
     session.user_agent_version = "2.36.7"
     session.user_agent_extra = f"ec2-import-image/{__version__}"
