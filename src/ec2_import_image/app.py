@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ec2_import_image import __version__, config
-from ec2_import_image.cli.commandline import first_pass, parse_command, parse_top_level
+from ec2_import_image.cli.aliases import AliasExpander, AliasTable, ExternalAlias, load_aliases
+from ec2_import_image.cli.argparsing import VersionRequested
+from ec2_import_image.cli.commandline import AWS, first_pass, parse_command, parse_top_level
 from ec2_import_image.environment import Environment
 from ec2_import_image.errors import (
     ERROR_TABLE,
@@ -22,6 +24,7 @@ from ec2_import_image.errors import (
     GeneralError,
     ParamValidationError,
 )
+from ec2_import_image.plugins import missing_plugin
 from ec2_import_image.report import report_error
 
 REFERENCE_VERSION = "2.36.7"
@@ -41,18 +44,19 @@ def run(argv: list[str], env: Environment) -> int:
     """Run one command line; return the exit code.  Never raises.
 
     The order of the steps is v2's, because it decides which of several errors
-    a line gets: the configuration files are read first (a file that cannot be
-    parsed ends every command), then ``--profile`` and ``--debug`` are looked
-    for, then the auto-prompt decides, then the command line is parsed.
+    a line gets: ``--profile`` and ``--debug`` are looked for first, then the
+    configuration files are read (a file that cannot be parsed, or a plugin
+    that cannot be imported, ends every command), then the auto-prompt
+    decides, then the command line is parsed.
     """
     from ec2_import_image.commands.prompt import auto_prompt_mode, prompt_for_args
 
     config.forget_files()
     try:
-        problem = config.parse_problem(env.environ)
+        _, debug = first_pass(argv, env.program)
+        problem = config.parse_problem(env.environ) or missing_plugin(env.environ)
         if problem is not None:
             raise GeneralError(problem)
-        _, debug = first_pass(argv, env.program)
         mode = auto_prompt_mode(argv, env)
         if mode == "on":
             argv = prompt_for_args(argv, env)
@@ -73,7 +77,9 @@ def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bo
     """Parse and run one command line; return the exit code."""
     globals_: dict[str, Any] | None = None
     try:
-        top = parse_top_level(argv, env.program)
+        # v2 reads the alias file first; the short program has no aliases
+        aliases = load_aliases(env.environ) if env.program == AWS else AliasTable()
+        top = parse_top_level(argv, env.program, list(aliases.section()))
         if top.command is None:
             env.stdout.write(version_string() + "\n")
             return 0
@@ -81,7 +87,16 @@ def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bo
         resolve_globals(globals_)
         check_output_encoding(env)
         check_profile_settings(env, globals_)
-        invocation = parse_command(top)
+        expander = AliasExpander(aliases, env.program, globals_, resolve_globals)
+        try:
+            invocation = parse_command(expander.expand_toplevel(top), expander)
+        except ExternalAlias as alias:
+            from ec2_import_image.commands.external import run_external
+
+            return run_external(alias.command, env)
+        except VersionRequested:  # `--version` in an alias
+            env.stdout.write(version_string() + "\n")
+            return 0
         if invocation.action == "help":
             from ec2_import_image.commands.help import show_help
 

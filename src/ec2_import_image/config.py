@@ -159,6 +159,11 @@ def profile_missing(environ: Mapping[str, str], given_profile: str | None = None
     return name is not None and name not in load_profiles(environ)
 
 
+def section(environ: Mapping[str, str], name: str) -> dict[str, str]:
+    """A section of the config file that is not a profile (``[plugins]``...)."""
+    return dict(_read_ini(config_path(environ)).get(name, {}))
+
+
 def read_profile(environ: Mapping[str, str], given_profile: str | None = None) -> dict[str, str]:
     """The settings of the active profile; empty when the files or the profile are missing."""
     return load_profiles(environ).get(profile_name(environ, given_profile), {})

@@ -7,14 +7,18 @@
 Whatever the last pass leaves over is v2's ``Unknown options`` error.  Values
 are kept as the words the user typed: turning them into request parameters is
 ``ec2_import_image.params``' job.  Nothing here imports botocore.
+
+A pass whose word names one of the user's aliases hands it to ``CommandAliases``
+(``cli/aliases.py`` expands them) and parses what the alias stands for instead.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Collection, Sequence
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from ec2_import_image.cli.argparsing import (
     OPTIONAL,
@@ -118,11 +122,57 @@ def _usage_error(error: ArgumentError, program: str) -> ParamValidationError:
     return ParamValidationError(f"{error}\n\n{usage(program)}")
 
 
-def _parse(parser: ArgParser, args: list[str], program: str) -> ParseResult:
+def parse_known(parser: ArgParser, args: list[str], program: str) -> ParseResult:
+    """One pass; an argument error becomes v2's parameter error with the usage block."""
     try:
         return parser.parse_known_args(args)
     except ArgumentError as error:
         raise _usage_error(error, program) from None
+
+
+def main_parser(aliases: Sequence[str] = ()) -> ArgParser:
+    """v2's main parser: the global options and the command word (its commands and aliases)."""
+    commands = known_commands()["commands"]
+    choices = [*commands, *(name for name in aliases if name not in commands)]
+    return ArgParser([*global_arguments(), Argument("command", choices=choices, required=True)])
+
+
+class CommandAliases(Protocol):
+    """The user's aliases below the top level, as ``cli/aliases.py`` expands them."""
+
+    def names(self, lineage: tuple[str, ...]) -> Collection[str]:
+        """The aliases among the words that follow ``lineage`` (``("ec2",)``...)."""
+
+    def expand(self, lineage: tuple[str, ...], name: str, args: list[str]) -> list[str]:
+        """The words alias ``name`` stands for, then ``args``; its global options applied."""
+
+
+def _follow_aliases(
+    aliases: CommandAliases | None,
+    lineage: tuple[str, ...],
+    found: tuple[str | None, list[str]],
+    real: Collection[str],
+    reparse: Callable[[list[str]], tuple[str | None, list[str]]],
+    *,
+    ignored: Collection[str] = (),
+) -> tuple[str | None, list[str], bool]:
+    """v2's alias commands at one level: the word and its arguments once no alias is left.
+
+    An alias's words followed by the rest are the level's arguments again, parsed
+    afresh; an alias named after a real command (it shadows it) runs that command
+    with those arguments but the first, as v2 does.  Returns the word, its
+    arguments and whether a shadowing alias led to it.
+    """
+    word, rest = found
+    if aliases is None:
+        return word, rest, False
+    names = [name for name in aliases.names(lineage) if name not in ignored]
+    while word is not None and word in names:
+        args = aliases.expand(lineage, word, rest)
+        if word in real:
+            return word, args[1:], True
+        word, rest = reparse(args)
+    return word, rest, False
 
 
 class TopLevel(NamedTuple):
@@ -155,15 +205,13 @@ def first_pass(argv: list[str], program: str = AWS) -> tuple[str | None, bool]:
     return parsed.values["profile"], bool(parsed.values["debug"])
 
 
-def parse_top_level(argv: list[str], program: str = AWS) -> TopLevel:
-    """The global options and the command word, anywhere on the line (v2's main parser)."""
+def parse_top_level(argv: list[str], program: str = AWS, aliases: Sequence[str] = ()) -> TopLevel:
+    """The global options and the command word, anywhere on the line (v2's main parser).
+
+    ``aliases`` are the user's top-level aliases, command words as well.
+    """
     args = [SERVICE, SHORT_OPERATION, *argv] if program == SHORT else list(argv)
-    main = ArgParser(
-        [
-            *global_arguments(),
-            Argument("command", choices=known_commands()["commands"], required=True),
-        ]
-    )
+    main = main_parser(aliases)
     try:
         top = main.parse_known_args(args)
     except VersionRequested:
@@ -184,8 +232,12 @@ def parse_command_line(argv: list[str], program: str = AWS) -> Invocation:
     return parse_command(parse_top_level(argv, program))
 
 
-def parse_command(top: TopLevel) -> Invocation:
-    """The passes after the first: the operation word, then the operation's options."""
+def parse_command(top: TopLevel, aliases: CommandAliases | None = None) -> Invocation:
+    """The passes after the first: the operation word, then the operation's options.
+
+    ``top`` has its top-level alias expanded already; ``aliases`` expands those
+    of the words below (``[command ec2]``, ``[command ec2 wait]``...).
+    """
     program, parsed_globals = top.program, top.globals
     if top.command is None:
         return Invocation(program, {}, "version")
@@ -193,14 +245,27 @@ def parse_command(top: TopLevel) -> Invocation:
         return _parse_help_topic(program, parsed_globals, top.rest)
     if top.command != SERVICE:
         raise UnsupportedCommandError(_unsupported(program, top.command))
-    commands = known_commands()
-    service = ArgParser([Argument("operation", choices=commands["ec2_operations"], required=True)])
-    second = _parse(service, top.rest, program)
-    op_name = second.values["operation"]
+    operations = known_commands()["ec2_operations"]
+    lineage = (SERVICE,)
+    names = () if aliases is None else aliases.names(lineage)
+    choices = [*operations, *(name for name in names if name not in operations)]
+
+    def operation_word(args: list[str]) -> tuple[str | None, list[str]]:
+        service = ArgParser([Argument("operation", choices=choices, required=True)])
+        second = parse_known(service, args, program)
+        return second.values["operation"], second.extras
+
+    # v2 puts its own `help` over an alias of that name
+    op_name, rest, shadowed = _follow_aliases(
+        aliases, lineage, operation_word(top.rest), operations, operation_word, ignored=("help",)
+    )
+    assert op_name is not None  # the operation word is required
     if op_name == "help":
         return Invocation(program, parsed_globals, "help", words=(SERVICE,))
+    # a command reached through an alias that shadows it has lost its parent: `wait`, not `ec2 wait`
+    own_lineage = (op_name,) if shadowed else (SERVICE, op_name)
     if op_name == WAIT:
-        return _parse_wait(program, parsed_globals, second.extras)
+        return _parse_wait(program, parsed_globals, rest, own_lineage, aliases)
     operation = load_model().operation_by_cli_name(op_name)
     if operation is None:
         raise UnsupportedCommandError(_unsupported(program, f"{SERVICE} {op_name}"))
@@ -209,8 +274,10 @@ def parse_command(top: TopLevel) -> Invocation:
         parsed_globals=parsed_globals,
         words=(SERVICE, op_name),
         operation=operation,
-        remaining=second.extras,
+        remaining=rest,
         action="operation",
+        lineage=own_lineage,
+        aliases=aliases,
     )
 
 
@@ -222,13 +289,37 @@ def _parse_operation(
     operation: Operation,
     remaining: list[str],
     action: str,
+    lineage: tuple[str, ...] = (),
+    aliases: CommandAliases | None = None,
 ) -> Invocation:
-    """The last pass: the options of an operation (or of a waiter on it), and ``help``."""
+    """The last pass: the options of an operation (or of a waiter on it), and ``help``.
+
+    Aliases under the operation (``[command ec2 import-image]``) are words among
+    its options, as v2 makes them: once any exists, a free word must be one.
+    """
     if remaining == ["help"]:
         return Invocation(program, parsed_globals, "help", words=words, operation=operation)
     options = operation_options(operation) if action == "operation" else waiter_options(operation)
+    names = () if aliases is None else aliases.names(lineage)
+    if aliases is not None and names:
+        subcommand = Argument("subcommand", nargs=OPTIONAL, choices=list(names))
+        parser = ArgParser([*(o.argument() for o in options), subcommand])
+        word = parse_known(parser, remaining, program).values["subcommand"]
+        if word is not None:
+            args = list(remaining)
+            args.remove(word)
+            return _parse_operation(
+                program=program,
+                parsed_globals=parsed_globals,
+                words=words,
+                operation=operation,
+                remaining=aliases.expand(lineage, word, args),
+                action=action,
+                lineage=lineage,
+                aliases=aliases,
+            )
     parser = ArgParser([*(o.argument() for o in options), Argument("help", nargs=OPTIONAL)])
-    third = _parse(parser, remaining, program)
+    third = parse_known(parser, remaining, program)
     help_word = third.values.pop("help")
     if help_word == "help":
         return Invocation(program, parsed_globals, "help", words=words, operation=operation)
@@ -254,7 +345,7 @@ def _parse_help_topic(
     """``aws help [topic]``: v2's help topics are the only words ``help`` takes."""
     if remaining and remaining != ["help"]:
         topics = known_commands()["help_topics"]
-        parsed = _parse(
+        parsed = parse_known(
             ArgParser([Argument("subcommand", nargs=OPTIONAL, choices=topics)]), remaining, program
         )
         topic = parsed.values["subcommand"]
@@ -263,28 +354,45 @@ def _parse_help_topic(
     return Invocation(program, parsed_globals, "help")
 
 
-def _parse_wait(program: str, parsed_globals: dict[str, Any], remaining: list[str]) -> Invocation:
+def _parse_wait(
+    program: str,
+    parsed_globals: dict[str, Any],
+    remaining: list[str],
+    lineage: tuple[str, ...] = (SERVICE, WAIT),
+    aliases: CommandAliases | None = None,
+) -> Invocation:
     """``ec2 wait <waiter>``: v2's EC2 waiters, of which this tool adds and runs one.
 
     ``image-import-completed`` waits for import image tasks, an extension (the
     AWS CLI has no waiter for them); its options are those of
     describe-import-image-tasks, as v2's waiters take their operation's.
     """
-    choices = [*known_commands()["ec2_waiters"], IMPORT_WAITER, "help"]
-    parser = ArgParser([Argument("subcommand", nargs=OPTIONAL, choices=choices)])
-    parsed = _parse(parser, remaining, program)
-    waiter = parsed.values["subcommand"]
+    waiters = [*known_commands()["ec2_waiters"], IMPORT_WAITER]
+    names = () if aliases is None else aliases.names(lineage)
+    words = [*waiters, "help"]
+    choices = [*words, *(name for name in names if name not in words)]
+
+    def waiter_word(args: list[str]) -> tuple[str | None, list[str]]:
+        parser = ArgParser([Argument("subcommand", nargs=OPTIONAL, choices=choices)])
+        word = parse_known(parser, args, program).values["subcommand"]
+        rest = list(args)
+        if word is not None:
+            rest.remove(word)
+        return word, rest
+
+    # v2 adds its waiters over the aliases of the same names
+    waiter, rest, _ = _follow_aliases(
+        aliases, lineage, waiter_word(remaining), (), waiter_word, ignored=words
+    )
     if waiter is None:
         raise ParamValidationError(
-            f"usage: {program} [options] {SERVICE} {WAIT} <subcommand> [parameters]\n"
+            f"usage: {program} [options] {' '.join(lineage)} <subcommand> [parameters]\n"
             f"{program}: [ERROR]: too few arguments"
         )
     if waiter == "help":
         return Invocation(program, parsed_globals, "help", words=(SERVICE, WAIT))
     if waiter != IMPORT_WAITER:
         raise UnsupportedCommandError(_unsupported(program, f"{SERVICE} {WAIT} {waiter}"))
-    rest = list(remaining)
-    rest.remove(waiter)
     operation = load_model().operation("DescribeImportImageTasks")
     return _parse_operation(
         program=program,
@@ -293,6 +401,8 @@ def _parse_wait(program: str, parsed_globals: dict[str, Any], remaining: list[st
         operation=operation,
         remaining=rest,
         action="wait",
+        lineage=(*lineage, waiter),
+        aliases=aliases,
     )
 
 
