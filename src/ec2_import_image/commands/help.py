@@ -8,22 +8,28 @@ as plain text in a pipe.
 
 from __future__ import annotations
 
+import os
+
+from ec2_import_image import cache
 from ec2_import_image.cli.commandline import Invocation
 from ec2_import_image.environment import Environment
-from ec2_import_image.helpdocs.pages import (
-    main_page,
-    operation_page,
-    service_page,
-    wait_page,
-    waiter_page,
-)
 from ec2_import_image.helpdocs.paging import show_page
-from ec2_import_image.helpdocs.styled import Line
-from ec2_import_image.helpdocs.waiters import WAIT, tool_waiters
+from ec2_import_image.helpdocs.styled import Line, Span
+
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def help_lines(invocation: Invocation) -> list[Line]:
     """The page an invocation asks for."""
+    from ec2_import_image.helpdocs.pages import (
+        main_page,
+        operation_page,
+        service_page,
+        wait_page,
+        waiter_page,
+    )
+    from ec2_import_image.helpdocs.waiters import WAIT, tool_waiters
+
     words = invocation.words
     if words[1:2] == (WAIT,):
         waiters = tool_waiters()
@@ -37,6 +43,30 @@ def help_lines(invocation: Invocation) -> list[Line]:
     return main_page(invocation.program)
 
 
+def _page_sources() -> list[str]:
+    """The files a page is built from: the model, the help modules, the option tables."""
+    names = ["model/vmimport.json", "model/doctext.py", "cli/options.py", "cli/known_commands.json"]
+    helpdocs = os.path.join(PACKAGE, "helpdocs")
+    names += [f"helpdocs/{n}" for n in sorted(os.listdir(helpdocs)) if n.endswith(".py")]
+    return [os.path.join(PACKAGE, name) for name in names]
+
+
+def cached_help_lines(invocation: Invocation) -> list[Line]:
+    """The page, from the tool's cache when it was built before from the same sources.
+
+    Building a page converts the model's HTML documentation, which costs more
+    than everything else a ``help`` run does; the result only changes with the
+    files it is built from.
+    """
+    key = cache.key_for("help", _page_sources(), invocation.program, *invocation.words)
+    stored = cache.load(key)
+    if isinstance(stored, list):
+        return [tuple(Span(text, style) for text, style in spans) for spans in stored]
+    lines = help_lines(invocation)
+    cache.store(key, [[(span.text, span.style) for span in spans] for spans in lines])
+    return lines
+
+
 def show_help(invocation: Invocation, env: Environment) -> int:
-    show_page(help_lines(invocation), env)
+    show_page(cached_help_lines(invocation), env)
     return 0

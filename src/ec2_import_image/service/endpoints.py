@@ -5,26 +5,18 @@ every service of every partition) to build its endpoint resolver, though the
 tool only ever calls EC2 and the services of the credential providers.  The
 reduced data (every partition with its defaults and regions, and only those
 services) resolves every endpoint of those services exactly as the whole file
-does.  It is kept in the user's cache directory, keyed by the file's path,
-size and modification time, so a run after the first reads a few KB instead.
+does.  It is kept in the tool's cache (``ec2_import_image.cache``), keyed by
+the file's path, size and modification time, so a run after the first reads
+a few KB instead.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import marshal
 import os
-import tempfile
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-CACHE_VERSION = "1"
-
-
-def cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "ec2-import-image")
+from ec2_import_image import cache
 
 
 def _plain(value: Any) -> Any:
@@ -53,18 +45,6 @@ def reduce(endpoints: dict[str, Any], services: Collection[str]) -> dict[str, An
     return reduced
 
 
-def _cache_file(path: str, services: Collection[str]) -> str | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    key = "|".join(
-        [CACHE_VERSION, path, str(stat.st_size), str(stat.st_mtime_ns), *sorted(services)]
-    )
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return os.path.join(cache_dir(), f"endpoints-{digest}.marshal")
-
-
 def reduced_endpoints(
     search_paths: Sequence[str],
     services: Collection[str],
@@ -76,17 +56,13 @@ def reduced_endpoints(
     is the file botocore reads); ``load_full`` reads it as botocore would.
     """
     path = _endpoints_path(search_paths)
-    cached = None if path is None else _cache_file(path, services)
-    if path is not None and cached is not None:
-        with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
-            with open(cached, "rb") as handle:
-                data = marshal.load(handle)
-            if isinstance(data, dict) and "partitions" in data:
-                return data, path.removesuffix(".json")
+    key = None if path is None else cache.key_for("endpoints", [path], *sorted(services))
+    data = cache.load(key)
+    if path is not None and isinstance(data, dict) and "partitions" in data:
+        return data, path.removesuffix(".json")
     full, full_path = load_full()
     data = _plain(reduce(full, services))
-    if cached is not None:
-        _store(cached, data)
+    cache.store(key, data)
     return data, full_path
 
 
@@ -97,17 +73,3 @@ def _endpoints_path(search_paths: Sequence[str]) -> str | None:
         if os.path.isfile(candidate):
             return candidate
     return None
-
-
-def _store(path: str, data: dict[str, Any]) -> None:
-    """Write the cache atomically; a cache that cannot be written is simply not kept."""
-    with contextlib.suppress(OSError, ValueError):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                marshal.dump(data, out)
-            os.replace(temporary, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
