@@ -31,7 +31,6 @@ import json
 from collections.abc import Callable, MutableMapping
 from typing import Any, TextIO
 
-from ec2_import_image.model.doctext import doc_overview
 from ec2_import_image.model.shapes import Shape
 
 __all__ = [
@@ -149,6 +148,8 @@ def member_comment(member: Shape, *, required: bool) -> str:
     single spaces (so an empty overview leaves a double space); ``""`` when
     that is blank.  The ``# `` prefix is not included.
     """
+    from ec2_import_image.model.doctext import doc_overview  # only the YAML skeleton needs it
+
     parts: list[str] = []
     if required:
         parts.append("[REQUIRED]")
