@@ -14,11 +14,10 @@ import pytest
 from botocore.config import Config
 
 from ec2_import_image.emulator.server import Emulator
+from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
 
 REGION = "us-east-1"
 BUCKET = "import-bucket"
-FAKE_KEY_ID = "AKIDEXAMPLE"
-FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 TRUST_POLICY = {
     "Version": "2012-10-17",
     "Statement": [

@@ -17,8 +17,8 @@ import pytest
 
 from ec2_import_image.emulator import lifecycle
 from ec2_import_image.emulator import samples as images
-from tests.emulator.conftest import FAKE_KEY_ID, FAKE_SECRET, TRUST_POLICY, Lab
-from tests.support.runner import clean_environment
+from tests.emulator.conftest import TRUST_POLICY, Lab
+from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET, base_env, clean_environment
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "cases"
 # Recorded replies of the real service the emulator reproduces from the same argv.
@@ -34,17 +34,7 @@ def _environment(home: Path) -> dict[str, str]:
     (home / ".aws").mkdir(exist_ok=True)
     for name in ("config", "credentials"):
         (home / ".aws" / name).write_text("")
-    return {
-        "LANG": "C.UTF-8",
-        "HOME": str(home),
-        "AWS_ACCESS_KEY_ID": FAKE_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_PAGER": "",
-        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
-        "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
-    }
+    return {**base_env(home), "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ ENTER = "\r"
 @pytest.fixture
 def stub() -> Iterator[Stub]:
     body = (RESPONSES / "ImportImage.xml").read_bytes()
-    with Stub({"ImportImage": [{"status": 200, "body": body}]}).start() as running:
+    with Stub({"ImportImage": [{"status": 200, "body": body}]}) as running:
         yield running
 
 

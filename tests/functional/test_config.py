@@ -18,7 +18,6 @@ from tests.support.runner import Harness, Run
 from tests.support.sigv4 import signer
 from tests.support.tls import OPENSSL, TlsFront, self_signed
 
-CASES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"
 IMPORT = ["ec2", "import-image"]
 TASK_ID = "import-ami-1234567890abcdef0"
 NO_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
@@ -51,18 +50,7 @@ aws_secret_access_key = q-secret
 """
 
 
-@pytest.fixture(autouse=True)
-def answers(harness: Harness) -> None:
-    """ImportImage answers with the recorded ImportImage reply."""
-    harness.stub.replies = {
-        "ImportImage": [{"status": 200, "body": (CASES / "ImportImage.xml").read_bytes()}]
-    }
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAws]:
-    with FakeAws() as server:
-        yield server
+pytestmark = pytest.mark.usefixtures("import_image_answers")
 
 
 @pytest.fixture

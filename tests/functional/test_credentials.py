@@ -13,7 +13,6 @@ import hashlib
 import json
 import shlex
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,24 +29,13 @@ from tests.support.fake_aws import (
 from tests.support.runner import Harness, Run
 from tests.support.sigv4 import Signer, signer
 
-CASES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"
 IMPORT = ["ec2", "import-image", "--output", "text"]
 NO_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 NO_IMDS = {"AWS_EC2_METADATA_DISABLED": "true"}
 START_URL = "https://example.awsapps.com/start"
 
 
-@pytest.fixture(autouse=True)
-def answers(harness: Harness) -> None:
-    harness.stub.replies = {
-        "ImportImage": [{"status": 200, "body": (CASES / "ImportImage.xml").read_bytes()}]
-    }
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAws]:
-    with FakeAws() as server:
-        yield server
+pytestmark = pytest.mark.usefixtures("import_image_answers")
 
 
 def send(

@@ -16,7 +16,6 @@ import logging
 import re
 import shlex
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,17 +35,7 @@ LINE = re.compile(
 )
 
 
-@pytest.fixture(autouse=True)
-def answers(harness: Harness) -> None:
-    harness.stub.replies = {
-        "ImportImage": [{"status": 200, "body": (CASES / "ImportImage.xml").read_bytes()}]
-    }
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAws]:
-    with FakeAws() as server:
-        yield server
+pytestmark = pytest.mark.usefixtures("import_image_answers")
 
 
 def debug_run(

@@ -15,9 +15,11 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback import LoopbackServer
 
 INVALID_ACTION = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>InvalidAction'
@@ -39,20 +41,13 @@ class Recorded:
         return dict(self.form).get("Action", "Unknown")
 
 
-@dataclass
-class Stub:
-    replies: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
-    requests: list[Recorded] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
+class Stub(LoopbackServer):
+    def __init__(self, replies: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> None:
+        super().__init__()
+        self.replies: Mapping[str, Sequence[Mapping[str, Any]]] = dict(replies or {})
+        self.requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._counts: dict[str, int] = {}
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def endpoint(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def choose(self, action: str) -> Mapping[str, Any]:
         with self._lock:
@@ -63,7 +58,7 @@ class Stub:
             return {"status": 400, "body": INVALID_ACTION.format(action=action)}
         return script[min(n, len(script) - 1)]
 
-    def start(self) -> Stub:
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -110,29 +105,7 @@ class Stub:
             do_GET = do_POST
             do_PUT = do_POST
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass
-
-        self._server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Stub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return Handler
 
 
 def refused_port() -> tuple[socket.socket, int]:

@@ -25,8 +25,10 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback import LoopbackServer
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 IMDS_TOKEN = "imds-session-token-0123456789"
@@ -122,14 +124,14 @@ def sts_error(code: str, message: str, status: int = 403) -> Reply:
     return Reply(status, body, "text/xml")
 
 
-class FakeAws:
+class FakeAws(LoopbackServer):
     """A loopback HTTP server with a route table; start(), stop(), or use as a context."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[Request] = []
         self.routes: dict[tuple[str, str], Handler] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- services ------------------------------------------------------------------------
 
@@ -215,15 +217,10 @@ class FakeAws:
 
     # -- the server ----------------------------------------------------------------------
 
-    @property
-    def endpoint(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
     def url(self, path: str) -> str:
         return self.endpoint + path
 
-    def start(self) -> FakeAws:
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -255,29 +252,7 @@ class FakeAws:
             # as an HTTPS proxy: ``CONNECT host:port`` is recorded, then refused (404)
             do_CONNECT = _answer
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass
-
-        self._server = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeAws:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return Handler
 
 
 def _credential_document(creds: Creds) -> dict[str, str]:
