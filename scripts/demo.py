@@ -29,17 +29,6 @@ BUCKET = "demo-vm-images"
 KEY = "exports/web-server.ova"
 #: the emulator's clock: an import the service takes half an hour for takes 1800/SPEED seconds
 SPEED = float(os.environ.get("DEMO_SPEED", "90"))
-TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "vmie.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"sts:Externalid": "vmimport"}},
-        }
-    ],
-}
 
 
 def step(text: str) -> None:
@@ -66,6 +55,7 @@ def prepare(endpoint: str) -> None:
     import boto3
 
     from ec2_import_image.emulator import samples
+    from ec2_import_image.emulator.aws_state import VMIMPORT_TRUST_POLICY
 
     image = samples.ova([samples.vmdk_stream_optimized()])
     s3 = boto3.client("s3", endpoint_url=endpoint)
@@ -73,7 +63,7 @@ def prepare(endpoint: str) -> None:
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=image)
     print(f"s3://{BUCKET}/{KEY}: an OVA of {len(image)} bytes (OVF + stream-optimized VMDK)")
     iam = boto3.client("iam", endpoint_url=endpoint)
-    iam.create_role(RoleName="vmimport", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
+    iam.create_role(RoleName="vmimport", AssumeRolePolicyDocument=json.dumps(VMIMPORT_TRUST_POLICY))
     print("IAM role vmimport, trusting vmie.amazonaws.com")
 
 

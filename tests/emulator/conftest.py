@@ -13,22 +13,12 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from ec2_import_image.emulator.aws_state import VMIMPORT_TRUST_POLICY
 from ec2_import_image.emulator.server import Emulator
 from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
 
 REGION = "us-east-1"
 BUCKET = "import-bucket"
-TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "vmie.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"sts:Externalid": "vmimport"}},
-        }
-    ],
-}
 
 
 class ManualClock:
@@ -77,7 +67,7 @@ class Lab:
         self.clock.advance(seconds)
 
     def role(self, name: str = "vmimport", policy: dict[str, Any] | None = None) -> None:
-        document = json.dumps(TRUST_POLICY if policy is None else policy)
+        document = json.dumps(VMIMPORT_TRUST_POLICY if policy is None else policy)
         self.iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)
 
     def upload(self, data: bytes, key: str = "disk.img", bucket: str = BUCKET) -> dict[str, str]:

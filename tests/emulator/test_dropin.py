@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -17,8 +16,15 @@ import pytest
 
 from ec2_import_image.emulator import lifecycle
 from ec2_import_image.emulator import samples as images
-from tests.emulator.conftest import TRUST_POLICY, Lab
-from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET, base_env, clean_environment
+from ec2_import_image.emulator.aws_state import VMIMPORT_TRUST_POLICY
+from tests.emulator.conftest import Lab
+from tests.support.runner import (
+    FAKE_KEY_ID,
+    FAKE_SECRET,
+    base_env,
+    clean_environment,
+    run_main,
+)
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "cases"
 # Recorded replies of the real service the emulator reproduces from the same argv.
@@ -42,25 +48,11 @@ def aws(
     lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., tuple[int, str, str]]:
     """Run ``aws --endpoint-url <emulator> ...`` in-process: rc, stdout, stderr."""
-    from ec2_import_image.entry import main
-    from ec2_import_image.environment import Environment
-
     clean_environment(monkeypatch, _environment(tmp_path))
 
     def run(*argv: str) -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        environment = Environment(
-            stdin=io.StringIO(""),
-            stdout=out,
-            stderr=err,
-            environ=os.environ,
-            program="aws",
-            stdin_isatty=False,
-            stdout_isatty=False,
-            stderr_isatty=False,
-        )
-        rc = main(["--endpoint-url", lab.endpoint, *argv], environment)
-        return rc, out.getvalue(), err.getvalue()
+        rc, out, err = run_main(["--endpoint-url", lab.endpoint, *argv], os.environ)
+        return int(rc), out, err
 
     return run
 
@@ -139,26 +131,12 @@ def test_recorded_errors_are_reproduced(
     case: str,
 ) -> None:
     """The same argv gets the recorded rc and stderr from the emulator (no role, no bucket)."""
-    from ec2_import_image.entry import main
-    from ec2_import_image.environment import Environment
-
     lab = make_lab()
     recorded = json.loads((GOLDEN / case).read_text())
     clean_environment(monkeypatch, _environment(tmp_path))
     argv = [lab.endpoint if word == "{ENDPOINT}" else word for word in recorded["argv"]]
-    out, err = io.StringIO(), io.StringIO()
-    environment = Environment(
-        stdin=io.StringIO(""),
-        stdout=out,
-        stderr=err,
-        environ=os.environ,
-        stdin_isatty=False,
-        stdout_isatty=False,
-        stderr_isatty=False,
-    )
-    rc = main(argv, environment)
     expected = recorded["expect"]
-    assert (rc, out.getvalue(), err.getvalue()) == (
+    assert run_main(argv, os.environ) == (
         expected["rc"],
         expected["stdout"],
         expected["stderr"],
@@ -207,7 +185,7 @@ def test_programs_end_to_end(
     iam: Any = session.client("iam", endpoint_url=endpoint)
     s3.create_bucket(Bucket="program-bucket")
     s3.put_object(Bucket="program-bucket", Key="d.vhd", Body=images.vhd_dynamic())
-    iam.create_role(RoleName="vmimport", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))
+    iam.create_role(RoleName="vmimport", AssumeRolePolicyDocument=json.dumps(VMIMPORT_TRUST_POLICY))
 
     def aws(*argv: str) -> str:
         done = subprocess.run(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import time
@@ -14,9 +13,8 @@ import pytest
 
 from ec2_import_image.completion.autoprompt import CommandCompleter, initial_text
 from ec2_import_image.completion.promptdocs import doc_text
-from ec2_import_image.entry import main
-from ec2_import_image.environment import Environment
 from tests.support.ec2stub import Stub
+from tests.support.runner import base_env, run_main
 
 RESPONSES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"
 F3 = "\x1bOR"
@@ -34,14 +32,7 @@ def stub() -> Iterator[Stub]:
 def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "AWS_CONFIG_FILE": str(tmp_path / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_PAGER": "",
-        "LANG": "C.UTF-8",
+        **base_env(tmp_path),
         "TERM": "xterm",
         # the pseudo-terminal does not answer cursor position requests
         "PROMPT_TOOLKIT_NO_CPR": "1",
@@ -159,19 +150,11 @@ def test_on_partial_prompts_after_a_parameter_error(tmp_path: Path) -> None:
 
 
 def test_without_a_terminal_v2s_warning_and_255() -> None:
-    out, err = io.StringIO(), io.StringIO()
-    env = Environment(
-        stdin=io.StringIO(""),
-        stdout=out,
-        stderr=err,
-        environ={"HOME": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"},
-        stdin_isatty=False,
-        stdout_isatty=False,
-        stderr_isatty=False,
-    )
-    assert main(["ec2", "import-image", "--cli-auto-prompt"], env) == 255
-    assert err.getvalue() == "Warning: Input is not a terminal (fd=0).\n\naws: [ERROR]:\n"
-    assert out.getvalue() == ""
+    environ = {"HOME": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"}
+    rc, out, err = run_main(["ec2", "import-image", "--cli-auto-prompt"], environ)
+    assert rc == 255
+    assert err == "Warning: Input is not a terminal (fd=0).\n\naws: [ERROR]:\n"
+    assert out == ""
 
 
 def test_initial_text_and_candidates() -> None:

@@ -103,24 +103,19 @@ def test_environment_keys_without_a_token_send_none(harness: Harness) -> None:
     assert signed(send(harness, keys=True)).token is None
 
 
-def test_credentials_file(harness: Harness) -> None:
+@pytest.mark.parametrize(
+    ("path", "key_id", "token"),
+    [(".aws/credentials", "AKIDFILE", "FILE-TOKEN"), (".aws/config", "AKIDCONFIG", "CONFIG-TOKEN")],
+    ids=["credentials-file", "config-file"],
+)
+def test_keys_from_a_file(harness: Harness, path: str, key_id: str, token: str) -> None:
     harness.write(
-        ".aws/credentials",
-        "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n"
-        "aws_session_token = FILE-TOKEN\n",
+        path,
+        f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = s\n"
+        f"aws_session_token = {token}\n",
     )
     who = signed(send(harness))
-    assert (who.key_id, who.token) == ("AKIDFILE", "FILE-TOKEN")
-
-
-def test_config_file_keys(harness: Harness) -> None:
-    harness.write(
-        ".aws/config",
-        "[default]\naws_access_key_id = AKIDCONFIG\naws_secret_access_key = s\n"
-        "aws_session_token = CONFIG-TOKEN\n",
-    )
-    who = signed(send(harness))
-    assert (who.key_id, who.token) == ("AKIDCONFIG", "CONFIG-TOKEN")
+    assert (who.key_id, who.token) == (key_id, token)
 
 
 def test_credentials_file_beats_config_file(harness: Harness) -> None:

@@ -16,6 +16,7 @@ from ec2_import_image.helpdocs.pages import operation_page
 from ec2_import_image.helpdocs.paging import help_pager, show_page
 from ec2_import_image.helpdocs.styled import overstrike, plain, strip_overstrike
 from ec2_import_image.model import load_model
+from tests.support.runner import base_env
 
 ARGV = ["ec2", "import-image", "help"]
 FAKE_PAGER = """
@@ -27,16 +28,9 @@ print(f"fake pager {sys.argv[2]} read {len(data)} bytes")
 """
 
 
-def base_env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "AWS_CONFIG_FILE": str(tmp_path / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "LANG": "C.UTF-8",
-        "TERM": "dumb",
-    }
+def help_env(tmp_path: Path) -> dict[str, str]:
+    """The recorded cases' environment on a dumb terminal (its empty AWS_PAGER is not help's)."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **base_env(tmp_path), "TERM": "dumb"}
 
 
 def fake_pager(tmp_path: Path, name: str) -> tuple[str, Path]:
@@ -67,7 +61,7 @@ def run_in_pty(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
 
 def test_pipe_gets_plain_text_without_a_pager(tmp_path: Path) -> None:
     pager, captured = fake_pager(tmp_path, "pager")
-    env = {**base_env(tmp_path), "PAGER": pager, "MANPAGER": pager}
+    env = {**help_env(tmp_path), "PAGER": pager, "MANPAGER": pager}
     proc = subprocess.run(
         [sys.executable, "-m", "ec2_import_image", *ARGV],
         capture_output=True,
@@ -84,7 +78,7 @@ def test_pipe_gets_plain_text_without_a_pager(tmp_path: Path) -> None:
 
 def test_terminal_pages_with_bold_and_underline(tmp_path: Path) -> None:
     pager, captured = fake_pager(tmp_path, "pager")
-    rc, output = run_in_pty(ARGV, {**base_env(tmp_path), "PAGER": pager})
+    rc, output = run_in_pty(ARGV, {**help_env(tmp_path), "PAGER": pager})
     assert rc == 0
     assert "fake pager pager read" in output
     assert "NAME" not in output  # the page went to the pager, not to the terminal
@@ -99,7 +93,7 @@ def test_terminal_pages_with_bold_and_underline(tmp_path: Path) -> None:
 def test_manpager_comes_before_pager(tmp_path: Path) -> None:
     manpager, man_captured = fake_pager(tmp_path, "manpager")
     pager, captured = fake_pager(tmp_path, "pager")
-    env = {**base_env(tmp_path), "MANPAGER": manpager, "PAGER": pager}
+    env = {**help_env(tmp_path), "MANPAGER": manpager, "PAGER": pager}
     rc, output = run_in_pty(["ec2", "help"], env)
     assert rc == 0
     assert "fake pager manpager read" in output
@@ -108,7 +102,7 @@ def test_manpager_comes_before_pager(tmp_path: Path) -> None:
 
 
 def test_terminal_without_the_pager_gets_plain_text(tmp_path: Path) -> None:
-    env = {**base_env(tmp_path), "PAGER": "no-such-pager-for-help --flag"}
+    env = {**help_env(tmp_path), "PAGER": "no-such-pager-for-help --flag"}
     rc, output = run_in_pty(ARGV, env)
     assert rc == 0
     assert "\b" not in output

@@ -15,6 +15,7 @@ from tests.support.runner import Harness
 
 RESPONSES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"
 TASK_ID = "import-ami-1234567890abcdef0"
+WAIT = ["ec2", "wait", "image-import-completed", "--import-task-ids"]
 
 
 def describe(status: str, message: str = "", progress: str = "", image: str = "") -> bytes:
@@ -104,17 +105,7 @@ def test_a_deleted_task_is_a_waiter_failure_with_a_hint(harness: Harness) -> Non
             },
         ]
     }
-    result = harness.run(
-        [
-            "--endpoint-url",
-            harness.endpoint,
-            "ec2",
-            "wait",
-            "image-import-completed",
-            "--import-task-ids",
-            TASK_ID,
-        ]
-    )
+    result = harness.run(["--endpoint-url", harness.endpoint, *WAIT, TASK_ID])
     assert result.rc == 255
     assert result.stdout == ""
     assert result.stderr.endswith(
@@ -128,17 +119,7 @@ def test_a_deleted_task_is_a_waiter_failure_with_a_hint(harness: Harness) -> Non
 
 
 def test_wait_command_is_silent_on_success(importing: Harness) -> None:
-    result = importing.run(
-        [
-            "--endpoint-url",
-            importing.endpoint,
-            "ec2",
-            "wait",
-            "image-import-completed",
-            "--import-task-ids",
-            TASK_ID,
-        ]
-    )
+    result = importing.run(["--endpoint-url", importing.endpoint, *WAIT, TASK_ID])
     assert (result.rc, result.stdout) == (0, "")
     assert len(result.requests) == 4
 
@@ -149,17 +130,7 @@ def test_a_refused_poll_is_a_waiter_failure(harness: Harness) -> None:
             {"status": 400, "body": (RESPONSES / "err-InvalidConversionTaskId.xml").read_bytes()}
         ]
     }
-    result = harness.run(
-        [
-            "--endpoint-url",
-            harness.endpoint,
-            "ec2",
-            "wait",
-            "image-import-completed",
-            "--import-task-ids",
-            "import-ami-nope",
-        ]
-    )
+    result = harness.run(["--endpoint-url", harness.endpoint, *WAIT, "import-ami-nope"])
     assert result.rc == 255
     assert result.stderr == (
         "\naws: [ERROR]: Waiter ImageImportCompleted failed: An error occurred "

@@ -26,9 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
-from typing import Any
 
-from tests.support.loopback import LoopbackServer
+from tests.support.loopback import LoopbackServer, QuietHandler
 
 STS_NAMESPACE = "https://sts.amazonaws.com/doc/2011-06-15/"
 IMDS_TOKEN = "imds-session-token-0123456789"
@@ -223,15 +222,9 @@ class FakeAws(LoopbackServer):
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+                body = self.read_body().decode("utf-8", "replace")
                 request = Request(
                     self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
                 )

@@ -22,6 +22,19 @@ class _Server(ThreadingHTTPServer):
         pass  # a client that went away is not the test's concern
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 (keep-alive, as botocore's pool expects), no request log, the body read whole."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+
 class LoopbackServer:
     """Start, stop, or use as a context; subclasses give the request handler class."""
 

@@ -2,7 +2,7 @@
 
 ``Harness`` owns a temporary HOME (with empty ``.aws/config`` and
 ``.aws/credentials``), a started ``Stub`` and a port that refuses
-connections.  ``Harness.run`` runs ``entry.main`` with an injected
+connections.  ``Harness.run`` runs ``entry.main`` (``run_main``) with an injected
 Environment and ``os.environ`` reduced to PATH plus the run's variables
 (botocore reads os.environ), and returns what a user would see.
 """
@@ -61,6 +61,33 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str]) -
         monkeypatch.setenv(key, value)
 
 
+def run_main(
+    argv: Sequence[str],
+    environ: Mapping[str, str],
+    *,
+    program: str = "aws",
+    stdout: io.StringIO | None = None,
+) -> tuple[Any, str, str]:
+    """``entry.main`` in-process, no terminal anywhere, empty stdin: rc, stdout, stderr."""
+    from ec2_import_image.entry import main
+    from ec2_import_image.environment import Environment
+
+    out = stdout if stdout is not None else io.StringIO()
+    err = io.StringIO()
+    environment = Environment(
+        stdin=io.StringIO(""),
+        stdout=out,
+        stderr=err,
+        environ=environ,
+        program=program,
+        stdin_isatty=False,
+        stdout_isatty=False,
+        stderr_isatty=False,
+    )
+    rc = main(list(argv), environment)
+    return rc, out.getvalue(), err.getvalue()
+
+
 class Harness:
     def __init__(
         self,
@@ -113,26 +140,11 @@ class Harness:
         program: str = "aws",
         stdout: io.StringIO | None = None,
     ) -> Run:
-        from ec2_import_image.entry import main
-        from ec2_import_image.environment import Environment
-
         clean_environment(self.monkeypatch, self.environment(env, unset))
         self.monkeypatch.chdir(self.home)
-        out = stdout if stdout is not None else io.StringIO()
-        err = io.StringIO()
         before = len(self.stub.requests)
-        environment = Environment(
-            stdin=io.StringIO(""),
-            stdout=out,
-            stderr=err,
-            environ=os.environ,
-            program=program,
-            stdin_isatty=False,
-            stdout_isatty=False,
-            stderr_isatty=False,
-        )
-        rc = main(list(argv), environment)
-        return Run(rc, out.getvalue(), err.getvalue(), self.stub.requests[before:])
+        rc, out, err = run_main(argv, os.environ, program=program, stdout=stdout)
+        return Run(rc, out, err, self.stub.requests[before:])
 
     def run_process(
         self,

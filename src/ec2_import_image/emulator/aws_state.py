@@ -18,6 +18,19 @@ from ec2_import_image.emulator import errors
 from ec2_import_image.emulator.blob import Blob
 
 VMIE_PRINCIPAL = "vmie.amazonaws.com"
+#: the trust policy VM Import's documentation gives the ``vmimport`` role (the demo and the
+#: tests create the role with it)
+VMIMPORT_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": VMIE_PRINCIPAL},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:Externalid": "vmimport"}},
+        }
+    ],
+}
 GIB = 1024**3
 
 

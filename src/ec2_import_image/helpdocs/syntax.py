@@ -52,31 +52,28 @@ def _shorthand(shape: Shape, stack: list[str]) -> str:
             if member.name in stack:
                 parts.append(f"{name}=( ... recursive ... )")
                 continue
-            stack.append(member.name)
-            try:
-                parts.append(f"{name}={_shorthand(member, stack)}")
-            finally:
-                stack.pop()
+            parts.append(f"{name}={_shorthand_nested(member, stack)}")
         inner = ",".join(parts)
         return "{" + inner + "}" if stack else inner
     if shape.type_name == "list":
-        stack.append(shape.member.name)
-        try:
-            item = _shorthand(shape.member, stack)
-        finally:
-            stack.pop()
+        item = _shorthand_nested(shape.member, stack)
         if shape.member.type_name in COMPLEX_TYPES or len(stack) > 1:
             return f"[{item},{item}]"
         return f"{item},{item}"
     if shape.type_name == "map":
-        stack.append(shape.value.name)
-        try:
-            value = _shorthand(shape.value, stack)
-        finally:
-            stack.pop()
+        value = _shorthand_nested(shape.value, stack)
         pairs = f"KeyName1={value},KeyName2={value}"
         return "{" + pairs + "}" if stack else pairs
     return shape.type_name
+
+
+def _shorthand_nested(shape: Shape, stack: list[str]) -> str:
+    """``shape``'s shorthand one level down: its name is on the stack while it is written."""
+    stack.append(shape.name)
+    try:
+        return _shorthand(shape, stack)
+    finally:
+        stack.pop()
 
 
 def scalar_placeholder(shape: Shape, *, with_enum: bool = True) -> str:
