@@ -6,12 +6,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install test lint typecheck format conformance bench demo clean
 
+# pip compiles what it installs, but not an editable project's own sources: compile them, so
+# that each run of the tool does not compile them again where bytecode is not written
+# (PYTHONDONTWRITEBYTECODE, read-only trees). Up-to-date files are skipped.
 install: $(STAMP)
+	$(BIN)/python -m compileall -q src
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
 test: $(STAMP)
