@@ -37,7 +37,7 @@ def step(text: str) -> None:
 
 def start_emulator(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "ec2_import_image.emulator", "--port", "0", "--speed", str(SPEED)],
+        [sys.executable, "-m", "ec2_import_emulator", "--port", "0", "--speed", str(SPEED)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -54,8 +54,8 @@ def start_emulator(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
 def prepare(endpoint: str) -> None:
     import boto3
 
-    from ec2_import_image.emulator import samples
-    from ec2_import_image.emulator.aws_state import VMIMPORT_TRUST_POLICY
+    from ec2_import_emulator import samples
+    from ec2_import_emulator.aws_state import VMIMPORT_TRUST_POLICY
 
     image = samples.ova([samples.vmdk_stream_optimized()])
     s3 = boto3.client("s3", endpoint_url=endpoint)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ec2_import_image.emulator import errors
+from ec2_import_emulator import errors
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "emulator.md").read_text(encoding="utf-8")
 

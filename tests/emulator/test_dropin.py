@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from ec2_import_image.emulator import lifecycle
-from ec2_import_image.emulator import samples as images
-from ec2_import_image.emulator.aws_state import VMIMPORT_TRUST_POLICY
+from ec2_import_emulator import lifecycle
+from ec2_import_emulator import samples as images
+from ec2_import_emulator.aws_state import VMIMPORT_TRUST_POLICY
 from tests.emulator.conftest import Lab
 from tests.support.runner import (
     FAKE_KEY_ID,
@@ -143,14 +143,14 @@ def test_recorded_errors_are_reproduced(
     )
 
 
-# -- as programs: `python -m ec2_import_image.emulator` and `python -m ec2_import_image` --------
+# -- as programs: `python -m ec2_import_emulator` and `python -m ec2_import_image` --------
 
 
 @pytest.fixture
 def emulator_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
     env = {**_environment(tmp_path), "PATH": os.environ.get("PATH", "")}
     process = subprocess.Popen(
-        [sys.executable, "-m", "ec2_import_image.emulator", "--port", "0", "--speed", "9000"],
+        [sys.executable, "-m", "ec2_import_emulator", "--port", "0", "--speed", "9000"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -233,7 +233,7 @@ def test_port_in_use_is_reported(
 ) -> None:
     _, port = emulator_process
     done = subprocess.run(
-        [sys.executable, "-m", "ec2_import_image.emulator", "--port", str(port)],
+        [sys.executable, "-m", "ec2_import_emulator", "--port", str(port)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -245,7 +245,7 @@ def test_port_in_use_is_reported(
 
 PROBE = """
 import io, json, sys
-from ec2_import_image.entry import main
+from ec2_import_image.dropin.entry import main
 from ec2_import_image.environment import Environment
 env = Environment(stdin=io.StringIO(""), stdout=io.StringIO(), stderr=io.StringIO(),
                   stdin_isatty=False, stdout_isatty=False, stderr_isatty=False)

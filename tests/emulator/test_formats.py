@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ec2_import_image.emulator import formats, lifecycle
-from ec2_import_image.emulator import samples as images
-from ec2_import_image.emulator.blob import BytesBlob
+from ec2_import_emulator import formats, lifecycle
+from ec2_import_emulator import samples as images
+from ec2_import_image.diskimage.blob import BytesBlob
 from tests.emulator.conftest import Lab
 
 UNSUPPORTED_VMDK = "ClientError: Unsupported VMDK File Format"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ec2_import_image.emulator import lifecycle
-from ec2_import_image.emulator import samples as images
+from ec2_import_emulator import lifecycle
+from ec2_import_emulator import samples as images
 from tests.emulator.conftest import Lab
 
 PHASES = [

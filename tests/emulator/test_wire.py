@@ -10,7 +10,7 @@ import botocore.session
 import pytest
 from botocore import parsers, serialize
 
-from ec2_import_image.emulator import errors, wire
+from ec2_import_emulator import errors, wire
 
 RESPONSES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"
 SERVICE = botocore.session.get_session().get_service_model("ec2")

@@ -13,16 +13,16 @@ from typing import Any
 
 import pytest
 
-from ec2_import_image.app import resolve_globals
-from ec2_import_image.cli.aliases import (
+from ec2_import_image.dropin.app import resolve_globals
+from ec2_import_image.dropin.cli.aliases import (
     RECURSION_BUDGET,
     AliasExpander,
     AliasTable,
     alias_path,
     load_aliases,
 )
-from ec2_import_image.cli.commandline import parse_top_level
-from ec2_import_image.errors import GeneralError
+from ec2_import_image.dropin.cli.commandline import parse_top_level
+from ec2_import_image.dropin.errors import GeneralError
 from tests.support.runner import Harness, Run
 
 RESPONSES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from ec2_import_image.completion.autoprompt import CommandCompleter, initial_text
-from ec2_import_image.completion.promptdocs import doc_text
+from ec2_import_image.dropin.completion.autoprompt import CommandCompleter, initial_text
+from ec2_import_image.dropin.completion.promptdocs import doc_text
 from tests.support.ec2stub import Stub
 from tests.support.runner import base_env, run_main
 

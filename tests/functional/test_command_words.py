@@ -141,7 +141,9 @@ def test_the_three_operations_are_known(harness: Harness) -> None:
 
 
 def test_the_shipped_list_is_v2s() -> None:
-    text = resources.files("ec2_import_image.cli").joinpath("known_commands.json").read_text()
+    text = (
+        resources.files("ec2_import_image.dropin.cli").joinpath("known_commands.json").read_text()
+    )
     known = json.loads(text)
     commands, operations = known["commands"], known["ec2_operations"]
     for word in ("ec2", "s3", "s3api", "sts", "configure", "sso", "help", "ddb", "login"):

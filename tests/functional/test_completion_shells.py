@@ -21,7 +21,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from ec2_import_image.helpdocs.waiters import tool_waiters
+from ec2_import_image.dropin.helpdocs.waiters import tool_waiters
 
 PYTHON = sys.executable
 EC2_COMMANDS = sorted(
@@ -30,8 +30,8 @@ EC2_COMMANDS = sorted(
 )
 SCRIPTS = Path(sysconfig.get_path("scripts"))
 CONSOLE = {
-    "aws": "from ec2_import_image.entry import aws_main; aws_main()",
-    "ec2-import-image": "from ec2_import_image.entry import short_main; short_main()",
+    "aws": "from ec2_import_image.dropin.entry import aws_main; aws_main()",
+    "ec2-import-image": "from ec2_import_image.dropin.entry import short_main; short_main()",
 }
 
 
@@ -124,7 +124,7 @@ def test_source_scripts(tmp_path: Path, shell: str) -> None:
 def aws_completer(tmp_path: Path, line: str, point: int | None = None) -> list[str]:
     env = env_for(tmp_path, COMP_LINE=line, COMP_POINT=str(len(line) if point is None else point))
     proc = subprocess.run(
-        [PYTHON, "-c", "from ec2_import_image.completion.completer import main; main()"],
+        [PYTHON, "-c", "from ec2_import_image.dropin.completion.completer import main; main()"],
         capture_output=True,
         text=True,
         env=env,
@@ -157,7 +157,7 @@ def test_aws_completer_protocol(tmp_path: Path) -> None:
 def test_aws_completer_never_fails(tmp_path: Path) -> None:
     env = env_for(tmp_path, COMP_LINE="aws ec2 ", COMP_POINT="not-a-number")
     proc = subprocess.run(
-        [PYTHON, "-c", "from ec2_import_image.completion.completer import main; main()"],
+        [PYTHON, "-c", "from ec2_import_image.dropin.completion.completer import main; main()"],
         capture_output=True,
         text=True,
         env=env,
@@ -167,7 +167,7 @@ def test_aws_completer_never_fails(tmp_path: Path) -> None:
     assert proc.stdout.splitlines() == EC2_COMMANDS
     env.pop("COMP_LINE")
     proc = subprocess.run(
-        [PYTHON, "-c", "from ec2_import_image.completion.completer import main; main()"],
+        [PYTHON, "-c", "from ec2_import_image.dropin.completion.completer import main; main()"],
         capture_output=True,
         text=True,
         env=env,
@@ -178,8 +178,8 @@ def test_aws_completer_never_fails(tmp_path: Path) -> None:
 
 PROBE = """
 import io, os, sys, json
-from ec2_import_image.completion.completer import run
-from ec2_import_image.clickcommand import aws_command
+from ec2_import_image.dropin.completion.completer import run
+from ec2_import_image.dropin.clickcommand import aws_command
 out = io.StringIO()
 run(os.environ, out)
 try:
@@ -223,7 +223,7 @@ def test_real_bash(tmp_path: Path, setup: str) -> None:
     bin_dir.mkdir()
     for name, code in (
         ("aws", CONSOLE["aws"]),
-        ("aws_completer", "from ec2_import_image.completion.completer import main; main()"),
+        ("aws_completer", "from ec2_import_image.dropin.completion.completer import main; main()"),
     ):
         script = bin_dir / name
         script.write_text(f"#!{PYTHON}\n{code}\n")

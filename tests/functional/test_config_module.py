@@ -1,4 +1,4 @@
-"""``ec2_import_image.config``: the botocore-free reader agrees with v2's botocore.
+"""``ec2_import_image.awsconfig.files``: the botocore-free reader agrees with v2's botocore.
 
 The paths that send nothing (errors, skeletons, help, the pager, auto-prompt) read a
 few CLI settings through this module; these tests pin its rules to botocore's, and
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ec2_import_image import config
+from ec2_import_image.awsconfig import files as config
 from tests.support.runner import Harness
 
 
@@ -177,7 +177,7 @@ def test_cli_settings_of_a_missing_profile_are_defaults(tmp_path: Path) -> None:
 
 
 def session_variable(harness: Harness, name: str, env: dict[str, str]) -> object:
-    from ec2_import_image.service.session import create_session
+    from ec2_import_image.dropin.service.session import create_session
     from tests.support.runner import clean_environment
 
     clean_environment(harness.monkeypatch, harness.environment(env))
@@ -209,7 +209,7 @@ def test_session_chains(harness: Harness, name: str, env: dict[str, str], expect
 
 
 def test_credential_cache_follows_home(harness: Harness) -> None:
-    from ec2_import_image.service.session import credential_cache_dir
+    from ec2_import_image.awsconfig.chain import credential_cache_dir
     from tests.support.runner import clean_environment
 
     clean_environment(harness.monkeypatch, harness.environment())

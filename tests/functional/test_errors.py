@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from ec2_import_image.dropin.errors import PagerError
+from ec2_import_image.dropin.pager import output_stream
+from ec2_import_image.dropin.report import report_error
 from ec2_import_image.environment import Environment
-from ec2_import_image.errors import PagerError
-from ec2_import_image.pager import output_stream
-from ec2_import_image.report import report_error
 from tests.support.runner import Harness, Run
 
 CASES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"
@@ -241,7 +241,7 @@ def test_keyboard_interrupt_is_130_with_a_newline_on_stdout() -> None:
 
 
 def test_ctrl_c_in_the_prompt_echoes_the_line_on_stderr_only() -> None:
-    from ec2_import_image.errors import PromptInterrupted
+    from ec2_import_image.dropin.errors import PromptInterrupted
 
     stdout, stderr = io.StringIO(), io.StringIO()
     env = Environment(stdout=stdout, stderr=stderr)

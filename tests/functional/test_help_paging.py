@@ -11,10 +11,10 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from ec2_import_image.dropin.helpdocs.pages import operation_page
+from ec2_import_image.dropin.helpdocs.paging import help_pager, show_page
+from ec2_import_image.dropin.helpdocs.styled import overstrike, plain, strip_overstrike
 from ec2_import_image.environment import Environment
-from ec2_import_image.helpdocs.pages import operation_page
-from ec2_import_image.helpdocs.paging import help_pager, show_page
-from ec2_import_image.helpdocs.styled import overstrike, plain, strip_overstrike
 from ec2_import_image.model import load_model
 from tests.support.runner import base_env
 

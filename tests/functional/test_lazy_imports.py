@@ -13,7 +13,7 @@ import pytest
 
 PROBE = """
 import io, json, sys
-from ec2_import_image.entry import main
+from ec2_import_image.dropin.entry import main
 from ec2_import_image.environment import Environment
 out, err = io.StringIO(), io.StringIO()
 env = Environment(stdin=io.StringIO(""), stdout=out, stderr=err, stdin_isatty=False,

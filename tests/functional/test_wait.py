@@ -10,7 +10,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from ec2_import_image.commands import wait as wait_module
+from ec2_import_image.dropin.commands import wait as wait_module
 from tests.support.runner import Harness
 
 RESPONSES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"
@@ -167,8 +167,8 @@ def test_wait_usage_errors(harness: Harness) -> None:
 def test_progress_bar_on_a_terminal(importing: Harness) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "TERM": "xterm", **importing.environment()}
     fast = (
-        "from ec2_import_image.commands import wait; wait.FIRST_DELAY = 0.2\n"
-        "from ec2_import_image.entry import aws_main; aws_main()"
+        "from ec2_import_image.dropin.commands import wait; wait.FIRST_DELAY = 0.2\n"
+        "from ec2_import_image.dropin.entry import aws_main; aws_main()"
     )
     child = pexpect.spawn(
         sys.executable,

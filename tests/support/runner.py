@@ -69,7 +69,7 @@ def run_main(
     stdout: io.StringIO | None = None,
 ) -> tuple[Any, str, str]:
     """``entry.main`` in-process, no terminal anywhere, empty stdin: rc, stdout, stderr."""
-    from ec2_import_image.entry import main
+    from ec2_import_image.dropin.entry import main
     from ec2_import_image.environment import Environment
 
     out = stdout if stdout is not None else io.StringIO()

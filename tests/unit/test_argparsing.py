@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ec2_import_image.cli.argparsing import (
+from ec2_import_image.dropin.cli.argparsing import (
     ONE,
     ONE_OR_MORE,
     OPTIONAL,

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ec2_import_image import cache
-from ec2_import_image.cli.commandline import parse_command_line
-from ec2_import_image.commands import help as help_command
+from ec2_import_image.dropin import cache
+from ec2_import_image.dropin.cli.commandline import parse_command_line
+from ec2_import_image.dropin.commands import help as help_command
+from ec2_import_image.dropin.helpdocs.styled import plain
 from ec2_import_image.environment import Environment
-from ec2_import_image.helpdocs.styled import plain
 
 
 @pytest.fixture(autouse=True)

@@ -14,22 +14,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ec2_import_image.cli.argparsing import OPTIONAL, ZERO_OR_MORE, Argument
-from ec2_import_image.cli.commandline import (
-    SHORT,
+from ec2_import_image.dropin.cli.argparsing import OPTIONAL, ZERO_OR_MORE, Argument
+from ec2_import_image.dropin.cli.commandline import (
     Invocation,
     UnsupportedCommandError,
     known_commands,
     parse_command_line,
     usage,
 )
-from ec2_import_image.cli.options import (
+from ec2_import_image.dropin.cli.options import (
     ERROR_FORMAT_CHOICES,
     OUTPUT_CHOICES,
     global_arguments,
     operation_options,
 )
-from ec2_import_image.errors import ParamValidationError, UnknownOptionsError
+from ec2_import_image.dropin.errors import ParamValidationError, UnknownOptionsError
+from ec2_import_image.dropin.programs import SHORT
 from ec2_import_image.model import load_model
 from tests.support.cases import Case, load_cases
 from tests.unit.test_argparsing import StdlibError, StdlibVersion, on_311, stdlib_parser

@@ -6,16 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from ec2_import_image.cli.options import ERROR_FORMAT_CHOICES, OUTPUT_CHOICES, operation_options
-from ec2_import_image.completion.click_hook import glue_bash_words, trim_for_bash
-from ec2_import_image.completion.completer import candidates_for_line, split_line
-from ec2_import_image.completion.engine import complete
-from ec2_import_image.completion.paths import complete_path
-from ec2_import_image.completion.profiles import profile_names
-from ec2_import_image.completion.regions import region_names
-from ec2_import_image.entry import completion_variable
-from ec2_import_image.helpdocs.globalopts import global_options
-from ec2_import_image.helpdocs.waiters import tool_waiters
+from ec2_import_image.dropin.cli.options import (
+    ERROR_FORMAT_CHOICES,
+    OUTPUT_CHOICES,
+    operation_options,
+)
+from ec2_import_image.dropin.completion.click_hook import glue_bash_words, trim_for_bash
+from ec2_import_image.dropin.completion.completer import candidates_for_line, split_line
+from ec2_import_image.dropin.completion.engine import complete
+from ec2_import_image.dropin.completion.paths import complete_path
+from ec2_import_image.dropin.completion.profiles import profile_names
+from ec2_import_image.dropin.completion.regions import region_names
+from ec2_import_image.dropin.helpdocs.globalopts import global_options
+from ec2_import_image.dropin.helpdocs.waiters import tool_waiters
+from ec2_import_image.dropin.programs import completion_variable
 from ec2_import_image.model import load_model
 
 ENV: dict[str, str] = {"HOME": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent/config"}

@@ -10,8 +10,8 @@ import pytest
 from botocore.loaders import create_loader
 from botocore.regions import EndpointResolver
 
-from ec2_import_image.service import endpoints
-from ec2_import_image.service.session import SERVICES_USED, _pinned_loader_class
+from ec2_import_image.dropin.service import endpoints
+from ec2_import_image.dropin.service.session import SERVICES_USED, _pinned_loader_class
 
 
 @pytest.fixture

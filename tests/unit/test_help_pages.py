@@ -6,15 +6,14 @@ import re
 
 import pytest
 
-from ec2_import_image.cli.commandline import SHORT
-from ec2_import_image.cli.options import (
+from ec2_import_image.dropin.cli.options import (
     ERROR_FORMAT_CHOICES,
     OUTPUT_CHOICES,
     SKELETON_CHOICES,
     global_arguments,
     operation_options,
 )
-from ec2_import_image.helpdocs.pages import (
+from ec2_import_image.dropin.helpdocs.pages import (
     SECTION_ORDER,
     WIDTH,
     documented_options,
@@ -22,9 +21,10 @@ from ec2_import_image.helpdocs.pages import (
     operation_page,
     service_page,
 )
-from ec2_import_image.helpdocs.styled import BOLD, UNDERLINE, plain, styles_of
-from ec2_import_image.helpdocs.values import valid_values
-from ec2_import_image.helpdocs.waiters import tool_waiters
+from ec2_import_image.dropin.helpdocs.styled import BOLD, UNDERLINE, plain, styles_of
+from ec2_import_image.dropin.helpdocs.values import valid_values
+from ec2_import_image.dropin.helpdocs.waiters import tool_waiters
+from ec2_import_image.dropin.programs import SHORT
 from ec2_import_image.model import Operation, Shape, load_model
 
 MODEL = load_model()
@@ -230,7 +230,7 @@ def test_pages_have_bold_and_underline() -> None:
 
 @pytest.mark.skipif(not tool_waiters(), reason="the parser has no waiter")
 def test_wait_pages() -> None:
-    from ec2_import_image.helpdocs.pages import wait_page, waiter_page
+    from ec2_import_image.dropin.helpdocs.pages import wait_page, waiter_page
 
     waiters = tool_waiters()
     listed = re.findall(r"\* (\S+)", sections(plain(wait_page()))["AVAILABLE COMMANDS"])

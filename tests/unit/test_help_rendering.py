@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ec2_import_image.helpdocs.docstyle import doc_lines
-from ec2_import_image.helpdocs.globalopts import global_options
-from ec2_import_image.helpdocs.styled import (
+from ec2_import_image.dropin.helpdocs.docstyle import doc_lines
+from ec2_import_image.dropin.helpdocs.globalopts import global_options
+from ec2_import_image.dropin.helpdocs.styled import (
     BOLD,
     PLAIN,
     UNDERLINE,
@@ -16,14 +16,14 @@ from ec2_import_image.helpdocs.styled import (
     strip_overstrike,
     underline,
 )
-from ec2_import_image.helpdocs.syntax import (
+from ec2_import_image.dropin.helpdocs.syntax import (
     is_scalar_list,
     json_syntax,
     list_syntax,
     shorthand_syntax,
     supports_shorthand,
 )
-from ec2_import_image.helpdocs.values import (
+from ec2_import_image.dropin.helpdocs.values import (
     DOCUMENTED_VALUES,
     documented_in_text,
     valid_values,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ec2_import_image.params.paramfile import ResourceLoadingError, get_paramfile
+from ec2_import_image.dropin.params.paramfile import ResourceLoadingError, get_paramfile
 
 JSON_CASES = Path(__file__).resolve().parents[1] / "golden" / "cases" / "json_input"
 
@@ -131,7 +131,7 @@ def test_recorded_text_file_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 @pytest.mark.skipif(not os.path.exists("/dev/stdin"), reason="needs /dev/stdin")
 def test_dev_stdin() -> None:
     code = (
-        "from ec2_import_image.params.paramfile import get_paramfile\n"
+        "from ec2_import_image.dropin.params.paramfile import get_paramfile\n"
         "import sys\n"
         "sys.stdout.write(repr(get_paramfile('file:///dev/stdin')))\n"
         "sys.stdout.write(repr(get_paramfile('fileb:///dev/stdin')))\n"

@@ -12,8 +12,8 @@ from typing import Any
 import jmespath
 import pytest
 
-from ec2_import_image.errors import GeneralError
-from ec2_import_image.render import (
+from ec2_import_image.dropin.errors import GeneralError
+from ec2_import_image.dropin.render import (
     OUTPUT_FORMATS,
     PaginatedResult,
     ResultKey,
@@ -22,8 +22,8 @@ from ec2_import_image.render import (
     is_paginated,
     render,
 )
-from ec2_import_image.render.table_format import Section, TableBuilder, table_text
-from ec2_import_image.render.text_format import text_lines
+from ec2_import_image.dropin.render.table_format import Section, TableBuilder, table_text
+from ec2_import_image.dropin.render.text_format import text_lines
 
 RESET = "\x1b[0m"
 
@@ -126,7 +126,7 @@ def test_colour_changes_only_tables(output: str) -> None:
 
 def test_the_package_imports_neither_botocore_nor_ruamel() -> None:
     code = (
-        "import sys, ec2_import_image.render\n"
+        "import sys, ec2_import_image.dropin.render\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3', 'ruamel')]\n"
         "assert not bad, bad\n"
     )

@@ -26,8 +26,8 @@ from botocore.paginate import Paginator
 from botocore.parsers import EC2QueryParser
 from botocore.utils import parse_timestamp
 
+from ec2_import_image.dropin.render import PaginatedResult, render
 from ec2_import_image.model.shapes import model_text
-from ec2_import_image.render import PaginatedResult, render
 
 CASES = Path(__file__).resolve().parents[1] / "golden" / "cases"
 #: Operations v2 paginates (unless --no-paginate).

@@ -13,10 +13,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from ec2_import_image.model import Shape, load_model
-from ec2_import_image.model.shapes import xform_name
-from ec2_import_image.params.paramfile import ResourceLoadingError
-from ec2_import_image.params.shorthand import (
+from ec2_import_image.dropin.params.paramfile import ResourceLoadingError
+from ec2_import_image.dropin.params.shorthand import (
     DuplicateKeyError,
     ShorthandNestingError,
     ShorthandParseError,
@@ -25,6 +23,8 @@ from ec2_import_image.params.shorthand import (
     parse_shorthand,
     parse_shorthand_words,
 )
+from ec2_import_image.model import Shape, load_model
+from ec2_import_image.model.shapes import xform_name
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "cases" / "shorthand"
 PARAM_ERROR = "An error occurred (ParamValidation): Error parsing parameter '"
@@ -458,7 +458,8 @@ def test_parse_words_parses_all_before_coercing() -> None:
 def test_no_botocore_import() -> None:
     code = (
         "import sys\n"
-        "import ec2_import_image.params.shorthand, ec2_import_image.params.paramfile\n"
+        "import ec2_import_image.dropin.params.shorthand\n"
+        "import ec2_import_image.dropin.params.paramfile\n"
         "assert not [m for m in sys.modules if m.split('.')[0] in ('botocore', 'boto3')]\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

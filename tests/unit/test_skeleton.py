@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from ec2_import_image.model.shapes import Model, Shape, load_model
-from ec2_import_image.params.skeleton import (
+from ec2_import_image.dropin.params.skeleton import (
     input_skeleton,
     member_comment,
     output_sample,
     write_input_json,
     write_yaml_input,
 )
+from ec2_import_image.model.shapes import Model, Shape, load_model
 
 CASES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "skeleton"
 OPERATIONS = ("ImportImage", "DescribeImportImageTasks", "CancelImportTask")
@@ -147,7 +147,7 @@ def test_skeleton_paths_do_not_import_botocore() -> None:
         """
         import io, sys
         from ec2_import_image.model.shapes import load_model
-        from ec2_import_image.params import skeleton
+        from ec2_import_image.dropin.params import skeleton
         op = load_model().operation("ImportImage")
         skeleton.write_input_json(op.input_shape, io.StringIO())
         skeleton.write_yaml_input(op.input_shape, io.StringIO())

@@ -1,0 +1,225 @@
+"""The account state VM Import reads and writes: S3 objects, the IAM role, EC2 images.
+
+``AwsState`` is what the rest of the emulator needs; ``MotoState`` provides it
+from moto's in-process backends, the same ones moto's server answers S3, IAM
+and EC2 requests from, so an object uploaded with ``PutObject`` is importable
+and an imported AMI is seen by ``DescribeImages``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ec2_import_emulator import errors
+from ec2_import_image.diskimage.blob import Blob
+
+VMIE_PRINCIPAL = "vmie.amazonaws.com"
+#: the trust policy VM Import's documentation gives the ``vmimport`` role (the demo and the
+#: tests create the role with it)
+VMIMPORT_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": VMIE_PRINCIPAL},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:Externalid": "vmimport"}},
+        }
+    ],
+}
+GIB = 1024**3
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """What an import registers: an AMI with one snapshot per disk."""
+
+    task_id: str
+    description: str
+    architecture: str
+    platform: str
+    boot_mode: str
+    disk_sizes: tuple[int, ...]
+    encrypted: bool = False
+    kms_key_id: str | None = None
+
+
+@dataclass
+class CreatedImage:
+    image_id: str
+    snapshot_ids: list[str] = field(default_factory=list)
+
+
+class AwsState(Protocol):
+    def account_for(self, access_key: str | None) -> str:
+        """The account an access key belongs to."""
+        ...
+
+    def open_object(self, account: str, bucket: str, key: str) -> Blob:
+        """The object's bytes; ApiError when the bucket or the key does not exist."""
+        ...
+
+    def role_usable(self, account: str, role_name: str) -> bool: ...
+
+    def snapshot_size(self, account: str, region: str, snapshot_id: str) -> int | None:
+        """The snapshot's volume size in bytes, None when it does not exist."""
+        ...
+
+    def create_image(self, account: str, region: str, spec: ImageSpec) -> CreatedImage:
+        """Register the snapshots and the AMI (state ``pending``)."""
+        ...
+
+    def make_available(self, account: str, region: str, image_id: str) -> None: ...
+
+    def discard_image(self, account: str, region: str, image: CreatedImage) -> None: ...
+
+
+def size_in_gib(size: int) -> int:
+    return max(1, math.ceil(size / GIB))
+
+
+def trusts_vm_import(document: Any) -> bool:
+    """Whether a trust policy lets ``vmie.amazonaws.com`` assume the role."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return VMIE_PRINCIPAL in document
+    if not isinstance(document, dict):
+        return False
+    statements = document.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    return any(_allows_vmie(statement) for statement in statements)
+
+
+def _allows_vmie(statement: Any) -> bool:
+    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+        return False
+    principal = statement.get("Principal", {})
+    services = principal.get("Service", []) if isinstance(principal, dict) else []
+    if isinstance(services, str):
+        services = [services]
+    return VMIE_PRINCIPAL in services
+
+
+class MotoObjectBlob:
+    """Ranged reads of a moto S3 object, without copying the whole of it."""
+
+    def __init__(self, key: Any) -> None:
+        self._key = key
+
+    @property
+    def size(self) -> int:
+        return int(self._key.size)
+
+    def read(self, offset: int, length: int) -> bytes:
+        if offset < 0 or length <= 0:
+            return b""
+        buffer = getattr(self._key, "_value_buffer", None)
+        lock = getattr(self._key, "lock", None)
+        if buffer is None or lock is None:
+            data: bytes = self._key.value
+            return data[offset : offset + length]
+        with lock:
+            buffer.seek(offset)
+            chunk: bytes = buffer.read(length)
+        return chunk
+
+
+class MotoState:
+    """AwsState over moto's backends (imported on first use)."""
+
+    def _partition(self, region: str) -> str:
+        from moto.utilities.utils import get_partition
+
+        return str(get_partition(region))
+
+    def account_for(self, access_key: str | None) -> str:
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.iam.models import get_account_id_from
+
+        return str(DEFAULT_ACCOUNT_ID if access_key is None else get_account_id_from(access_key))
+
+    def _ec2(self, account: str, region: str) -> Any:
+        from moto.ec2.models import ec2_backends
+
+        return ec2_backends[account][region]
+
+    def open_object(self, account: str, bucket: str, key: str) -> Blob:
+        from moto.s3.exceptions import MissingBucket
+        from moto.s3.models import s3_backends
+
+        backend = s3_backends[account][self._partition("us-east-1")]
+        try:
+            found = backend.get_object(bucket, key)
+        except MissingBucket:
+            raise errors.no_such_bucket(bucket) from None
+        if found is None:
+            raise errors.no_such_key(bucket, key)
+        return MotoObjectBlob(found)
+
+    def role_usable(self, account: str, role_name: str) -> bool:
+        from moto.iam.models import iam_backends
+
+        backend = iam_backends[account][self._partition("us-east-1")]
+        for role in backend.get_roles():
+            if role.name == role_name:
+                return trusts_vm_import(role.assume_role_policy_document)
+        return False
+
+    def snapshot_size(self, account: str, region: str, snapshot_id: str) -> int | None:
+        snapshot = self._ec2(account, region).snapshots.get(snapshot_id)
+        if snapshot is None:
+            return None
+        return int(snapshot.volume.size) * GIB
+
+    def _snapshots(self, backend: Any, spec: ImageSpec, zone: str) -> Iterator[str]:
+        description = f"Created by AWS-VMImport service for {spec.task_id}"
+        for size in spec.disk_sizes[1:]:
+            volume = backend.create_volume(
+                size=size_in_gib(size),
+                zone_name=zone,
+                encrypted=spec.encrypted,
+                kms_key_id=spec.kms_key_id,
+            )
+            snapshot = backend.create_snapshot(volume.id, description)
+            backend.delete_volume(volume.id)
+            yield snapshot.id
+
+    def create_image(self, account: str, region: str, spec: ImageSpec) -> CreatedImage:
+        backend = self._ec2(account, region)
+        ami = backend.register_image(name=spec.task_id, description=spec.description)
+        ami.state = "pending"
+        ami.architecture = spec.architecture
+        ami.platform = "windows" if spec.platform == "Windows" else None
+        ami.boot_mode = spec.boot_mode
+        ami.hypervisor = "xen"
+        ami.virtualization_type = "hvm"
+        ami.root_device_type = "ebs"
+        ami.root_device_name = "/dev/sda1"
+        root = ami.ebs_snapshot
+        root.description = f"Created by AWS-VMImport service for {spec.task_id}"
+        root.volume.size = size_in_gib(spec.disk_sizes[0])
+        root.encrypted = bool(spec.encrypted)
+        root.kms_key_id = spec.kms_key_id
+        created = CreatedImage(ami.id, [root.id])
+        created.snapshot_ids.extend(self._snapshots(backend, spec, f"{region}a"))
+        return created
+
+    def make_available(self, account: str, region: str, image_id: str) -> None:
+        ami = self._ec2(account, region).amis.get(image_id)
+        if ami is not None:
+            ami.state = "available"
+
+    def discard_image(self, account: str, region: str, image: CreatedImage) -> None:
+        backend = self._ec2(account, region)
+        if image.image_id in backend.amis:
+            backend.deregister_image(image.image_id)
+        for snapshot_id in image.snapshot_ids:
+            if snapshot_id in backend.snapshots:
+                backend.delete_snapshot(snapshot_id)

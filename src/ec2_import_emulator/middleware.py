@@ -1,0 +1,111 @@
+"""The WSGI layer in front of moto: VM Import requests are ours, the rest moto's.
+
+A request is ours when it is an EC2 Query API call (a form POST, or a GET with
+a query string, to ``/``) whose ``Action`` is one of the three VM Import
+actions and whose SigV4 scope, if signed, names the ``ec2`` service.  Its
+Region comes from that scope.  Before any request the task store advances, so
+moto's EC2 sees the images the clock says exist.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
+
+from ec2_import_emulator.api import ACTIONS, Call, VMImportApi
+
+DEFAULT_REGION = "us-east-1"
+MAX_FORM_BYTES = 4 * 1024 * 1024
+_SCOPE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+
+def credential_scope(environ: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """Access key, Region and service of a SigV4-signed request."""
+    match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match is None:
+        return None
+    return match.group(1), match.group(3), match.group(4)
+
+
+def read_form(environ: Environ) -> dict[str, str] | None:
+    """The Query API parameters of a request to ``/`` (the body is put back)."""
+    if environ.get("PATH_INFO", "/") not in ("", "/"):
+        return None
+    pairs = urllib.parse.parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    content_type = environ.get("CONTENT_TYPE", "")
+    if environ.get("REQUEST_METHOD") == "POST":
+        if not content_type.startswith("application/x-www-form-urlencoded"):
+            return None
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return None
+        if length > MAX_FORM_BYTES:
+            return None
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        text = body.decode("utf-8", "replace")
+        pairs += urllib.parse.parse_qsl(text, keep_blank_values=True)
+    return dict(pairs)
+
+
+class VMImportMiddleware:
+    def __init__(
+        self, app: WsgiApp, api: VMImportApi, account_for: Callable[[str | None], str]
+    ) -> None:
+        self.app = app
+        self.api = api
+        self._account_for = account_for
+
+    def _account(self, environ: Environ, access_key: str | None) -> str:
+        if os.environ.get("MOTO_ACCOUNT_ID"):
+            return os.environ["MOTO_ACCOUNT_ID"]
+        header = environ.get("HTTP_X_MOTO_ACCOUNT_ID")
+        if header:
+            return str(header)
+        return self._account_for(access_key)
+
+    def vm_import_call(self, environ: Environ) -> Call | None:
+        scope = credential_scope(environ)
+        if scope is not None and scope[2] != "ec2":
+            return None
+        form = read_form(environ)
+        if form is None or form.get("Action") not in ACTIONS:
+            return None
+        access_key, region = (scope[0], scope[1]) if scope else (None, DEFAULT_REGION)
+        return Call(
+            action=form["Action"],
+            form=form,
+            account=self._account(environ, access_key),
+            region=region,
+            request_id=str(uuid.uuid4()),
+        )
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        self.api.store.advance()
+        if environ.get("PATH_INFO") == "/moto-api/reset" and environ["REQUEST_METHOD"] == "POST":
+            self.api.store.reset()
+        call = self.vm_import_call(environ)
+        if call is None:
+            return self.app(environ, start_response)
+        reply = self.api.handle(call)
+        status = f"{reply.status} {HTTPStatus(reply.status).phrase}"
+        start_response(
+            status,
+            [
+                ("Content-Type", "text/xml;charset=UTF-8"),
+                ("Content-Length", str(len(reply.body))),
+                ("x-amzn-RequestId", call.request_id),
+            ],
+        )
+        return [reply.body]

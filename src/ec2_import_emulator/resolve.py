@@ -1,0 +1,39 @@
+"""The checks of an ImportImage request against the account: role, objects, snapshots.
+
+They run after the parameter checks and before a task starts; then each disk's
+bytes are inspected (the outcome shows later, on the task's clock).
+"""
+
+from __future__ import annotations
+
+from ec2_import_emulator import errors, formats
+from ec2_import_emulator.aws_state import AwsState
+from ec2_import_emulator.validate import DiskSource, ImportRequest
+
+
+def _inspect_snapshot(size: int) -> formats.Inspection:
+    return formats.Inspection((formats.DiskImage("RAW", size, size),))
+
+
+def _inspect_disk(
+    state: AwsState, account: str, region: str, disk: DiskSource
+) -> formats.Inspection:
+    if disk.snapshot_id is not None:
+        size = state.snapshot_size(account, region, disk.snapshot_id)
+        if size is None:
+            raise errors.no_such_snapshot(disk.snapshot_id)
+        return _inspect_snapshot(size)
+    assert disk.bucket is not None and disk.key is not None and disk.format is not None
+    blob = state.open_object(account, disk.bucket, disk.key)
+    return formats.inspect(disk.format, blob)
+
+
+def inspect_request(
+    state: AwsState, account: str, region: str, request: ImportRequest
+) -> tuple[formats.Inspection, ...]:
+    """Check the role and every disk's source; inspect each disk's bytes."""
+    if not state.role_usable(account, request.role_name):
+        raise errors.role_unusable(request.role_name)
+    if not request.disks:
+        raise errors.missing_parameter("DiskContainer")
+    return tuple(_inspect_disk(state, account, region, disk) for disk in request.disks)

@@ -1,0 +1,107 @@
+"""Run one operation: build the request, then skeleton, send or page, wait, then render."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ec2_import_image.dropin.cli.commandline import Invocation
+from ec2_import_image.dropin.commands.wait import wait_for_tasks
+from ec2_import_image.dropin.params.build import CallPlan, build_call
+from ec2_import_image.environment import Environment
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+
+def run_operation(invocation: Invocation, env: Environment) -> int:
+    operation = invocation.operation
+    assert operation is not None
+    plan = build_call(invocation, warn=env.stderr.write)
+    if plan.skeleton in ("input", "yaml-input"):
+        from ec2_import_image.dropin.params import skeleton
+
+        if plan.skeleton == "input":
+            skeleton.write_input_json(operation.input_shape, env.stdout)
+        else:
+            skeleton.write_yaml_input(operation.input_shape, env.stdout)
+        return 0
+
+    from ec2_import_image.dropin.service.session import create_client, create_session
+
+    globals_ = invocation.globals
+    session = create_session(globals_)
+    client = create_client(session, globals_)
+    describe = getattr(client, "describe_import_image_tasks")  # noqa: B009 - built at run time
+    if invocation.action == "wait":
+        wait_for_tasks(
+            describe,
+            plan.params,
+            env.stderr,
+            show_bar=bool(env.stderr_isatty),
+        )
+        return 0
+    result = _call(client, operation.name, plan)
+    if plan.wait and plan.skeleton is None:
+        task_id = result["ImportTaskId"]
+        tasks = wait_for_tasks(
+            describe,
+            {"ImportTaskIds": [task_id]},
+            env.stderr,
+            show_bar=bool(env.stderr_isatty),
+        )
+        result = dict(tasks[0])
+    output = globals_.get("output") or session.get_config_variable("output")
+    _render(str(output), operation.name, result, invocation, env)
+    return 0
+
+
+def _call(client: BaseClient, operation_name: str, plan: CallPlan) -> Any:
+    from botocore import xform_name
+
+    method = xform_name(operation_name)
+    params = dict(plan.params)
+    if plan.paging:
+        # v2 passes the paging options on even when it does not page (--no-paginate
+        # with a zero, paging tokens in a CLI input document, the output skeleton),
+        # and botocore's validation then refuses PaginationConfig
+        params["PaginationConfig"] = dict(plan.paging)
+    if plan.skeleton == "output":
+        return _stubbed_call(client, operation_name, method, params)
+    if plan.paginate and client.can_paginate(method):
+        return client.get_paginator(method).paginate(**params)
+    return getattr(client, method)(**params)
+
+
+def _stubbed_call(
+    client: BaseClient, operation_name: str, method: str, params: dict[str, Any]
+) -> Any:
+    """``--generate-cli-skeleton output``: validate the input, answer a sample response."""
+    from botocore.stub import Stubber
+
+    from ec2_import_image.dropin.params.skeleton import output_sample
+    from ec2_import_image.model import load_model
+
+    sample = output_sample(load_model().operation(operation_name).output_shape)
+    with Stubber(client) as stubber:
+        stubber.add_response(method, sample)
+        return getattr(client, method)(**params)
+
+
+def _render(
+    output: str, operation_name: str, result: Any, invocation: Invocation, env: Environment
+) -> None:
+    from ec2_import_image.dropin.pager import output_stream
+    from ec2_import_image.dropin.render import render
+
+    color_setting = invocation.globals.get("color", "auto")
+    color = color_setting == "on" or (color_setting == "auto" and bool(env.stdout_isatty))
+    with output_stream(env, invocation.globals) as stream:
+        render(
+            output,
+            operation_name,
+            result,
+            stream,
+            query=invocation.globals.get("query"),
+            color=color,
+            terminal_width=env.terminal_width(),
+        )

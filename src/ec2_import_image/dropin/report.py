@@ -1,0 +1,166 @@
+"""The one place errors are caught: print as v2 prints, return v2's exit code.
+
+Layouts, as v2.36.7 prints them on stderr:
+
+- plain: a blank line, then ``aws: [ERROR]: <message>``;
+- unknown options: a blank line, the usage block, then the plain layout;
+- structured (parameter, configuration, credential, pager and service errors):
+  by ``--cli-error-format`` / ``AWS_CLI_ERROR_FORMAT`` / ``cli_error_format``:
+  ``enhanced`` (default) prefixes ``An error occurred (Code): `` (service
+  errors already read that way) and lists extra fields, ``legacy`` prints the
+  bare message, ``json``/``yaml``/``text``/``table`` print the error's fields
+  with the output renderer of that name.  An invalid format falls back to
+  enhanced.
+- Ctrl-C: a newline on stdout, exit 130.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, TextIO
+
+from ec2_import_image.awsconfig import files as config
+from ec2_import_image.dropin.cli.commandline import usage
+from ec2_import_image.dropin.cli.options import ERROR_FORMAT_CHOICES
+from ec2_import_image.dropin.errors import (
+    INTERRUPTED_RC,
+    UNEXPECTED_RC,
+    CliError,
+    GeneralError,
+    PromptInterrupted,
+    ServiceError,
+    UnknownOptionsError,
+    row_for,
+)
+from ec2_import_image.environment import Environment
+
+MAX_INLINE_ITEMS = 5
+
+
+def write_error(stream: TextIO, message: str, program: str = "aws") -> None:
+    text = message.strip()
+    stream.write("\n")
+    stream.write(f"{program}: [ERROR]: {text}" if text else f"{program}: [ERROR]:")
+    stream.write("\n")
+
+
+def as_cli_error(error: BaseException) -> CliError:
+    """The tool's error for any exception (botocore's are translated, others are 255)."""
+    if isinstance(error, CliError):
+        return error
+    if type(error).__module__.startswith(("botocore", "urllib3")):
+        from ec2_import_image.dropin.service.errors import translate
+
+        translated = translate(error)
+        if translated is not None:
+            return translated
+    return GeneralError(str(error))
+
+
+def error_format(env: Environment, globals_: dict[str, Any] | None) -> str:
+    given = (globals_ or {}).get("cli_error_format")
+    if given:
+        return str(given).lower()
+    configured = config.error_format_setting(env.environ, (globals_ or {}).get("profile"))
+    if configured:
+        value = configured.lower()
+        return value if value in ERROR_FORMAT_CHOICES else "enhanced"
+    return "enhanced"
+
+
+def report_error(
+    error: BaseException, env: Environment, globals_: dict[str, Any] | None = None
+) -> int:
+    """Print ``error`` as v2 would and return the exit code."""
+    if isinstance(error, PromptInterrupted):
+        env.stderr.write(f"{error}\n")
+        return INTERRUPTED_RC
+    if isinstance(error, KeyboardInterrupt):
+        env.stdout.write("\n")
+        return INTERRUPTED_RC
+    try:
+        return _print_error(as_cli_error(error), env, globals_)
+    except Exception as failure:  # printing failed (stderr cannot encode the message...)
+        with contextlib.suppress(Exception):
+            write_error(env.stderr, str(failure), env.program)
+        return UNEXPECTED_RC
+
+
+def _print_error(cli_error: CliError, env: Environment, globals_: dict[str, Any] | None) -> int:
+    row = row_for(cli_error)
+    stderr = env.stderr
+    program = env.program
+    if isinstance(cli_error, UnknownOptionsError):
+        # v2 writes "usage: " + a usage text that ends with a newline, then one more
+        stderr.write("\n")
+        stderr.write(usage(program) + "\n")
+        write_error(stderr, cli_error.message, program)
+        return row.rc
+    if isinstance(cli_error, ServiceError):
+        info = cli_error.details
+        headline = cli_error.message
+    elif row.code is not None:
+        info = {"Code": row.code, "Message": cli_error.message}
+        headline = f"An error occurred ({row.code}): {cli_error.message}"
+    else:
+        write_error(stderr, cli_error.message, program)
+        return row.rc
+    fmt = error_format(env, globals_)
+    if fmt == "legacy" or not info:
+        write_error(stderr, cli_error.message, program)
+        return row.rc
+    try:
+        if fmt == "enhanced" or fmt not in ERROR_FORMAT_CHOICES:
+            write_error(stderr, headline, program)
+            _write_extra_fields(stderr, info)
+        else:
+            _render_structured(fmt, info, env, globals_)
+    except Exception:
+        # as v2: when the structured form cannot be shown, the plain message is tried
+        write_error(stderr, cli_error.message, program)
+    return row.rc
+
+
+def _render_structured(
+    fmt: str, info: dict[str, Any], env: Environment, globals_: dict[str, Any] | None
+) -> None:
+    from ec2_import_image.dropin.render import render
+
+    color = (globals_ or {}).get("color", "auto")
+    use_color = color == "on" or (color == "auto" and bool(env.stderr_isatty))
+    render(fmt, "error", info, env.stderr, color=use_color)
+
+
+def _simple(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None
+
+
+def _write_extra_fields(stream: TextIO, info: dict[str, Any]) -> None:
+    extra = {k: v for k, v in info.items() if k.lower() not in ("code", "message")}
+    if not extra:
+        return
+    stream.write("\nAdditional error details:\n")
+    complex_seen = False
+    for key, value in extra.items():
+        if _simple(value):
+            stream.write(f"{key}: {value}\n")
+        elif (
+            isinstance(value, list)
+            and len(value) < MAX_INLINE_ITEMS
+            and all(_simple(v) for v in value)
+        ):
+            stream.write(f"{key}: [{', '.join(str(v) for v in value)}]\n")
+        elif (
+            isinstance(value, dict)
+            and len(value) < MAX_INLINE_ITEMS
+            and all(_simple(v) for v in value.values())
+        ):
+            inner = ", ".join(f"{k}: {v}" for k, v in value.items())
+            stream.write(f"{key}: {{{inner}}}\n")
+        else:
+            stream.write(f"{key}: <complex value>\n")
+            complex_seen = True
+    if complex_seen:
+        stream.write(
+            'Use "--cli-error-format json" or another error format to see the full details.\n'
+        )

@@ -1,0 +1,146 @@
+"""The drop-in's botocore session and EC2 client, configured as AWS CLI v2 configures them.
+
+The configuration chain is v2's, shared with the other programs
+(``ec2_import_image.awsconfig.chain``).  What is the drop-in's own is the
+trimming, for its start-up: the session registers only the built-in handlers
+of the services the drop-in calls (EC2 and those of the credential
+providers), its data loader answers the EC2 model and paginator from the
+pinned file (the runtime botocore's may be newer) and the endpoints data
+reduced to those services (``endpoints.py``).
+
+With ``--debug``, every request signer's credentials are handed to the debug
+log's redaction as they are used (see ``ec2_import_image.debuglog``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ec2_import_image.awsconfig import chain
+from ec2_import_image.model.shapes import load_model
+
+if TYPE_CHECKING:
+    import botocore.session
+    from botocore.client import BaseClient
+
+SERVICE = "ec2"
+
+
+#: the services this tool creates clients for: EC2, and those of the credential providers
+SERVICES_USED = frozenset({SERVICE, "sts", "sso", "sso-oidc", "signin"})
+
+
+def _pinned_loader_class() -> type:
+    from botocore.loaders import Loader
+
+    class PinnedLoader(Loader):
+        """botocore's loader, with the EC2 model and paginators from the pinned file.
+
+        Two shortcuts, neither changing what botocore gets: EC2's other data
+        (its endpoint rules) is read from its known place, without listing
+        every service's directory first; and the endpoints file comes reduced
+        to the services this tool calls (``endpoints.py`` keeps that copy).
+        """
+
+        def load_service_model(
+            self, service_name: str, type_name: str, api_version: str | None = None
+        ) -> Any:
+            if service_name != SERVICE:
+                return super().load_service_model(service_name, type_name, api_version)
+            if type_name == "service-2":
+                return load_model().raw
+            if type_name == "paginators-1":
+                return {"pagination": load_model().raw["pagination"]}
+            version = api_version or load_model().api_version
+            return self.load_data(f"{SERVICE}/{version}/{type_name}")
+
+        def load_data_with_path(self, name: str) -> tuple[Any, str]:
+            if name != "endpoints":
+                return super().load_data_with_path(name)
+            from ec2_import_image.dropin.service.endpoints import reduced_endpoints
+
+            return reduced_endpoints(
+                self.search_paths,
+                SERVICES_USED,
+                lambda: super(PinnedLoader, self).load_data_with_path(name),
+            )
+
+    return PinnedLoader
+
+
+def _session_class() -> type:
+    import botocore.session
+    from botocore import handlers
+
+    class Session(botocore.session.Session):
+        """botocore's session, without the built-in handlers of services it never calls.
+
+        botocore registers ~130 handlers at start-up, most for S3 and other
+        services, each checked with ``inspect``; only those that can fire for
+        the services this tool calls are registered here, in botocore's order.
+        """
+
+        def _register_builtin_handlers(self, events: Any) -> None:
+            for spec in handlers.BUILTIN_HANDLERS:
+                event_name, handler = spec[0], spec[1]
+                parts = event_name.split(".")
+                if len(parts) > 1 and parts[1] not in SERVICES_USED and parts[1] != "*":
+                    continue
+                if len(spec) == 2:
+                    self.register(event_name, handler)
+                elif spec[2] is handlers.REGISTER_FIRST:
+                    events.register_first(event_name, handler)
+                elif spec[2] is handlers.REGISTER_LAST:
+                    events.register_last(event_name, handler)
+
+    return Session
+
+
+def create_session(globals_: dict[str, Any]) -> botocore.session.Session:
+    """A session with v2's configuration chains and the pinned model."""
+    from ec2_import_image import __version__
+
+    session: botocore.session.Session = _session_class()()
+    session.user_agent_name = "aws-cli"
+    session.user_agent_version = "2.36.7"
+    session.user_agent_extra = f"ec2-import-image/{__version__}"
+    loader_cls = _pinned_loader_class()
+    session.register_component("data_loader", loader_cls())
+    chain.apply_chain(session, profile=globals_.get("profile"), region=globals_.get("region"))
+    chain.set_default_client_config(
+        session,
+        read_timeout=globals_.get("read_timeout"),
+        connect_timeout=globals_.get("connect_timeout"),
+        sign_request=globals_.get("sign_request") is not False,
+    )
+    if globals_.get("debug"):
+        session.register("before-sign", _redact_signing_credentials)
+    chain.inject_credential_caches(session)
+    return session
+
+
+def _redact_signing_credentials(request_signer: Any = None, **_: Any) -> None:
+    """``before-sign``: the debug log must never show the credentials about to sign.
+
+    Resolving them here (the signer would do it next) obtains temporary
+    credentials when v2 does, while the request is signed, so nothing is
+    fetched that v2 would not fetch.
+    """
+    from ec2_import_image.debuglog import add_secrets
+
+    credentials = getattr(request_signer, "_credentials", None)
+    if credentials is None:
+        return
+    frozen = credentials.get_frozen_credentials()
+    add_secrets(frozen.secret_key, frozen.token)
+
+
+def create_client(session: botocore.session.Session, globals_: dict[str, Any]) -> BaseClient:
+    return session.create_client(
+        SERVICE,
+        region_name=globals_.get("region"),
+        endpoint_url=globals_.get("endpoint_url"),
+        verify=chain.verify_setting(
+            globals_.get("verify_ssl") is not False, globals_.get("ca_bundle")
+        ),
+    )
