@@ -1,0 +1,1 @@
+"""One click command per module; ``cli.py`` adds them to the group lazily."""

@@ -1,0 +1,98 @@
+"""Every failure ``vmimport`` reports, and the one table that maps each to an exit status.
+
+Exit statuses (documented in ``vmimport --help`` and the README):
+
+- 0: done, and no problem of severity ``error`` was found;
+- 1: problems of severity ``error`` were found (or, for an import, it failed);
+- 2: usage errors (click's own, and values click cannot judge);
+- 3: the work could not be completed: no credentials or Region, the endpoint
+  unreachable, access denied while reading what must be checked, a reply
+  that cannot be used;
+- 130: interrupted (Ctrl-C).
+
+Errors are raised with their message where they happen and caught in one
+place (``cli.run``), which prints one line on stderr, never a traceback
+(with ``--debug`` the traceback of an internal error is logged too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    PROBLEMS = 1
+    USAGE = 2
+    INCOMPLETE = 3
+    INTERRUPTED = 130
+
+
+class VmimportError(Exception):
+    """The root of every failure ``vmimport`` reports on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(VmimportError):
+    """A value the command line cannot take (beyond what click checks itself)."""
+
+
+class Incomplete(VmimportError):
+    """The work could not be completed: credentials, Region, endpoint, access, replies."""
+
+
+class Failed(VmimportError):
+    """The work was done and failed (an import that ended ``deleted``, a batch entry...)."""
+
+
+#: The one table: error class -> exit status.
+ERROR_TABLE: Mapping[type[VmimportError], ExitStatus] = {
+    UsageError: ExitStatus.USAGE,
+    Incomplete: ExitStatus.INCOMPLETE,
+    Failed: ExitStatus.PROBLEMS,
+}
+#: An exception that is not a VmimportError: an internal error of this tool.
+INTERNAL = ExitStatus.INCOMPLETE
+
+
+def status_for(error: VmimportError) -> ExitStatus:
+    for cls in type(error).__mro__:
+        status = ERROR_TABLE.get(cls)
+        if status is not None:
+            return status
+    return INTERNAL
+
+
+def from_aws(error: BaseException) -> VmimportError | None:
+    """The tool's error for a botocore exception (None when it is not one of botocore's).
+
+    Anything botocore raises while ``vmimport`` reads what it must check means
+    the check could not be completed (exit 3), with botocore's own message.
+    """
+    if not type(error).__module__.startswith(("botocore", "urllib3", "s3transfer")):
+        return None
+    from botocore import exceptions
+
+    if isinstance(error, exceptions.NoCredentialsError):
+        return Incomplete(
+            "no AWS credentials were found (configure a profile, or set AWS_ACCESS_KEY_ID "
+            "and AWS_SECRET_ACCESS_KEY)"
+        )
+    if isinstance(error, exceptions.NoRegionError):
+        return Incomplete("no AWS Region was given: use --region or set AWS_REGION")
+    if isinstance(error, exceptions.ClientError):
+        info = error.response.get("Error", {})
+        operation = getattr(error, "operation_name", "the call")
+        return Incomplete(
+            f"{operation} failed: {info.get('Code', 'Unknown')}: {info.get('Message', '')}".rstrip(
+                ": "
+            )
+        )
+    return Incomplete(str(error))
