@@ -9,7 +9,7 @@ from typing import Any
 
 from ec2_import_emulator import errors, resolve, validate, wire
 from ec2_import_emulator.aws_state import AwsState
-from ec2_import_emulator.tasks import TASK_STATES, TaskStore
+from ec2_import_emulator.tasks import TASK_STATES, TagFilter, TaskStore
 from ec2_import_emulator.view import task_view
 
 LOG = logging.getLogger("ec2_import_emulator")
@@ -19,6 +19,8 @@ DESCRIBE_TASKS = "DescribeImportImageTasks"
 CANCEL_TASK = "CancelImportTask"
 ACTIONS = (IMPORT_IMAGE, DESCRIBE_TASKS, CANCEL_TASK)
 TASK_STATE_FILTER = "task-state"
+TAG_FILTER_PREFIX = "tag:"
+TAG_KEY_FILTER = "tag-key"
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class VMImportApi:
         if params.get("DryRun"):
             raise errors.dry_run()
         request = validate.import_request(params)
-        known = self.store.known(call.account, call.region, request.client_token)
+        known = self.store.known(call.account, call.region, request)
         if known is not None:
             return task_view(known, self.store.current(known))
         self.store.ensure_capacity(call.account, call.region)
@@ -87,14 +89,21 @@ class VMImportApi:
         if params.get("DryRun"):
             raise errors.dry_run()
         states: set[str] | None = None
+        tag_filters: list[TagFilter] = []
         for entry in params.get("Filters", []):
             name = entry.get("Name", "")
+            values = list(entry.get("Values", []))
+            if name.startswith(TAG_FILTER_PREFIX) and len(name) > len(TAG_FILTER_PREFIX):
+                tag_filters.append(TagFilter(name[len(TAG_FILTER_PREFIX) :], values))
+                continue
+            if name == TAG_KEY_FILTER:
+                tag_filters.append(TagFilter(None, values))
+                continue
             if name != TASK_STATE_FILTER:
                 raise errors.invalid_filter(name)
-            values = set(entry.get("Values", []))
-            for value in values - set(TASK_STATES):
+            for value in set(values) - set(TASK_STATES):
                 raise errors.invalid_value(f"{TASK_STATE_FILTER} filter", value, TASK_STATES)
-            states = values if states is None else states & values
+            states = set(values) if states is None else states & set(values)
         max_results = params.get("MaxResults")
         if max_results is not None and max_results < 1:
             raise errors.invalid_max_results(max_results)
@@ -103,6 +112,7 @@ class VMImportApi:
             call.region,
             task_ids=params.get("ImportTaskIds", []),
             states=states,
+            tag_filters=tag_filters,
             max_results=max_results,
             next_token=params.get("NextToken"),
         )

@@ -151,6 +151,14 @@ def task_limit(limit: int) -> ApiError:
     )
 
 
+def token_reused(client_token: str) -> ApiError:
+    return ApiError(
+        "IdempotentParameterMismatch",
+        f"The client token '{client_token}' was used in an earlier request with different "
+        "parameters. Use a new client token, or repeat the earlier request exactly.",
+    )
+
+
 def unknown_task(task_id: str) -> ApiError:
     return ApiError("InvalidConversionTaskId", f"The import task ID '{task_id}' does not exist.")
 

@@ -42,6 +42,8 @@ COMPLETED_AT = 1800.0
 FAILED_AT = 240.0
 #: a cancelled task is ``deleting`` for this long, then ``deleted``
 DELETING_FOR = 60.0
+#: the service forgets a task (and its ClientToken) this long after it started: 7 days
+TASK_MEMORY = 7 * 24 * 3600.0
 
 _ORDER = {phase.message: index for index, phase in enumerate(PHASES)}
 

@@ -11,6 +11,7 @@ DescribeImages that follows a completion sees the AMI whoever asks first.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import logging
 import re
 import secrets
@@ -40,6 +41,23 @@ def new_task_id() -> str:
 
 def well_formed(task_id: str) -> bool:
     return bool(_TASK_ID.match(task_id))
+
+
+class TagFilter:
+    """A ``tag:KEY`` filter (values with EC2's ``*`` and ``?`` wildcards), or ``tag-key``."""
+
+    def __init__(self, key: str | None, values: Sequence[str]) -> None:
+        #: None for ``tag-key`` (the values are keys)
+        self.key = key
+        self.values = tuple(values)
+
+    def _match(self, text: str) -> bool:
+        return any(fnmatch.fnmatchcase(text, pattern) for pattern in self.values)
+
+    def matches(self, tags: Sequence[tuple[str, str]]) -> bool:
+        if self.key is None:
+            return any(self._match(key) for key, _ in tags)
+        return any(key == self.key and self._match(value) for key, value in tags)
 
 
 @dataclass(frozen=True)
@@ -175,10 +193,25 @@ class TaskStore:
             yield from tasks
 
     def advance(self) -> None:
-        """Register the images that the clock says exist by now."""
+        """Register the images that the clock says exist by now; forget tasks 7 days old.
+
+        The service keeps a task (and its ClientToken) for 7 days; the AMI an
+        import registered stays, with its tags.
+        """
         with self._lock:
             for task in self._all():
                 self._materialize(task)
+            self._forget_old_tasks()
+
+    def _forget_old_tasks(self) -> None:
+        for key, tasks in self._tasks.items():
+            kept = [task for task in tasks if self.age(task) < lifecycle.TASK_MEMORY]
+            if len(kept) != len(tasks):
+                self._tasks[key] = kept
+        remembered = {id(task) for task in self._all()}
+        for token, task in list(self._tokens.items()):
+            if id(task) not in remembered:
+                del self._tokens[token]
 
     def _materialize(self, task: Task) -> None:
         age = self.age(task)
@@ -203,12 +236,19 @@ class TaskStore:
 
     # -- the operations -------------------------------------------------------
 
-    def known(self, account: str, region: str, client_token: str | None) -> Task | None:
-        """The task an earlier ImportImage with this ClientToken started."""
-        if client_token is None:
+    def known(self, account: str, region: str, request: ImportRequest) -> Task | None:
+        """The task an earlier ImportImage with this ClientToken started.
+
+        The same token with other parameters is EC2's IdempotentParameterMismatch.
+        """
+        if request.client_token is None:
             return None
         with self._lock:
-            return self._tokens.get((account, region, client_token))
+            self._forget_old_tasks()
+            task = self._tokens.get((account, region, request.client_token))
+        if task is not None and task.request != request:
+            raise errors.token_reused(request.client_token)
+        return task
 
     def ensure_capacity(self, account: str, region: str) -> None:
         """ResourceCountLimitExceeded when the Region has its quota of active tasks."""
@@ -227,7 +267,7 @@ class TaskStore:
         inspections: Sequence[Inspection],
     ) -> Task:
         with self._lock:
-            known = self.known(account, region, request.client_token)
+            known = self.known(account, region, request)
             if known is not None:
                 return known
             self.ensure_capacity(account, region)
@@ -252,6 +292,7 @@ class TaskStore:
         *,
         task_ids: Iterable[str] = (),
         states: Iterable[str] | None = None,
+        tag_filters: Sequence[TagFilter] = (),
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> tuple[list[tuple[Task, State]], str | None]:
@@ -271,6 +312,8 @@ class TaskStore:
                     continue
                 state = self.state(task)
                 if allowed is not None and state.status not in allowed:
+                    continue
+                if not all(f.matches(task.request.tags) for f in tag_filters):
                     continue
                 if max_results is not None and len(page) == max_results:
                     return page, encode_token(index)

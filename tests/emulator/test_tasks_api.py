@@ -284,3 +284,91 @@ def test_concurrent_clients(lab: Lab) -> None:
     assert {task["Status"] for task in tasks} == {"completed"}
     images_seen = lab.ec2.describe_images(Owners=["self"])["Images"]
     assert sorted(i["ImageId"] for i in images_seen) == sorted(t["ImageId"] for t in tasks)
+
+
+def test_a_client_token_reused_with_other_parameters_is_refused(lab: Lab) -> None:
+    bucket = lab.upload(images.raw_mbr(), "disk.raw")
+    params: dict[str, Any] = {
+        "DiskContainers": [{"Format": "RAW", "UserBucket": bucket}],
+        "ClientToken": "token-1",
+        "Description": "first",
+    }
+    first = lab.ec2.import_image(**params)["ImportTaskId"]
+    code, message = _error(lab.ec2.import_image, **{**params, "Description": "second"})
+    assert code == "IdempotentParameterMismatch"
+    assert "token-1" in message
+    # the same parameters still answer the first task, and no second task exists
+    assert lab.ec2.import_image(**params)["ImportTaskId"] == first
+    assert _ids(lab.ec2.describe_import_image_tasks()) == [first]
+
+
+def _tagged(key: str, value: str) -> list[dict[str, Any]]:
+    return [{"ResourceType": "import-image-task", "Tags": [{"Key": key, "Value": value}]}]
+
+
+def test_tag_filters_find_tasks_by_their_tags(lab: Lab) -> None:
+    bucket = lab.upload(images.raw_mbr(), "disk.raw")
+    disks = [{"Format": "RAW", "UserBucket": bucket}]
+    web = lab.ec2.import_image(DiskContainers=disks, TagSpecifications=_tagged("vm", "web-1"))
+    db = lab.ec2.import_image(DiskContainers=disks, TagSpecifications=_tagged("vm", "db-1"))
+    plain = lab.ec2.import_image(DiskContainers=disks)
+    describe = lab.ec2.describe_import_image_tasks
+    assert _ids(describe(Filters=[{"Name": "tag:vm", "Values": ["web-1"]}])) == [
+        web["ImportTaskId"]
+    ]
+    assert _ids(describe(Filters=[{"Name": "tag:vm", "Values": ["*-1"]}])) == [
+        web["ImportTaskId"],
+        db["ImportTaskId"],
+    ]
+    assert _ids(describe(Filters=[{"Name": "tag-key", "Values": ["vm"]}])) == [
+        web["ImportTaskId"],
+        db["ImportTaskId"],
+    ]
+    assert plain["ImportTaskId"] not in _ids(
+        describe(Filters=[{"Name": "tag-key", "Values": ["*"]}])
+    )
+    # filters combine with task-state
+    both = [{"Name": "tag:vm", "Values": ["db-?"]}, {"Name": "task-state", "Values": ["active"]}]
+    assert _ids(describe(Filters=both)) == [db["ImportTaskId"]]
+    assert describe(Filters=[{"Name": "tag:vm", "Values": ["app-1"]}])["ImportImageTasks"] == []
+
+
+def test_tasks_and_tokens_are_forgotten_after_seven_days_but_the_ami_keeps_its_tags(
+    lab: Lab,
+) -> None:
+    bucket = lab.upload(images.raw_mbr(), "disk.raw")
+    params: dict[str, Any] = {
+        "DiskContainers": [{"Format": "RAW", "UserBucket": bucket}],
+        "ClientToken": "token-7d",
+        "TagSpecifications": _tagged("vm", "web-1"),
+    }
+    first = lab.ec2.import_image(**params)["ImportTaskId"]
+    lab.elapse(lifecycle.COMPLETED_AT)
+    image_id = lab.task(first)["ImageId"]
+    lab.ec2.create_tags(Resources=[image_id], Tags=[{"Key": "vm", "Value": "web-1"}])
+    lab.elapse(lifecycle.TASK_MEMORY)
+    code, _ = _error(lab.ec2.describe_import_image_tasks, ImportTaskIds=[first])
+    assert code == "InvalidConversionTaskId"
+    found = lab.ec2.describe_images(
+        Owners=["self"], Filters=[{"Name": "tag:vm", "Values": ["web-1"]}]
+    )
+    assert [image["ImageId"] for image in found["Images"]] == [image_id]
+    # the token is forgotten with its task: the same request starts a new import
+    assert lab.ec2.import_image(**params)["ImportTaskId"] != first
+
+
+def test_the_ami_and_its_snapshots_take_tags(lab: Lab) -> None:
+    task_id = lab.start("RAW", images.raw_mbr(), "disk.raw")
+    lab.elapse(lifecycle.COMPLETED_AT)
+    task = lab.task(task_id)
+    snapshots = [detail["SnapshotId"] for detail in task["SnapshotDetails"]]
+    tags = [{"Key": "Name", "Value": "web-1"}, {"Key": "vmimport:name", "Value": "web-1"}]
+    lab.ec2.create_tags(Resources=[task["ImageId"], *snapshots], Tags=tags)
+    image = lab.ec2.describe_images(ImageIds=[task["ImageId"]])["Images"][0]
+    assert sorted((t["Key"], t["Value"]) for t in image["Tags"]) == sorted(
+        (t["Key"], t["Value"]) for t in tags
+    )
+    described = lab.ec2.describe_snapshots(
+        Filters=[{"Name": "tag:vmimport:name", "Values": ["web-1"]}]
+    )["Snapshots"]
+    assert [s["SnapshotId"] for s in described] == snapshots
