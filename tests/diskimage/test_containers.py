@@ -199,3 +199,22 @@ def test_ova(disks: DiskFixtures) -> None:
     assert disk.source == "vm.ova!vm-disk1.vmdk"
     assert (disk.variant, disk.boot_mode) == (Variant.STREAM_OPTIMIZED, BootMode.UEFI)
     assert contents(disk) == contents(inspect(disks, "gpt-uefi.raw"))
+
+
+@pytest.mark.parametrize(
+    ("name", "keep", "why"),
+    [
+        ("gpt-uefi.dynamic.vhdx", 4 * 1024 * 1024, "VHDX BAT points past the end"),
+        ("gpt-uefi.sparse.vmdk", 128 * 1024, "past the end of the file"),
+        ("mbr-linux.stream.vmdk", 40 * 1024, "cut short"),
+    ],
+)
+def test_tables_pointing_past_the_end(
+    disks: DiskFixtures, tmp_path: Path, name: str, keep: int, why: str
+) -> None:
+    cut = tmp_path / name
+    cut.write_bytes(disks.path(name).read_bytes()[:keep])
+    with FileBlob(cut) as blob:
+        report = inspect_image(blob, name)
+    assert not report.complete
+    assert report.truncation is not None and why in report.truncation
