@@ -1,49 +1,53 @@
-"""What a disk image is, from its bytes, and whether VM Import takes it as declared.
+"""Whether VM Import takes a disk image as declared, judged on the shared readers.
 
-``identify`` names the container a blob is in; ``inspect`` checks it against
-the declared Format as the service's validation does and returns the disks
-found (an OVA holds several) or the failure the task ends with.
+``inspect`` reads the image with ``ec2_import_image.diskimage`` (through the
+container: a stream-optimized VMDK's grains, a dynamic VHD's or a VHDX's
+blocks), judges it with the shared disk checks, and turns the first problem
+the service is known to fail on into the StatusMessage the task ends with.
+The disks found carry the boot mode their contents support, so the AMI's
+boot mode follows what is inside the container.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ec2_import_image.diskimage import ova, vhd, vmdk
 from ec2_import_image.diskimage.blob import Blob
-
-QCOW2 = "qcow2"
-VMDK_SPARSE = "vmdk-sparse"
-VMDK_DESCRIPTOR = "vmdk-descriptor"
-VHD = "vhd"
-VHDX = "vhdx"
-TAR = "tar"
-RAW_GPT = "raw-gpt"
-RAW_MBR = "raw-mbr"
-UNKNOWN = "unknown"
-
-KIND_NAMES = {
-    QCOW2: "QCOW2",
-    VMDK_SPARSE: "VMDK",
-    VMDK_DESCRIPTOR: "VMDK descriptor",
-    VHD: "VHD",
-    VHDX: "VHDX",
-    TAR: "tar archive",
-    RAW_GPT: "RAW (GPT)",
-    RAW_MBR: "RAW (MBR)",
-    UNKNOWN: "no known format",
-}
-
-QCOW2_MAGIC = b"QFI\xfb"
-VHDX_MAGIC = b"vhdxfile"
-GPT_SIGNATURE = b"EFI PART"
-MBR_SIGNATURE = b"\x55\xaa"
-MAX_DISK_SIZE = 8 * 1024**4
+from ec2_import_image.diskimage.cache import CachedBlob
+from ec2_import_image.diskimage.checks import ImportRequest, disk_problems
+from ec2_import_image.diskimage.inspect import inspect_image
+from ec2_import_image.diskimage.records import (
+    BootMode,
+    ContainerFormat,
+    DiskReport,
+    PartitionTable,
+)
+from ec2_import_image.problems import Problem, ProblemCode
 
 UNSUPPORTED_VMDK = "ClientError: Unsupported VMDK File Format"
 FOOTERS_NOT_IDENTICAL = "ClientError: Footers not identical"
 UNKNOWN_OS = "ClientError: Unknown OS / Missing OS files"
 CHUNKED_OVA = "ClientError: OVA with chunked disk files"
+INVALID_LENGTH = "ClientError: Uncompressed data has invalid length"
+MAX_DISK_SIZE = 8 * 1024**4
+
+#: the problems the emulated service fails a task on (the others it lets through)
+FAILING = frozenset(
+    {
+        ProblemCode.UNSUPPORTED_FORMAT,
+        ProblemCode.FORMAT_MISMATCH,
+        ProblemCode.VMDK_NOT_STREAM_OPTIMIZED,
+        ProblemCode.VMDK_DESCRIPTOR_ONLY,
+        ProblemCode.DIFFERENCING_DISK,
+        ProblemCode.VHD_FOOTER_MISMATCH,
+        ProblemCode.OVA_NO_DESCRIPTOR,
+        ProblemCode.OVA_MISSING_DISK,
+        ProblemCode.OVA_CHUNKED_DISK,
+        ProblemCode.TRUNCATED,
+        ProblemCode.TOO_LARGE,
+        ProblemCode.NO_PARTITION_TABLE,
+    }
+)
 
 
 def _validation_failed(reason: str) -> str:
@@ -57,7 +61,7 @@ class DiskImage:
     format: str
     size: int
     virtual_size: int
-    uefi: bool = False
+    boot_mode: BootMode = BootMode.UNKNOWN
     name: str = ""
 
 
@@ -69,113 +73,93 @@ class Inspection:
     failure: str | None = None
 
 
-def _failed(message: str) -> Inspection:
-    return Inspection(failure=message)
+def _found_name(report: DiskReport) -> str:
+    """How the emulator names what it found, in a format-mismatch message."""
+    if report.format is ContainerFormat.RAW:
+        table = report.partition_table
+        return (
+            f"RAW ({table.value.upper()})"
+            if table in (PartitionTable.MBR, PartitionTable.GPT)
+            else "RAW"
+        )
+    if report.format is ContainerFormat.OVA:
+        return "tar archive"
+    if report.descriptor_only:
+        return "VMDK descriptor"
+    if report.format is ContainerFormat.UNKNOWN:
+        return "no known format"
+    return report.format.value.upper()
 
 
-def _partition_hint(head: bytes) -> str | None:
-    if head[512:520] == GPT_SIGNATURE:
-        return RAW_GPT
-    if head[510:512] == MBR_SIGNATURE:
-        return RAW_MBR
-    return None
+def status_message(problem: Problem, report: DiskReport, declared: str) -> str:
+    """The StatusMessage of a task that fails on ``problem`` (docs/emulator.md, Disk formats)."""
+    code = problem.code
+    if code is ProblemCode.UNSUPPORTED_FORMAT:
+        if report.format is ContainerFormat.UNKNOWN:
+            if declared == "RAW":
+                return UNKNOWN_OS
+            return _validation_failed(
+                f"Unsupported specified file format: {declared} (no known format)"
+            )
+        return _validation_failed(f"Unsupported file format: {report.format.value.upper()}")
+    if code is ProblemCode.FORMAT_MISMATCH:
+        return _validation_failed(
+            f"Unsupported specified file format: {declared} ({_found_name(report)})"
+        )
+    if code in (ProblemCode.VMDK_NOT_STREAM_OPTIMIZED, ProblemCode.VMDK_DESCRIPTOR_ONLY):
+        return UNSUPPORTED_VMDK
+    if code is ProblemCode.VHD_FOOTER_MISMATCH and report.vhd and not report.vhd.checksum_ok:
+        return _validation_failed("Invalid VHD footer checksum")
+    if code in (ProblemCode.DIFFERENCING_DISK, ProblemCode.VHD_FOOTER_MISMATCH):
+        return FOOTERS_NOT_IDENTICAL
+    if code is ProblemCode.OVA_CHUNKED_DISK:
+        return CHUNKED_OVA
+    if code is ProblemCode.OVA_NO_DESCRIPTOR:
+        return _validation_failed(
+            "Invalid OVA: the first file of the archive is not the OVF descriptor"
+        )
+    if code is ProblemCode.OVA_MISSING_DISK:
+        if report.ova is not None and not report.ova.missing:
+            return _validation_failed("Invalid OVA: the OVF descriptor references no disk")
+        return _validation_failed("Invalid OVA: a file the OVF descriptor references is missing")
+    if code is ProblemCode.TRUNCATED:
+        if report.format is ContainerFormat.VMDK:
+            return INVALID_LENGTH
+        if report.format is ContainerFormat.VHD:
+            return FOOTERS_NOT_IDENTICAL
+        return _validation_failed("The disk image is truncated or damaged")
+    if code is ProblemCode.TOO_LARGE:
+        return _validation_failed("The disk is larger than 8 TiB")
+    return UNKNOWN_OS
 
 
-def identify(blob: Blob) -> str:
-    """The container the bytes are in (one of the kinds above)."""
-    head = blob.read(0, 1024)
-    if head.startswith(QCOW2_MAGIC):
-        return QCOW2
-    if vmdk.is_sparse(head):
-        return VMDK_SPARSE
-    if head.startswith(VHDX_MAGIC):
-        return VHDX
-    if ova.is_tar(head):
-        return TAR
-    if vhd.read_footer(blob) is not None or head.startswith(vhd.COOKIE):
-        return VHD
-    if vmdk.is_descriptor(head):
-        return VMDK_DESCRIPTOR
-    return _partition_hint(head) or UNKNOWN
+def _disk(report: DiskReport, name: str = "") -> DiskImage:
+    fmt = "VMDK" if report.format is ContainerFormat.VMDK else report.format.value.upper()
+    return DiskImage(
+        fmt, report.file_size, report.virtual_size or report.file_size, report.boot_mode, name
+    )
 
 
-def _mismatch(declared: str, kind: str) -> Inspection:
-    found = KIND_NAMES[kind]
-    return _failed(_validation_failed(f"Unsupported specified file format: {declared} ({found})"))
-
-
-def _inspect_vmdk(blob: Blob, kind: str, name: str = "") -> Inspection:
-    if kind == VMDK_DESCRIPTOR:
-        return _failed(UNSUPPORTED_VMDK)
-    if kind != VMDK_SPARSE:
-        return _mismatch("VMDK", kind)
-    header = vmdk.read_sparse_header(blob)
-    if header is None or not header.stream_optimized:
-        return _failed(UNSUPPORTED_VMDK)
-    return Inspection((DiskImage("VMDK", blob.size, header.capacity, name=name),))
-
-
-def _inspect_vhd(blob: Blob) -> Inspection:
-    footer = vhd.read_footer(blob)
-    if footer is None:
-        return _failed(FOOTERS_NOT_IDENTICAL)
-    if not footer.checksum_ok:
-        return _failed(_validation_failed("Invalid VHD footer checksum"))
-    if footer.disk_type == vhd.DIFFERENCING:
-        return _failed(_validation_failed("Differencing VHD disks are not supported"))
-    if footer.disk_type == vhd.DYNAMIC:
-        if not vhd.footer_copy_matches(blob, footer):
-            return _failed(FOOTERS_NOT_IDENTICAL)
-        if not vhd.has_dynamic_header(blob, footer):
-            return _failed(_validation_failed("Invalid VHD dynamic disk header"))
-        uefi = False
-    elif footer.disk_type == vhd.FIXED:
-        uefi = _partition_hint(blob.read(0, 1024)) == RAW_GPT
-    else:
-        return _failed(_validation_failed(f"Unknown VHD disk type {footer.disk_type}"))
-    return Inspection((DiskImage("VHD", blob.size, footer.current_size, uefi=uefi),))
-
-
-def _inspect_ova(blob: Blob) -> Inspection:
-    try:
-        contents = ova.read_ova(blob)
-    except ova.OvaError as exc:
-        return _failed(_validation_failed(f"Invalid OVA: {exc}"))
-    if contents.chunked:
-        return _failed(CHUNKED_OVA)
-    if not contents.disks:
-        return _failed(_validation_failed("Invalid OVA: the OVF descriptor references no disk"))
-    disks: list[DiskImage] = []
-    for disk in contents.disks:
-        found = _inspect_vmdk(disk.blob, identify(disk.blob), disk.name)
-        if found.failure is not None:
-            return found
-        disks.extend(found.disks)
-    return Inspection(tuple(disks))
-
-
-def inspect(declared: str, blob: Blob) -> Inspection:
+def inspect(declared: str, blob: Blob, *, boot: bool = True, name: str = "disk") -> Inspection:
     """Check a disk image against its declared Format (OVA, VHD, VHDX, VMDK, RAW)."""
     declared = declared.upper()
-    kind = identify(blob)
-    if kind == QCOW2:
-        return _failed(_validation_failed("Unsupported file format: QCOW2"))
-    if declared == "OVA":
-        result = _inspect_ova(blob) if kind == TAR else _mismatch(declared, kind)
-    elif declared == "VMDK":
-        result = _inspect_vmdk(blob, kind)
-    elif declared == "VHD":
-        result = _inspect_vhd(blob) if kind == VHD else _mismatch(declared, kind)
-    elif declared == "VHDX":
-        result = (
-            Inspection((DiskImage("VHDX", blob.size, blob.size),))
-            if kind == VHDX
-            else _mismatch(declared, kind)
+    report = inspect_image(CachedBlob(blob), name)
+    problems = disk_problems(report, ImportRequest(format=declared), boot=boot, declared=declared)
+    for problem in problems:
+        if problem.code in FAILING:
+            failing = _failing_report(report, problem)
+            as_declared = declared if failing is report else "VMDK"
+            return Inspection(failure=status_message(problem, failing, as_declared))
+    if report.format is ContainerFormat.OVA:
+        return Inspection(
+            tuple(_disk(disk, disk.source.rsplit("!", 1)[-1]) for disk in report.disks)
         )
-    elif kind in (RAW_GPT, RAW_MBR):
-        result = Inspection((DiskImage("RAW", blob.size, blob.size, uefi=kind == RAW_GPT),))
-    else:
-        result = _failed(UNKNOWN_OS) if kind == UNKNOWN else _mismatch(declared, kind)
-    if any(disk.virtual_size > MAX_DISK_SIZE for disk in result.disks):
-        return _failed(_validation_failed("The disk is larger than 8 TiB"))
-    return result
+    return Inspection((_disk(report),))
+
+
+def _failing_report(report: DiskReport, problem: Problem) -> DiskReport:
+    """The report a problem is about (an OVA's disk, when the problem names one)."""
+    for disk in report.disks:
+        if disk.source == problem.source:
+            return disk
+    return report

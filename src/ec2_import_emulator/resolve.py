@@ -16,7 +16,7 @@ def _inspect_snapshot(size: int) -> formats.Inspection:
 
 
 def _inspect_disk(
-    state: AwsState, account: str, region: str, disk: DiskSource
+    state: AwsState, account: str, region: str, disk: DiskSource, *, boot: bool
 ) -> formats.Inspection:
     if disk.snapshot_id is not None:
         size = state.snapshot_size(account, region, disk.snapshot_id)
@@ -25,7 +25,7 @@ def _inspect_disk(
         return _inspect_snapshot(size)
     assert disk.bucket is not None and disk.key is not None and disk.format is not None
     blob = state.open_object(account, disk.bucket, disk.key)
-    return formats.inspect(disk.format, blob)
+    return formats.inspect(disk.format, blob, boot=boot, name=f"s3://{disk.bucket}/{disk.key}")
 
 
 def inspect_request(
@@ -36,4 +36,7 @@ def inspect_request(
         raise errors.role_unusable(request.role_name)
     if not request.disks:
         raise errors.missing_parameter("DiskContainer")
-    return tuple(_inspect_disk(state, account, region, disk) for disk in request.disks)
+    return tuple(
+        _inspect_disk(state, account, region, disk, boot=index == 0)
+        for index, disk in enumerate(request.disks)
+    )

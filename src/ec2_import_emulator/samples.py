@@ -1,13 +1,13 @@
-"""Tiny disk images (a few KB each) in the formats VM Import meets, built from their specs.
+"""Tiny disk images (a few KiB each; VHDX a few MiB) in the formats VM Import meets.
 
 The emulator's tests import each format (and each malformed variant) with them,
-and ``make demo`` imports one; they hold no data, only the structures that
-tell the formats apart.
-
-Each builder lays out just the structures format detection looks at: the
-VMDK sparse extent header and its embedded descriptor, the VHD footer (with
-its checksum) and dynamic header, the VHDX file type identifier, an OVA's tar
-with the OVF descriptor first, an MBR or a GPT header, a QCOW2 header.
+and ``make demo`` imports one.  Each is built from the format's published
+specification and is readable through its container: a stream-optimized VMDK
+with deflated grains and its tables, a dynamic VHD with its BAT and sector
+bitmaps, a VHDX with its headers, region tables, metadata and BAT; inside, an
+MBR with an active partition, or a GPT disk whose EFI system partition (a
+FAT12 volume) holds ``\\EFI\\BOOT\\BOOTX64.EFI``.  The variants no Linux tool
+makes (differencing VHD and VHDX) come from the same builders.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ import io
 import struct
 import tarfile
 import time
+import uuid
+import zlib
+
+from ec2_import_image.diskimage.crc32c import crc32c
 
 SECTOR = 512
 GRAIN_SECTORS = 128
@@ -33,14 +37,104 @@ def raw_mbr(size: int = 8 * SECTOR) -> bytes:
     return bytes(disk)
 
 
-def raw_gpt(size: int = 8 * SECTOR) -> bytes:
-    """A GPT disk: protective MBR (type EE) and the header (``EFI PART``) at LBA 1."""
-    disk = bytearray(size)
-    entry = struct.pack("<B3sB3sII", 0x00, b"\x00\x02\x00", 0xEE, b"\xff\xff\xff", 1, 0xFFFFFFFF)
+def fat12(loaders: tuple[str, ...] = ("BOOTX64.EFI",), sectors: int = 24) -> bytes:
+    """A FAT12 volume holding ``\\EFI\\BOOT\\<loader>`` files (one sector per cluster)."""
+    volume = bytearray(sectors * SECTOR)
+    struct.pack_into(
+        "<3s8sHBHBHHBHHHII",
+        volume,
+        0,
+        b"\xeb\x3c\x90",
+        b"MSWIN4.1",
+        SECTOR,
+        1,
+        1,
+        1,
+        16,
+        sectors,
+        0xF8,
+        1,
+        1,
+        1,
+        0,
+        0,
+    )
+    volume[54:62] = b"FAT12   "
+    volume[510:512] = b"\x55\xaa"
+    data_start = 3  # boot sector, one FAT sector, one root directory sector
+    clusters = [0xFF8, 0xFFF] + [0xFFF] * (2 + len(loaders))
+    fat = bytearray(SECTOR)
+    for index, value in enumerate(clusters):
+        at = index * 3 // 2
+        pair = int.from_bytes(fat[at : at + 2], "little")
+        pair = pair | (value << 4) if index & 1 else pair | value
+        fat[at : at + 2] = pair.to_bytes(2, "little")
+    volume[SECTOR : 2 * SECTOR] = fat
+
+    def entry(name: str, attributes: int, cluster: int, size: int = 0) -> bytes:
+        base, _, extension = name.partition(".")
+        short = base.ljust(8).encode() + extension.ljust(3).encode()
+        return struct.pack("<11sB8xHHHHI", short, attributes, 0, 0, 0, cluster, size)
+
+    def put(cluster: int, entries: list[bytes]) -> None:
+        at = (data_start + cluster - 2) * SECTOR if cluster else 2 * SECTOR
+        volume[at : at + 32 * len(entries)] = b"".join(entries)
+
+    put(0, [entry("EFI", 0x10, 2)])
+    put(2, [entry(".", 0x10, 2), entry("..", 0x10, 0), entry("BOOT", 0x10, 3)])
+    files = [entry(name, 0x20, 4 + n, 16) for n, name in enumerate(loaders)]
+    put(3, [entry(".", 0x10, 3), entry("..", 0x10, 2), *files])
+    for n in range(len(loaders)):
+        at = (data_start + 4 + n - 2) * SECTOR
+        volume[at : at + 16] = b"MZ test loader\x00\x00"
+    return bytes(volume)
+
+
+ESP_TYPE = uuid.UUID("C12A7328-F81F-11D2-BA4B-00A0C93EC93B")
+
+
+def _gpt_header(my_lba: int, other_lba: int, entries_lba: int, last: int, array: bytes) -> bytes:
+    fields = [
+        b"EFI PART",
+        0x00010000,
+        92,
+        0,
+        my_lba,
+        other_lba,
+        3,
+        last,
+        uuid.UUID(int=1).bytes_le,
+        entries_lba,
+        4,
+        128,
+        zlib.crc32(array),
+    ]
+    layout = "<8sIII4xQQQQ16sQIII"
+    header = struct.pack(layout, *fields)
+    fields[3] = zlib.crc32(header)
+    return _pad(struct.pack(layout, *fields))
+
+
+def raw_gpt(loaders: tuple[str, ...] = ("BOOTX64.EFI",), sectors: int = 32) -> bytes:
+    """A GPT disk: protective MBR, header and 4-entry array, an ESP (FAT12), the backups."""
+    disk = bytearray(sectors * SECTOR)
+    entry = struct.pack("<B3sB3sII", 0x00, b"\x00\x02\x00", 0xEE, b"\xff\xff\xff", 1, sectors - 1)
     disk[446 : 446 + 16] = entry
     disk[510:512] = b"\x55\xaa"
-    header = struct.pack("<8sIII", b"EFI PART", 0x00010000, 92, 0)
-    disk[SECTOR : SECTOR + len(header)] = header
+    esp = fat12(loaders)
+    first, last = 3, 3 + len(esp) // SECTOR - 1
+    name = "EFI system partition".encode("utf-16-le")
+    array = _pad(
+        struct.pack(
+            "<16s16sQQQ72s", ESP_TYPE.bytes_le, uuid.UUID(int=2).bytes_le, first, last, 0, name
+        )
+    )
+    final = sectors - 1
+    disk[SECTOR : 2 * SECTOR] = _gpt_header(1, final, 2, final - 2, array)
+    disk[2 * SECTOR : 3 * SECTOR] = array
+    disk[first * SECTOR : (last + 1) * SECTOR] = esp
+    disk[(final - 1) * SECTOR : final * SECTOR] = array
+    disk[final * SECTOR :] = _gpt_header(final, 1, final - 1, final - 2, array)
     return bytes(disk)
 
 
@@ -98,17 +192,52 @@ def _sparse_header(
     return _pad(header)
 
 
-def vmdk_stream_optimized(capacity: int = 2048, create_type: str = "streamOptimized") -> bytes:
-    """A stream-optimized VMDK of ``capacity`` sectors holding no grains."""
+def _marker(sectors: int, kind: int) -> bytes:
+    return _pad(struct.pack("<QII", sectors, 0, kind))
+
+
+def vmdk_stream_optimized(
+    capacity: int = 2048, create_type: str = "streamOptimized", data: bytes | None = None
+) -> bytes:
+    """A stream-optimized VMDK of ``capacity`` sectors, laid out as VMware writes it.
+
+    Header (grain directory at the end), descriptor, deflated grains (each a
+    marker: LBA and size), the grain tables and directory behind their markers,
+    the footer (the header again, with the directory's offset), end of stream.
+    ``data`` (default: an MBR disk) fills the first grains.
+    """
+    data = raw_mbr() if data is None else data
+    extent = f'RW {capacity} SPARSE "disk.vmdk"'
+    descriptor = _pad(_descriptor(create_type, capacity, extent))
+    body = bytearray(descriptor)
+    sector = 1 + len(descriptor) // SECTOR
+    grain_bytes = GRAIN_SECTORS * SECTOR
+    tables: dict[int, list[int]] = {}
+    for number in range(-(-len(data) // grain_bytes)):
+        grain = data[number * grain_bytes : (number + 1) * grain_bytes].ljust(grain_bytes, b"\0")
+        if not any(grain):
+            continue
+        packed = zlib.compress(grain)
+        tables.setdefault(number // 512, [0] * 512)[number % 512] = sector
+        chunk = _pad(struct.pack("<QI", number * GRAIN_SECTORS, len(packed)) + packed)
+        body += chunk
+        sector += len(chunk) // SECTOR
+    directory = [0] * -(-capacity // (GRAIN_SECTORS * 512))
+    for index, table in sorted(tables.items()):
+        body += _marker(4, 1)
+        directory[index] = sector + 1
+        body += struct.pack("<512I", *table)
+        sector += 5
+    body += _marker(-(-len(directory) * 4 // SECTOR), 2)
+    gd_sector = sector + 1
+    body += _pad(struct.pack(f"<{len(directory)}I", *directory))
     header = _sparse_header(
         version=3, flags=0x30001, capacity=capacity, gd_offset=2**64 - 1, compress=1
     )
-    extent = f'RW {capacity} SPARSE "disk.vmdk"'
-    descriptor = _pad(_descriptor(create_type, capacity, extent))
-    footer_marker = _pad(struct.pack("<QII", 1, 0, 3))  # marker: footer follows
-    footer = _sparse_header(version=3, flags=0x30001, capacity=capacity, gd_offset=3, compress=1)
-    end_of_stream = b"\x00" * SECTOR
-    return header + descriptor + footer_marker + footer + end_of_stream
+    footer = _sparse_header(
+        version=3, flags=0x30001, capacity=capacity, gd_offset=gd_sector, compress=1
+    )
+    return header + bytes(body) + _marker(1, 3) + footer + b"\x00" * SECTOR
 
 
 def vmdk_monolithic_sparse(capacity: int = 2048) -> bytes:
@@ -162,27 +291,48 @@ def vhd_fixed(data: bytes | None = None) -> bytes:
     return body + vhd_footer(len(body), VHD_FIXED, 2**64 - 1)
 
 
-def _dynamic(disk_type: int, size: int) -> tuple[bytes, bytes]:
+VHD_SAMPLE_BLOCK = 16 * 1024
+
+
+def _dynamic(disk_type: int, size: int, data: bytes) -> tuple[bytes, bytes]:
+    """The footer, and the dynamic header, BAT and blocks holding ``data``.
+
+    Blocks are 16 KiB (the specification's default is 2 MiB) to keep the image small.
+    """
     footer = vhd_footer(size, disk_type, SECTOR)
-    block_size = 2 * 1024 * 1024
-    entries = max(1, size // block_size)
-    header = struct.pack(
-        ">8sQQIII", b"cxsparse", 2**64 - 1, 3 * SECTOR, 0x00010000, entries, block_size
-    )
-    header = header + b"\x00" * (1024 - len(header))
-    bat = _pad(b"\xff\xff\xff\xff" * entries)
-    return footer, header + bat
+    block = VHD_SAMPLE_BLOCK
+    entries = max(1, -(-size // block))
+    bat_size = -(-entries * 4 // SECTOR) * SECTOR
+    header = struct.pack(">8sQQIII", b"cxsparse", 2**64 - 1, 3 * SECTOR, 0x00010000, entries, block)
+    header = header.ljust(1024, b"\x00")
+    checksum = ~sum(header) & 0xFFFFFFFF
+    header = header[:36] + struct.pack(">I", checksum) + header[40:]
+    bat = [0xFFFFFFFF] * entries
+    blocks = bytearray()
+    next_sector = (3 * SECTOR + bat_size) // SECTOR
+    for index in range(-(-len(data) // block)):
+        chunk = data[index * block : (index + 1) * block].ljust(block, b"\0")
+        if not any(chunk):
+            continue
+        bat[index] = next_sector
+        bitmap = _pad(b"\xff" * (block // SECTOR // 8))
+        blocks += bitmap + chunk
+        next_sector += (len(bitmap) + block) // SECTOR
+    table = struct.pack(f">{entries}I", *bat).ljust(bat_size, b"\x00")
+    return footer, header + table + bytes(blocks)
 
 
-def vhd_dynamic(size: int = 64 * 1024 * 1024, disk_type: int = VHD_DYNAMIC) -> bytes:
-    """A dynamic VHD with no blocks allocated: footer copy, dynamic header, BAT, footer."""
-    footer, middle = _dynamic(disk_type, size)
+def vhd_dynamic(
+    size: int = 64 * 1024 * 1024, disk_type: int = VHD_DYNAMIC, data: bytes | None = None
+) -> bytes:
+    """A dynamic (or differencing) VHD: footer copy, dynamic header, BAT, blocks, footer."""
+    footer, middle = _dynamic(disk_type, size, raw_mbr() if data is None else data)
     return footer + middle + footer
 
 
 def vhd_dynamic_footers_differ(size: int = 64 * 1024 * 1024) -> bytes:
     """A dynamic VHD whose copy at offset 0 does not match its footer."""
-    footer, middle = _dynamic(VHD_DYNAMIC, size)
+    footer, middle = _dynamic(VHD_DYNAMIC, size, raw_mbr())
     other = vhd_footer(size * 2, VHD_DYNAMIC, SECTOR)
     return other + middle + footer
 
@@ -190,11 +340,82 @@ def vhd_dynamic_footers_differ(size: int = 64 * 1024 * 1024) -> bytes:
 # -- VHDX ---------------------------------------------------------------------
 
 
-def vhdx(size: int = 8 * 1024) -> bytes:
-    """The VHDX file type identifier (``vhdxfile`` and the creator, UTF-16)."""
-    image = bytearray(size)
-    identifier = b"vhdxfile" + "ec2-import-image tests".encode("utf-16-le")
-    image[: len(identifier)] = identifier
+MIB = 1024 * 1024
+_VHDX_GUIDS = {
+    "bat": "2DC27766-F623-4200-9D64-115E9BFD4A08",
+    "metadata": "8B7CA206-4790-4B9A-B8FE-575F050F886E",
+    "file_parameters": "CAA16737-FA36-4D43-B3B6-33F0AA44E76B",
+    "virtual_size": "2FA54224-CD1B-4876-B211-5DBED83BF4B8",
+    "logical_sector": "8141BF1D-A96F-4709-BA47-F233A8FAAB5F",
+    "physical_sector": "CDA348C7-445D-4471-9CC9-E9885251C556",
+}
+
+
+def _guid(name: str) -> bytes:
+    return uuid.UUID(_VHDX_GUIDS[name]).bytes_le
+
+
+def _with_crc32c(raw: bytearray) -> bytes:
+    raw[4:8] = b"\x00" * 4
+    raw[4:8] = struct.pack("<I", crc32c(bytes(raw)))
+    return bytes(raw)
+
+
+def vhdx(size: int = 8 * MIB, *, has_parent: bool = False, data: bytes | None = None) -> bytes:
+    """A dynamic (or, with ``has_parent``, differencing) VHDX: 1 MiB blocks, 512-byte sectors.
+
+    File type identifier, two headers, two region tables, the metadata region at
+    1 MiB, the BAT at 2 MiB, and the blocks that hold ``data`` (default: an MBR).
+    """
+    data = raw_mbr() if data is None else data
+    image = bytearray(3 * MIB)
+    image[: 8 + 44] = b"vhdxfile" + "ec2-import-image tests".encode("utf-16-le")
+    for sequence, offset in enumerate((64 * 1024, 128 * 1024)):
+        header = bytearray(4096)
+        struct.pack_into(
+            "<4sIQ16s16s16sHHIQ",
+            header,
+            0,
+            b"head",
+            0,
+            sequence,
+            bytes(16),
+            bytes(16),
+            bytes(16),
+            0,
+            1,
+            MIB,
+            MIB,
+        )
+        image[offset : offset + 4096] = _with_crc32c(header)
+    regions = bytearray(64 * 1024)
+    struct.pack_into("<4sII", regions, 0, b"regi", 0, 2)
+    struct.pack_into("<16sQII", regions, 16, _guid("metadata"), MIB, MIB, 1)
+    struct.pack_into("<16sQII", regions, 48, _guid("bat"), 2 * MIB, MIB, 1)
+    table = _with_crc32c(regions)
+    image[192 * 1024 : 256 * 1024] = table
+    image[256 * 1024 : 320 * 1024] = table
+    items = [
+        ("file_parameters", struct.pack("<II", MIB, 2 if has_parent else 0)),
+        ("virtual_size", struct.pack("<Q", size)),
+        ("logical_sector", struct.pack("<I", 512)),
+        ("physical_sector", struct.pack("<I", 4096)),
+    ]
+    metadata = bytearray(64 * 1024)
+    struct.pack_into("<8sHH", metadata, 0, b"metadata", 0, len(items))
+    for index, (name, value) in enumerate(items):
+        at = 64 * 1024 + 8 * index
+        struct.pack_into("<16sIII", metadata, 32 + 32 * index, _guid(name), at, len(value), 6)
+        image[MIB + at : MIB + at + len(value)] = value
+    image[MIB : MIB + len(metadata)] = metadata
+    blocks = -(-size // MIB)
+    bat = [0] * blocks
+    for index in range(min(blocks, -(-len(data) // MIB))):
+        chunk = data[index * MIB : (index + 1) * MIB]
+        if any(chunk):
+            bat[index] = 6 | (len(image) // MIB) << 20
+            image += chunk.ljust(MIB, b"\x00")
+    image[2 * MIB : 2 * MIB + 8 * blocks] = struct.pack(f"<{blocks}Q", *bat)
     return bytes(image)
 
 

@@ -25,6 +25,7 @@ from ec2_import_emulator import errors, lifecycle
 from ec2_import_emulator.aws_state import AwsState, CreatedImage, ImageSpec
 from ec2_import_emulator.formats import DiskImage, Inspection
 from ec2_import_emulator.validate import ImportRequest
+from ec2_import_image.diskimage.records import BootMode
 
 LOG = logging.getLogger("ec2_import_emulator")
 
@@ -124,7 +125,8 @@ class Task:
     def boot_mode(self) -> str:
         if self.request.boot_mode:
             return self.request.boot_mode
-        return "uefi" if any(disk.uefi for disk in self.disks()) else "legacy-bios"
+        disks = self.disks()
+        return "uefi" if disks and disks[0].boot_mode is BootMode.UEFI else "legacy-bios"
 
     def image_spec(self) -> ImageSpec:
         description = self.request.description or f"AWS-VMImport service: {self.platform}"

@@ -1,10 +1,13 @@
-"""What a check finds: a problem with a code, a fixed severity, where it was found and what to do.
+"""A problem a check found: the one record every check reports (disk and account alike).
 
 Shared by everything that judges an import before or after it runs: the
 disk-image checks (``diskimage``), the account checks of ``vmimport``, the
-emulator's verdicts.  A report lists problems; a problem of severity
-``error`` means the import would fail as things stand, ``warning`` that it
-may fail or give an image that does not boot.
+emulator's verdicts.
+
+Each code has one fixed severity (``SEVERITY``): an ``error`` means VM Import
+refuses or fails the import, a ``warning`` that it may still succeed.  The
+codes, what triggers each and whether the service is known to fail that way
+are in docs/checks.md.
 """
 
 from __future__ import annotations
@@ -18,13 +21,44 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-class Problem(NamedTuple):
-    """One finding of a check, as the report shows it."""
+class ProblemCode(StrEnum):
+    UNSUPPORTED_FORMAT = "unsupported-format"
+    FORMAT_MISMATCH = "format-mismatch"
+    VMDK_NOT_STREAM_OPTIMIZED = "vmdk-not-stream-optimized"
+    VMDK_DESCRIPTOR_ONLY = "vmdk-descriptor-only"
+    DIFFERENCING_DISK = "differencing-disk"
+    VHD_FOOTER_MISMATCH = "vhd-footer-mismatch"
+    OVA_NO_DESCRIPTOR = "ova-no-descriptor"
+    OVA_MISSING_DISK = "ova-missing-disk"
+    OVA_MANIFEST_MISMATCH = "ova-manifest-mismatch"
+    OVA_CHUNKED_DISK = "ova-chunked-disk"
+    TRUNCATED = "truncated"
+    TOO_LARGE = "too-large"
+    NO_PARTITION_TABLE = "no-partition-table"
+    BOOT_MODE_MISMATCH = "boot-mode-mismatch"
+    BOOT_MODE_UNSUPPORTED = "boot-mode-unsupported"
+    UEFI_NO_FALLBACK_LOADER = "uefi-no-fallback-loader"
+    ENCRYPTED_VOLUME = "encrypted-volume"
+    UNSUPPORTED_FILESYSTEM = "unsupported-filesystem"
+    ARM64_UNSUPPORTED = "arm64-unsupported"
+    TOO_MANY_VOLUMES = "too-many-volumes"
 
-    #: a stable, documented code (``vmdk-not-stream-optimized``, ``role-trust``...)
-    code: str
+
+SEVERITY: dict[ProblemCode, Severity] = {
+    **dict.fromkeys(ProblemCode, Severity.ERROR),
+    ProblemCode.UNSUPPORTED_FILESYSTEM: Severity.WARNING,
+}
+
+
+class Problem(NamedTuple):
+    code: ProblemCode
     severity: Severity
-    #: what it was found in: a disk (``web.ova!disk1.vmdk``), ``role:vmimport``, ``s3://b/k``...
+    #: the disk (``file.ova!disk.vmdk`` inside an OVA) or account resource concerned
     source: str
     message: str
     remedy: str
+
+
+def problem(code: ProblemCode, source: str, message: str, remedy: str) -> Problem:
+    """A problem with its code's fixed severity."""
+    return Problem(code, SEVERITY[code], source, message, remedy)

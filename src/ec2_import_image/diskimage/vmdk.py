@@ -1,28 +1,59 @@
-"""VMDK: the sparse extent header, its embedded descriptor, descriptor-only files.
+"""VMDK: hosted sparse extents (monolithicSparse, streamOptimized) and descriptor files.
 
-A hosted sparse extent starts with a 512-byte little-endian header (magic
-``KDMV``).  VM Import takes only the stream-optimized kind: compressed grains
-and markers flagged, deflate as the compression algorithm, and
-``createType="streamOptimized"`` in the descriptor embedded after the header.
+Written from VMware's *Virtual Disk Format 5.0* specification.  A sparse
+extent starts with a 512-byte little-endian header (magic ``KDMV``) and
+usually embeds the text descriptor (``createType``, the extent lines).  Its
+data is addressed through a grain directory (GD) of grain-table (GT) sector
+offsets; each GT entry is a grain's sector offset (0: never written).
+
+A stream-optimized extent (VM Import's only VMDK) sets the compressed-grains
+and markers flags: each grain is a marker (LBA, compressed size) followed by
+deflate data, and because the tables are written last its header says
+``gdOffset = GD_AT_END``; the real header is the *footer*, 1024 bytes from the
+end, between a footer marker and the end-of-stream marker.  Only the header,
+the footer, the tables and the grains a read touches are read.
 """
 
 from __future__ import annotations
 
 import re
 import struct
+import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from ec2_import_image.diskimage.blob import Blob
+from ec2_import_image.diskimage.errors import FormatError
+from ec2_import_image.diskimage.records import Variant
 
 MAGIC = b"KDMV"
 SECTOR = 512
+FLAG_ZERO_GTE = 0x4
 FLAG_COMPRESSED = 0x10000
 FLAG_MARKERS = 0x20000
 COMPRESS_DEFLATE = 1
+GD_AT_END = 0xFFFFFFFFFFFFFFFF
+MARKER_EOS, MARKER_GT, MARKER_GD, MARKER_FOOTER = 0, 1, 2, 3
 DESCRIPTOR_SIGNATURE = b"# Disk DescriptorFile"
 _HEADER = struct.Struct("<4sIIQQQQIQQQB4sH")
-_CREATE_TYPE = re.compile(rb'createType\s*=\s*"([^"]*)"')
+_MARKER = struct.Struct("<QII")
+_GRAIN_MARKER = struct.Struct("<QI")
 _MAX_DESCRIPTOR = 64 * 1024
+_MAX_GD_BYTES = 16 * 1024 * 1024
+#: how many bytes of grain tables the completeness scan reads at most
+TABLE_SCAN_BUDGET = 8 * 1024 * 1024
+_LINE = re.compile(rb'^\s*([A-Za-z][\w.]*)\s*=\s*"?([^"\r\n]*)"?\s*$', re.M)
+_EXTENT = re.compile(
+    rb'^\s*(RW|RDONLY|NOACCESS)\s+(\d+)\s+(\w+)(?:\s+"([^"]*)"(?:\s+(\d+))?)?', re.M
+)
+_VARIANTS = {variant.value.lower(): variant for variant in Variant}
+_VMDK_VARIANTS = (
+    Variant.STREAM_OPTIMIZED,
+    Variant.MONOLITHIC_SPARSE,
+    Variant.MONOLITHIC_FLAT,
+    Variant.TWO_GB_SPARSE,
+    Variant.TWO_GB_FLAT,
+)
 
 
 @dataclass(frozen=True)
@@ -30,8 +61,12 @@ class SparseHeader:
     version: int
     flags: int
     capacity_sectors: int
+    grain_sectors: int
+    descriptor_offset: int
+    descriptor_size: int
+    gtes_per_gt: int
+    gd_offset: int
     compress_algorithm: int
-    create_type: str
 
     @property
     def capacity(self) -> int:
@@ -39,10 +74,58 @@ class SparseHeader:
         return self.capacity_sectors * SECTOR
 
     @property
+    def compressed(self) -> bool:
+        return bool(self.flags & FLAG_COMPRESSED)
+
+    @property
+    def markers(self) -> bool:
+        return bool(self.flags & FLAG_MARKERS)
+
+
+@dataclass(frozen=True)
+class Extent:
+    access: str
+    sectors: int
+    kind: str
+    filename: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    create_type: str
+    extents: tuple[Extent, ...]
+
+    @property
+    def variant(self) -> Variant:
+        known = _VARIANTS.get(self.create_type.lower())
+        return known if known in _VMDK_VARIANTS and known is not None else Variant.OTHER_VMDK
+
+    @property
+    def capacity(self) -> int:
+        return sum(extent.sectors for extent in self.extents) * SECTOR
+
+
+@dataclass(frozen=True)
+class VmdkInfo:
+    """What a VMDK file is: its header (the footer's, for a stream), descriptor, state."""
+
+    header: SparseHeader | None
+    descriptor: Descriptor | None
+    variant: Variant
+    virtual_size: int
+    #: why the file is incomplete, None when it is complete
+    truncation: str | None
+
+    @property
     def stream_optimized(self) -> bool:
-        flagged = self.flags & FLAG_COMPRESSED and self.flags & FLAG_MARKERS
-        return bool(flagged) and (
-            self.compress_algorithm == COMPRESS_DEFLATE and self.create_type == "streamOptimized"
+        header = self.header
+        return (
+            header is not None
+            and header.compressed
+            and header.markers
+            and header.compress_algorithm == COMPRESS_DEFLATE
+            and self.variant is Variant.STREAM_OPTIMIZED
         )
 
 
@@ -54,18 +137,199 @@ def is_descriptor(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(DESCRIPTOR_SIGNATURE)
 
 
-def read_sparse_header(blob: Blob) -> SparseHeader | None:
-    """The header and the embedded descriptor's createType; None if not a sparse extent."""
-    raw = blob.read(0, SECTOR)
+def parse_header(raw: bytes) -> SparseHeader | None:
     if len(raw) < _HEADER.size or not is_sparse(raw):
         return None
     fields = _HEADER.unpack_from(raw)
-    _, version, flags, capacity, _grain, desc_offset, desc_size, *_rest, compress = fields
+    _, version, flags, capacity, grain, desc_offset, desc_size, gtes, _rgd, gd = fields[:10]
+    return SparseHeader(
+        version, flags, capacity, grain, desc_offset, desc_size, gtes, gd, fields[13]
+    )
+
+
+def parse_descriptor(text: bytes) -> Descriptor:
+    """The ``createType`` and the extent lines of a text descriptor."""
+    text = text.split(b"\x00", 1)[0]
     create_type = ""
-    if desc_offset and desc_size:
-        length = min(desc_size * SECTOR, _MAX_DESCRIPTOR)
-        descriptor = blob.read(desc_offset * SECTOR, length)
-        match = _CREATE_TYPE.search(descriptor)
-        if match:
-            create_type = match.group(1).decode("ascii", "replace")
-    return SparseHeader(version, flags, capacity, compress, create_type)
+    for key, value in _LINE.findall(text):
+        if key.lower() == b"createtype":
+            create_type = value.decode("ascii", "replace").strip()
+    extents = tuple(
+        Extent(
+            access.decode(),
+            int(sectors),
+            kind.decode("ascii", "replace").upper(),
+            (name or b"").decode("utf-8", "replace"),
+            int(offset or 0),
+        )
+        for access, sectors, kind, name, offset in _EXTENT.findall(text)
+    )
+    return Descriptor(create_type, extents)
+
+
+def _end_of_stream(blob: Blob, footer_expected: bool) -> tuple[SparseHeader | None, str | None]:
+    """The footer of a stream-optimized extent (when its header defers to one), or why the
+    stream's end is missing: a stream ends with an end-of-stream marker (a zero sector)."""
+    tail = blob.read(max(0, blob.size - 3 * SECTOR), 3 * SECTOR)
+    if len(tail) < 3 * SECTOR or any(tail[2 * SECTOR :]):
+        return None, "no end-of-stream marker: the stream-optimized VMDK is cut short"
+    if not footer_expected:
+        return None, None
+    marker = _MARKER.unpack_from(tail, 0)
+    footer = parse_header(tail[SECTOR : 2 * SECTOR])
+    if marker[2] != MARKER_FOOTER or footer is None:
+        return None, "no footer before the end-of-stream marker: the VMDK is cut short"
+    return footer, None
+
+
+def _check_header(header: SparseHeader) -> None:
+    grain = header.grain_sectors
+    if grain < 1 or grain > 1 << 16 or grain & (grain - 1):
+        raise FormatError(f"VMDK grain size {grain} sectors is not a power of two up to 64 Ki")
+    if not 1 <= header.gtes_per_gt <= 1 << 16:
+        raise FormatError(f"VMDK grain tables of {header.gtes_per_gt} entries")
+
+
+def read_vmdk(blob: Blob) -> VmdkInfo:
+    """Identify a VMDK file: a sparse extent (and its embedded descriptor) or a descriptor."""
+    head = blob.read(0, SECTOR)
+    header = parse_header(head)
+    if header is None:
+        if not is_descriptor(head):
+            raise FormatError("neither a VMDK sparse extent nor a VMDK descriptor")
+        descriptor = parse_descriptor(blob.read(0, _MAX_DESCRIPTOR))
+        return VmdkInfo(None, descriptor, descriptor.variant, descriptor.capacity, None)
+    embedded: Descriptor | None = None
+    if header.descriptor_offset and header.descriptor_size:
+        length = min(header.descriptor_size * SECTOR, _MAX_DESCRIPTOR)
+        embedded = parse_descriptor(blob.read(header.descriptor_offset * SECTOR, length))
+    if embedded is not None and not embedded.create_type and not embedded.extents:
+        embedded = None
+    variant = embedded.variant if embedded is not None else Variant.SPARSE_EXTENT
+    truncation = None
+    effective = header
+    if header.markers:
+        footer, truncation = _end_of_stream(blob, header.gd_offset == GD_AT_END)
+        if footer is not None:
+            effective = footer
+    elif header.gd_offset == GD_AT_END:
+        raise FormatError("the VMDK header puts its grain directory at the end without markers")
+    _check_header(effective)
+    return VmdkInfo(effective, embedded, variant, header.capacity, truncation)
+
+
+class SparseDisk:
+    """The virtual disk inside a sparse extent (compressed or not): ranged reads by grain."""
+
+    def __init__(self, blob: Blob, header: SparseHeader) -> None:
+        _check_header(header)
+        if header.gd_offset in (0, GD_AT_END):
+            raise FormatError("the VMDK has no grain directory (its footer is missing)")
+        self._blob = blob
+        self._header = header
+        self._grain = header.grain_sectors * SECTOR
+        self._span = self._grain * header.gtes_per_gt
+        count = -(-header.capacity // self._span)
+        if count * 4 > _MAX_GD_BYTES:
+            raise FormatError("the VMDK grain directory is implausibly large")
+        raw = blob.read(header.gd_offset * SECTOR, count * 4)
+        if len(raw) < count * 4:
+            raise FormatError("the VMDK grain directory lies past the end of the file")
+        self.directory = struct.unpack(f"<{count}I", raw)
+        self._tables: OrderedDict[int, tuple[int, ...]] = OrderedDict()
+        self._grains: OrderedDict[int, bytes] = OrderedDict()
+
+    @property
+    def size(self) -> int:
+        return self._header.capacity
+
+    def table(self, index: int) -> tuple[int, ...]:
+        """Grain table ``index`` (all zeros when the directory entry is 0)."""
+        cached = self._tables.get(index)
+        if cached is not None:
+            return cached
+        entries = self._header.gtes_per_gt
+        sector = self.directory[index]
+        if sector == 0:
+            table: tuple[int, ...] = (0,) * entries
+        else:
+            raw = self._blob.read(sector * SECTOR, entries * 4)
+            if len(raw) < entries * 4:
+                raise FormatError(f"VMDK grain table {index} lies past the end of the file")
+            table = struct.unpack(f"<{entries}I", raw)
+        self._tables[index] = table
+        if len(self._tables) > 64:
+            self._tables.popitem(last=False)
+        return table
+
+    def _grain_bytes(self, number: int) -> bytes:
+        cached = self._grains.get(number)
+        if cached is not None:
+            return cached
+        table = self.table(number // self._header.gtes_per_gt)
+        sector = table[number % self._header.gtes_per_gt]
+        if sector in (0, 1):
+            data = bytes(self._grain)
+        elif self._header.compressed:
+            data = self._compressed_grain(sector)
+        else:
+            data = self._blob.read(sector * SECTOR, self._grain)
+            if len(data) < self._grain:
+                raise FormatError(f"VMDK grain {number} lies past the end of the file")
+        self._grains[number] = data
+        if len(self._grains) > 32:
+            self._grains.popitem(last=False)
+        return data
+
+    def _compressed_grain(self, sector: int) -> bytes:
+        head = self._blob.read(sector * SECTOR, SECTOR)
+        if len(head) < _GRAIN_MARKER.size:
+            raise FormatError("a compressed VMDK grain lies past the end of the file")
+        _lba, length = _GRAIN_MARKER.unpack_from(head)
+        if length > self._grain + 4096 + self._grain // 100:
+            raise FormatError("a compressed VMDK grain is larger than its grain")
+        start = sector * SECTOR + _GRAIN_MARKER.size
+        payload = self._blob.read(start, length)
+        if len(payload) < length:
+            raise FormatError("a compressed VMDK grain lies past the end of the file")
+        try:
+            data = zlib.decompressobj().decompress(payload, self._grain + 1)
+        except zlib.error as exc:
+            raise FormatError(f"a compressed VMDK grain does not inflate ({exc})") from exc
+        if len(data) != self._grain:
+            raise FormatError("uncompressed data has invalid length (a VMDK grain)")
+        return data
+
+    def read(self, offset: int, length: int) -> bytes:
+        if offset < 0 or length <= 0 or offset >= self.size:
+            return b""
+        length = min(length, self.size - offset)
+        pieces: list[bytes] = []
+        while length > 0:
+            number, within = divmod(offset, self._grain)
+            take = min(length, self._grain - within)
+            pieces.append(self._grain_bytes(number)[within : within + take])
+            offset += take
+            length -= take
+        return b"".join(pieces)
+
+
+def table_truncation(disk: SparseDisk, file_size: int) -> str | None:
+    """A grain table or grain past the end of the file (tables read up to a budget)."""
+    limit = -(-file_size // SECTOR)
+    budget = TABLE_SCAN_BUDGET
+    for index, sector in enumerate(disk.directory):
+        if sector == 0:
+            continue
+        if sector >= limit:
+            return f"grain table {index} points past the end of the file"
+        if budget <= 0:
+            continue
+        try:
+            table = disk.table(index)
+        except FormatError as exc:
+            return str(exc)
+        budget -= len(table) * 4
+        if any(entry >= limit for entry in table):
+            return f"grain table {index} points to grains past the end of the file"
+    return None

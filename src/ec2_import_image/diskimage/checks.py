@@ -1,0 +1,374 @@
+"""Judge inspected disks against an ImportImage request: the disk-side problems.
+
+``image_problems(reports, request)`` takes the reports of one image's disks
+(the first is the boot disk; an OVA counts as its disks) and returns the
+problems in disk order.  ``manifest_problems`` judges an OVA's digests once
+the caller has had them computed (:func:`~.ova.verify_manifest`).  Nothing
+here reads bytes.  docs/checks.md has the table of codes and their sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from ec2_import_image.diskimage.ova import DigestCheck
+from ec2_import_image.diskimage.records import (
+    ACCEPTED_FORMATS,
+    ENCRYPTED_FILESYSTEMS,
+    BootMode,
+    ContainerFormat,
+    DiskReport,
+    Filesystem,
+    PartitionTable,
+    PartitionType,
+    Variant,
+)
+from ec2_import_image.problems import Problem, ProblemCode, problem
+
+MAX_DISK_SIZE = 8 * 1024**4
+MAX_VOLUMES = 21
+TO_STREAM_VMDK = "qemu-img convert -O vmdk -o subformat=streamOptimized {source} out.vmdk"
+LINUX_FILESYSTEMS = frozenset(
+    {
+        Filesystem.EXT2,
+        Filesystem.EXT3,
+        Filesystem.EXT4,
+        Filesystem.XFS,
+        Filesystem.BTRFS,
+        Filesystem.JFS,
+        Filesystem.LVM,
+    }
+)
+WINDOWS_FILESYSTEMS = frozenset({Filesystem.NTFS})
+#: partition types that should hold a file system of their own
+_DATA_TYPES = frozenset(
+    {PartitionType.LINUX, PartitionType.MICROSOFT_BASIC_DATA, PartitionType.OTHER}
+)
+_FORMAT_NAMES = {
+    ContainerFormat.QCOW2: "QCOW2",
+    ContainerFormat.VDI: "VDI",
+    ContainerFormat.UNKNOWN: "no known disk image format",
+}
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What the import will ask for (None: not given)."""
+
+    format: str | None = None
+    boot_mode: str | None = None
+    architecture: str | None = None
+    platform: str | None = None
+
+
+def _size(value: int) -> str:
+    return f"{value} bytes ({value / 1024**3:.1f} GiB)"
+
+
+def _format_problems(report: DiskReport, declared: str | None) -> Iterator[Problem]:
+    source = report.source
+    if report.format not in ACCEPTED_FORMATS:
+        name = _FORMAT_NAMES[report.format]
+        if report.format is ContainerFormat.UNKNOWN:
+            remedy = (
+                "export the disk again as a stream-optimized VMDK, a VHD, a VHDX or a RAW image"
+            )
+        else:
+            remedy = TO_STREAM_VMDK.format(source=source)
+        yield problem(
+            ProblemCode.UNSUPPORTED_FORMAT,
+            source,
+            f"{source} is {name}: VM Import takes OVA, VMDK, VHD, VHDX and RAW",
+            f"convert it: {remedy}",
+        )
+        return
+    if declared is not None and declared.lower() != report.format.value:
+        found = report.format.value.upper()
+        yield problem(
+            ProblemCode.FORMAT_MISMATCH,
+            source,
+            f"the import declares Format {declared.upper()} but {source} is {found}",
+            f"declare Format={found} in the disk container",
+        )
+
+
+def _vmdk_problems(report: DiskReport) -> Iterator[Problem]:
+    source = report.source
+    if report.descriptor_only:
+        files = ", ".join(report.extent_files)
+        yield problem(
+            ProblemCode.VMDK_DESCRIPTOR_ONLY,
+            source,
+            f"{source} is a VMDK descriptor ({report.variant}) without data: the data is in "
+            f"{files}",
+            "convert the descriptor (qemu-img reads its extents beside it) into one file: "
+            + TO_STREAM_VMDK.format(source=source),
+        )
+    elif report.variant is not Variant.STREAM_OPTIMIZED:
+        yield problem(
+            ProblemCode.VMDK_NOT_STREAM_OPTIMIZED,
+            source,
+            f"{source} is a {report.variant} VMDK: VM Import takes only stream-optimized VMDKs",
+            TO_STREAM_VMDK.format(source=source),
+        )
+
+
+def _container_problems(report: DiskReport) -> Iterator[Problem]:
+    source = report.source
+    if report.format is ContainerFormat.VMDK:
+        yield from _vmdk_problems(report)
+    if report.variant is Variant.DIFFERENCING:
+        kind = report.format.value.upper()
+        target = "vpc -o subformat=dynamic" if kind == "VHD" else "vhdx -o subformat=dynamic"
+        yield problem(
+            ProblemCode.DIFFERENCING_DISK,
+            source,
+            f"{source} is a differencing {kind}: its data depends on a parent disk",
+            f"merge it with its parent into one disk: qemu-img convert -O {target} "
+            f"{source} merged.{kind.lower()} (with the parent beside it), or Merge-VHD",
+        )
+    vhd = report.vhd
+    if (
+        vhd is not None
+        and vhd.footer_present
+        and (vhd.copy_matches is False or not vhd.checksum_ok)
+    ):
+        why = (
+            "its footer checksum is wrong"
+            if not vhd.checksum_ok
+            else ("the copy of the footer at offset 0 differs from the footer at the end")
+        )
+        yield problem(
+            ProblemCode.VHD_FOOTER_MISMATCH,
+            source,
+            f"{source}: {why}",
+            f"export the VHD again, or rewrite it: qemu-img convert -O vpc -o subformat=dynamic "
+            f"{source} out.vhd",
+        )
+    if not report.complete or report.damage is not None:
+        why = report.truncation or f"the image is damaged ({report.damage})"
+        yield problem(
+            ProblemCode.TRUNCATED,
+            source,
+            f"{source} is incomplete: {why}",
+            "copy or upload the whole file again and compare its size with the original",
+        )
+    if report.virtual_size is not None and report.virtual_size > MAX_DISK_SIZE:
+        yield problem(
+            ProblemCode.TOO_LARGE,
+            source,
+            f"the virtual disk of {source} is {_size(report.virtual_size)}: more than 8 TiB",
+            "shrink the file systems and partitions below 8 TiB, or split the data over volumes",
+        )
+
+
+def _ova_problems(report: DiskReport) -> Iterator[Problem]:
+    facts = report.ova
+    if facts is None:
+        return
+    source = report.source
+    if facts.descriptor is None:
+        yield problem(
+            ProblemCode.OVA_NO_DESCRIPTOR,
+            source,
+            f"the first file of {source} is not the OVF descriptor (.ovf)",
+            "rebuild the archive with the descriptor first: tar -cf out.ova vm.ovf vm.mf "
+            "vm-disk1.vmdk",
+        )
+    for name in facts.missing:
+        yield problem(
+            ProblemCode.OVA_MISSING_DISK,
+            source,
+            f"the OVF descriptor of {source} references {name}, which the archive lacks "
+            "(or holds with another size)",
+            "export the OVA again with every file the descriptor references",
+        )
+    if (
+        facts.descriptor is not None
+        and not facts.missing
+        and not facts.chunked
+        and not report.disks
+    ):
+        yield problem(
+            ProblemCode.OVA_MISSING_DISK,
+            source,
+            f"the OVF descriptor of {source} references no disk",
+            "export the OVA again with its disks",
+        )
+    if facts.chunked:
+        yield problem(
+            ProblemCode.OVA_CHUNKED_DISK,
+            source,
+            f"{source} splits a disk into chunks (ovf:chunkSize)",
+            "export the OVA without chunking (ovftool: no --chunkSize), or import the "
+            "reassembled disk as a VMDK",
+        )
+
+
+def manifest_problems(source: str, checks: Sequence[DigestCheck]) -> list[Problem]:
+    """``ova-manifest-mismatch`` for each digest that does not match (or names no file)."""
+    return [
+        problem(
+            ProblemCode.OVA_MANIFEST_MISMATCH,
+            source,
+            f"{check.name} in {source}: "
+            + (
+                "the manifest names a file the archive lacks"
+                if check.actual is None
+                else f"its {check.algorithm} is {check.actual}, the manifest says {check.expected}"
+            ),
+            "the file changed after the manifest was written: export or upload the OVA again",
+        )
+        for check in checks
+        if not check.ok
+    ]
+
+
+def _contents_problems(report: DiskReport, request: ImportRequest, boot: bool) -> Iterator[Problem]:
+    source = report.source
+    if report.partition_table is None:
+        return
+    if boot and report.partition_table is PartitionTable.NONE:
+        yield problem(
+            ProblemCode.NO_PARTITION_TABLE,
+            source,
+            f"the boot disk {source} has no partition table (MBR or GPT)",
+            "import a partitioned boot disk; a whole-disk file system can be imported as a "
+            "snapshot (aws ec2 import-snapshot) and attached as a data volume",
+        )
+    for partition in report.partitions:
+        if partition.filesystem in ENCRYPTED_FILESYSTEMS:
+            yield problem(
+                ProblemCode.ENCRYPTED_VOLUME,
+                source,
+                f"partition {partition.number} of {source} is encrypted ({partition.filesystem})",
+                "decrypt the volume before exporting (VM Import cannot read encrypted volumes); "
+                "encrypt the imported AMI's snapshots with --encrypted instead",
+            )
+    yield from _filesystem_problems(report, request, boot)
+    if boot:
+        yield from _boot_problems(report, request)
+
+
+def _filesystem_problems(
+    report: DiskReport, request: ImportRequest, boot: bool
+) -> Iterator[Problem]:
+    source = report.source
+    for partition in report.partitions:
+        if partition.filesystem is None and partition.type in _DATA_TYPES:
+            yield problem(
+                ProblemCode.UNSUPPORTED_FILESYSTEM,
+                source,
+                f"partition {partition.number} of {source} ({partition.type}) holds no file "
+                "system VM Import recognises",
+                "VM Import reads ext2/3/4, XFS, Btrfs, JFS (Linux) and NTFS (Windows)",
+            )
+    platform = (request.platform or "").lower()
+    found = {p.filesystem for p in report.partitions if p.filesystem is not None}
+    wanted = {"windows": WINDOWS_FILESYSTEMS, "linux": LINUX_FILESYSTEMS}.get(
+        platform, WINDOWS_FILESYSTEMS | LINUX_FILESYSTEMS
+    )
+    if boot and report.partitions and not found & (wanted | ENCRYPTED_FILESYSTEMS):
+        names = ", ".join(sorted(found)) or "none"
+        yield problem(
+            ProblemCode.UNSUPPORTED_FILESYSTEM,
+            source,
+            f"no partition of the boot disk {source} holds a root file system VM Import "
+            f"supports{' for ' + request.platform if request.platform else ''} (found: {names})",
+            "Linux: ext2/3/4, XFS, Btrfs or JFS; Windows: NTFS",
+        )
+
+
+def _boot_problems(report: DiskReport, request: ImportRequest) -> Iterator[Problem]:
+    source = report.source
+    mode = report.boot_mode
+    wanted = request.boot_mode
+    if wanted == "legacy-bios" and mode is BootMode.UEFI:
+        yield problem(
+            ProblemCode.BOOT_MODE_MISMATCH,
+            source,
+            f"the import asks for legacy-bios but {source} boots only with UEFI "
+            f"({', '.join(report.esp_loaders)} on its EFI system partition)",
+            "import with --boot-mode uefi",
+        )
+    elif wanted == "uefi" and mode is BootMode.LEGACY_BIOS:
+        yield problem(
+            ProblemCode.BOOT_MODE_MISMATCH,
+            source,
+            f"the import asks for uefi but {source} boots only with a legacy BIOS "
+            f"({report.partition_table}, no EFI system partition with a loader)",
+            "import with --boot-mode legacy-bios",
+        )
+    if report.has_esp and not report.esp_loaders and (wanted == "uefi" or mode is BootMode.UNKNOWN):
+        yield problem(
+            ProblemCode.UEFI_NO_FALLBACK_LOADER,
+            source,
+            f"the EFI system partition of {source} has no \\EFI\\BOOT\\BOOTX64.EFI",
+            "install the removable-media loader before exporting: grub-install --removable "
+            "(or copy \\EFI\\<distribution>\\shimx64.efi to \\EFI\\BOOT\\BOOTX64.EFI)",
+        )
+
+
+def _request_problems(
+    source: str, request: ImportRequest, boot: DiskReport | None
+) -> Iterator[Problem]:
+    if request.boot_mode == "uefi-preferred":
+        yield problem(
+            ProblemCode.BOOT_MODE_UNSUPPORTED,
+            source,
+            "the boot mode uefi-preferred is not supported for importing images",
+            "import with --boot-mode uefi or --boot-mode legacy-bios",
+        )
+    arm_disk = boot is not None and boot.esp_loaders == ("BOOTAA64.EFI",)
+    if request.architecture == "arm64" or arm_disk:
+        why = (
+            "the import asks for arm64"
+            if request.architecture == "arm64"
+            else (f"{source} holds only an arm64 loader (BOOTAA64.EFI)")
+        )
+        yield problem(
+            ProblemCode.ARM64_UNSUPPORTED,
+            source,
+            f"{why}: ImportImage takes i386 and x86_64 images only",
+            "import the disk with aws ec2 import-snapshot, then aws ec2 register-image "
+            "--architecture arm64 --boot-mode uefi --root-device-name /dev/sda1",
+        )
+
+
+def disk_problems(
+    report: DiskReport, request: ImportRequest, *, boot: bool, declared: str | None = None
+) -> list[Problem]:
+    """The problems of one disk image (an OVA and its disks included)."""
+    found = list(_format_problems(report, declared))
+    if any(p.code is ProblemCode.UNSUPPORTED_FORMAT for p in found):
+        return found
+    found.extend(_container_problems(report))
+    found.extend(_ova_problems(report))
+    if report.format is ContainerFormat.OVA:
+        for index, disk in enumerate(report.disks):
+            found.extend(disk_problems(disk, request, boot=boot and index == 0, declared="vmdk"))
+        return found
+    found.extend(_contents_problems(report, request, boot))
+    return found
+
+
+def image_problems(reports: Sequence[DiskReport], request: ImportRequest) -> list[Problem]:
+    """Every disk-side problem of one import (its disks in order, the first the boot disk)."""
+    found: list[Problem] = []
+    for index, report in enumerate(reports):
+        found.extend(disk_problems(report, request, boot=index == 0, declared=request.format))
+    disks = [disk for report in reports for disk in report.all_disks()]
+    source = reports[0].source if reports else ""
+    found.extend(_request_problems(source, request, disks[0] if disks else None))
+    if len(disks) > MAX_VOLUMES:
+        found.append(
+            problem(
+                ProblemCode.TOO_MANY_VOLUMES,
+                source,
+                f"the image has {len(disks)} volumes: VM Import takes at most {MAX_VOLUMES}",
+                "import the boot disk and at most 20 data disks; import the rest with "
+                "aws ec2 import-snapshot",
+            )
+        )
+    return found

@@ -1,0 +1,98 @@
+"""Where an image's bytes come from: a local file, or any ranged reader a caller supplies.
+
+Neither source reads a whole file: each ``read`` is one positioned read (a
+local ``pread``) or one call of the caller's fetch function (an S3 ranged
+GET for ``vmimport``).  Wrap a source in :class:`~.cache.CachedBlob` so that
+many small header reads become a few large ones, and to count them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from ec2_import_image.diskimage.errors import SourceError
+
+#: fetch(offset, length) -> up to ``length`` bytes from ``offset``
+Fetch = Callable[[int, int], bytes]
+
+
+class FileBlob:
+    """A local file, read with positioned reads (never loaded whole)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            self._size = os.fstat(self._fd).st_size
+        except OSError as exc:
+            raise SourceError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def read(self, offset: int, length: int) -> bytes:
+        if offset < 0 or length <= 0 or offset >= self._size:
+            return b""
+        length = min(length, self._size - offset)
+        chunks: list[bytes] = []
+        try:
+            while length > 0:
+                chunk = os.pread(self._fd, length, offset)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                offset += len(chunk)
+                length -= len(chunk)
+        except OSError as exc:
+            raise SourceError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> FileBlob:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class RangedBlob:
+    """Bytes of a known size behind a caller's ranged reader (an S3 object, say).
+
+    ``fetch`` may raise :class:`SourceError` (or let another exception
+    through: it is wrapped in one, so no reader sees a transport's errors).
+    """
+
+    def __init__(self, size: int, fetch: Fetch) -> None:
+        self._size = max(0, size)
+        self._fetch = fetch
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def read(self, offset: int, length: int) -> bytes:
+        if offset < 0 or length <= 0 or offset >= self._size:
+            return b""
+        length = min(length, self._size - offset)
+        try:
+            data = self._fetch(offset, length)
+        except SourceError:
+            raise
+        except Exception as exc:
+            raise SourceError(
+                f"reading bytes {offset}-{offset + length - 1} failed: {exc}"
+            ) from exc
+        return bytes(data[:length])
