@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import IO, TextIO
 
 
@@ -49,3 +50,27 @@ class Environment:
             return os.get_terminal_size(self.stdout.fileno()).columns
         except (AttributeError, ValueError, OSError):
             return default
+
+    @contextlib.contextmanager
+    def process_environment(self) -> Iterator[None]:
+        """``os.environ`` holding this run's variables while AWS code runs, restored after.
+
+        botocore reads the process environment itself, in more places than a
+        session lets one inject (the credential providers, the config and
+        credentials file locations, proxies, CA bundles, the instance metadata
+        settings).  A run given other variables than the process's (a test, an
+        embedding program) has them put in place here for its duration.  Runs in
+        one process are sequential: two threads each with their own variables
+        would see each other's.
+        """
+        if self.environ is os.environ:
+            yield
+            return
+        saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(self.environ)
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)

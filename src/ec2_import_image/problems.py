@@ -42,11 +42,22 @@ class ProblemCode(StrEnum):
     UNSUPPORTED_FILESYSTEM = "unsupported-filesystem"
     ARM64_UNSUPPORTED = "arm64-unsupported"
     TOO_MANY_VOLUMES = "too-many-volumes"
+    # the account's (vmimport check with an s3:// DISK or --bucket)
+    ROLE_MISSING = "role-missing"
+    ROLE_TRUST = "role-trust"
+    ROLE_POLICY_S3 = "role-policy-s3"
+    ROLE_POLICY_EC2 = "role-policy-ec2"
+    ROLE_POLICY_KMS = "role-policy-kms"
+    BUCKET_REGION = "bucket-region"
+    OBJECT_MISSING = "object-missing"
+    CALLER_IS_ROOT = "caller-is-root"
+    ACCOUNT_UNKNOWN = "account-unknown"
 
 
 SEVERITY: dict[ProblemCode, Severity] = {
     **dict.fromkeys(ProblemCode, Severity.ERROR),
     ProblemCode.UNSUPPORTED_FILESYSTEM: Severity.WARNING,
+    ProblemCode.ACCOUNT_UNKNOWN: Severity.WARNING,
 }
 
 

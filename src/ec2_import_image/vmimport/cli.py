@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import logging
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -30,9 +31,12 @@ from ec2_import_image.vmimport.context import GlobalOptions, Run, SessionFactory
 from ec2_import_image.vmimport.errors import ExitStatus, VmimportError, from_aws, status_for
 
 PROGRAM = "vmimport"
+LOG = logging.getLogger("ec2_import_image.vmimport")
 
 #: command name -> "module:attribute", imported on first use (hatch's lazy group)
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "check": "ec2_import_image.vmimport.commands.check:check",
+}
 
 EPILOG = """\
 Exit status: 0 no problem of severity error; 1 problems of severity error (or a failed
@@ -99,10 +103,10 @@ def _debug_log(run: Run) -> Iterator[None]:
     if not run.options.debug:
         yield
         return
-    from ec2_import_image.debuglog import debug_logging, log
+    from ec2_import_image.debuglog import debug_logging
 
     with debug_logging(run.env.stderr, True):
-        log.debug("%s %s, arguments: %s", PROGRAM, __version__, sys.argv[1:])
+        LOG.debug("%s %s", PROGRAM, __version__)
         yield
 
 
@@ -159,7 +163,7 @@ def run(
     """Run one command line (without the program name); return the exit status. Never raises."""
     state = Run(env, GlobalOptions(), session_factory)
     try:
-        with _streams(env):
+        with _streams(env), env.process_environment():
             result = main_group.main(
                 args=list(argv), prog_name=PROGRAM, standalone_mode=False, obj=state
             )

@@ -1,0 +1,133 @@
+"""The DISK arguments of ``vmimport``: local files or S3 objects, opened for ranged reads.
+
+A local path is read with positioned reads; an ``s3://bucket/key`` object with
+ranged GETs (``GetObject`` with ``Range``), only what the readers ask for.
+Both sit behind the shared block cache, which counts the requests and bytes
+really read (``--debug`` logs them).  Nothing here reads a whole disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from ec2_import_image.diskimage.blob import Blob
+from ec2_import_image.diskimage.cache import CachedBlob, ReadStats
+from ec2_import_image.diskimage.errors import SourceError
+from ec2_import_image.diskimage.sources import FileBlob, RangedBlob
+from ec2_import_image.vmimport.context import Run
+from ec2_import_image.vmimport.errors import Incomplete, UsageError
+from ec2_import_image.vmimport.spec import parse_s3_url
+
+log = logging.getLogger("ec2_import_image.vmimport")
+
+#: S3 error codes of an object that is not there
+MISSING_CODES = frozenset({"404", "NoSuchKey", "NoSuchBucket", "NotFound"})
+
+
+class S3Object(NamedTuple):
+    bucket: str
+    key: str
+    size: int
+    #: ``AES256``, ``aws:kms``..., None when not encrypted at rest by S3
+    encryption: str | None
+    kms_key_id: str | None
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+class ObjectMissing(Exception):
+    """The S3 object (or its bucket) does not exist."""
+
+    def __init__(self, url: str, code: str) -> None:
+        super().__init__(url)
+        self.url = url
+        self.code = code
+
+
+class OpenedDisk(NamedTuple):
+    #: the argument as given: a path or ``s3://bucket/key``
+    source: str
+    blob: Blob
+    stats: ReadStats
+    s3: S3Object | None = None
+
+    @property
+    def local(self) -> bool:
+        return self.s3 is None
+
+
+def head_object(run: Run, bucket: str, key: str) -> S3Object:
+    """The object's size and encryption; ``ObjectMissing`` when it is not there."""
+    from botocore.exceptions import ClientError
+
+    try:
+        reply = run.client("s3").head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in MISSING_CODES:
+            raise ObjectMissing(f"s3://{bucket}/{key}", code) from None
+        raise
+    return S3Object(
+        bucket,
+        key,
+        int(reply.get("ContentLength", 0)),
+        reply.get("ServerSideEncryption"),
+        reply.get("SSEKMSKeyId"),
+    )
+
+
+def _ranged_reader(run: Run, found: S3Object) -> Blob:
+    client: Any = run.client("s3")
+
+    def fetch(offset: int, length: int) -> bytes:
+        reply = client.get_object(
+            Bucket=found.bucket, Key=found.key, Range=f"bytes={offset}-{offset + length - 1}"
+        )
+        body = reply["Body"]
+        try:
+            return bytes(body.read())
+        finally:
+            body.close()
+
+    return RangedBlob(found.size, fetch)
+
+
+@contextlib.contextmanager
+def open_disk(run: Run, argument: str) -> Iterator[OpenedDisk]:
+    """A DISK argument opened behind the counting block cache.
+
+    Raises ``UsageError`` for a local path that cannot be read or a malformed
+    ``s3://`` URL, ``ObjectMissing`` for an S3 object that is not there.
+    """
+    stats = ReadStats()
+    if argument.startswith("s3://"):
+        located = parse_s3_url(argument)
+        if located is None:
+            raise UsageError(f"{argument!r} is not s3://BUCKET/KEY")
+        found = head_object(run, *located)
+        yield OpenedDisk(
+            argument, CachedBlob(_ranged_reader(run, found), stats=stats), stats, found
+        )
+        _log_reads(argument, stats)
+        return
+    try:
+        local = FileBlob(argument)
+    except SourceError as error:
+        raise UsageError(str(error)) from None
+    with local:
+        yield OpenedDisk(argument, CachedBlob(local, stats=stats), stats)
+    _log_reads(argument, stats)
+
+
+def _log_reads(source: str, stats: ReadStats) -> None:
+    log.debug("%s: %d bytes read in %d requests", source, stats.bytes, stats.requests)
+
+
+def reading_failed(error: SourceError, source: str) -> Incomplete:
+    """A disk whose bytes could not be read: the check cannot be completed."""
+    return Incomplete(f"{source}: {error}")

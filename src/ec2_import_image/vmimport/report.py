@@ -1,0 +1,177 @@
+"""The report of ``vmimport check``: JSON for programs (``--json``), a summary for people.
+
+The JSON follows ``schemas/check-report.schema.json`` (shipped in the package,
+published as docs/check-report.schema.json): sizes in bytes; disks in
+argument order, an OVA's disks nested and named ``file.ova!disk.vmdk``;
+problems in disk order, then the account's.  The summary for people goes to
+stdout too (it is the command's answer), styled only on a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from typing import Any, NamedTuple, TextIO
+
+from ec2_import_image.diskimage.records import DiskReport, Partition
+from ec2_import_image.problems import Problem, Severity
+
+SCHEMA_RESOURCE = "check-report.schema.json"
+
+
+class CheckReport(NamedTuple):
+    disks: tuple[DiskReport, ...]
+    #: the account object (region, role, bucket, object, caller), None when not checked
+    account: Mapping[str, Any] | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity is Severity.ERROR for p in self.problems)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "disks": [disk_json(disk) for disk in self.disks],
+            "account": None if self.account is None else dict(self.account),
+            "problems": [problem_json(problem) for problem in self.problems],
+        }
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema the report follows."""
+    text = resources.files("ec2_import_image.vmimport.schemas").joinpath(SCHEMA_RESOURCE)
+    loaded: dict[str, Any] = json.loads(text.read_text(encoding="utf-8"))
+    return loaded
+
+
+def partition_json(partition: Partition) -> dict[str, Any]:
+    return {
+        "number": partition.number,
+        "type": partition.type.value,
+        "type_id": partition.type_id,
+        "filesystem": None if partition.filesystem is None else partition.filesystem.value,
+        "size": partition.size,
+        "bootable": partition.bootable,
+    }
+
+
+def disk_json(report: DiskReport) -> dict[str, Any]:
+    table = report.partition_table
+    return {
+        "source": report.source,
+        "format": report.format.value,
+        "variant": None if report.variant is None else report.variant.value,
+        "virtual_size": report.virtual_size,
+        "file_size": report.file_size,
+        "complete": report.complete,
+        "partition_table": None if table is None else table.value,
+        "partitions": [partition_json(p) for p in report.partitions],
+        "boot_mode": report.boot_mode.value,
+        "esp_loaders": list(report.esp_loaders),
+        "disks": [disk_json(disk) for disk in report.disks],
+    }
+
+
+def problem_json(problem: Problem) -> dict[str, Any]:
+    return {
+        "code": str(problem.code),
+        "severity": problem.severity.value,
+        "source": problem.source,
+        "message": problem.message,
+        "remedy": problem.remedy,
+    }
+
+
+def write_json(report: CheckReport, stream: TextIO) -> None:
+    json.dump(report.to_json(), stream, indent=2)
+    stream.write("\n")
+
+
+# -- for people -----------------------------------------------------------------------------
+
+
+def size_text(value: int | None) -> str:
+    if value is None:
+        return "unknown size"
+    for unit, factor in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if value >= factor:
+            return f"{value / factor:.1f} {unit}"
+    return f"{value} bytes"
+
+
+def _disk_lines(report: DiskReport, indent: str) -> list[str]:
+    kind = report.format.value.upper()
+    if report.variant is not None:
+        kind += f" {report.variant.value}"
+    facts = [kind]
+    if report.virtual_size is not None and report.format.value != "ova":
+        facts.append(f"{size_text(report.virtual_size)} virtual")
+    facts.append(f"{size_text(report.file_size)} file")
+    if not report.complete:
+        facts.append("[bold red]incomplete[/]")
+    lines = [f"{indent}[bold]{_escape(report.source)}[/]: {', '.join(facts)}"]
+    if report.partition_table is not None:
+        parts = "; ".join(_partition_text(p) for p in report.partitions) or "no partitions"
+        lines.append(f"{indent}  {report.partition_table.value}: {parts}")
+        loaders = f" ({', '.join(report.esp_loaders)})" if report.esp_loaders else ""
+        lines.append(f"{indent}  boot mode: {report.boot_mode.value}{loaders}")
+    for disk in report.disks:
+        lines.extend(_disk_lines(disk, indent + "  "))
+    return lines
+
+
+def _partition_text(partition: Partition) -> str:
+    filesystem = partition.filesystem.value if partition.filesystem is not None else "no fs"
+    active = ", active" if partition.bootable else ""
+    size = size_text(partition.size)
+    return f"{partition.number} {partition.type.value} {size} {filesystem}{active}"
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _account_lines(account: Mapping[str, Any]) -> list[str]:
+    summary = account.get("summary")
+    lines = [f"[bold]Account[/] (Region {account.get('region') or 'unknown'})"]
+    if isinstance(summary, Sequence) and not isinstance(summary, str):
+        lines.extend(f"  {_escape(str(line))}" for line in summary)
+    return lines
+
+
+def render_text(report: CheckReport, console: Any) -> None:
+    """The report for a person (a rich Console; plain text when it is not a terminal)."""
+    for disk in report.disks:
+        for line in _disk_lines(disk, ""):
+            console.print(line)
+    if report.account is not None:
+        for line in _account_lines(report.account):
+            console.print(line)
+    if not report.problems:
+        console.print("[bold green]No problems found[/]: the import can go ahead.")
+        return
+    errors = sum(p.severity is Severity.ERROR for p in report.problems)
+    warnings = len(report.problems) - errors
+    console.print("")
+    for problem in report.problems:
+        colour = "red" if problem.severity is Severity.ERROR else "yellow"
+        console.print(
+            f"[bold {colour}]{problem.severity.value}[/] {problem.code} "
+            f"({_escape(problem.source)}): {_escape(problem.message)}"
+        )
+        if problem.remedy:
+            console.print(f"  fix: {_escape(problem.remedy)}")
+    verdict = (
+        "the import would fail as things stand"
+        if errors
+        else "the import may go ahead; read the warnings"
+    )
+    console.print("")
+    console.print(
+        f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning"
+        f"{'s' if warnings != 1 else ''}: {verdict}."
+    )

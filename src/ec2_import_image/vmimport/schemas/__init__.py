@@ -1,0 +1,1 @@
+"""JSON Schemas of what vmimport prints with --json (package data)."""
