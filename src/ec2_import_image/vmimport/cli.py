@@ -32,7 +32,9 @@ from ec2_import_image.vmimport.errors import ExitStatus, VmimportError, from_aws
 PROGRAM = "vmimport"
 
 #: command name -> "module:attribute", imported on first use (hatch's lazy group)
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "setup-role": "ec2_import_image.vmimport.commands.setup_role:setup_role",
+}
 
 EPILOG = """\
 Exit status: 0 no problem of severity error; 1 problems of severity error (or a failed
