@@ -55,7 +55,7 @@ def prepare(endpoint: str) -> None:
     import boto3
 
     from ec2_import_emulator import samples
-    from ec2_import_emulator.aws_state import VMIMPORT_TRUST_POLICY
+    from ec2_import_image.iampolicy.trust import VMIMPORT_TRUST_POLICY
 
     image = samples.ova([samples.vmdk_stream_optimized()])
     s3 = boto3.client("s3", endpoint_url=endpoint)

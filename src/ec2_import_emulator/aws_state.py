@@ -8,7 +8,6 @@ and an imported AMI is seen by ``DescribeImages``.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,21 +15,8 @@ from typing import Any, Protocol
 
 from ec2_import_emulator import errors
 from ec2_import_image.diskimage.blob import Blob
+from ec2_import_image.iampolicy.trust import trusts_vm_import
 
-VMIE_PRINCIPAL = "vmie.amazonaws.com"
-#: the trust policy VM Import's documentation gives the ``vmimport`` role (the demo and the
-#: tests create the role with it)
-VMIMPORT_TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": VMIE_PRINCIPAL},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"sts:Externalid": "vmimport"}},
-        }
-    ],
-}
 GIB = 1024**3
 
 
@@ -63,7 +49,13 @@ class AwsState(Protocol):
         """The object's bytes; ApiError when the bucket or the key does not exist."""
         ...
 
-    def role_usable(self, account: str, role_name: str) -> bool: ...
+    def role_usable(self, account: str, region: str, role_name: str) -> bool:
+        """Whether the role exists and VM Import may assume it (``iampolicy.trust``)."""
+        ...
+
+    def bucket_region(self, account: str, bucket: str) -> str | None:
+        """The Region the bucket is in, None when it does not exist."""
+        ...
 
     def snapshot_size(self, account: str, region: str, snapshot_id: str) -> int | None:
         """The snapshot's volume size in bytes, None when it does not exist."""
@@ -80,31 +72,6 @@ class AwsState(Protocol):
 
 def size_in_gib(size: int) -> int:
     return max(1, math.ceil(size / GIB))
-
-
-def trusts_vm_import(document: Any) -> bool:
-    """Whether a trust policy lets ``vmie.amazonaws.com`` assume the role."""
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return VMIE_PRINCIPAL in document
-    if not isinstance(document, dict):
-        return False
-    statements = document.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    return any(_allows_vmie(statement) for statement in statements)
-
-
-def _allows_vmie(statement: Any) -> bool:
-    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-        return False
-    principal = statement.get("Principal", {})
-    services = principal.get("Service", []) if isinstance(principal, dict) else []
-    if isinstance(services, str):
-        services = [services]
-    return VMIE_PRINCIPAL in services
 
 
 class MotoObjectBlob:
@@ -163,14 +130,21 @@ class MotoState:
             raise errors.no_such_key(bucket, key)
         return MotoObjectBlob(found)
 
-    def role_usable(self, account: str, role_name: str) -> bool:
+    def role_usable(self, account: str, region: str, role_name: str) -> bool:
         from moto.iam.models import iam_backends
 
-        backend = iam_backends[account][self._partition("us-east-1")]
+        backend = iam_backends[account][self._partition(region)]
         for role in backend.get_roles():
             if role.name == role_name:
-                return trusts_vm_import(role.assume_role_policy_document)
+                document = role.assume_role_policy_document
+                return trusts_vm_import(document, account=account, region=region)
         return False
+
+    def bucket_region(self, account: str, bucket: str) -> str | None:
+        from moto.s3.models import s3_backends
+
+        found = s3_backends[account][self._partition("us-east-1")].buckets.get(bucket)
+        return None if found is None else str(found.region_name)
 
     def snapshot_size(self, account: str, region: str, snapshot_id: str) -> int | None:
         snapshot = self._ec2(account, region).snapshots.get(snapshot_id)

@@ -48,6 +48,15 @@ def role_unusable(role_name: str) -> ApiError:
     )
 
 
+def bucket_not_local(region: str) -> ApiError:
+    """A disk's bucket in another Region than the import: refused at the call (the first
+    sentence recorded for ImportImage, the second for ImportSnapshot; docs/emulator.md)."""
+    return ApiError(
+        "InvalidParameter",
+        f"The given S3 object is not local to the region. The object must be located in {region}.",
+    )
+
+
 def malformed_task_id(task_id: str) -> ApiError:
     return ApiError(
         "InvalidConversionTaskId.Malformed", f"The import task ID '{task_id}' is malformed."

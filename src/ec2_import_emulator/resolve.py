@@ -28,14 +28,28 @@ def _inspect_disk(
     return formats.inspect(disk.format, blob, boot=boot, name=f"s3://{disk.bucket}/{disk.key}")
 
 
+def _check_buckets_are_local(
+    state: AwsState, account: str, region: str, request: ImportRequest
+) -> None:
+    """The service reads disks only from buckets in the import's Region (a missing bucket is
+    reported when its disk is read)."""
+    for disk in request.disks:
+        if disk.bucket is None:
+            continue
+        where = state.bucket_region(account, disk.bucket)
+        if where is not None and where != region:
+            raise errors.bucket_not_local(region)
+
+
 def inspect_request(
     state: AwsState, account: str, region: str, request: ImportRequest
 ) -> tuple[formats.Inspection, ...]:
     """Check the role and every disk's source; inspect each disk's bytes."""
-    if not state.role_usable(account, request.role_name):
+    if not state.role_usable(account, region, request.role_name):
         raise errors.role_unusable(request.role_name)
     if not request.disks:
         raise errors.missing_parameter("DiskContainer")
+    _check_buckets_are_local(state, account, region, request)
     return tuple(
         _inspect_disk(state, account, region, disk, boot=index == 0)
         for index, disk in enumerate(request.disks)

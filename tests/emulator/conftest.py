@@ -13,8 +13,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from ec2_import_emulator.aws_state import VMIMPORT_TRUST_POLICY
 from ec2_import_emulator.server import Emulator
+from ec2_import_image.iampolicy.trust import VMIMPORT_TRUST_POLICY
 from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
 
 REGION = "us-east-1"

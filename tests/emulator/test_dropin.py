@@ -16,7 +16,7 @@ import pytest
 
 from ec2_import_emulator import lifecycle
 from ec2_import_emulator import samples as images
-from ec2_import_emulator.aws_state import VMIMPORT_TRUST_POLICY
+from ec2_import_image.iampolicy.trust import VMIMPORT_TRUST_POLICY
 from tests.emulator.conftest import Lab
 from tests.support.runner import (
     FAKE_KEY_ID,

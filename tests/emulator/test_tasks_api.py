@@ -31,6 +31,14 @@ def _start_many(lab: Lab, count: int) -> list[str]:
     ]
 
 
+def _bucket_in(lab: Lab, region: str) -> dict[str, str]:
+    """A disk in a bucket of ``region``: the service reads only buckets of the import's Region."""
+    name = f"import-bucket-{region}"
+    lab.s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    lab.s3.put_object(Bucket=name, Key="disk.raw", Body=images.raw_mbr())
+    return {"S3Bucket": name, "S3Key": "disk.raw"}
+
+
 def _ids(reply: dict[str, Any]) -> list[str]:
     return [task["ImportTaskId"] for task in reply["ImportImageTasks"]]
 
@@ -215,7 +223,7 @@ def test_quota_of_active_tasks(make_lab: Callable[..., Lab]) -> None:
     lab.elapse(lifecycle.COMPLETED_AT)
     assert len(_start_many(lab, 2)) == 2
     other_region = lab.client("ec2", "eu-west-1")
-    bucket = {"S3Bucket": "import-bucket", "S3Key": "disk.raw"}
+    bucket = _bucket_in(lab, "eu-west-1")
     assert other_region.import_image(DiskContainers=[{"Format": "RAW", "UserBucket": bucket}])
     assert {second, third} <= set(_ids(lab.ec2.describe_import_image_tasks()))
 
@@ -227,7 +235,7 @@ def test_tasks_are_kept_per_region(lab: Lab) -> None:
     assert _error(west.describe_import_image_tasks, ImportTaskIds=[task_id])[0] == (
         "InvalidConversionTaskId"
     )
-    bucket = {"S3Bucket": "import-bucket", "S3Key": "disk.raw"}
+    bucket = _bucket_in(lab, "us-west-2")
     west_id = west.import_image(DiskContainers=[{"Format": "RAW", "UserBucket": bucket}])[
         "ImportTaskId"
     ]

@@ -1,0 +1,74 @@
+"""Run ``vmimport`` in-process against an endpoint, with fixed credentials and no config files."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ec2_import_image.awsconfig.session import full_session
+from ec2_import_image.environment import Environment
+from ec2_import_image.vmimport import cli
+from ec2_import_image.vmimport.context import GlobalOptions, Run
+from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
+
+REGION = "us-east-1"
+
+
+#: configuration files that do not exist: no profile of the machine running the tests is read
+NO_FILES = Path("/nonexistent/vmimport-tests")
+
+
+def environment(
+    region: str = REGION, *, tty: bool = False, variables: Mapping[str, str] | None = None
+) -> Environment:
+    return Environment(
+        stdin=io.StringIO(""),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        environ={
+            "AWS_CONFIG_FILE": str(NO_FILES / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(NO_FILES / "credentials"),
+            "AWS_DEFAULT_REGION": region,
+            **(variables or {}),
+        },
+        program="vmimport",
+        stdin_isatty=False,
+        stdout_isatty=tty,
+        stderr_isatty=tty,
+    )
+
+
+_SESSIONS: dict[tuple[Any, ...], Any] = {}
+
+
+def session_factory(options: GlobalOptions, env: Environment) -> Any:
+    """The real session on v2's chain, with the tests' credentials; one per configuration (a
+    botocore session keeps the service models it loaded, which makes its next clients cheap)."""
+    key = (options.profile, options.region, tuple(sorted(env.environ.items())))
+    if key not in _SESSIONS:
+        session = full_session(profile=options.profile, region=options.region, environ=env.environ)
+        session.set_credentials(FAKE_KEY_ID, FAKE_SECRET)
+        _SESSIONS[key] = session
+    return _SESSIONS[key]
+
+
+def make_run(endpoint: str, region: str = REGION, **variables: str) -> Run:
+    """A ``Run`` as a command gets it, sent to ``endpoint``."""
+    env = environment(region, variables=variables)
+    return Run(env, GlobalOptions(endpoint_url=endpoint, region=region), session_factory)
+
+
+class Outcome(NamedTuple):
+    status: int
+    stdout: str
+    stderr: str
+
+
+def vmimport(endpoint: str, *argv: str, tty: bool = False) -> Outcome:
+    """``vmimport --endpoint-url ENDPOINT ARGV...`` in-process."""
+    env = environment(tty=tty)
+    status = cli.run(["--endpoint-url", endpoint, *argv], env, session_factory=session_factory)
+    assert isinstance(env.stdout, io.StringIO) and isinstance(env.stderr, io.StringIO)
+    return Outcome(status, env.stdout.getvalue(), env.stderr.getvalue())
