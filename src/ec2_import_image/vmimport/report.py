@@ -10,7 +10,7 @@ stdout too (it is the command's answer), styled only on a terminal.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from importlib import resources
 from typing import Any, NamedTuple, TextIO
 
@@ -136,10 +136,35 @@ def _escape(text: str) -> str:
 
 
 def _account_lines(account: Mapping[str, Any]) -> list[str]:
-    summary = account.get("summary")
-    lines = [f"[bold]Account[/] (Region {account.get('region') or 'unknown'})"]
-    if isinstance(summary, Sequence) and not isinstance(summary, str):
-        lines.extend(f"  {_escape(str(line))}" for line in summary)
+    """A line per thing the account checks read: caller, role, buckets, objects, keys."""
+    lines = [f"[bold]Account[/] (import Region {account.get('region')})"]
+    caller = account.get("caller") or {}
+    if caller:
+        lines.append(f"  caller: {_escape(str(caller.get('arn')))}")
+    role = account.get("role") or {}
+    if role:
+        if not role.get("exists"):
+            lines.append(f"  role {_escape(str(role.get('name')))}: does not exist")
+        else:
+            decisions = [str(p.get("decision")) for p in role.get("permissions", [])]
+            allowed = decisions.count("allowed")
+            trust = (role.get("trust") or {}).get("decision", "unknown")
+            lines.append(
+                f"  role {_escape(str(role.get('name')))}: trust {trust}, "
+                f"{allowed} of {len(decisions)} permissions allowed"
+                f" (evaluated by {role.get('evaluated_by')})"
+            )
+    for bucket in account.get("buckets", []):
+        where = bucket.get("region") if bucket.get("exists") else "does not exist"
+        lines.append(f"  bucket {_escape(str(bucket.get('name')))}: {where}")
+    for item in account.get("objects", []):
+        if item.get("exists"):
+            facts = f"{size_text(item.get('size'))}, encryption {item.get('encryption')}"
+        else:
+            facts = "does not exist"
+        lines.append(f"  object {_escape(str(item.get('source')))}: {facts}")
+    for key in account.get("kms_keys", []):
+        lines.append(f"  KMS key {_escape(str(key.get('key_id')))}: named by {key.get('named_by')}")
     return lines
 
 

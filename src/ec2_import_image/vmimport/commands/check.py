@@ -28,9 +28,11 @@ from ec2_import_image.diskimage.inspect import inspect_image
 from ec2_import_image.diskimage.records import ContainerFormat, DiskReport
 from ec2_import_image.problems import Problem
 from ec2_import_image.vmimport import cli
+from ec2_import_image.vmimport.account.check import check_account
+from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.disks import ObjectMissing, OpenedDisk, open_disk, reading_failed
-from ec2_import_image.vmimport.errors import ExitStatus
+from ec2_import_image.vmimport.errors import ExitStatus, Incomplete, UsageError
 from ec2_import_image.vmimport.report import CheckReport, render_text, write_json
 from ec2_import_image.vmimport.spec import Architecture, BootMode, DiskFormat, Platform
 
@@ -75,9 +77,12 @@ def check(
     request = checks.ImportRequest(
         format=disk_format, boot_mode=boot_mode, architecture=architecture, platform=platform
     )
+    objects = tuple(filter(None, (S3Location.parse(disk) for disk in disks)))
+    for disk in disks:
+        if disk.startswith("s3://") and S3Location.parse(disk) is None:
+            raise UsageError(f"{disk!r} is not s3://BUCKET/KEY")
     reports: list[DiskReport] = []
     digest_problems: list[Problem] = []
-    missing: list[ObjectMissing] = []
     for argument in disks:
         try:
             with open_disk(run, argument) as opened:
@@ -85,14 +90,25 @@ def check(
                 reports.append(inspected)
                 if _should_verify(opened, inspected, verify_digests):
                     digest_problems.extend(_verify_digests(run, opened, inspected))
-        except ObjectMissing as gone:
-            missing.append(gone)
+        except ObjectMissing:
+            continue  # the account checks report it (object-missing)
     problems = checks.image_problems(reports, request) if reports else []
     problems = _in_disk_order(problems + digest_problems, reports)
     account = None
-    # the account checks arrive with the account module; objects that are not there are
-    # reported by them (object-missing); without them, say so here
-    problems.extend(_missing_objects(missing))
+    if objects or bucket:
+        region = run.region
+        if region is None:
+            raise Incomplete("no AWS Region was given: use --region or set AWS_REGION")
+        inputs = AccountInputs(
+            region=region,
+            role_name=role_name,
+            objects=objects,
+            buckets=(bucket,) if bucket else (),
+            kms_key_id=kms_key_id,
+        )
+        checked = check_account(run, inputs)
+        account = checked.to_json()
+        problems.extend(checked.problems)
     report = CheckReport(tuple(reports), account, tuple(problems))
     if run.options.json:
         write_json(report, run.env.stdout)
@@ -167,17 +183,3 @@ def _in_disk_order(problems: list[Problem], reports: list[DiskReport]) -> list[P
         for inner in report.disks:
             order.setdefault(inner.source, index)
     return sorted(problems, key=lambda p: order.get(p.source, len(reports)))
-
-
-def _missing_objects(missing: list[ObjectMissing]) -> list[Problem]:
-    from ec2_import_image.problems import ProblemCode, problem
-
-    return [
-        problem(
-            ProblemCode.OBJECT_MISSING,
-            gone.url,
-            f"{gone.url} does not exist ({gone.code})",
-            "upload the disk first (aws s3 cp DISK s3://BUCKET/KEY), or check the bucket and key",
-        )
-        for gone in missing
-    ]
