@@ -30,6 +30,7 @@ class Environment:
         stdin_isatty: bool | None = None,
         stdout_isatty: bool | None = None,
         stderr_isatty: bool | None = None,
+        console_script: str | None = None,
     ) -> None:
         self.stdin: TextIO = sys.stdin if stdin is None else stdin
         self.stdout: TextIO = sys.stdout if stdout is None else stdout
@@ -40,6 +41,18 @@ class Environment:
         self.stdin_isatty = _isatty(self.stdin) if stdin_isatty is None else stdin_isatty
         self.stdout_isatty = _isatty(self.stdout) if stdout_isatty is None else stdout_isatty
         self.stderr_isatty = _isatty(self.stderr) if stderr_isatty is None else stderr_isatty
+        #: the file this process was started as (a console script's ``sys.argv[0]``);
+        #: None when the run is in-process (``entry.main`` from tests or an embedding)
+        self.console_script = console_script
+
+    @property
+    def may_exec(self) -> bool:
+        """Whether the run may replace its process (``os.execve``) with another program.
+
+        Only a console-script process on a POSIX system: an in-process run must
+        return to its caller, and Windows has no exec that keeps the process.
+        """
+        return self.console_script is not None and os.name == "posix"
 
     def get(self, name: str, default: str | None = None) -> str | None:
         return self.environ.get(name, default)

@@ -45,6 +45,8 @@ def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
         "AWS_CONFIG_FILE": str(config),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
         "LANG": "C.UTF-8",
+        # no AWS CLI completer joins in unless a test puts one there
+        "EC2_IMPORT_IMAGE_FALLBACK": "",
         **extra,
     }
 
@@ -103,6 +105,27 @@ def test_fish_protocol(tmp_path: Path) -> None:
     ]
     out = click_complete(tmp_path, "fish", "aws ec2 import-image --tag-specifications", "")
     assert "plain,ResourceType=" in out.splitlines()
+
+
+def test_bash_protocol_with_bash_words(tmp_path: Path) -> None:
+    """click's bash script passes bash's words, quotes kept, one per line."""
+    words = "\n".join(["aws", "ec2", "import-image", "--disk-containers"])
+    assert click_complete(tmp_path, "bash", words + '\n"Format=ov', "4").split() == [
+        "plain,Format=OVA"
+    ]
+    assert click_complete(tmp_path, "bash", words + '\nFormat\n=\n"ov', "6").split() == [
+        "plain,OVA"
+    ]
+    out = click_complete(tmp_path, "bash", words + "\n'Format=ova,UserBucket={S3", "4")
+    assert out.split() == [
+        "plain,Format=ova,UserBucket={S3Bucket=",
+        "plain,Format=ova,UserBucket={S3Key=",
+    ]
+    out = click_complete(tmp_path, "bash", words + "\nFormat\n=\nova,UserBucket\n=\n{S3", "8")
+    assert out.split() == ["plain,{S3Bucket=", "plain,{S3Key="]
+    assert click_complete(tmp_path, "bash", "aws\nec2\n", "2").split() == [
+        f"plain,{word}" for word in EC2_COMMANDS
+    ]
 
 
 def test_short_program_protocol(tmp_path: Path) -> None:
@@ -214,22 +237,25 @@ def test_console_script_is_installed() -> None:
 
 
 BASH = shutil.which("bash")
+COMPLETER_CODE = "from ec2_import_image.dropin.completion.completer import main; main()"
 
 
-@pytest.mark.skipif(BASH is None, reason="no bash")
-@pytest.mark.parametrize("setup", ["click", "aws_completer"])
-def test_real_bash(tmp_path: Path, setup: str) -> None:
+def spawn_bash(tmp_path: Path, setup: str, later: Path | None = None) -> pexpect.spawn[str]:
+    """An interactive bash with the tool's ``aws`` and ``aws_completer`` first on PATH.
+
+    ``later``: a directory after them on PATH, where the AWS CLI is looked for.
+    """
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for name, code in (
-        ("aws", CONSOLE["aws"]),
-        ("aws_completer", "from ec2_import_image.dropin.completion.completer import main; main()"),
-    ):
+    bin_dir.mkdir(exist_ok=True)
+    for name, code in (("aws", CONSOLE["aws"]), ("aws_completer", COMPLETER_CODE)):
         script = bin_dir / name
         script.write_text(f"#!{PYTHON}\n{code}\n")
         script.chmod(0o755)
     env = env_for(tmp_path, PS1="$ ", TERM="dumb")
     env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    if later is not None:
+        env["PATH"] = f"{bin_dir}:{later}:/usr/bin:/bin"
+        del env["EC2_IMPORT_IMAGE_FALLBACK"]
     enable = (
         'eval "$(_AWS_COMPLETE=bash_source aws)"'
         if setup == "click"
@@ -239,10 +265,35 @@ def test_real_bash(tmp_path: Path, setup: str) -> None:
     child = pexpect.spawn(
         BASH, ["--norc", "--noprofile"], env=env, encoding="utf-8", dimensions=(24, 200), timeout=30
     )
+    child.expect_exact("$ ")
+    # Ctrl-T prints the line being edited, whatever quotes it holds
+    child.sendline(
+        "bind 'set enable-bracketed-paste off'; "
+        """bind -x '"\\C-t": printf "\\n<%s>\\n" "$READLINE_LINE"'; """ + enable
+    )
+    child.expect_exact("$ ")
+    return child
+
+
+def line_after_tab(child: pexpect.spawn[str], typed: str, settled: str) -> str:
+    """Type ``typed`` and Tab; once ``settled`` shows, the line as bash has it (then cleared)."""
+    child.send(typed + "\t")
+    child.expect_exact(settled)
+    time.sleep(0.2)  # let a second candidate list or bell pass before reading the line back
+    child.send("\x14")
+    child.expect(r"\n<([^\r\n]*)>\r\n")
+    match = child.match
+    assert isinstance(match, re.Match)
+    child.send("\x15\n")
+    child.expect_exact("$ ")
+    return str(match.group(1))
+
+
+@pytest.mark.skipif(BASH is None, reason="no bash")
+@pytest.mark.parametrize("setup", ["click", "aws_completer"])
+def test_real_bash(tmp_path: Path, setup: str) -> None:
+    child = spawn_bash(tmp_path, setup)
     try:
-        child.expect_exact("$ ")
-        child.sendline("bind 'set enable-bracketed-paste off'; " + enable)
-        child.expect_exact("$ ")
         for typed, completed in (
             ("aws ec2 imp", "aws ec2 import-image "),
             ("aws ec2 import-image --boot", "aws ec2 import-image --boot-mode "),
@@ -251,15 +302,32 @@ def test_real_bash(tmp_path: Path, setup: str) -> None:
                 "aws ec2 import-image --disk-containers Format=VMDK ",
             ),
         ):
-            child.send(typed + "\t")
-            child.expect_exact(completed.rstrip()[-4:])  # the completion is on the line
-            time.sleep(0.2)
-            # print the line as completed: go to its start, make it an argument of printf
-            child.send("\x01printf '<%s>\\n' '\x05'\n")
-            child.expect(r"\n<([^\r\n%]*)>\r\n")
-            match = child.match
-            assert isinstance(match, re.Match)
-            assert match.group(1) == completed
-            child.expect_exact("$ ")
+            assert line_after_tab(child, typed, completed.rstrip()[-4:]) == completed
+    finally:
+        child.close(force=True)
+
+
+DC = "aws ec2 import-image --disk-containers "
+
+
+@pytest.mark.skipif(BASH is None, reason="no bash")
+@pytest.mark.parametrize("setup", ["click", "aws_completer"])
+def test_real_bash_inside_quotes(tmp_path: Path, setup: str) -> None:
+    """A candidate replaces what bash replaces: nothing typed inside a quote is lost."""
+    child = spawn_bash(tmp_path, setup)
+    try:
+        for typed, completed, settled in (
+            (DC + '"Format=ov', DC + '"Format=OVA" ', 'OVA" '),
+            (DC + "'Format=vh", DC + "'Format=VHD", "VHD"),
+            (DC + 'Format="ov', DC + 'Format="OVA" ', 'OVA" '),
+            # two candidates: bash rings the bell and leaves the line as typed
+            (DC + "'Format=ova,UserBucket={S3", DC + "'Format=ova,UserBucket={S3", "\x07"),
+            (
+                DC + "'Format=ova,UserBucket={S3B",
+                DC + "'Format=ova,UserBucket={S3Bucket=' ",
+                "Bucket=' ",
+            ),
+        ):
+            assert line_after_tab(child, typed, settled) == completed
     finally:
         child.close(force=True)

@@ -8,8 +8,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from tests.support.fake_cli import FakeCli
 
 PROBE = """
 import io, json, sys
@@ -46,11 +49,34 @@ def test_path_does_not_import_botocore(name: str) -> None:
         capture_output=True,
         text=True,
         check=True,
-        env={"AWS_DEFAULT_REGION": "us-east-1", "HOME": "/nonexistent", "PATH": "/usr/bin:/bin"},
+        env={
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "HOME": "/nonexistent",
+            "PATH": "/usr/bin:/bin",
+            "EC2_IMPORT_IMAGE_FALLBACK": "",
+        },
     )
     result = json.loads(proc.stdout)
     assert result["rc"] == expected_rc
     assert result["loaded"] == []
+
+
+@pytest.mark.parametrize(
+    "argv", [["s3", "ls"], ["ec22", "import-image"], ["help"], ["ec2", "run-instances"]]
+)
+def test_the_hand_over_does_not_import_botocore(tmp_path: Path, argv: list[str]) -> None:
+    """Commands handed to the AWS CLI (here a fake AWS CLI v2) load nothing of botocore."""
+    fake = FakeCli(tmp_path / "bin", rc=7).install()
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(argv)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"AWS_DEFAULT_REGION": "us-east-1", "HOME": str(tmp_path), "PATH": str(fake.directory)},
+    )
+    result = json.loads(proc.stdout)
+    assert (result["rc"], result["loaded"]) == (7, [])
+    assert [run["args"] for run in fake.runs()] == [argv]
 
 
 def test_sending_path_does_import_botocore() -> None:

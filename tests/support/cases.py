@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from ec2_import_image.dropin.fallback import FALLBACK_VARIABLE
 from tests.support.runner import Harness
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -134,6 +135,8 @@ def run_case(case: Case, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> Outcome:
             else:
                 harness.write(rel, ph.expand(content).encode("utf-8"))
         env = {k: ph.expand(v) for k, v in (data.get("env") or {}).items()}
+        # a recorded case is this tool's answer: never an AWS CLI found on this machine's PATH
+        env.setdefault(FALLBACK_VARIABLE, "")
         unset = data.get("unset_env") or []
         argv = [ph.expand(a) for a in data["argv"]]
         stdin = data.get("stdin")

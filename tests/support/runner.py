@@ -39,8 +39,13 @@ class Run:
 
 
 def base_env(home: Path) -> dict[str, str]:
-    """The environment the recorded cases ran with."""
+    """The environment the recorded cases ran with.
+
+    ``EC2_IMPORT_IMAGE_FALLBACK`` is empty: no AWS CLI found on this machine's
+    PATH takes over a command line, so a recorded case gets this tool's answer.
+    """
     return {
+        "EC2_IMPORT_IMAGE_FALLBACK": "",
         "LANG": "C.UTF-8",
         "HOME": str(home),
         "AWS_ACCESS_KEY_ID": FAKE_KEY_ID,

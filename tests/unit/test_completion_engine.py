@@ -11,18 +11,27 @@ from ec2_import_image.dropin.cli.options import (
     OUTPUT_CHOICES,
     operation_options,
 )
-from ec2_import_image.dropin.completion.click_hook import glue_bash_words, trim_for_bash
-from ec2_import_image.dropin.completion.completer import candidates_for_line, split_line
+from ec2_import_image.dropin.completion.completer import candidates_for_line
 from ec2_import_image.dropin.completion.engine import complete
 from ec2_import_image.dropin.completion.paths import complete_path
 from ec2_import_image.dropin.completion.profiles import profile_names
 from ec2_import_image.dropin.completion.regions import region_names
+from ec2_import_image.dropin.completion.shellwords import (
+    cut_for_bash,
+    glue_bash_words,
+    read_word,
+    split_line,
+)
 from ec2_import_image.dropin.helpdocs.globalopts import global_options
 from ec2_import_image.dropin.helpdocs.waiters import tool_waiters
 from ec2_import_image.dropin.programs import completion_variable
 from ec2_import_image.model import load_model
 
-ENV: dict[str, str] = {"HOME": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent/config"}
+ENV: dict[str, str] = {
+    "HOME": "/nonexistent",
+    "AWS_CONFIG_FILE": "/nonexistent/config",
+    "EC2_IMPORT_IMAGE_FALLBACK": "",
+}
 II = ["ec2", "import-image"]
 #: the ec2 command words: the three operations, and ``wait`` when the parser has a waiter
 EC2_COMMANDS = sorted(
@@ -268,9 +277,9 @@ def test_bash_word_breaks() -> None:
     assert glue_bash_words(["a", "=", "b", "=", "{c", "=", ""]) == ["a=b={c="]
     assert glue_bash_words(["file", ":", "///tmp"]) == ["file:///tmp"]
     assert glue_bash_words(["--x", ""]) == ["--x", ""]
-    assert trim_for_bash("Format=vm", ["Format=VMDK"]) == ["VMDK"]
-    assert trim_for_bash("file:///tm", ["file:///tmp/"]) == ["///tmp/"]
-    assert trim_for_bash("--arch", ["--architecture"]) == ["--architecture"]
+    assert cut_for_bash(read_word("Format=vm"), ["Format=VMDK"]) == ["VMDK"]
+    assert cut_for_bash(read_word("file:///tm"), ["file:///tmp/"]) == ["///tmp/"]
+    assert cut_for_bash(read_word("--arch"), ["--architecture"]) == ["--architecture"]
     assert completion_variable("aws") == "_AWS_COMPLETE"
     assert completion_variable("ec2-import-image") == "_EC2_IMPORT_IMAGE_COMPLETE"
 

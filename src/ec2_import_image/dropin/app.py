@@ -22,7 +22,13 @@ from ec2_import_image.dropin.cli.aliases import (
     load_aliases,
 )
 from ec2_import_image.dropin.cli.argparsing import VersionRequested
-from ec2_import_image.dropin.cli.commandline import first_pass, parse_command, parse_top_level
+from ec2_import_image.dropin.cli.commandline import (
+    UnknownCommandError,
+    UnsupportedCommandError,
+    first_pass,
+    parse_command,
+    parse_top_level,
+)
 from ec2_import_image.dropin.errors import (
     ERROR_TABLE,
     ConfigurationError,
@@ -81,12 +87,19 @@ def run(argv: list[str], env: Environment) -> int:
 
 
 def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bool = False) -> int:
-    """Parse and run one command line; return the exit code."""
+    """Parse and run one command line; return the exit code.
+
+    A command this tool does not serve goes to the AWS CLI (``commands/handover.py``)
+    as ``argv`` has it, where the parse finds it out.
+    """
     globals_: dict[str, Any] | None = None
     try:
         # v2 reads the alias file first; the short program has no aliases
         aliases = load_aliases(env.environ) if env.program == AWS else AliasTable()
-        top = parse_top_level(argv, env.program, list(aliases.section()))
+        try:
+            top = parse_top_level(argv, env.program, list(aliases.section()))
+        except UnknownCommandError as unknown:
+            return _hand_over(unknown, argv, env)
         if top.command is None:
             env.stdout.write(version_string() + "\n")
             return 0
@@ -97,6 +110,8 @@ def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bo
         expander = AliasExpander(aliases, env.program, globals_, resolve_globals)
         try:
             invocation = parse_command(expander.expand_toplevel(top), expander)
+        except (UnsupportedCommandError, UnknownCommandError) as unserved:
+            return _hand_over(unserved, argv, env)
         except ExternalAlias as alias:
             from ec2_import_image.dropin.commands.external import run_external
 
@@ -105,6 +120,11 @@ def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bo
             env.stdout.write(version_string() + "\n")
             return 0
         if invocation.action == "help":
+            from ec2_import_image.dropin.commands.handover import for_help
+
+            handed = for_help(invocation.words, argv, env, through_alias=expander.expanded)
+            if handed is not None:
+                return handed
             from ec2_import_image.dropin.commands.help import show_help
 
             return show_help(invocation, env)
@@ -115,6 +135,13 @@ def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bo
         if quiet_parameter_errors and isinstance(error, ParamValidationError):
             return PARAMETER_ERROR_RC
         return report_error(error, env, globals_)
+
+
+def _hand_over(error: ParamValidationError, argv: list[str], env: Environment) -> int:
+    """The AWS CLI runs ``argv`` in place of ``error``, or the error (or a refusal) is raised."""
+    from ec2_import_image.dropin.commands.handover import instead_of
+
+    return instead_of(error, argv, env)
 
 
 @contextlib.contextmanager

@@ -47,7 +47,7 @@ def _console(program: str) -> None:
 
         command_for(program).main(prog_name=program)  # answers and exits
     use_output_encoding(os.environ)
-    rc = main(sys.argv[1:], Environment(program=program))
+    rc = main(sys.argv[1:], Environment(program=program, console_script=sys.argv[0]))
     try:
         sys.stdout.flush()
     except BrokenPipeError:

@@ -158,6 +158,11 @@ class AliasExpander:
     def names(self, lineage: tuple[str, ...]) -> Collection[str]:
         return self.table.section(lineage).keys()
 
+    @property
+    def expanded(self) -> bool:
+        """Whether one of the user's aliases has been expanded on this line."""
+        return self._depth > 0
+
     def expand_toplevel(self, top: TopLevel) -> TopLevel:
         """The command word and its arguments once no top-level alias is left.
 

@@ -46,6 +46,14 @@ class ArgumentError(Exception):
         return f"argument {self.argument}: {self.message}"
 
 
+class InvalidChoiceError(ArgumentError):
+    """A word outside an argument's choices (``Found invalid choice ...``).
+
+    Its own class so that callers can tell an unknown command word from the
+    other argument errors.
+    """
+
+
 class VersionRequested(Exception):
     """``--version`` was seen while parsing; parsing stops there as in argparse."""
 
@@ -205,7 +213,7 @@ class ArgParser:
 
     def _check(self, arg: Argument, value: Any) -> None:
         if arg.choices is not None and value not in arg.choices:
-            raise ArgumentError(invalid_choice_message(value, arg.choices), arg.display_name)
+            raise InvalidChoiceError(invalid_choice_message(value, arg.choices), arg.display_name)
 
     def _values(self, arg: Argument, words: list[str]) -> Any:
         if "--" in words:

@@ -25,6 +25,7 @@ from ec2_import_image.dropin.cli.argparsing import (
     ArgParser,
     Argument,
     ArgumentError,
+    InvalidChoiceError,
     ParseResult,
     VersionRequested,
 )
@@ -66,7 +67,15 @@ def usage(program: str) -> str:
 
 
 class UnsupportedCommandError(ParamValidationError):
-    """A command v2 has but this tool does not implement."""
+    """A command v2 has but this tool does not implement (the AWS CLI may run it)."""
+
+
+class UnknownCommandError(ParamValidationError):
+    """A command, operation, waiter or help topic word v2.36.7 does not know.
+
+    A typo, or a command newer than v2.36.7: the message is v2.36.7's invalid
+    choice; a newer AWS CLI v2 may know the word (``commands/handover.py``).
+    """
 
 
 class Invocation:
@@ -117,23 +126,40 @@ def known_commands() -> dict[str, list[str]]:
     return data
 
 
-def _usage_error(error: ArgumentError, program: str) -> ParamValidationError:
-    return ParamValidationError(f"{error}\n\n{usage(program)}")
+#: the name of the main parser's command word argument
+COMMAND = "command"
 
 
-def parse_known(parser: ArgParser, args: list[str], program: str) -> ParseResult:
-    """One pass; an argument error becomes v2's parameter error with the usage block."""
+def _usage_error(
+    error: ArgumentError, program: str, *, command_word: bool = False
+) -> ParamValidationError:
+    """v2's parameter error with the usage block; an unknown command word is told apart."""
+    text = f"{error}\n\n{usage(program)}"
+    if command_word and isinstance(error, InvalidChoiceError):
+        return UnknownCommandError(text)
+    return ParamValidationError(text)
+
+
+def parse_known(
+    parser: ArgParser, args: list[str], program: str, *, command_word: bool = False
+) -> ParseResult:
+    """One pass; an argument error becomes v2's parameter error with the usage block.
+
+    ``command_word``: the parser's one positional is a command word (an
+    operation, a waiter, a help topic), whose invalid choice is an
+    ``UnknownCommandError``.
+    """
     try:
         return parser.parse_known_args(args)
     except ArgumentError as error:
-        raise _usage_error(error, program) from None
+        raise _usage_error(error, program, command_word=command_word) from None
 
 
 def main_parser(aliases: Sequence[str] = ()) -> ArgParser:
     """v2's main parser: the global options and the command word (its commands and aliases)."""
     commands = known_commands()["commands"]
     choices = [*commands, *(name for name in aliases if name not in commands)]
-    return ArgParser([*global_arguments(), Argument("command", choices=choices, required=True)])
+    return ArgParser([*global_arguments(), Argument(COMMAND, choices=choices, required=True)])
 
 
 class CommandAliases(Protocol):
@@ -216,9 +242,9 @@ def parse_top_level(argv: list[str], program: str = AWS, aliases: Sequence[str] 
     except VersionRequested:
         return TopLevel(program, {}, None, [])
     except ArgumentError as error:
-        raise _usage_error(error, program) from None
-    parsed_globals = {k: v for k, v in top.values.items() if k not in ("command", "version")}
-    return TopLevel(program, parsed_globals, top.values["command"], top.extras)
+        raise _usage_error(error, program, command_word=error.argument == COMMAND) from None
+    parsed_globals = {k: v for k, v in top.values.items() if k not in (COMMAND, "version")}
+    return TopLevel(program, parsed_globals, top.values[COMMAND], top.extras)
 
 
 def parse_command_line(argv: list[str], program: str = AWS) -> Invocation:
@@ -251,7 +277,7 @@ def parse_command(top: TopLevel, aliases: CommandAliases | None = None) -> Invoc
 
     def operation_word(args: list[str]) -> tuple[str | None, list[str]]:
         service = ArgParser([Argument("operation", choices=choices, required=True)])
-        second = parse_known(service, args, program)
+        second = parse_known(service, args, program, command_word=True)
         return second.values["operation"], second.extras
 
     # v2 puts its own `help` over an alias of that name
@@ -345,7 +371,10 @@ def _parse_help_topic(
     if remaining and remaining != ["help"]:
         topics = known_commands()["help_topics"]
         parsed = parse_known(
-            ArgParser([Argument("subcommand", nargs=OPTIONAL, choices=topics)]), remaining, program
+            ArgParser([Argument("subcommand", nargs=OPTIONAL, choices=topics)]),
+            remaining,
+            program,
+            command_word=True,
         )
         topic = parsed.values["subcommand"]
         if topic is not None:
@@ -373,7 +402,7 @@ def _parse_wait(
 
     def waiter_word(args: list[str]) -> tuple[str | None, list[str]]:
         parser = ArgParser([Argument("subcommand", nargs=OPTIONAL, choices=choices)])
-        word = parse_known(parser, args, program).values["subcommand"]
+        word = parse_known(parser, args, program, command_word=True).values["subcommand"]
         rest = list(args)
         if word is not None:
             rest.remove(word)

@@ -42,9 +42,9 @@ from prompt_toolkit.layout.menus import CompletionsMenu
 from prompt_toolkit.layout.processors import BeforeInput
 from prompt_toolkit.output import create_output
 
-from ec2_import_image.dropin.completion.completer import split_line
 from ec2_import_image.dropin.completion.engine import Candidate, complete
 from ec2_import_image.dropin.completion.promptdocs import doc_text
+from ec2_import_image.dropin.completion.shellwords import split_line
 from ec2_import_image.dropin.errors import PromptInterrupted
 from ec2_import_image.environment import Environment
 

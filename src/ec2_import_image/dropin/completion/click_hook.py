@@ -6,58 +6,55 @@ shell script, and ``_AWS_COMPLETE=bash_complete|zsh_complete|fish_complete``
 command and asks its ``shell_complete`` (``clickcommand.AwsStyleCommand``), which
 calls ``click_candidates`` here with the complete words and the incomplete one.
 
-bash splits a word at ``=`` and ``:`` (``COMP_WORDBREAKS``), so
-``Format=vm`` reaches the program as ``Format``, ``=``, ``vm``, and bash
-replaces only the part after the last ``=``.  For bash the words are glued
-back together before completing, and the candidates are cut to that part.
-zsh and fish pass whole words and take whole-word candidates.
+For bash, click's script passes bash's own words, quotes included, one per
+line: bash splits a word at ``=``, ``:`` and ``@`` (``COMP_WORDBREAKS``), so
+``Format=vm`` arrives as ``Format``, ``=``, ``vm``, and bash replaces only the
+end of the word (after its last break, or after a quote left open).  Those
+words are glued back together and read as the shell reads them, and the
+candidates cut to the part bash replaces (``shellwords``).  zsh and fish pass
+whole words and take whole-word candidates.  A line outside the tool's
+commands is completed by the AWS CLI's own ``aws_completer`` when there is
+one (``handoff``).
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Mapping, Sequence
 
-from click.shell_completion import CompletionItem, split_arg_string
+from click.shell_completion import CompletionItem
 
 from ec2_import_image.dropin.completion.engine import Candidate, complete
+from ec2_import_image.dropin.completion.handoff import hand_off, merge
+from ec2_import_image.dropin.completion.shellwords import (
+    ShellWord,
+    cut_for_bash,
+    glue_bash_words,
+    read_word,
+    split_raw,
+)
 from ec2_import_image.dropin.programs import completion_variable
-
-#: the characters of bash's default COMP_WORDBREAKS that occur in option values
-BASH_BREAKS = "=:"
-
-
-def glue_bash_words(tokens: Sequence[str]) -> list[str]:
-    """Join words bash split at ``=``/``:``: ``["a", "=", "b"]`` -> ``["a=b"]``."""
-    out: list[str] = []
-    join_next = False
-    for token in tokens:
-        is_break = bool(token) and all(c in BASH_BREAKS for c in token)
-        if out and (is_break or join_next):
-            out[-1] += token
-        else:
-            out.append(token)
-        join_next = is_break
-    return out
-
-
-def trim_for_bash(incomplete: str, values: Sequence[str]) -> list[str]:
-    """The part of each candidate bash replaces: after the word's last ``=`` or ``:``."""
-    cut = max(incomplete.rfind(c) for c in BASH_BREAKS) + 1
-    head = incomplete[:cut]
-    return [value[cut:] for value in values if value.startswith(head)]
 
 
 def _bash_words(environ: Mapping[str, str]) -> tuple[list[str], str] | None:
-    """The logical words and incomplete word of a bash request, from click's variables."""
+    """The raw words before the cursor (program first) and the raw word being typed.
+
+    click's bash script joins bash's words with newlines; a line joined with
+    blanks (as a person types it for a test) is split as the shell splits it.
+    """
     try:
-        words = split_arg_string(environ["COMP_WORDS"])
+        joined = environ["COMP_WORDS"]
         cword = int(environ["COMP_CWORD"])
     except (KeyError, ValueError):
         return None
-    before = words[1:cword]
-    current = words[cword] if cword < len(words) else ""
-    glued = glue_bash_words([*before, current])
+    if "\n" in joined:
+        tokens = joined.split("\n")
+    else:
+        tokens, last = split_raw(joined)
+        tokens += [last] if last else []
+    current = tokens[cword] if 0 <= cword < len(tokens) else ""
+    glued = glue_bash_words([*tokens[:cword], current])
     return glued[:-1], glued[-1]
 
 
@@ -71,14 +68,34 @@ def click_candidates(
     environ = os.environ if environ is None else environ
     instruction = environ.get(completion_variable(program), "")
     if instruction.startswith("bash"):
-        logical = _bash_words(environ)
-        if logical is not None:
-            words, incomplete = logical
-            candidates = complete(words, incomplete, program, environ)
-            values = trim_for_bash(incomplete, [c.value for c in candidates])
-            return [CompletionItem(value) for value in values]
+        raw = _bash_words(environ)
+        if raw is not None:
+            return [CompletionItem(value) for value in _bash_values(program, *raw, environ)]
     candidates = complete(words, incomplete, program, environ)
-    return [_item(candidate) for candidate in candidates]
+    line = shlex.join([program, *words]) + " " + incomplete
+    answer = hand_off(program, words, incomplete, line=line, point=len(line), environ=environ)
+    items = [_item(candidate) for candidate in candidates] if answer.keep_own else []
+    if answer.theirs:
+        # zsh and fish take words: no blank after them, one item per word
+        own = {item.value for item in items}
+        theirs = dict.fromkeys(value.rstrip() for value in answer.theirs)
+        items += [CompletionItem(value) for value in theirs if value not in own]
+        items.sort(key=lambda item: str(item.value))
+    return items
+
+
+def _bash_values(
+    program: str, before: list[str], raw_current: str, environ: Mapping[str, str]
+) -> list[str]:
+    """bash's candidates: the tool's cut to what bash replaces, or the AWS CLI's."""
+    words = [read_word(raw).text for raw in before[1:]]
+    current: ShellWord = read_word(raw_current)
+    candidates = complete(words, current.text, program, environ)
+    own = cut_for_bash(current, [c.value for c in candidates])
+    line = " ".join([*before, raw_current])
+    return merge(
+        own, hand_off(program, words, current.text, line=line, point=len(line), environ=environ)
+    )
 
 
 def _item(candidate: Candidate) -> CompletionItem:

@@ -7,9 +7,11 @@ prints the candidates for the word under the cursor, one per line, and exits
 
 The line up to the cursor is split as the shell splits it (quotes and
 backslashes); the first word names the program (``aws`` or
-``ec2-import-image``).  bash replaces only the part of the word after its
-last ``=`` or ``:``, so candidates are cut to that part, as for click's bash
-completion.
+``ec2-import-image``).  bash replaces only the end of the word being typed
+(after an open quote, or after its last ``=``, ``:`` or ``@``), so candidates
+are cut to that part (``shellwords``).  A line outside the tool's commands is
+completed by the AWS CLI's own ``aws_completer`` when there is one
+(``handoff``).
 """
 
 from __future__ import annotations
@@ -20,44 +22,9 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from ec2_import_image.dropin.completion.engine import complete
+from ec2_import_image.dropin.completion.handoff import hand_off, merge
+from ec2_import_image.dropin.completion.shellwords import cut_for_bash, read_word, split_raw
 from ec2_import_image.dropin.programs import AWS, SHORT
-
-BASH_BREAKS = "=:"
-
-
-def split_line(text: str) -> tuple[list[str], str]:
-    """Complete words and the word being typed (``""`` after a blank)."""
-    words: list[str] = []
-    current = ""
-    in_word = False
-    quote = ""
-    index = 0
-    while index < len(text):
-        char = text[index]
-        index += 1
-        if quote:
-            if char == quote:
-                quote = ""
-            elif char == "\\" and quote == '"' and index < len(text):
-                current += text[index]
-                index += 1
-            else:
-                current += char
-            continue
-        if char.isspace():
-            if in_word:
-                words.append(current)
-                current, in_word = "", False
-            continue
-        in_word = True
-        if char in "'\"":
-            quote = char
-        elif char == "\\" and index < len(text):
-            current += text[index]
-            index += 1
-        else:
-            current += char
-    return words, current
 
 
 def program_of(word: str) -> str:
@@ -66,13 +33,16 @@ def program_of(word: str) -> str:
 
 def candidates_for_line(line: str, point: int, environ: Mapping[str, str]) -> list[str]:
     """The lines ``aws_completer`` prints for ``line`` with the cursor at ``point``."""
-    words, current = split_line(line[:point])
-    if not words:
+    raw_words, raw_current = split_raw(line[:point])
+    if not raw_words:
         return []
-    program = program_of(words[0])
-    values = [c.value for c in complete(words[1:], current, program, environ)]
-    cut = max(current.rfind(c) for c in BASH_BREAKS) + 1
-    return [value[cut:] for value in values if value.startswith(current[:cut])]
+    words = [read_word(raw).text for raw in raw_words[1:]]
+    current = read_word(raw_current)
+    program = program_of(read_word(raw_words[0]).text)
+    own = cut_for_bash(current, [c.value for c in complete(words, current.text, program, environ)])
+    return merge(
+        own, hand_off(program, words, current.text, line=line, point=point, environ=environ)
+    )
 
 
 def run(environ: Mapping[str, str], stdout: TextIO) -> int:

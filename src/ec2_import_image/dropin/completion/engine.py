@@ -22,6 +22,7 @@ v2).  Then, for the word being typed:
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +75,8 @@ class Parsed:
     pending: OptionSpec | None = None
     given: set[str] = field(default_factory=set)
     unparsed: list[str] = field(default_factory=list)
+    #: a command, operation or waiter word outside this tool's commands was given
+    foreign: bool = False
 
     @property
     def at_operation(self) -> bool:
@@ -130,11 +133,11 @@ def parse_words(words: Sequence[str], program: str) -> Parsed:
             if word == SERVICE:
                 parsed.lineage.append(word)
             else:
-                parsed.unparsed.append(word)
+                _not_a_command_of_ours(parsed, word)
         elif parsed.lineage[-1] == WAIT:
             operation = tool_waiters().get(word)
             if operation is None:
-                parsed.unparsed.append(word)
+                _not_a_command_of_ours(parsed, word)
             else:
                 parsed.lineage.append(word)
                 parsed.operation, parsed.waiter = operation, True
@@ -143,13 +146,44 @@ def parse_words(words: Sequence[str], program: str) -> Parsed:
             if word == WAIT and tool_waiters():
                 parsed.lineage.append(word)
             elif operation is None:
-                parsed.unparsed.append(word)
+                _not_a_command_of_ours(parsed, word)
             else:
                 parsed.lineage.append(word)
                 parsed.operation = operation
         else:
             parsed.unparsed.append(word)
     return parsed
+
+
+def _not_a_command_of_ours(parsed: Parsed, word: str) -> None:
+    """A word where a command, operation or waiter goes, that is none of this tool's."""
+    if not parsed.unparsed:
+        parsed.foreign = True
+    parsed.unparsed.append(word)
+
+
+class Reach(enum.Enum):
+    """Whose candidates a line gets: this tool's, the AWS CLI's, or both."""
+
+    #: the tool's own commands (or nothing the AWS CLI would add to)
+    OWN = "own"
+    #: a command, operation or waiter word being typed: the tool's and the AWS CLI's
+    COMMAND_WORD = "command-word"
+    #: another command than the tool's: the AWS CLI's
+    FOREIGN = "foreign"
+
+
+def reach(words: Sequence[str], incomplete: str, program: str = "aws") -> Reach:
+    """Where ``incomplete`` stands: in the tool's commands, at a command word, or outside."""
+    if program == SHORT:
+        return Reach.OWN
+    parsed = parse_words(words, program)
+    if parsed.foreign:
+        return Reach.FOREIGN
+    typing_option = incomplete.startswith("-") or parsed.pending is not None
+    if typing_option or parsed.unparsed or parsed.at_operation:
+        return Reach.OWN
+    return Reach.COMMAND_WORD
 
 
 def _option_candidates(parsed: Parsed, prefix: str) -> list[Candidate]:

@@ -8,8 +8,8 @@ operation (its DESCRIPTION), else the commands that may come next.
 from __future__ import annotations
 
 from ec2_import_image.dropin.cli.options import OperationOption, operation_options
-from ec2_import_image.dropin.completion.completer import split_line
 from ec2_import_image.dropin.completion.engine import operations, parse_words, scope
+from ec2_import_image.dropin.completion.shellwords import split_line
 from ec2_import_image.dropin.completion.specs import OptionSpec, summary
 from ec2_import_image.dropin.helpdocs.docstyle import doc_lines
 from ec2_import_image.dropin.helpdocs.globalopts import global_options

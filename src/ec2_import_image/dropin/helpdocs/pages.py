@@ -432,6 +432,20 @@ def operation_page(
 # aws ec2 help, aws help
 
 
+#: what becomes of the commands this tool does not implement (``commands/handover.py``)
+HANDOVER_TEXT = (
+    "Every other command of the AWS CLI (aws s3 cp, aws iam create-role, aws configure, "
+    "aws ec2 run-instances, aws help config-vars...) runs on the AWS CLI itself: this tool "
+    "hands the command line, as typed, to the aws that EC2_IMPORT_IMAGE_FALLBACK names, "
+    "else to the first aws on PATH that is not this tool, and exits with its exit status. "
+    "Command words AWS CLI v2.36.7 does not know (typos, newer commands) go to it only when "
+    "it is AWS CLI v2; otherwise they get v2.36.7's own error. When an AWS CLI is found, aws "
+    "help, aws ec2 help and aws ec2 wait help show its pages instead of this tool's. Without "
+    "one, the other commands are refused (exit 252); EC2_IMPORT_IMAGE_FALLBACK set empty "
+    "turns the hand-over off."
+)
+
+
 def service_page() -> list[Line]:
     """The page of ``aws ec2 help``: the service and the commands this tool has."""
     model = load_model()
@@ -443,7 +457,7 @@ def service_page() -> list[Line]:
     page.blank()
     page.text(
         "This tool implements the VM Import commands of ec2 only; the other ec2 commands "
-        "of the AWS CLI are refused with a message saying so.",
+        "run on the AWS CLI, when one is found (see aws help).",
         BODY,
     )
     page.heading("AVAILABLE COMMANDS")
@@ -466,6 +480,9 @@ def main_page(program: str = AWS) -> list[Line]:
         "Machine Images, follow the import tasks, and cancel them.",
         BODY,
     )
+    if program == AWS:
+        page.blank()
+        page.text(HANDOVER_TEXT, BODY)
     page.heading("SYNOPSIS")
     page.add(
         f"{program} [options] ",
@@ -500,7 +517,8 @@ def wait_page(program: str = AWS) -> list[Line]:
     page.heading("DESCRIPTION")
     page.text(
         "Wait until a condition is met, then exit 0; exit 255 when it can no longer be met. "
-        "Of the AWS CLI's ec2 waiters, this tool runs its own waiter for image imports only.",
+        "Of the AWS CLI's ec2 waiters, this tool runs its own waiter for image imports only; "
+        "the others run on the AWS CLI, when one is found (see aws help).",
         BODY,
     )
     page.heading("AVAILABLE COMMANDS")
