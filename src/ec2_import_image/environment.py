@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import IO, TextIO
 
 
@@ -16,7 +17,12 @@ def _isatty(stream: IO[str]) -> bool:
 
 
 class Environment:
-    """Streams, variables and terminal facts of one run."""
+    """Streams, variables, terminal facts and the passing of time, for one run.
+
+    ``clock`` (monotonic seconds) and ``sleep`` are injected like the streams, so
+    that what waits (``aws ec2 wait``, ``import-image --wait``) runs in tests on a
+    fake clock rather than on patched module globals.
+    """
 
     def __init__(
         self,
@@ -29,6 +35,8 @@ class Environment:
         stdin_isatty: bool | None = None,
         stdout_isatty: bool | None = None,
         stderr_isatty: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.stdin: TextIO = sys.stdin if stdin is None else stdin
         self.stdout: TextIO = sys.stdout if stdout is None else stdout
@@ -39,6 +47,9 @@ class Environment:
         self.stdin_isatty = _isatty(self.stdin) if stdin_isatty is None else stdin_isatty
         self.stdout_isatty = _isatty(self.stdout) if stdout_isatty is None else stdout_isatty
         self.stderr_isatty = _isatty(self.stderr) if stderr_isatty is None else stderr_isatty
+        #: monotonic seconds, for deadlines; never the time of day
+        self.clock = clock
+        self.sleep = sleep
 
     def get(self, name: str, default: str | None = None) -> str | None:
         return self.environ.get(name, default)
