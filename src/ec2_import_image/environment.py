@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import IO, TextIO
 
 
@@ -17,7 +18,12 @@ def _isatty(stream: IO[str]) -> bool:
 
 
 class Environment:
-    """Streams, variables and terminal facts of one run."""
+    """Streams, variables, terminal facts and the passing of time, for one run.
+
+    ``clock`` (monotonic seconds) and ``sleep`` are injected like the streams, so
+    that what waits (``aws ec2 wait``, ``import-image --wait``) runs in tests on a
+    fake clock rather than on patched module globals.
+    """
 
     def __init__(
         self,
@@ -31,6 +37,8 @@ class Environment:
         stdout_isatty: bool | None = None,
         stderr_isatty: bool | None = None,
         console_script: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.stdin: TextIO = sys.stdin if stdin is None else stdin
         self.stdout: TextIO = sys.stdout if stdout is None else stdout
@@ -41,6 +49,9 @@ class Environment:
         self.stdin_isatty = _isatty(self.stdin) if stdin_isatty is None else stdin_isatty
         self.stdout_isatty = _isatty(self.stdout) if stdout_isatty is None else stdout_isatty
         self.stderr_isatty = _isatty(self.stderr) if stderr_isatty is None else stderr_isatty
+        #: monotonic seconds, for deadlines; never the time of day
+        self.clock = clock
+        self.sleep = sleep
         #: the file this process was started as (a console script's ``sys.argv[0]``);
         #: None when the run is in-process (``entry.main`` from tests or an embedding)
         self.console_script = console_script

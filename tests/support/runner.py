@@ -13,6 +13,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.clock import FakeClock
 from tests.support.ec2stub import Recorded, Stub, refused_port
 
 FAKE_KEY_ID = "AKIDEXAMPLE"
@@ -72,14 +74,20 @@ def run_main(
     *,
     program: str = "aws",
     stdout: io.StringIO | None = None,
+    clock: FakeClock | None = None,
 ) -> tuple[Any, str, str]:
-    """``entry.main`` in-process, no terminal anywhere, empty stdin: rc, stdout, stderr."""
+    """``entry.main`` in-process, no terminal anywhere, empty stdin: rc, stdout, stderr.
+
+    ``clock`` (a fake) gives the Environment its ``clock`` and ``sleep``.
+    """
     from ec2_import_image.dropin.entry import main
     from ec2_import_image.environment import Environment
 
     out = stdout if stdout is not None else io.StringIO()
     err = io.StringIO()
     environment = Environment(
+        clock=time.monotonic if clock is None else clock.clock,
+        sleep=time.sleep if clock is None else clock.sleep,
         stdin=io.StringIO(""),
         stdout=out,
         stderr=err,
@@ -144,11 +152,12 @@ class Harness:
         unset: Iterable[str] = (),
         program: str = "aws",
         stdout: io.StringIO | None = None,
+        clock: FakeClock | None = None,
     ) -> Run:
         clean_environment(self.monkeypatch, self.environment(env, unset))
         self.monkeypatch.chdir(self.home)
         before = len(self.stub.requests)
-        rc, out, err = run_main(argv, os.environ, program=program, stdout=stdout)
+        rc, out, err = run_main(argv, os.environ, program=program, stdout=stdout, clock=clock)
         return Run(rc, out, err, self.stub.requests[before:])
 
     def run_process(

@@ -790,3 +790,33 @@ def test_stdlib_behaviour_behind_the_known_differences() -> None:
     assert stdlib_outcome(shared, []) == ("ok", {"x": False}, [])
     converted = [Argument("n", ("--n",), type=int, default="5")]
     assert stdlib_outcome(converted, []) == ("ok", {"n": 5}, [])
+
+
+# -- this tool's addition: options that accept no prefix ----------------------------
+
+
+def _exact_parser() -> ArgParser:
+    return ArgParser(
+        [
+            Argument("max_results", ("--max-results",)),
+            Argument("wait", ("--wait",), action="store_true", exact=True),
+            Argument("max_wait", ("--max-wait",), type=int, exact=True),
+        ]
+    )
+
+
+@pytest.mark.parametrize("word", ["--w", "--wa", "--wai", "--max-w", "--max-wai"])
+def test_an_exact_option_has_no_prefixes(word: str) -> None:
+    parsed = _exact_parser().parse_known_args([word])
+    assert parsed.extras == [word]
+    assert parsed.values["wait"] is None and parsed.values["max_wait"] is None
+
+
+def test_an_exact_option_leaves_the_others_prefixes_unambiguous() -> None:
+    parsed = _exact_parser().parse_known_args(["--max", "3"])
+    assert parsed.values["max_results"] == "3"
+
+
+def test_an_exact_option_by_its_whole_name() -> None:
+    parsed = _exact_parser().parse_known_args(["--wait", "--max-wait=30"])
+    assert (parsed.values["wait"], parsed.values["max_wait"], parsed.extras) == (True, 30, [])

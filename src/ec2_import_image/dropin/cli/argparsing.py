@@ -14,7 +14,9 @@ same algorithm, pinned to the behaviour v2.36.7 shows (it runs on Python 3.11).
 
 Only what the AWS command line uses is implemented: long options (``--name``),
 the ``store``/``store_true``/``store_false``/``version`` actions, ``nargs`` of
-one value, ``?``, ``*`` and ``+``, positional words with choices.
+one value, ``?``, ``*`` and ``+``, positional words with choices.  One addition
+argparse lacks: an option declared ``exact`` accepts no prefix of its name, so
+that this tool's extensions (``--wait``...) leave v2's prefixes as v2 has them.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class Argument:
         type: Callable[[str], Any] | None = None,
         type_name: str = "",
         metavar: str | None = None,
+        exact: bool = False,
     ) -> None:
         self.dest = dest
         self.flags = flags
@@ -91,6 +94,9 @@ class Argument:
         self.type = type
         self.type_name = type_name
         self.metavar = metavar
+        #: matched by its whole name only: no prefix of it is accepted (this tool's
+        #: own options, which must leave v2's unknown or ambiguous prefixes as they are)
+        self.exact = exact
 
     def __repr__(self) -> str:
         return f"Argument({self.display_name!r}, action={self.action!r}, nargs={self.nargs!r})"
@@ -167,11 +173,13 @@ class ArgParser:
             else:
                 prefix, explicit = arg_string, None
             for flag, arg in self._by_flag.items():
-                if flag.startswith(prefix):
+                if flag.startswith(prefix) and not arg.exact:
                     result.append((arg, flag, explicit))
         else:
             short_prefix, short_explicit = arg_string[:2], arg_string[2:]
             for flag, arg in self._by_flag.items():
+                if arg.exact:
+                    continue
                 if flag == short_prefix:
                     result.append((arg, flag, short_explicit))
                 elif flag.startswith(arg_string):

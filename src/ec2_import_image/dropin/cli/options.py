@@ -5,6 +5,10 @@ member, ``--x``/``--no-x`` for booleans, list members taking several words),
 followed by the options v2's customizations add to every operation:
 ``--cli-input-json``, ``--cli-input-yaml``, the paging options of a paginated
 operation and ``--generate-cli-skeleton``, in the order v2 adds them.
+
+This tool's own options (``--wait``, ``--max-wait``, ``--max-transient-seconds``)
+come last and match by their whole name only: v2 does not have them, so their
+prefixes must stay what they are in v2 (unknown, or ambiguous between v2's own).
 """
 
 from __future__ import annotations
@@ -18,6 +22,19 @@ from ec2_import_image.model.shapes import xform_name
 OUTPUT_CHOICES = ("json", "text", "table", "yaml", "yaml-stream", "off")
 ERROR_FORMAT_CHOICES = ("legacy", "json", "yaml", "text", "table", "enhanced")
 SKELETON_CHOICES = ("input", "output", "yaml-input")
+#: the kinds of this tool's waiting options, and their names
+WAIT = "wait"
+MAX_WAIT = "max-wait"
+MAX_TRANSIENT = "max-transient-seconds"
+WAIT_LIMITS = (MAX_WAIT, MAX_TRANSIENT)
+POSITIVE_INTEGER = "positive integer"
+
+
+def positive_integer(word: str) -> int:
+    """A whole number of at least 1, in plain digits (argparse's message names the type)."""
+    if not word.isascii() or not word.isdigit() or int(word) < 1:
+        raise ValueError(word)
+    return int(word)
 
 
 def global_arguments() -> list[Argument]:
@@ -54,7 +71,8 @@ class OperationOption(NamedTuple):
 
     #: the option name without dashes, e.g. ``disk-containers`` or ``no-dry-run``
     name: str
-    #: member (a request member), cli-input-json, cli-input-yaml, paging, skeleton, wait
+    #: member (a request member), cli-input-json, cli-input-yaml, paging, skeleton,
+    #: wait, max-wait, max-transient-seconds
     kind: str
     #: the request member (kind member) or paging setting (StartingToken, PageSize, MaxItems)
     member: str | None = None
@@ -79,8 +97,16 @@ class OperationOption(NamedTuple):
                 return Argument(self.dest, (self.cli_name,), action=action)
             nargs = ZERO_OR_MORE if self.shape.type_name == "list" else ONE
             return Argument(self.dest, (self.cli_name,), nargs=nargs)
-        if self.kind == "wait":
-            return Argument(self.dest, (self.cli_name,), action="store_true")
+        if self.kind == WAIT:
+            return Argument(self.dest, (self.cli_name,), action="store_true", exact=True)
+        if self.kind in WAIT_LIMITS:
+            return Argument(
+                self.dest,
+                (self.cli_name,),
+                type=positive_integer,
+                type_name=POSITIVE_INTEGER,
+                exact=True,
+            )
         if self.kind == "skeleton":
             return Argument(
                 self.dest, (self.cli_name,), nargs=OPTIONAL, const="input", choices=SKELETON_CHOICES
@@ -112,7 +138,8 @@ def operation_options(operation: Operation) -> list[OperationOption]:
         options.append(OperationOption("max-items", "paging", "MaxItems"))
     options.append(OperationOption("generate-cli-skeleton", "skeleton"))
     if operation.name in WAITABLE:
-        options.append(OperationOption("wait", "wait"))
+        options.append(OperationOption(WAIT, WAIT))
+        options.extend(limit_options())
     return options
 
 
@@ -120,10 +147,16 @@ def operation_options(operation: Operation) -> list[OperationOption]:
 WAITABLE = ("ImportImage",)
 
 
+def limit_options() -> list[OperationOption]:
+    """``--max-wait`` and ``--max-transient-seconds``: how long waiting may go on."""
+    return [OperationOption(kind, kind) for kind in WAIT_LIMITS]
+
+
 def waiter_options(operation: Operation) -> list[OperationOption]:
-    """The options of a waiter: its operation's members and the CLI input options."""
-    return [
+    """The options of a waiter: its operation's members, the CLI input options, the limits."""
+    own = [
         o
         for o in operation_options(operation)
         if o.kind in ("member", "cli-input-json", "cli-input-yaml", "skeleton")
     ]
+    return [*own, *limit_options()]

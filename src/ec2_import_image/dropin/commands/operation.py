@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ec2_import_image.dropin.cli.commandline import Invocation
-from ec2_import_image.dropin.commands.wait import wait_for_tasks
 from ec2_import_image.dropin.params.build import CallPlan, build_call
 from ec2_import_image.environment import Environment
 
@@ -31,25 +30,20 @@ def run_operation(invocation: Invocation, env: Environment) -> int:
     globals_ = invocation.globals
     session = create_session(globals_)
     client = create_client(session, globals_)
-    describe = getattr(client, "describe_import_image_tasks")  # noqa: B009 - built at run time
-    if invocation.action == "wait":
-        wait_for_tasks(
-            describe,
-            plan.params,
-            env.stderr,
-            show_bar=bool(env.stderr_isatty),
+    waits = invocation.action == "wait" or (plan.wait and plan.skeleton is None)
+    if not waits:
+        result = _call(client, operation.name, plan)
+    else:
+        from ec2_import_image.dropin.commands.wait import import_and_wait, wait_command
+        from ec2_import_image.dropin.waiting.hints import reach_options
+
+        describe = getattr(client, "describe_import_image_tasks")  # noqa: B009 - built at run time
+        reach = reach_options(globals_, client.meta.region_name, env.environ)
+        if invocation.action == "wait":
+            return wait_command(describe, plan, env, reach)
+        result = import_and_wait(
+            lambda: _call(client, operation.name, plan), describe, plan, env, reach
         )
-        return 0
-    result = _call(client, operation.name, plan)
-    if plan.wait and plan.skeleton is None:
-        task_id = result["ImportTaskId"]
-        tasks = wait_for_tasks(
-            describe,
-            {"ImportTaskIds": [task_id]},
-            env.stderr,
-            show_bar=bool(env.stderr_isatty),
-        )
-        result = dict(tasks[0])
     output = globals_.get("output") or session.get_config_variable("output")
     _render(str(output), operation.name, result, invocation, env)
     return 0

@@ -31,7 +31,11 @@ OWN_HELP = {
     "MaxItems": "The most items to print in total",
     "skeleton": "Print a request template (input, yaml-input) or a sample response (output)",
     "wait": "Wait for the import task to finish, then print it (an extension)",
+    "max-wait": "The most seconds to wait, 14400 by default (an extension)",
+    "max-transient-seconds": "How long polls may keep failing, 300 s by default (an extension)",
 }
+#: the value type of options of other kinds that take one
+OWN_TYPES = {"max-wait": "integer", "max-transient-seconds": "integer"}
 PAGING_TYPES = {"StartingToken": "string", "PageSize": "integer", "MaxItems": "integer"}
 
 
@@ -131,7 +135,7 @@ def operation_specs(operation_name: str, waiter: bool = False) -> tuple[OptionSp
                 OptionSpec(
                     option.cli_name,
                     nargs,
-                    "boolean" if flag else "string",
+                    "boolean" if flag else OWN_TYPES.get(option.kind, "string"),
                     OWN_HELP.get(option.kind, ""),
                     option.kind,
                     tuple(argument.choices or ()),

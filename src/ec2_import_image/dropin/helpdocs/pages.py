@@ -18,7 +18,13 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
-from ec2_import_image.dropin.cli.options import SKELETON_CHOICES, OperationOption, operation_options
+from ec2_import_image.dropin.cli.options import (
+    MAX_TRANSIENT,
+    MAX_WAIT,
+    SKELETON_CHOICES,
+    OperationOption,
+    operation_options,
+)
 from ec2_import_image.dropin.helpdocs.docstyle import doc_lines
 from ec2_import_image.dropin.helpdocs.examples import Example, examples_for
 from ec2_import_image.dropin.helpdocs.globalopts import global_options
@@ -84,11 +90,34 @@ PAGING_TYPES = {"StartingToken": "string", "PageSize": "integer", "MaxItems": "i
 OTHER_TEXT = {
     "wait": (
         "Wait for the import task to finish before printing: the output is then the task as "
-        "describe-import-image-tasks shows it once completed, and the progress goes to "
-        "standard error. The command fails if the task is deleted instead. An extension of "
-        "this tool: the AWS CLI has no such option."
+        "describe-import-image-tasks shows it once completed. The task id goes to standard "
+        "error as soon as the import starts, and the progress after it. The command fails "
+        "(exit 255) if the task is deleted, with the task's status message and, for the "
+        "failures users commonly meet, their cause and remedy; when the ImportImage call "
+        "itself fails with such a failure, its cause and remedy follow the error. Polls that "
+        "fail for a while (throttling, server errors, connection errors, time-outs) are tried "
+        "again; see --max-wait and --max-transient-seconds. An extension of this tool: the "
+        "AWS CLI has no such option."
+    ),
+    MAX_WAIT: (
+        "With --wait (or in aws ec2 wait image-import-completed): the most seconds to wait, "
+        "14400 (4 hours) by default. When they run out, the command fails with the AWS CLI's "
+        "waiter wording (Waiter ImageImportCompleted failed: Max attempts exceeded, exit 255) "
+        "and prints the commands that resume waiting or cancel the import. An extension of "
+        "this tool; only the whole name is accepted."
+    ),
+    MAX_TRANSIENT: (
+        "With --wait (or in aws ec2 wait image-import-completed): how many seconds polls may "
+        "keep failing with errors that usually pass (throttling, HTTP 5xx, connection errors, "
+        "time-outs, malformed replies) before the command gives up, 300 by default. Each "
+        "failed poll is said on standard error and tried again after a growing delay; errors "
+        "that do not pass (credentials, permissions, unknown task ids, invalid values) end "
+        "the wait at once. Giving up prints the commands that resume waiting or cancel the "
+        "import (exit 255). An extension of this tool; only the whole name is accepted."
     ),
 }
+#: the type shown for options of other kinds that take a value
+OTHER_TYPES = {MAX_WAIT: "integer", MAX_TRANSIENT: "integer"}
 
 
 class Page:
@@ -183,6 +212,8 @@ def _option_type(option: OperationOption) -> str:
         return option.shape.type_name
     if option.kind == "paging" and option.member is not None:
         return PAGING_TYPES[option.member]
+    if option.kind in OTHER_TYPES:
+        return OTHER_TYPES[option.kind]
     if option.argument().action in ("store_true", "store_false"):
         return "boolean"
     return "string"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ec2_import_image.dropin.cli.commandline import Invocation
+from ec2_import_image.dropin.cli.options import WAIT, WAIT_LIMITS
 from ec2_import_image.dropin.errors import ParamValidationError
 from ec2_import_image.dropin.params.cli_input import CLI_INPUT_KINDS, load_cli_input
 from ec2_import_image.dropin.params.unpack import load_file_value, unpack_value
@@ -31,6 +32,8 @@ class CallPlan:
         self.paginate = paginate
         #: ``--wait`` (an extension): wait for the import task to finish after the call
         self.wait = False
+        #: ``--max-wait``, ``--max-transient-seconds`` as given (seconds), by option kind
+        self.wait_limits: dict[str, int] = {}
 
 
 NON_POSITIVE_MAX_ITEMS = (
@@ -72,12 +75,15 @@ def build_call(invocation: Invocation, warn: Callable[[str], object] | None = No
             plan.paging[option.member] = value
         elif option.kind == "skeleton":
             plan.skeleton = value
-        elif option.kind == "wait":
+        elif option.kind == WAIT:
             plan.wait = bool(value)
+        elif option.kind in WAIT_LIMITS:
+            plan.wait_limits[option.kind] = int(value)
         elif option.kind in CLI_INPUT_KINDS:
             if len(given_inputs) != 1:
                 raise ParamValidationError("Only one --cli-input- parameter may be specified.")
             cli_input = (option.kind, invocation.values[option.dest])
+    _check_wait_limits(invocation, plan)
     if cli_input is not None:
         loaded = load_cli_input(*cli_input)
         for key, value in loaded.items():
@@ -85,6 +91,14 @@ def build_call(invocation: Invocation, warn: Callable[[str], object] | None = No
     if any(token in plan.params for token in input_tokens):
         plan.paginate = False
     return plan
+
+
+def _check_wait_limits(invocation: Invocation, plan: CallPlan) -> None:
+    """The limits of waiting mean nothing without ``--wait`` (the waiter always waits)."""
+    if plan.wait or invocation.action == "wait" or not plan.wait_limits:
+        return
+    given = ", ".join(f"--{kind}" for kind in plan.wait_limits)
+    raise ParamValidationError(f"{given} can only be used with --wait")
 
 
 def _paging_input_tokens(invocation: Invocation) -> list[str]:

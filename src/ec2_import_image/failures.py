@@ -1,0 +1,275 @@
+"""The known failures of VM Import: what a message means, what usually fixes it, and who says so.
+
+One table, shared by everything that explains a failure: the drop-in's
+waiter (the StatusMessage of a deleted task, or the error of an ImportImage
+call made with ``--wait``) and, later, the migration tool's ``vmimport
+explain``.  Each entry names its source (a page of the AWS VM Import/Export
+User Guide, or a public issue where users met the message), so that a
+remedy can be checked and the table extended without guessing.
+
+Entries are tried in order and the first that matches wins: the specific
+forms of a message (``Disk validation failed [Unsupported VMDK File
+Format]``) come before the general ones (``Disk validation failed``).
+Nothing here imports anything beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import NamedTuple
+
+_GUIDE = "https://docs.aws.amazon.com/vm-import/latest/userguide"
+#: the AWS VM Import/Export User Guide's pages the entries cite
+TROUBLESHOOTING = (
+    f"AWS VM Import/Export User Guide, Troubleshooting: {_GUIDE}/vmimport-troubleshooting.html"
+)
+PERMISSIONS = (
+    f"AWS VM Import/Export User Guide, Required permissions: {_GUIDE}/required-permissions.html"
+)
+REQUIREMENTS = f"AWS VM Import/Export User Guide, Requirements: {_GUIDE}/prerequisites.html"
+IMPORT_IMAGE_API = (
+    "Amazon EC2 API Reference, ImportImage: "
+    "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportImage.html"
+)
+
+
+class KnownFailure(NamedTuple):
+    """One failure users meet: how to recognise it, why it happens, what fixes it."""
+
+    #: a stable name for the entry (tests, documentation, later ``vmimport explain``)
+    key: str
+    #: a regular expression searched, case-insensitively, in a StatusMessage or error message
+    pattern: str
+    cause: str
+    remedy: str
+    #: where the meaning of the message is documented or was established: a page or an issue
+    source: str
+
+    def matches(self, message: str) -> bool:
+        return _compiled(self.pattern).search(message) is not None
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+KNOWN_FAILURES: tuple[KnownFailure, ...] = (
+    KnownFailure(
+        "service-role",
+        r"service role\b.*(does not exist|sufficient permissions)",
+        "The VM Import service role (vmimport, or the RoleName given) is missing, does not trust "
+        "vmie.amazonaws.com with the external id vmimport, or may not read the bucket; the caller "
+        "may also lack iam:PassRole or EC2 permissions, or the role lacks kms:Decrypt for an "
+        "SSE-KMS bucket.",
+        "Create the role with that trust policy and a policy allowing s3:GetBucketLocation, "
+        "s3:GetObject and s3:ListBucket on the bucket (and the KMS key's use when the bucket is "
+        "encrypted), then start the import again.",
+        f"{TROUBLESHOOTING}; {PERMISSIONS}",
+    ),
+    KnownFailure(
+        "s3-forbidden",
+        r"do not have access to the given resource|403 Forbidden",
+        "The service role could not read the disk image: the role's policy, the bucket policy, "
+        "an object owned by another account or an SSE-KMS key refused it.",
+        "Allow the service role s3:GetObject on the object (and kms:Decrypt on its key), check "
+        "the bucket policy and the object's owner, then start the import again.",
+        PERMISSIONS,
+    ),
+    KnownFailure(
+        "ova-chunked",
+        r"OVA with chunked disk files",
+        "The OVA's disks are split into several files; VM Import reads each disk as one file.",
+        "Export the VM again without splitting its disks (one file per disk), then import it.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "vmdk-not-stream-optimized",
+        r"Unsupported VMDK File Format",
+        "The VMDK is not stream-optimized, the only VMDK variant VM Import reads.",
+        "Export the VM as OVA (its disks are stream-optimized), or convert the disk: "
+        "qemu-img convert -O vmdk -o subformat=streamOptimized in.vmdk out.vmdk.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "ova-unsupported",
+        r"Unsupported OVA format",
+        "The OVA is not laid out as VM Import expects (its descriptor first, disks as "
+        "stream-optimized VMDKs), as OVAs rebuilt by other tools often are.",
+        "Export the OVA again from the hypervisor, or import its VMDK disk alone with Format=vmdk.",
+        "hashicorp/packer-plugin-amazon issue 457",
+    ),
+    KnownFailure(
+        "vmdk-compression-0",
+        r"unsupported compression algorithm 0",
+        "The VMDK is not compressed as a stream-optimized disk is: it was written for an OVF "
+        "export, not taken from an OVA.",
+        "Use the disk from an OVF export (or convert it to a stream-optimized VMDK), then import "
+        "it again.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "vmdk-corrupted",
+        r"Uncompressed data has (an )?invalid length",
+        "The VMDK is damaged, or its upload is incomplete.",
+        "Upload the disk again and compare its size and checksum with the original, or export "
+        "the VM again.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "vhd-footers",
+        r"Footers not identical",
+        "The VHD is a differencing disk, or was damaged while it was written or uploaded.",
+        "Merge the disk with its parent (or export the VM again) and upload the whole file again.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "disk-image-size-0",
+        r"disk-image-size=0",
+        "The service found no disk image it could measure: an empty object, a wrong S3Key or a "
+        "format it does not accept.",
+        "Check that S3Bucket/S3Key name the uploaded file and that Format is one of OVA, VHD, "
+        "VHDX, VMDK or RAW.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "disk-validation",
+        r"Disk validation failed",
+        "The disk image could not be read as the declared format.",
+        "Check each disk container's Format against the file (QCOW2, for one, is not accepted: "
+        "convert it to RAW or VHD first).",
+        REQUIREMENTS,
+    ),
+    KnownFailure(
+        "unknown-os",
+        r"Unknown OS|Missing OS files",
+        "VM Import did not recognise an operating system it supports on the first disk.",
+        "Check the OS against the supported list and the disk order; for other systems, import "
+        "the disk with import-snapshot and register the AMI with register-image.",
+        f"{TROUBLESHOOTING}; hashicorp/packer-plugin-amazon issue 103",
+    ),
+    KnownFailure(
+        "efi-partition",
+        r"EFI partition detected",
+        "The disk boots with UEFI and the import was started for legacy BIOS.",
+        "Start the import again with --boot-mode uefi, or remove the EFI system partition.",
+        "coreos/fedora-coreos-tracker issue 406; openshift/os pull request 396",
+    ),
+    KnownFailure(
+        "grub-default-kernel",
+        r"BLSC-style GRUB",
+        "VM Import could not find the default kernel in the BLS-style GRUB configuration.",
+        "Set GRUB's default to $saved_entry with the kernel's entry saved in grubenv, then "
+        "export the VM again.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "kernel",
+        r"Unsupported kernel version|Unable to determine kernel version",
+        "The kernel is not one VM Import supports for that distribution, or it was not found.",
+        "Boot the VM on a supported kernel of its distribution before exporting it.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "grub-duplicates",
+        r"Multiple different grub/menu\.lst files",
+        "Several GRUB configurations were found: dual-boot VMs are not supported.",
+        "Keep one bootloader configuration (one system) on the VM, then export it again.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "initramfs",
+        r"initramfs/initrd",
+        "The initramfs of the Linux VM could not be read to find the drivers it needs.",
+        "Check it with lsinitramfs, rebuild it if it reports errors, then export the VM again.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "fstab",
+        r"Could not read fstab",
+        "The Linux VM has several boot volumes or several /etc directories.",
+        "Keep one system and one /etc on the VM, then export it again.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "lvm-activation",
+        r"Logical volume group activation failed",
+        "A logical volume of the disk could not be activated: the file or the disk may be damaged.",
+        "Check the volume groups on the VM, upload the disk image again and compare checksums.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "multiple-directories",
+        r"Multiple directories found",
+        "The Linux VM has several boot volumes or several /etc directories.",
+        "Keep one system and one /etc on the VM, then export it again.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "no-bootable-partition",
+        r"No bootable partition found",
+        "No boot partition was found on the disk.",
+        "Import the disk that holds the boot partition (first in the disk containers).",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "booter-networking",
+        r"Booter Networking failure",
+        "The Windows VM lacks the .NET Framework 3.5 SP1 that the EC2 configuration service needs.",
+        "Install .NET Framework 3.5 SP1 or later on the VM, then export it again.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "first-boot",
+        r"FirstBootFailure",
+        "The Windows VM did not boot and reach the network during the import (drivers, DHCP, "
+        "activation, security software).",
+        "Enable DHCP, disable anti-virus software and firewalls, detach other disks and undo "
+        "hardening before exporting the VM again.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "s3-location",
+        r"Invalid S3 source location",
+        "The S3 bucket or key given is wrong.",
+        "Check S3Bucket and S3Key (or Url) against the uploaded object, in a bucket of the "
+        "import's Region.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "bucket-region",
+        r"not local to the region|is not in the \S+ region",
+        "The S3 bucket is in another Region than the import.",
+        "Import in the bucket's Region (--region), or copy the disk to a bucket of the import's "
+        "Region.",
+        TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "arm64",
+        r"architecture=arm64 has an invalid format",
+        "ImportImage accepts i386 and x86_64 disks only.",
+        "Import an arm64 disk with import-snapshot, then register-image with --architecture "
+        "arm64 --boot-mode uefi.",
+        f"{IMPORT_IMAGE_API}; hashicorp/packer-plugin-amazon issue 264",
+    ),
+    KnownFailure(
+        "kms-key",
+        r"KMS key",
+        "The KMS key of the import (KmsKeyId, or the bucket's SSE-KMS key) may not be used by "
+        "the service role.",
+        "Allow the service role kms:Decrypt, kms:GenerateDataKey* and kms:CreateGrant on the "
+        "key (in the key policy and the role policy).",
+        f"{PERMISSIONS}; {TROUBLESHOOTING}",
+    ),
+)
+
+
+def explain(message: str) -> KnownFailure | None:
+    """The first known failure that ``message`` (a StatusMessage or error message) matches."""
+    if not message:
+        return None
+    for failure in KNOWN_FAILURES:
+        if failure.matches(message):
+            return failure
+    return None
