@@ -63,9 +63,10 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "vmie.amazonaws.com with the external id vmimport, or may not read the bucket; the caller "
         "may also lack iam:PassRole or EC2 permissions, or the role lacks kms:Decrypt for an "
         "SSE-KMS bucket.",
-        "Create the role with that trust policy and a policy allowing s3:GetBucketLocation, "
-        "s3:GetObject and s3:ListBucket on the bucket (and the KMS key's use when the bucket is "
-        "encrypted), then start the import again.",
+        "Create or repair the role with that trust policy and a policy allowing "
+        "s3:GetBucketLocation, s3:GetObject and s3:ListBucket on the bucket (and the KMS key's "
+        "use when the bucket is encrypted): vmimport setup-role --bucket BUCKET does it, and "
+        "vmimport check --bucket BUCKET DISK checks it; then start the import again.",
         f"{TROUBLESHOOTING}; {PERMISSIONS}",
     ),
     KnownFailure(
@@ -205,6 +206,15 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "The Linux VM has several boot volumes or several /etc directories.",
         "Keep one system and one /etc on the VM, then export it again.",
         TROUBLESHOOTING,
+    ),
+    KnownFailure(
+        "no-valid-partitions",
+        r"No valid partitions",
+        "The boot disk has no partition the service can read as a volume: no partition table, "
+        "an unsupported or encrypted file system, or the disks in the wrong order.",
+        "Check the disk (vmimport check DISK shows its partition table and file systems), put "
+        "the boot disk first, and import a disk with a readable system partition.",
+        f"{TROUBLESHOOTING}; {REQUIREMENTS}",
     ),
     KnownFailure(
         "no-bootable-partition",

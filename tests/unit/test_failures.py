@@ -60,6 +60,7 @@ SAMPLES = [
         "lvm-activation",
     ),
     ("ClientError: Unsupported configuration - Multiple directories found", "multiple-directories"),
+    ("ClientError: No valid partitions. Not a valid volume.", "no-valid-partitions"),
     ("No bootable partition found", "no-bootable-partition"),
     (
         "ClientError: Booter Networking failure/instance not reachable. Please retry after "

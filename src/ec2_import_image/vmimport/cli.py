@@ -36,6 +36,7 @@ LOG = logging.getLogger("ec2_import_image.vmimport")
 #: command name -> "module:attribute", imported on first use (hatch's lazy group)
 COMMANDS: dict[str, str] = {
     "check": "ec2_import_image.vmimport.commands.check:check",
+    "explain": "ec2_import_image.vmimport.commands.explain:explain",
     "setup-role": "ec2_import_image.vmimport.commands.setup_role:setup_role",
 }
 

@@ -1,0 +1,76 @@
+"""``vmimport explain`` against the emulator: failed, completed and cancelled tasks, and texts."""
+
+from __future__ import annotations
+
+import json
+
+from ec2_import_emulator import lifecycle
+from ec2_import_emulator import samples as images
+from ec2_import_image.failures import KNOWN_FAILURES
+from ec2_import_image.vmimport.errors import ExitStatus
+from tests.emulator.conftest import Lab
+from tests.support.vmimport_run import vmimport
+from tests.unit.test_failures import SAMPLES
+
+
+def test_a_failed_task_is_explained_with_its_cause_remedy_and_source(lab: Lab) -> None:
+    failed = lab.start("VMDK", images.vmdk_monolithic_sparse(), "disk.vmdk")
+    done = lab.start("RAW", images.raw_mbr(), "disk.raw")
+    cancelled = lab.start("RAW", images.raw_mbr(), "other.raw")
+    lab.ec2.cancel_import_task(ImportTaskId=cancelled)
+    lab.elapse(lifecycle.COMPLETED_AT)
+    outcome = vmimport(lab.endpoint, "explain", "--json", failed, done, cancelled)
+    assert outcome.status == ExitStatus.OK
+    tasks = json.loads(outcome.stdout)["tasks"]
+    assert [task["task_id"] for task in tasks] == [failed, done, cancelled]
+    explained, completed, user_cancelled = tasks
+    assert explained["status"] == "deleted"
+    assert explained["status_message"] == "ClientError: Unsupported VMDK File Format"
+    assert "stream-optimized" in explained["cause"]
+    assert "subformat=streamOptimized" in explained["remedy"]
+    assert "vmimport-troubleshooting" in explained["source"]
+    assert completed == {
+        "task_id": done,
+        "status": "completed",
+        "status_message": None,
+        "cause": None,
+        "remedy": None,
+        "source": None,
+    }
+    assert (user_cancelled["status"], user_cancelled["cause"]) == ("deleted", None)
+    text = vmimport(lab.endpoint, "explain", failed)
+    assert f"{failed}: deleted" in text.stdout
+    assert "fix: Export the VM as OVA" in text.stdout
+
+
+def test_an_unknown_task_cannot_be_explained(lab: Lab) -> None:
+    outcome = vmimport(lab.endpoint, "explain", "import-ami-0123456789abcdef0")
+    assert outcome.status == ExitStatus.INCOMPLETE
+    assert "does not exist" in outcome.stderr
+    assert "keeps a task for 7 days" in outcome.stderr
+
+
+def test_a_message_is_explained_without_calling_aws() -> None:
+    # the refused port: any request would fail with exit 3
+    dead = "http://127.0.0.1:9"
+    for sample, key in SAMPLES:
+        outcome = vmimport(dead, "explain", "--json", "--message", sample)
+        assert outcome.status == ExitStatus.OK, key
+        (task,) = json.loads(outcome.stdout)["tasks"]
+        entry = next(failure for failure in KNOWN_FAILURES if failure.key == key)
+        assert (task["cause"], task["remedy"], task["source"]) == (
+            entry.cause,
+            entry.remedy,
+            entry.source,
+        )
+    unknown = vmimport(dead, "explain", "--message", "ClientError: something new")
+    assert unknown.status == ExitStatus.OK
+    assert "not in the table of known failures" in unknown.stdout
+    assert "vmimport check" in unknown.stdout
+
+
+def test_task_ids_or_a_message() -> None:
+    for argv in ([], ["import-ami-0123456789abcdef0", "--message", "x"]):
+        outcome = vmimport("http://127.0.0.1:9", "explain", *argv)
+        assert outcome.status == ExitStatus.USAGE
+        assert "one or the other" in outcome.stderr
