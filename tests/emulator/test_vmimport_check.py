@@ -1,0 +1,119 @@
+"""``vmimport check`` with disks on the emulator's S3: ranged reads, the account, exit statuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from ec2_import_emulator import samples as images
+from ec2_import_image.vmimport.account.requirements import role_policy_document
+from ec2_import_image.vmimport.errors import ExitStatus
+from ec2_import_image.vmimport.report import schema
+from tests.emulator.conftest import BUCKET, Lab
+from tests.support.diskfixtures import DiskFixtures
+from tests.support.vmimport_run import vmimport
+
+
+@pytest.fixture(scope="module")
+def disks(tmp_path_factory: pytest.TempPathFactory) -> DiskFixtures:
+    return DiskFixtures(tmp_path_factory.mktemp("disks"))
+
+
+@pytest.fixture
+def granted(lab: Lab) -> Lab:
+    document = role_policy_document("aws", (BUCKET,), ())
+    lab.s3.create_bucket(Bucket=BUCKET)
+    lab.iam.put_role_policy(
+        RoleName="vmimport", PolicyName="access", PolicyDocument=json.dumps(document)
+    )
+    return lab
+
+
+def report(lab: Lab, *argv: str) -> tuple[int, dict[str, Any]]:
+    outcome = vmimport(lab.endpoint, "check", "--json", *argv)
+    document = json.loads(outcome.stdout)
+    jsonschema.validate(document, schema())
+    return outcome.status, document
+
+
+def upload_file(lab: Lab, path: Path, key: str) -> str:
+    lab.s3.upload_file(str(path), BUCKET, key)
+    return f"s3://{BUCKET}/{key}"
+
+
+def test_an_s3_disk_is_read_by_ranges_and_the_account_checked(
+    granted: Lab, disks: DiskFixtures
+) -> None:
+    url = upload_file(granted, disks.path("big.stream.vmdk"), "exports/big.vmdk")
+    outcome = vmimport(granted.endpoint, "--debug", "check", url)
+    assert outcome.status == ExitStatus.OK, outcome.stdout
+    line = next(line for line in outcome.stderr.splitlines() if "bytes read in" in line)
+    read = int(line.split(f"{url}: ")[1].split()[0])
+    assert 0 < read < 4 * 1024 * 1024  # of a 10 GiB-virtual disk
+    assert "Account (import Region us-east-1)" in outcome.stdout
+    status, document = report(granted, url)
+    assert (status, document["ok"]) == (ExitStatus.OK, True)
+    (disk,) = document["disks"]
+    assert (disk["source"], disk["variant"], disk["virtual_size"]) == (
+        url,
+        "streamOptimized",
+        10 * 1024**3,
+    )
+    assert document["account"]["objects"][0]["source"] == url
+    assert document["account"]["role"]["exists"] is True
+
+
+def test_problems_come_in_disk_order_then_the_accounts(granted: Lab) -> None:
+    granted.iam.delete_role_policy(RoleName="vmimport", PolicyName="access")
+    granted.upload(images.vmdk_monolithic_sparse(), "boot.vmdk")
+    granted.upload(images.qcow2(), "data.qcow2")
+    boot, data = f"s3://{BUCKET}/boot.vmdk", f"s3://{BUCKET}/data.qcow2"
+    status, document = report(granted, boot, data)
+    assert status == ExitStatus.PROBLEMS
+    found = [(problem["source"], problem["code"]) for problem in document["problems"]]
+    sources = [source for source, _ in found]
+    boots, datas = sources.count(boot), sources.count(data)
+    assert sources[:boots] == [boot] * boots and sources[boots : boots + datas] == [data] * datas
+    assert (boot, "vmdk-not-stream-optimized") in found
+    assert (data, "unsupported-format") in found
+    account_codes = [code for _, code in found[boots + datas :]]
+    assert "role-policy-s3" in account_codes
+
+
+def test_a_missing_object_and_a_missing_role(lab: Lab) -> None:
+    lab.s3.create_bucket(Bucket=BUCKET)
+    lab.iam.delete_role(RoleName="vmimport")
+    status, document = report(lab, f"s3://{BUCKET}/nothing.vmdk")
+    assert status == ExitStatus.PROBLEMS
+    assert document["disks"] == []
+    assert {"object-missing", "role-missing"} <= {p["code"] for p in document["problems"]}
+
+
+def test_an_s3_ovas_digests_only_with_verify_digests(granted: Lab, disks: DiskFixtures) -> None:
+    url = upload_file(granted, disks.path("vm.ova"), "vm.ova")
+    plain = vmimport(granted.endpoint, "check", url)
+    assert plain.status == ExitStatus.OK
+    assert "digested" not in plain.stderr
+    verified = vmimport(granted.endpoint, "check", "--verify-digests", url)
+    assert verified.status == ExitStatus.OK
+    assert "digested" in verified.stderr
+
+
+def test_a_bucket_alone_checks_the_account(granted: Lab, disks: DiskFixtures) -> None:
+    status, document = report(granted, str(disks.path("gpt-uefi.stream.vmdk")), "--bucket", BUCKET)
+    assert status == ExitStatus.OK
+    assert [bucket["name"] for bucket in document["account"]["buckets"]] == [BUCKET]
+
+
+def test_an_unreachable_endpoint_means_the_check_could_not_be_completed(
+    disks: DiskFixtures,
+) -> None:
+    outcome = vmimport("http://127.0.0.1:9", "check", f"s3://{BUCKET}/disk.vmdk")
+    assert outcome.status == ExitStatus.INCOMPLETE
+    assert outcome.stderr.startswith("vmimport: error: ")
+    assert len(outcome.stderr.splitlines()) == 1
+    assert "Traceback" not in outcome.stderr
