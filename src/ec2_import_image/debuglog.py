@@ -133,6 +133,11 @@ class RedactingFormatter(logging.Formatter):
 _active: list[RedactingFormatter] = []
 
 
+def enabled() -> bool:
+    """Whether a debug log is in progress (``--debug``)."""
+    return bool(_active)
+
+
 def add_secrets(*values: str | None) -> None:
     """Register secret values (a secret key, a session token) for redaction."""
     for formatter in _active:

@@ -110,10 +110,14 @@ def test_malformed_numbers_are_parameter_errors() -> None:
     assert caught.value.code == "InvalidParameterValue"
 
 
+#: replies no service sends, recorded to pin down how v2 fails on them
+MALFORMED = frozenset({"dup-element.xml"})  # a scalar element repeated
 SUCCESS = sorted(
     path.name
     for path in RESPONSES.glob("*.xml")
-    if not path.name.startswith("err-") and not path.name.startswith("Cancel")
+    if not path.name.startswith("err-")
+    and not path.name.startswith("Cancel")
+    and path.name not in MALFORMED
 )
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import marshal
 import os
+import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +16,9 @@ from ec2_import_image.dropin.cli.commandline import parse_command_line
 from ec2_import_image.dropin.commands import help as help_command
 from ec2_import_image.dropin.helpdocs.styled import plain
 from ec2_import_image.environment import Environment
+
+#: the check of the entries these tests store: a dict of lists
+IS_ENTRY = cache.is_str_map(lambda value: isinstance(value, list))
 
 
 @pytest.fixture(autouse=True)
@@ -27,17 +33,71 @@ def test_an_entry_is_keyed_by_its_sources(tmp_path: Path) -> None:
     key = cache.key_for("thing", [str(source)], "extra")
     assert key is not None and key.startswith("thing-")
     cache.store(key, {"a": [1, 2]})
-    assert cache.load(key) == {"a": [1, 2]}
+    assert cache.load(key, IS_ENTRY) == {"a": [1, 2]}
     source.write_text("two, longer")
     assert cache.key_for("thing", [str(source)], "extra") != key
     assert cache.key_for("thing", [str(tmp_path / "missing")]) is None
-    assert cache.load(None) is None
+    assert cache.load(None, IS_ENTRY) is None
 
 
 def test_a_damaged_entry_is_no_entry(cache_home: Path) -> None:
     cache.store("x.marshal", [1])
     (cache_home / "x.marshal").write_bytes(b"\x00garbage")
-    assert cache.load("x.marshal") is None
+    assert cache.load("x.marshal", IS_ENTRY) is None
+
+
+def test_an_entry_of_another_shape_is_no_entry(cache_home: Path) -> None:
+    cache.store("x.marshal", {"a": "not a list"})
+    assert cache.load("x.marshal", IS_ENTRY) is None
+    cache.store("x.marshal", ["a", "b"])
+    assert cache.load("x.marshal", IS_ENTRY) is None
+    assert cache.load("x.marshal", cache.is_list_of(lambda item: isinstance(item, str))) == [
+        "a",
+        "b",
+    ]
+
+
+def test_the_directory_is_created_for_the_user_alone(cache_home: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        cache.store("x.marshal", [1])
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(cache_home.stat().st_mode) == 0o700
+
+
+def test_an_open_directory_of_the_user_is_narrowed_when_an_entry_is_written(
+    cache_home: Path,
+) -> None:
+    cache_home.mkdir(mode=0o755)
+    cache_home.chmod(0o755)  # as earlier versions left it, under the umask
+    cache.store("x.marshal", {"a": [1]})
+    assert stat.S_IMODE(cache_home.stat().st_mode) == 0o700
+    assert cache.load("x.marshal", IS_ENTRY) == {"a": [1]}
+
+
+def test_entries_in_a_directory_others_can_write_to_are_not_read(cache_home: Path) -> None:
+    cache.store("x.marshal", {"a": [1]})
+    cache_home.chmod(0o777)
+    try:
+        assert cache.load("x.marshal", IS_ENTRY) is None
+    finally:
+        cache_home.chmod(0o700)
+
+
+def test_wrong_shaped_help_page_is_built_again(cache_home: Path) -> None:
+    invocation = parse_command_line(["ec2", "import-image", "help"])
+    first = help_command.cached_help_lines(invocation)
+    (entry,) = cache_home.glob("help-*.marshal")
+    wrong_shapes: list[Any] = [[["text only"]], [[("text", "blink")]], {"lines": []}, "page"]
+    for wrong in wrong_shapes:
+        entry.write_bytes(marshal.dumps(wrong))
+        assert help_command.cached_help_lines(invocation) == first
+        assert help_command.cached_help_lines(invocation) == first
+    stored = marshal.loads(entry.read_bytes())
+    assert [[tuple(span) for span in line] for line in stored] == [
+        [tuple(span) for span in line] for line in first
+    ]
 
 
 def test_help_pages_come_from_the_cache_the_second_time(

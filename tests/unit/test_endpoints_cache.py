@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import marshal
 import os
 from pathlib import Path
 from typing import Any
@@ -59,27 +61,82 @@ def test_the_loader_caches_the_reduced_copy(
     assert first == endpoints._plain(endpoints.reduce(full, SERVICES_USED))
 
 
+def _partition(name: str, services: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "partition": name,
+        "dnsSuffix": "example.com",
+        "regionRegex": "^x-",
+        "regions": {"x-1": {}},
+        "services": services,
+    }
+
+
+class Source:
+    """An endpoints file and the reads of it the loader makes."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir()
+        self.directory = directory
+        self.path = directory / "endpoints.json"
+        self.reads = 0
+
+    def write(self, data: Any) -> None:
+        self.path.write_text(json.dumps(data))
+
+    def load_full(self) -> tuple[Any, str]:
+        self.reads += 1
+        return json.loads(self.path.read_text()), str(self.path)[: -len(".json")]
+
+    def reduced(self) -> Any:
+        data, _ = endpoints.reduced_endpoints([str(self.directory)], {"ec2"}, self.load_full)
+        return data
+
+
 def test_a_changed_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    source = data_dir / "endpoints.json"
-    source.write_text('{"partitions": [{"partition": "a", "services": {"ec2": {}, "s3": {}}}]}')
-    calls: list[int] = []
+    source = Source(tmp_path / "data")
+    source.write({"partitions": [_partition("a", {"ec2": {}, "s3": {}})]})
+    one = source.reduced()
+    source.reduced()
+    assert source.reads == 1 and one["partitions"][0]["services"] == {"ec2": {}}
+    source.write({"partitions": [_partition("b", {"ec2": {"endpoints": {"x-1": {}}}})]})
+    os.utime(source.path, ns=(1, 1))
+    two = source.reduced()
+    assert source.reads == 2 and two["partitions"][0]["partition"] == "b"
 
-    def load_full() -> tuple[Any, str]:
-        import json
 
-        calls.append(1)
-        return json.loads(source.read_text()), str(source)[: -len(".json")]
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"partitions": ["aws"]},  # "string indices must be integers" in botocore, once
+        {"partitions": {"aws": {}}},
+        {"partitions": [{"partition": "a"}]},
+        {"partitions": [_partition("a", {"ec2": []})]},
+        {"partitions": [_partition("a", {"ec2": {"endpoints": ["x-1"]}})]},
+        {"partitions": [{**_partition("a", {}), "regions": ["x-1"]}]},
+        [],
+        "endpoints",
+    ],
+)
+def test_an_entry_of_the_wrong_shape_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wrong: Any
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = Source(tmp_path / "data")
+    good = {"partitions": [_partition("a", {"ec2": {"endpoints": {"x-1": {}}}})]}
+    source.write(good)
+    assert source.reduced() == good
+    (entry,) = (tmp_path / "cache" / "ec2-import-image").glob("endpoints-*.marshal")
+    entry.write_bytes(marshal.dumps(wrong))
+    assert source.reduced() == good
+    assert source.reads == 2
+    assert marshal.loads(entry.read_bytes()) == good  # written anew
+    assert source.reduced() == good
+    assert source.reads == 2
 
-    one, _ = endpoints.reduced_endpoints([str(data_dir)], {"ec2"}, load_full)
-    endpoints.reduced_endpoints([str(data_dir)], {"ec2"}, load_full)
-    assert len(calls) == 1 and one["partitions"][0]["services"] == {"ec2": {}}
-    source.write_text('{"partitions": [{"partition": "b", "services": {"ec2": {"x": 1}}}]}')
-    os.utime(source, ns=(1, 1))
-    two, _ = endpoints.reduced_endpoints([str(data_dir)], {"ec2"}, load_full)
-    assert len(calls) == 2 and two["partitions"][0]["partition"] == "b"
+
+def test_the_reduced_data_has_the_shape_the_cache_checks(full: Any) -> None:
+    assert endpoints.is_endpoints_data(endpoints._plain(endpoints.reduce(full, SERVICES_USED)))
 
 
 def test_an_unwritable_cache_is_not_an_error(

@@ -22,6 +22,7 @@ from ec2_import_image.dropin.render import (
     is_paginated,
     render,
 )
+from ec2_import_image.dropin.render.autoreset import autoreset
 from ec2_import_image.dropin.render.table_format import Section, TableBuilder, table_text
 from ec2_import_image.dropin.render.text_format import text_lines
 
@@ -452,10 +453,29 @@ def test_table_unicode_is_measured_by_display_width() -> None:
     )
 
 
-def test_table_colour_codes_and_reset_after_every_write() -> None:
+def test_table_colour_codes() -> None:
     bar = f"\x1b[2m\x1b[33m|{RESET}"
     blue = "\x1b[1m\x1b[34m"
     assert table_text("T", {"a": 1, "n": {"x": 2}}, 80, True) == (
+        "--------------\n"
+        "|      T     |\n"
+        "+-----+------+\n"
+        f"|  {blue}a{RESET}  |  {blue}1{RESET}   |\n"
+        "+-----+------+\n"
+        f"{bar}|     n    |{bar}\n"
+        f"{bar}+----+-----+{bar}\n"
+        f"{bar}|  {blue}x{RESET} |  {blue}2{RESET}  |{bar}\n"
+        f"{bar}+----+-----+{bar}\n"
+    )
+
+
+def test_a_coloured_table_on_a_resetting_stream_has_a_reset_after_every_write() -> None:
+    # v2's colorama wrapper of stdout writes a reset after each of the table's writes
+    bar = f"\x1b[2m\x1b[33m|{RESET}"
+    blue = "\x1b[1m\x1b[34m"
+    stream = io.StringIO()
+    render("table", "T", {"a": 1, "n": {"x": 2}}, autoreset(stream), color=True)
+    assert stream.getvalue() == (
         f"--------------\n{RESET}"
         f"{RESET}|      T     |{RESET}{RESET}\n{RESET}"
         f"{RESET}+-----+------+{RESET}{RESET}\n{RESET}"
@@ -466,6 +486,15 @@ def test_table_colour_codes_and_reset_after_every_write() -> None:
         f"{bar}{RESET}|  {blue}x{RESET} |  {blue}2{RESET}  |{RESET}{bar}{RESET}\n{RESET}"
         f"{bar}{RESET}+----+-----+{RESET}{bar}{RESET}\n{RESET}"
     )
+
+
+def test_a_resetting_stream_resets_after_each_write_once_however_often_wrapped() -> None:
+    stream = io.StringIO()
+    wrapped = autoreset(autoreset(stream))
+    wrapped.write("a")
+    wrapped.write("")
+    assert stream.getvalue() == f"a{RESET}{RESET}"
+    assert wrapped.closed is stream.closed  # everything else is the stream's own
 
 
 def test_table_title_is_the_command_name() -> None:

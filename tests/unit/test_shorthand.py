@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from ec2_import_image.dropin.errors import GeneralError
 from ec2_import_image.dropin.params.paramfile import ResourceLoadingError
 from ec2_import_image.dropin.params.shorthand import (
     DuplicateKeyError,
@@ -259,7 +260,8 @@ def test_recorded_client_data() -> None:
     assert coerce_to_shape(parse_shorthand("UploadStart=notadate"), client) == {
         "UploadStart": "notadate"
     }
-    with pytest.raises(ValueError, match=r"^could not convert string to float: 'big'$"):
+    # v2's own crash, with Python's message: deliberately a general error (255)
+    with pytest.raises(GeneralError, match=r"^could not convert string to float: 'big'$"):
         coerce_to_shape(parse_shorthand("UploadSize=big"), client)
 
 
@@ -430,11 +432,12 @@ def test_coerce_lists_and_scalars() -> None:
     assert coerce_to_shape(None, filters) is None
     # Structures given something else are left for validation.
     assert coerce_to_shape({"Filters": ["a", ["b"]]}, request) == {"Filters": ["a", ["b"]]}
-    with pytest.raises(ValueError, match="invalid literal for int"):
+    # what v2's coercion crashes on fails with Python's message, as a general error
+    with pytest.raises(GeneralError, match=r"^invalid literal for int\(\) with base 10: '1\.5'$"):
         coerce_to_shape({"MaxResults": "1.5"}, request)
-    with pytest.raises(TypeError):
+    with pytest.raises(GeneralError, match=r"^int\(\) argument must be a string"):
         coerce_to_shape({"MaxResults": ["1"]}, request)
-    with pytest.raises(AttributeError):
+    with pytest.raises(GeneralError, match=r"^'dict' object has no attribute 'lower'$"):
         coerce_to_shape({"DryRun": {"a": "b"}}, request)
 
 

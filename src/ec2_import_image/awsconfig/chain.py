@@ -130,11 +130,22 @@ def _retry_mode(value: Any) -> str:
     return str(value)
 
 
+class SettingConversionError(ValueError):
+    """A setting's value that v2's botocore converts with ``int()``, and ``int()`` refuses.
+
+    The message is ``int()``'s own, which is what v2 prints; the class says that
+    the error is the user's value, not a fault of the program.
+    """
+
+
 def _max_attempts(value: Any) -> int:
     """An integer of at least one (``int()``'s own error otherwise, as in v2)."""
     from botocore.exceptions import InvalidMaxRetryAttemptsError
 
-    attempts = int(value)
+    try:
+        attempts = int(value)
+    except ValueError as error:
+        raise SettingConversionError(str(error)) from error
     if attempts < 1:
         # v2's message spells the bound out: "greater than or equal to one."
         details: dict[str, Any] = {"provided_max_attempts": attempts, "min_value": "one"}

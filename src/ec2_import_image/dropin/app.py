@@ -32,8 +32,10 @@ from ec2_import_image.dropin.cli.commandline import (
 from ec2_import_image.dropin.errors import (
     ERROR_TABLE,
     ConfigurationError,
+    ExitStatus,
     GeneralError,
     ParamValidationError,
+    crash_as_in_v2,
 )
 from ec2_import_image.dropin.plugins import missing_plugin
 from ec2_import_image.dropin.programs import AWS
@@ -102,7 +104,7 @@ def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bo
             return _hand_over(unknown, argv, env)
         if top.command is None:
             env.stdout.write(version_string() + "\n")
-            return 0
+            return ExitStatus.SUCCESS
         globals_ = top.globals
         resolve_globals(globals_)
         check_output_encoding(env)
@@ -118,7 +120,7 @@ def run_command(argv: list[str], env: Environment, *, quiet_parameter_errors: bo
             return run_external(alias.command, env)
         except VersionRequested:  # `--version` in an alias
             env.stdout.write(version_string() + "\n")
-            return 0
+            return ExitStatus.SUCCESS
         if invocation.action == "help":
             from ec2_import_image.dropin.commands.handover import for_help
 
@@ -215,4 +217,7 @@ def resolve_globals(globals_: dict[str, Any]) -> None:
     for name in ("read_timeout", "connect_timeout"):
         value = globals_.get(name)
         if value is not None:
-            int(value)
+            try:
+                int(value)
+            except ValueError as error:
+                raise crash_as_in_v2(error) from error

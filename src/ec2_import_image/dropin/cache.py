@@ -5,6 +5,19 @@ Entries are ``marshal`` files (plain data only) in
 from what they were built from (file paths, sizes and modification times), so
 a changed source is rebuilt rather than read stale.  A cache that cannot be
 read or written is not an error: the data is built as if there were none.
+
+What is read is checked before it is used: each kind of entry comes with a
+check of its shape (``load(name, check)``), and an entry that does not read,
+or reads as something else than that kind holds (a file truncated or written
+over by hand, a layout from another version), counts as no entry: the data
+is built again and the entry written anew.
+
+The directory is the user's alone: it is created with mode 0700, and a
+directory of that name that the user owns but others may read or enter (as
+earlier versions created it, under the umask) is narrowed to 0700 when an
+entry is written.  Entries are read only from a directory the user owns and
+nobody else can write to, and written only there: ``marshal`` data must come
+from the tool itself.
 """
 
 from __future__ import annotations
@@ -13,12 +26,15 @@ import contextlib
 import hashlib
 import marshal
 import os
+import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 #: bump when the layout of any entry changes
 CACHE_VERSION = "2"
+#: the mode of the cache directory
+DIRECTORY_MODE = 0o700
 
 
 def cache_dir() -> str:
@@ -31,21 +47,25 @@ def key_for(kind: str, files: Iterable[str], *extra: str) -> str | None:
     parts = [CACHE_VERSION, kind, *extra]
     for path in files:
         try:
-            stat = os.stat(path)
+            status = os.stat(path)
         except OSError:
             return None
-        parts += [path, str(stat.st_size), str(stat.st_mtime_ns)]
+        parts += [path, str(status.st_size), str(status.st_mtime_ns)]
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
     return f"{kind}-{digest}.marshal"
 
 
-def load(name: str | None) -> Any:
-    """The entry's data, or None when there is none (or it cannot be read)."""
+def load(name: str | None, check: Callable[[Any], bool]) -> Any:
+    """The entry's data when it reads and ``check`` accepts its shape; else None."""
     if name is None:
         return None
-    path = os.path.join(cache_dir(), name)
-    with contextlib.suppress(OSError, EOFError, ValueError, TypeError), open(path, "rb") as handle:
-        return marshal.load(handle)
+    directory = cache_dir()
+    if not _owned_privately(directory):
+        return None
+    with contextlib.suppress(Exception), open(os.path.join(directory, name), "rb") as handle:
+        data = marshal.load(handle)
+        if check(data):
+            return data
     return None
 
 
@@ -55,7 +75,10 @@ def store(name: str | None, data: Any) -> None:
         return
     directory = cache_dir()
     with contextlib.suppress(OSError, ValueError):
-        os.makedirs(directory, exist_ok=True)
+        os.makedirs(directory, mode=DIRECTORY_MODE, exist_ok=True)
+        _narrow(directory)
+        if not _owned_privately(directory):
+            return
         handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as out:
@@ -64,3 +87,48 @@ def store(name: str | None, data: Any) -> None:
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def _narrow(directory: str) -> None:
+    """Take away what others may do in the user's own cache directory (mode 0700)."""
+    status = os.stat(directory)
+    if _is_mine(status) and stat.S_IMODE(status.st_mode) & ~DIRECTORY_MODE:
+        os.chmod(directory, DIRECTORY_MODE)
+
+
+def _owned_privately(directory: str) -> bool:
+    """Whether ``directory`` is the user's and nobody else can write in it.
+
+    Where there are no POSIX owners and modes (Windows), any directory is.
+    """
+    try:
+        status = os.stat(directory)
+    except OSError:
+        return False
+    if not hasattr(os, "getuid"):
+        return True
+    return _is_mine(status) and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _is_mine(status: os.stat_result) -> bool:
+    return not hasattr(os, "getuid") or status.st_uid == os.getuid()
+
+
+def is_list_of(item_check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """A check of a list whose every item passes ``item_check``."""
+
+    def check(value: Any) -> bool:
+        return isinstance(value, list) and all(item_check(item) for item in value)
+
+    return check
+
+
+def is_str_map(value_check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    """A check of a dict with string keys whose every value passes ``value_check``."""
+
+    def check(value: Any) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(key, str) and value_check(item) for key, item in value.items()
+        )
+
+    return check

@@ -141,14 +141,19 @@ def major_version(path: str, environ: Mapping[str, str]) -> int | None:
     from ec2_import_image.dropin import cache
 
     key = cache.key_for("fallback-version", [os.path.realpath(path)])
-    cached = cache.load(key)
-    if isinstance(cached, int) and not isinstance(cached, bool):
-        return cached or None
+    cached = cache.load(key, _is_version)
+    if cached is not None:
+        return int(cached) or None
     answer = _ask_version(path, environ)
     if answer is None:
         return None
     cache.store(key, answer)
     return answer or None
+
+
+def _is_version(value: object) -> bool:
+    """The shape of a cached answer: a major version, 0 for "not an AWS CLI"."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _ask_version(path: str, environ: Mapping[str, str]) -> int | None:

@@ -7,6 +7,10 @@ does not wait for a key.  ``--no-cli-pager`` or an empty setting turns paging
 off, and nothing is ever paged when stdout is not a terminal.  The pager
 process starts on the first write (a command that prints nothing starts
 none); a pager that cannot be started is v2's configuration error (253).
+
+A pager that goes away early (the user quits it) ends the output quietly;
+a failed write on stdout itself is v2's general error
+(``errors.stdout_writes``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Iterator
 from typing import IO, Any, TextIO, cast
 
 from ec2_import_image.awsconfig import files as config
-from ec2_import_image.dropin.errors import PagerError
+from ec2_import_image.dropin.errors import PagerError, stdout_writes
 from ec2_import_image.environment import Environment
 
 DEFAULT_PAGER = "less"
@@ -90,7 +94,8 @@ def output_stream(env: Environment, globals_: dict[str, Any]) -> Iterator[TextIO
     """stdout, or the pager's stdin when stdout is a terminal and a pager is configured."""
     pager = configured_pager(env, globals_) if env.stdout_isatty else None
     if not pager:
-        yield env.stdout
+        with stdout_writes():
+            yield env.stdout
         return
     environ = dict(env.environ)
     environ.setdefault("LESS", DEFAULT_LESS_FLAGS)

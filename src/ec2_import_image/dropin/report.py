@@ -1,4 +1,4 @@
-"""The one place errors are caught: print as v2 prints, return v2's exit code.
+"""The one place errors are caught: print as v2 prints, return v2's exit status.
 
 Layouts, as v2.36.7 prints them on stderr:
 
@@ -12,21 +12,28 @@ Layouts, as v2.36.7 prints them on stderr:
   with the output renderer of that name.  An invalid format falls back to
   enhanced.
 - Ctrl-C: a newline on stdout, exit 130.
+
+What is reported: the tool's own errors as raised (``CliError``); botocore's
+and urllib3's exceptions, and Python's own raised from inside them, as v2
+reports them (``service.errors``: v2 runs the same libraries); anything else
+is a bug of this tool, reported as an ``InternalError`` that says so.  With
+``--debug``, every error's traceback is logged first, as v2's driver logs it
+(``Exception caught in main()`` at debug level).
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import Any, TextIO
 
 from ec2_import_image.awsconfig import files as config
 from ec2_import_image.dropin.cli.commandline import usage
 from ec2_import_image.dropin.cli.options import ERROR_FORMAT_CHOICES
 from ec2_import_image.dropin.errors import (
-    INTERRUPTED_RC,
-    UNEXPECTED_RC,
     CliError,
-    GeneralError,
+    ExitStatus,
+    InternalError,
     PromptInterrupted,
     ServiceError,
     UnknownOptionsError,
@@ -44,17 +51,30 @@ def write_error(stream: TextIO, message: str, program: str = "aws") -> None:
     stream.write("\n")
 
 
-def as_cli_error(error: BaseException) -> CliError:
-    """The tool's error for any exception (botocore's are translated, others are 255)."""
+def as_cli_error(error: BaseException, *, traceback_logged: bool = False) -> CliError:
+    """The tool's error for any exception: its own, v2's for the libraries', else internal."""
     if isinstance(error, CliError):
         return error
-    if type(error).__module__.startswith(("botocore", "urllib3")):
+    if "botocore" in sys.modules:  # neither botocore nor urllib3 raised anything otherwise
         from ec2_import_image.dropin.service.errors import translate
 
         translated = translate(error)
         if translated is not None:
             return translated
-    return GeneralError(str(error))
+    return InternalError(error, traceback_logged=traceback_logged)
+
+
+def _log_traceback(error: BaseException) -> bool:
+    """With ``--debug``, log ``error`` with its traceback as v2 does; whether it was logged.
+
+    The debug log exists only when ``--debug`` started it; without it nothing
+    is imported here (``logging`` is not on the drop-in's start-up path).
+    """
+    debuglog = sys.modules.get("ec2_import_image.debuglog")
+    if debuglog is None or not debuglog.enabled():
+        return False
+    debuglog.log.debug("Exception caught in main()", exc_info=error)
+    return True
 
 
 def error_format(env: Environment, globals_: dict[str, Any] | None) -> str:
@@ -70,23 +90,26 @@ def error_format(env: Environment, globals_: dict[str, Any] | None) -> str:
 
 def report_error(
     error: BaseException, env: Environment, globals_: dict[str, Any] | None = None
-) -> int:
-    """Print ``error`` as v2 would and return the exit code."""
+) -> ExitStatus:
+    """Print ``error`` as v2 would and return the exit status."""
+    traceback_logged = _log_traceback(error)
     if isinstance(error, PromptInterrupted):
         env.stderr.write(f"{error}\n")
-        return INTERRUPTED_RC
+        return ExitStatus.ERROR_CTRL_C
     if isinstance(error, KeyboardInterrupt):
         env.stdout.write("\n")
-        return INTERRUPTED_RC
+        return ExitStatus.ERROR_CTRL_C
     try:
-        return _print_error(as_cli_error(error), env, globals_)
+        return _print_error(as_cli_error(error, traceback_logged=traceback_logged), env, globals_)
     except Exception as failure:  # printing failed (stderr cannot encode the message...)
         with contextlib.suppress(Exception):
             write_error(env.stderr, str(failure), env.program)
-        return UNEXPECTED_RC
+        return ExitStatus.ERROR
 
 
-def _print_error(cli_error: CliError, env: Environment, globals_: dict[str, Any] | None) -> int:
+def _print_error(
+    cli_error: CliError, env: Environment, globals_: dict[str, Any] | None
+) -> ExitStatus:
     row = row_for(cli_error)
     stderr = env.stderr
     program = env.program

@@ -9,11 +9,13 @@ as plain text in a pipe.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from ec2_import_image.dropin import cache
 from ec2_import_image.dropin.cli.commandline import Invocation
+from ec2_import_image.dropin.errors import ExitStatus, stdout_writes
 from ec2_import_image.dropin.helpdocs.paging import show_page
-from ec2_import_image.dropin.helpdocs.styled import Line, Span
+from ec2_import_image.dropin.helpdocs.styled import STYLES, Line, Span
 from ec2_import_image.environment import Environment
 
 #: the drop-in's package and the distribution's, whose files the pages are built from
@@ -62,14 +64,29 @@ def cached_help_lines(invocation: Invocation) -> list[Line]:
     files it is built from.
     """
     key = cache.key_for("help", _page_sources(), invocation.program, *invocation.words)
-    stored = cache.load(key)
-    if isinstance(stored, list):
+    stored = cache.load(key, _is_stored_page)
+    if stored is not None:
         return [tuple(Span(text, style) for text, style in spans) for spans in stored]
     lines = help_lines(invocation)
     cache.store(key, [[(span.text, span.style) for span in spans] for spans in lines])
     return lines
 
 
-def show_help(invocation: Invocation, env: Environment) -> int:
-    show_page(cached_help_lines(invocation), env)
-    return 0
+def _is_stored_span(value: Any) -> bool:
+    return (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and isinstance(value[0], str)
+        and value[1] in STYLES
+    )
+
+
+#: how a page is kept in the cache: lines of (text, style) pairs (a cache entry's check)
+_is_stored_page = cache.is_list_of(cache.is_list_of(_is_stored_span))
+
+
+def show_help(invocation: Invocation, env: Environment) -> ExitStatus:
+    lines = cached_help_lines(invocation)
+    with stdout_writes():
+        show_page(lines, env)
+    return ExitStatus.SUCCESS

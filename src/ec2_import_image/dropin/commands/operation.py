@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ec2_import_image.dropin.cli.commandline import Invocation
+from ec2_import_image.dropin.errors import ExitStatus, stdout_writes
 from ec2_import_image.dropin.params.build import CallPlan, build_call
 from ec2_import_image.environment import Environment
 
@@ -12,18 +13,19 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
 
 
-def run_operation(invocation: Invocation, env: Environment) -> int:
+def run_operation(invocation: Invocation, env: Environment) -> ExitStatus:
     operation = invocation.operation
     assert operation is not None
     plan = build_call(invocation, warn=env.stderr.write)
     if plan.skeleton in ("input", "yaml-input"):
         from ec2_import_image.dropin.params import skeleton
 
-        if plan.skeleton == "input":
-            skeleton.write_input_json(operation.input_shape, env.stdout)
-        else:
-            skeleton.write_yaml_input(operation.input_shape, env.stdout)
-        return 0
+        with stdout_writes():
+            if plan.skeleton == "input":
+                skeleton.write_input_json(operation.input_shape, env.stdout)
+            else:
+                skeleton.write_yaml_input(operation.input_shape, env.stdout)
+        return ExitStatus.SUCCESS
 
     from ec2_import_image.dropin.service.session import create_client, create_session
 
@@ -46,7 +48,7 @@ def run_operation(invocation: Invocation, env: Environment) -> int:
         )
     output = globals_.get("output") or session.get_config_variable("output")
     _render(str(output), operation.name, result, invocation, env)
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def _call(client: BaseClient, operation_name: str, plan: CallPlan) -> Any:
@@ -89,6 +91,13 @@ def _render(
 
     color_setting = invocation.globals.get("color", "auto")
     color = color_setting == "on" or (color_setting == "auto" and bool(env.stdout_isatty))
+    if output == "table" and color:
+        # v2 builds its coloured table formatter here, and with it colorama's
+        # resetting wrappers of stdout and stderr (render/autoreset.py)
+        from ec2_import_image.dropin.render.autoreset import autoreset
+
+        env.stdout = autoreset(env.stdout)
+        env.stderr = autoreset(env.stderr)
     with output_stream(env, invocation.globals) as stream:
         render(
             output,

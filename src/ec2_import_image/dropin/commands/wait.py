@@ -17,14 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ec2_import_image.dropin.errors import GeneralError
+from ec2_import_image.dropin.errors import ExitStatus, GeneralError
 from ec2_import_image.dropin.params.build import CallPlan
 from ec2_import_image.dropin.waiting.tasks import Describe
 from ec2_import_image.dropin.waiting.waiter import Limits, Selection, Waiter, explanation
 from ec2_import_image.environment import Environment
 
 
-def wait_command(describe: Describe, plan: CallPlan, env: Environment, reach: Sequence[str]) -> int:
+def wait_command(
+    describe: Describe, plan: CallPlan, env: Environment, reach: Sequence[str]
+) -> ExitStatus:
     """``aws ec2 wait image-import-completed``: silent on stdout, as v2's waiters are."""
     params = plan.params
     selection = Selection(
@@ -33,7 +35,7 @@ def wait_command(describe: Describe, plan: CallPlan, env: Environment, reach: Se
         filtered=bool(params.get("Filters")),
     )
     Waiter(describe, env, Limits.given(plan.wait_limits), reach).wait(selection)
-    return 0
+    return ExitStatus.SUCCESS
 
 
 def import_and_wait(

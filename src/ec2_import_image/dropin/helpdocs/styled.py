@@ -16,6 +16,8 @@ PLAIN = ""
 BOLD = "bold"
 UNDERLINE = "underline"
 BACKSPACE = "\b"
+#: every style a span may have
+STYLES = frozenset({PLAIN, BOLD, UNDERLINE})
 
 
 class Span(NamedTuple):

@@ -9,12 +9,14 @@ in the C and POSIX locales), as v2 decodes it; binary content is returned
 untouched.  Anything else is not a file reference and gives ``None``.
 
 This module sits on the start-up path of every command, so it imports nothing
-beyond the standard library.
+beyond the standard library and the tool's errors.
 """
 
 from __future__ import annotations
 
 import os
+
+from ec2_import_image.dropin.errors import GeneralError, crash_as_in_v2
 
 __all__ = ["BINARY_PREFIX", "TEXT_PREFIX", "ResourceLoadingError", "get_paramfile"]
 
@@ -22,8 +24,12 @@ TEXT_PREFIX = "file://"
 BINARY_PREFIX = "fileb://"
 
 
-class ResourceLoadingError(Exception):
-    """A referenced file could not be read; ``str()`` is the message v2 prints."""
+class ResourceLoadingError(GeneralError):
+    """A referenced file could not be read; ``str()`` is the message v2 prints.
+
+    An option's value turns it into a parameter error; where v2 does not
+    (``key@=file://`` in shorthand) it reaches the general handler (255), as here.
+    """
 
 
 def get_paramfile(value: str) -> str | bytes | None:
@@ -58,10 +64,12 @@ def text_encoding() -> str:
 
 
 def _read_text(reference: str, path: str) -> str:
-    # An unknown encoding is a LookupError, which v2 does not catch either (255).
     try:
         with open(path, encoding=text_encoding()) as handle:
             return handle.read()
+    except LookupError as error:
+        # an unknown AWS_CLI_FILE_ENCODING: v2 does not catch it either (255)
+        raise crash_as_in_v2(error) from error
     except UnicodeDecodeError:
         raise ResourceLoadingError(
             f"Unable to load paramfile ({path}), text contents could not be decoded.  "

@@ -29,6 +29,7 @@ from __future__ import annotations
 import string
 from typing import TYPE_CHECKING, Any, Final
 
+from ec2_import_image.dropin.errors import crash_as_in_v2
 from ec2_import_image.dropin.params.paramfile import get_paramfile
 
 if TYPE_CHECKING:
@@ -361,9 +362,10 @@ def coerce_to_shape(value: Any, shape: Shape) -> Any:
 
     Values that do not fit (a dict for a structure member that is a list of
     something else, a string for a structure, ...) are left for validation.
-    Conversion failures propagate as Python raises them (e.g. ``ValueError:
-    could not convert string to float: 'big'``).  Returns new containers;
-    ``value`` itself is not modified.
+    A scalar that cannot be converted crashes v2 with Python's own message
+    (``could not convert string to float: 'big'``, ``'dict' object has no
+    attribute 'lower'``): the same message is raised here as a
+    ``GeneralError``.  Returns new containers; ``value`` itself is not modified.
     """
     kind = shape.type_name
     if kind == "structure":
@@ -389,6 +391,13 @@ def coerce_to_shape(value: Any, shape: Shape) -> Any:
 
 
 def _coerce_scalar(value: Any, kind: str) -> Any:
+    try:
+        return _convert_scalar(value, kind)
+    except (ValueError, TypeError, AttributeError) as error:
+        raise crash_as_in_v2(error) from error
+
+
+def _convert_scalar(value: Any, kind: str) -> Any:
     if value is None:
         return None
     if kind in ("integer", "long"):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ec2_import_image.dropin.errors import GeneralError, param_error
+from ec2_import_image.dropin.errors import GeneralError, crash_as_in_v2, param_error
 from ec2_import_image.dropin.params import jsonvalues
 from ec2_import_image.dropin.params.paramfile import ResourceLoadingError, get_paramfile
 from ec2_import_image.dropin.params.shorthand import (
@@ -57,6 +57,12 @@ def unpack_value(cli_name: str, shape: Shape, value: Any) -> Any:
     """Steps 2 and 3 for a value already past the file step."""
     if supports_shorthand(shape) and not _looks_like_json(value):
         return _unpack_shorthand(cli_name, shape, value)
+    if shape.type_name not in COMPLEX_TYPES:
+        try:
+            return unpack_scalar(shape, value)
+        except (ValueError, TypeError) as error:
+            # int()/float() of the option's value: v2 lets Python's error escape (255)
+            raise crash_as_in_v2(error) from error
     return _unpack(cli_name, shape, value)
 
 
@@ -90,6 +96,9 @@ def _unpack_json(cli_name: str, value: str) -> Any:
         return jsonvalues.loads(value)
     except json.JSONDecodeError as error:
         raise param_error(cli_name, f"Invalid JSON: {error}\nJSON received: {value}") from None
+    except RecursionError as error:
+        # nested too deeply for Python's decoder: v2 does not catch it either (255)
+        raise crash_as_in_v2(error) from error
 
 
 def _unpack(cli_name: str, shape: Shape, value: Any) -> Any:

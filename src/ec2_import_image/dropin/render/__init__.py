@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from ec2_import_image.dropin.errors import GeneralError
+from ec2_import_image.dropin.errors import GeneralError, crash_as_in_v2
 from ec2_import_image.dropin.render.common import (
     PaginatedResult,
     Query,
@@ -79,10 +79,37 @@ def render(
     output, 80 when it is not a terminal (see :func:`detect_terminal_width`).
 
     Raises :class:`~ec2_import_image.dropin.errors.GeneralError` for an unknown
-    format (before anything is fetched or printed).
+    format (before anything is fetched or printed), and where v2 fails while
+    printing: a query that fails on the result, a value the format cannot
+    write, a character the stream's encoding cannot write (Python's message).
     """
     if output not in OUTPUT_FORMATS:
         raise GeneralError(f"Unknown output type: {output}")
+    try:
+        _dispatch(
+            output,
+            command_name,
+            result,
+            stream,
+            query=query,
+            color=color,
+            terminal_width=terminal_width,
+        )
+    except UnicodeEncodeError as error:
+        # AWS_CLI_OUTPUT_ENCODING, or the locale's, cannot write the text: as v2
+        raise crash_as_in_v2(error) from error
+
+
+def _dispatch(
+    output: str,
+    command_name: str,
+    result: Any,
+    stream: TextIO,
+    *,
+    query: Any,
+    color: bool,
+    terminal_width: int,
+) -> None:
     compiled: Query | None = query
     if output == "json":
         render_json(result, stream, compiled)

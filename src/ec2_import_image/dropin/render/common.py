@@ -12,6 +12,8 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol, TextIO
 
+from ec2_import_image.dropin.errors import crash_as_in_v2
+
 #: The key botocore adds to every parsed response; v2 never prints it.
 METADATA_KEY = "ResponseMetadata"
 
@@ -72,8 +74,19 @@ def without_metadata(response: Any) -> Any:
 
 
 def apply_query(value: Any, query: Query | None) -> Any:
-    """``value`` as ``--query`` selects it (unchanged without a query)."""
-    return value if query is None else query.search(value)
+    """``value`` as ``--query`` selects it (unchanged without a query).
+
+    An expression that fails on the value (a function given the wrong type, an
+    unknown function) fails as in v2: JMESPath's message, exit 255.
+    """
+    if query is None:
+        return value
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        return query.search(value)
+    except JMESPathError as error:
+        raise crash_as_in_v2(error) from error
 
 
 def prepared(response: Any, query: Query | None) -> Any:

@@ -7,16 +7,25 @@ import datetime
 import json
 from typing import Any, TextIO
 
+from ec2_import_image.dropin.errors import GeneralError
 from ec2_import_image.dropin.render.common import Query, flush_quietly, full_result, prepared
+
+#: v2's JSON encoder's message for a value it cannot encode
+UNENCODABLE = "Encountered unrecognized type in JSON encoder."
 
 
 def encode_extra(value: object) -> str:
-    """JSON for the two non-JSON types a parsed response holds: timestamps and blobs."""
+    """JSON for the two non-JSON types a parsed response holds: timestamps and blobs.
+
+    Anything else (an XML element botocore's parser kept from a reply that
+    repeats a scalar element) fails as v2's encoder fails: its message, exit
+    255, after what was written so far.
+    """
     if isinstance(value, datetime.datetime):
         return value.isoformat()
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("utf-8")
-    raise TypeError(f"cannot encode a {type(value).__name__} value as JSON")
+    raise GeneralError(UNENCODABLE)
 
 
 def dumps_compact(value: Any) -> str:

@@ -25,9 +25,11 @@ Layout (how wide, how drawn):
   even, then trimming from the left or padding from the right);
 * text is measured with :func:`~ec2_import_image.dropin.render.width.display_width`.
 
-With colour on, row values are bright blue, the indentation bars dim yellow,
-and every single write v2 makes to the stream is followed by a reset code
-(v2's colorama wrapper resets after each write), which shows in the bytes.
+With colour on, row values are bright blue and the indentation bars dim
+yellow.  The table is written in the pieces v2 writes it in, one write each:
+on stdout, v2's colorama wrapper follows every write with a reset code, which
+shows in the bytes (see ``autoreset.py``, which puts that wrapper on the
+stream).
 """
 
 from __future__ import annotations
@@ -197,17 +199,16 @@ class TableBuilder:
 
 
 class _Painter:
-    """Writes lines the way v2 does: indentation bars around each, resets when coloured."""
+    """Writes lines the way v2 does: indentation bars around each, one write per piece."""
 
     def __init__(self, color: bool) -> None:
         self.color = color
         self.bar = f"{_BAR_STYLE}|{_RESET}" if color else "|"
+        #: the pieces of text in the order v2 writes them, one write each
         self.chunks: list[str] = []
 
     def write(self, text: str) -> None:
         self.chunks.append(text)
-        if self.color:
-            self.chunks.append(_RESET)
 
     def line(self, text: str, indent: int) -> None:
         bars = self.bar * indent
@@ -277,8 +278,8 @@ def _draw_section(section: Section, width: int, painter: _Painter) -> None:
         painter.line(_rule(widths), indent)
 
 
-def draw_table(sections: list[Section], terminal_width: int, color: bool) -> str:
-    """The text of the table made of ``sections`` (which must not be empty)."""
+def draw_table(sections: list[Section], terminal_width: int, color: bool) -> list[str]:
+    """The writes of the table made of ``sections`` (which must not be empty)."""
     width = max(section.needed_width() for section in sections)
     if width > terminal_width:
         sections = [section.on_its_side() for section in sections]
@@ -287,15 +288,20 @@ def draw_table(sections: list[Section], terminal_width: int, color: bool) -> str
     painter.write("-" * width + "\n")
     for section in sections:
         _draw_section(section, width, painter)
-    return "".join(painter.chunks)
+    return painter.chunks
+
+
+def table_writes(title: str, value: Any, terminal_width: int, color: bool) -> list[str]:
+    """The writes of the table of ``value`` titled ``title``; none when v2 prints no table."""
+    builder = TableBuilder()
+    if not builder.add(title, value):
+        return []
+    return draw_table(builder.sections, terminal_width, color)
 
 
 def table_text(title: str, value: Any, terminal_width: int, color: bool) -> str:
     """The table of ``value`` titled ``title``; empty when v2 prints no table."""
-    builder = TableBuilder()
-    if not builder.add(title, value):
-        return ""
-    return draw_table(builder.sections, terminal_width, color)
+    return "".join(table_writes(title, value, terminal_width, color))
 
 
 def render_table(
@@ -308,9 +314,9 @@ def render_table(
     terminal_width: int,
 ) -> None:
     value = prepared(full_result(result), query)
-    text = table_text(command_name, value, terminal_width, color)
+    writes = table_writes(command_name, value, terminal_width, color)
     try:
-        if text:
+        for text in writes:
             stream.write(text)
     except OSError:
         pass

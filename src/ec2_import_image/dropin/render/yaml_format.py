@@ -20,6 +20,7 @@ import datetime
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ec2_import_image.dropin.errors import crash_as_in_v2
 from ec2_import_image.dropin.render.common import (
     Query,
     flush_quietly,
@@ -56,8 +57,15 @@ class YamlWriter:
     def write(self, value: Any, stream: TextIO) -> None:
         if _is_scalar(value):
             stream.write(dumps_compact(value) + "\n")
-        else:
+            return
+        from ruamel.yaml.representer import RepresenterError
+
+        try:
             self._dumper().dump(value, stream)
+        except RepresenterError as error:
+            # a value the safe dumper has no form for (an XML element botocore's
+            # parser kept from an odd reply): v2 runs the same dumper and fails alike
+            raise crash_as_in_v2(error) from error
 
 
 def _is_empty_object(value: object) -> bool:

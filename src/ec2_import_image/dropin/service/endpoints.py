@@ -7,7 +7,9 @@ reduced data (every partition with its defaults and regions, and only those
 services) resolves every endpoint of those services exactly as the whole file
 does.  It is kept in the tool's cache (``ec2_import_image.dropin.cache``), keyed by
 the file's path, size and modification time, so a run after the first reads
-a few KB instead.
+a few KB instead.  What the cache gives back is used only when it has the
+shape botocore's endpoint resolver reads (:func:`is_endpoints_data`); anything
+else is rebuilt from the file.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ def reduced_endpoints(
     """
     path = _endpoints_path(search_paths)
     key = None if path is None else cache.key_for("endpoints", [path], *sorted(services))
-    data = cache.load(key)
-    if path is not None and isinstance(data, dict) and "partitions" in data:
+    data = cache.load(key, is_endpoints_data)
+    if path is not None and data is not None:
         return data, path.removesuffix(".json")
     full, full_path = load_full()
     data = _plain(reduce(full, services))
@@ -73,3 +75,44 @@ def _endpoints_path(search_paths: Sequence[str]) -> str | None:
         if os.path.isfile(candidate):
             return candidate
     return None
+
+
+#: a partition's fields botocore's resolver reads as strings
+PARTITION_NAMES = ("partition", "dnsSuffix", "regionRegex")
+
+
+def _is_dict(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+#: regions, or a service's endpoints: settings by name
+_is_named_settings = cache.is_str_map(_is_dict)
+
+
+def _is_service(value: Any) -> bool:
+    """A service's entry: its endpoints by name, and optional defaults and partition endpoint."""
+    return (
+        isinstance(value, dict)
+        and _is_named_settings(value.get("endpoints", {}))
+        and isinstance(value.get("defaults", {}), dict)
+        and isinstance(value.get("partitionEndpoint", ""), str)
+    )
+
+
+def _is_partition(value: Any) -> bool:
+    """A partition as botocore's resolver reads it (names, regions, services, defaults)."""
+    return (
+        isinstance(value, dict)
+        and all(isinstance(value.get(name), str) for name in PARTITION_NAMES)
+        and _is_named_settings(value.get("regions"))
+        and cache.is_str_map(_is_service)(value.get("services"))
+        and isinstance(value.get("defaults", {}), dict)
+    )
+
+
+_are_partitions = cache.is_list_of(_is_partition)
+
+
+def is_endpoints_data(data: Any) -> bool:
+    """Whether ``data`` has the shape of botocore's endpoints data (a cache entry's check)."""
+    return isinstance(data, dict) and _are_partitions(data.get("partitions"))

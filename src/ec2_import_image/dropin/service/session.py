@@ -10,10 +10,22 @@ reduced to those services (``endpoints.py``).
 
 With ``--debug``, every request signer's credentials are handed to the debug
 log's redaction as they are used (see ``ec2_import_image.debuglog``).
+
+botocore never follows an HTTP redirect: it sends with ``Retry(False)``, and a
+3xx answer is parsed as the reply (v2 then reports unparsable XML for an empty
+body).  From urllib3 2.7 on, the connection pool parses the ``Location`` of a
+redirect before it decides not to follow it, so that a Location that is not a
+valid URL fails the request with a ``LocationParseError`` instead.  The EC2
+client's pools are told not to look at redirects at all (``redirect=False``),
+which is what v2's urllib3 (2.6.3) does for it.
+
+These overrides reach into botocore's internals; ``tests/unit/test_private_hooks.py``
+fails, naming the hook, when a botocore release moves one of them.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ec2_import_image.awsconfig import chain
@@ -136,7 +148,7 @@ def _redact_signing_credentials(request_signer: Any = None, **_: Any) -> None:
 
 
 def create_client(session: botocore.session.Session, globals_: dict[str, Any]) -> BaseClient:
-    return session.create_client(
+    client = session.create_client(
         SERVICE,
         region_name=globals_.get("region"),
         endpoint_url=globals_.get("endpoint_url"),
@@ -144,3 +156,32 @@ def create_client(session: botocore.session.Session, globals_: dict[str, Any]) -
             globals_.get("verify_ssl") is not False, globals_.get("ca_bundle")
         ),
     )
+    never_follow_redirects(client)
+    return client
+
+
+def never_follow_redirects(client: BaseClient) -> None:
+    """The client's connection pools leave redirects alone, as urllib3 before 2.7 did."""
+    pools = _no_redirect_pool_classes()
+    # the session's own mapping, shared with its pool manager and any proxy manager
+    client._endpoint.http_session._pool_classes_by_scheme.update(pools)  # type: ignore[attr-defined]
+
+
+@cache
+def _no_redirect_pool_classes() -> dict[str, type]:
+    from botocore.awsrequest import AWSHTTPConnectionPool, AWSHTTPSConnectionPool
+
+    return {
+        "http": _without_redirects(AWSHTTPConnectionPool),
+        "https": _without_redirects(AWSHTTPSConnectionPool),
+    }
+
+
+def _without_redirects(pool_class: Any) -> type:
+    """A subclass of a urllib3 connection pool whose ``urlopen`` never handles a redirect."""
+
+    def urlopen(self: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        kwargs["redirect"] = False
+        return pool_class.urlopen(self, method, url, *args, **kwargs)
+
+    return type(f"NoRedirect{pool_class.__name__}", (pool_class,), {"urlopen": urlopen})

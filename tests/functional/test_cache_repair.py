@@ -1,0 +1,41 @@
+"""A cache entry of the right encoding but the wrong shape is rebuilt, not obeyed.
+
+Once, an endpoints entry such as ``{"partitions": ["aws"]}`` broke every
+sending command ("string indices must be integers") until it was deleted.
+"""
+
+from __future__ import annotations
+
+import marshal
+import stat
+from pathlib import Path
+
+from tests.support.runner import Harness
+
+RESPONSES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"
+
+
+def send(harness: Harness) -> int:
+    harness.stub.replies = {
+        "ImportImage": [{"status": 200, "body": (RESPONSES / "ImportImage.xml").read_bytes()}]
+    }
+    result = harness.run(["--endpoint-url", harness.endpoint, "ec2", "import-image"])
+    assert result.stderr == ""
+    return int(result.rc)
+
+
+def test_a_wrong_shaped_endpoints_entry_is_rebuilt(harness: Harness) -> None:
+    assert send(harness) == 0
+    directory = harness.home / ".cache" / "ec2-import-image"
+    (entry,) = directory.glob("endpoints-*.marshal")
+    good = entry.read_bytes()
+    entry.write_bytes(marshal.dumps({"partitions": ["aws"]}))
+    assert send(harness) == 0
+    assert entry.read_bytes() == good
+    assert send(harness) == 0
+
+
+def test_the_cache_directory_is_the_users_alone(harness: Harness) -> None:
+    send(harness)
+    directory = harness.home / ".cache" / "ec2-import-image"
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
