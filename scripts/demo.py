@@ -4,19 +4,21 @@
 ``make demo`` runs this with the project's virtual environment:
 
 1. start the VM Import emulator on a free loopback port;
-2. create an S3 bucket and the ``vmimport`` service role in it (with boto3);
-3. write a small, valid OVA (an OVF descriptor and a stream-optimized VMDK) and upload it;
-4. run ``aws ec2 import-image ... --wait`` through the drop-in, which waits with progress
+2. create an S3 bucket (boto3) and the ``vmimport`` service role (``vmimport setup-role``);
+3. write a small, valid OVA (an OVF descriptor and a stream-optimized VMDK with a GPT and an
+   EFI system partition) and a broken disk, and ``vmimport check`` both before anything is
+   uploaded;
+4. upload the OVA and ``vmimport check`` it on S3, with the account;
+5. run ``aws ec2 import-image ... --wait`` through the drop-in, which waits with progress
    and prints the new AMI's id;
-5. show the AMI with a DescribeImages call against the same endpoint;
-6. stop the emulator.
+6. show the AMI with a DescribeImages call against the same endpoint;
+7. stop the emulator.
 
 Nothing leaves 127.0.0.1 and no AWS account is involved.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import subprocess
@@ -24,6 +26,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the disk-image fixtures of tests/
 
 BUCKET = "demo-vm-images"
 KEY = "exports/web-server.ova"
@@ -51,20 +56,40 @@ def start_emulator(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     return process, f"http://127.0.0.1:{port}"
 
 
-def prepare(endpoint: str) -> None:
+def create_bucket(endpoint: str) -> None:
     import boto3
 
-    from ec2_import_emulator import samples
-    from ec2_import_image.iampolicy.trust import VMIMPORT_TRUST_POLICY
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
+    print(f"s3://{BUCKET}")
 
-    image = samples.ova([samples.vmdk_stream_optimized()])
-    s3 = boto3.client("s3", endpoint_url=endpoint)
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key=KEY, Body=image)
-    print(f"s3://{BUCKET}/{KEY}: an OVA of {len(image)} bytes (OVF + stream-optimized VMDK)")
-    iam = boto3.client("iam", endpoint_url=endpoint)
-    iam.create_role(RoleName="vmimport", AssumeRolePolicyDocument=json.dumps(VMIMPORT_TRUST_POLICY))
-    print("IAM role vmimport, trusting vmie.amazonaws.com")
+
+def write_images(folder: Path) -> tuple[Path, Path]:
+    """The demo's OVA and a disk VM Import refuses, both made by real tools (the test fixtures:
+    scripts/make-disk-fixtures.sh): an OVA of a stream-optimized VMDK holding a GPT disk with an
+    EFI system partition and an ext4 root, and the same disk as a monolithicSparse VMDK."""
+    from tests.support.diskfixtures import FIXTURES, unpack
+
+    good = folder / "web-server.ova"
+    unpack(FIXTURES / "vm.ova.xz", good)
+    broken = folder / "db-server.vmdk"
+    unpack(FIXTURES / "gpt-uefi.sparse.vmdk.xz", broken)
+    return good, broken
+
+
+def upload(endpoint: str, image: Path) -> None:
+    import boto3
+
+    boto3.client("s3", endpoint_url=endpoint).upload_file(str(image), BUCKET, KEY)
+    print(f"s3://{BUCKET}/{KEY}: {image.stat().st_size} bytes")
+
+
+def run(command: list[str], env: dict[str, str], expected: int = 0) -> None:
+    """Show and run a command (a person's output on the terminal); stop if its status is wrong."""
+    shown = [os.path.basename(command[0]), *command[1:]]
+    print("$ " + shlex.join(shown), flush=True)
+    status = subprocess.run(command, env=env, check=False).returncode
+    if status != expected:
+        raise SystemExit(f"{shown[0]} exited {status}, expected {expected}")
 
 
 def show_image(endpoint: str, image_id: str) -> None:
@@ -95,13 +120,22 @@ def main() -> int:
     }
     os.environ.update(env)  # for boto3 in this process
     aws = str(Path(sys.executable).with_name("aws"))
+    vmimport = str(Path(sys.executable).with_name("vmimport"))
     started = time.monotonic()
     step("Starting the VM Import emulator on 127.0.0.1")
     emulator, endpoint = start_emulator(env)
     try:
         print(endpoint)
-        step("Creating the bucket, the image and the vmimport role")
-        prepare(endpoint)
+        step("The bucket, and the vmimport service role (vmimport setup-role)")
+        create_bucket(endpoint)
+        run([vmimport, "--endpoint-url", endpoint, "setup-role", "--bucket", BUCKET], env)
+        step("vmimport check, before anything is uploaded: a good image and a broken one")
+        good, broken = write_images(home)
+        run([vmimport, "check", str(good)], env)
+        run([vmimport, "check", str(broken)], env, expected=1)
+        step("Upload the good one; vmimport check it on S3, with the account")
+        upload(endpoint, good)
+        run([vmimport, "--endpoint-url", endpoint, "check", f"s3://{BUCKET}/{KEY}"], env)
         step("aws ec2 import-image --wait (the drop-in)")
         command = [
             aws,

@@ -12,6 +12,7 @@ makes (differencing VHD and VHDX) come from the same builders.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import struct
 import tarfile
@@ -464,7 +465,12 @@ def ova(disks: list[bytes] | None = None, *, ovf_first: bool = True) -> bytes:
     disks = [vmdk_stream_optimized()] if disks is None else disks
     names = [f"vm-disk{n}.vmdk" for n in range(1, len(disks) + 1)]
     descriptor = ("vm.ovf", ovf(names))
-    manifest = ("vm.mf", "".join(f"SHA256({n})= 00\n" for n in names).encode())
+    descriptor_digest = f"SHA256({descriptor[0]})= {hashlib.sha256(descriptor[1]).hexdigest()}\n"
+    digests = "".join(
+        f"SHA256({name})= {hashlib.sha256(disk).hexdigest()}\n"
+        for name, disk in zip(names, disks, strict=True)
+    )
+    manifest = ("vm.mf", (descriptor_digest + digests).encode())
     members = list(zip(names, disks, strict=True))
     if ovf_first:
         return tar([descriptor, manifest, *members])
