@@ -38,8 +38,10 @@ demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
 # Whole-process timings; REF_AWS=/path/to/aws adds a reference and the ratios.
+# Then vmimport check of a 10 GiB-virtual disk, local and on the emulator's S3.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/vmimport_check.py
 
 conformance: $(STAMP)
 	$(PYTHON) ../shared/conformance/run.py --cmd $(BIN)/aws

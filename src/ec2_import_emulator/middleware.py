@@ -22,6 +22,8 @@ from ec2_import_emulator.api import ACTIONS, Call, VMImportApi
 
 DEFAULT_REGION = "us-east-1"
 MAX_FORM_BYTES = 4 * 1024 * 1024
+#: IAM actions moto lacks that clients of the emulator call (answered 501 NotImplemented)
+UNEMULATED_IAM_ACTIONS = ("SimulatePrincipalPolicy", "SimulateCustomPolicy")
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
 
 Environ = dict[str, Any]
@@ -95,17 +97,47 @@ class VMImportMiddleware:
         self.api.store.advance()
         if environ.get("PATH_INFO") == "/moto-api/reset" and environ["REQUEST_METHOD"] == "POST":
             self.api.store.reset()
+        unemulated = self.unemulated_call(environ)
+        if unemulated is not None:
+            return self._reply(start_response, 501, unemulated, str(uuid.uuid4()))
         call = self.vm_import_call(environ)
         if call is None:
             return self.app(environ, start_response)
         reply = self.api.handle(call)
-        status = f"{reply.status} {HTTPStatus(reply.status).phrase}"
+        return self._reply(start_response, reply.status, reply.body, call.request_id)
+
+    @staticmethod
+    def _reply(
+        start_response: StartResponse, status: int, body: bytes, request_id: str
+    ) -> Iterable[bytes]:
         start_response(
-            status,
+            f"{status} {HTTPStatus(status).phrase}",
             [
                 ("Content-Type", "text/xml;charset=UTF-8"),
-                ("Content-Length", str(len(reply.body))),
-                ("x-amzn-RequestId", call.request_id),
+                ("Content-Length", str(len(body))),
+                ("x-amzn-RequestId", request_id),
             ],
         )
-        return [reply.body]
+        return [body]
+
+    def unemulated_call(self, environ: Environ) -> bytes | None:
+        """The error document for an IAM action moto does not implement and clients probe.
+
+        ``vmimport check`` asks IAM's SimulatePrincipalPolicy first and evaluates the
+        role's documents itself when the endpoint cannot answer; moto would answer
+        with a server error and log a traceback for each check.  Here it is refused
+        as not implemented, quietly.
+        """
+        scope = credential_scope(environ)
+        if scope is None or scope[2] != "iam":
+            return None
+        form = read_form(environ)
+        action = None if form is None else form.get("Action")
+        if action not in UNEMULATED_IAM_ACTIONS:
+            return None
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="'
+            'https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>'
+            f"<Code>NotImplemented</Code><Message>{action} is not emulated by "
+            "ec2-import-emulator.</Message></Error><RequestId>0</RequestId></ErrorResponse>"
+        ).encode()
