@@ -1,91 +1,99 @@
 """YAML documents read safely: plain data only, and no alias bombs.
 
-ruamel.yaml's safe loader builds only plain values (mappings, lists,
-scalars), never objects named by the document.  Aliases are the other
-danger: ``&a [*b, *b, ...]`` ten levels deep is a few hundred bytes that
-expand to billions of values (a "billion laughs"), which the loader builds
-for minutes until memory runs out.  So the document is first composed into
-its node graph, where an alias is a second reference to the same node, and
-the size it would expand to is counted on that graph (each node once, with
-its expanded size remembered) before anything is built.
+Shared by the drop-in's ``--cli-input-yaml`` and ``vmimport``'s batch
+manifests.  ruamel.yaml's safe loader builds only plain values (mappings,
+lists, scalars, YAML 1.2's dates), never objects named by the document.
+Aliases are the other danger: ``&a [*b, *b, ...]`` ten levels deep is a few
+hundred bytes that stand for billions of values (a "billion laughs").
+Loading it is cheap, since its values are shared, but everything after it
+(validation, serialization) walks them one by one: v2 runs for half a minute
+into a MemoryError.  So the document is composed into its node graph first,
+where an alias is the very node its anchor names; the size it would expand to
+is counted on that graph (each node once, without recursion), and a document
+whose aliases take it past the caller's bound, or that contains itself, is
+refused before anything is constructed.  A document without aliases is not
+counted against the bound.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-#: the most values a document may expand to; real requests and manifests stay far below
-MAX_EXPANDED_NODES = 1_000_000
-
 
 class YamlError(ValueError):
-    """The text is not YAML, or expands beyond ``MAX_EXPANDED_NODES``, or is recursive."""
+    """The text is not a YAML document the safe loader reads."""
+
+
+class YamlRecursive(YamlError):
+    """A node contains itself (an alias inside the value of its own anchor): endless."""
 
 
 class YamlTooLarge(YamlError):
-    """The aliases of the document expand beyond the bound."""
+    """The document's aliases expand it beyond the bound."""
+
+    def __init__(self, expanded: int, limit: int) -> None:
+        super().__init__(f"its aliases expand it to {expanded:,} values, more than {limit:,}")
+        self.expanded = expanded
+        self.limit = limit
 
 
-def expanded_size(root: Any, limit: int = MAX_EXPANDED_NODES) -> int:
-    """How many nodes the document would hold with every alias expanded (stops past ``limit``).
+def expanded_size(root: Any) -> tuple[int | None, int]:
+    """Values under ``root`` with every alias expanded (None: endless), and distinct nodes.
 
-    Raises ``YamlError`` for a node that contains itself (a recursive alias).
+    The expanded size of a node is one plus that of each child (a mapping's
+    keys and values), computed once per node, without recursion (a deep
+    document must not exhaust the stack here).
     """
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
+    def children(node: Any) -> list[Any]:
+        if isinstance(node, SequenceNode):
+            return list(node.value)
+        if isinstance(node, MappingNode):
+            return [item for pair in node.value for item in pair]
+        return []
+
     sizes: dict[int, int] = {}
-    # an explicit stack: deep documents must not exhaust Python's recursion
+    on_path: set[int] = set()
     stack: list[tuple[Any, bool]] = [(root, False)]
-    in_progress: set[int] = set()
     while stack:
         node, children_done = stack.pop()
         key = id(node)
         if children_done:
-            in_progress.discard(key)
-            total = 1 + sum(sizes[id(child)] for child in _children(node))
-            sizes[key] = min(total, limit + 1)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children(node))
+            on_path.discard(key)
             continue
         if key in sizes:
             continue
-        if key in in_progress:
-            raise YamlError("a recursive alias (a node that contains itself)")
-        in_progress.add(key)
+        if key in on_path:
+            return None, len(sizes)
+        on_path.add(key)
         stack.append((node, True))
-        if isinstance(node, MappingNode | SequenceNode):
-            for child in _children(node):
-                if id(child) in in_progress:
-                    raise YamlError("a recursive alias (a node that contains itself)")
-                if id(child) not in sizes:
-                    stack.append((child, False))
-    return sizes[id(root)]
+        stack.extend((child, False) for child in children(node) if id(child) not in sizes)
+    return sizes[id(root)], len(sizes)
 
 
-def _children(node: Any) -> list[Any]:
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
+def safe_load(text: str | bytes, limit: int) -> Any:
+    """The plain data of one YAML document, once its expanded size is under ``limit``.
 
-    if isinstance(node, MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, SequenceNode):
-        return list(node.value)
-    return []
-
-
-def safe_load(text: str | bytes, limit: int = MAX_EXPANDED_NODES) -> Any:
-    """The plain data of a YAML document (YAML 1.2), after the expansion check."""
+    Raises ``YamlError`` (or its subclasses) for what cannot be read; a
+    ``RecursionError`` from a document nested deeper than the composer can go
+    is left to the caller (the drop-in reports it as v2 does).
+    """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     yaml = YAML(typ="safe", pure=True)
     try:
-        root = yaml.compose(text)
+        node = yaml.compose(text)
+        if node is None:  # an empty document
+            return None
+        expanded, distinct = expanded_size(node)
+        if expanded is None:
+            raise YamlRecursive("the document refers to itself (an alias inside its own anchor)")
+        if expanded > distinct and expanded > limit:
+            raise YamlTooLarge(expanded, limit)
+        return yaml.constructor.construct_document(node)
     except YAMLError as error:
-        raise YamlError(str(error).splitlines()[0] if str(error) else "invalid YAML") from None
-    if root is None:
-        return None
-    size = expanded_size(root, limit)
-    if size > limit:
-        raise YamlTooLarge(f"its aliases expand to more than {limit:,} values (a YAML alias bomb?)")
-    try:
-        return yaml.load(text)
-    except (YAMLError, RecursionError) as error:
-        raise YamlError(str(error).splitlines()[0] if str(error) else "invalid YAML") from None
+        first = str(error).strip().splitlines()
+        raise YamlError(first[0] if first else "invalid YAML") from None

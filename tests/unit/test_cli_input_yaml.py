@@ -13,9 +13,9 @@ from ec2_import_image.dropin.errors import GeneralError, ParamValidationError
 from ec2_import_image.dropin.params import cli_input
 from ec2_import_image.dropin.params.cli_input import (
     MAX_EXPANDED_VALUES,
-    expanded_size,
     load_cli_input,
 )
+from ec2_import_image.yamlload import expanded_size
 
 BOMB_LEVELS = 10
 

@@ -352,14 +352,22 @@ def _build(
     return Manifest(path, tuple(specs))
 
 
+#: the most values a manifest may expand to with its aliases (thousands of entries stay far below)
+MAX_EXPANDED_VALUES = 1_000_000
+
+
 def _yaml_document(path: Path, text: str, problems: _Problems) -> Any:
-    from ec2_import_image.yamlload import YamlError, safe_load
+    from ec2_import_image.yamlload import YamlError, YamlTooLarge, safe_load
 
     try:
-        return safe_load(text)
+        return safe_load(text, MAX_EXPANDED_VALUES)
+    except YamlTooLarge as error:
+        problems.add(str(path), None, f"{error} (a YAML alias bomb?)")
     except YamlError as error:
         problems.add(str(path), None, f"not valid YAML: {error}")
-        raise ManifestError(path, problems.found) from None
+    except RecursionError:
+        problems.add(str(path), None, "not valid YAML: nested too deeply")
+    raise ManifestError(path, problems.found)
 
 
 def _from_yaml(path: Path, text: str, command_line: Mapping[str, Any]) -> Manifest:

@@ -10,10 +10,11 @@ Aliases let a few lines of YAML stand for billions of values (ten anchors of
 ten aliases each: 10^10): loading such a document is cheap, since its values
 are shared, but everything after it (validation, serialization) walks them
 one by one, and v2 runs for half a minute into a MemoryError.  The document
-is therefore composed first, and the number of values it holds with every
-alias expanded is counted on the composed nodes, which aliases share: a
-document whose aliases take it past ``MAX_EXPANDED_VALUES`` (or that refers
-to itself) is refused as a parameter error, before anything is constructed.
+is therefore read by the shared safe loader (``ec2_import_image.yamlload``),
+which counts the values it holds with every alias expanded on the composed
+nodes: a document whose aliases take it past ``MAX_EXPANDED_VALUES`` (or that
+refers to itself) is refused as a parameter error, before anything is
+constructed.
 """
 
 from __future__ import annotations
@@ -56,74 +57,25 @@ MAX_EXPANDED_VALUES = 100_000
 
 
 def _load_yaml(kind: str, text: Any) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from ec2_import_image.yamlload import YamlError, YamlRecursive, YamlTooLarge, safe_load
 
-    yaml = YAML(typ="safe", pure=True)
     try:
-        node = yaml.compose(text)
-        if node is None:  # an empty document
-            return None
-        problem = _expansion_problem(node)
-        if problem is not None:
-            raise param_error(kind, problem)
-        return yaml.constructor.construct_document(node)
-    except YAMLError:
+        return safe_load(text, MAX_EXPANDED_VALUES)
+    except YamlRecursive:
+        raise param_error(
+            kind,
+            "The YAML document refers to itself (an alias inside the value of its own "
+            "anchor), which expands without end.",
+        ) from None
+    except YamlTooLarge as large:
+        raise param_error(
+            kind,
+            f"The YAML document's aliases expand it to {large.expanded:,} values, more than "
+            f"the {large.limit:,} a document may hold. Write the values out, or use fewer "
+            "aliases.",
+        ) from None
+    except YamlError:
         raise param_error(kind, "Invalid YAML received.") from None
     except RecursionError as error:
         # nested too deeply for the composer: v2 does not catch it either (255)
         raise crash_as_in_v2(error) from error
-
-
-def _expansion_problem(root: Any) -> str | None:
-    """Why the document's aliases make it too big, or None when they do not."""
-    expanded, distinct = expanded_size(root)
-    if expanded is None:
-        return (
-            "The YAML document refers to itself (an alias inside the value of its own "
-            "anchor), which expands without end."
-        )
-    if expanded > distinct and expanded > MAX_EXPANDED_VALUES:
-        return (
-            f"The YAML document's aliases expand it to {expanded:,} values, more than the "
-            f"{MAX_EXPANDED_VALUES:,} a document may hold. Write the values out, or use "
-            "fewer aliases."
-        )
-    return None
-
-
-def expanded_size(root: Any) -> tuple[int | None, int]:
-    """Values under ``root`` with every alias expanded (None: endless), and distinct nodes.
-
-    Composed YAML is a graph: an alias is the very node its anchor names.  The
-    expanded size of a node is one plus that of each child (a mapping's keys
-    and values), computed once per node, without recursion (a deep document
-    must not exhaust the stack here).
-    """
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
-
-    def children(node: Any) -> list[Any]:
-        if isinstance(node, SequenceNode):
-            return list(node.value)
-        if isinstance(node, MappingNode):
-            return [item for pair in node.value for item in pair]
-        return []
-
-    sizes: dict[int, int] = {}
-    on_path: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        key = id(node)
-        if children_done:
-            sizes[key] = 1 + sum(sizes[id(child)] for child in children(node))
-            on_path.discard(key)
-            continue
-        if key in sizes:
-            continue
-        if key in on_path:
-            return None, len(sizes)
-        on_path.add(key)
-        stack.append((node, True))
-        stack.extend((child, False) for child in children(node) if id(child) not in sizes)
-    return sizes[id(root)], len(sizes)
