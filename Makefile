@@ -37,9 +37,11 @@ format: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-# Whole-process timings; REF_AWS=/path/to/aws adds a reference and the ratios.
+# Whole-process timings; REF_AWS=/path/to/aws adds a reference and the ratios. Then the
+# upload of 1 GiB and 4 GiB files to a loopback S3 stub, against boto3's upload_file.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/upload.py
 
 conformance: $(STAMP)
 	$(PYTHON) ../shared/conformance/run.py --cmd $(BIN)/aws

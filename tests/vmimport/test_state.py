@@ -355,3 +355,14 @@ def test_the_directory_is_created_private(tmp_path: Path) -> None:
     StateDB.open(path).close()
     assert path.exists()
     assert (path.parent.stat().st_mode & 0o777) == 0o700
+
+
+def test_sqlites_own_failures_are_one_line_state_errors(db: StateDB) -> None:
+    db.put_entry(WEB)
+    claim = db.claim("web-1")
+    db._conn.execute("PRAGMA query_only = ON")  # as a read-only file or a full disk would
+    with pytest.raises(StateError, match=r"^state database .*: attempt to write a readonly"):
+        db.set_phase(claim, Phase.HASHING)
+    db._conn.execute("PRAGMA query_only = OFF")
+    db.set_phase(claim, Phase.HASHING)
+    assert db.entry("web-1").phase is Phase.HASHING

@@ -13,10 +13,13 @@ from typing import Any
 
 import pytest
 
+from ec2_import_image.environment import Environment
+from ec2_import_image.vmimport.context import GlobalOptions, Run
 from ec2_import_image.vmimport.errors import ExitStatus, status_for
 from ec2_import_image.vmimport.state.db import DiskJournal, StateDB
 from ec2_import_image.vmimport.state.records import EntrySpec, ObjectState, Part
-from ec2_import_image.vmimport.upload.disk import upload_disk
+from ec2_import_image.vmimport.upload.clients import from_run
+from ec2_import_image.vmimport.upload.disk import hash_disk, upload_disk
 from ec2_import_image.vmimport.upload.errors import (
     FileChanged,
     ObjectConflict,
@@ -24,9 +27,16 @@ from ec2_import_image.vmimport.upload.errors import (
     UploadError,
 )
 from ec2_import_image.vmimport.upload.keys import content_key, entry_key
-from ec2_import_image.vmimport.upload.multipart import Action, UploadOutcome, UploadSettings
+from ec2_import_image.vmimport.upload.multipart import (
+    Action,
+    ObjectTarget,
+    UploadOutcome,
+    UploadSettings,
+    upload_file,
+)
 from ec2_import_image.vmimport.upload.progress import LineProgress
 from tests.support import tls
+from tests.support.runner import base_env, clean_environment
 from tests.support.s3stub import S3Stub, StubObject
 from tests.support.uploads import Counted, MiB, write_disk
 
@@ -323,3 +333,33 @@ def test_an_empty_file_is_refused(db: StateDB, stub: S3Stub, tmp_path: Path) -> 
     empty.write_bytes(b"")
     with pytest.raises(UploadError, match="is empty"):
         run(Counted(stub.endpoint), journal_for(db, empty), empty)
+
+
+def test_a_vmimport_run_uploads_through_its_session_to_the_endpoint_url(
+    db: StateDB, stub: S3Stub, disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    for name in ("config", "credentials"):
+        (home / ".aws" / name).write_text("")
+    variables = base_env(home)
+    clean_environment(monkeypatch, variables)
+    env = Environment(
+        stdout=io.StringIO(), stderr=io.StringIO(), environ=variables, program="vmimport"
+    )
+    clients = from_run(Run(env, GlobalOptions(endpoint_url=stub.endpoint)), concurrency=2)
+    outcome = upload_disk(clients, journal_for(db, disk), disk, BUCKET, by_content)
+    assert stub.objects[outcome.target.key].metadata == {"sha256": sha256(disk)}
+    assert clients.plain.meta.config.max_pool_connections == 4
+    assert clients.checksummed.meta.config.request_checksum_calculation == "when_supported"
+    assert clients.plain.meta.config.request_checksum_calculation == "when_required"
+
+
+def test_a_file_gone_after_it_was_hashed_is_one_line(db: StateDB, stub: S3Stub, disk: Path) -> None:
+    journal = journal_for(db, disk)
+    digest = hash_disk(journal, disk)
+    disk.unlink()
+    with pytest.raises(UploadError, match=r"^cannot read .*disk\.img: No such file"):
+        upload_file(
+            Counted(stub.endpoint).clients, journal, digest, ObjectTarget(BUCKET, "k/disk.img")
+        )

@@ -34,7 +34,7 @@ TiB = 1024 * GiB
     ("size", "expected"),
     [
         (1, parts.DEFAULT_MIN_PART),
-        (100 * GiB, parts.DEFAULT_MIN_PART),  # 6,400 parts of 16 MiB
+        (100 * GiB, parts.DEFAULT_MIN_PART),  # 3,200 parts of 32 MiB
         (1 * TiB, 105 * MiB),  # 10,000 parts cover it
         (8 * TiB, 839 * MiB),
     ],

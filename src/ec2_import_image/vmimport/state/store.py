@@ -11,7 +11,7 @@ commit is fsynced, so an operating-system crash or a power cut loses nothing
 either.  ``NORMAL`` would be as safe against ``kill -9`` (the WAL is written
 before the commit returns; only its fsync is deferred) and consistent after a
 power cut, but could forget the last steps; the cost of ``FULL`` here is one
-fsync per step, and steps are few (a batch of parts of at least 16 MiB, a
+fsync per step, and steps are few (a batch of parts of at least 32 MiB, a
 phase, a poll of a task): milliseconds against seconds of work
 (docs/performance.md).
 
@@ -136,6 +136,11 @@ class Store:
 
     @contextlib.contextmanager
     def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """One transaction: committed when the body ends, rolled back when it raises.
+
+        SQLite's own failures (busy beyond the time-out, disk full, I/O errors)
+        become a ``StateError`` with a one-line message.
+        """
         with self._lock:
             try:
                 self._conn.execute(begin)
@@ -143,14 +148,17 @@ class Store:
                 raise StateError(f"state database {self.path} is busy: {error}") from None
             try:
                 yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            try:
                 self._conn.execute("COMMIT")
-            except sqlite3.OperationalError as error:
-                self._conn.execute("ROLLBACK")
+            except sqlite3.Error as error:
+                self._rollback()
                 raise StateError(f"state database {self.path}: {error}") from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:  # SQLite may have rolled back already (disk full)
+            self._conn.execute("ROLLBACK")
 
     def _write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         return self._transaction("BEGIN IMMEDIATE")
