@@ -174,17 +174,23 @@ def table(results: dict[tuple[str, str], Samples], tools: Sequence[str]) -> str:
 
 
 def write_report(path: Path, text: str, tools: Sequence[str], runs: int, warmup: int) -> None:
-    marker_start = "<!-- bench:start -->"
-    marker_end = "<!-- bench:end -->"
     block = (
-        f"{marker_start}\n"
         f"Measured {time.strftime('%Y-%m-%d')} on {machine()}; median of {runs} runs after "
         f"{warmup} warm-up runs.\n\n"
         f"- this: `{tools[0]}`\n"
         + (f"- reference: `{tools[1]}` ({reference_version(tools[1])})\n" if len(tools) > 1 else "")
-        + f"\n{text}{marker_end}"
+        + f"\n{text}"
     )
-    current = path.read_text() if path.exists() else "# Performance\n\n" + marker_start + marker_end
+    replace_block(path, "bench", block)
+
+
+def replace_block(path: Path, name: str, block: str) -> None:
+    """Put ``block`` between the ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` markers of
+    the file (appended, with its markers, when they are missing)."""
+    marker_start = f"<!-- {name}:start -->"
+    marker_end = f"<!-- {name}:end -->"
+    block = f"{marker_start}\n{block}{marker_end}"
+    current = path.read_text() if path.exists() else "# Performance\n"
     if marker_start in current and marker_end in current:
         head, rest = current.split(marker_start, 1)
         _, tail = rest.split(marker_end, 1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import json
-import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,26 +14,11 @@ from botocore.config import Config
 
 from ec2_import_emulator.server import Emulator
 from ec2_import_image.iampolicy.trust import VMIMPORT_TRUST_POLICY
+from tests.support.clock import ManualClock
 from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
 
 REGION = "us-east-1"
 BUCKET = "import-bucket"
-
-
-class ManualClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self._now = 1000.0
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += seconds
 
 
 class Lab:

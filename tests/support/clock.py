@@ -1,7 +1,14 @@
-"""A fake monotonic clock for what waits: time moves only when the code under test sleeps."""
+"""Clocks for tests: time that moves only when the test, or the code under test, says so.
+
+``FakeClock`` is an ``Environment``'s ``clock`` and ``sleep`` for code that waits:
+it moves when the code sleeps.  ``ManualClock`` is a monotonic clock that moves
+when the test calls ``advance`` (the emulator's scaled time, the state database's
+leases); it is thread-safe, as servers read it from their threads.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 
@@ -31,3 +38,19 @@ class FakeClock:
     @property
     def elapsed(self) -> float:
         return self.now - self.start
+
+
+class ManualClock:
+    """Returns ``now`` when called; ``advance`` moves it."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds

@@ -1,0 +1,308 @@
+"""The state database: an embedded SQLite file that remembers every step of every entry.
+
+``vmimport import`` keeps one in ``${XDG_STATE_HOME:-~/.local/state}/vmimport/``,
+``vmimport batch`` one beside its manifest (``paths``); both use this schema
+(``schema``).  ``StateDB`` is the whole interface:
+
+- ``store``: opening, durability (WAL, ``synchronous=FULL``), transactions;
+- ``entries``: specs, claims (``claim``, ``claim_next``, ``hold``), phases,
+  attempts (ClientToken, task, AMI), errors, history;
+- here: each entry's disks (digest, multipart upload and its parts, S3
+  object) and the hash cache, and ``DiskJournal``, what the upload writes
+  through.
+
+Records in and out are the typed records of ``records``; times come from the
+injected ``clock`` (seconds since the epoch, ``time.time`` by default).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ec2_import_image.vmimport.state.entries import EntryStore
+from ec2_import_image.vmimport.state.errors import StateError, UnknownEntry
+from ec2_import_image.vmimport.state.records import (
+    DiskState,
+    FileDigest,
+    FileIdentity,
+    MultipartUpload,
+    ObjectState,
+    Part,
+    StoredObject,
+)
+from ec2_import_image.vmimport.state.store import Claim, maybe_utc
+
+_DISK_COLUMNS = (
+    "position, source, path, device, inode, size, mtime_ns, sha256, upload_id, upload_bucket, "
+    "upload_key, upload_sha256, part_size, checksum_algorithm, upload_started_at, "
+    "object_bucket, object_key, object_size, object_sha256, object_state"
+)
+
+_CLEAR_UPLOAD = (
+    "upload_id = NULL, upload_bucket = NULL, upload_key = NULL, upload_sha256 = NULL, "
+    "part_size = NULL, checksum_algorithm = NULL, upload_started_at = NULL"
+)
+
+
+def _clear_parts(conn: sqlite3.Connection, claim: Claim, position: int) -> None:
+    conn.execute(
+        "DELETE FROM parts WHERE entry_id = ? AND position = ?", (claim.entry_id, position)
+    )
+
+
+class StateDB(EntryStore):
+    """One open state database: ``StateDB.open(path)``; close it (or use ``with``)."""
+
+    def disks(self, name: str) -> list[DiskState]:
+        """The entry's disks in order, with what is known of each."""
+        with self._read() as conn:
+            entry_id = self._entry_id(conn, name)
+            rows = conn.execute(
+                f"SELECT {_DISK_COLUMNS} FROM disks WHERE entry_id = ? ORDER BY position",
+                (entry_id,),
+            ).fetchall()
+            return [self._disk(conn, entry_id, row) for row in rows]
+
+    def disk(self, claim: Claim, position: int) -> DiskState:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {_DISK_COLUMNS} FROM disks WHERE entry_id = ? AND position = ?",
+                (claim.entry_id, position),
+            ).fetchone()
+            if row is None:
+                raise UnknownEntry(f"{claim.name} has no disk {position + 1}")
+            return self._disk(conn, claim.entry_id, row)
+
+    @staticmethod
+    def _disk(conn: sqlite3.Connection, entry_id: int, row: Sequence[Any]) -> DiskState:
+        (position, source, path, device, inode, size, mtime_ns, sha256) = row[:8]
+        digest = (
+            None
+            if sha256 is None
+            else FileDigest(FileIdentity(path, device, inode, size, mtime_ns), sha256)
+        )
+        upload = None
+        if row[8] is not None:
+            parts = tuple(
+                Part(int(r[0]), int(r[1]), r[2], r[3])
+                for r in conn.execute(
+                    "SELECT number, size, etag, checksum FROM parts "
+                    "WHERE entry_id = ? AND position = ? AND upload_id = ? ORDER BY number",
+                    (entry_id, position, row[8]),
+                )
+            )
+            upload = MultipartUpload(
+                upload_id=row[8],
+                bucket=row[9],
+                key=row[10],
+                sha256=row[11],
+                part_size=int(row[12]),
+                checksum_algorithm=row[13],
+                started=maybe_utc(row[14]),
+                parts=parts,
+            )
+        stored = None
+        if row[15] is not None:
+            stored = StoredObject(row[15], row[16], row[17], row[18], ObjectState(row[19]))
+        return DiskState(int(position), source, digest, upload, stored)
+
+    def _update_disk(
+        self,
+        claim: Claim,
+        position: int,
+        assignments: str,
+        values: Sequence[Any],
+        note: str | None = None,
+    ) -> None:
+        with self._write() as conn:
+            now = self._fence(conn, claim)
+            changed = conn.execute(
+                f"UPDATE disks SET {assignments} WHERE entry_id = ? AND position = ?",
+                (*values, claim.entry_id, position),
+            )
+            if changed.rowcount != 1:
+                raise UnknownEntry(f"{claim.name} has no disk {position + 1}")
+            if note:
+                self._event(conn, claim.entry_id, now, note)
+
+    def record_digest(self, claim: Claim, position: int, digest: FileDigest) -> None:
+        """The disk's file as hashed (path, stat identity, SHA-256)."""
+        i = digest.identity
+        self._update_disk(
+            claim,
+            position,
+            "path = ?, device = ?, inode = ?, size = ?, mtime_ns = ?, sha256 = ?",
+            (i.path, i.device, i.inode, i.size, i.mtime_ns, digest.sha256),
+            note=f"disk {position + 1}: sha256 {digest.sha256}",
+        )
+
+    def record_upload(self, claim: Claim, position: int, upload: MultipartUpload) -> None:
+        """A multipart upload was created for the disk (its parts start empty)."""
+        with self._write() as conn:
+            now = self._fence(conn, claim)
+            _clear_parts(conn, claim, position)
+            conn.execute(
+                "UPDATE disks SET upload_id = ?, upload_bucket = ?, upload_key = ?, "
+                "upload_sha256 = ?, part_size = ?, checksum_algorithm = ?, upload_started_at = ? "
+                "WHERE entry_id = ? AND position = ?",
+                (
+                    upload.upload_id,
+                    upload.bucket,
+                    upload.key,
+                    upload.sha256,
+                    upload.part_size,
+                    upload.checksum_algorithm,
+                    upload.started.timestamp() if upload.started else now,
+                    claim.entry_id,
+                    position,
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO parts (entry_id, position, upload_id, number, size, etag, checksum) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(claim.entry_id, position, upload.upload_id, *part) for part in upload.parts],
+            )
+            self._event(
+                conn,
+                claim.entry_id,
+                now,
+                f"disk {position + 1}: multipart upload to s3://{upload.bucket}/{upload.key}",
+            )
+
+    def record_parts(
+        self, claim: Claim, position: int, upload_id: str, parts: Sequence[Part]
+    ) -> None:
+        """Parts S3 acknowledged for the disk's current upload (one commit for all of them)."""
+        with self._write() as conn:
+            self._fence(conn, claim)
+            current = conn.execute(
+                "SELECT upload_id FROM disks WHERE entry_id = ? AND position = ?",
+                (claim.entry_id, position),
+            ).fetchone()
+            if current is None or current[0] != upload_id:
+                raise StateError(
+                    f"{claim.name} disk {position + 1}: upload {upload_id} is not the current one"
+                )
+            conn.executemany(
+                "INSERT OR REPLACE INTO parts "
+                "(entry_id, position, upload_id, number, size, etag, checksum) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(claim.entry_id, position, upload_id, *part) for part in parts],
+            )
+
+    def forget_parts(self, claim: Claim, position: int, numbers: Iterable[int]) -> None:
+        """Parts recorded for the disk that S3 does not have (they will be sent again)."""
+        with self._write() as conn:
+            self._fence(conn, claim)
+            conn.executemany(
+                "DELETE FROM parts WHERE entry_id = ? AND position = ? AND number = ?",
+                [(claim.entry_id, position, n) for n in numbers],
+            )
+
+    def forget_upload(self, claim: Claim, position: int, reason: str) -> None:
+        """The disk's multipart upload is gone (S3 forgot it, or it was aborted)."""
+        with self._write() as conn:
+            now = self._fence(conn, claim)
+            _clear_parts(conn, claim, position)
+            conn.execute(
+                f"UPDATE disks SET {_CLEAR_UPLOAD} WHERE entry_id = ? AND position = ?",
+                (claim.entry_id, position),
+            )
+            self._event(conn, claim.entry_id, now, f"disk {position + 1}: {reason}")
+
+    def record_object(self, claim: Claim, position: int, stored: StoredObject) -> None:
+        """The disk's S3 object: found there, uploaded by this tool, or deleted by it.
+
+        An object recorded as ``UPLOADED`` or ``DELETED`` is this tool's; one
+        recorded as ``FOUND`` is never deleted.  The multipart upload, done, is
+        cleared.
+        """
+        with self._write() as conn:
+            now = self._fence(conn, claim)
+            _clear_parts(conn, claim, position)
+            conn.execute(
+                f"UPDATE disks SET {_CLEAR_UPLOAD}, object_bucket = ?, object_key = ?, "
+                "object_size = ?, object_sha256 = ?, object_state = ? "
+                "WHERE entry_id = ? AND position = ?",
+                (
+                    stored.bucket,
+                    stored.key,
+                    stored.size,
+                    stored.sha256,
+                    str(stored.state),
+                    claim.entry_id,
+                    position,
+                ),
+            )
+            self._event(
+                conn,
+                claim.entry_id,
+                now,
+                f"disk {position + 1}: s3://{stored.bucket}/{stored.key} {stored.state}",
+            )
+
+    def journal(self, claim: Claim, position: int) -> DiskJournal:
+        """The disk's journal, as the upload writes it."""
+        return DiskJournal(self, claim, position)
+
+    # --------------------------------------------------------------- hash cache
+
+    def cached_sha256(self, identity: FileIdentity) -> str | None:
+        """The SHA-256 recorded for a file with exactly this path and stat identity."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT sha256 FROM file_hashes WHERE path = ? AND device = ? AND inode = ? "
+                "AND size = ? AND mtime_ns = ?",
+                tuple(identity),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def remember_sha256(self, digest: FileDigest) -> None:
+        """Record a file's SHA-256 for reuse; older hashes of the same path are dropped."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM file_hashes WHERE path = ?", (digest.identity.path,))
+            conn.execute(
+                "INSERT INTO file_hashes (path, device, inode, size, mtime_ns, sha256, hashed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*digest.identity, digest.sha256, self._clock()),
+            )
+
+
+class DiskJournal:
+    """One disk of one claimed entry, as ``upload`` records its progress."""
+
+    def __init__(self, db: StateDB, claim: Claim, position: int) -> None:
+        self.db = db
+        self.claim = claim
+        self.position = position
+
+    def state(self) -> DiskState:
+        return self.db.disk(self.claim, self.position)
+
+    def upload_started(self, upload: MultipartUpload) -> None:
+        self.db.record_upload(self.claim, self.position, upload)
+
+    def parts_done(self, upload_id: str, parts: Sequence[Part]) -> None:
+        self.db.record_parts(self.claim, self.position, upload_id, parts)
+
+    def parts_missing(self, numbers: Iterable[int]) -> None:
+        self.db.forget_parts(self.claim, self.position, numbers)
+
+    def upload_forgotten(self, reason: str) -> None:
+        self.db.forget_upload(self.claim, self.position, reason)
+
+    def object_stored(self, stored: StoredObject) -> None:
+        self.db.record_object(self.claim, self.position, stored)
+
+    def note(self, message: str) -> None:
+        self.db.add_event(self.claim, f"disk {self.position + 1}: {message}")
+
+    def cached_sha256(self, identity: FileIdentity) -> str | None:
+        return self.db.cached_sha256(identity)
+
+    def digest_known(self, digest: FileDigest, reusable: bool) -> None:
+        self.db.record_digest(self.claim, self.position, digest)
+        if reusable:
+            self.db.remember_sha256(digest)

@@ -1,0 +1,224 @@
+"""The typed records the state database takes and gives back (never dicts).
+
+Times are timezone-aware UTC ``datetime`` values made from the database's
+injected clock; sizes are bytes; hashes are lower-case hex.  Records are
+immutable (``NamedTuple``): a change is a call to ``StateDB``, which commits
+before it returns and hands back fresh records when asked.
+"""
+
+from __future__ import annotations
+
+import datetime
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class Phase(StrEnum):
+    """Where an entry is on its way from disk files to an AMI.
+
+    The database does not enforce an order: the commands decide. ``DONE`` and
+    ``FAILED`` are final for an attempt (``StateDB.restart`` begins the next).
+    """
+
+    PENDING = "pending"
+    CHECKING = "checking"
+    HASHING = "hashing"
+    UPLOADING = "uploading"
+    IMPORTING = "importing"  # ImportImage sent (or about to be): the token is recorded first
+    WAITING = "waiting"  # the task runs in AWS
+    FINISHING = "finishing"  # tagging the AMI and snapshots, deleting the upload
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def final(self) -> bool:
+        return self in (Phase.DONE, Phase.FAILED)
+
+
+class ObjectState(StrEnum):
+    """What this tool knows of a disk's S3 object, and whether it may delete it."""
+
+    ABSENT = "absent"  # nothing known yet (or an upload in progress)
+    FOUND = "found"  # already there (or given as s3://): not ours, never deleted
+    UPLOADED = "uploaded"  # this tool uploaded it: it may delete it
+    DELETED = "deleted"  # this tool uploaded it and deleted it
+
+    @property
+    def ours(self) -> bool:
+        return self in (ObjectState.UPLOADED, ObjectState.DELETED)
+
+
+class EntryChange(StrEnum):
+    """What ``StateDB.put_entry`` did with a spec."""
+
+    NEW = "new"
+    SAME = "same"
+    CHANGED = "changed"
+
+
+class ImportOptions(NamedTuple):
+    """The request options of one entry (the ``import`` options, as batch keys name them).
+
+    Stored as JSON: a field added later with a default reads old rows without
+    a schema migration.
+    """
+
+    bucket: str | None = None
+    prefix: str = "vmimport/"
+    format: str | None = None
+    boot_mode: str | None = None
+    architecture: str | None = None
+    platform: str | None = None
+    license_type: str | None = None
+    usage_operation: str | None = None
+    description: str | None = None
+    role_name: str | None = None
+    encrypted: bool | None = None
+    kms_key_id: str | None = None
+    license_specifications: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+    keep_upload: bool = False
+
+
+class EntrySpec(NamedTuple):
+    """What the user asked for one image: its name, its disks in order, the request options.
+
+    ``disks`` are absolute local paths or ``s3://bucket/key`` URLs.
+    """
+
+    name: str
+    disks: tuple[str, ...]
+    options: ImportOptions = ImportOptions()
+
+
+class ErrorInfo(NamedTuple):
+    """The last error of an entry: a code, the message, and the failure table's explanation."""
+
+    code: str
+    message: str
+    cause: str | None = None
+    remedy: str | None = None
+    at: datetime.datetime | None = None
+
+
+class Holder(NamedTuple):
+    """Who holds a claim: a process on a host, until the lease expires."""
+
+    host: str
+    pid: int
+    token: str
+    expires: datetime.datetime
+
+    def describe(self) -> str:
+        return (
+            f"process {self.pid} on {self.host} "
+            f"(lease until {self.expires.isoformat(timespec='seconds')})"
+        )
+
+
+class Attempt(NamedTuple):
+    """One attempt at importing an entry: its ClientToken, task, results."""
+
+    number: int
+    client_token: str | None = None
+    import_task_id: str | None = None
+    image_id: str | None = None
+    snapshot_ids: tuple[str, ...] = ()
+    started: datetime.datetime | None = None
+    finished: datetime.datetime | None = None
+
+
+class Entry(NamedTuple):
+    """An entry as stored: its spec, where it is, its current attempt, its last error."""
+
+    name: str
+    position: int
+    spec: EntrySpec
+    phase: Phase
+    attempt: Attempt
+    last_error: ErrorInfo | None
+    holder: Holder | None
+    created: datetime.datetime
+    updated: datetime.datetime
+
+
+class Event(NamedTuple):
+    """One line of an entry's history: a phase, a message, a progress fraction (0..1)."""
+
+    entry: str
+    at: datetime.datetime
+    attempt: int
+    phase: Phase
+    message: str
+    progress: float | None = None
+
+
+class FileIdentity(NamedTuple):
+    """What ``stat`` says of a file: a cached hash is reused only when all of it matches."""
+
+    path: str
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+
+class FileDigest(NamedTuple):
+    """A local file and its SHA-256 (hex)."""
+
+    identity: FileIdentity
+    sha256: str
+
+    @property
+    def path(self) -> str:
+        return self.identity.path
+
+    @property
+    def size(self) -> int:
+        return self.identity.size
+
+
+class Part(NamedTuple):
+    """A part S3 acknowledged: number (1..10,000), size, ETag, the transport checksum (base64)."""
+
+    number: int
+    size: int
+    etag: str
+    checksum: str | None = None
+
+
+class MultipartUpload(NamedTuple):
+    """A multipart upload this tool created, and for which file content (``sha256``)."""
+
+    upload_id: str
+    bucket: str
+    key: str
+    sha256: str
+    part_size: int
+    checksum_algorithm: str | None
+    started: datetime.datetime | None = None
+    parts: tuple[Part, ...] = ()
+
+
+class StoredObject(NamedTuple):
+    """The S3 object a disk was imported from."""
+
+    bucket: str
+    key: str
+    size: int | None
+    sha256: str | None
+    state: ObjectState
+
+
+class DiskState(NamedTuple):
+    """One disk of an entry: its source, its digest once hashed, its upload, its object."""
+
+    position: int
+    source: str
+    digest: FileDigest | None
+    upload: MultipartUpload | None
+    object: StoredObject | None
+
+    @property
+    def is_s3(self) -> bool:
+        return self.source.startswith("s3://")

@@ -1,0 +1,182 @@
+"""The state database's schema, its version, and forward migration.
+
+The file is marked twice in its SQLite header: ``application_id`` says it is a
+``vmimport`` state database (any other program's database is refused), and
+``user_version`` is the schema version.  ``MIGRATIONS`` lists, in order, the
+steps from an empty file to the current version; opening a database applies
+the steps it lacks inside one ``BEGIN IMMEDIATE`` transaction, so two processes
+opening the same old file migrate it once, and a crash mid-way leaves it at
+its old version.  A database whose version is above the last step was written
+by a newer ``vmimport``: it is refused with a message, never rewritten.
+
+The SQL keeps to what SQLite 3.31 (the oldest a supported Python is likely to
+be linked with) understands: no ``STRICT`` tables, no ``RETURNING``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from ec2_import_image.vmimport.state.errors import NewerSchema, NotAStateFile
+
+#: "VMIS" in the SQLite header's application_id field
+APPLICATION_ID = 0x564D4953
+
+
+class Migration(NamedTuple):
+    """The statements that take a database from ``version - 1`` to ``version``."""
+
+    version: int
+    summary: str
+    statements: tuple[str, ...]
+
+
+_V1 = (
+    # One row per entry: an image to import (a `vmimport import`, or a manifest's entry).
+    """CREATE TABLE entries (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        position INTEGER NOT NULL,
+        options TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        claim_owner TEXT,
+        claim_expires REAL,
+        error_code TEXT,
+        error_message TEXT,
+        error_cause TEXT,
+        error_remedy TEXT,
+        error_at REAL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
+    # Each attempt's ClientToken, task and results; the entry's `attempt` is the current one.
+    """CREATE TABLE attempts (
+        entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        client_token TEXT,
+        import_task_id TEXT,
+        image_id TEXT,
+        snapshot_ids TEXT NOT NULL DEFAULT '[]',
+        started_at REAL NOT NULL,
+        finished_at REAL,
+        PRIMARY KEY (entry_id, number)
+    )""",
+    # The disks of an entry in order: digest, multipart upload, S3 object.
+    """CREATE TABLE disks (
+        entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        path TEXT,
+        device INTEGER,
+        inode INTEGER,
+        size INTEGER,
+        mtime_ns INTEGER,
+        sha256 TEXT,
+        upload_id TEXT,
+        upload_bucket TEXT,
+        upload_key TEXT,
+        upload_sha256 TEXT,
+        part_size INTEGER,
+        checksum_algorithm TEXT,
+        upload_started_at REAL,
+        object_bucket TEXT,
+        object_key TEXT,
+        object_size INTEGER,
+        object_sha256 TEXT,
+        object_state TEXT NOT NULL DEFAULT 'absent',
+        PRIMARY KEY (entry_id, position)
+    )""",
+    # The parts S3 acknowledged for a disk's current multipart upload.
+    """CREATE TABLE parts (
+        entry_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        upload_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        checksum TEXT,
+        PRIMARY KEY (entry_id, position, number),
+        FOREIGN KEY (entry_id, position) REFERENCES disks(entry_id, position) ON DELETE CASCADE
+    )""",
+    # The phase and progress history.
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        at REAL NOT NULL,
+        attempt INTEGER NOT NULL,
+        phase TEXT NOT NULL,
+        message TEXT NOT NULL,
+        progress REAL
+    )""",
+    "CREATE INDEX events_by_entry ON events(entry_id, id)",
+    # SHA-256s of local files by what stat says of them (see upload.hashing).
+    """CREATE TABLE file_hashes (
+        path TEXT NOT NULL,
+        device INTEGER NOT NULL,
+        inode INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        hashed_at REAL NOT NULL,
+        PRIMARY KEY (path, device, inode, size, mtime_ns)
+    )""",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "entries, attempts, disks, parts, events", _V1),)
+
+
+def current_version(migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    return migrations[-1].version if migrations else 0
+
+
+def _header(conn: sqlite3.Connection, path: str) -> tuple[int, int, int]:
+    """(application_id, user_version, number of schema objects); refuses what is not SQLite."""
+    try:
+        app = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise NotAStateFile(f"{path} is not a vmimport state database ({error})") from None
+    return int(app), int(version), int(objects)
+
+
+def check_version(conn: sqlite3.Connection, path: str, migrations: Sequence[Migration]) -> int:
+    """The database's schema version; refuses another program's file and a newer schema."""
+    app, version, objects = _header(conn, path)
+    if app != APPLICATION_ID and (app != 0 or objects != 0):
+        raise NotAStateFile(f"{path} is not a vmimport state database (another program's file)")
+    known = current_version(migrations)
+    if version > known:
+        raise NewerSchema(path, version, known)
+    return version
+
+
+def migrate(conn: sqlite3.Connection, path: str, migrations: Sequence[Migration]) -> int:
+    """Bring the database to the last migration's version, in one write transaction.
+
+    The connection is in autocommit mode (``isolation_level=None``): the
+    transaction is explicit, and the header is read again once the write lock
+    is held, so a concurrent opener's migration is seen and not repeated.
+    """
+    version = check_version(conn, path, migrations)
+    if version == current_version(migrations):
+        return version
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = check_version(conn, path, migrations)
+        for step in migrations:
+            if step.version <= version:
+                continue
+            for statement in step.statements:
+                conn.execute(statement)
+            version = step.version
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {int(version)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return version

@@ -1,0 +1,87 @@
+"""One local disk of a claimed entry: hash it, name its object, upload it — the call
+``vmimport import`` and ``vmimport batch`` make per disk.
+
+The hash comes first (the key may be made of it, the object's metadata
+needs it, and the state database reuses it when the file did not change:
+``hashing``), then ``multipart.upload_file`` with the disk's journal.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from ec2_import_image.vmimport.state.records import FileDigest, FileIdentity
+from ec2_import_image.vmimport.upload.clients import S3Clients
+from ec2_import_image.vmimport.upload.hashing import identify, sha256_file
+from ec2_import_image.vmimport.upload.multipart import (
+    DEFAULT_SETTINGS,
+    Journal,
+    ObjectTarget,
+    UploadOutcome,
+    UploadSettings,
+    upload_file,
+)
+from ec2_import_image.vmimport.upload.progress import NullProgress, Progress, human_size
+
+KeyFor = Callable[[FileDigest], str]
+
+
+class DiskRecord(Journal, Protocol):
+    """A disk's journal with its hash cache (``state.DiskJournal``)."""
+
+    def cached_sha256(self, identity: FileIdentity) -> str | None: ...
+    def digest_known(self, digest: FileDigest, reusable: bool) -> None: ...
+
+
+def hash_disk(
+    journal: DiskRecord,
+    path: Path | str,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FileDigest:
+    """The disk's SHA-256 (reused from the state database when the file is unchanged),
+    recorded for the disk before it returns."""
+    shown = progress or NullProgress()
+    name = Path(path).name
+    shown.begin(f"hashing {name}", identify(path).size)
+    ended = False
+    try:
+        result = sha256_file(
+            path, cache=journal, on_progress=shown.advance, clock=clock, cancel=cancel
+        )
+        ended = True
+        how = "known from an earlier run" if result.reused else "computed"
+        shown.end(
+            f"sha256 of {name} ({human_size(result.digest.size)}, {how}): {result.digest.sha256}"
+        )
+    finally:
+        if not ended:
+            shown.end(f"hashing {name} stopped")
+    journal.digest_known(result.digest, result.reusable)
+    return result.digest
+
+
+def upload_disk(
+    clients: S3Clients,
+    journal: DiskRecord,
+    path: Path | str,
+    bucket: str,
+    key_for: KeyFor,
+    *,
+    settings: UploadSettings = DEFAULT_SETTINGS,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    clock: Callable[[], float] = time.time,
+) -> UploadOutcome:
+    """Hash the disk, then make ``s3://bucket/key_for(digest)`` hold it (``upload_file``)."""
+    digest = hash_disk(journal, path, progress=progress, cancel=cancel, clock=clock)
+    target = ObjectTarget(bucket, key_for(digest))
+    return upload_file(
+        clients, journal, digest, target, settings=settings, progress=progress, cancel=cancel
+    )

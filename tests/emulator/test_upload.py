@@ -1,0 +1,163 @@
+"""Uploads to the emulator's S3 (moto, which keeps the bytes): the object's SHA-256 is
+checked by reading it back; an upload killed with SIGKILL is resumed."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ec2_import_image.vmimport.state.db import DiskJournal, StateDB
+from ec2_import_image.vmimport.state.records import EntrySpec, ObjectState
+from ec2_import_image.vmimport.upload.disk import upload_disk
+from ec2_import_image.vmimport.upload.keys import content_key
+from ec2_import_image.vmimport.upload.multipart import Action, UploadOutcome, UploadSettings
+from tests.emulator.conftest import Lab
+from tests.support.uploads import Counted, MiB, write_disk
+
+ROOT = Path(__file__).resolve().parents[2]
+BUCKET = "disks"
+SIZE = 38 * MiB  # eight parts of 5 MiB, the last 3 MiB
+PARTS = 8
+SETTINGS = UploadSettings(concurrency=3, min_part_size=5 * MiB)
+
+
+@pytest.fixture
+def s3(lab: Lab) -> Lab:
+    lab.s3.create_bucket(Bucket=BUCKET)
+    return lab
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Path:
+    return write_disk(tmp_path / "web-1.vmdk", SIZE)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Any:
+    with StateDB.open(tmp_path / "state.sqlite") as opened:
+        yield opened
+
+
+def journal_for(db: StateDB, path: Path) -> DiskJournal:
+    db.put_entry(EntrySpec("web-1", (str(path),)))
+    return db.journal(db.claim("web-1"), 0)
+
+
+def run(counted: Counted, journal: Any, path: Path) -> UploadOutcome:
+    return upload_disk(
+        counted.clients,
+        journal,
+        path,
+        BUCKET,
+        lambda digest: content_key("vmimport/", digest.sha256, digest.path),
+        settings=SETTINGS,
+    )
+
+
+def stored_sha256(lab: Lab, key: str) -> str:
+    body = lab.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    return hashlib.sha256(body).hexdigest()
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_an_upload_to_the_emulator_holds_the_disk_and_its_sha256(
+    s3: Lab, db: StateDB, disk: Path
+) -> None:
+    counted = Counted(s3.endpoint)
+    outcome = run(counted, journal_for(db, disk), disk)
+    assert (outcome.action, outcome.parts_sent, outcome.checksum_algorithm) == (
+        Action.UPLOADED,
+        PARTS,
+        "CRC32",
+    )
+    assert stored_sha256(s3, outcome.target.key) == sha256(disk)
+    head = s3.s3.head_object(Bucket=BUCKET, Key=outcome.target.key)
+    assert head["Metadata"] == {"sha256": sha256(disk)}
+    assert head["ContentLength"] == SIZE
+    counted.reset()
+    again = run(counted, journal_for(db, disk), disk)
+    assert (again.action, again.ours) == (Action.FOUND, True)
+    assert counted.count("UploadPart") == 0
+
+
+def test_an_upload_killed_with_sigkill_is_resumed_sending_only_the_missing_parts(
+    s3: Lab, db: StateDB, disk: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "child.sqlite"
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.support.upload_child",
+            s3.endpoint,
+            str(state),
+            str(disk),
+            BUCKET,
+            "3",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"},
+    )
+    assert child.stdout is not None
+    lines = []
+    for line in child.stdout:
+        lines.append(line.strip())
+        if line.strip() == "blocked":
+            break
+    child.send_signal(signal.SIGKILL)
+    child.communicate()
+    assert "blocked" in lines, lines
+    with StateDB.open(state) as resumed_db:
+        upload = resumed_db.disks("web-1")[0].upload
+        assert upload is not None and len(upload.parts) >= 3
+        listed = s3.s3.list_parts(Bucket=BUCKET, Key=upload.key, UploadId=upload.upload_id)
+        on_s3 = len(listed["Parts"])
+        assert on_s3 < PARTS
+        counted = Counted(s3.endpoint)
+        outcome = run(counted, resumed_db.journal(resumed_db.claim("web-1"), 0), disk)
+        assert outcome.action is Action.RESUMED
+        assert counted.count("UploadPart") == PARTS - on_s3 == outcome.parts_sent
+        assert stored_sha256(s3, outcome.target.key) == sha256(disk)
+        stored = resumed_db.disks("web-1")[0].object
+        assert stored is not None and stored.state is ObjectState.UPLOADED
+
+
+def test_an_interrupted_upload_is_resumed_and_one_s3_forgot_starts_over(
+    s3: Lab, db: StateDB, disk: Path
+) -> None:
+    counted = Counted(s3.endpoint)
+    journal = journal_for(db, disk)
+
+    class CtrlC:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(journal, name)
+
+        def parts_done(self, upload_id: str, parts: Any) -> None:
+            journal.parts_done(upload_id, parts)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(counted, CtrlC(), disk)
+    upload = db.disks("web-1")[0].upload
+    assert upload is not None
+    on_s3 = len(s3.s3.list_parts(Bucket=BUCKET, Key=upload.key, UploadId=upload.upload_id)["Parts"])
+    # S3 forgets it (a lifecycle rule, an abort by hand): the next run starts over
+    s3.s3.abort_multipart_upload(Bucket=BUCKET, Key=upload.key, UploadId=upload.upload_id)
+    counted.reset()
+    outcome = run(counted, journal, disk)
+    assert on_s3 >= 1
+    assert outcome.action is Action.UPLOADED
+    assert counted.count("UploadPart") == PARTS
+    assert stored_sha256(s3, outcome.target.key) == sha256(disk)

@@ -1,0 +1,517 @@
+"""A loopback S3 endpoint that discards what it receives: uploads at any size, in constant memory.
+
+It answers, path-style, what an upload sends: CreateMultipartUpload,
+UploadPart, CompleteMultipartUpload, ListParts (paginated), AbortMultipartUpload,
+HeadObject, PutObject, DeleteObject (and CreateBucket, as a no-op).  Bodies are
+read in blocks and thrown away; what it keeps per part and per object is its
+size, ETag and checksum, and an object's metadata.  moto keeps whole objects in
+memory, which is why uploads are measured here.
+
+Bodies arrive as botocore sends them: with a ``Content-Length``, or (over
+HTTPS with a trailing checksum) HTTP-chunked and ``aws-chunked`` inside, the
+CRC32 in the trailer.  With ``digests=True`` (the tests) it computes what S3
+would: a part's ETag is its MD5, a CRC32 sent with a part is checked
+(``BadDigest``), an object's ETag is the MD5 of its parts' MD5s with the
+part count; with ``digests=False`` (the benchmark) it computes nothing, and
+ETags are made up.  With ``checksums=False`` it behaves as an endpoint that
+does not implement S3's transport checksums: any request carrying one is
+refused with ``501 NotImplemented``, as S3 refuses headers it does not know;
+``refuse_checksums`` names the operations that refuse them (an endpoint that
+takes the algorithm at CreateMultipartUpload but not a part's checksum
+trailer).  ``drop_parts_after=N`` closes the connection of every UploadPart
+after the first N, without an answer (a lost connection).  ``tls=(cert,
+key)`` serves HTTPS.
+
+Every request is recorded (operation, key, part number, checksum header
+names); ``forget_uploads`` makes it forget every multipart upload, as S3
+does after an abort or a lifecycle rule.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import itertools
+import socket
+import ssl
+import threading
+import urllib.parse
+import xml.etree.ElementTree as ET
+import zlib
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+from tests.support.loopback import LoopbackServer, QuietHandler
+
+NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+OPERATIONS = (
+    "CreateMultipartUpload",
+    "UploadPart",
+    "CompleteMultipartUpload",
+    "PutObject",
+)
+MIN_PART = 5 * 1024 * 1024
+BLOCK = 1024 * 1024
+
+
+@dataclass
+class Call:
+    operation: str
+    key: str
+    part_number: int | None = None
+    checksum_headers: tuple[str, ...] = ()
+
+
+@dataclass
+class StubPart:
+    size: int
+    etag: str
+    md5: bytes
+    checksum: str | None
+
+
+@dataclass
+class StubUpload:
+    key: str
+    metadata: dict[str, str]
+    algorithm: str | None
+    parts: dict[int, StubPart] = field(default_factory=dict)
+
+
+@dataclass
+class StubObject:
+    size: int
+    etag: str
+    metadata: dict[str, str]
+
+
+class _Chunked:
+    """HTTP/1.1 chunked transfer decoding over a buffered stream."""
+
+    def __init__(self, stream: io.BufferedIOBase) -> None:
+        self._stream = stream
+        self._left = 0
+        self._done = False
+
+    def read(self, size: int) -> bytes:
+        if self._done:
+            return b""
+        if self._left == 0:
+            line = self._stream.readline()
+            self._left = int(line.split(b";")[0].strip() or b"0", 16)
+            if self._left == 0:
+                while self._stream.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                self._done = True
+                return b""
+        data = self._stream.read(min(size, self._left))
+        self._left -= len(data)
+        if self._left == 0:
+            self._stream.readline()
+        return data
+
+
+class _Lines:
+    """Line and block reads over a ``read(size)`` source (the aws-chunked framing)."""
+
+    def __init__(self, source: Callable[[int], bytes]) -> None:
+        self._source = source
+        self._buffer = b""
+
+    def readline(self) -> bytes:
+        while b"\n" not in self._buffer:
+            more = self._source(BLOCK)
+            if not more:
+                line, self._buffer = self._buffer, b""
+                return line
+            self._buffer += more
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line + b"\n"
+
+    def read(self, size: int) -> bytes:
+        if self._buffer:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+            return data
+        return self._source(size)
+
+
+def _aws_chunks(lines: _Lines) -> Iterator[bytes | dict[str, str]]:
+    """The data blocks of an aws-chunked body, then its trailer as a dict."""
+    while True:
+        header = lines.readline()
+        size = int(header.split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            break
+        left = size
+        while left:
+            block = lines.read(min(left, BLOCK))
+            if not block:
+                raise ConnectionError("truncated aws-chunked body")
+            left -= len(block)
+            yield block
+        lines.readline()
+    trailer: dict[str, str] = {}
+    while True:
+        line = lines.readline().strip()
+        if not line:
+            break
+        name, _, value = line.decode().partition(":")
+        trailer[name.strip().lower()] = value.strip()
+    yield trailer
+
+
+class S3Stub(LoopbackServer):
+    def __init__(
+        self,
+        *,
+        digests: bool = True,
+        checksums: bool = True,
+        refuse_checksums: Collection[str] = (),
+        tls: tuple[Path, Path] | None = None,
+    ) -> None:
+        super().__init__()
+        self.digests = digests
+        self.refuse_checksums = frozenset(refuse_checksums) | (
+            frozenset() if checksums else frozenset(OPERATIONS)
+        )
+        self.drop_parts_after: int | None = None
+        self.uploads: dict[str, StubUpload] = {}
+        self.objects: dict[str, StubObject] = {}
+        self.calls: list[Call] = []
+        self.lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._tls: ssl.SSLContext | None = None
+        if tls is not None:
+            self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._tls.load_cert_chain(*tls)
+
+    @property
+    def endpoint(self) -> str:
+        plain = super().endpoint
+        return plain.replace("http://", "https://") if self._tls else plain
+
+    def count(self, operation: str) -> int:
+        with self.lock:
+            return sum(1 for call in self.calls if call.operation == operation)
+
+    def parts_sent(self, since: int = 0) -> list[int]:
+        """The part numbers of the UploadPart requests from the ``since``-th request on."""
+        with self.lock:
+            return [
+                c.part_number
+                for c in self.calls[since:]
+                if c.operation == "UploadPart" and c.part_number is not None
+            ]
+
+    def forget_uploads(self) -> None:
+        with self.lock:
+            self.uploads.clear()
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        stub = self
+
+        class Handler(_Handler):
+            pass
+
+        Handler.stub = stub
+        return Handler
+
+
+def _error(code: str, message: str) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+        f"<Message>{message}</Message><RequestId>0</RequestId></Error>"
+    ).encode()
+
+
+def _xml(root: str, children: list[tuple[str, Any]]) -> bytes:
+    def render(items: list[tuple[str, Any]]) -> str:
+        out = []
+        for name, value in items:
+            inner = render(value) if isinstance(value, list) else _escape(str(value))
+            out.append(f"<{name}>{inner}</{name}>")
+        return "".join(out)
+
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{NS}">{render(children)}</{root}>'
+    ).encode()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class _Handler(QuietHandler):
+    stub: S3Stub
+
+    def setup(self) -> None:
+        if self.stub._tls is not None:
+            self.request = self.stub._tls.wrap_socket(self.request, server_side=True)
+        super().setup()
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            if self.stub._tls is not None:
+                self.request.close()  # the wrapped socket: the server closes the plain one
+
+    # ------------------------------------------------------------ plumbing
+
+    def _route(self) -> tuple[str, str, dict[str, str]]:
+        parts = urllib.parse.urlsplit(self.path)
+        path = urllib.parse.unquote(parts.path).lstrip("/")
+        bucket, _, key = path.partition("/")
+        query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+        return bucket, key, query
+
+    def _checksum_headers(self) -> tuple[str, ...]:
+        return tuple(
+            sorted(
+                name.lower()
+                for name in self.headers
+                if name.lower().startswith(("x-amz-checksum-", "x-amz-sdk-checksum"))
+                or name.lower() == "x-amz-trailer"
+            )
+        )
+
+    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if self.command != "HEAD" or status >= 300:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _fail(self, status: int, code: str, message: str) -> None:
+        self.close_connection = True
+        self._send(status, _error(code, message), {"Connection": "close"})
+
+    def _record(self, operation: str, key: str, part: int | None = None) -> None:
+        with self.stub.lock:
+            self.stub.calls.append(Call(operation, key, part, self._checksum_headers()))
+
+    def _blocks(self) -> Iterator[bytes | dict[str, str]]:
+        """The body's bytes in blocks, then the aws-chunked trailer (a dict) if any."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            source: Callable[[int], bytes] = _Chunked(self.rfile).read
+        else:
+            left = [int(self.headers.get("Content-Length") or 0)]
+
+            def source(size: int) -> bytes:
+                data = self.rfile.read(min(size, left[0])) if left[0] else b""
+                left[0] -= len(data)
+                return data
+
+        if "aws-chunked" in self.headers.get("Content-Encoding", ""):
+            yield from _aws_chunks(_Lines(source))
+            return
+        while True:
+            block = source(BLOCK)
+            if not block:
+                return
+            yield block
+
+    def _consume(self) -> tuple[int, bytes, str | None, str | None]:
+        """Read the body: (size, MD5, CRC32 computed, CRC32 sent) — digests only if asked."""
+        size = 0
+        md5 = hashlib.md5(usedforsecurity=False)
+        crc = 0
+        sent = self.headers.get("x-amz-checksum-crc32")
+        for block in self._blocks():
+            if isinstance(block, dict):
+                sent = block.get("x-amz-checksum-crc32", sent)
+                continue
+            size += len(block)
+            if self.stub.digests:
+                md5.update(block)
+                crc = zlib.crc32(block, crc)
+        computed = base64.b64encode(crc.to_bytes(4, "big")).decode() if self.stub.digests else None
+        return size, md5.digest(), computed, sent
+
+    def _refuses(self, operation: str, key: str) -> bool:
+        if operation not in self.stub.refuse_checksums or not self._checksum_headers():
+            return False
+        self._record(f"{operation} refused", key)
+        self._fail(
+            501,
+            "NotImplemented",
+            "A header you provided implies functionality that is not implemented",
+        )
+        return True
+
+    # -------------------------------------------------------------- methods
+
+    def do_HEAD(self) -> None:
+        _, key, _ = self._route()
+        self._record("HeadObject", key)
+        with self.stub.lock:
+            found = self.stub.objects.get(key)
+        if found is None:
+            self._send(404)
+            return
+        headers = {"Content-Length": str(found.size), "ETag": f'"{found.etag}"'}
+        headers.update({f"x-amz-meta-{k}": v for k, v in found.metadata.items()})
+        self._send(200, b"", headers)
+
+    def do_PUT(self) -> None:
+        _, key, query = self._route()
+        if not key:
+            self._record("CreateBucket", "")
+            self._send(200)
+            return
+        operation = "UploadPart" if "partNumber" in query else "PutObject"
+        if self._refuses(operation, key):
+            return
+        if "partNumber" in query:
+            self._upload_part(key, query)
+        else:
+            self._put_object(key)
+
+    def _upload_part(self, key: str, query: dict[str, str]) -> None:
+        number = int(query["partNumber"])
+        with self.stub.lock:
+            served = sum(1 for call in self.stub.calls if call.operation == "UploadPart")
+            limit = self.stub.drop_parts_after
+        self._record("UploadPart", key, number)
+        if limit is not None and served >= limit:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        size, md5, computed, sent = self._consume()
+        if computed is not None and sent is not None and computed != sent:
+            self._fail(400, "BadDigest", "The CRC32 you specified did not match the calculated")
+            return
+        etag = md5.hex() if self.stub.digests else f"{number:032x}"
+        with self.stub.lock:
+            upload = self.stub.uploads.get(query.get("uploadId", ""))
+            if upload is None:
+                missing = True
+            else:
+                missing = False
+                upload.parts[number] = StubPart(size, etag, md5, sent)
+        if missing:
+            self._fail(404, "NoSuchUpload", "The specified upload does not exist.")
+            return
+        headers = {"ETag": f'"{etag}"'}
+        if sent is not None:
+            headers["x-amz-checksum-crc32"] = sent
+        self._send(200, b"", headers)
+
+    def _put_object(self, key: str) -> None:
+        self._record("PutObject", key)
+        size, md5, computed, sent = self._consume()
+        if computed is not None and sent is not None and computed != sent:
+            self._fail(400, "BadDigest", "The CRC32 you specified did not match the calculated")
+            return
+        metadata = self._metadata()
+        etag = md5.hex() if self.stub.digests else "0" * 32
+        with self.stub.lock:
+            self.stub.objects[key] = StubObject(size, etag, metadata)
+        self._send(200, b"", {"ETag": f'"{etag}"'})
+
+    def _metadata(self) -> dict[str, str]:
+        return {
+            name.lower()[len("x-amz-meta-") :]: value
+            for name, value in self.headers.items()
+            if name.lower().startswith("x-amz-meta-")
+        }
+
+    def do_POST(self) -> None:
+        _, key, query = self._route()
+        operation = "CreateMultipartUpload" if "uploads" in query else "CompleteMultipartUpload"
+        if self._refuses(operation, key):
+            return
+        if "uploads" in query:
+            self._record("CreateMultipartUpload", key)
+            self.read_body()
+            upload_id = f"upload-{next(self.stub._ids)}"
+            algorithm = self.headers.get("x-amz-checksum-algorithm")
+            with self.stub.lock:
+                self.stub.uploads[upload_id] = StubUpload(key, self._metadata(), algorithm)
+            children: list[tuple[str, Any]] = [("Key", key), ("UploadId", upload_id)]
+            headers = {"x-amz-checksum-algorithm": algorithm} if algorithm else {}
+            self._send(200, _xml("InitiateMultipartUploadResult", children), headers)
+            return
+        self._record("CompleteMultipartUpload", key)
+        self._complete(key, query.get("uploadId", ""), self.read_body())
+
+    def _complete(self, key: str, upload_id: str, body: bytes) -> None:
+        listed = []
+        for item in ET.fromstring(body):
+            fields = {child.tag.rpartition("}")[2]: (child.text or "") for child in item}
+            listed.append(fields)
+        with self.stub.lock:
+            upload = self.stub.uploads.get(upload_id)
+        if upload is None:
+            self._fail(404, "NoSuchUpload", "The specified upload does not exist.")
+            return
+        chosen: list[StubPart] = []
+        for position, fields in enumerate(listed):
+            part = upload.parts.get(int(fields["PartNumber"]))
+            if part is None or part.etag != fields.get("ETag", "").strip('"'):
+                self._fail(400, "InvalidPart", f"part {fields['PartNumber']} was not found")
+                return
+            if upload.algorithm and fields.get("ChecksumCRC32") != part.checksum:
+                self._fail(400, "InvalidPart", f"part {fields['PartNumber']}: checksum")
+                return
+            if part.size < MIN_PART and position != len(listed) - 1:
+                self._fail(400, "EntityTooSmall", "Your proposed upload is smaller than allowed")
+                return
+            chosen.append(part)
+        combined = hashlib.md5(b"".join(p.md5 for p in chosen), usedforsecurity=False).hexdigest()
+        etag = f"{combined}-{len(chosen)}"
+        with self.stub.lock:
+            self.stub.objects[key] = StubObject(
+                sum(p.size for p in chosen), etag, dict(upload.metadata)
+            )
+            self.stub.uploads.pop(upload_id, None)
+        self._send(
+            200,
+            _xml("CompleteMultipartUploadResult", [("Key", key), ("ETag", f'"{etag}"')]),
+        )
+
+    def do_GET(self) -> None:
+        _, key, query = self._route()
+        self._record("ListParts", key)
+        with self.stub.lock:
+            upload = self.stub.uploads.get(query.get("uploadId", ""))
+            parts = sorted(upload.parts.items()) if upload else []
+        if upload is None:
+            self._fail(404, "NoSuchUpload", "The specified upload does not exist.")
+            return
+        marker = int(query.get("part-number-marker") or 0)
+        limit = int(query.get("max-parts") or 1000)
+        after = [(n, p) for n, p in parts if n > marker]
+        page, rest = after[:limit], after[limit:]
+        children: list[tuple[str, Any]] = [("Key", key), ("UploadId", query["uploadId"])]
+        children.append(("IsTruncated", "true" if rest else "false"))
+        if rest:
+            children.append(("NextPartNumberMarker", page[-1][0]))
+        for number, part in page:
+            item: list[tuple[str, Any]] = [
+                ("PartNumber", number),
+                ("Size", part.size),
+                ("ETag", f'"{part.etag}"'),
+            ]
+            if upload.algorithm and part.checksum:
+                item.append(("ChecksumCRC32", part.checksum))
+            children.append(("Part", item))
+        self._send(200, _xml("ListPartsResult", children))
+
+    def do_DELETE(self) -> None:
+        _, key, query = self._route()
+        with self.stub.lock:
+            if "uploadId" in query:
+                self.stub.calls.append(Call("AbortMultipartUpload", key))
+                self.stub.uploads.pop(query["uploadId"], None)
+            else:
+                self.stub.calls.append(Call("DeleteObject", key))
+                self.stub.objects.pop(key, None)
+        self._send(204)

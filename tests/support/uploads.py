@@ -1,0 +1,64 @@
+"""Helpers of the upload and state tests: a manual clock, disk files, counting upload clients.
+
+Shared by the in-process tests (tests/vmimport, tests/emulator) and their child
+processes (``tests.support.upload_child``).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+from botocore.config import Config
+
+from ec2_import_image.vmimport.upload.clients import S3Clients
+from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
+
+MiB = 1024 * 1024
+
+
+def write_disk(path: Path, size: int, seed: int = 1) -> Path:
+    """A file of ``size`` pseudo-random bytes (the same for the same seed)."""
+    path.write_bytes(random.Random(seed).randbytes(size))
+    return path
+
+
+class Counted:
+    """Upload clients on an endpoint, counting the requests each operation sent."""
+
+    def __init__(self, endpoint: str, *, concurrency: int = 4, retries: int = 2) -> None:
+        self.endpoint = endpoint
+        self.sent: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._session = botocore.session.get_session()
+        self._retries = retries
+        self.clients = S3Clients(self.make, concurrency=concurrency)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self.sent[model.name] = self.sent.get(model.name, 0) + 1
+
+    def make(self, config: Config) -> Any:
+        client = self._session.create_client(
+            "s3",
+            region_name="us-east-1",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=FAKE_KEY_ID,
+            aws_secret_access_key=FAKE_SECRET,
+            config=config.merge(
+                Config(retries={"mode": "standard", "max_attempts": self._retries})
+            ),
+        )
+        client.meta.events.register("before-call.s3", self._count)
+        return client
+
+    def reset(self) -> None:
+        with self._lock:
+            self.sent.clear()
+
+    def count(self, operation: str) -> int:
+        with self._lock:
+            return self.sent.get(operation, 0)

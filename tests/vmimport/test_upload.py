@@ -1,0 +1,365 @@
+"""Uploads to the discarding S3 stub: first run, rerun, interruptions, forgotten uploads,
+endpoints without checksums, conflicts, lost connections, files that change."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ec2_import_image.environment import Environment
+from ec2_import_image.vmimport.context import GlobalOptions, Run
+from ec2_import_image.vmimport.errors import ExitStatus, status_for
+from ec2_import_image.vmimport.state.db import DiskJournal, StateDB
+from ec2_import_image.vmimport.state.records import EntrySpec, ObjectState, Part
+from ec2_import_image.vmimport.upload.clients import from_run
+from ec2_import_image.vmimport.upload.disk import hash_disk, upload_disk
+from ec2_import_image.vmimport.upload.errors import (
+    FileChanged,
+    ObjectConflict,
+    UploadCancelled,
+    UploadError,
+)
+from ec2_import_image.vmimport.upload.keys import content_key, entry_key
+from ec2_import_image.vmimport.upload.multipart import (
+    Action,
+    ObjectTarget,
+    UploadOutcome,
+    UploadSettings,
+    upload_file,
+)
+from ec2_import_image.vmimport.upload.progress import LineProgress
+from tests.support import tls
+from tests.support.runner import base_env, clean_environment
+from tests.support.s3stub import S3Stub, StubObject
+from tests.support.uploads import Counted, MiB, write_disk
+
+SIZE = 23 * MiB  # five parts of 5 MiB, the last 3 MiB
+PARTS = 5
+SETTINGS = UploadSettings(concurrency=3, min_part_size=5 * MiB, list_page_size=2)
+BUCKET = "disks"
+
+
+def by_content(digest: Any) -> str:
+    return content_key("vmimport/", digest.sha256, digest.path)
+
+
+def journal_for(db: StateDB, path: Path, name: str = "disk") -> DiskJournal:
+    db.put_entry(EntrySpec(name, (str(path),)))
+    return db.journal(db.claim(name), 0)
+
+
+def run(
+    counted: Counted,
+    journal: Any,
+    path: Path,
+    key_for: Callable[[Any], str] = by_content,
+    **options: Any,
+) -> UploadOutcome:
+    options.setdefault("settings", SETTINGS)
+    return upload_disk(counted.clients, journal, path, BUCKET, key_for, **options)
+
+
+def multipart_etag(path: Path, part_size: int = 5 * MiB) -> str:
+    """The ETag S3 gives an object uploaded in parts: MD5 of the parts' MD5s, and the count."""
+    data = path.read_bytes()
+    digests = [
+        hashlib.md5(data[i : i + part_size], usedforsecurity=False).digest()
+        for i in range(0, len(data), part_size)
+    ]
+    combined = hashlib.md5(b"".join(digests), usedforsecurity=False).hexdigest()
+    return f"{combined}-{len(digests)}"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class Interrupting:
+    """A disk's journal that acts (Ctrl-C, a cancel, a change of the file) once ``after``
+    parts are committed: in the thread that called the upload, as Ctrl-C would."""
+
+    def __init__(self, journal: DiskJournal, after: int, action: Callable[[], None]) -> None:
+        self.journal = journal
+        self.after = after
+        self.action = action
+        self.committed = 0
+        self.fired = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.journal, name)
+
+    def parts_done(self, upload_id: str, parts: Sequence[Part]) -> None:
+        self.journal.parts_done(upload_id, parts)
+        self.committed += len(parts)
+        if self.committed >= self.after and not self.fired:
+            self.fired = True
+            self.action()
+
+
+def ctrl_c() -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Path:
+    return write_disk(tmp_path / "disk.img", SIZE)
+
+
+def interrupted(db: StateDB, stub: S3Stub, disk: Path, after: int = 2) -> tuple[Counted, int]:
+    """An upload stopped by Ctrl-C once ``after`` parts were committed; answers the clients
+    and how many parts S3 holds for it."""
+    counted = Counted(stub.endpoint)
+    journal = Interrupting(journal_for(db, disk), after, ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        run(counted, journal, disk)
+    assert not stub.objects
+    (upload,) = stub.uploads.values()
+    return counted, len(upload.parts)
+
+
+def test_an_upload_sends_the_file_in_parts_with_its_sha256_and_checksums(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    counted = Counted(stub.endpoint)
+    lines = io.StringIO()
+    outcome = run(counted, journal_for(db, disk), disk, progress=LineProgress(lines))
+    key = outcome.target.key
+    assert key == f"vmimport/{sha256(disk)[:16]}/disk.img"
+    assert outcome == UploadOutcome(
+        outcome.target, sha256(disk), SIZE, Action.UPLOADED, True, PARTS, SIZE, "CRC32"
+    )
+    stored = stub.objects[key]
+    assert stored.size == SIZE
+    assert stored.metadata == {"sha256": sha256(disk)}
+    assert stored.etag == multipart_etag(disk)  # the stub's MD5s of what it received
+    parts = [call for call in stub.calls if call.operation == "UploadPart"]
+    assert sorted(stub.parts_sent()) == [1, 2, 3, 4, 5]
+    assert all("x-amz-checksum-crc32" in call.checksum_headers for call in parts)
+    disk_state = db.disks("disk")[0]
+    assert disk_state.upload is None
+    assert disk_state.object is not None
+    assert disk_state.object.state is ObjectState.UPLOADED
+    assert disk_state.digest is not None and disk_state.digest.sha256 == sha256(disk)
+    assert lines.getvalue().splitlines() == [
+        "hashing disk.img (23.0 MiB)",
+        f"sha256 of disk.img (23.0 MiB, computed): {sha256(disk)}",
+        "uploading disk.img (23.0 MiB)",
+        f"uploaded disk.img to s3://{BUCKET}/{key}",
+    ]
+
+
+def test_a_second_run_sends_nothing(db: StateDB, stub: S3Stub, disk: Path, tmp_path: Path) -> None:
+    counted = Counted(stub.endpoint)
+    journal = journal_for(db, disk)
+    run(counted, journal, disk)
+    counted.reset()
+    again = run(counted, journal, disk)
+    assert (again.action, again.ours, again.parts_sent) == (Action.FOUND, True, 0)
+    assert counted.sent == {"HeadObject": 1}
+    # with the state lost, the object is found again, and is not this tool's to delete
+    with StateDB.open(tmp_path / "other.sqlite") as fresh:
+        found = run(counted, journal_for(fresh, disk), disk)
+        assert (found.action, found.ours) == (Action.FOUND, False)
+        stored = fresh.disks("disk")[0].object
+        assert stored is not None and stored.state is ObjectState.FOUND
+
+
+def test_an_interrupted_upload_resumes_sending_only_the_missing_parts(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    counted, on_s3 = interrupted(db, stub, disk)
+    recorded = db.disks("disk")[0].upload
+    assert recorded is not None and len(recorded.parts) >= 2
+    counted.reset()
+    resumed = run(counted, db.journal(db.claim("disk"), 0), disk)
+    assert resumed.action is Action.RESUMED
+    assert counted.count("UploadPart") == PARTS - on_s3 == resumed.parts_sent
+    assert counted.count("CreateMultipartUpload") == 0
+    assert counted.count("ListParts") == -(-on_s3 // 2)  # pages of 2
+    assert stub.objects[resumed.target.key].etag == multipart_etag(disk)
+
+
+def test_parts_s3_has_but_the_state_lost_are_checked_locally_not_sent_again(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    counted, on_s3 = interrupted(db, stub, disk, after=3)
+    claim = db.claim("disk")
+    db.forget_parts(claim, 0, range(1, PARTS + 1))  # as if killed before recording them
+    (upload,) = stub.uploads.values()
+    tampered = min(upload.parts)
+    upload.parts[tampered].checksum = "AAAAAA=="  # not this file's bytes
+    present = set(upload.parts)
+    assert len(present) == on_s3
+    counted.reset()
+    before = len(stub.calls)
+    resumed = run(counted, db.journal(claim, 0), disk)
+    missing = set(range(1, PARTS + 1)) - present
+    assert sorted(stub.parts_sent(before)) == sorted({tampered, *missing})
+    assert stub.objects[resumed.target.key].etag == multipart_etag(disk)
+
+
+def test_an_upload_id_s3_forgot_starts_over(db: StateDB, stub: S3Stub, disk: Path) -> None:
+    counted, _ = interrupted(db, stub, disk)
+    stub.forget_uploads()
+    counted.reset()
+    again = run(counted, db.journal(db.claim("disk"), 0), disk)
+    assert again.action is Action.UPLOADED
+    assert counted.count("UploadPart") == PARTS
+    assert counted.count("CreateMultipartUpload") == 1
+    assert any("S3 no longer knows upload" in e.message for e in db.events("disk"))
+    assert stub.objects[again.target.key].etag == multipart_etag(disk)
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        ("CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "PutObject"),
+        ("UploadPart",),  # takes the algorithm, refuses a part's checksum
+    ],
+)
+def test_an_endpoint_that_refuses_checksums_gets_the_upload_without_them(
+    db: StateDB, disk: Path, refused: tuple[str, ...]
+) -> None:
+    with S3Stub(refuse_checksums=refused) as stub:
+        counted = Counted(stub.endpoint)
+        outcome = run(counted, journal_for(db, disk), disk)
+        assert outcome.checksum_algorithm is None
+        assert stub.objects[outcome.target.key].etag == multipart_etag(disk)
+        refusals = [i for i, c in enumerate(stub.calls) if c.operation.endswith(" refused")]
+        assert refusals
+        after = stub.calls[refusals[-1] + 1 :]
+        assert {c.operation for c in after} >= {"CreateMultipartUpload", "UploadPart"}
+        assert not any(c.checksum_headers for c in after)
+        assert counted.clients.checksums is False
+
+
+def test_an_object_at_the_key_that_is_not_this_disk_is_left_alone(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    key = content_key("vmimport/", sha256(disk), disk)
+    stub.objects[key] = StubObject(7, "0" * 32, {})
+    counted = Counted(stub.endpoint)
+    with pytest.raises(ObjectConflict, match=r"already exists and is not disk\.img") as refused:
+        run(counted, journal_for(db, disk), disk)
+    assert status_for(refused.value) is ExitStatus.INCOMPLETE
+    assert counted.count("UploadPart") == 0
+    assert stub.objects[key].size == 7
+
+
+def test_an_object_this_tool_uploaded_is_replaced_when_the_disk_changed(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    by_entry = lambda digest: entry_key("wave1/", "web-1", digest.path)  # noqa: E731
+    counted = Counted(stub.endpoint)
+    journal = journal_for(db, disk)
+    run(counted, journal, disk, by_entry)
+    write_disk(disk, SIZE, seed=2)
+    replaced = run(counted, journal, disk, by_entry)
+    assert replaced.action is Action.UPLOADED
+    assert stub.objects["wave1/web-1/disk.img"].metadata == {"sha256": sha256(disk)}
+
+
+def test_a_lost_connection_fails_in_one_line_and_a_rerun_resumes(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    stub.drop_parts_after = 2
+    counted = Counted(stub.endpoint, concurrency=1)
+    with pytest.raises(UploadError) as failed:
+        run(counted, journal_for(db, disk), disk, settings=SETTINGS._replace(concurrency=1))
+    message = str(failed.value)
+    assert "\n" not in message
+    assert message.startswith(f"the upload of disk.img to s3://{BUCKET}/vmimport/")
+    assert message.endswith("(run again to resume)")
+    assert status_for(failed.value) is ExitStatus.INCOMPLETE
+    stub.drop_parts_after = None
+    counted.reset()
+    resumed = run(counted, db.journal(db.claim("disk"), 0), disk)
+    assert resumed.action is Action.RESUMED
+    assert counted.count("UploadPart") == PARTS - 2
+    assert stub.objects[resumed.target.key].etag == multipart_etag(disk)
+
+
+def test_a_file_that_changes_during_the_upload_is_refused_and_its_object_deleted(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    def touch() -> None:
+        info = os.stat(disk)
+        os.utime(disk, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+
+    journal = Interrupting(journal_for(db, disk), 1, touch)
+    with pytest.raises(FileChanged, match="changed while it was uploaded"):
+        run(Counted(stub.endpoint), journal, disk)
+    assert not stub.objects
+    state = db.disks("disk")[0]
+    assert (state.upload, state.object) == (None, None)
+
+
+def test_a_cancel_event_stops_the_upload_and_leaves_it_to_resume(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    cancel = threading.Event()
+    journal = Interrupting(journal_for(db, disk), 1, cancel.set)
+    counted = Counted(stub.endpoint, concurrency=1)
+    with pytest.raises(UploadCancelled):
+        run(counted, journal, disk, settings=SETTINGS._replace(concurrency=1), cancel=cancel)
+    assert db.disks("disk")[0].upload is not None
+    resumed = run(counted, db.journal(db.claim("disk"), 0), disk)
+    assert resumed.action is Action.RESUMED
+
+
+@pytest.mark.skipif(tls.OPENSSL is None, reason="needs the openssl command")
+def test_over_https_parts_carry_their_checksum_in_a_trailer(
+    db: StateDB, disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = tls.self_signed(tmp_path)
+    monkeypatch.setenv("AWS_CA_BUNDLE", str(cert))
+    with S3Stub(tls=(cert, key)) as stub:
+        outcome = run(Counted(stub.endpoint), journal_for(db, disk), disk)
+        assert stub.objects[outcome.target.key].etag == multipart_etag(disk)
+        parts = [c for c in stub.calls if c.operation == "UploadPart"]
+        assert all("x-amz-trailer" in c.checksum_headers for c in parts)
+        assert outcome.checksum_algorithm == "CRC32"
+
+
+def test_an_empty_file_is_refused(db: StateDB, stub: S3Stub, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.img"
+    empty.write_bytes(b"")
+    with pytest.raises(UploadError, match="is empty"):
+        run(Counted(stub.endpoint), journal_for(db, empty), empty)
+
+
+def test_a_vmimport_run_uploads_through_its_session_to_the_endpoint_url(
+    db: StateDB, stub: S3Stub, disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    for name in ("config", "credentials"):
+        (home / ".aws" / name).write_text("")
+    variables = base_env(home)
+    clean_environment(monkeypatch, variables)
+    env = Environment(
+        stdout=io.StringIO(), stderr=io.StringIO(), environ=variables, program="vmimport"
+    )
+    clients = from_run(Run(env, GlobalOptions(endpoint_url=stub.endpoint)), concurrency=2)
+    outcome = upload_disk(clients, journal_for(db, disk), disk, BUCKET, by_content)
+    assert stub.objects[outcome.target.key].metadata == {"sha256": sha256(disk)}
+    assert clients.plain.meta.config.max_pool_connections == 4
+    assert clients.checksummed.meta.config.request_checksum_calculation == "when_supported"
+    assert clients.plain.meta.config.request_checksum_calculation == "when_required"
+
+
+def test_a_file_gone_after_it_was_hashed_is_one_line(db: StateDB, stub: S3Stub, disk: Path) -> None:
+    journal = journal_for(db, disk)
+    digest = hash_disk(journal, disk)
+    disk.unlink()
+    with pytest.raises(UploadError, match=r"^cannot read .*disk\.img: No such file"):
+        upload_file(
+            Counted(stub.endpoint).clients, journal, digest, ObjectTarget(BUCKET, "k/disk.img")
+        )
