@@ -19,11 +19,11 @@ from ec2_import_image.dropin.waiting.display import (
     shorten,
     wants_utf8,
 )
-from ec2_import_image.dropin.waiting.faults import FaultKind, MissingTasks, classify
 from ec2_import_image.dropin.waiting.hints import hint_lines, reach_options
-from ec2_import_image.dropin.waiting.tasks import describe_all, state_line
 from ec2_import_image.dropin.waiting.waiter import Limits
 from ec2_import_image.environment import Environment
+from ec2_import_image.importtasks.faults import FaultKind, MissingTasks, classify
+from ec2_import_image.importtasks.tasks import describe_all, state_line
 
 TRANSIENT, PERMANENT = FaultKind.TRANSIENT, FaultKind.PERMANENT
 

@@ -19,9 +19,9 @@ from typing import Any
 
 from ec2_import_image.dropin.errors import ExitStatus, GeneralError
 from ec2_import_image.dropin.params.build import CallPlan
-from ec2_import_image.dropin.waiting.tasks import Describe
 from ec2_import_image.dropin.waiting.waiter import Limits, Selection, Waiter, explanation
 from ec2_import_image.environment import Environment
+from ec2_import_image.importtasks.tasks import Describe
 
 
 def wait_command(

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TextIO
 
-from ec2_import_image.dropin.waiting.tasks import SUCCESS, Task, state_line, status, task_id
 from ec2_import_image.environment import Environment
+from ec2_import_image.importtasks.tasks import SUCCESS, Task, state_line, status, task_id
 
 if TYPE_CHECKING:
     from rich.progress import Task as BarTask

@@ -27,9 +27,10 @@ from typing import Any, NamedTuple
 from ec2_import_image.dropin.cli.options import MAX_TRANSIENT, MAX_WAIT
 from ec2_import_image.dropin.errors import CliError, GeneralError
 from ec2_import_image.dropin.waiting.display import Reporter, make_reporter
-from ec2_import_image.dropin.waiting.faults import Fault, MissingTasks, classify
 from ec2_import_image.dropin.waiting.hints import hint_lines
-from ec2_import_image.dropin.waiting.tasks import (
+from ec2_import_image.environment import Environment
+from ec2_import_image.importtasks.faults import Fault, MissingTasks, classify
+from ec2_import_image.importtasks.tasks import (
     ACTIVE,
     FAILURE,
     SUCCESS,
@@ -41,7 +42,6 @@ from ec2_import_image.dropin.waiting.tasks import (
     status,
     task_id,
 )
-from ec2_import_image.environment import Environment
 
 WAITER_NAME = "ImageImportCompleted"
 #: v2's waiter wording when a waiter runs out of attempts

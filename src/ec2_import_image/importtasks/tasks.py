@@ -1,4 +1,4 @@
-"""Import image tasks as the waiter reads them: statuses, one-line states, all pages of a poll."""
+"""Import image tasks as the waiters read them: statuses, one-line states, all pages of a poll."""
 
 from __future__ import annotations
 
