@@ -62,6 +62,7 @@ KEYS = (
     "role_name",
     "encrypted",
     "kms_key_id",
+    "license_specifications",
     "bucket",
     "prefix",
     "tags",
@@ -174,6 +175,19 @@ def _name(value: Any) -> str:
     return text
 
 
+def _arns(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items = [part.strip() for part in value.split(CSV_LIST_SEPARATOR) if part.strip()]
+    elif isinstance(value, list):
+        items = [_text(item) for item in value]
+    else:
+        raise BadValue(f"expected a list of license configuration ARNs, got {_shown(value)}")
+    for item in items:
+        if not item.startswith("arn:"):
+            raise BadValue(f"{item!r} is not a license configuration ARN (arn:...)")
+    return tuple(items)
+
+
 def _tags(value: Any) -> tuple[tuple[str, str], ...]:
     if isinstance(value, str):
         pairs: list[tuple[str, str]] = []
@@ -204,6 +218,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "role_name": _text,
     "encrypted": _flag,
     "kms_key_id": _text,
+    "license_specifications": _arns,
     "bucket": _text,
     "prefix": _text,
     "tags": _tags,
@@ -350,6 +365,26 @@ def _build(
     if problems.found:
         raise ManifestError(path, problems.found)
     return Manifest(path, tuple(specs))
+
+
+def option_name(key: str) -> str:
+    """The command-line option of a manifest key: ``kms_key_id`` -> ``--kms-key-id``."""
+    return "--" + ("tag" if key == "tags" else key.replace("_", "-"))
+
+
+def entry_from_options(values: Mapping[str, Any], base: Path) -> ImportSpec:
+    """The one entry of ``vmimport import``: the manifest's keys from its options, read and
+    checked as a manifest entry is (relative disks from ``base``); every problem at once."""
+    problems = _Problems()
+    converted = _converted(values, "command line", problems, base)
+    spec = _spec(converted, "command line", problems)
+    if problems.found or spec is None:
+        raise UsageError(
+            "; ".join(
+                f"{option_name(p.key)}: {p.message}" if p.key else p.message for p in problems.found
+            )
+        )
+    return spec
 
 
 #: the most values a manifest may expand to with its aliases (thousands of entries stay far below)
