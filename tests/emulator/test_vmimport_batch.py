@@ -272,3 +272,48 @@ def test_the_live_table_on_a_terminal(lab: Lab, fixtures: DiskFixtures, tmp_path
     outcome = run_batch(lab, manifest, tty=True)
     assert outcome.status == ExitStatus.OK, outcome.stderr
     assert "AMI or error" in outcome.stderr and "ami-" in outcome.stderr
+
+
+def test_ctrl_c_keeps_the_state_writes_the_results_and_a_rerun_finishes(
+    lab: Lab, fixtures: DiskFixtures, tmp_path: Path
+) -> None:
+    lab.grant()
+    manifest = write_manifest(tmp_path, fixtures, 3, broken=set())
+
+    def interrupt_once_started(seconds: float) -> None:
+        lab.clock.advance(seconds)
+        if tasks(lab):
+            raise KeyboardInterrupt
+
+    stopped = vmimport(
+        lab.endpoint,
+        "batch",
+        str(manifest),
+        "--max-active",
+        "1",
+        clock=lab.clock,
+        sleep=interrupt_once_started,
+    )
+    assert stopped.status == ExitStatus.INTERRUPTED
+    assert "imports already started go on in AWS" in stopped.stderr
+    assert [row["status"] for row in results(manifest).values()].count("done") == 0
+    (first,) = tasks(lab)
+    finished = run_batch(lab, manifest, "--max-active", "1")
+    assert finished.status == ExitStatus.OK, finished.stderr
+    name = tags_of(first)["vmimport:name"]
+    assert results(manifest)[name]["import_task_id"] == first["ImportTaskId"]
+    assert len(tasks(lab)) == 3
+
+
+def test_only_runs_this_hosts_entries(lab: Lab, fixtures: DiskFixtures, tmp_path: Path) -> None:
+    lab.grant()
+    manifest = write_manifest(tmp_path, fixtures, 3, broken=set())
+    (tmp_path / "exports" / "vm-01.vmdk").unlink()  # on another host
+    refused = run_batch(lab, manifest)
+    assert refused.status == ExitStatus.USAGE and "vm-01.vmdk': no such file" in refused.stderr
+    outcome = run_batch(lab, manifest, "--only", "vm-00", "--only", "vm-0[2-9]")
+    assert outcome.status == ExitStatus.OK, outcome.stderr
+    assert list(results(manifest)) == ["vm-00", "vm-02"]
+    assert tasks_of(lab, "vm-01") == [] and len(tasks(lab)) == 2
+    nothing = run_batch(lab, manifest, "--only", "db-*")
+    assert nothing.status == ExitStatus.USAGE and "no entry of" in nothing.stderr

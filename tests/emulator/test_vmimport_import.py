@@ -367,3 +367,45 @@ def test_usage_errors(
     assert outcome.status == ExitStatus.USAGE, outcome.stderr
     assert message in outcome.stderr
     assert tasks(granted) == []
+
+
+def test_max_wait_leaves_the_import_running_for_a_rerun(
+    granted: Lab, boot: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "s"
+    stopped = run_import(granted, str(boot), "--max-wait", "600", state=state)
+    assert stopped.status == ExitStatus.INCOMPLETE
+    assert "(--max-wait 600); the import goes on in AWS" in stopped.stderr
+    (task,) = tasks(granted)
+    assert task["Status"] == "active"
+    resumed = run_import(granted, str(boot), state=state)
+    assert resumed.status == ExitStatus.OK, resumed.stderr
+    assert json.loads(resumed.stdout)["import_task_id"] == task["ImportTaskId"]
+
+
+def test_an_object_two_unfinished_imports_read_is_not_deleted_under_the_other(
+    granted: Lab, boot: Path, tmp_path: Path
+) -> None:
+    state = tmp_path / "s"
+    for name in ("first", "second"):
+        started = run_import(granted, str(boot), "--name", name, "--no-wait", state=state)
+        assert started.status == ExitStatus.OK, started.stderr
+    key = f"vmimport/{sha256(boot)[:16]}/gpt-uefi.stream.vmdk"
+    finished = run_import(granted, str(boot), "--name", "first", state=state)
+    assert finished.status == ExitStatus.OK, finished.stderr
+    assert f"kept s3://{BUCKET}/{key}: the entry second imports it too" in finished.stderr
+    assert objects(granted) == [key]
+    assert len(tasks(granted)) == 2
+
+
+def test_other_disks_under_a_name_whose_import_runs_are_refused(
+    granted: Lab, boot: Path, disks: DiskFixtures, tmp_path: Path
+) -> None:
+    state = tmp_path / "s"
+    started = run_import(granted, str(boot), "--name", "web", "--no-wait", state=state)
+    assert started.status == ExitStatus.OK, started.stderr
+    other = disks.path("mbr-linux.stream.vmdk")
+    refused = run_import(granted, str(other), "--name", "web", state=state)
+    assert refused.status == ExitStatus.USAGE
+    assert "the import web is under way (import-ami-" in refused.stderr
+    assert len(tasks(granted)) == 1

@@ -190,3 +190,19 @@ def test_license_specifications_are_arns(exports: Path) -> None:
         "arn:aws:license-manager:x",
         "arn:aws:license-manager:y",
     )
+
+
+def test_only_the_selected_entries_are_read_but_every_name_stays_unique(exports: Path) -> None:
+    path = exports / "hosts.yaml"
+    path.write_text(
+        "defaults: {bucket: b}\nentries:\n"
+        "  - name: here\n    disks: [exports/web-1.vmdk]\n"
+        "  - name: there\n    disks: [elsewhere/disk.vmdk]\n"
+    )
+    (entry,) = load_manifest(path, only=lambda name: name == "here").entries
+    assert entry.name == "here"
+    with pytest.raises(ManifestError, match="no such file"):
+        load_manifest(path)
+    path.write_text(path.read_text() + "  - name: there\n    disks: [x.vmdk]\n")
+    with pytest.raises(ManifestError, match="already the name of"):
+        load_manifest(path, only=lambda name: name == "here")

@@ -103,6 +103,10 @@ class ManifestError(UsageError):
         )
 
 
+#: which entries a run keeps, by name
+Selection = Callable[[str], bool]
+
+
 class Manifest(NamedTuple):
     path: Path
     entries: tuple[ImportSpec, ...]
@@ -332,6 +336,8 @@ def _build(
     raw_defaults: Any,
     command_line: Mapping[str, Any],
     problems: _Problems,
+    *,
+    only: Selection | None = None,
 ) -> Manifest:
     base = path.parent
     given_cli = _converted(command_line, "command line", problems, base)
@@ -350,6 +356,12 @@ def _build(
         if not isinstance(raw, dict):
             problems.add(where, None, f"an entry is a mapping, got {_shown(raw)}")
             continue
+        name = raw.get("name")
+        if only is not None and isinstance(name, str | int) and not only(str(name)):
+            if str(name) in seen:
+                problems.add(where, "name", f"{name!r} is already the name of {seen[str(name)]}")
+            seen[str(name)] = where
+            continue  # another host's entry: its disks are not looked for here
         _check_keys(raw, where, problems, entry=True)
         values = {**given_cli, **defaults, **_converted(raw, where, problems, base)}
         spec = _spec(values, where, problems)
@@ -405,7 +417,9 @@ def _yaml_document(path: Path, text: str, problems: _Problems) -> Any:
     raise ManifestError(path, problems.found)
 
 
-def _from_yaml(path: Path, text: str, command_line: Mapping[str, Any]) -> Manifest:
+def _from_yaml(
+    path: Path, text: str, command_line: Mapping[str, Any], only: Selection | None
+) -> Manifest:
     problems = _Problems()
     document = _yaml_document(path, text, problems)
     if not isinstance(document, dict):
@@ -422,10 +436,12 @@ def _from_yaml(path: Path, text: str, command_line: Mapping[str, Any]) -> Manife
         (_label(raw if isinstance(raw, dict) else {}, f"entries[{index}]"), raw)
         for index, raw in enumerate(entries or [])
     ]
-    return _build(path, raw_entries, document.get("defaults"), command_line, problems)
+    return _build(path, raw_entries, document.get("defaults"), command_line, problems, only=only)
 
 
-def _from_csv(path: Path, text: str, command_line: Mapping[str, Any]) -> Manifest:
+def _from_csv(
+    path: Path, text: str, command_line: Mapping[str, Any], only: Selection | None
+) -> Manifest:
     problems = _Problems()
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
@@ -442,16 +458,23 @@ def _from_csv(path: Path, text: str, command_line: Mapping[str, Any]) -> Manifes
         if None in row:
             problems.add(f"line {reader.line_num}", None, "more cells than columns")
         raw_entries.append((_label(cleaned, f"line {reader.line_num}"), cleaned))
-    return _build(path, raw_entries, None, command_line, problems)
+    return _build(path, raw_entries, None, command_line, problems, only=only)
 
 
-def load_manifest(path: Path, command_line: Mapping[str, Any] | None = None) -> Manifest:
-    """Read and check a manifest (``.csv`` is CSV, anything else YAML)."""
+def load_manifest(
+    path: Path, command_line: Mapping[str, Any] | None = None, *, only: Selection | None = None
+) -> Manifest:
+    """Read and check a manifest (``.csv`` is CSV, anything else YAML).
+
+    ``only``: the entries to keep, by name (``batch --only``); the others are
+    checked only for their names, so that a host need not have another host's
+    disks.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read the manifest {path}: {error}") from None
     given = dict(command_line or {})
     if path.suffix.lower() == ".csv":
-        return _from_csv(path, text, given)
-    return _from_yaml(path, text, given)
+        return _from_csv(path, text, given, only)
+    return _from_yaml(path, text, given, only)

@@ -19,14 +19,15 @@ continues them); 130 interrupted (imports go on in AWS; a rerun picks them up).
 
 from __future__ import annotations
 
+import fnmatch
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ec2_import_image.vmimport import cli
-from ec2_import_image.vmimport.checking import CachedAccountCheck
 from ec2_import_image.vmimport.commands.importing import (
     engine_options,
     engine_settings,
@@ -35,20 +36,16 @@ from ec2_import_image.vmimport.commands.importing import (
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.engine.board import Board, LineBoard, LiveBoard
-from ec2_import_image.vmimport.engine.entry import KeyStyle, Services
 from ec2_import_image.vmimport.engine.plan import STATUS_COLUMNS, plan, status_row
-from ec2_import_image.vmimport.engine.quota import DEFAULT_MAX_ACTIVE
+from ec2_import_image.vmimport.engine.quota import DEFAULT_MAX_ACTIVE, DEFAULT_UPLOADS
 from ec2_import_image.vmimport.engine.results import entry_row, results_json, write_results
-from ec2_import_image.vmimport.engine.scheduler import (
-    DEFAULT_UPLOADS,
-    BatchOptions,
-    Scheduler,
-    Summary,
-)
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError
 from ec2_import_image.vmimport.manifest import Manifest, load_manifest
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import batch_state_path
+
+if TYPE_CHECKING:
+    from ec2_import_image.vmimport.engine.scheduler import Summary
 
 
 @click.command("batch")
@@ -69,6 +66,12 @@ from ec2_import_image.vmimport.state.paths import batch_state_path
     show_default=True,
     help="Entries checked, hashed and uploaded at once.",
 )
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="NAME",
+    help="Run only the entries of this name or glob pattern (repeatable): this host's.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan; do nothing.")
 @click.option("--status", "show_status", is_flag=True, help="Print the state; do nothing.")
 @cli.command
@@ -76,10 +79,17 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
     """Import the images of a manifest (YAML or CSV), each once, under the quota."""
     if values["dry_run"] and values["show_status"]:
         raise UsageError("--dry-run and --status cannot be given together")
-    loaded = load_manifest(manifest, given(values))
+    loaded = load_manifest(manifest, given(values), only=_selection(values["only"]))
+    if not loaded.entries:
+        raise UsageError(f"--only {' '.join(values['only'])}: no entry of {manifest} is named so")
     state_path = values["state_file"] or batch_state_path(manifest)
     if values["dry_run"] or values["show_status"]:
         return _look(run, loaded, state_path, values)
+    # the engine (and botocore) only when a batch runs: `vmimport --help` stays light
+    from ec2_import_image.vmimport.checking import CachedAccountCheck
+    from ec2_import_image.vmimport.engine.entry import KeyStyle, Services
+    from ec2_import_image.vmimport.engine.scheduler import BatchOptions, Scheduler
+
     settings = engine_settings(values, KeyStyle.ENTRY)
     options = BatchOptions(
         max_active=values["max_active"],
@@ -121,6 +131,13 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
         board.close()
         _write_results(run, db, loaded, interrupted=False)
     return _exit_status(run, summary, len(names))
+
+
+def _selection(patterns: tuple[str, ...]) -> Callable[[str], bool] | None:
+    """``--only``: the entries whose name matches one of the patterns (fnmatch's)."""
+    if not patterns:
+        return None
+    return lambda name: any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
 def _board(run: Run, names: list[str]) -> Board:

@@ -22,24 +22,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
-from ec2_import_image.vmimport.engine.display import LineReporter, RichReporter
-from ec2_import_image.vmimport.engine.entry import EngineSettings, EntryWork, KeyStyle, Services
-from ec2_import_image.vmimport.engine.errors import EntryFailed
 from ec2_import_image.vmimport.engine.polling import DEFAULT_MAX_TRANSIENT, DEFAULT_POLL_INTERVAL
-from ec2_import_image.vmimport.engine.single import (
-    Clock,
-    SingleOptions,
-    failure_lines,
-    import_one,
-)
-from ec2_import_image.vmimport.engine.waiting import WaitLimits
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError
 from ec2_import_image.vmimport.manifest import NAME, entry_from_options
 from ec2_import_image.vmimport.spec import MAX_DISKS, ImportSpec
@@ -47,8 +37,10 @@ from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import import_state_path
 from ec2_import_image.vmimport.state.records import EntrySpec
 from ec2_import_image.vmimport.state.records import ImportOptions as StoredOptions
-from ec2_import_image.vmimport.upload.multipart import UploadSettings
 from ec2_import_image.vmimport.upload.parts import S3_MIN_PART
+
+if TYPE_CHECKING:
+    from ec2_import_image.vmimport.engine.entry import EngineSettings, KeyStyle
 
 MiB = 1024 * 1024
 
@@ -88,6 +80,22 @@ def stored_spec(spec: ImportSpec) -> EntrySpec:
             keep_upload=options.keep_upload,
         ),
     )
+
+
+def _refuse_a_change_under_way(db: StateDB, wanted: EntrySpec) -> None:
+    """Another request under a name whose import task runs: refused, not silently mixed."""
+    from ec2_import_image.vmimport.state.errors import UnknownEntry
+
+    try:
+        entry = db.entry(wanted.name)
+    except UnknownEntry:
+        return
+    task = entry.attempt.import_task_id
+    if entry.spec != wanted and not entry.phase.final and task:
+        raise UsageError(
+            f"the import {wanted.name} is under way ({task}) with other disks or options: run "
+            "its command again to finish it, or give this one another --name"
+        )
 
 
 def engine_options(function: Any) -> Any:
@@ -144,6 +152,9 @@ def engine_options(function: Any) -> Any:
 
 def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
     """The engine's settings from the options of ``engine_options``."""
+    from ec2_import_image.vmimport.engine.entry import EngineSettings
+    from ec2_import_image.vmimport.upload.multipart import UploadSettings
+
     return EngineSettings(
         keys=keys,
         skip_check=values["skip_check"],
@@ -164,6 +175,18 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
 @cli.command
 def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values: Any) -> int:
     """Import disk images (local files or s3://bucket/key) into an AMI, idempotently."""
+    # the engine (and botocore) only when a command runs: `vmimport --help` stays light
+    from ec2_import_image.vmimport.engine.display import LineReporter, RichReporter
+    from ec2_import_image.vmimport.engine.entry import EntryWork, KeyStyle, Services
+    from ec2_import_image.vmimport.engine.errors import EntryFailed
+    from ec2_import_image.vmimport.engine.single import (
+        Clock,
+        SingleOptions,
+        failure_lines,
+        import_one,
+    )
+    from ec2_import_image.vmimport.engine.waiting import WaitLimits
+
     if len(disks) > MAX_DISKS:
         raise UsageError(f"{len(disks)} disks: an image can have at most {MAX_DISKS} volumes")
     raw = {"name": name or default_name(disks[0]), "disks": list(disks), **given(values)}
@@ -184,6 +207,7 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
         RichReporter(run.console(stderr=True)) if env.stderr_isatty else LineReporter(env.stderr)
     )
     with StateDB.open(state_path) as db:
+        _refuse_a_change_under_way(db, stored_spec(spec))
         db.put_entry(stored_spec(spec))
         claim = db.claim(spec.name)
         with db.hold(claim):

@@ -519,7 +519,8 @@ class EntryWork:
             self.reporter.step("the uploads are kept (--keep-upload)")
         else:
             s3 = self.services.s3.plain
-            finishing.delete_uploads(s3, self.db, self.claim, self.reporter.step)
+            shared = self.settings.keys is KeyStyle.CONTENT
+            finishing.delete_uploads(s3, self.db, self.claim, self.reporter.step, shared=shared)
         self._enter(Phase.DONE, f"done: {image_id}")
         return self._result(image_id, attempt.import_task_id, snapshots, facts)
 
@@ -564,11 +565,15 @@ class EntryWork:
         self.db.record_error(self.claim, failure.info)
         self.db.set_phase(self.claim, Phase.FAILED, f"failed: {failure.info.message}")
 
-    def remember(self, error: Exception) -> None:
+    def remember(self, message: str, *, internal: bool = False) -> None:
         """An error that leaves the entry where it is (a rerun continues): recorded."""
-        uploading = self.entry().phase is Phase.UPLOADING
-        code = FailureCode.UPLOAD if uploading else FailureCode.INCOMPLETE
-        self.db.record_error(self.claim, ErrorInfo(code, str(error)))
+        if internal:
+            code = FailureCode.INTERNAL
+        elif self.entry().phase is Phase.UPLOADING:
+            code = FailureCode.UPLOAD
+        else:
+            code = FailureCode.INCOMPLETE
+        self.db.record_error(self.claim, ErrorInfo(code, message))
 
 
 def _recorded_identity(name: str, sha256: str) -> Identity:

@@ -11,7 +11,7 @@ deleted, unless ``--keep-upload``/``keep_upload``, and recorded ``DELETED``.
 An object found at its key, or given as ``s3://``, was not uploaded by this
 tool: it is never deleted.  Nor is an object another unfinished entry of the
 same state database reads (``import`` names objects by content, so two
-entries can share one).
+entries can share one; ``batch`` names them by entry, and need not look).
 """
 
 from __future__ import annotations
@@ -88,15 +88,19 @@ def _shared_elsewhere(db: StateDB, name: str, stored: StoredObject) -> str | Non
     return None
 
 
-def delete_uploads(s3: Any, db: StateDB, claim: Claim, note: Callable[[str], None]) -> list[str]:
-    """Delete the objects this tool uploaded for the entry; answers their URLs."""
+def delete_uploads(
+    s3: Any, db: StateDB, claim: Claim, note: Callable[[str], None], *, shared: bool = True
+) -> list[str]:
+    """Delete the objects this tool uploaded for the entry; answers their URLs.
+
+    ``shared``: other entries may name the same objects (content keys)."""
     deleted: list[str] = []
     for disk in db.disks(claim.name):
         stored = disk.object
         if stored is None or stored.state is not ObjectState.UPLOADED:
             continue
         url = f"s3://{stored.bucket}/{stored.key}"
-        other = _shared_elsewhere(db, claim.name, stored)
+        other = _shared_elsewhere(db, claim.name, stored) if shared else None
         if other is not None:
             note(f"kept {url}: the entry {other} imports it too")
             continue

@@ -17,6 +17,8 @@ from ec2_import_image.importtasks.tasks import ACTIVE, describe_all, task_id
 #: ImportImage's answer when the Region's active tasks are at the quota
 QUOTA_CODE = "ResourceCountLimitExceeded"
 DEFAULT_MAX_ACTIVE = 5
+#: entries prepared (checked, hashed, uploaded) at once, while the quota's imports run
+DEFAULT_UPLOADS = 2
 ACTIVE_FILTER = [{"Name": "task-state", "Values": [ACTIVE]}]
 
 

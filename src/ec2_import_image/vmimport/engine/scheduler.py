@@ -59,7 +59,12 @@ from ec2_import_image.vmimport.engine.polling import (
     Backoff,
     Patience,
 )
-from ec2_import_image.vmimport.engine.quota import DEFAULT_MAX_ACTIVE, active_task_ids, free_slots
+from ec2_import_image.vmimport.engine.quota import (
+    DEFAULT_MAX_ACTIVE,
+    DEFAULT_UPLOADS,
+    active_task_ids,
+    free_slots,
+)
 from ec2_import_image.vmimport.engine.waiting import FRESH_SECONDS, poll_tasks
 from ec2_import_image.vmimport.errors import Incomplete, VmimportError
 from ec2_import_image.vmimport.spec import ImportSpec
@@ -69,8 +74,6 @@ from ec2_import_image.vmimport.state.records import Entry, Phase
 from ec2_import_image.vmimport.upload.errors import UploadCancelled
 
 LOG = logging.getLogger("ec2_import_image.vmimport")
-#: entries prepared (checked, hashed, uploaded) at once
-DEFAULT_UPLOADS = 2
 #: the longest a turn waits for a worker before looking at the clock again (real seconds)
 WORKER_WAIT = 0.5
 
@@ -327,13 +330,14 @@ class Scheduler:
         if isinstance(error, UploadCancelled) and self.cancel.is_set():
             self._drop(held)
             return
+        internal = not isinstance(error, VmimportError)
         if isinstance(error, VmimportError):
             message = error.message
         else:
             LOG.debug("preparing %s failed", name, exc_info=error)
             message = f"internal error: {type(error).__name__}: {error}"
         with contextlib.suppress(Exception):
-            held.work.remember(Exception(message))
+            held.work.remember(message, internal=internal)
         self.set_aside[name] = message
         self.board.update(name, phase="incomplete", outcome=message, line=f"set aside: {message}")
         self._drop(held)

@@ -57,7 +57,7 @@ def import_one(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportR
         work.fail(failure)
         raise
     except VmimportError as error:
-        work.remember(error)
+        work.remember(error.message)
         raise
 
 
