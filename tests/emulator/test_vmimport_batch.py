@@ -227,9 +227,11 @@ def test_retry_failed_starts_the_next_attempt(
     again = run_batch(lab, manifest)
     assert again.status == ExitStatus.PROBLEMS  # failed entries wait for --retry-failed
     assert tasks_of(lab, "vm-01") == []
-    retried = run_batch(lab, manifest, "--retry-failed")
+    retried = run_batch(lab, manifest, "--retry-failed", "--json")
     assert retried.status == ExitStatus.OK, retried.stderr
     assert "vm-01: attempt 2: --retry-failed" in retried.stderr
+    document = json.loads(retried.stdout)
+    assert [row["status"] for row in document["entries"]] == ["done", "done"]
     assert len(tasks_of(lab, "vm-01")) == 1 and len(tasks_of(lab, "vm-00")) == 1
     assert results(manifest)["vm-01"]["attempt"] == 2
 

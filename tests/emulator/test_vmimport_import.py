@@ -409,3 +409,22 @@ def test_other_disks_under_a_name_whose_import_runs_are_refused(
     assert refused.status == ExitStatus.USAGE
     assert "the import web is under way (import-ami-" in refused.stderr
     assert len(tasks(granted)) == 1
+
+
+def test_other_content_under_the_same_name_is_a_new_import(
+    granted: Lab, boot: Path, disks: DiskFixtures, tmp_path: Path
+) -> None:
+    state = tmp_path / "s"
+    disk = tmp_path / "web.vmdk"
+    disk.write_bytes(boot.read_bytes())
+    first = run_import(granted, str(disk), state=state)
+    assert first.status == ExitStatus.OK, first.stderr
+    disk.write_bytes(disks.path("mbr-linux.stream.vmdk").read_bytes())  # exported again
+    second = run_import(granted, str(disk), state=state)
+    assert second.status == ExitStatus.OK, second.stderr
+    assert "attempt 2: the disks changed" in second.stderr
+    assert json.loads(second.stdout)["image_id"] != json.loads(first.stdout)["image_id"]
+    assert len(tasks(granted)) == 2
+    with StateDB.open(state) as db:
+        identities = [attempt.identity for attempt in db.attempts("web.vmdk")]
+    assert identities == [sha256(boot), sha256(disk)]

@@ -203,6 +203,7 @@ class EntryWork:
         self._reports: dict[str, DiskReport] | None = None
         self._digests: dict[int, FileDigest] = {}
         self._s3_disks: dict[int, DiskObject] = {}
+        self._identity: Identity | None = None
         self._seen_state: str | None = None
 
     @property
@@ -279,7 +280,10 @@ class EntryWork:
 
     def _check(self, judge: bool) -> None:
         inspected = inspect_disks(
-            self.services.run, self.sources, verify_digests=self.settings.verify_digests
+            self.services.run,
+            self.sources,
+            verify_digests=self.settings.verify_digests,
+            digests=judge,
         )
         self._reports = {report.source: report for report in inspected.reports}
         if not judge:
@@ -324,8 +328,17 @@ class EntryWork:
         warnings = sum(1 for p in report.problems if p.severity is Severity.WARNING)
         self.reporter.step(f"checked: no errors, {warnings} warning(s)")
 
-    def identify(self) -> Identity:
-        """Hash the local disks, look at the S3 ones: the entry's identity (recorded)."""
+    def identify(self, *, record: bool = True) -> Identity:
+        """Hash the local disks, look at the S3 ones: the entry's identity, recorded with the
+        current attempt unless ``record`` is false (once per run: a rerun's comparison, then
+        the next attempt, hash the disks once)."""
+        if self._identity is None:
+            self._identity = self._identified()
+        if record:
+            self.db.record_identity(self.claim, self._identity.sha256)
+        return self._identity
+
+    def _identified(self) -> Identity:
         digests: list[str] = []
         for position, disk in enumerate(self.spec.disks):
             if disk.is_s3:
@@ -340,9 +353,7 @@ class EntryWork:
             )
             self._digests[position] = digest
             digests.append(digest.sha256)
-        identity = Identity(self.name, tuple(digests))
-        self.db.record_identity(self.claim, identity.sha256)
-        return identity
+        return Identity(self.name, tuple(digests))
 
     def _look_at(self, position: int, location: str) -> str:
         """An ``s3://`` disk: its object's size and SHA-256 (or stand-in), recorded as found."""

@@ -65,7 +65,7 @@ def _rerun(work: EntryWork, options: SingleOptions) -> ImportResult | None:
     """An entry that has ended: its result, its failure again, or the next attempt."""
     entry = work.entry()
     recorded = entry.attempt.identity
-    same = work.identify().sha256 == recorded
+    same = work.identify(record=False).sha256 == recorded
     if entry.phase is Phase.DONE:
         if same:
             work.reporter.step(f"already imported: {entry.attempt.image_id}")
