@@ -12,7 +12,11 @@
 5. run ``aws ec2 import-image ... --wait`` through the drop-in, which waits with progress
    and prints the new AMI's id;
 6. show the AMI with a DescribeImages call against the same endpoint;
-7. stop the emulator.
+7. ``vmimport import`` the same OVA from its file: check, upload, import, wait, tag the AMI
+   and its snapshots, delete the upload; run again, it returns the same AMI and sends nothing;
+8. ``vmimport batch`` a manifest of three VMs, interrupted with Ctrl-C once imports run, then
+   run again to the end; show the results file;
+9. stop the emulator.
 
 Nothing leaves 127.0.0.1 and no AWS account is involved.
 """
@@ -21,6 +25,8 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,7 +39,9 @@ sys.path.insert(0, str(ROOT))  # the disk-image fixtures of tests/
 BUCKET = "demo-vm-images"
 KEY = "exports/web-server.ova"
 #: the emulator's clock: an import the service takes half an hour for takes 1800/SPEED seconds
-SPEED = float(os.environ.get("DEMO_SPEED", "90"))
+SPEED = float(os.environ.get("DEMO_SPEED", "300"))
+#: the longest pause between two polls of vmimport (seconds)
+POLL = "1"
 
 
 def step(text: str) -> None:
@@ -90,6 +98,52 @@ def run(command: list[str], env: dict[str, str], expected: int = 0) -> None:
     status = subprocess.run(command, env=env, check=False).returncode
     if status != expected:
         raise SystemExit(f"{shown[0]} exited {status}, expected {expected}")
+
+
+def write_manifest(folder: Path, ova: Path) -> Path:
+    """Three VMs: the OVA, and two stream-optimized VMDKs made by real tools (the fixtures)."""
+    from tests.support.diskfixtures import FIXTURES, unpack
+
+    exports = folder / "exports"
+    exports.mkdir()
+    shutil.copyfile(ova, exports / "web-2.ova")
+    unpack(FIXTURES / "mbr-linux.stream.vmdk.xz", exports / "db-1.vmdk")
+    unpack(FIXTURES / "gpt-uefi.stream.vmdk.xz", exports / "app-1.vmdk")
+    manifest = folder / "vms.yaml"
+    manifest.write_text(
+        f"""defaults:
+  bucket: {BUCKET}
+  tags: {{project: demo}}
+entries:
+  - name: web-2
+    disks: [exports/web-2.ova]
+    description: web server
+  - name: db-1
+    disks: [exports/db-1.vmdk]
+    platform: Linux
+  - name: app-1
+    disks: [exports/app-1.vmdk]
+"""
+    )
+    print(manifest.read_text(), end="")
+    return manifest
+
+
+def interrupted_batch(command: list[str], env: dict[str, str]) -> None:
+    """Run a batch until its first import has started, then press Ctrl-C (SIGINT)."""
+    print("$ " + shlex.join([os.path.basename(command[0]), *command[1:]]), flush=True)
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    for line in process.stderr:
+        print(line, end="", flush=True)
+        if "started the import task" in line:
+            print("^C", flush=True)
+            process.send_signal(signal.SIGINT)
+            break
+    for line in process.stderr:
+        print(line, end="", flush=True)
+    if process.wait() != 130:
+        raise SystemExit(f"the interrupted batch exited {process.returncode}, expected 130")
 
 
 def show_image(endpoint: str, image_id: str) -> None:
@@ -164,6 +218,21 @@ def main() -> int:
         print(image_id)
         step(f"DescribeImages {image_id}")
         show_image(endpoint, image_id)
+        on_emulator = [vmimport, "--endpoint-url", endpoint]
+        step("vmimport import: the OVA from its file to a tagged AMI, the upload cleaned up")
+        state = ["--state", str(home / "import.sqlite"), "--poll-interval", POLL]
+        importing = [*on_emulator, "import", str(good), "--bucket", BUCKET, "--name", "web-1"]
+        run([*importing, "--tag", "project=demo", *state], env)
+        step("vmimport import again: the same AMI, nothing sent")
+        run([*importing, "--tag", "project=demo", *state], env)
+        step("vmimport batch: three VMs, under --max-active 2, interrupted and run again")
+        manifest = write_manifest(home, good)
+        batch = [*on_emulator, "batch", str(manifest), "--max-active", "2", "--poll-interval", POLL]
+        interrupted_batch(batch, env)
+        run([*batch, "--status"], env)
+        run(batch, env)
+        step("The results, beside the manifest")
+        print((home / "vms.yaml.results.csv").read_text(), end="")
     finally:
         emulator.terminate()
         emulator.wait(timeout=30)

@@ -14,6 +14,7 @@ from botocore.config import Config
 
 from ec2_import_emulator.server import Emulator
 from ec2_import_image.iampolicy.trust import VMIMPORT_TRUST_POLICY
+from ec2_import_image.vmimport.account.requirements import role_policy_document
 from tests.support.clock import ManualClock
 from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
 
@@ -53,6 +54,16 @@ class Lab:
     def role(self, name: str = "vmimport", policy: dict[str, Any] | None = None) -> None:
         document = json.dumps(VMIMPORT_TRUST_POLICY if policy is None else policy)
         self.iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)
+
+    def grant(self, bucket: str = BUCKET) -> Lab:
+        """The bucket, and the ``vmimport`` role allowed what VM Import needs on it (the
+        policy ``vmimport setup-role`` writes): ``vmimport check`` finds nothing to say."""
+        self.s3.create_bucket(Bucket=bucket)
+        document = role_policy_document("aws", (bucket,), ())
+        self.iam.put_role_policy(
+            RoleName="vmimport", PolicyName="access", PolicyDocument=json.dumps(document)
+        )
+        return self
 
     def upload(self, data: bytes, key: str = "disk.img", bucket: str = BUCKET) -> dict[str, str]:
         """Put the bytes in S3 (creating the bucket); answers the UserBucket."""

@@ -4,10 +4,6 @@ checked by reading it back; an upload killed with SIGKILL is resumed."""
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +15,7 @@ from ec2_import_image.vmimport.upload.disk import upload_disk
 from ec2_import_image.vmimport.upload.keys import content_key
 from ec2_import_image.vmimport.upload.multipart import Action, UploadOutcome, UploadSettings
 from tests.emulator.conftest import Lab
+from tests.support.children import kill_when, start_module
 from tests.support.uploads import Counted, MiB, write_disk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,30 +91,10 @@ def test_an_upload_killed_with_sigkill_is_resumed_sending_only_the_missing_parts
     s3: Lab, db: StateDB, disk: Path, tmp_path: Path
 ) -> None:
     state = tmp_path / "child.sqlite"
-    child = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.support.upload_child",
-            s3.endpoint,
-            str(state),
-            str(disk),
-            BUCKET,
-            "3",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"},
+    child = start_module(
+        "tests.support.upload_child", [s3.endpoint, str(state), str(disk), BUCKET, "3"]
     )
-    assert child.stdout is not None
-    lines = []
-    for line in child.stdout:
-        lines.append(line.strip())
-        if line.strip() == "blocked":
-            break
-    child.send_signal(signal.SIGKILL)
-    child.communicate()
+    lines = kill_when(child, lambda lines: lines[-1] == "blocked")
     assert "blocked" in lines, lines
     with StateDB.open(state) as resumed_db:
         upload = resumed_db.disks("web-1")[0].upload

@@ -10,7 +10,6 @@ import jsonschema
 import pytest
 
 from ec2_import_emulator import samples as images
-from ec2_import_image.vmimport.account.requirements import role_policy_document
 from ec2_import_image.vmimport.errors import ExitStatus
 from ec2_import_image.vmimport.report import schema
 from tests.emulator.conftest import BUCKET, Lab
@@ -25,12 +24,7 @@ def disks(tmp_path_factory: pytest.TempPathFactory) -> DiskFixtures:
 
 @pytest.fixture
 def granted(lab: Lab) -> Lab:
-    document = role_policy_document("aws", (BUCKET,), ())
-    lab.s3.create_bucket(Bucket=BUCKET)
-    lab.iam.put_role_policy(
-        RoleName="vmimport", PolicyName="access", PolicyDocument=json.dumps(document)
-    )
-    return lab
+    return lab.grant()
 
 
 def report(lab: Lab, *argv: str) -> tuple[int, dict[str, Any]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -21,7 +23,12 @@ NO_FILES = Path("/nonexistent/vmimport-tests")
 
 
 def environment(
-    region: str = REGION, *, tty: bool = False, variables: Mapping[str, str] | None = None
+    region: str = REGION,
+    *,
+    tty: bool = False,
+    variables: Mapping[str, str] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Environment:
     return Environment(
         stdin=io.StringIO(""),
@@ -37,6 +44,8 @@ def environment(
         stdin_isatty=False,
         stdout_isatty=tty,
         stderr_isatty=tty,
+        clock=clock,
+        sleep=sleep,
     )
 
 
@@ -60,15 +69,47 @@ def make_run(endpoint: str, region: str = REGION, **variables: str) -> Run:
     return Run(env, GlobalOptions(endpoint_url=endpoint, region=region), session_factory)
 
 
+class Counting:
+    """A session factory whose clients count the requests they send, by operation."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def _count(self, **event: Any) -> None:
+        name = event["model"].name
+        with self._lock:
+            self.calls[name] = self.calls.get(name, 0) + 1
+
+    def __call__(self, options: GlobalOptions, env: Environment) -> Any:
+        session = full_session(profile=options.profile, region=options.region, environ=env.environ)
+        session.set_credentials(FAKE_KEY_ID, FAKE_SECRET)
+        session.register("before-call", self._count)
+        return session
+
+    def count(self, operation: str) -> int:
+        with self._lock:
+            return self.calls.get(operation, 0)
+
+
 class Outcome(NamedTuple):
     status: int
     stdout: str
     stderr: str
 
 
-def vmimport(endpoint: str, *argv: str, tty: bool = False) -> Outcome:
-    """``vmimport --endpoint-url ENDPOINT ARGV...`` in-process."""
-    env = environment(tty=tty)
-    status = cli.run(["--endpoint-url", endpoint, *argv], env, session_factory=session_factory)
+def vmimport(
+    endpoint: str,
+    *argv: str,
+    tty: bool = False,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    variables: Mapping[str, str] | None = None,
+    sessions: Callable[[GlobalOptions, Environment], Any] = session_factory,
+) -> Outcome:
+    """``vmimport --endpoint-url ENDPOINT ARGV...`` in-process (``clock`` and ``sleep``: the
+    run's time, e.g. the emulator's manual clock; ``sessions``: the session factory)."""
+    env = environment(tty=tty, clock=clock, sleep=sleep, variables=variables)
+    status = cli.run(["--endpoint-url", endpoint, *argv], env, session_factory=sessions)
     assert isinstance(env.stdout, io.StringIO) and isinstance(env.stderr, io.StringIO)
     return Outcome(status, env.stdout.getvalue(), env.stderr.getvalue())

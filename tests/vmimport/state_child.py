@@ -5,7 +5,9 @@
   recorded, and prints ``finished`` at the end;
 - ``claim DB WORKER GO``: once the file GO exists, claim entries one by one
   (``claim_next``), mark each worked on by WORKER and done, until none is left;
-- ``hold DB NAME``: claim NAME, print ``held``, and wait to be killed.
+- ``hold DB NAME``: claim NAME, print ``held``, and wait to be killed;
+- ``open DB NAME GO``: once the file GO exists, open DB (perhaps new), add
+  entries ``NAME-0``... and claim and release one after each, then print ``opened``.
 """
 
 from __future__ import annotations
@@ -56,6 +58,18 @@ def hold(path: str, name: str) -> None:
         time.sleep(600)
 
 
+def open_at_once(path: str, name: str, go: str) -> None:
+    while not os.path.exists(go):
+        time.sleep(0.001)
+    with StateDB.open(path) as db:
+        for number in range(10):
+            db.put_entry(EntrySpec(f"{name}-{number}", (f"/data/{name}.img",)))
+            claim = db.claim_next()
+            if claim is not None:
+                db.release(claim)
+    print("opened", flush=True)
+
+
 def main(argv: list[str]) -> None:
     mode, path, *rest = argv
     if mode == "steps":
@@ -64,6 +78,8 @@ def main(argv: list[str]) -> None:
         claim_all(path, rest[0], rest[1])
     elif mode == "hold":
         hold(path, rest[0])
+    elif mode == "open":
+        open_at_once(path, rest[0], rest[1])
     else:
         raise SystemExit(f"unknown mode {mode}")
 

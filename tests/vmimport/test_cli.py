@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -140,3 +143,27 @@ def test_help_goes_to_the_runs_stdout_and_documents_the_exit_statuses() -> None:
     env = environment()
     assert cli.run(["--version"], env) == ExitStatus.OK
     assert out(env).startswith("vmimport ")
+
+
+VMIMPORT_PROBE = """
+import io, json, sys
+from ec2_import_image.environment import Environment
+from ec2_import_image.vmimport import cli
+env = Environment(stdout=io.StringIO(), stderr=io.StringIO(), environ={})
+status = cli.run(json.loads(sys.argv[1]), env)
+print(json.dumps({"status": status, "botocore": "botocore" in sys.modules}))
+"""
+
+
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["import", "--help"], ["batch", "--help"], ["--version"]]
+)
+def test_help_imports_no_botocore(argv: list[str]) -> None:
+    """Listing and describing the commands stays light: the engine loads when one runs."""
+    probe = subprocess.run(
+        [sys.executable, "-c", VMIMPORT_PROBE, json.dumps(argv)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(probe.stdout) == {"status": 0, "botocore": False}

@@ -165,3 +165,44 @@ def test_unusable_documents(exports: Path) -> None:
     csv_path.write_text("name,disks,platfrom\nweb-1,exports/web-1.vmdk,Linux\n")
     with pytest.raises(ManifestError, match="unknown column \\(did you mean 'platform'\\?\\)"):
         load_manifest(csv_path, {"bucket": "b"})
+
+
+def test_license_specifications_are_arns(exports: Path) -> None:
+    path = exports / "licensed.yaml"
+    path.write_text(
+        "defaults: {bucket: b}\nentries:\n"
+        "  - name: a\n    disks: [exports/web-1.vmdk]\n"
+        "    license_specifications: [arn:aws:license-manager:us-east-1:1:l]\n"
+        "  - name: b\n    disks: [exports/web-1.vmdk]\n    license_specifications: [not-an-arn]\n"
+    )
+    with pytest.raises(ManifestError) as refused:
+        load_manifest(path)
+    assert [(p.where, p.key) for p in refused.value.problems] == [
+        ("entries[1] (b)", "license_specifications")
+    ]
+    csv_path = exports / "licensed.csv"
+    csv_path.write_text(
+        "name,disks,license_specifications\n"
+        "a,exports/web-1.vmdk,arn:aws:license-manager:x;arn:aws:license-manager:y\n"
+    )
+    (entry,) = load_manifest(csv_path, {"bucket": "b"}).entries
+    assert entry.options.license_specifications == (
+        "arn:aws:license-manager:x",
+        "arn:aws:license-manager:y",
+    )
+
+
+def test_only_the_selected_entries_are_read_but_every_name_stays_unique(exports: Path) -> None:
+    path = exports / "hosts.yaml"
+    path.write_text(
+        "defaults: {bucket: b}\nentries:\n"
+        "  - name: here\n    disks: [exports/web-1.vmdk]\n"
+        "  - name: there\n    disks: [elsewhere/disk.vmdk]\n"
+    )
+    (entry,) = load_manifest(path, only=lambda name: name == "here").entries
+    assert entry.name == "here"
+    with pytest.raises(ManifestError, match="no such file"):
+        load_manifest(path)
+    path.write_text(path.read_text() + "  - name: there\n    disks: [x.vmdk]\n")
+    with pytest.raises(ManifestError, match="already the name of"):
+        load_manifest(path, only=lambda name: name == "here")

@@ -300,8 +300,9 @@ def test_a_file_that_is_not_a_state_database_is_refused(
         StateDB.open(path)
 
 
+NEXT = schema.current_version() + 1
 V2 = schema.Migration(
-    2,
+    NEXT,
     "entries get a note",
     ("ALTER TABLE entries ADD COLUMN note TEXT", "UPDATE entries SET note = 'migrated'"),
 )
@@ -314,24 +315,24 @@ def test_an_older_database_is_migrated_forward_keeping_its_data(tmp_path: Path) 
     with StateDB.open(path, migrations=(*schema.MIGRATIONS, V2)) as new:
         assert new.entry("web-1").spec == WEB
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == NEXT
     assert conn.execute("SELECT note FROM entries").fetchall() == [("migrated",)]
     conn.close()
     with pytest.raises(NewerSchema):
-        StateDB.open(path)  # this version knows only version 1
+        StateDB.open(path)  # this version knows only the versions before NEXT
 
 
 def test_a_migration_that_fails_leaves_the_database_as_it_was(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     with StateDB.open(path) as old:
         old.put_entry(WEB)
-    broken = schema.Migration(2, "broken", ("ALTER TABLE entries ADD COLUMN x", "NOT SQL"))
+    broken = schema.Migration(NEXT, "broken", ("ALTER TABLE entries ADD COLUMN x", "NOT SQL"))
     with pytest.raises(StateError, match="cannot use the state database"):
         StateDB.open(path, migrations=(*schema.MIGRATIONS, broken))
     with StateDB.open(path) as again:
         assert again.entry("web-1").spec == WEB
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.current_version()
     columns = [row[1] for row in conn.execute("PRAGMA table_info(entries)")]
     assert "x" not in columns
     conn.close()
@@ -366,3 +367,18 @@ def test_sqlites_own_failures_are_one_line_state_errors(db: StateDB) -> None:
     db._conn.execute("PRAGMA query_only = OFF")
     db.set_phase(claim, Phase.HASHING)
     assert db.entry("web-1").phase is Phase.HASHING
+
+
+def test_a_version_1_database_gains_the_attempts_identity(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with StateDB.open(path, migrations=schema.MIGRATIONS[:1]) as old:
+        old.put_entry(WEB)
+        claim = old.claim("web-1")
+        old.record_token(claim, "token-1")
+        old.release(claim)
+    with StateDB.open(path) as new:
+        attempt = new.entry("web-1").attempt
+        assert (attempt.client_token, attempt.identity) == ("token-1", None)
+        new.record_identity(new.claim("web-1"), "a" * 64)
+        assert new.entry("web-1").attempt.identity == "a" * 64
+        assert new.attempts("web-1")[0].identity == "a" * 64

@@ -118,3 +118,15 @@ def test_a_live_holder_blocks_another_process_until_it_is_killed(tmp_path: Path)
     finally:
         if holder.poll() is None:
             kill_9(holder)
+
+
+def test_processes_opening_a_new_database_at_once_all_get_it(tmp_path: Path) -> None:
+    for trial in range(3):
+        path = tmp_path / f"state-{trial}.sqlite"
+        go = tmp_path / f"go-{trial}"
+        workers = [child("open", str(path), f"entry-{n}", str(go)) for n in range(6)]
+        go.touch()
+        outputs = [worker.communicate()[0] for worker in workers]
+        assert [worker.returncode for worker in workers] == [0] * 6, outputs
+        with StateDB.open(path) as db:
+            assert len(db.entries()) == 60

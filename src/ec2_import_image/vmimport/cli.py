@@ -35,8 +35,10 @@ LOG = logging.getLogger("ec2_import_image.vmimport")
 
 #: command name -> "module:attribute", imported on first use (hatch's lazy group)
 COMMANDS: dict[str, str] = {
+    "batch": "ec2_import_image.vmimport.commands.batch:batch",
     "check": "ec2_import_image.vmimport.commands.check:check",
     "explain": "ec2_import_image.vmimport.commands.explain:explain",
+    "import": "ec2_import_image.vmimport.commands.importing:import_image",
     "setup-role": "ec2_import_image.vmimport.commands.setup_role:setup_role",
 }
 

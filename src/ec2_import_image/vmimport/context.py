@@ -6,10 +6,15 @@ through it: one full botocore session on v2's configuration chain
 all sent to ``--endpoint-url`` when it is given (how the emulator is used).
 Tests give ``Run`` their own environment and, where they need it, their own
 session factory.
+
+A botocore session is not safe to create clients from in several threads at
+once (``batch`` prepares entries in worker threads): the session and every
+client are made under one lock; the clients themselves are thread-safe.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -17,6 +22,7 @@ from ec2_import_image.environment import Environment
 
 if TYPE_CHECKING:
     import botocore.session
+    from botocore.config import Config
     from rich.console import Console
 
 
@@ -56,20 +62,34 @@ class Run:
         self.options = options or GlobalOptions()
         self._session_factory = session_factory
         self._session: botocore.session.Session | None = None
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.RLock()
 
     def session(self) -> botocore.session.Session:
-        if self._session is None:
-            self._session = self._session_factory(self.options, self.env)
-        return self._session
+        with self._lock:
+            if self._session is None:
+                self._session = self._session_factory(self.options, self.env)
+            return self._session
 
     def client(self, service: str) -> Any:
         """A botocore client of ``service``, sent to ``--endpoint-url`` when given."""
-        if service not in self._clients:
-            self._clients[service] = self.session().create_client(
-                service, endpoint_url=self.options.endpoint_url
+        return self.configured_client(service, "", None)
+
+    def configured_client(self, service: str, name: str, config: Config | None) -> Any:
+        """The client of ``service`` with ``config``, made once per ``name`` ("" is the
+        default client of ``client``)."""
+        with self._lock:
+            key = (service, name)
+            if key not in self._clients:
+                self._clients[key] = self.create_client(service, config)
+            return self._clients[key]
+
+    def create_client(self, service: str, config: Config | None = None) -> Any:
+        """A new client of ``service`` (thread-safe), sent to ``--endpoint-url`` when given."""
+        with self._lock:
+            return self.session().create_client(
+                service, endpoint_url=self.options.endpoint_url, config=config
             )
-        return self._clients[service]
 
     @property
     def region(self) -> str | None:

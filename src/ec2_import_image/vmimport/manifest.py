@@ -62,6 +62,7 @@ KEYS = (
     "role_name",
     "encrypted",
     "kms_key_id",
+    "license_specifications",
     "bucket",
     "prefix",
     "tags",
@@ -100,6 +101,10 @@ class ManifestError(UsageError):
         super().__init__(
             f"the manifest {path} has {count} problem{'s' if count != 1 else ''}:\n{lines}"
         )
+
+
+#: which entries a run keeps, by name
+Selection = Callable[[str], bool]
 
 
 class Manifest(NamedTuple):
@@ -174,6 +179,19 @@ def _name(value: Any) -> str:
     return text
 
 
+def _arns(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items = [part.strip() for part in value.split(CSV_LIST_SEPARATOR) if part.strip()]
+    elif isinstance(value, list):
+        items = [_text(item) for item in value]
+    else:
+        raise BadValue(f"expected a list of license configuration ARNs, got {_shown(value)}")
+    for item in items:
+        if not item.startswith("arn:"):
+            raise BadValue(f"{item!r} is not a license configuration ARN (arn:...)")
+    return tuple(items)
+
+
 def _tags(value: Any) -> tuple[tuple[str, str], ...]:
     if isinstance(value, str):
         pairs: list[tuple[str, str]] = []
@@ -204,6 +222,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "role_name": _text,
     "encrypted": _flag,
     "kms_key_id": _text,
+    "license_specifications": _arns,
     "bucket": _text,
     "prefix": _text,
     "tags": _tags,
@@ -317,6 +336,8 @@ def _build(
     raw_defaults: Any,
     command_line: Mapping[str, Any],
     problems: _Problems,
+    *,
+    only: Selection | None = None,
 ) -> Manifest:
     base = path.parent
     given_cli = _converted(command_line, "command line", problems, base)
@@ -335,6 +356,12 @@ def _build(
         if not isinstance(raw, dict):
             problems.add(where, None, f"an entry is a mapping, got {_shown(raw)}")
             continue
+        name = raw.get("name")
+        if only is not None and isinstance(name, str | int) and not only(str(name)):
+            if str(name) in seen:
+                problems.add(where, "name", f"{name!r} is already the name of {seen[str(name)]}")
+            seen[str(name)] = where
+            continue  # another host's entry: its disks are not looked for here
         _check_keys(raw, where, problems, entry=True)
         values = {**given_cli, **defaults, **_converted(raw, where, problems, base)}
         spec = _spec(values, where, problems)
@@ -350,6 +377,26 @@ def _build(
     if problems.found:
         raise ManifestError(path, problems.found)
     return Manifest(path, tuple(specs))
+
+
+def option_name(key: str) -> str:
+    """The command-line option of a manifest key: ``kms_key_id`` -> ``--kms-key-id``."""
+    return "--" + ("tag" if key == "tags" else key.replace("_", "-"))
+
+
+def entry_from_options(values: Mapping[str, Any], base: Path) -> ImportSpec:
+    """The one entry of ``vmimport import``: the manifest's keys from its options, read and
+    checked as a manifest entry is (relative disks from ``base``); every problem at once."""
+    problems = _Problems()
+    converted = _converted(values, "command line", problems, base)
+    spec = _spec(converted, "command line", problems)
+    if problems.found or spec is None:
+        raise UsageError(
+            "; ".join(
+                f"{option_name(p.key)}: {p.message}" if p.key else p.message for p in problems.found
+            )
+        )
+    return spec
 
 
 #: the most values a manifest may expand to with its aliases (thousands of entries stay far below)
@@ -370,7 +417,9 @@ def _yaml_document(path: Path, text: str, problems: _Problems) -> Any:
     raise ManifestError(path, problems.found)
 
 
-def _from_yaml(path: Path, text: str, command_line: Mapping[str, Any]) -> Manifest:
+def _from_yaml(
+    path: Path, text: str, command_line: Mapping[str, Any], only: Selection | None
+) -> Manifest:
     problems = _Problems()
     document = _yaml_document(path, text, problems)
     if not isinstance(document, dict):
@@ -387,10 +436,12 @@ def _from_yaml(path: Path, text: str, command_line: Mapping[str, Any]) -> Manife
         (_label(raw if isinstance(raw, dict) else {}, f"entries[{index}]"), raw)
         for index, raw in enumerate(entries or [])
     ]
-    return _build(path, raw_entries, document.get("defaults"), command_line, problems)
+    return _build(path, raw_entries, document.get("defaults"), command_line, problems, only=only)
 
 
-def _from_csv(path: Path, text: str, command_line: Mapping[str, Any]) -> Manifest:
+def _from_csv(
+    path: Path, text: str, command_line: Mapping[str, Any], only: Selection | None
+) -> Manifest:
     problems = _Problems()
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or []]
@@ -407,16 +458,23 @@ def _from_csv(path: Path, text: str, command_line: Mapping[str, Any]) -> Manifes
         if None in row:
             problems.add(f"line {reader.line_num}", None, "more cells than columns")
         raw_entries.append((_label(cleaned, f"line {reader.line_num}"), cleaned))
-    return _build(path, raw_entries, None, command_line, problems)
+    return _build(path, raw_entries, None, command_line, problems, only=only)
 
 
-def load_manifest(path: Path, command_line: Mapping[str, Any] | None = None) -> Manifest:
-    """Read and check a manifest (``.csv`` is CSV, anything else YAML)."""
+def load_manifest(
+    path: Path, command_line: Mapping[str, Any] | None = None, *, only: Selection | None = None
+) -> Manifest:
+    """Read and check a manifest (``.csv`` is CSV, anything else YAML).
+
+    ``only``: the entries to keep, by name (``batch --only``); the others are
+    checked only for their names, so that a host need not have another host's
+    disks.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot read the manifest {path}: {error}") from None
     given = dict(command_line or {})
     if path.suffix.lower() == ".csv":
-        return _from_csv(path, text, given)
-    return _from_yaml(path, text, given)
+        return _from_csv(path, text, given, only)
+    return _from_yaml(path, text, given, only)

@@ -78,6 +78,8 @@ class ImportOptions(NamedTuple):
     role_name: str = DEFAULT_ROLE
     encrypted: bool = False
     kms_key_id: str | None = None
+    #: license configuration ARNs (``LicenseSpecifications``)
+    license_specifications: tuple[str, ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
     keep_upload: bool = False
 

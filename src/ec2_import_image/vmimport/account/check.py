@@ -25,10 +25,8 @@ def single_attempt_client(run: Run, service: str) -> Any:
     falls back to the documents; retrying an endpoint that does not implement it only waits)."""
     from botocore.config import Config
 
-    return run.session().create_client(
-        service,
-        endpoint_url=run.options.endpoint_url,
-        config=Config(retries={"total_max_attempts": 1}),
+    return run.configured_client(
+        service, "single-attempt", Config(retries={"total_max_attempts": 1})
     )
 
 

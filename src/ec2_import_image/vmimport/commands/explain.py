@@ -24,15 +24,7 @@ from ec2_import_image.failures import explain as look_up
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.errors import ExitStatus, Incomplete, UsageError
-
-#: the StatusMessage of a task the user cancelled (CancelReason's default): not a failure
-CANCELLED = "User initiated task cancellation"
-UNKNOWN_CAUSE = "This message is not in the table of known failures."
-UNKNOWN_REMEDY = (
-    "Run vmimport check on the disk images (and with --bucket, on the account) to find what the "
-    "service would refuse; the VM Import/Export User Guide's troubleshooting page lists more "
-    "messages."
-)
+from ec2_import_image.vmimport.explaining import CANCELLED, UNKNOWN_CAUSE, UNKNOWN_REMEDY
 
 
 class Explanation(NamedTuple):

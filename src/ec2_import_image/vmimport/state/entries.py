@@ -49,7 +49,7 @@ _ENTRY_COLUMNS = (
     "e.id, e.name, e.position, e.options, e.phase, e.attempt, e.claim_owner, e.claim_expires, "
     "e.error_code, e.error_message, e.error_cause, e.error_remedy, e.error_at, "
     "e.created_at, e.updated_at, a.client_token, a.import_task_id, a.image_id, a.snapshot_ids, "
-    "a.started_at, a.finished_at"
+    "a.started_at, a.finished_at, a.identity"
 )
 _ENTRY_QUERY = (
     f"SELECT {_ENTRY_COLUMNS} FROM entries e "
@@ -172,6 +172,7 @@ class EntryStore(Store):
             snapshot_ids=tuple(json.loads(row[18] or "[]")),
             started=maybe_utc(row[19]),
             finished=maybe_utc(row[20]),
+            identity=row[21],
         )
         holder = None if row[6] is None else self._holder(row[6], row[7])
         return Entry(
@@ -225,7 +226,7 @@ class EntryStore(Store):
         rows = self._rows_of(
             name,
             "SELECT number, client_token, import_task_id, image_id, snapshot_ids, "
-            "started_at, finished_at FROM attempts WHERE entry_id = ? ORDER BY number",
+            "started_at, finished_at, identity FROM attempts WHERE entry_id = ? ORDER BY number",
         )
         return [
             Attempt(
@@ -236,6 +237,7 @@ class EntryStore(Store):
                 tuple(json.loads(r[4])),
                 maybe_utc(r[5]),
                 maybe_utc(r[6]),
+                r[7],
             )
             for r in rows
         ]
@@ -379,6 +381,11 @@ class EntryStore(Store):
                 "(SELECT attempt FROM entries WHERE id = ?)",
                 (*values, claim.entry_id, claim.entry_id),
             )
+
+    def record_identity(self, claim: Claim, identity: str) -> None:
+        """The identity (``vmimport:sha256``) the current attempt imports, once its disks are
+        hashed."""
+        self._update_attempt(claim, "identity = ?", (identity,))
 
     def record_token(self, claim: Claim, client_token: str) -> None:
         """The current attempt's ClientToken: recorded before ImportImage is sent."""

@@ -126,6 +126,8 @@ class Attempt(NamedTuple):
     snapshot_ids: tuple[str, ...] = ()
     started: datetime.datetime | None = None
     finished: datetime.datetime | None = None
+    #: the ``vmimport:sha256`` of the disks this attempt imports (see ``engine.identity``)
+    identity: str | None = None
 
 
 class Entry(NamedTuple):

@@ -125,7 +125,16 @@ _V1 = (
     )""",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "entries, attempts, disks, parts, events", _V1),)
+_V2 = (
+    # The identity an attempt imports (its `vmimport:sha256` tag): the tags of the AMI it
+    # finishes, and whether a rerun's disks are still the ones imported.
+    "ALTER TABLE attempts ADD COLUMN identity TEXT",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "entries, attempts, disks, parts, events", _V1),
+    Migration(2, "attempts remember the identity they import", _V2),
+)
 
 
 def current_version(migrations: Sequence[Migration] = MIGRATIONS) -> int:
@@ -133,11 +142,24 @@ def current_version(migrations: Sequence[Migration] = MIGRATIONS) -> int:
 
 
 def _header(conn: sqlite3.Connection, path: str) -> tuple[int, int, int]:
-    """(application_id, user_version, number of schema objects); refuses what is not SQLite."""
+    """(application_id, user_version, number of schema objects); refuses what is not SQLite.
+
+    Read in one read transaction (unless the caller's is open): another process
+    migrating the file at the same moment is seen before or after, never half.
+    """
+    own = not conn.in_transaction
     try:
-        app = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if own:
+            conn.execute("BEGIN")
+        try:
+            app = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            if own and conn.in_transaction:
+                conn.execute("COMMIT")
+    except sqlite3.OperationalError:
+        raise  # locked or busy: the caller may try again
     except sqlite3.DatabaseError as error:
         raise NotAStateFile(f"{path} is not a vmimport state database ({error})") from None
     return int(app), int(version), int(objects)

@@ -61,6 +61,36 @@ def maybe_utc(seconds: float | None) -> datetime.datetime | None:
     return None if seconds is None else utc(seconds)
 
 
+#: seconds between two tries of a set-up another process's lock refused
+_RETRY = 0.02
+
+
+def _prepare(
+    conn: sqlite3.Connection, path: str, migrations: Sequence[schema.Migration], patience: float
+) -> None:
+    """The version checked, WAL and the pragmas set, the schema migrated.
+
+    Processes opening one new file at once (two batches on one manifest)
+    contend for it: switching a file to WAL takes a lock SQLite does not wait
+    for, so the set-up is tried again, for as long as a writer would wait
+    (``busy_timeout``), while SQLite answers that the file is locked.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            schema.check_version(conn, path, migrations)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            schema.migrate(conn, path, migrations)
+            return
+        except sqlite3.OperationalError as error:
+            locked = "locked" in str(error) or "busy" in str(error)
+            if not locked or time.monotonic() >= deadline:
+                raise
+            time.sleep(_RETRY)
+
+
 class Store:
     """The connection, its transactions and the clock; ``StateDB`` is the class to use."""
 
@@ -103,11 +133,7 @@ class Store:
         except (OSError, sqlite3.Error) as error:
             raise StateError(f"cannot open the state database {where}: {error}") from None
         try:
-            schema.check_version(conn, str(where), migrations)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            schema.migrate(conn, str(where), migrations)
+            _prepare(conn, str(where), migrations, busy_timeout)
         except sqlite3.Error as error:
             conn.close()
             raise StateError(f"cannot use the state database {where}: {error}") from None

@@ -73,8 +73,6 @@ def from_run(run: Run, *, concurrency: int = 8, checksums: bool = True) -> S3Cli
     """The upload clients of a ``vmimport`` run (its session, its ``--endpoint-url``)."""
 
     def make(config: Config) -> Any:
-        return run.session().create_client(
-            "s3", endpoint_url=run.options.endpoint_url, config=config
-        )
+        return run.create_client("s3", config)
 
     return S3Clients(make, concurrency=concurrency, checksums=checksums)

@@ -1,0 +1,204 @@
+"""``vmimport batch MANIFEST``: the images of a manifest imported, held under the quota,
+each at most once, surviving a crash.
+
+The manifest (YAML or CSV, ``manifest``) is read and checked before anything
+starts; the command line's request options are defaults under its own.  Its
+entries go into the state database (``MANIFEST.state.sqlite`` beside it, or
+``--state``) and the scheduler (``engine.scheduler``) takes them to their
+ends: checked, hashed, uploaded to ``PREFIX<entry name>/<file name>``,
+imported while fewer than ``--max-active`` import tasks are active in the
+account, waited for, finished.  ``--dry-run`` prints the plan and
+``--status`` the state, without doing anything.
+
+Results go beside the manifest after every run (``MANIFEST.results.json`` and
+``.csv``), and on stdout with ``--json``.  Exit status: 0 every entry has an
+AMI; 1 some failed (each explained); 2 usage (a bad manifest: every problem
+listed); 3 some entries could not be completed in this run (a rerun
+continues them); 130 interrupted (imports go on in AWS; a rerun picks them up).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ec2_import_image.vmimport import cli
+from ec2_import_image.vmimport.commands.importing import (
+    engine_options,
+    engine_settings,
+    stored_spec,
+)
+from ec2_import_image.vmimport.commands.options import given, request_options
+from ec2_import_image.vmimport.context import Run
+from ec2_import_image.vmimport.engine.board import Board, LineBoard, LiveBoard
+from ec2_import_image.vmimport.engine.plan import STATUS_COLUMNS, plan, status_row
+from ec2_import_image.vmimport.engine.quota import DEFAULT_MAX_ACTIVE, DEFAULT_UPLOADS
+from ec2_import_image.vmimport.engine.results import entry_row, results_json, write_results
+from ec2_import_image.vmimport.errors import ExitStatus, UsageError
+from ec2_import_image.vmimport.manifest import Manifest, load_manifest
+from ec2_import_image.vmimport.state.db import StateDB
+from ec2_import_image.vmimport.state.paths import batch_state_path
+
+if TYPE_CHECKING:
+    from ec2_import_image.vmimport.engine.scheduler import Summary
+
+
+@click.command("batch")
+@click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
+@request_options
+@engine_options
+@click.option(
+    "--max-active",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ACTIVE,
+    show_default=True,
+    help="Import tasks active at once in the account (all of them count).",
+)
+@click.option(
+    "--parallel-uploads",
+    type=click.IntRange(min=1, max=32),
+    default=DEFAULT_UPLOADS,
+    show_default=True,
+    help="Entries checked, hashed and uploaded at once.",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="NAME",
+    help="Run only the entries of this name or glob pattern (repeatable): this host's.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan; do nothing.")
+@click.option("--status", "show_status", is_flag=True, help="Print the state; do nothing.")
+@cli.command
+def batch(run: Run, *, manifest: Path, **values: Any) -> int:
+    """Import the images of a manifest (YAML or CSV), each once, under the quota."""
+    if values["dry_run"] and values["show_status"]:
+        raise UsageError("--dry-run and --status cannot be given together")
+    loaded = load_manifest(manifest, given(values), only=_selection(values["only"]))
+    if not loaded.entries:
+        raise UsageError(f"--only {' '.join(values['only'])}: no entry of {manifest} is named so")
+    state_path = values["state_file"] or batch_state_path(manifest)
+    if values["dry_run"] or values["show_status"]:
+        return _look(run, loaded, state_path, values)
+    # the engine (and botocore) only when a batch runs: `vmimport --help` stays light
+    from ec2_import_image.vmimport.checking import CachedAccountCheck
+    from ec2_import_image.vmimport.engine.entry import KeyStyle, Services
+    from ec2_import_image.vmimport.engine.scheduler import BatchOptions, Scheduler
+
+    settings = engine_settings(values, KeyStyle.ENTRY)
+    options = BatchOptions(
+        max_active=values["max_active"],
+        uploads=values["parallel_uploads"],
+        poll_interval=values["poll_interval"],
+        max_transient=values["max_transient_seconds"],
+        retry_failed=values["retry_failed"],
+    )
+    names = [spec.name for spec in loaded.entries]
+    with StateDB.open(state_path) as db:
+        db.put_entries([stored_spec(spec) for spec in loaded.entries], list(range(len(names))))
+        board = _board(run, names)
+        scheduler = Scheduler(
+            db,
+            loaded.entries,
+            services=Services(
+                run, account_check=CachedAccountCheck(), concurrency=settings.upload.concurrency
+            ),
+            settings=settings,
+            options=options,
+            board=board,
+            clock=run.env.clock,
+            sleep=run.env.sleep,
+        )
+        try:
+            summary = scheduler.run()
+        except KeyboardInterrupt:
+            board.close()
+            _write_results(run, db, loaded, interrupted=True)
+            run.env.stderr.write(
+                f"stopped: the state is kept in {state_path}; imports already started go on "
+                "in AWS; run the same command again to continue\n"
+            )
+            raise
+        except BaseException:
+            board.close()
+            _write_results(run, db, loaded, interrupted=True)
+            raise
+        board.close()
+        _write_results(run, db, loaded, interrupted=False)
+    return _exit_status(run, summary, len(names))
+
+
+def _selection(patterns: tuple[str, ...]) -> Callable[[str], bool] | None:
+    """``--only``: the entries whose name matches one of the patterns (fnmatch's)."""
+    if not patterns:
+        return None
+    return lambda name: any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def _board(run: Run, names: list[str]) -> Board:
+    if run.env.stderr_isatty:
+        return LiveBoard(run.console(stderr=True), names, run.env.clock)
+    return LineBoard(run.env.stderr, names, run.env.clock)
+
+
+def _write_results(run: Run, db: StateDB, loaded: Manifest, *, interrupted: bool) -> None:
+    entries = {entry.name: entry for entry in db.entries()}
+    rows = [entry_row(entries[spec.name]) for spec in loaded.entries if spec.name in entries]
+    json_path, csv_path = write_results(loaded.path, rows)
+    run.env.stderr.write(f"results: {json_path} and {csv_path}\n")
+    if run.options.json and not interrupted:
+        run.env.stdout.write(results_json(loaded.path, rows))
+
+
+def _exit_status(run: Run, summary: Summary, total: int) -> int:
+    parts = [f"{summary.done} of {total} imported", f"{summary.failed} failed"]
+    if summary.set_aside:
+        parts.append(f"{len(summary.set_aside)} to continue in another run")
+    run.env.stderr.write(", ".join(parts) + "\n")
+    if summary.done == total:
+        return ExitStatus.OK
+    if summary.failed:
+        return ExitStatus.PROBLEMS
+    return ExitStatus.INCOMPLETE
+
+
+def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) -> int:
+    """``--dry-run`` or ``--status``: the manifest against the state, nothing done."""
+    entries = {}
+    disks = {}
+    if state_path.exists():
+        with StateDB.open(state_path) as db:
+            entries = {entry.name: entry for entry in db.entries()}
+            disks = {name: db.disks(name) for name in entries}
+    if values["show_status"]:
+        rows = [status_row(spec, entries.get(spec.name)) for spec in loaded.entries]
+        _print_rows(run, rows, STATUS_COLUMNS)
+        return ExitStatus.OK
+    steps = plan(loaded.entries, entries, disks, values["retry_failed"])
+    _print_rows(run, [step.to_json() for step in steps], ("entry", "action", "detail"))
+    run.env.stderr.write(
+        "dry run: nothing was done; a run also looks for each entry's task or AMI in the "
+        "account (by its tags) before uploading it\n"
+    )
+    return ExitStatus.OK
+
+
+def _print_rows(run: Run, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    if run.options.json:
+        json.dump(rows, run.env.stdout, indent=2)
+        run.env.stdout.write("\n")
+        return
+    cells = [[("" if row[c] is None else str(row[c])) for c in columns] for row in rows]
+    widths = [
+        max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(columns)
+    ]
+    for line in [list(columns), *cells]:
+        run.env.stdout.write(
+            "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+        )
+        run.env.stdout.write("\n")

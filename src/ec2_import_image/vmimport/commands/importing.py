@@ -1,0 +1,241 @@
+"""``vmimport import DISK... --bucket B``: one image from disk files (or S3 objects) to an AMI.
+
+The engine on one entry (``engine.single``): check, hash, look for earlier
+work (the state database, then tasks and AMIs tagged for these disks),
+upload (``PREFIX<16 hex of the SHA-256>/<file name>``), ImportImage with an
+idempotent ClientToken and the ``vmimport:`` tags, wait, tag the AMI and its
+snapshots, delete the upload.  The state is kept in
+``${XDG_STATE_HOME:-~/.local/state}/vmimport/state.sqlite`` (``--state``),
+the entry named ``--name`` (default: the first disk's file name); a rerun
+continues where a run stopped, and a rerun of a finished import returns its
+result without sending anything.
+
+Each step goes to stderr (rich on a terminal, one line per step otherwise);
+the result is JSON on stdout.  Exit status: 0 the AMI exists (or, with
+``--no-wait``, the import started); 1 the checks found errors, ImportImage
+refused the import or its task failed (the cause and remedy on stderr); 2
+usage; 3 the work could not be completed (a rerun continues); 130
+interrupted (imports go on in AWS; a rerun picks them up).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ec2_import_image.vmimport import cli
+from ec2_import_image.vmimport.commands.options import given, request_options
+from ec2_import_image.vmimport.context import Run
+from ec2_import_image.vmimport.engine.polling import DEFAULT_MAX_TRANSIENT, DEFAULT_POLL_INTERVAL
+from ec2_import_image.vmimport.errors import ExitStatus, UsageError
+from ec2_import_image.vmimport.manifest import NAME, entry_from_options
+from ec2_import_image.vmimport.spec import MAX_DISKS, ImportSpec
+from ec2_import_image.vmimport.state.db import StateDB
+from ec2_import_image.vmimport.state.paths import import_state_path
+from ec2_import_image.vmimport.state.records import EntrySpec
+from ec2_import_image.vmimport.state.records import ImportOptions as StoredOptions
+from ec2_import_image.vmimport.upload.parts import S3_MIN_PART
+
+if TYPE_CHECKING:
+    from ec2_import_image.vmimport.engine.entry import EngineSettings, KeyStyle
+
+MiB = 1024 * 1024
+
+
+def default_name(disk: str) -> str:
+    """The entry's name when ``--name`` is not given: the first disk's file name."""
+    name = PurePosixPath(disk).name if disk.startswith("s3://") else Path(disk).name
+    if not NAME.match(name):
+        raise UsageError(
+            f"the first disk's file name {name!r} cannot name the import (letters, digits, "
+            "'.', '_' and '-', at most 128 characters): give --name"
+        )
+    return name
+
+
+def stored_spec(spec: ImportSpec) -> EntrySpec:
+    """The spec as the state database keeps it (plain values)."""
+    options = spec.options
+    return EntrySpec(
+        spec.name,
+        tuple(disk.location for disk in spec.disks),
+        StoredOptions(
+            bucket=options.bucket,
+            prefix=options.prefix,
+            format=options.format.value if options.format else None,
+            boot_mode=options.boot_mode.value if options.boot_mode else None,
+            architecture=options.architecture.value if options.architecture else None,
+            platform=options.platform.value if options.platform else None,
+            license_type=options.license_type.value if options.license_type else None,
+            usage_operation=options.usage_operation,
+            description=options.description,
+            role_name=options.role_name,
+            encrypted=options.encrypted,
+            kms_key_id=options.kms_key_id,
+            license_specifications=options.license_specifications,
+            tags=options.tags,
+            keep_upload=options.keep_upload,
+        ),
+    )
+
+
+def _refuse_a_change_under_way(db: StateDB, wanted: EntrySpec) -> None:
+    """Another request under a name whose import task runs: refused, not silently mixed."""
+    from ec2_import_image.vmimport.state.errors import UnknownEntry
+
+    try:
+        entry = db.entry(wanted.name)
+    except UnknownEntry:
+        return
+    task = entry.attempt.import_task_id
+    if entry.spec != wanted and not entry.phase.final and task:
+        raise UsageError(
+            f"the import {wanted.name} is under way ({task}) with other disks or options: run "
+            "its command again to finish it, or give this one another --name"
+        )
+
+
+def engine_options(function: Any) -> Any:
+    """Options of how the engine runs, shared with ``batch``."""
+    decorators = [
+        click.option(
+            "--skip-check", is_flag=True, help="Go on past check errors (they are still shown)."
+        ),
+        click.option(
+            "--verify-digests", is_flag=True, help="Also verify an S3 OVA's manifest digests."
+        ),
+        click.option(
+            "--state",
+            "state_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="The state database (default: see the documentation).",
+        ),
+        click.option(
+            "--retry-failed", is_flag=True, help="Start a new attempt for failed imports."
+        ),
+        click.option(
+            "--max-transient-seconds",
+            type=click.IntRange(min=0),
+            default=int(DEFAULT_MAX_TRANSIENT),
+            show_default=True,
+            help="How long polls may keep failing transiently.",
+        ),
+        click.option(
+            "--poll-interval",
+            type=click.FloatRange(min=0.05),
+            default=DEFAULT_POLL_INTERVAL,
+            show_default=True,
+            help="The longest pause between two polls, in seconds.",
+        ),
+        click.option(
+            "--part-size",
+            type=click.IntRange(min=S3_MIN_PART // MiB, max=5120),
+            default=32,
+            show_default=True,
+            help="The smallest upload part, in MiB.",
+        ),
+        click.option(
+            "--upload-threads",
+            type=click.IntRange(min=1, max=64),
+            default=8,
+            show_default=True,
+            help="Parts sent at once per disk.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return function
+
+
+def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
+    """The engine's settings from the options of ``engine_options``."""
+    from ec2_import_image.vmimport.engine.entry import EngineSettings
+    from ec2_import_image.vmimport.upload.multipart import UploadSettings
+
+    return EngineSettings(
+        keys=keys,
+        skip_check=values["skip_check"],
+        verify_digests=values["verify_digests"],
+        upload=UploadSettings(
+            concurrency=values["upload_threads"], min_part_size=values["part_size"] * MiB
+        ),
+    )
+
+
+@click.command("import")
+@click.argument("disks", nargs=-1, required=True, metavar="DISK...")
+@click.option("--name", help="The import's name (default: the first disk's file name).")
+@request_options
+@engine_options
+@click.option("--no-wait", is_flag=True, help="Return once the import has started.")
+@click.option("--max-wait", type=click.IntRange(min=1), help="Stop waiting after so many seconds.")
+@cli.command
+def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values: Any) -> int:
+    """Import disk images (local files or s3://bucket/key) into an AMI, idempotently."""
+    # the engine (and botocore) only when a command runs: `vmimport --help` stays light
+    from ec2_import_image.vmimport.engine.display import LineReporter, RichReporter
+    from ec2_import_image.vmimport.engine.entry import EntryWork, KeyStyle, Services
+    from ec2_import_image.vmimport.engine.errors import EntryFailed
+    from ec2_import_image.vmimport.engine.single import (
+        Clock,
+        SingleOptions,
+        failure_lines,
+        import_one,
+    )
+    from ec2_import_image.vmimport.engine.waiting import WaitLimits
+
+    if len(disks) > MAX_DISKS:
+        raise UsageError(f"{len(disks)} disks: an image can have at most {MAX_DISKS} volumes")
+    raw = {"name": name or default_name(disks[0]), "disks": list(disks), **given(values)}
+    spec = entry_from_options(raw, Path.cwd())
+    state_path = values["state_file"] or import_state_path(run.env.environ)
+    settings = engine_settings(values, KeyStyle.CONTENT)
+    options = SingleOptions(
+        wait=not values["no_wait"],
+        limits=WaitLimits(
+            max_wait=values["max_wait"],
+            max_transient=values["max_transient_seconds"],
+            poll_interval=values["poll_interval"],
+        ),
+        retry_failed=values["retry_failed"],
+    )
+    env = run.env
+    reporter = (
+        RichReporter(run.console(stderr=True)) if env.stderr_isatty else LineReporter(env.stderr)
+    )
+    with StateDB.open(state_path) as db:
+        _refuse_a_change_under_way(db, stored_spec(spec))
+        db.put_entry(stored_spec(spec))
+        claim = db.claim(spec.name)
+        with db.hold(claim):
+            work = EntryWork(
+                db,
+                claim,
+                spec=spec,
+                services=Services(run, concurrency=settings.upload.concurrency),
+                settings=settings,
+                reporter=reporter,
+            )
+            try:
+                result = import_one(work, options, Clock(env.clock, env.sleep))
+            except EntryFailed as failure:
+                reporter.close()
+                for line in failure_lines(failure):
+                    env.stderr.write(f"{line}\n")
+                env.stderr.flush()
+                return ExitStatus.PROBLEMS
+            except KeyboardInterrupt:
+                reporter.close()
+                env.stderr.write(
+                    f"\nstopped: the state is kept in {state_path}; an import already started "
+                    "goes on in AWS; run the same command again to continue\n"
+                )
+                raise
+            finally:
+                reporter.close()
+    json.dump(result.to_json(), env.stdout, indent=2)
+    env.stdout.write("\n")
+    return ExitStatus.OK

@@ -1,0 +1,72 @@
+"""Work already done for an identity, found in the account before anything is sent.
+
+The state database is consulted first (by the engine).  Then the account:
+the import tasks carrying the identity's tags (DescribeImportImageTasks with
+``tag:vmimport:name`` and ``tag:vmimport:sha256`` filters, every page) and
+the AMIs carrying them (DescribeImages, owner self, the same filters).  The
+service forgets a task 7 days after it started; the AMI keeps its tags (the
+engine puts them there when it finishes an import), so work is found after
+the 7 days too.  What is found is resumed, never duplicated:
+
+- an AMI with the tags: the import is done (finishing again is harmless);
+- a completed task: finish it (tag the AMI, clean up);
+- an active task: wait for it.
+
+Tasks that ended ``deleted`` are earlier failures: they are not adopted (the
+same ClientToken would get the same failed task back; ``--retry-failed``
+starts a new attempt).  An import completed but never finished (its AMI not
+yet tagged) and forgotten by the service cannot be told from another AMI:
+that one gap is in docs/vmimport.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from ec2_import_image.importtasks.tasks import ACTIVE, SUCCESS, Task, describe_all, status
+from ec2_import_image.vmimport.engine.identity import Identity
+
+#: AMI states that mean the image exists (or soon will)
+LIVE_IMAGE_STATES = ("available", "pending")
+
+
+class Discovered(NamedTuple):
+    """What the account holds for an identity: a task to adopt, or an AMI."""
+
+    task: Task | None = None
+    image: Mapping[str, Any] | None = None
+
+    def describe(self) -> str:
+        if self.image is not None:
+            return f"the AMI {self.image.get('ImageId')} carries these tags: already imported"
+        assert self.task is not None
+        found = self.task.get("ImportTaskId")
+        return f"the import task {found} ({status(self.task)}) carries these tags"
+
+
+def find_tasks(ec2: Any, identity: Identity) -> list[Task]:
+    return describe_all(ec2.describe_import_image_tasks, {"Filters": identity.filters()})
+
+
+def find_images(ec2: Any, identity: Identity) -> list[Mapping[str, Any]]:
+    images: list[Mapping[str, Any]] = []
+    for page in ec2.get_paginator("describe_images").paginate(
+        Owners=["self"], Filters=identity.filters()
+    ):
+        images.extend(page.get("Images", []))
+    return [image for image in images if image.get("State") in LIVE_IMAGE_STATES]
+
+
+def discover(ec2: Any, identity: Identity) -> Discovered | None:
+    """The work found for ``identity`` (see the module's docstring), None when there is none."""
+    images = find_images(ec2, identity)
+    if images:
+        available = [image for image in images if image.get("State") == "available"]
+        return Discovered(image=(available or images)[0])
+    tasks = find_tasks(ec2, identity)
+    for wanted in (SUCCESS, ACTIVE):
+        for task in tasks:
+            if status(task) == wanted and (wanted != SUCCESS or task.get("ImageId")):
+                return Discovered(task=task)
+    return None

@@ -1,0 +1,597 @@
+"""One entry on its way from disk files to an AMI, each phase committed before the next.
+
+The phases (``state.records.Phase``)::
+
+    CHECKING -> HASHING -> (discovery) -> UPLOADING -> IMPORTING -> WAITING -> FINISHING -> DONE
+                                                                                         \\-> FAILED
+
+- **check** (``checking``): the disks read from their bytes, judged with the
+  account (``vmimport check``); errors end the entry before anything is
+  uploaded, unless the checks are skipped.  The inspections are kept: they
+  give the Format and the boot mode of the request.
+- **hash**: each local disk's SHA-256 (reused while ``stat`` says the file is
+  unchanged), each ``s3://`` disk's object looked at (``HeadObject``): the
+  entry's ``Identity``, recorded with the attempt.
+- **discover** (``discovery``): a task or an AMI carrying the identity's tags
+  is adopted, and nothing is uploaded.
+- **upload** (``upload``): resumable multipart, content keys (``import``) or
+  entry keys (``batch``); an ``s3://`` disk is not uploaded.
+- **start** (``starting``): the ClientToken recorded, then ImportImage, then
+  the task id recorded.
+- **wait**: the caller polls (``waiting``); each change of the task's state is
+  a line of the entry's history.
+- **finish** (``finishing``): the AMI and snapshots tagged, the uploads
+  deleted, ``DONE``.
+
+Where to go on from is read from the state database (``resume_point``): an
+AMI recorded means finish, a task recorded means wait, anything else means
+prepare again, which is cheap for what is done (the hash is reused, an upload
+finds its object or resumes its parts, discovery and the token find the task
+a crash left behind).  ``kill -9`` anywhere loses nothing.
+
+``EntryWork`` does the phases; the ``import`` command (``single``) and the
+batch ``scheduler`` decide when.  It talks to AWS through ``Services`` and to
+the person watching through a ``Reporter``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+from ec2_import_image.diskimage.records import DiskReport
+from ec2_import_image.importtasks.tasks import Task, state_line, state_text, status, task_id
+from ec2_import_image.problems import Problem, Severity
+from ec2_import_image.vmimport.account.check import check_account
+from ec2_import_image.vmimport.checking import (
+    AccountCheck,
+    CheckRequest,
+    Inspected,
+    check_image,
+    inspect_disks,
+)
+from ec2_import_image.vmimport.context import Run
+from ec2_import_image.vmimport.engine import finishing
+from ec2_import_image.vmimport.engine.discovery import Discovered, discover
+from ec2_import_image.vmimport.engine.errors import EntryFailed, FailureCode
+from ec2_import_image.vmimport.engine.identity import (
+    Identity,
+    client_token,
+    finished_tags,
+    s3_stand_in,
+)
+from ec2_import_image.vmimport.engine.request import (
+    DiskObject,
+    detected_boot_mode,
+    detected_format,
+    import_request,
+)
+from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects
+from ec2_import_image.vmimport.engine.starting import start_import
+from ec2_import_image.vmimport.errors import Incomplete
+from ec2_import_image.vmimport.explaining import CANCELLED, explained
+from ec2_import_image.vmimport.spec import ImportSpec
+from ec2_import_image.vmimport.state.db import StateDB
+from ec2_import_image.vmimport.state.records import (
+    Entry,
+    ErrorInfo,
+    FileDigest,
+    ObjectState,
+    Phase,
+    StoredObject,
+)
+from ec2_import_image.vmimport.state.store import Claim
+from ec2_import_image.vmimport.upload.clients import S3Clients, from_run
+from ec2_import_image.vmimport.upload.disk import hash_disk
+from ec2_import_image.vmimport.upload.keys import content_key, entry_key
+from ec2_import_image.vmimport.upload.multipart import (
+    DEFAULT_SETTINGS,
+    ObjectTarget,
+    UploadSettings,
+    upload_file,
+)
+from ec2_import_image.vmimport.upload.progress import Progress
+
+
+class KeyStyle(StrEnum):
+    """How uploaded objects are named (``upload.keys``)."""
+
+    #: ``PREFIX<16 hex of the SHA-256>/<file name>`` (``import``)
+    CONTENT = "content"
+    #: ``PREFIX<entry name>/<file name>`` (``batch``: entries sharing a file name never collide)
+    ENTRY = "entry"
+
+
+class EngineSettings(NamedTuple):
+    keys: KeyStyle = KeyStyle.CONTENT
+    #: go on past check errors (``--skip-check``)
+    skip_check: bool = False
+    #: verify an S3 OVA's manifest digests too (reads every byte)
+    verify_digests: bool = False
+    upload: UploadSettings = DEFAULT_SETTINGS
+
+
+class Services:
+    """The AWS clients entries use, made once (botocore clients are thread-safe)."""
+
+    def __init__(
+        self, run: Run, *, account_check: AccountCheck = check_account, concurrency: int = 8
+    ) -> None:
+        self.run = run
+        self.ec2: Any = run.client("ec2")
+        self.s3: S3Clients = from_run(run, concurrency=concurrency)
+        self.account_check = account_check
+
+
+class Reporter(Protocol):
+    """What a person watching an entry sees."""
+
+    #: bytes as they are hashed and uploaded
+    progress: Progress
+
+    def phase(self, phase: Phase, message: str) -> None:
+        """The entry entered a phase (``message`` says what it does)."""
+
+    def step(self, message: str) -> None:
+        """One step of the entry (a finding, a decision)."""
+
+    def task(self, task: Task) -> None:
+        """The import task's state, each time it is polled."""
+
+
+class Resume(StrEnum):
+    """Where an entry goes on from, as its state says."""
+
+    DONE = "done"
+    FAILED = "failed"
+    FINISH = "finish"
+    WAIT = "wait"
+    PREPARE = "prepare"
+
+
+class Prepared(NamedTuple):
+    """An entry ready to start: its identity, request and token, its disks on S3."""
+
+    identity: Identity
+    request: dict[str, Any]
+    token: str
+    disks: tuple[DiskObject, ...]
+
+
+def _problem_line(item: Problem) -> str:
+    return f"{item.severity} {item.code} ({item.source}): {item.message}\n  fix: {item.remedy}"
+
+
+def check_failure(problems: Sequence[Problem]) -> EntryFailed:
+    """The failure of an entry whose check found errors (details: every problem)."""
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    first = errors[0]
+    more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
+    info = ErrorInfo(
+        FailureCode.CHECK,
+        f"vmimport check found {first.code} in {first.source}{more}: nothing was uploaded",
+        first.message,
+        first.remedy,
+    )
+    return EntryFailed(info, [_problem_line(p) for p in errors])
+
+
+class EntryWork:
+    """One claimed entry's phases (see the module's docstring)."""
+
+    def __init__(
+        self,
+        db: StateDB,
+        claim: Claim,
+        *,
+        spec: ImportSpec,
+        services: Services,
+        settings: EngineSettings,
+        reporter: Reporter,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        self.db = db
+        self.claim = claim
+        self.spec = spec
+        self.services = services
+        self.settings = settings
+        self.reporter = reporter
+        self.cancel = cancel
+        self._reports: dict[str, DiskReport] | None = None
+        self._digests: dict[int, FileDigest] = {}
+        self._s3_disks: dict[int, DiskObject] = {}
+        self._identity: Identity | None = None
+        self._seen_state: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(disk.location for disk in self.spec.disks)
+
+    def entry(self) -> Entry:
+        return self.db.entry(self.name)
+
+    def _enter(self, phase: Phase, message: str) -> None:
+        self.db.set_phase(self.claim, phase, message)
+        self.reporter.phase(phase, message)
+
+    def resume_point(self) -> Resume:
+        entry = self.entry()
+        if entry.phase is Phase.DONE:
+            return Resume.DONE
+        if entry.phase is Phase.FAILED:
+            return Resume.FAILED
+        if entry.attempt.image_id:
+            return Resume.FINISH
+        if entry.attempt.import_task_id:
+            return Resume.WAIT
+        return Resume.PREPARE
+
+    def restart(self, why: str) -> None:
+        """The next attempt (a new ClientToken); the disks' uploads and objects are kept."""
+        attempt = self.db.restart(self.claim)
+        self.reporter.step(f"attempt {attempt.number}: {why}")
+
+    # ------------------------------------------------------------------ prepare
+
+    def prepare(self) -> Prepared | Resume:
+        """Check, hash, discover, upload: the entry ready to start, or where to go on from
+        when the account already holds its work."""
+        judge = self.entry().phase in (Phase.PENDING, Phase.CHECKING)
+        if judge:
+            self._enter(Phase.CHECKING, "checking the disks and the account")
+        self._check(judge)
+        self._enter(Phase.HASHING, f"hashing {len(self.sources)} disk(s)")
+        identity = self.identify()
+        self.reporter.step(f"looking for imports tagged vmimport:sha256={identity.sha256[:16]}…")
+        found = discover(self.services.ec2, identity)
+        if found is not None:
+            return self._adopt(found)
+        self.reporter.step("none found: this is a new import")
+        local = sum(1 for disk in self.spec.disks if not disk.is_s3)
+        self._enter(
+            Phase.UPLOADING,
+            f"uploading {local} disk(s)" if local else "the disks are on S3: nothing to upload",
+        )
+        disks = self._upload()
+        reports = [self._reports[s] for s in self.sources if self._reports and s in self._reports]
+        formats = [
+            detected_format(
+                self._reports.get(source) if self._reports else None,
+                self.spec.options.format.value if self.spec.options.format else None,
+                source,
+            )
+            for source in self.sources
+        ]
+        boot_mode = detected_boot_mode(
+            reports, self.spec.options.boot_mode.value if self.spec.options.boot_mode else None
+        )
+        request = import_request(
+            self.spec.options, disks, formats, boot_mode, identity.tags(self.spec.options.tags)
+        )
+        token = client_token(identity, request, self.entry().attempt.number)
+        return Prepared(identity, request, token, disks)
+
+    def _check(self, judge: bool) -> None:
+        inspected = inspect_disks(
+            self.services.run,
+            self.sources,
+            verify_digests=self.settings.verify_digests,
+            digests=judge,
+        )
+        self._reports = {report.source: report for report in inspected.reports}
+        if not judge:
+            return
+        try:
+            self._judge(inspected)
+        except EntryFailed as failure:
+            if not self.settings.skip_check:
+                raise
+            for line in failure.details:
+                self.reporter.step(f"check: {line}")
+            self.reporter.step("these check errors do not stop the import (--skip-check)")
+        except Incomplete as error:
+            if not self.settings.skip_check:
+                raise
+            self.reporter.step(f"the check could not be completed ({error}): --skip-check")
+
+    def _judge(self, inspected: Inspected) -> None:
+        options = self.spec.options
+        local = any(not disk.is_s3 for disk in self.spec.disks)
+        report = check_image(
+            self.services.run,
+            CheckRequest(
+                disks=self.sources,
+                format=options.format.value if options.format else None,
+                boot_mode=options.boot_mode.value if options.boot_mode else None,
+                architecture=options.architecture.value if options.architecture else None,
+                platform=options.platform.value if options.platform else None,
+                role_name=options.role_name,
+                bucket=options.bucket if local else None,
+                kms_key_id=options.kms_key_id,
+                verify_digests=self.settings.verify_digests,
+            ),
+            inspected=inspected,
+            account_check=self.services.account_check,
+        )
+        for item in report.problems:
+            if item.severity is Severity.WARNING:
+                self.reporter.step(f"check: {_problem_line(item)}")
+        if not report.ok:
+            raise check_failure(report.problems)
+        warnings = sum(1 for p in report.problems if p.severity is Severity.WARNING)
+        self.reporter.step(f"checked: no errors, {warnings} warning(s)")
+
+    def identify(self, *, record: bool = True) -> Identity:
+        """Hash the local disks, look at the S3 ones: the entry's identity, recorded with the
+        current attempt unless ``record`` is false (once per run: a rerun's comparison, then
+        the next attempt, hash the disks once)."""
+        if self._identity is None:
+            self._identity = self._identified()
+        if record:
+            self.db.record_identity(self.claim, self._identity.sha256)
+        return self._identity
+
+    def _identified(self) -> Identity:
+        digests: list[str] = []
+        for position, disk in enumerate(self.spec.disks):
+            if disk.is_s3:
+                found = self._look_at(position, disk.location)
+                digests.append(found)
+                continue
+            digest = hash_disk(
+                self.db.journal(self.claim, position),
+                disk.location,
+                progress=self.reporter.progress,
+                cancel=self.cancel,
+            )
+            self._digests[position] = digest
+            digests.append(digest.sha256)
+        return Identity(self.name, tuple(digests))
+
+    def _look_at(self, position: int, location: str) -> str:
+        """An ``s3://`` disk: its object's size and SHA-256 (or stand-in), recorded as found."""
+        from botocore.exceptions import ClientError
+
+        bucket, _, key = location.removeprefix("s3://").partition("/")
+        try:
+            head = self.services.s3.plain.head_object(Bucket=bucket, Key=key)
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
+                raise EntryFailed(
+                    ErrorInfo(
+                        FailureCode.CHECK,
+                        f"{location} does not exist",
+                        "The disk's S3 object is not there (or its bucket is not).",
+                        "Upload the disk, or correct the s3:// URL.",
+                    )
+                ) from None
+            raise
+        metadata = {str(k).lower(): str(v) for k, v in head.get("Metadata", {}).items()}
+        sha256 = metadata.get("sha256")
+        size = int(head.get("ContentLength", 0))
+        self._s3_disks[position] = DiskObject(location, bucket, key, sha256, size)
+        stored = StoredObject(bucket, key, size, sha256, ObjectState.FOUND)
+        if self.db.disks(self.name)[position].object != stored:
+            self.db.record_object(self.claim, position, stored)
+        return sha256 or s3_stand_in(str(head.get("ETag", "")), size)
+
+    def _adopt(self, found: Discovered) -> Resume:
+        """Work found in the account becomes this attempt's."""
+        self.reporter.step(f"found: {found.describe()}")
+        if found.image is not None:
+            facts = finishing.image_facts(found.image)
+            self.db.record_result(self.claim, facts.image_id, facts.snapshot_ids)
+            self._enter(Phase.FINISHING, f"finishing {facts.image_id}")
+            return Resume.FINISH
+        task = found.task
+        assert task is not None
+        self.db.record_task(self.claim, task_id(task))
+        if task.get("ImageId"):
+            self.completed(task)
+            return Resume.FINISH
+        self._enter(Phase.WAITING, f"waiting for {task_id(task)}")
+        return Resume.WAIT
+
+    def _key_for(self, digest: FileDigest) -> str:
+        prefix = self.spec.options.prefix
+        if self.settings.keys is KeyStyle.ENTRY:
+            return entry_key(prefix, self.name, digest.path)
+        return content_key(prefix, digest.sha256, digest.path)
+
+    def _upload(self) -> tuple[DiskObject, ...]:
+        disks: list[DiskObject] = []
+        bucket = self.spec.options.bucket
+        for position, disk in enumerate(self.spec.disks):
+            if disk.is_s3:
+                disks.append(self._s3_disks[position])
+                continue
+            assert bucket is not None  # the command line and the manifest require it
+            digest = self._digests[position]
+            outcome = upload_file(
+                self.services.s3,
+                self.db.journal(self.claim, position),
+                digest,
+                ObjectTarget(bucket, self._key_for(digest)),
+                settings=self.settings.upload,
+                progress=self.reporter.progress,
+                cancel=self.cancel,
+            )
+            disks.append(
+                DiskObject(
+                    disk.location,
+                    outcome.target.bucket,
+                    outcome.target.key,
+                    outcome.sha256,
+                    outcome.size,
+                )
+            )
+        return tuple(disks)
+
+    # -------------------------------------------------------------- start, wait
+
+    def start(self, prepared: Prepared) -> Task:
+        """ImportImage, the token recorded first and the task after (``starting``)."""
+        self._enter(Phase.IMPORTING, f"starting the import (ClientToken {prepared.token[:16]}…)")
+        self.db.record_token(self.claim, prepared.token)
+        task = start_import(self.services.ec2, prepared.request, prepared.token)
+        self.db.record_task(self.claim, task_id(task))
+        self._enter(Phase.WAITING, f"started the import task {task_id(task)}")
+        self._seen_state = state_text(task)
+        self.reporter.task(task)
+        return task
+
+    def observe(self, task: Task) -> None:
+        """A poll's answer: a line of history when the task's state changed."""
+        text = state_text(task)
+        if text != self._seen_state:
+            self._seen_state = text
+            progress = str(task.get("Progress") or "")
+            fraction = int(progress) / 100 if progress.isdigit() else None
+            self.db.add_event(self.claim, state_line(task), fraction)
+        self.reporter.task(task)
+
+    def completed(self, task: Task) -> None:
+        """The task completed: its AMI and snapshots recorded, on to finishing."""
+        image_id = str(task.get("ImageId", ""))
+        self.db.record_result(self.claim, image_id, finishing.task_snapshot_ids(task))
+        self._enter(Phase.FINISHING, f"{task_id(task)} completed: {image_id}")
+
+    def task_failed(self, task: Task) -> EntryFailed:
+        """The failure of a task that ended ``deleted``: its message, cause and remedy."""
+        message = str(task.get("StatusMessage") or status(task))
+        if message == CANCELLED:
+            info = ErrorInfo(
+                FailureCode.CANCELLED,
+                f"{task_id(task)} was cancelled",
+                "Someone cancelled the import task (CancelImportTask).",
+                "Start a new attempt: --retry-failed.",
+            )
+            return EntryFailed(info)
+        why = explained(message)
+        failed = f"{task_id(task)} failed: {message}"
+        info = ErrorInfo(FailureCode.TASK, failed, why.cause, why.remedy)
+        return EntryFailed(info, [f"see: {why.source}"] if why.source else [])
+
+    def lost(self) -> Resume:
+        """The service no longer knows the task: an AMI with the entry's tags, or a failure."""
+        attempt = self.entry().attempt
+        identity_sha = attempt.identity
+        found = None
+        if identity_sha is not None:
+            found = discover(self.services.ec2, _recorded_identity(self.name, identity_sha))
+        if found is not None and found.image is not None:
+            return self._adopt(found)
+        raise EntryFailed(
+            ErrorInfo(
+                FailureCode.LOST,
+                f"the service no longer knows {attempt.import_task_id}, and no AMI carries the "
+                "entry's tags",
+                "The service forgets an import task 7 days after it started; an AMI it made "
+                "was not tagged by vmimport before that.",
+                "Look for the AMI named after the task id (DescribeImages); or start a new "
+                "attempt with --retry-failed.",
+            )
+        )
+
+    # ------------------------------------------------------------------- finish
+
+    def finish(self) -> ImportResult:
+        """Tag the AMI and snapshots, delete the uploads (``finishing``), ``DONE``."""
+        attempt = self.entry().attempt
+        image_id = attempt.image_id
+        assert image_id is not None
+        facts = finishing.describe_image(self.services.ec2, image_id)
+        if facts is None:
+            raise EntryFailed(
+                ErrorInfo(
+                    FailureCode.LOST,
+                    f"the AMI {image_id} no longer exists",
+                    "The AMI was deregistered before vmimport finished the import.",
+                    "Start a new attempt with --retry-failed.",
+                )
+            )
+        snapshots = attempt.snapshot_ids or facts.snapshot_ids
+        if snapshots != attempt.snapshot_ids:
+            self.db.record_result(self.claim, image_id, snapshots)
+        identity_sha = attempt.identity or self.identify().sha256
+        identity = _recorded_identity(self.name, identity_sha)
+        tags = finished_tags(identity.tags(self.spec.options.tags), self.name)
+        finishing.tag_resources(self.services.ec2, [image_id, *snapshots], tags)
+        self.reporter.step(f"tagged {image_id} and {len(snapshots)} snapshot(s)")
+        if self.spec.options.keep_upload:
+            self.reporter.step("the uploads are kept (--keep-upload)")
+        else:
+            s3 = self.services.s3.plain
+            shared = self.settings.keys is KeyStyle.CONTENT
+            finishing.delete_uploads(s3, self.db, self.claim, self.reporter.step, shared=shared)
+        self._enter(Phase.DONE, f"done: {image_id}")
+        return self._result(image_id, attempt.import_task_id, snapshots, facts)
+
+    def _result(
+        self,
+        image_id: str | None,
+        import_task_id: str | None,
+        snapshots: Sequence[str],
+        facts: finishing.ImageFacts | None,
+    ) -> ImportResult:
+        return ImportResult(
+            image_id=image_id,
+            import_task_id=import_task_id,
+            snapshot_ids=tuple(snapshots),
+            disks=disk_objects(self.db.disks(self.name)),
+            boot_mode=facts.boot_mode if facts else None,
+            platform=facts.platform if facts else None,
+            architecture=facts.architecture if facts else None,
+        )
+
+    def result(self) -> ImportResult:
+        """The result of a ``DONE`` entry, as the state database and the AMI say."""
+        attempt = self.entry().attempt
+        image_id = attempt.image_id
+        facts = finishing.describe_image(self.services.ec2, image_id) if image_id else None
+        return self._result(image_id, attempt.import_task_id, attempt.snapshot_ids, facts)
+
+    def started_result(self, task: Mapping[str, Any]) -> ImportResult:
+        """The result of an import left running (``--no-wait``): the task, no AMI yet."""
+        return ImportResult(
+            image_id=None,
+            import_task_id=task_id(task),
+            snapshot_ids=(),
+            disks=disk_objects(self.db.disks(self.name)),
+            boot_mode=task.get("BootMode"),
+            platform=task.get("Platform"),
+            architecture=task.get("Architecture"),
+        )
+
+    def fail(self, failure: EntryFailed) -> None:
+        """The entry ends ``FAILED`` with its error recorded (the caller shows it)."""
+        self.db.record_error(self.claim, failure.info)
+        self.db.set_phase(self.claim, Phase.FAILED, f"failed: {failure.info.message}")
+
+    def remember(self, message: str, *, internal: bool = False) -> None:
+        """An error that leaves the entry where it is (a rerun continues): recorded."""
+        if internal:
+            code = FailureCode.INTERNAL
+        elif self.entry().phase is Phase.UPLOADING:
+            code = FailureCode.UPLOAD
+        else:
+            code = FailureCode.INCOMPLETE
+        self.db.record_error(self.claim, ErrorInfo(code, message))
+
+
+def _recorded_identity(name: str, sha256: str) -> Identity:
+    """An identity known by its combined SHA-256 only (its tags are all that is needed)."""
+    return Identity(name, (sha256,))
+
+
+def disk_label(location: str) -> str:
+    """A disk as a person names it: its file name, or its S3 URL."""
+    return location if location.startswith("s3://") else Path(location).name

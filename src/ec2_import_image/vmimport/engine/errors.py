@@ -1,0 +1,62 @@
+"""How an entry fails, and the signals the engine's callers act on.
+
+``EntryFailed`` is an entry's end: it carries the ``ErrorInfo`` the state
+database keeps (a code, the message, the failure table's cause and remedy)
+and the lines a person reads.  ``import`` exits 1 on it; ``batch`` records it
+and goes on with the other entries.  ``QuotaFull`` is no failure: the
+Region's quota of active import tasks is reached, and the caller tries again
+later.  ``TransientStart`` is an ImportImage call that failed in a way worth
+another try (throttling, 5xx, a connection error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from ec2_import_image.importtasks.faults import Fault
+from ec2_import_image.vmimport.errors import Failed
+from ec2_import_image.vmimport.state.records import ErrorInfo
+
+
+class FailureCode(StrEnum):
+    """What kind of end an entry met (``ErrorInfo.code``, the results' ``status`` detail)."""
+
+    #: ``vmimport check`` found errors in the disks or the account (nothing was uploaded)
+    CHECK = "check-failed"
+    #: the disks could not be read, hashed or uploaded
+    UPLOAD = "upload-failed"
+    #: ImportImage refused the request (the role, the bucket, a parameter)
+    REFUSED = "import-refused"
+    #: the import task ended ``deleted`` (its StatusMessage says why)
+    TASK = "import-failed"
+    #: the import task was cancelled
+    CANCELLED = "import-cancelled"
+    #: the task disappeared and no AMI carries the entry's tags
+    LOST = "import-lost"
+    #: the work could not be completed (credentials, access, the endpoint): run again
+    INCOMPLETE = "incomplete"
+    #: anything else (an internal error of vmimport)
+    INTERNAL = "internal-error"
+
+
+class EntryFailed(Failed):
+    """An entry ended without an AMI; ``info`` is what the state database keeps."""
+
+    def __init__(self, info: ErrorInfo, details: Sequence[str] = ()) -> None:
+        super().__init__(info.message)
+        self.info = info
+        #: further lines for a person (a check's problems, one per line)
+        self.details = tuple(details)
+
+
+class QuotaFull(Exception):
+    """ImportImage answered ResourceCountLimitExceeded: start this import later."""
+
+
+class TransientStart(Exception):
+    """ImportImage failed in a way worth another try."""
+
+    def __init__(self, fault: Fault) -> None:
+        super().__init__(fault.reason)
+        self.fault = fault

@@ -1,0 +1,107 @@
+"""Who an import is: its tags, its identity digest, its ClientToken.
+
+Every import ``vmimport`` starts carries two tags of its own besides the
+user's (``--tag``/``tags``): ``vmimport:name`` (the entry's name) and
+``vmimport:sha256``, the *identity* of its disks:
+
+- one disk: the disk's SHA-256 (hex);
+- several disks: the SHA-256 of their SHA-256s in order, each as 64 hex
+  characters and a newline (``sha256sum a.vmdk b.vmdk | cut -d' ' -f1 |
+  sha256sum`` computes it);
+- an ``s3://`` DISK is not hashed locally (reading a 100 GiB object back to
+  hash it would cost what uploading it did): its SHA-256 is the object's
+  ``sha256`` metadata when it has one (objects ``vmimport`` uploaded do),
+  otherwise a stand-in that changes whenever the object does, the SHA-256 of
+  ``s3-object:<ETag>:<size>``.
+
+The tags find the import again when the state database is gone: tasks by
+DescribeImportImageTasks' ``tag:`` filters (for the 7 days the service keeps
+a task), AMIs by DescribeImages' (the AMI and its snapshots get the same
+tags once the import is finished).
+
+The ClientToken makes ImportImage idempotent: the SHA-256 (64 hex
+characters, the most ImportImage takes) of the entry's name, its disks'
+SHA-256s, the normalized request (keys sorted, tags sorted) and the attempt
+number.  The same command run twice, after a crash, or by a second process
+with its own state file, sends the same token and gets the same task;
+``--retry-failed`` starts the next attempt, hence a new token; a changed
+request is another import, hence another token (the service would refuse
+the old token with other parameters: IdempotentParameterMismatch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+TAG_NAME = "vmimport:name"
+TAG_SHA256 = "vmimport:sha256"
+#: the tag the AMI and its snapshots get besides the import's
+TAG_LABEL = "Name"
+#: the version of the token's recipe (a change of recipe must not reuse old tokens)
+TOKEN_RECIPE = 1
+
+
+def combined_sha256(digests: Sequence[str]) -> str:
+    """One disk's SHA-256, or the SHA-256 of several disks' SHA-256s in order."""
+    if len(digests) == 1:
+        return digests[0]
+    lines = "".join(f"{digest}\n" for digest in digests)
+    return hashlib.sha256(lines.encode("ascii")).hexdigest()
+
+
+def s3_stand_in(etag: str, size: int) -> str:
+    """The identity digest of an S3 object without ``sha256`` metadata."""
+    return hashlib.sha256(f"s3-object:{etag.strip(chr(34))}:{size}".encode()).hexdigest()
+
+
+class Identity(NamedTuple):
+    """An entry's name and its disks' SHA-256s (or stand-ins), in order."""
+
+    name: str
+    digests: tuple[str, ...]
+
+    @property
+    def sha256(self) -> str:
+        return combined_sha256(self.digests)
+
+    def own_tags(self) -> tuple[tuple[str, str], ...]:
+        return ((TAG_NAME, self.name), (TAG_SHA256, self.sha256))
+
+    def tags(self, user: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+        """The import task's tags: the user's and the two of ``vmimport``, sorted by key."""
+        merged = dict(user)
+        merged.update(self.own_tags())
+        return tuple(sorted(merged.items()))
+
+    def filters(self) -> list[dict[str, Any]]:
+        """DescribeImportImageTasks/DescribeImages filters that find this identity's work."""
+        return [{"Name": f"tag:{key}", "Values": [value]} for key, value in self.own_tags()]
+
+
+def finished_tags(tags: Iterable[tuple[str, str]], name: str) -> tuple[tuple[str, str], ...]:
+    """The AMI's and snapshots' tags: the import's, and ``Name`` = the entry's name."""
+    merged = dict(tags)
+    merged[TAG_LABEL] = name
+    return tuple(sorted(merged.items()))
+
+
+def normalized(request: Mapping[str, Any]) -> str:
+    """The request as canonical JSON (keys sorted, no spaces), ClientToken left out."""
+    kept = {key: value for key, value in request.items() if key != "ClientToken"}
+    return json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def client_token(identity: Identity, request: Mapping[str, Any], attempt: int) -> str:
+    """The ImportImage ClientToken of one attempt (64 hex characters)."""
+    recipe = {
+        "recipe": TOKEN_RECIPE,
+        "name": identity.name,
+        "disks": list(identity.digests),
+        "request": json.loads(normalized(request)),
+        "attempt": attempt,
+    }
+    text = json.dumps(recipe, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()

@@ -1,0 +1,154 @@
+"""What the engine hands back: ``import``'s result on stdout, ``batch``'s results files.
+
+``ImportResult`` is the JSON ``vmimport import`` prints: ``{"image_id",
+"import_task_id", "snapshot_ids", "disks": [{"source", "bucket", "key",
+"sha256", "size"}], "boot_mode", "platform", "architecture"}``.
+
+A batch writes its results beside the manifest after every run (also an
+interrupted one): ``MANIFEST.results.json`` (``{"manifest", "entries":
+[...]}``) and ``MANIFEST.results.csv`` (the same columns, snapshots joined by
+``;``): for each entry its name, status (``done``, ``failed``, ``pending``,
+``in-progress``), AMI, snapshots, import task, attempt, and for a failure its
+code, message, cause and remedy.  Each file is written to a temporary name
+and renamed, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ec2_import_image.vmimport.engine.request import DiskObject
+from ec2_import_image.vmimport.state.records import DiskState, Entry, Phase
+
+RESULTS_SUFFIX = ".results"
+
+
+class ImportResult(NamedTuple):
+    image_id: str | None
+    import_task_id: str | None
+    snapshot_ids: tuple[str, ...]
+    disks: tuple[DiskObject, ...]
+    boot_mode: str | None
+    platform: str | None
+    architecture: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "image_id": self.image_id,
+            "import_task_id": self.import_task_id,
+            "snapshot_ids": list(self.snapshot_ids),
+            "disks": [disk.to_json() for disk in self.disks],
+            "boot_mode": self.boot_mode,
+            "platform": self.platform,
+            "architecture": self.architecture,
+        }
+
+
+def disk_objects(disks: Sequence[DiskState]) -> tuple[DiskObject, ...]:
+    """The disks as the state database knows them (their S3 objects, SHA-256s, sizes)."""
+    found = []
+    for disk in disks:
+        stored = disk.object
+        sha256 = disk.digest.sha256 if disk.digest is not None else None
+        size = disk.digest.size if disk.digest is not None else None
+        if stored is None:
+            found.append(DiskObject(disk.source, "", "", sha256, size))
+            continue
+        found.append(
+            DiskObject(
+                disk.source,
+                stored.bucket,
+                stored.key,
+                sha256 or stored.sha256,
+                size if size is not None else stored.size,
+            )
+        )
+    return tuple(found)
+
+
+class Status(StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+    PENDING = "pending"
+    IN_PROGRESS = "in-progress"
+
+
+def status_of(entry: Entry) -> Status:
+    if entry.phase is Phase.DONE:
+        return Status.DONE
+    if entry.phase is Phase.FAILED:
+        return Status.FAILED
+    if entry.phase is Phase.PENDING:
+        return Status.PENDING
+    return Status.IN_PROGRESS
+
+
+COLUMNS = (
+    "entry",
+    "status",
+    "phase",
+    "image_id",
+    "snapshot_ids",
+    "import_task_id",
+    "attempt",
+    "error_code",
+    "message",
+    "cause",
+    "remedy",
+)
+
+
+def entry_row(entry: Entry) -> dict[str, Any]:
+    """One entry's results (snapshots as a list)."""
+    error = entry.last_error
+    return {
+        "entry": entry.name,
+        "status": status_of(entry).value,
+        "phase": entry.phase.value,
+        "image_id": entry.attempt.image_id,
+        "snapshot_ids": list(entry.attempt.snapshot_ids),
+        "import_task_id": entry.attempt.import_task_id,
+        "attempt": entry.attempt.number,
+        "error_code": error.code if error else None,
+        "message": error.message if error else None,
+        "cause": error.cause if error else None,
+        "remedy": error.remedy if error else None,
+    }
+
+
+def results_paths(manifest: Path) -> tuple[Path, Path]:
+    """``MANIFEST.results.json`` and ``MANIFEST.results.csv`` beside the manifest."""
+    base = manifest.name + RESULTS_SUFFIX
+    return manifest.with_name(base + ".json"), manifest.with_name(base + ".csv")
+
+
+def _replace(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8", newline="")
+    os.replace(temporary, path)
+
+
+def results_json(manifest: Path, rows: Sequence[dict[str, Any]]) -> str:
+    return json.dumps({"manifest": str(manifest), "entries": list(rows)}, indent=2) + "\n"
+
+
+def write_results(manifest: Path, rows: Sequence[dict[str, Any]]) -> tuple[Path, Path]:
+    """Write both results files; answers their paths."""
+    json_path, csv_path = results_paths(manifest)
+    _replace(json_path, results_json(manifest, rows))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        flat = {key: row[key] for key in COLUMNS}
+        flat["snapshot_ids"] = ";".join(row["snapshot_ids"])
+        writer.writerow({key: "" if value is None else value for key, value in flat.items()})
+    _replace(csv_path, buffer.getvalue())
+    return json_path, csv_path

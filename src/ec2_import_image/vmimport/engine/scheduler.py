@@ -1,0 +1,507 @@
+"""``vmimport batch``'s use of the engine: many entries, held under the quota, to their ends.
+
+One loop in the calling thread decides; a few worker threads prepare
+entries (check, hash, upload: ``EntryWork.prepare``), so that uploads overlap
+with imports, at most ``uploads`` at a time.  The loop, each turn:
+
+1. takes what the workers finished: an entry uploaded is *queued* for a slot;
+   one whose work the account already holds waits or finishes; a failure is
+   recorded and explained, and the other entries go on;
+2. renews the leases of the entries it holds (``state.claims``);
+3. polls the tasks it waits for, all in one DescribeImportImageTasks (in
+   chunks), on a capped back-off; transient failures are borne for
+   ``--max-transient-seconds``; a task that ends is finished (AMI and
+   snapshots tagged, uploads deleted) or failed (explained);
+4. starts queued entries, in manifest order, while the account has fewer than
+   ``--max-active`` active import tasks (every active task of the account
+   counts, not only this batch's); ResourceCountLimitExceeded backs off;
+5. claims further entries (manifest order; ``StateDB.claim_next`` skips those
+   another live process holds) while fewer than ``uploads`` are being
+   prepared and fewer than ``max_active`` are queued;
+6. sleeps until the next thing is due (or a worker finishes).
+
+It ends when every entry of the manifest has ended (``DONE`` or ``FAILED``,
+failed ones not retried) or was set aside because its work could not be
+completed in this run (a rerun continues it).  Entries another process holds
+are waited for: two batches on one manifest end together.  Never twice: an
+entry's ClientToken is per entry and attempt, so a second process (with or
+without the same state file) that reaches ImportImage gets the task the first
+started, and one that starts later finds it by its tags before uploading.
+
+Time is the run's injected clock and sleep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import NamedTuple
+
+from ec2_import_image.importtasks.faults import classify
+from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
+from ec2_import_image.vmimport.engine.board import Board, EntryLine
+from ec2_import_image.vmimport.engine.entry import (
+    EngineSettings,
+    EntryWork,
+    Prepared,
+    Resume,
+    Services,
+)
+from ec2_import_image.vmimport.engine.errors import EntryFailed, QuotaFull, TransientStart
+from ec2_import_image.vmimport.engine.polling import (
+    DEFAULT_MAX_TRANSIENT,
+    DEFAULT_POLL_INTERVAL,
+    FIRST_DELAY,
+    Backoff,
+    Patience,
+)
+from ec2_import_image.vmimport.engine.quota import (
+    DEFAULT_MAX_ACTIVE,
+    DEFAULT_UPLOADS,
+    active_task_ids,
+    free_slots,
+)
+from ec2_import_image.vmimport.engine.waiting import FRESH_SECONDS, poll_tasks
+from ec2_import_image.vmimport.errors import Incomplete, VmimportError
+from ec2_import_image.vmimport.spec import ImportSpec
+from ec2_import_image.vmimport.state.db import StateDB
+from ec2_import_image.vmimport.state.errors import LostClaim
+from ec2_import_image.vmimport.state.records import Entry, Phase
+from ec2_import_image.vmimport.upload.errors import UploadCancelled
+
+LOG = logging.getLogger("ec2_import_image.vmimport")
+#: the longest a turn waits for a worker before looking at the clock again (real seconds)
+WORKER_WAIT = 0.5
+
+
+class BatchOptions(NamedTuple):
+    max_active: int = DEFAULT_MAX_ACTIVE
+    uploads: int = DEFAULT_UPLOADS
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+    max_transient: float = DEFAULT_MAX_TRANSIENT
+    retry_failed: bool = False
+
+
+class Stage(StrEnum):
+    PREPARING = "preparing"
+    QUEUED = "queued"
+    WAITING = "waiting"
+
+
+class _Held:
+    """An entry this process works on."""
+
+    def __init__(self, work: EntryWork) -> None:
+        self.work = work
+        self.stage = Stage.PREPARING
+        self.prepared: Prepared | None = None
+        self.task_id: str | None = None
+        #: when this run started its task (a moment of "no such task" is then normal)
+        self.started: float | None = None
+
+
+Outcome = Prepared | Resume | BaseException
+
+
+class Summary(NamedTuple):
+    done: int
+    failed: int
+    #: entries whose work could not be completed in this run (a rerun continues them)
+    set_aside: tuple[str, ...]
+
+
+class Scheduler:
+    def __init__(
+        self,
+        db: StateDB,
+        specs: Sequence[ImportSpec],
+        *,
+        services: Services,
+        settings: EngineSettings,
+        options: BatchOptions,
+        board: Board,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.db = db
+        self.specs = {spec.name: spec for spec in specs}
+        self.services = services
+        self.settings = settings
+        self.options = options
+        self.board = board
+        self.clock = clock
+        self.sleep = sleep
+        self.cancel = threading.Event()
+        self.held: dict[str, _Held] = {}
+        self.set_aside: dict[str, str] = {}
+        self._jobs: queue.SimpleQueue[tuple[str, _Held] | None] = queue.SimpleQueue()
+        self._results: queue.SimpleQueue[tuple[str, Outcome]] = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
+        self._in_flight = 0
+        self._retry: dict[str, int] = {}
+        self._poll_at = 0.0
+        self._poll_backoff = Backoff(options.poll_interval)
+        self._poll_patience = Patience(clock, options.max_transient)
+        self._start_at = 0.0
+        self._start_backoff = Backoff(options.poll_interval)
+        self._start_patience = Patience(clock, options.max_transient)
+        self._renew_at = 0.0
+        self._waiting_note: str | None = None
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> Summary:
+        if self.options.retry_failed:
+            self._retry = {
+                entry.name: entry.attempt.number
+                for entry in self.db.entries()
+                if entry.name in self.specs and entry.phase is Phase.FAILED
+            }
+        for number in range(max(1, self.options.uploads)):
+            worker = threading.Thread(target=self._work, name=f"prepare {number}", daemon=True)
+            worker.start()
+            self._workers.append(worker)
+        try:
+            while True:
+                self._collect(block=False)
+                self._renew()
+                self._poll()
+                self._start_imports()
+                self._claim()
+                if self._finished():
+                    break
+                self._idle()
+        finally:
+            self._shut_down()
+        return self._summary()
+
+    def _summary(self) -> Summary:
+        entries = [e for e in self.db.entries() if e.name in self.specs]
+        done = sum(1 for entry in entries if entry.phase is Phase.DONE)
+        failed = sum(1 for entry in entries if entry.phase is Phase.FAILED)
+        return Summary(done, failed, tuple(self.set_aside))
+
+    def _shut_down(self) -> None:
+        self.cancel.set()
+        for _ in self._workers:
+            self._jobs.put(None)
+        for worker in self._workers:
+            worker.join(timeout=10)
+        for held in list(self.held.values()):
+            with contextlib.suppress(Exception):
+                self.db.release(held.work.claim)
+        self.held.clear()
+
+    def _wanted(self, entry: Entry) -> bool:
+        if entry.name not in self.specs or entry.name in self.set_aside:
+            return False
+        if entry.phase is Phase.FAILED:
+            return self._retry.get(entry.name) == entry.attempt.number
+        return entry.phase is not Phase.DONE
+
+    def _finished(self) -> bool:
+        if self.held or self._in_flight:
+            return False
+        return not any(self._wanted(entry) for entry in self.db.entries())
+
+    def _idle(self) -> None:
+        now = self.clock()
+        due = [self._renew_at]
+        if any(h.stage is Stage.WAITING for h in self.held.values()):
+            due.append(self._poll_at)
+        if any(h.stage is Stage.QUEUED for h in self.held.values()):
+            due.append(self._start_at)
+        if not self.held and not self._in_flight:
+            due.append(now + self.options.poll_interval)  # entries another process holds
+        pause = min(due) - now
+        if self._in_flight:
+            if pause > 0:
+                self._collect(block=True, timeout=min(pause, WORKER_WAIT))
+            return
+        if pause > 0:
+            self.sleep(pause)
+
+    # ------------------------------------------------------------------ workers
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            name, held = job
+            try:
+                outcome: Outcome = self._prepare(held.work)
+            except BaseException as error:  # handed to the loop, which decides
+                outcome = error
+            self._results.put((name, outcome))
+
+    def _prepare(self, work: EntryWork) -> Prepared | Resume:
+        point = work.resume_point()
+        if point is Resume.FAILED:
+            work.restart("--retry-failed")
+            point = work.resume_point()
+        if point is not Resume.PREPARE:
+            return point
+        return work.prepare()
+
+    def _claim(self) -> None:
+        while (
+            self._in_flight < max(1, self.options.uploads)
+            and self._count(Stage.QUEUED) < max(1, self.options.max_active)
+            and not self.cancel.is_set()
+        ):
+            claim = self.db.claim_next(self._wanted)
+            if claim is None:
+                return
+            spec = self.specs[claim.name]
+            work = EntryWork(
+                self.db,
+                claim,
+                spec=spec,
+                services=self.services,
+                settings=self.settings,
+                reporter=EntryLine(self.board, spec.name),
+                cancel=self.cancel,
+            )
+            held = _Held(work)
+            self.held[spec.name] = held
+            self._in_flight += 1
+            self.board.update(spec.name, phase="preparing")
+            self._jobs.put((spec.name, held))
+
+    def _count(self, stage: Stage) -> int:
+        return sum(1 for held in self.held.values() if held.stage is stage)
+
+    def _collect(self, *, block: bool, timeout: float = 0.0) -> None:
+        while True:
+            try:
+                if block:
+                    name, outcome = self._results.get(timeout=timeout)
+                    block = False
+                else:
+                    name, outcome = self._results.get_nowait()
+            except queue.Empty:
+                return
+            self._in_flight -= 1
+            held = self.held.get(name)
+            if held is not None:
+                self._prepared(held, outcome)
+
+    def _prepared(self, held: _Held, outcome: Outcome) -> None:
+        name = held.work.name
+        if isinstance(outcome, Prepared):
+            held.stage, held.prepared = Stage.QUEUED, outcome
+            self.board.update(name, phase="queued", line="uploaded: queued for an import slot")
+            self._start_at = min(self._start_at, self.clock())
+        elif outcome is Resume.WAIT:
+            held.stage = Stage.WAITING
+            held.task_id = held.work.entry().attempt.import_task_id
+            self._poll_at = min(self._poll_at, self.clock())
+        elif outcome is Resume.FINISH:
+            self._finish(held)
+        elif isinstance(outcome, Resume):
+            self._drop(held)
+        elif isinstance(outcome, BaseException):
+            self._trouble(held, outcome)
+
+    # ------------------------------------------------------------- what ends
+
+    def _drop(self, held: _Held) -> None:
+        self.held.pop(held.work.name, None)
+        with contextlib.suppress(Exception):
+            self.db.release(held.work.claim)
+
+    def _trouble(self, held: _Held, error: BaseException) -> None:
+        """An entry's error: a failure (recorded, explained), or its work set aside."""
+        name = held.work.name
+        if isinstance(error, EntryFailed):
+            self._fail(held, error)
+            return
+        if isinstance(error, LostClaim):
+            self.board.update(name, line="another process took this entry over")
+            self._drop(held)
+            return
+        if isinstance(error, KeyboardInterrupt | SystemExit):
+            raise error
+        if isinstance(error, UploadCancelled) and self.cancel.is_set():
+            self._drop(held)
+            return
+        internal = not isinstance(error, VmimportError)
+        if isinstance(error, VmimportError):
+            message = error.message
+        else:
+            LOG.debug("preparing %s failed", name, exc_info=error)
+            message = f"internal error: {type(error).__name__}: {error}"
+        with contextlib.suppress(Exception):
+            held.work.remember(message, internal=internal)
+        self.set_aside[name] = message
+        self.board.update(name, phase="incomplete", outcome=message, line=f"set aside: {message}")
+        self._drop(held)
+
+    def _fail(self, held: _Held, failure: EntryFailed) -> None:
+        held.work.fail(failure)
+        info = failure.info
+        lines = [f"failed: {info.message}"]
+        if info.cause:
+            lines.append(f"  cause: {info.cause}")
+        if info.remedy:
+            lines.append(f"  fix: {info.remedy}")
+        self.board.update(
+            held.work.name, phase="failed", outcome=info.message, line="\n".join(lines)
+        )
+        self._drop(held)
+
+    def _finish(self, held: _Held) -> None:
+        try:
+            result = held.work.finish()
+        except EntryFailed as failure:
+            self._fail(held, failure)
+            return
+        except VmimportError as error:
+            self._trouble(held, error)
+            return
+        self.board.update(held.work.name, phase="done", outcome=result.image_id or "")
+        self._drop(held)
+        self._start_at = min(self._start_at, self.clock())  # a slot is free
+
+    # ---------------------------------------------------------------- leases
+
+    def _renew(self) -> None:
+        now = self.clock()
+        if now < self._renew_at:
+            return
+        self._renew_at = now + self.db.lease_seconds / 3
+        for held in list(self.held.values()):
+            try:
+                self.db.renew(held.work.claim)
+            except LostClaim as lost:
+                if held.stage is not Stage.PREPARING:
+                    self._trouble(held, lost)
+
+    # ---------------------------------------------------------------- polls
+
+    def _poll(self) -> None:
+        waiting = {h.task_id: h for h in self.held.values() if h.stage is Stage.WAITING}
+        now = self.clock()
+        if not waiting or now < self._poll_at:
+            return
+        try:
+            states = poll_tasks(self.services.ec2, [name for name in waiting if name])
+        except Exception as error:
+            fault = classify(error, own_tasks=True)
+            if not fault.transient:
+                raise Incomplete(f"polling the import tasks failed: {fault.reason}") from None
+            lasted = self._poll_patience.failed(fault, "polling the import tasks")
+            pause = self._poll_backoff.next(failed=True)
+            self.board.note(
+                f"polling the import tasks failed ({fault.reason}); failing for "
+                f"{round(lasted)} s, trying again in {round(pause)} s"
+            )
+            self._poll_at = now + pause
+            return
+        outage = self._poll_patience.recovered()
+        if outage is not None:
+            self.board.note(f"polling works again after {round(outage)} s of failed polls")
+        for name, task in states.items():
+            held = waiting[name]
+            try:
+                self._observed(held, task)
+            except EntryFailed as failure:
+                self._fail(held, failure)
+            except VmimportError as error:
+                self._trouble(held, error)
+        self._poll_at = now + self._poll_backoff.next()
+
+    def _observed(self, held: _Held, task: Task | None) -> None:
+        if task is None:
+            fresh = held.started is not None and self.clock() - held.started < FRESH_SECONDS
+            if fresh:
+                return
+            if held.work.lost() is Resume.FINISH:
+                self._finish(held)
+            return
+        held.work.observe(task)
+        if status(task) == SUCCESS:
+            held.work.completed(task)
+            self._finish(held)
+        elif status(task) == FAILURE:
+            raise held.work.task_failed(task)
+
+    # ---------------------------------------------------------------- starts
+
+    def _start_imports(self) -> None:
+        queued = [
+            held
+            for name in self.specs
+            if (held := self.held.get(name)) is not None and held.stage is Stage.QUEUED
+        ]
+        now = self.clock()
+        if not queued or now < self._start_at:
+            return
+        try:
+            active = len(active_task_ids(self.services.ec2))
+        except Exception as error:
+            self._start_later(error)
+            return
+        free = free_slots(self.options.max_active, active)
+        if not free:
+            self._waiting_for_slots(active)
+            return
+        self._waiting_note = None
+        for held in queued[:free]:
+            if not self._start(held):
+                return
+        self._start_backoff.reset()
+        self._start_at = self.clock() + FIRST_DELAY
+
+    def _waiting_for_slots(self, active: int) -> None:
+        note = (
+            f"{active} import task(s) active in the Region (--max-active "
+            f"{self.options.max_active}): waiting for a slot"
+        )
+        if note != self._waiting_note:
+            self._waiting_note = note
+            self.board.note(note)
+        self._start_at = self.clock() + self._start_backoff.next()
+
+    def _start_later(self, error: BaseException) -> None:
+        fault = classify(error)
+        if not fault.transient:
+            raise Incomplete(f"counting the active import tasks failed: {fault.reason}") from None
+        self._start_patience.failed(fault, "starting imports")
+        pause = self._start_backoff.next(failed=True)
+        self.board.note(f"{fault.reason}: trying again in {round(pause)} s")
+        self._start_at = self.clock() + pause
+
+    def _start(self, held: _Held) -> bool:
+        """Start one queued entry; False when no more should start now."""
+        assert held.prepared is not None
+        try:
+            task = held.work.start(held.prepared)
+        except QuotaFull as full:
+            pause = self._start_backoff.next()
+            self.board.note(
+                f"ResourceCountLimitExceeded ({full}): backing off, trying again in "
+                f"{round(pause)} s"
+            )
+            self._start_at = self.clock() + pause
+            return False
+        except TransientStart as transient:
+            self._start_later(transient.fault.error)
+            return False
+        except EntryFailed as failure:
+            self._fail(held, failure)
+            return True
+        except VmimportError as error:
+            self._trouble(held, error)
+            return True
+        self._start_patience.recovered()
+        held.stage, held.prepared = Stage.WAITING, None
+        held.task_id, held.started = task_id(task), self.clock()
+        self._poll_backoff.reset()
+        self._poll_at = min(self._poll_at, self.clock() + FIRST_DELAY)
+        return True

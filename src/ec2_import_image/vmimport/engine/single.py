@@ -1,0 +1,177 @@
+"""``vmimport import``'s use of the engine: one entry, from where its state says, to its end.
+
+A rerun of an entry that has ended:
+
+- ``DONE``: the disks are identified again (hashes are reused while the files
+  are unchanged); the same identity returns the recorded result, no byte sent
+  and no import started; other disks under the same name are a new import
+  (the next attempt);
+- ``FAILED`` before the service ran a task (a check error, an upload, a
+  refused ImportImage): tried again, as the command was run again;
+- ``FAILED`` with a task (the service failed it): the same failure is reported
+  again, since the same ClientToken would return the same failed task, unless
+  the disks changed or ``--retry-failed`` starts the next attempt.
+
+Then prepare, start (backing off while the Region's quota of active tasks is
+full, or ImportImage fails transiently), wait (unless ``--no-wait``), finish.
+Errors that leave the entry resumable (an interrupted upload, the wait's
+limits) are recorded and raised: a rerun continues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
+from ec2_import_image.vmimport.engine.entry import EntryWork, Prepared, Resume
+from ec2_import_image.vmimport.engine.errors import (
+    EntryFailed,
+    FailureCode,
+    QuotaFull,
+    TransientStart,
+)
+from ec2_import_image.vmimport.engine.polling import Backoff, Patience
+from ec2_import_image.vmimport.engine.results import ImportResult
+from ec2_import_image.vmimport.engine.waiting import GaveUp, WaitLimits, poll_tasks, wait_for_task
+from ec2_import_image.vmimport.errors import VmimportError
+from ec2_import_image.vmimport.state.records import ErrorInfo, Phase
+
+
+class SingleOptions(NamedTuple):
+    wait: bool = True
+    limits: WaitLimits = WaitLimits()
+    retry_failed: bool = False
+
+
+class Clock(NamedTuple):
+    now: Callable[[], float]
+    sleep: Callable[[float], None]
+
+
+def import_one(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportResult:
+    """Run the entry to its end (or, with ``--no-wait``, to its task's start)."""
+    try:
+        return _drive(work, options, clock)
+    except EntryFailed as failure:
+        work.fail(failure)
+        raise
+    except VmimportError as error:
+        work.remember(error.message)
+        raise
+
+
+def _rerun(work: EntryWork, options: SingleOptions) -> ImportResult | None:
+    """An entry that has ended: its result, its failure again, or the next attempt."""
+    entry = work.entry()
+    recorded = entry.attempt.identity
+    same = work.identify(record=False).sha256 == recorded
+    if entry.phase is Phase.DONE:
+        if same:
+            work.reporter.step(f"already imported: {entry.attempt.image_id}")
+            return work.result()
+        work.restart("the disks changed since they were imported: a new import")
+        return None
+    if same and entry.attempt.import_task_id and not options.retry_failed:
+        raise EntryFailed(
+            entry.last_error or ErrorInfo(FailureCode.TASK, "the import failed"),
+            ["(the same import would fail the same way: --retry-failed starts a new one)"],
+        )
+    if options.retry_failed:
+        why = "--retry-failed"
+    else:
+        why = "the disks changed" if recorded is not None and not same else "trying again"
+    work.restart(why)
+    return None
+
+
+def _drive(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportResult:
+    if work.resume_point() in (Resume.DONE, Resume.FAILED):
+        done = _rerun(work, options)
+        if done is not None:
+            return done
+    while True:
+        point = work.resume_point()
+        if point is Resume.PREPARE:
+            prepared = work.prepare()
+            if isinstance(prepared, Prepared):
+                task = _start(work, prepared, options.limits, clock)
+                if not options.wait:
+                    return work.started_result(task)
+                _wait(work, task, options.limits, clock, fresh=True)
+        elif point is Resume.WAIT:
+            task_id = work.entry().attempt.import_task_id
+            assert task_id is not None
+            if not options.wait:
+                found = poll_tasks(work.services.ec2, [task_id])[task_id]
+                if found is not None and status(found) not in (SUCCESS, FAILURE):
+                    return work.started_result(found)
+            _wait(work, {"ImportTaskId": task_id}, options.limits, clock, fresh=False)
+        elif point is Resume.FINISH:
+            return work.finish()
+        else:  # an entry ended during this run
+            raise AssertionError(f"unexpected resume point {point}")
+
+
+def _start(work: EntryWork, prepared: Prepared, limits: WaitLimits, clock: Clock) -> Task:
+    """ImportImage, tried again while the quota is full or the call fails transiently."""
+    began = clock.now()
+    backoff = Backoff(limits.poll_interval)
+    patience = Patience(clock.now, limits.max_transient)
+    while True:
+        try:
+            task = work.start(prepared)
+            patience.recovered()
+            return task
+        except QuotaFull as full:
+            pause = backoff.next()
+            work.reporter.step(
+                f"the Region's quota of active import tasks is reached ({full}): trying again "
+                f"in {round(pause)} s"
+            )
+        except TransientStart as transient:
+            patience.failed(transient.fault, "ImportImage")
+            pause = backoff.next(failed=True)
+            work.reporter.step(
+                f"ImportImage failed ({transient}): trying again in {round(pause)} s"
+            )
+        if limits.max_wait is not None and clock.now() - began + pause > limits.max_wait:
+            raise GaveUp(
+                f"the import could not be started within --max-wait {round(limits.max_wait)} s "
+                "(the Region's quota of active import tasks stays full): run again later"
+            )
+        clock.sleep(pause)
+
+
+def _wait(work: EntryWork, task: Task, limits: WaitLimits, clock: Clock, *, fresh: bool) -> None:
+    """Wait for the task; its end recorded (completed: on to finishing; deleted: failed)."""
+    name = task_id(task)
+    work.reporter.step(f"waiting for {name}")
+    ended = wait_for_task(
+        work.services.ec2,
+        name,
+        limits=limits,
+        clock=clock.now,
+        sleep=clock.sleep,
+        on_state=work.observe,
+        note=work.reporter.step,
+        fresh=fresh,
+    )
+    if ended is None:
+        work.lost()
+    elif status(ended) == SUCCESS:
+        work.completed(ended)
+    else:
+        raise work.task_failed(ended)
+
+
+def failure_lines(failure: EntryFailed) -> list[str]:
+    """What a person reads of a failed entry: the message, the cause, the remedy, details."""
+    info: ErrorInfo = failure.info
+    lines = [info.message]
+    if info.cause:
+        lines.append(f"cause: {info.cause}")
+    if info.remedy:
+        lines.append(f"fix: {info.remedy}")
+    lines.extend(failure.details)
+    return lines

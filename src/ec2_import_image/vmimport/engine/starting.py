@@ -1,0 +1,70 @@
+"""The ImportImage call: the request, its ClientToken, and what each refusal means.
+
+The token makes the call idempotent (``identity``): sent again after a crash,
+or by another process, it answers the task the first call started.  The
+answers that are not a task:
+
+- ResourceCountLimitExceeded: the Region's quota of active tasks is reached:
+  ``QuotaFull``, the caller backs off and tries again;
+- throttling, 5xx, connection errors, time-outs (after botocore's own
+  retries): ``TransientStart``, tried again later;
+- anything else (the role, the bucket, a parameter, IdempotentParameterMismatch)
+  refuses this import: ``EntryFailed`` with the failure table's cause and
+  remedy when it knows the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ec2_import_image.failures import explain
+from ec2_import_image.importtasks.faults import classify
+from ec2_import_image.importtasks.tasks import Task
+from ec2_import_image.vmimport.engine.errors import (
+    EntryFailed,
+    FailureCode,
+    QuotaFull,
+    TransientStart,
+)
+from ec2_import_image.vmimport.engine.quota import QUOTA_CODE
+from ec2_import_image.vmimport.errors import from_aws
+from ec2_import_image.vmimport.state.records import ErrorInfo
+
+MISMATCH_CODE = "IdempotentParameterMismatch"
+MISMATCH_CAUSE = (
+    "The ClientToken of this attempt was already used for an import with other parameters "
+    "(the entry's options or disks changed while its import was being started)."
+)
+MISMATCH_REMEDY = "Start a new attempt with --retry-failed (or give the entry a new name)."
+
+
+def start_import(ec2: Any, request: Mapping[str, Any], token: str) -> Task:
+    """ImportImage with ``token``; answers the task (new, or the one the token started)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        reply: Task = ec2.import_image(**request, ClientToken=token)
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        code = str(info.get("Code", "Unknown"))
+        message = str(info.get("Message", ""))
+        if code == QUOTA_CODE:
+            raise QuotaFull(message) from None
+        fault = classify(error)
+        if fault.transient:
+            raise TransientStart(fault) from None
+        known = explain(message)
+        cause, remedy = (known.cause, known.remedy) if known is not None else (None, None)
+        if code == MISMATCH_CODE:
+            cause, remedy = MISMATCH_CAUSE, MISMATCH_REMEDY
+        raise EntryFailed(
+            ErrorInfo(FailureCode.REFUSED, f"ImportImage refused: {code}: {message}", cause, remedy)
+        ) from None
+    except BotoCoreError as error:
+        fault = classify(error)
+        if fault.transient:
+            raise TransientStart(fault) from None
+        known_error = from_aws(error)
+        raise known_error or error from None
+    return reply

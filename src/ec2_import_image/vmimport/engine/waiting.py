@@ -1,0 +1,141 @@
+"""Polling import tasks: one poll of many tasks (``batch``), and the wait for one (``import``).
+
+``poll_tasks`` asks DescribeImportImageTasks about the tasks named, in
+chunks, every page of each.  The service refuses a whole request when one of
+the ids is unknown to it (a task it forgot after 7 days); then the chunk is
+asked again id by id, and an unknown task is answered None so that its
+entry can look for its AMI instead.
+
+``wait_for_task`` polls one task until it ends (``completed`` or
+``deleted``), on the run's clock: delays from ``polling.Backoff``, transient
+failures borne for ``--max-transient-seconds`` (``polling.Patience``), a
+permanent failure at once, and ``--max-wait`` (the import goes on in AWS: a
+rerun continues the wait).  Right after ImportImage answered, the service may
+deny for a moment that the new task exists: for the run's own task that is
+transient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from ec2_import_image.importtasks.faults import UNKNOWN_TASK, MissingTasks, classify
+from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, by_id, describe_all, status
+from ec2_import_image.vmimport.engine.polling import (
+    DEFAULT_MAX_TRANSIENT,
+    DEFAULT_POLL_INTERVAL,
+    Backoff,
+    Patience,
+)
+from ec2_import_image.vmimport.errors import Incomplete
+
+#: task ids per DescribeImportImageTasks request
+CHUNK = 50
+#: seconds after ImportImage during which "no such task" is the service catching up
+FRESH_SECONDS = 60.0
+#: the statuses an import ends in
+ENDED = (SUCCESS, FAILURE)
+
+
+class WaitLimits(NamedTuple):
+    """``--max-wait`` (None: no limit), ``--max-transient-seconds``, ``--poll-interval``."""
+
+    max_wait: float | None = None
+    max_transient: float = DEFAULT_MAX_TRANSIENT
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+
+
+class GaveUp(Incomplete):
+    """``--max-wait`` ran out; the import goes on in AWS."""
+
+
+def _unknown_task(error: BaseException) -> bool:
+    from botocore.exceptions import ClientError
+
+    if not isinstance(error, ClientError):
+        return False
+    return str(error.response.get("Error", {}).get("Code", "")).startswith(UNKNOWN_TASK)
+
+
+def _describe(ec2: Any, ids: Sequence[str]) -> dict[str, Task]:
+    found = by_id(describe_all(ec2.describe_import_image_tasks, {"ImportTaskIds": list(ids)}))
+    missing = [name for name in ids if name not in found]
+    if missing:
+        raise MissingTasks(f"The reply lists no task {', '.join(missing)}.")
+    return found
+
+
+def poll_tasks(ec2: Any, ids: Sequence[str]) -> dict[str, Task | None]:
+    """The tasks' states by id; None for a task the service does not know (any more)."""
+    states: dict[str, Task | None] = {}
+    wanted = list(dict.fromkeys(ids))
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        try:
+            states.update(_describe(ec2, chunk))
+        except Exception as error:
+            if not _unknown_task(error):
+                raise
+            if len(chunk) == 1:
+                states[chunk[0]] = None
+                continue
+            for name in chunk:
+                try:
+                    states.update(_describe(ec2, [name]))
+                except Exception as single:
+                    if not _unknown_task(single):
+                        raise
+                    states[name] = None
+    return states
+
+
+def wait_for_task(
+    ec2: Any,
+    task_id: str,
+    *,
+    limits: WaitLimits,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    on_state: Callable[[Task], None],
+    note: Callable[[str], None],
+    fresh: bool = False,
+) -> Task | None:
+    """The task once it ended; None when the service does not know it (see the module).
+
+    ``fresh``: the task was started by this run (a moment of "no such task" is
+    the service catching up).
+    """
+    began = clock()
+    backoff = Backoff(limits.poll_interval)
+    patience = Patience(clock, limits.max_transient)
+    while True:
+        try:
+            task = poll_tasks(ec2, [task_id])[task_id]
+        except Exception as error:
+            fault = classify(error, own_tasks=fresh)
+            if not fault.transient:
+                raise Incomplete(f"polling {task_id} failed: {fault.reason}") from None
+            lasted = patience.failed(fault, f"polling {task_id}")
+            note(f"polling {task_id} failed ({fault.reason}); failing for {round(lasted)} s")
+        else:
+            if task is None and not (fresh and clock() - began < FRESH_SECONDS):
+                return None
+            if patience.failing:
+                outage = patience.recovered() or 0.0
+                note(f"polling works again after {round(outage)} s of failed polls")
+            if task is not None:
+                on_state(task)
+                if status(task) in ENDED:
+                    return task
+        waited = clock() - began
+        if limits.max_wait is not None and waited >= limits.max_wait:
+            raise GaveUp(
+                f"stopped waiting for {task_id} after {round(waited)} s (--max-wait "
+                f"{round(limits.max_wait)}); the import goes on in AWS: run the same command "
+                "again to continue"
+            )
+        pause = backoff.next(failed=patience.failing)
+        if limits.max_wait is not None:
+            pause = max(0.0, min(pause, began + limits.max_wait - clock()))
+        sleep(pause)

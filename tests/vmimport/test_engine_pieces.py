@@ -1,0 +1,218 @@
+"""The engine's pure pieces: identity, tags and tokens; the request; back-off and patience;
+the results files; the plan."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from ec2_import_image.diskimage.records import BootMode, ContainerFormat
+from ec2_import_image.importtasks.faults import Fault, FaultKind
+from ec2_import_image.vmimport.engine.errors import EntryFailed
+from ec2_import_image.vmimport.engine.identity import (
+    Identity,
+    client_token,
+    combined_sha256,
+    finished_tags,
+    s3_stand_in,
+)
+from ec2_import_image.vmimport.engine.plan import Action, plan_entry
+from ec2_import_image.vmimport.engine.polling import Backoff, Patience
+from ec2_import_image.vmimport.engine.request import (
+    DiskObject,
+    detected_boot_mode,
+    detected_format,
+    import_request,
+)
+from ec2_import_image.vmimport.engine.results import write_results
+from ec2_import_image.vmimport.errors import Incomplete
+from ec2_import_image.vmimport.spec import (
+    Architecture,
+    DiskSource,
+    ImportOptions,
+    ImportSpec,
+    LicenseType,
+)
+from ec2_import_image.vmimport.state.records import Attempt, Entry, Phase
+from tests.support.clock import FakeClock
+
+A, B = "a" * 64, "b" * 64
+
+
+def test_the_identity_of_several_disks_is_the_sha256_of_their_sha256s_in_order() -> None:
+    assert combined_sha256([A]) == A
+    expected = hashlib.sha256(f"{A}\n{B}\n".encode()).hexdigest()
+    assert combined_sha256([A, B]) == expected != combined_sha256([B, A])
+
+
+def test_an_s3_object_without_metadata_is_named_by_its_etag_and_size() -> None:
+    assert s3_stand_in('"abc-3"', 10) == hashlib.sha256(b"s3-object:abc-3:10").hexdigest()
+    assert s3_stand_in("abc-3", 10) != s3_stand_in("abc-3", 11)
+
+
+def test_tags_are_the_users_and_vmimports_sorted() -> None:
+    identity = Identity("web-1", (A,))
+    tags = identity.tags([("project", "x"), ("vmimport:name", "forged")])
+    assert tags == (("project", "x"), ("vmimport:name", "web-1"), ("vmimport:sha256", A))
+    assert finished_tags(tags, "web-1")[0] == ("Name", "web-1")
+    assert identity.filters() == [
+        {"Name": "tag:vmimport:name", "Values": ["web-1"]},
+        {"Name": "tag:vmimport:sha256", "Values": [A]},
+    ]
+
+
+def test_the_client_token_follows_name_disks_request_and_attempt() -> None:
+    identity = Identity("web-1", (A,))
+    request = {"Platform": "Linux", "DiskContainers": [{"Format": "vmdk"}]}
+    token = client_token(identity, request, 1)
+    assert len(token) == 64 and token.isascii()
+    reordered = {"DiskContainers": [{"Format": "vmdk"}], "Platform": "Linux", "ClientToken": "x"}
+    assert client_token(identity, reordered, 1) == token
+    others = {
+        client_token(identity, request, 2),
+        client_token(Identity("web-2", (A,)), request, 1),
+        client_token(Identity("web-1", (B,)), request, 1),
+        client_token(identity, {**request, "Platform": "Windows"}, 1),
+    }
+    assert token not in others and len(others) == 4
+
+
+def _report(fmt: ContainerFormat, boot: BootMode) -> object:
+    from ec2_import_image.diskimage.records import DiskReport
+
+    return DiskReport(
+        source="d",
+        format=fmt,
+        variant=None,
+        virtual_size=1,
+        file_size=1,
+        complete=True,
+        partition_table=None,
+        partitions=(),
+        boot_mode=boot,
+        esp_loaders=(),
+        has_esp=False,
+    )
+
+
+def test_format_and_boot_mode_come_from_the_bytes_unless_given() -> None:
+    uefi = _report(ContainerFormat.VMDK, BootMode.UEFI)
+    both = _report(ContainerFormat.RAW, BootMode.BOTH)
+    assert detected_format(uefi, None, "d") == "vmdk"  # type: ignore[arg-type]
+    assert detected_format(uefi, "raw", "d") == "raw"  # type: ignore[arg-type]
+    with pytest.raises(EntryFailed, match="is qcow2"):
+        detected_format(_report(ContainerFormat.QCOW2, BootMode.UNKNOWN), None, "d")  # type: ignore[arg-type]
+    assert detected_boot_mode([uefi], None) == "uefi"  # type: ignore[list-item]
+    assert detected_boot_mode([both], None) is None  # type: ignore[list-item]
+    assert detected_boot_mode([both], "legacy-bios") == "legacy-bios"  # type: ignore[list-item]
+
+
+def test_the_request_has_what_was_given_and_sorted_tags() -> None:
+    options = ImportOptions(
+        bucket="b",
+        architecture=Architecture.X86_64,
+        license_type=LicenseType.BYOL,
+        description="web",
+        encrypted=True,
+        kms_key_id="alias/k",
+        license_specifications=("arn:aws:license-manager:x",),
+    )
+    disks = [DiskObject("/d.vmdk", "b", "k/d.vmdk", A, 1)]
+    request = import_request(options, disks, ["vmdk"], "uefi", [("z", "1"), ("a", "2")])
+    assert request == {
+        "DiskContainers": [
+            {"Format": "vmdk", "UserBucket": {"S3Bucket": "b", "S3Key": "k/d.vmdk"}}
+        ],
+        "Architecture": "x86_64",
+        "BootMode": "uefi",
+        "Description": "web",
+        "LicenseType": "BYOL",
+        "KmsKeyId": "alias/k",
+        "Encrypted": True,
+        "LicenseSpecifications": [{"LicenseConfigurationArn": "arn:aws:license-manager:x"}],
+        "TagSpecifications": [
+            {
+                "ResourceType": "import-image-task",
+                "Tags": [{"Key": "a", "Value": "2"}, {"Key": "z", "Value": "1"}],
+            }
+        ],
+    }
+    other_role = import_request(options._replace(role_name="mine"), disks, ["vmdk"], None, [])
+    assert other_role["RoleName"] == "mine" and "BootMode" not in other_role
+
+
+def test_backoff_grows_to_its_cap() -> None:
+    backoff = Backoff(cap=10.0)
+    assert [backoff.next() for _ in range(6)] == [2.0, 3.0, 4.5, 6.75, 10.0, 10.0]
+    backoff.reset()
+    assert backoff.next(failed=True) == 2.0 and backoff.next() == 4.0
+    assert Backoff(cap=0.5).next() == 0.5
+
+
+def test_patience_gives_up_after_the_streak_lasted_its_limit() -> None:
+    clock = FakeClock()
+    patience = Patience(clock.clock, 60)
+    fault = Fault(FaultKind.TRANSIENT, "An error occurred (Throttling): slow down", Exception())
+    assert patience.failed(fault, "polling") == 0
+    clock.sleep(30)
+    assert patience.failed(fault, "polling") == 30 and patience.failing
+    assert patience.recovered() == 30 and not patience.failing
+    patience.failed(fault, "polling")
+    clock.sleep(60)
+    with pytest.raises(Incomplete, match=r"polling failed for 60 s \(--max-transient-seconds 60\)"):
+        patience.failed(fault, "polling")
+
+
+def _entry(name: str, phase: Phase, attempt: Attempt) -> Entry:
+    from datetime import UTC, datetime
+
+    from ec2_import_image.vmimport.state.records import EntrySpec
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    return Entry(name, 0, EntrySpec(name, ("/d",)), phase, attempt, None, None, now, now)
+
+
+def test_the_results_files_beside_the_manifest(tmp_path: Path) -> None:
+    from ec2_import_image.vmimport.engine.results import entry_row
+
+    done = _entry("web", Phase.DONE, Attempt(1, "t", "import-ami-1", "ami-1", ("snap-1", "snap-2")))
+    rows = [entry_row(done), entry_row(_entry("db", Phase.UPLOADING, Attempt(2)))]
+    manifest = tmp_path / "vms.yaml"
+    json_path, csv_path = write_results(manifest, rows)
+    assert (json_path.name, csv_path.name) == ("vms.yaml.results.json", "vms.yaml.results.csv")
+    document = json.loads(json_path.read_text())
+    assert document["entries"][0]["snapshot_ids"] == ["snap-1", "snap-2"]
+    assert [row["status"] for row in document["entries"]] == ["done", "in-progress"]
+    with csv_path.open(newline="") as source:
+        table = list(csv.DictReader(source))
+    assert table[0]["snapshot_ids"] == "snap-1;snap-2" and table[1]["image_id"] == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "vms.yaml.results.csv",
+        "vms.yaml.results.json",
+    ]
+
+
+def test_the_plan_of_each_kind_of_entry(tmp_path: Path) -> None:
+    disk = tmp_path / "d.vmdk"
+    disk.write_bytes(b"x" * 2048)
+    spec = ImportSpec("web", (DiskSource(str(disk)),), ImportOptions(bucket="b"))
+    on_s3 = ImportSpec("s3", (DiskSource("s3://b/k.vmdk"),), ImportOptions())
+    fresh = plan_entry(spec, None, (), retry=False)
+    assert (fresh.action, fresh.detail) == (
+        Action.UPLOAD,
+        "upload 1 disk(s), 2.0 KiB, to s3://b/vmimport/web/d.vmdk",
+    )
+    assert plan_entry(on_s3, None, (), retry=False).action is Action.IMPORT
+    waiting = _entry("web", Phase.WAITING, Attempt(1, "t", "import-ami-1"))
+    assert plan_entry(spec, waiting, (), retry=False).detail == "wait for import-ami-1"
+    finishing = _entry("web", Phase.FINISHING, Attempt(1, "t", "import-ami-1", "ami-1"))
+    assert plan_entry(spec, finishing, (), retry=False).action is Action.FINISH
+    failed = _entry("web", Phase.FAILED, Attempt(3))
+    assert plan_entry(spec, failed, (), retry=False).action is Action.SKIP
+    assert plan_entry(spec, failed, (), retry=True).detail.startswith("attempt 4")
+    uploading = _entry("web", Phase.UPLOADING, Attempt(1))
+    assert plan_entry(spec, uploading, (), retry=False).action is Action.RESUME
