@@ -5,9 +5,10 @@ Python 3.11 only, the version v2.36.7 was recorded with) check the
 implementation against the stdlib ``argparse`` on the same inputs.  Python
 3.11's answers to a fixed set of lines are kept in
 ``tests/fixtures/argparse311.json``, so that the parser is held to them on
-every Python CI runs (later stdlib versions answer some of them differently);
-on 3.11 a test checks that the file still holds the stdlib's answers
-(``python -m tests.unit.test_argparsing`` writes it anew).
+every Python CI runs, whatever that Python's own argparse answers (later
+releases of the module changed several of its corners); on 3.11 a test checks
+that the file still holds the stdlib's answers (``python -m
+tests.unit.test_argparsing`` writes it anew).
 """
 
 from __future__ import annotations

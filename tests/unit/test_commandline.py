@@ -740,6 +740,22 @@ def test_version(argv: list[str]) -> None:
     assert invocation.globals == GlobalOptions()
 
 
+def test_a_global_value_argparse_made_a_list_fails_as_in_v2() -> None:
+    """``--x=--`` is argparse's empty list, which v2 hands on as the value.
+
+    Compiling it as a query fails, which v2 reports as a bad value (252); ``int()``
+    of it as a time-out fails with Python's own message (255).
+    """
+    assert param_error(["ec2", "import-image", "--query=--"]) == (
+        "Bad value for --query []: unhashable type: 'list'"
+    )
+    with pytest.raises(GeneralError) as info:
+        parse_line(["ec2", "import-image", "--cli-read-timeout=--"])
+    assert str(info.value) == (
+        "int() argument must be a string, a bytes-like object or a real number, not 'list'"
+    )
+
+
 def test_version_after_an_error() -> None:
     assert param_error(["--output", "xml", "--version"]).startswith(
         "argument --output: Found invalid choice 'xml'\n"
@@ -853,13 +869,12 @@ def v2_global_checks(parsed_globals: dict[str, Any]) -> Outcome | None:
     from urllib.parse import urlparse
 
     import jmespath
-    from jmespath.exceptions import JMESPathError
 
     query = parsed_globals["query"]
     if query is not None:
         try:
             jmespath.compile(query)
-        except JMESPathError as error:
+        except Exception as error:  # v2 catches all: argparse's [] for `--query=--` too
             return ("error", f"Bad value for --query {query}: {error}")
     endpoint = parsed_globals["endpoint_url"]
     if endpoint is not None and not urlparse(endpoint).scheme:
@@ -868,7 +883,7 @@ def v2_global_checks(parsed_globals: dict[str, Any]) -> Outcome | None:
         if parsed_globals[name] is not None:
             try:
                 int(parsed_globals[name])
-            except ValueError as error:
+            except (TypeError, ValueError) as error:
                 return ("crash", str(error))
     return None
 

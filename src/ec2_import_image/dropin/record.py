@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+_set = object.__setattr__
+
 
 class Record:
     """A frozen record: its fields are its ``__slots__``, in order."""
@@ -25,7 +27,7 @@ class Record:
     def _fill(self, values: dict[str, Any]) -> None:
         """Set every field from ``values`` (``__init__``'s ``locals()``)."""
         for name in self.__slots__:
-            object.__setattr__(self, name, values[name])
+            _set(self, name, values[name])
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is frozen: make a new one with replace()")

@@ -103,21 +103,23 @@ def resolved(options: GlobalOptions) -> GlobalOptions:
 
     ``--query`` is compiled (a syntax error is a parameter error),
     ``--endpoint-url`` needs a scheme, and the time-outs must be integers
-    (``int()``'s own error, exit 255, as in v2).  Returns the record with the
-    compiled query.
+    (``int()``'s own error, exit 255, as in v2).  A value argparse made a list
+    (``--x=--`` gives ``[]``) fails where and as v2's does.  Returns the record
+    with the compiled query.
     """
     query = options.query
     expression = None
     if query is not None:
         import jmespath
-        from jmespath.exceptions import JMESPathError
 
         try:
             with warnings.catch_warnings():
                 # jmespath warns about `literal` strings; v2 never shows that warning
                 warnings.simplefilter("ignore")
                 expression = jmespath.compile(query)
-        except JMESPathError as error:
+        except Exception as error:
+            # v2 reports whatever compiling raised, a syntax error or the TypeError of
+            # argparse's empty list (`--query=--`), as a bad value
             raise ParamValidationError(f"Bad value for --query {query}: {error}") from None
     endpoint = options.endpoint_url
     if endpoint is not None:
@@ -132,7 +134,7 @@ def resolved(options: GlobalOptions) -> GlobalOptions:
         if value is not None:
             try:
                 int(value)
-            except ValueError as error:
+            except (TypeError, ValueError) as error:
                 raise crash_as_in_v2(error) from error
     return options if expression is None else options.replace(query_expression=expression)
 
