@@ -172,7 +172,7 @@ def parse_words(words: Sequence[str], program: str) -> Parsed:
                 parsed.operation, parsed.waiter = operation, True
         elif parsed.operation is None:
             operation = operations().get(word)
-            if word == WAIT and tool_waiters():
+            if word == WAIT:
                 parsed.lineage.append(word)
             elif operation is None:
                 _not_a_command_of_ours(parsed, word)
@@ -263,9 +263,8 @@ def _command_candidates(parsed: Parsed, typed: str) -> list[Candidate]:
             Candidate(name, summary(operation.documentation))
             for name, operation in operations().items()
         ]
-        if tool_waiters():
-            found.append(Candidate(WAIT, WAIT_HELP))
-            found.sort(key=lambda c: c.value)
+        found.append(Candidate(WAIT, WAIT_HELP))
+        found.sort(key=lambda c: c.value)
     return [c for c in found if c.value.startswith(typed)]
 
 

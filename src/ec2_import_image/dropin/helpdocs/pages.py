@@ -407,9 +407,7 @@ def service_page() -> list[Line]:
     )
     page.heading("AVAILABLE COMMANDS")
     names = [model.operation(n).cli_name for n in model.operation_names()]
-    if tool_waiters():
-        names.append(WAIT)
-    page.bullets(sorted(names), BODY)
+    page.bullets(sorted([*names, WAIT]), BODY)
     return page.finish()
 
 
