@@ -9,8 +9,9 @@ of STS ``AssumeRole``/``AssumeRoleWithWebIdentity`` and SSO
 ``GetRoleCredentials``.  Here every record passes through a formatter that
 replaces with ``<redacted>``:
 
-- the secret access keys and session tokens registered with ``add_secrets``
-  (the session registers the credentials of every request it signs);
+- the secret access keys and session tokens registered with the run's
+  formatter (``RedactingFormatter.add``: the drop-in's session registers the
+  credentials of every request it signs);
 - the value of every field that carries a secret, wherever the log shows one:
   the secret key, session token, SSO access token and web identity token in
   XML elements, JSON members, Python reprs of dicts, form bodies and query
@@ -96,10 +97,11 @@ class RedactingFormatter(logging.Formatter):
         self._pattern: re.Pattern[str] | None = None
         self._pattern_of: frozenset[str] = frozenset()
 
-    def add(self, *values: str) -> None:
-        """Register secret values; their URL-encoded forms are secrets too."""
+    def add(self, *values: str | None) -> None:
+        """Register secret values; their URL-encoded forms are secrets too; None is skipped."""
         for value in values:
-            self.secrets.update((value, urllib.parse.quote(value, safe="")))
+            if value:
+                self.secrets.update((value, urllib.parse.quote(value, safe="")))
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redact(super().format(record))
@@ -129,32 +131,21 @@ class RedactingFormatter(logging.Formatter):
         return self._pattern
 
 
-#: the formatters of the debug logs in progress (one per run; tests run several in-process)
-_active: list[RedactingFormatter] = []
-
-
-def enabled() -> bool:
-    """Whether a debug log is in progress (``--debug``)."""
-    return bool(_active)
-
-
-def add_secrets(*values: str | None) -> None:
-    """Register secret values (a secret key, a session token) for redaction."""
-    for formatter in _active:
-        formatter.add(*(v for v in values if v))
-
-
 @contextmanager
-def debug_logging(stream: TextIO, enabled: bool) -> Iterator[None]:
-    """Log at DEBUG to ``stream`` for the duration of one run when ``enabled``."""
+def debug_logging(stream: TextIO, enabled: bool) -> Iterator[RedactingFormatter | None]:
+    """Log at DEBUG to ``stream`` for the duration of one run when ``enabled``.
+
+    Yields the log's formatter (None when not ``enabled``): the run registers
+    the secrets it comes across with it (``RedactingFormatter.add``).  Each run
+    has its own; nothing of it outlives the run.
+    """
     if not enabled:
-        yield
+        yield None
         return
     handler = logging.StreamHandler(stream)
     handler.setLevel(logging.DEBUG)
     formatter = RedactingFormatter()
     handler.setFormatter(formatter)
-    _active.append(formatter)
     previous = []
     for name in LOGGERS:
         logger = logging.getLogger(name)
@@ -162,9 +153,8 @@ def debug_logging(stream: TextIO, enabled: bool) -> Iterator[None]:
         logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)
     try:
-        yield
+        yield formatter
     finally:
         for logger, level in previous:
             logger.removeHandler(handler)
             logger.setLevel(level)
-        _active.remove(formatter)

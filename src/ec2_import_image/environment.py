@@ -4,10 +4,75 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import IO, TextIO
+
+
+def home_directory(environ: Mapping[str, str]) -> str | None:
+    """The home directory as ``os.path.expanduser`` finds it, from ``environ`` first.
+
+    ``HOME`` (on Windows ``USERPROFILE``, then ``HOMEDRIVE``/``HOMEPATH``), else
+    the password database's entry of the user; None when there is none.
+    """
+    if os.name == "nt":
+        if "USERPROFILE" in environ:
+            return environ["USERPROFILE"]
+        if "HOMEPATH" in environ:
+            return environ.get("HOMEDRIVE", "") + environ["HOMEPATH"]
+        return None
+    if "HOME" in environ:
+        return environ["HOME"]
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError):
+        return None
+
+
+def expand_user(path: str, environ: Mapping[str, str]) -> str:
+    """``~`` at the start of ``path`` replaced as ``os.path.expanduser`` does, from ``environ``.
+
+    ``~user`` needs no variable: the password database answers, as for
+    ``expanduser``.
+    """
+    if not path.startswith("~"):
+        return path
+    end = len(path)
+    for separator in ("/", os.sep):
+        found = path.find(separator, 1)
+        if 0 < found < end:
+            end = found
+    if end > 1:
+        return os.path.expanduser(path)
+    home = home_directory(environ)
+    if home is None:
+        return path
+    return (home.rstrip("/" + os.sep) + path[1:]) or "/"
+
+
+#: a variable as ``os.path.expandvars`` finds one (compiled on first use, by ``re``)
+_VARIABLE = r"\$(\w+|\{[^}]*\})"
+
+
+def expand_vars(path: str, environ: Mapping[str, str]) -> str:
+    """``$NAME`` and ``${NAME}`` replaced as ``os.path.expandvars`` does, from ``environ``.
+
+    A variable that is not set stays as written.
+    """
+    if "$" not in path:
+        return path
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name.startswith("{"):
+            name = name[1:-1]
+        return environ.get(name, match.group(0))
+
+    return re.sub(_VARIABLE, value, path, flags=re.ASCII)
 
 
 def _isatty(stream: IO[str]) -> bool:

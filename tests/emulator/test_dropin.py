@@ -18,13 +18,7 @@ from ec2_import_emulator import lifecycle
 from ec2_import_emulator import samples as images
 from ec2_import_image.iampolicy.trust import VMIMPORT_TRUST_POLICY
 from tests.emulator.conftest import Lab
-from tests.support.runner import (
-    FAKE_KEY_ID,
-    FAKE_SECRET,
-    base_env,
-    clean_environment,
-    run_main,
-)
+from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET, base_env, run_main, with_path
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "cases"
 # Recorded replies of the real service the emulator reproduces from the same argv.
@@ -37,6 +31,12 @@ RECORDED = [
 
 
 def _environment(home: Path) -> dict[str, str]:
+    """The drop-in's variables; moto's own too, for an in-process emulator.
+
+    While a run sends, ``os.environ`` holds the run's variables
+    (``Environment.process_environment``), and an emulator in the same process
+    reads its settings from there.
+    """
     (home / ".aws").mkdir(exist_ok=True)
     for name in ("config", "credentials"):
         (home / ".aws" / name).write_text("")
@@ -44,14 +44,12 @@ def _environment(home: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def aws(
-    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., tuple[int, str, str]]:
+def aws(lab: Lab, tmp_path: Path) -> Callable[..., tuple[int, str, str]]:
     """Run ``aws --endpoint-url <emulator> ...`` in-process: rc, stdout, stderr."""
-    clean_environment(monkeypatch, _environment(tmp_path))
+    environ = with_path(_environment(tmp_path))
 
     def run(*argv: str) -> tuple[int, str, str]:
-        rc, out, err = run_main(["--endpoint-url", lab.endpoint, *argv], os.environ)
+        rc, out, err = run_main(["--endpoint-url", lab.endpoint, *argv], environ)
         return int(rc), out, err
 
     return run
@@ -127,16 +125,14 @@ def test_pages_are_followed(lab: Lab, aws: Callable[..., tuple[int, str, str]]) 
 def test_recorded_errors_are_reproduced(
     make_lab: Callable[..., Lab],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     case: str,
 ) -> None:
     """The same argv gets the recorded rc and stderr from the emulator (no role, no bucket)."""
     lab = make_lab()
     recorded = json.loads((GOLDEN / case).read_text())
-    clean_environment(monkeypatch, _environment(tmp_path))
     argv = [lab.endpoint if word == "{ENDPOINT}" else word for word in recorded["argv"]]
     expected = recorded["expect"]
-    assert run_main(argv, os.environ) == (
+    assert run_main(argv, with_path(_environment(tmp_path))) == (
         expected["rc"],
         expected["stdout"],
         expected["stderr"],
@@ -148,7 +144,7 @@ def test_recorded_errors_are_reproduced(
 
 @pytest.fixture
 def emulator_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    env = {**_environment(tmp_path), "PATH": os.environ.get("PATH", "")}
+    env = with_path(_environment(tmp_path))
     process = subprocess.Popen(
         [sys.executable, "-m", "ec2_import_emulator", "--port", "0", "--speed", "9000"],
         stdout=subprocess.PIPE,
@@ -177,7 +173,7 @@ def test_programs_end_to_end(
 
     process, port = emulator_process
     endpoint = f"http://127.0.0.1:{port}"
-    env = {**_environment(tmp_path), "PATH": os.environ.get("PATH", "")}
+    env = with_path(_environment(tmp_path))
     session = boto3.Session(
         aws_access_key_id=FAKE_KEY_ID, aws_secret_access_key=FAKE_SECRET, region_name="us-east-1"
     )

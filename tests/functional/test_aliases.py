@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from ec2_import_image.dropin.app import resolve_globals
 from ec2_import_image.dropin.cli.aliases import (
     RECURSION_BUDGET,
     AliasExpander,
@@ -22,7 +21,9 @@ from ec2_import_image.dropin.cli.aliases import (
     load_aliases,
 )
 from ec2_import_image.dropin.cli.commandline import parse_top_level
+from ec2_import_image.dropin.cli.globalopts import GlobalOptions
 from ec2_import_image.dropin.errors import GeneralError
+from tests.support.parsing import NO_FILES, parse_line
 from tests.support.runner import Harness, Run
 
 RESPONSES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"
@@ -227,33 +228,48 @@ def test_version_in_an_alias(harness: Harness) -> None:
 # -- what an alias leaves in the global options ---------------------------------------------
 
 
-def expanded_globals(argv: list[str], toplevel: dict[str, str]) -> dict[str, Any]:
-    table = AliasTable(toplevel)
-    top = parse_top_level(argv, "aws", list(table.section()))
-    resolve_globals(top.globals)
-    AliasExpander(table, "aws", top.globals, resolve_globals).expand_toplevel(top)
-    return top.globals
+def expanded_globals(home: Path, argv: list[str], toplevel: dict[str, str]) -> GlobalOptions:
+    """The global options of ``argv`` parsed as a run parses it, with these aliases."""
+    lines = "".join(f"{name} = {value}\n" for name, value in toplevel.items())
+    path = home / ALIAS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"[toplevel]\n{lines}")
+    return parse_line(argv, environ={**NO_FILES, "HOME": str(home)}).globals
 
 
-def test_an_alias_sets_the_time_outs_again() -> None:
+def test_an_alias_sets_the_time_outs_again(tmp_path: Path) -> None:
     """v2 sets its clients' time-outs from every alias it runs: the user's are lost."""
-    result = expanded_globals(["--cli-read-timeout", "1", "ii"], {"ii": "ec2 import-image"})
-    assert result["read_timeout"] is None
-    result = expanded_globals(["ii"], {"ii": "ec2 import-image --cli-connect-timeout 5"})
-    assert (result["read_timeout"], result["connect_timeout"]) == (None, "5")
+    aliases = {"ii": "ec2 import-image"}
+    result = expanded_globals(tmp_path, ["--cli-read-timeout", "1", "ii"], aliases)
+    assert result.read_timeout is None
+    aliases = {"ii": "ec2 import-image --cli-connect-timeout 5"}
+    result = expanded_globals(tmp_path, ["ii"], aliases)
+    assert (result.read_timeout, result.connect_timeout) == (None, "5")
 
 
-def test_settings_read_when_the_session_starts_are_the_users() -> None:
+def test_settings_read_when_the_session_starts_are_the_users(tmp_path: Path) -> None:
     alias = "ec2 import-image --ca-bundle b.pem --no-cli-pager --cli-binary-format base64"
-    result = expanded_globals(["--ca-bundle", "a.pem", "ii"], {"ii": alias})
-    assert result["ca_bundle"] == "a.pem"
-    assert result["no_cli_pager"] is False
-    assert result["cli_binary_format"] is None
+    result = expanded_globals(tmp_path, ["--ca-bundle", "a.pem", "ii"], {"ii": alias})
+    assert result.ca_bundle == "a.pem"
+    assert result.no_cli_pager is False
+    assert result.cli_binary_format is None
 
 
-def test_the_alias_query_is_compiled() -> None:
-    result = expanded_globals(["ii"], {"ii": "ec2 import-image --query ImportTaskId"})
-    assert result["query"].search({"ImportTaskId": "x"}) == "x"
+def test_the_alias_query_is_compiled(tmp_path: Path) -> None:
+    aliases = {"ii": "ec2 import-image --query ImportTaskId"}
+    result = expanded_globals(tmp_path, ["--query", "x", "ii"], aliases)
+    assert result.query == "ImportTaskId"
+    assert result.query_expression.search({"ImportTaskId": "x"}) == "x"
+
+
+def test_an_alias_makes_new_global_options(tmp_path: Path) -> None:
+    """The user's record is not changed: the alias's options make a new one."""
+    table = AliasTable({"ii": "ec2 import-image --region r2 --output text"})
+    user = GlobalOptions(region="r1")
+    expander = AliasExpander(table, "aws", user)
+    expander.expand_toplevel(parse_top_level(["ii"], "aws", list(table.section())))
+    assert (user.region, user.output) == ("r1", None)
+    assert (expander.globals.region, expander.globals.output) == ("r2", "text")
 
 
 def test_expansions_stop_where_v2s_recursion_does() -> None:
@@ -263,12 +279,12 @@ def test_expansions_stop_where_v2s_recursion_does() -> None:
     chain["a480"] = "ec2 import-image"
     table = AliasTable(chain)
     top = parse_top_level(["a1"], "aws", list(table.section()))
-    expander = AliasExpander(table, "aws", top.globals, resolve_globals)
+    expander = AliasExpander(table, "aws", top.globals)
     assert expander.expand_toplevel(top).command == "ec2"  # 480 expansions
     top = parse_top_level(["a0"], "aws", list(table.section()))
     with pytest.raises(GeneralError, match="maximum recursion depth exceeded"):
-        AliasExpander(table, "aws", top.globals, resolve_globals).expand_toplevel(top)
-    below = AliasExpander(AliasTable(commands={("ec2",): {"x": "x"}}), "aws", {}, resolve_globals)
+        AliasExpander(table, "aws", top.globals).expand_toplevel(top)
+    below = AliasExpander(AliasTable(commands={("ec2",): {"x": "x"}}), "aws", GlobalOptions())
     for _ in range(RECURSION_BUDGET // 2):
         below.expand(("ec2",), "x", [])
     with pytest.raises(GeneralError, match="maximum recursion depth exceeded"):

@@ -21,13 +21,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from ec2_import_image.dropin.helpdocs.waiters import tool_waiters
-
 PYTHON = sys.executable
-EC2_COMMANDS = sorted(
-    ["cancel-import-task", "describe-import-image-tasks", "import-image"]
-    + (["wait"] if tool_waiters() else [])
-)
+EC2_COMMANDS = ["cancel-import-task", "describe-import-image-tasks", "import-image", "wait"]
 SCRIPTS = Path(sysconfig.get_path("scripts"))
 CONSOLE = {
     "aws": "from ec2_import_image.dropin.entry import aws_main; aws_main()",

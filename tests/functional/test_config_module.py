@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ec2_import_image.awsconfig import files as config
+from ec2_import_image.awsconfig.files import ConfigFiles, SettingsProblem
 from tests.support.runner import Harness
 
 
@@ -47,7 +48,7 @@ def test_sections_as_botocore_reads_them(tmp_path: Path) -> None:
         '[profile "two words"]\nd = 4\n[preview]\ne = 5\n[profile a b c]\nf = 6\n'
         "[sso-session s]\ng = 7\n[services t]\nh = 8\n",
     )
-    assert config.load_profiles(environ) == {
+    assert ConfigFiles(environ).load_profiles() == {
         "default": {"a": "1"},
         "x": {"b": "2"},
         "spaced": {"c": "3"},
@@ -61,11 +62,11 @@ def test_credentials_file_values_are_laid_over(tmp_path: Path) -> None:
         "[default]\ncli_pager = less\nregion = eu-west-1\n",
         "[default]\ncli_pager = more\n[profile x]\ny = 1\n[only]\nz = 2\n",
     )
-    profiles = config.load_profiles(environ)
+    profiles = ConfigFiles(environ).load_profiles()
     assert profiles["default"] == {"cli_pager": "more", "region": "eu-west-1"}
     assert profiles["profile x"] == {"y": "1"}  # a credentials section name is the name
     assert profiles["only"] == {"z": "2"}
-    assert config.setting(environ, "cli_pager") == "more"
+    assert ConfigFiles(environ).setting("cli_pager") == "more"
 
 
 def test_paths_expand_variables_and_home(tmp_path: Path) -> None:
@@ -77,9 +78,9 @@ def test_paths_expand_variables_and_home(tmp_path: Path) -> None:
 
 def test_missing_and_unreadable_files_are_empty(tmp_path: Path) -> None:
     environ = {"HOME": str(tmp_path)}
-    assert config.read_profile(environ) == {}
+    assert ConfigFiles(environ).read_profile() == {}
     (tmp_path / "bad").write_text("[default\nx = 1\n")
-    assert config.read_profile({**environ, "AWS_CONFIG_FILE": str(tmp_path / "bad")}) == {}
+    assert ConfigFiles({**environ, "AWS_CONFIG_FILE": str(tmp_path / "bad")}).read_profile() == {}
 
 
 @pytest.mark.parametrize(
@@ -96,7 +97,7 @@ def test_profile_missing(
     tmp_path: Path, given: str | None, environ: dict[str, str], missing: bool
 ) -> None:
     base = files(tmp_path, "[profile x]\na = 1\n", "[only]\nb = 2\n")
-    assert config.profile_missing({**base, **environ}, given) is missing
+    assert ConfigFiles({**base, **environ}).profile_missing(given) is missing
 
 
 @pytest.mark.parametrize(
@@ -117,7 +118,7 @@ def test_error_format_setting(
     base = files(
         tmp_path, "[default]\ncli_error_format = json\n[profile x]\ncli_error_format = table\n"
     )
-    assert config.error_format_setting({**base, **environ}, given) == expected
+    assert ConfigFiles({**base, **environ}).error_format_setting(given) == expected
 
 
 @pytest.mark.parametrize(
@@ -152,36 +153,40 @@ def test_parse_problem_ignores_missing_files(tmp_path: Path) -> None:
         (
             "cli_timestamp_format = epoch\ncli_binary_format = hex\n",
             None,
-            (
-                "configuration",
+            SettingsProblem(
                 'Unknown cli_timestamp_format value: epoch, valid values are "wire" or "iso8601"',
+                configuration=True,
             ),
         ),
-        ("cli_binary_format = hex\n", None, ("general", "'hex'")),
+        ("cli_binary_format = hex\n", None, SettingsProblem("'hex'", configuration=False)),
         ("cli_binary_format = hex\n", "base64", None),  # the option wins
     ],
 )
 def test_cli_settings_problem(
-    tmp_path: Path, config_text: str, option: str | None, expected: tuple[str, str] | None
+    tmp_path: Path, config_text: str, option: str | None, expected: SettingsProblem | None
 ) -> None:
     environ = files(tmp_path, "[default]\n" + config_text)
-    assert config.cli_settings_problem(environ, None, option) == expected
+    assert ConfigFiles(environ).cli_settings_problem(None, option) == expected
 
 
 def test_cli_settings_of_a_missing_profile_are_defaults(tmp_path: Path) -> None:
     environ = files(tmp_path, "[default]\ncli_binary_format = hex\n")
-    assert config.cli_settings_problem(environ, "nope") is None
+    assert ConfigFiles(environ).cli_settings_problem("nope") is None
 
 
 # -- the session's chains where v2's botocore differs from PyPI's ---------------------------
 
 
 def session_variable(harness: Harness, name: str, env: dict[str, str]) -> object:
+    """The setting as the drop-in's session resolves it, from the run's variables only."""
+    from ec2_import_image.dropin.cli.globalopts import GlobalOptions
     from ec2_import_image.dropin.service.session import create_session
-    from tests.support.runner import clean_environment
+    from ec2_import_image.environment import Environment
 
-    clean_environment(harness.monkeypatch, harness.environment(env))
-    return create_session({}).get_config_variable(name)
+    environment = Environment(environ=harness.environment(env))
+    with environment.process_environment():
+        session = create_session(GlobalOptions(), environment.environ)
+        return session.get_config_variable(name)
 
 
 def test_tcp_keepalive_comes_from_the_profile_only(harness: Harness) -> None:
@@ -210,7 +215,6 @@ def test_session_chains(harness: Harness, name: str, env: dict[str, str], expect
 
 def test_credential_cache_follows_home(harness: Harness) -> None:
     from ec2_import_image.awsconfig.chain import credential_cache_dir
-    from tests.support.runner import clean_environment
 
-    clean_environment(harness.monkeypatch, harness.environment())
-    assert credential_cache_dir() == str(harness.home / ".aws" / "cli" / "cache")
+    expected = str(harness.home / ".aws" / "cli" / "cache")
+    assert credential_cache_dir(harness.environment()) == expected

@@ -353,15 +353,16 @@ def test_registered_secrets_are_redacted_as_whole_words() -> None:
 
 
 def test_secrets_apply_only_to_their_own_run() -> None:
-    from ec2_import_image.debuglog import add_secrets
-
     first, second = io.StringIO(), io.StringIO()
     log = logging.getLogger("botocore.test-debug")
-    with debug_logging(first, True):
-        add_secrets("FIRST-SECRET")
+    with debug_logging(first, True) as formatter:
+        assert formatter is not None
+        formatter.add("FIRST-SECRET", None)
         log.debug("a FIRST-SECRET b")
-    with debug_logging(second, True):
+    with debug_logging(second, True) as other:
+        assert other is not formatter
         log.debug("c FIRST-SECRET d")
     assert "FIRST-SECRET" not in first.getvalue()
     assert "c FIRST-SECRET d" in second.getvalue()
-    add_secrets("outside any run")  # nothing to register with: no error
+    with debug_logging(second, False) as none:
+        assert none is None

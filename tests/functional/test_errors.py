@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from ec2_import_image.dropin.cli.globalopts import GlobalOptions
 from ec2_import_image.dropin.errors import PagerError
 from ec2_import_image.dropin.pager import output_stream
 from ec2_import_image.dropin.report import report_error
+from ec2_import_image.dropin.runstate import RunState
 from ec2_import_image.environment import Environment
+from tests.support.parsing import NO_FILES
 from tests.support.runner import Harness, Run
 
 CASES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"
@@ -152,11 +155,17 @@ def test_non_numeric_double_is_255(harness: Harness) -> None:
 def test_pager_that_cannot_start_is_253(harness: Harness) -> None:
     stderr = io.StringIO()
     env = Environment(
-        environ={"AWS_PAGER": "no-such-pager-program"}, stdout_isatty=True, stderr=stderr
+        environ={**NO_FILES, "AWS_PAGER": "no-such-pager-program"},
+        stdout_isatty=True,
+        stderr=stderr,
     )
-    with pytest.raises(PagerError) as raised, output_stream(env, {}) as stream:
+    state = RunState(env)
+    with (
+        pytest.raises(PagerError) as raised,
+        output_stream(env, state.config, GlobalOptions()) as stream,
+    ):
         stream.write("x")
-    assert report_error(raised.value, env) == 253
+    assert report_error(raised.value, state) == 253
     assert stderr.getvalue().startswith(
         "\naws: [ERROR]: An error occurred (Pager): Unable to redirect output to pager. "
         "Received the following error when opening pager:\n[Errno 2] No such file or directory"
@@ -234,8 +243,8 @@ def test_plain_errors_stay_plain_in_every_format(harness: Harness, fmt: str) -> 
 
 def test_keyboard_interrupt_is_130_with_a_newline_on_stdout() -> None:
     stdout, stderr = io.StringIO(), io.StringIO()
-    env = Environment(stdout=stdout, stderr=stderr)
-    assert report_error(KeyboardInterrupt(), env) == 130
+    env = Environment(stdout=stdout, stderr=stderr, environ=NO_FILES)
+    assert report_error(KeyboardInterrupt(), RunState(env)) == 130
     assert stdout.getvalue() == "\n"
     assert stderr.getvalue() == ""
 
@@ -244,6 +253,6 @@ def test_ctrl_c_in_the_prompt_echoes_the_line_on_stderr_only() -> None:
     from ec2_import_image.dropin.errors import PromptInterrupted
 
     stdout, stderr = io.StringIO(), io.StringIO()
-    env = Environment(stdout=stdout, stderr=stderr)
-    assert report_error(PromptInterrupted("> aws ec2 desc"), env) == 130
+    env = Environment(stdout=stdout, stderr=stderr, environ=NO_FILES)
+    assert report_error(PromptInterrupted("> aws ec2 desc"), RunState(env)) == 130
     assert (stdout.getvalue(), stderr.getvalue()) == ("", "> aws ec2 desc\n")

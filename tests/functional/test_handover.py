@@ -22,7 +22,7 @@ from ec2_import_image.dropin.entry import main
 from ec2_import_image.dropin.fallback import FALLBACK_VARIABLE, HANDOVER_MARKER
 from ec2_import_image.environment import Environment
 from tests.support.fake_cli import V1, FakeCli
-from tests.support.runner import Harness, Run, base_env, clean_environment
+from tests.support.runner import Harness, Run, base_env
 
 CONSOLE_SCRIPT = Path(sysconfig.get_path("scripts")) / "aws"
 REFUSAL = (
@@ -120,15 +120,12 @@ def test_file_values_are_not_read(harness: Harness, fake_cli: FakeCli) -> None:
 
 
 def test_stdin_reaches_the_aws_cli_in_process(harness: Harness, fake_cli: FakeCli) -> None:
-    clean_environment(
-        harness.monkeypatch, harness.environment(path_of(fake_cli.directory), [FALLBACK_VARIABLE])
-    )
     out, err = io.StringIO(), io.StringIO()
     env = Environment(
         stdin=io.StringIO("bucket contents\n"),
         stdout=out,
         stderr=err,
-        environ=os.environ,
+        environ=harness.environment(path_of(fake_cli.directory), [FALLBACK_VARIABLE]),
         stdin_isatty=False,
         stdout_isatty=False,
         stderr_isatty=False,

@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,10 +172,22 @@ def header_problems(case: Case, outcome: Outcome) -> Iterator[str]:
                 yield f"request {i + 1} header {name} lacks {part!r}"
 
 
+#: the source line an SSL error names (``(_ssl.c:1006)``): Python's own, which moves
+#: from one Python version to the next; the cases were recorded on Python 3.11
+_SSL_SOURCE_LINE = re.compile(r"\(_ssl\.c:\d+\)")
+
+
+def _as_recorded(name: str, value: Any) -> Any:
+    """``value`` as it compares with the recorded one on this Python."""
+    if name != "stderr" or sys.version_info[:2] == (3, 11):
+        return value
+    return _SSL_SOURCE_LINE.sub("(_ssl.c:N)", value)
+
+
 def check(case: Case, outcome: Outcome) -> None:
     expect = case.data["expect"]
     for name in case.compare:
-        assert getattr(outcome, name) == expect[name], (
+        assert _as_recorded(name, getattr(outcome, name)) == _as_recorded(name, expect[name]), (
             f"{case.ident}: {name} differs\nstdout: {outcome.stdout!r}\nstderr: {outcome.stderr!r}"
         )
     assert list(header_problems(case, outcome)) == []

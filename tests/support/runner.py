@@ -3,8 +3,9 @@
 ``Harness`` owns a temporary HOME (with empty ``.aws/config`` and
 ``.aws/credentials``), a started ``Stub`` and a port that refuses
 connections.  ``Harness.run`` runs ``entry.main`` (``run_main``) with an injected
-Environment and ``os.environ`` reduced to PATH plus the run's variables
-(botocore reads os.environ), and returns what a user would see.
+Environment whose variables are PATH plus the run's, and returns what a user
+would see.  ``os.environ`` is left alone: the run puts its variables in place
+itself while botocore works (``Environment.process_environment``).
 """
 
 from __future__ import annotations
@@ -59,13 +60,9 @@ def base_env(home: Path) -> dict[str, str]:
     }
 
 
-def clean_environment(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str]) -> None:
-    """Make os.environ exactly PATH plus ``env``."""
-    for key in list(os.environ):
-        if key != "PATH":
-            monkeypatch.delenv(key)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+def with_path(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with this process's PATH (programs run by name: pagers, shells, fakes)."""
+    return {"PATH": os.environ.get("PATH", ""), **env}
 
 
 def run_main(
@@ -154,10 +151,10 @@ class Harness:
         stdout: io.StringIO | None = None,
         clock: FakeClock | None = None,
     ) -> Run:
-        clean_environment(self.monkeypatch, self.environment(env, unset))
         self.monkeypatch.chdir(self.home)
         before = len(self.stub.requests)
-        rc, out, err = run_main(argv, os.environ, program=program, stdout=stdout, clock=clock)
+        environ = with_path(self.environment(env, unset))
+        rc, out, err = run_main(argv, environ, program=program, stdout=stdout, clock=clock)
         return Run(rc, out, err, self.stub.requests[before:])
 
     def run_process(
@@ -176,7 +173,7 @@ class Harness:
             input=stdin,
             capture_output=True,
             cwd=self.home,
-            env={"PATH": os.environ.get("PATH", ""), **self.environment(env, unset)},
+            env=with_path(self.environment(env, unset)),
             timeout=timeout,
             check=False,
         )

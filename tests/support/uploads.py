@@ -29,8 +29,17 @@ def write_disk(path: Path, size: int, seed: int = 1) -> Path:
 class Counted:
     """Upload clients on an endpoint, counting the requests each operation sent."""
 
-    def __init__(self, endpoint: str, *, concurrency: int = 4, retries: int = 2) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        concurrency: int = 4,
+        retries: int = 2,
+        verify: str | None = None,
+    ) -> None:
         self.endpoint = endpoint
+        #: the CA bundle that verifies an HTTPS endpoint (None: botocore's default)
+        self.verify = verify
         self.sent: dict[str, int] = {}
         self._lock = threading.Lock()
         self._session = botocore.session.get_session()
@@ -46,6 +55,7 @@ class Counted:
             "s3",
             region_name="us-east-1",
             endpoint_url=self.endpoint,
+            verify=self.verify,
             aws_access_key_id=FAKE_KEY_ID,
             aws_secret_access_key=FAKE_SECRET,
             config=config.merge(

@@ -2,14 +2,23 @@
 
 The example tests pin the behaviour v2 shows; the differential tests (run on
 Python 3.11 only, the version v2.36.7 was recorded with) check the
-implementation against the stdlib ``argparse`` on the same inputs.
+implementation against the stdlib ``argparse`` on the same inputs.  Python
+3.11's answers to a fixed set of lines are kept in
+``tests/fixtures/argparse311.json``, so that the parser is held to them on
+every Python CI runs, whatever that Python's own argparse answers (later
+releases of the module changed several of its corners); on 3.11 a test checks
+that the file still holds the stdlib's answers (``python -m
+tests.unit.test_argparsing`` writes it anew).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import random
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
@@ -757,6 +766,77 @@ def test_same_as_stdlib_on_examples(parser: str, argv: list[str]) -> None:
     assert our_outcome(arguments, argv) == stdlib_outcome(arguments, argv)
 
 
+# -- argparse 3.11's answers, recorded: the parser held to them on every Python -----------
+
+RECORDED_311 = Path(__file__).resolve().parents[1] / "fixtures" / "argparse311.json"
+#: lines drawn once, with a fixed seed, from the words of the strategies above
+DRAWN_LINES = 150
+
+
+def drawn_lines(parser: str) -> list[list[str]]:
+    """Fixed command lines for ``parser``: its flags, their prefixes and values, odd words."""
+    arguments = PARSERS[parser]()
+    flags = flags_of(arguments) or ["--x"]
+    prefixes = sorted({f[:n] for f in flags for n in range(2, len(f))})
+    choices = [c for arg in arguments if not arg.flags for c in arg.choices or ()] or ["x"]
+    values = ["", "v", "-v", "input", "json", "5", "a=b", "a b", "ec2"]
+    pools = [flags, prefixes, choices, PLAIN_WORDS, DASH_WORDS]
+    draw = random.Random(f"argparse-3.11 {parser}")
+    lines = []
+    for _ in range(DRAWN_LINES):
+        line = []
+        for _ in range(draw.randrange(9)):
+            if draw.random() < 0.15:
+                line.append(f"{draw.choice(flags + prefixes)}={draw.choice(values)}")
+            else:
+                line.append(draw.choice(draw.choice(pools)))
+        lines.append(line)
+    return lines
+
+
+def recorded_lines() -> list[tuple[str, list[str]]]:
+    return [
+        (parser, argv)
+        for parser in sorted(PARSERS)
+        for argv in [*DIFFERENTIAL_EXAMPLES, *drawn_lines(parser)]
+    ]
+
+
+def _key(parser: str, argv: list[str]) -> str:
+    return f"{parser} {json.dumps(argv)}"
+
+
+def _plain(outcome: Outcome) -> Any:
+    """An outcome as JSON keeps it (tuples as lists)."""
+    return json.loads(json.dumps(outcome))
+
+
+def stdlib_answers() -> dict[str, Any]:
+    return {
+        _key(parser, argv): _plain(stdlib_outcome(PARSERS[parser](), argv))
+        for parser, argv in recorded_lines()
+    }
+
+
+@pytest.fixture(scope="module")
+def recorded_311() -> dict[str, Any]:
+    answers: dict[str, Any] = json.loads(RECORDED_311.read_text(encoding="utf-8"))
+    return answers
+
+
+@pytest.mark.parametrize(("parser", "argv"), recorded_lines(), ids=repr)
+def test_same_as_argparse_311_recorded(
+    recorded_311: dict[str, Any], parser: str, argv: list[str]
+) -> None:
+    """On every Python: the answers Python 3.11's argparse gave to the same lines."""
+    assert _plain(our_outcome(PARSERS[parser](), argv)) == recorded_311[_key(parser, argv)]
+
+
+@on_311
+def test_the_recorded_answers_are_the_stdlib_ones(recorded_311: dict[str, Any]) -> None:
+    assert recorded_311 == stdlib_answers()
+
+
 @on_311
 @pytest.mark.parametrize("parser", sorted(PARSERS))
 @settings(max_examples=300, deadline=None)
@@ -820,3 +900,9 @@ def test_an_exact_option_leaves_the_others_prefixes_unambiguous() -> None:
 def test_an_exact_option_by_its_whole_name() -> None:
     parsed = _exact_parser().parse_known_args(["--wait", "--max-wait=30"])
     assert (parsed.values["wait"], parsed.values["max_wait"], parsed.extras) == (True, 30, [])
+
+
+if __name__ == "__main__":  # write tests/fixtures/argparse311.json (on Python 3.11)
+    if sys.version_info[:2] != (3, 11):
+        sys.exit("the answers must be Python 3.11's argparse's")
+    RECORDED_311.write_text(json.dumps(stdlib_answers(), indent=1) + "\n", encoding="utf-8")

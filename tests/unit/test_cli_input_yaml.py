@@ -52,7 +52,7 @@ def test_a_bomb_is_refused_before_anything_is_constructed(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(SafeConstructor, "construct_document", never)
     with pytest.raises(ParamValidationError) as refused:
-        load_cli_input("cli-input-yaml", bomb())
+        load_cli_input("cli-input-yaml", bomb(), {})
     expanded, _ = expanded_size(compose(bomb()))
     assert refused.value.message == (
         "Error parsing parameter 'cli-input-yaml': The YAML document's aliases expand it to "
@@ -64,7 +64,7 @@ def test_a_bomb_is_refused_before_anything_is_constructed(monkeypatch: pytest.Mo
 def test_a_document_that_refers_to_itself_is_refused() -> None:
     for text in ("a: &a [*a]\n", "a: &a {b: *a}\n", "a: &a [[x, [*a]]]\n"):
         with pytest.raises(ParamValidationError, match="refers to itself"):
-            load_cli_input("cli-input-yaml", text)
+            load_cli_input("cli-input-yaml", text, {})
 
 
 def test_aliases_that_stay_under_the_bound_load_as_v2_loads_them() -> None:
@@ -80,7 +80,7 @@ def test_aliases_that_stay_under_the_bound_load_as_v2_loads_them() -> None:
         "Tags: &tags [a, b]\n"
         "More: [*tags, *tags]\n"
     )
-    loaded = load_cli_input("cli-input-yaml", text)
+    loaded = load_cli_input("cli-input-yaml", text, {})
     assert loaded == v2_load(text)
     assert loaded["DiskContainers"][1]["UserBucket"] == {"S3Bucket": "images", "S3Key": "disk.vmdk"}
 
@@ -88,16 +88,16 @@ def test_aliases_that_stay_under_the_bound_load_as_v2_loads_them() -> None:
 def test_the_bound_is_on_what_aliases_add(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli_input, "MAX_EXPANDED_VALUES", 20)
     plain = "Ids: [" + ", ".join(f"i-{n}" for n in range(30)) + "]\n"
-    assert len(load_cli_input("cli-input-yaml", plain)["Ids"]) == 30  # no alias: not counted
+    assert len(load_cli_input("cli-input-yaml", plain, {})["Ids"]) == 30  # no alias: not counted
     with pytest.raises(ParamValidationError, match="more than the 20 a document may hold"):
-        load_cli_input("cli-input-yaml", plain + "Again: &x [a]\nMore: [*x]\n")
+        load_cli_input("cli-input-yaml", plain + "Again: &x [a]\nMore: [*x]\n", {})
     assert MAX_EXPANDED_VALUES == 100_000
 
 
 @pytest.mark.parametrize("text", ["", "# nothing\n", "~\n", "[a, b]\n", "a: [\n"])
 def test_other_documents_are_judged_as_before(text: str) -> None:
     with pytest.raises(ParamValidationError) as refused:
-        load_cli_input("cli-input-yaml", text)
+        load_cli_input("cli-input-yaml", text, {})
     message = refused.value.message
     assert message == "Error parsing parameter 'cli-input-yaml': Invalid YAML received." or (
         message.startswith(
@@ -108,7 +108,7 @@ def test_other_documents_are_judged_as_before(text: str) -> None:
 
 def test_a_document_nested_too_deeply_fails_as_v2s_does() -> None:
     with pytest.raises(GeneralError, match=r"^maximum recursion depth exceeded"):
-        load_cli_input("cli-input-yaml", "a: " + "[" * 500 + "]" * 500 + "\n")
+        load_cli_input("cli-input-yaml", "a: " + "[" * 500 + "]" * 500 + "\n", {})
 
 
 def test_no_object_is_constructed_from_a_tag(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,4 +117,4 @@ def test_no_object_is_constructed_from_a_tag(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(os, "system", never)
     with pytest.raises(ParamValidationError, match="Invalid YAML received"):
-        load_cli_input("cli-input-yaml", "a: !!python/object/apply:os.system [echo hi]\n")
+        load_cli_input("cli-input-yaml", "a: !!python/object/apply:os.system [echo hi]\n", {})

@@ -1,9 +1,11 @@
-"""``cli.commandline.parse_command_line``: v2's three passes over the command line.
+"""The command line through the real parse (``cli.parse.parse_invocation``): v2's passes.
 
 The recorded cases give command lines and v2's answers; for each one the parse
 is checked (action, operation, values) or, for the command-line errors, the
 exact message v2 printed.  The other tests cover what the cases do not:
 global options anywhere, the short program, unsupported commands, ``help``.
+Every parse here is the one a run makes (``tests/support/parsing.py``), the
+resolution of the global options included.
 """
 
 from __future__ import annotations
@@ -16,22 +18,24 @@ from hypothesis import strategies as st
 
 from ec2_import_image.dropin.cli.argparsing import OPTIONAL, ZERO_OR_MORE, Argument
 from ec2_import_image.dropin.cli.commandline import (
-    Invocation,
+    Action,
     UnsupportedCommandError,
+    global_arguments,
     known_commands,
-    parse_command_line,
     usage,
 )
+from ec2_import_image.dropin.cli.globalopts import GlobalOptions
 from ec2_import_image.dropin.cli.options import (
     ERROR_FORMAT_CHOICES,
     OUTPUT_CHOICES,
-    global_arguments,
+    OptionKind,
     operation_options,
 )
-from ec2_import_image.dropin.errors import ParamValidationError, UnknownOptionsError
+from ec2_import_image.dropin.errors import GeneralError, ParamValidationError, UnknownOptionsError
 from ec2_import_image.dropin.programs import SHORT
 from ec2_import_image.model import load_model
 from tests.support.cases import Case, load_cases
+from tests.support.parsing import given_globals, parse_line
 from tests.unit.test_argparsing import StdlibError, StdlibVersion, on_311, stdlib_parser
 
 ENDPOINT = "http://127.0.0.1:4567"
@@ -46,6 +50,8 @@ PARAM_VALIDATION = "An error occurred (ParamValidation): "
 ERROR_PREFIX = "aws: [ERROR]: "
 #: how v2's argparse errors start (everything else is raised after parsing)
 ARGPARSE_ERRORS = ("argument ", "the following arguments are required", "ambiguous option")
+#: how v2's checks of the global option values start (they run right after the first pass)
+GLOBAL_VALUE_ERRORS = ("Bad value for --query", "Bad value for --endpoint-url")
 
 AWS_USAGE = (
     "usage: aws [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
@@ -62,26 +68,7 @@ SHORT_USAGE = (
     "  ec2-import-image help\n"
 )
 
-GLOBAL_DEFAULTS: dict[str, Any] = {
-    "debug": False,
-    "endpoint_url": None,
-    "verify_ssl": True,
-    "paginate": True,
-    "output": None,
-    "query": None,
-    "profile": None,
-    "region": None,
-    "color": "auto",
-    "sign_request": True,
-    "ca_bundle": None,
-    "read_timeout": None,
-    "connect_timeout": None,
-    "cli_binary_format": None,
-    "no_cli_pager": False,
-    "cli_auto_prompt": False,
-    "no_cli_auto_prompt": False,
-    "cli_error_format": None,
-}
+GLOBAL_DEFAULTS: dict[str, Any] = given_globals(GlobalOptions())
 
 
 def expand(argv: list[str]) -> list[str]:
@@ -95,6 +82,7 @@ def expand(argv: list[str]) -> list[str]:
 
 
 def globals_with(**changes: Any) -> dict[str, Any]:
+    """The global options as given: the defaults, and ``changes``."""
     return {**GLOBAL_DEFAULTS, **changes}
 
 
@@ -108,14 +96,14 @@ def values_of(operation_name: str, **changes: Any) -> dict[str, Any]:
 
 def param_error(argv: list[str], program: str = "aws") -> str:
     with pytest.raises(ParamValidationError) as info:
-        parse_command_line(argv, program)
+        parse_line(argv, program)
     assert not isinstance(info.value, UnsupportedCommandError)
     return str(info.value)
 
 
 def unknown_error(argv: list[str], program: str = "aws") -> str:
     with pytest.raises(UnknownOptionsError) as info:
-        parse_command_line(argv, program)
+        parse_line(argv, program)
     return str(info.value)
 
 
@@ -173,7 +161,7 @@ def naive_reading(argv: list[str]) -> tuple[dict[str, Any], str, dict[str, Any]]
             while index < len(rest) and not rest[index].startswith("--"):
                 value.append(rest[index])
                 index += 1
-        elif option.kind == "skeleton":
+        elif option.kind is OptionKind.SKELETON:
             value = "input"
             if index < len(rest) and not rest[index].startswith("-"):
                 value = rest[index]
@@ -195,14 +183,24 @@ def recorded_argv(case: Case) -> list[str]:
 
 
 def recorded_error(case: Case) -> tuple[str, str] | None:
-    """("param", message) or ("unknown", message) when v2 refused the command line."""
-    stderr: str = case.data["expect"].get("stderr") or ""
+    """How v2 refused the command line, if it did, and its message.
+
+    ("param", message) for an argument error or a bad global option value,
+    ("unknown", message) for unknown options, ("crash", message) for a time-out
+    ``int()`` refuses.
+    """
+    stderr: str = expand([case.data["expect"].get("stderr") or ""])[0]
     if PARAM_VALIDATION in stderr:
         message = stderr.split(PARAM_VALIDATION, 1)[1]
         if message.startswith(ARGPARSE_ERRORS):
             return "param", message
+        if message.startswith(GLOBAL_VALUE_ERRORS):
+            return "param", message.removesuffix("\n")
     if f"{ERROR_PREFIX}Unknown options: " in stderr:
         return "unknown", stderr.split(ERROR_PREFIX, 1)[1].strip()
+    timeouts = {"--cli-read-timeout", "--cli-connect-timeout"} & set(case.data["argv"])
+    if timeouts and f"{ERROR_PREFIX}invalid literal for int()" in stderr:
+        return "crash", stderr.split(ERROR_PREFIX, 1)[1].strip()
     return None
 
 
@@ -228,9 +226,9 @@ def test_the_cases_are_all_sorted() -> None:
 @pytest.mark.parametrize("case", OPERATION_CASES, ids=ids(OPERATION_CASES))
 def test_recorded_command_line(case: Case) -> None:
     argv = recorded_argv(case)
-    invocation = parse_command_line(argv)
+    invocation = parse_line(argv)
     expected_globals, operation_name, expected_values = naive_reading(argv)
-    assert invocation.action == "operation"
+    assert invocation.action is Action.OPERATION
     assert invocation.program == "aws"
     assert invocation.operation is not None
     assert invocation.operation.cli_name == operation_name
@@ -238,7 +236,7 @@ def test_recorded_command_line(case: Case) -> None:
     assert [o.name for o in invocation.options] == [
         o.name for o in operation_options(invocation.operation)
     ]
-    assert invocation.globals == expected_globals
+    assert given_globals(invocation.globals) == expected_globals
     assert invocation.values == expected_values
 
 
@@ -250,15 +248,19 @@ def test_recorded_command_line_error(case: Case) -> None:
     kind, message = found
     if kind == "param":
         assert param_error(argv) == message
-    else:
+    elif kind == "unknown":
         assert unknown_error(argv) == message
+    else:
+        with pytest.raises(GeneralError) as info:
+            parse_line(argv)
+        assert str(info.value) == message
 
 
 @pytest.mark.parametrize("case", HELP_CASES, ids=ids(HELP_CASES))
 def test_recorded_help(case: Case) -> None:
     argv = recorded_argv(case)
-    invocation = parse_command_line(argv)
-    assert invocation.action == "help"
+    invocation = parse_line(argv)
+    assert invocation.action is Action.HELP
     operation_name = argv[argv.index("ec2") + 1]
     assert invocation.words == ("ec2", operation_name)
     assert invocation.operation is not None
@@ -267,7 +269,7 @@ def test_recorded_help(case: Case) -> None:
 
 def test_recorded_version() -> None:
     (case,) = VERSION_CASES
-    assert parse_command_line(recorded_argv(case)).action == "version"
+    assert parse_line(recorded_argv(case)).action is Action.VERSION
 
 
 # Hand-written expectations for the recorded cases that exercise the parser most.
@@ -355,12 +357,12 @@ CASE_VALUES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
 def test_recorded_command_line_by_hand(ident: str) -> None:
     (case,) = [c for c in CASES if c.ident == ident]
     operation_name, values, changed_globals = CASE_VALUES[ident]
-    invocation = parse_command_line(recorded_argv(case))
-    assert invocation.action == "operation"
+    invocation = parse_line(recorded_argv(case))
+    assert invocation.action is Action.OPERATION
     assert invocation.values == values_of(operation_name, **values)
     # (the other globals are checked against the plain reading above)
     for dest, value in {"endpoint_url": ENDPOINT, **changed_globals}.items():
-        assert invocation.globals[dest] == value, dest
+        assert getattr(invocation.globals, dest) == value, dest
 
 
 # -- usage --------------------------------------------------------------------------
@@ -388,9 +390,9 @@ def test_usage() -> None:
     ],
 )
 def test_global_options_anywhere(argv: list[str]) -> None:
-    invocation = parse_command_line(argv)
-    assert invocation.action == "operation"
-    assert invocation.globals == globals_with(region="eu-west-1", paginate=False)
+    invocation = parse_line(argv)
+    assert invocation.action is Action.OPERATION
+    assert given_globals(invocation.globals) == globals_with(region="eu-west-1", paginate=False)
     assert invocation.values == values_of("import-image", description="d")
 
 
@@ -428,7 +430,7 @@ def test_every_global_option() -> None:
         "ec2",
         "import-image",
     ]
-    assert parse_command_line(argv).globals == {
+    assert given_globals(parse_line(argv).globals) == {
         "debug": True,
         "endpoint_url": ENDPOINT,
         "verify_ssl": False,
@@ -451,23 +453,23 @@ def test_every_global_option() -> None:
 
 
 def test_a_global_value_may_be_a_command_word() -> None:
-    invocation = parse_command_line(["--profile", "ec2", "ec2", "import-image"])
-    assert invocation.globals["profile"] == "ec2"
+    invocation = parse_line(["--profile", "ec2", "ec2", "import-image"])
+    assert invocation.globals.profile == "ec2"
     assert invocation.words == ("ec2", "import-image")
-    invocation = parse_command_line(["--profile", "help", "ec2", "import-image"])
-    assert (invocation.action, invocation.globals["profile"]) == ("operation", "help")
+    invocation = parse_line(["--profile", "help", "ec2", "import-image"])
+    assert (invocation.action, invocation.globals.profile) == (Action.OPERATION, "help")
 
 
 @pytest.mark.parametrize("output", OUTPUT_CHOICES)
 def test_output_choices(output: str) -> None:
-    invocation = parse_command_line(["ec2", "import-image", "--output", output])
-    assert invocation.globals["output"] == output
+    invocation = parse_line(["ec2", "import-image", "--output", output])
+    assert invocation.globals.output == output
 
 
 @pytest.mark.parametrize("error_format", ERROR_FORMAT_CHOICES)
 def test_error_format_choices(error_format: str) -> None:
-    invocation = parse_command_line(["ec2", "import-image", "--cli-error-format", error_format])
-    assert invocation.globals["cli_error_format"] == error_format
+    invocation = parse_line(["ec2", "import-image", "--cli-error-format", error_format])
+    assert invocation.globals.cli_error_format == error_format
 
 
 @pytest.mark.parametrize(
@@ -495,13 +497,13 @@ def test_global_option_missing_its_value() -> None:
     assert param_error(["ec2", "import-image", "--region", "--output", "text"]) == (
         f"argument --region: expected one argument\n\n{AWS_USAGE}"
     )
-    assert parse_command_line(["ec2", "import-image", "--region", "-1"]).globals["region"] == "-1"
+    assert parse_line(["ec2", "import-image", "--region", "-1"]).globals.region == "-1"
 
 
 def test_first_pass_reads_prefixes_as_global_options() -> None:
     """The global options are matched first, so v2 reads ``--d`` as ``--debug``..."""
-    invocation = parse_command_line(["ec2", "import-image", "--d"])
-    assert invocation.globals["debug"] is True
+    invocation = parse_line(["ec2", "import-image", "--d"])
+    assert invocation.globals.debug is True
     assert invocation.values == values_of("import-image")
     # ...and ``--de x`` as ``--debug`` followed by a stray word
     assert unknown_error(["ec2", "import-image", "--de", "x"]) == "Unknown options: x"
@@ -509,7 +511,7 @@ def test_first_pass_reads_prefixes_as_global_options() -> None:
     assert param_error(["ec2", "import-image", "--en"]) == (
         f"argument --endpoint-url: expected one argument\n\n{AWS_USAGE}"
     )
-    assert parse_command_line(["ec2", "import-image", "--enc"]).values["encrypted"] is True
+    assert parse_line(["ec2", "import-image", "--enc"]).values["encrypted"] is True
 
 
 def test_ambiguous_global_prefix() -> None:
@@ -536,7 +538,7 @@ def test_ambiguous_global_prefix() -> None:
     ],
 )
 def test_operation_options(argv: list[str], values: dict[str, Any]) -> None:
-    invocation = parse_command_line(["ec2", "import-image", *argv])
+    invocation = parse_line(["ec2", "import-image", *argv])
     assert invocation.values == values_of("import-image", **values)
 
 
@@ -567,7 +569,7 @@ def test_operation_option_errors(argv: list[str], message: str) -> None:
 
 
 def test_paging_options_are_integers() -> None:
-    invocation = parse_command_line(
+    invocation = parse_line(
         ["ec2", "describe-import-image-tasks", "--page-size", "5", "--max-items", "2"]
     )
     assert invocation.values == values_of("describe-import-image-tasks", page_size=5, max_items=2)
@@ -575,7 +577,7 @@ def test_paging_options_are_integers() -> None:
         f"argument --max-items: invalid int value: 'x'\n\n{AWS_USAGE}"
     )
     # --max-results is a request member: its value is kept as typed
-    invocation = parse_command_line(["ec2", "describe-import-image-tasks", "--max-results", "x"])
+    invocation = parse_line(["ec2", "describe-import-image-tasks", "--max-results", "x"])
     assert invocation.values["max_results"] == "x"
 
 
@@ -615,15 +617,15 @@ def test_operation_options_before_the_command_word() -> None:
     assert param_error(["ec2", "--description", "x", "import-image"]) == (
         f"argument operation: Found invalid choice 'x'\n\n\n{AWS_USAGE}"
     )
-    invocation = parse_command_line(["ec2", "import-image", "--dry-run", "--region", "r"])
+    invocation = parse_line(["ec2", "import-image", "--dry-run", "--region", "r"])
     assert invocation.values["dry_run"] is True
-    assert invocation.globals["region"] == "r"
+    assert invocation.globals.region == "r"
 
 
 @pytest.mark.parametrize("operation_name", ["describe-import-image-tasks", "cancel-import-task"])
 def test_other_operations(operation_name: str) -> None:
-    invocation = parse_command_line(["ec2", operation_name])
-    assert invocation.action == "operation"
+    invocation = parse_line(["ec2", operation_name])
+    assert invocation.action is Action.OPERATION
     assert invocation.operation is not None
     assert invocation.operation.cli_name == operation_name
     assert invocation.values == values_of(operation_name)
@@ -642,7 +644,7 @@ def test_other_operations(operation_name: str) -> None:
 )
 def test_unsupported_command(argv: list[str], command: str) -> None:
     with pytest.raises(UnsupportedCommandError) as info:
-        parse_command_line(argv)
+        parse_line(argv)
     assert str(info.value).startswith(
         f"'aws {command}' is an AWS CLI command that this tool does not implement: "
     )
@@ -666,9 +668,13 @@ def test_known_commands() -> None:
 
 def test_help_at_the_top() -> None:
     for argv in (["help"], ["--region", "r", "help"], ["help", "help"], ["help", "--foo"]):
-        invocation = parse_command_line(argv)
-        assert (invocation.action, invocation.words, invocation.operation) == ("help", (), None)
-    assert parse_command_line(["--region", "r", "help"]).globals == globals_with(region="r")
+        invocation = parse_line(argv)
+        assert (invocation.action, invocation.words, invocation.operation) == (
+            Action.HELP,
+            (),
+            None,
+        )
+    assert given_globals(parse_line(["--region", "r", "help"]).globals) == globals_with(region="r")
 
 
 def test_help_takes_only_its_topics() -> None:
@@ -677,14 +683,14 @@ def test_help_takes_only_its_topics() -> None:
         "argument subcommand: Found invalid choice 'ec2'\n\n\n"
     )
     with pytest.raises(UnsupportedCommandError):
-        parse_command_line(["help", "return-codes"])
+        parse_line(["help", "return-codes"])
 
 
 def test_help_of_the_service() -> None:
     for argv in (["ec2", "help"], ["ec2", "help", "import-image"], ["--debug", "ec2", "help"]):
-        invocation = parse_command_line(argv)
+        invocation = parse_line(argv)
         assert (invocation.action, invocation.words, invocation.operation) == (
-            "help",
+            Action.HELP,
             ("ec2",),
             None,
         )
@@ -702,16 +708,16 @@ def test_help_of_the_service() -> None:
     ],
 )
 def test_help_of_the_operation(argv: list[str]) -> None:
-    invocation = parse_command_line(argv)
-    assert invocation.action == "help"
+    invocation = parse_line(argv)
+    assert invocation.action is Action.HELP
     assert invocation.words == ("ec2", "import-image")
     assert invocation.operation is not None
     assert invocation.operation.cli_name == "import-image"
 
 
 def test_help_as_a_value_is_not_help() -> None:
-    invocation = parse_command_line(["ec2", "import-image", "--description", "help"])
-    assert (invocation.action, invocation.values["description"]) == ("operation", "help")
+    invocation = parse_line(["ec2", "import-image", "--description", "help"])
+    assert (invocation.action, invocation.values["description"]) == (Action.OPERATION, "help")
 
 
 # -- --version ---------------------------------------------------------------------------
@@ -729,8 +735,25 @@ def test_help_as_a_value_is_not_help() -> None:
     ],
 )
 def test_version(argv: list[str]) -> None:
-    invocation = parse_command_line(argv)
-    assert invocation == Invocation("aws", {}, "version")
+    invocation = parse_line(argv)
+    assert (invocation.program, invocation.action) == ("aws", Action.VERSION)
+    assert invocation.globals == GlobalOptions()
+
+
+def test_a_global_value_argparse_made_a_list_fails_as_in_v2() -> None:
+    """``--x=--`` is argparse's empty list, which v2 hands on as the value.
+
+    Compiling it as a query fails, which v2 reports as a bad value (252); ``int()``
+    of it as a time-out fails with Python's own message (255).
+    """
+    assert param_error(["ec2", "import-image", "--query=--"]) == (
+        "Bad value for --query []: unhashable type: 'list'"
+    )
+    with pytest.raises(GeneralError) as info:
+        parse_line(["ec2", "import-image", "--cli-read-timeout=--"])
+    assert str(info.value) == (
+        "int() argument must be a string, a bytes-like object or a real number, not 'list'"
+    )
 
 
 def test_version_after_an_error() -> None:
@@ -743,33 +766,31 @@ def test_version_after_an_error() -> None:
 
 
 def test_short_program() -> None:
-    invocation = parse_command_line(
-        ["--description", "d", "--region", "r", "--dry-run"], program=SHORT
-    )
+    invocation = parse_line(["--description", "d", "--region", "r", "--dry-run"], program=SHORT)
     assert invocation.program == SHORT
-    assert invocation.action == "operation"
+    assert invocation.action is Action.OPERATION
     assert invocation.words == ("ec2", "import-image")
     assert invocation.operation is not None
     assert invocation.operation.cli_name == "import-image"
     assert invocation.values == values_of("import-image", description="d", dry_run=True)
-    assert invocation.globals == globals_with(region="r")
+    assert given_globals(invocation.globals) == globals_with(region="r")
 
 
 def test_short_program_without_arguments() -> None:
-    invocation = parse_command_line([], program=SHORT)
-    assert invocation.action == "operation"
+    invocation = parse_line([], program=SHORT)
+    assert invocation.action is Action.OPERATION
     assert invocation.values == values_of("import-image")
 
 
 @pytest.mark.parametrize("argv", [["help"], ["--description", "x", "help"]])
 def test_short_program_help(argv: list[str]) -> None:
-    invocation = parse_command_line(argv, program=SHORT)
-    assert (invocation.program, invocation.action) == (SHORT, "help")
+    invocation = parse_line(argv, program=SHORT)
+    assert (invocation.program, invocation.action) == (SHORT, Action.HELP)
     assert invocation.words == ("ec2", "import-image")
 
 
 def test_short_program_version() -> None:
-    assert parse_command_line(["--version"], program=SHORT).action == "version"
+    assert parse_line(["--version"], program=SHORT).action is Action.VERSION
 
 
 def test_short_program_errors_name_it_in_the_usage() -> None:
@@ -797,6 +818,9 @@ def v2_outcome(argv: list[str]) -> Outcome:
         namespace, rest = main.parse_known_args(argv)
         parsed_globals = vars(namespace)
         command = parsed_globals.pop("command")
+        refused = v2_global_checks(parsed_globals)
+        if refused is not None:
+            return refused
         if command == "help":
             if rest and rest != ["help"]:  # v2's help takes only its topics
                 topics = stdlib_parser(
@@ -840,23 +864,53 @@ def v2_outcome(argv: list[str]) -> Outcome:
     return ("operation", words, parsed_globals, values)
 
 
+def v2_global_checks(parsed_globals: dict[str, Any]) -> Outcome | None:
+    """v2's checks of the global option values after its first pass, in its order."""
+    from urllib.parse import urlparse
+
+    import jmespath
+
+    query = parsed_globals["query"]
+    if query is not None:
+        try:
+            jmespath.compile(query)
+        except Exception as error:  # v2 catches all: argparse's [] for `--query=--` too
+            return ("error", f"Bad value for --query {query}: {error}")
+    endpoint = parsed_globals["endpoint_url"]
+    if endpoint is not None and not urlparse(endpoint).scheme:
+        return ("error", f'Bad value for --endpoint-url "{endpoint}": scheme is missing.')
+    for name in ("read_timeout", "connect_timeout"):
+        if parsed_globals[name] is not None:
+            try:
+                int(parsed_globals[name])
+            except (TypeError, ValueError) as error:
+                return ("crash", str(error))
+    return None
+
+
 def our_outcome(argv: list[str]) -> Outcome:
     try:
-        invocation = parse_command_line(argv)
+        invocation = parse_line(argv)
     except UnsupportedCommandError as error:
         command = str(error).split("'", 2)[1].removeprefix("aws ")
         return ("unsupported", command)
     except UnknownOptionsError as error:
         return ("unknown", str(error))
     except ParamValidationError as error:
-        return ("error", str(error))
-    if invocation.action == "version":
+        message = str(error)
+        if message.startswith("Bad value for --endpoint-url"):
+            return ("error", message.split("  Must be", maxsplit=1)[0])
+        return ("error", message)
+    except GeneralError as error:
+        return ("crash", str(error))
+    parsed_globals = given_globals(invocation.globals)
+    if invocation.action is Action.VERSION:
         return ("version",)
-    if invocation.action == "help":
-        return ("help", invocation.words, invocation.globals)
+    if invocation.action is Action.HELP:
+        return ("help", invocation.words, parsed_globals)
     extensions = {o.dest for o in invocation.options if o.argument().exact}
     values = {k: v for k, v in invocation.values.items() if k not in extensions}
-    return ("operation", invocation.words, invocation.globals, values)
+    return ("operation", invocation.words, parsed_globals, values)
 
 
 def _prefixes(names: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ import pytest
 
 from ec2_import_image.dropin.cli.options import (
     ERROR_FORMAT_CHOICES,
+    GLOBAL_OPTIONS,
     OUTPUT_CHOICES,
     operation_options,
 )
@@ -22,7 +23,6 @@ from ec2_import_image.dropin.completion.shellwords import (
     read_word,
     split_line,
 )
-from ec2_import_image.dropin.helpdocs.globalopts import global_options
 from ec2_import_image.dropin.helpdocs.waiters import tool_waiters
 from ec2_import_image.dropin.programs import completion_variable
 from ec2_import_image.model import load_model
@@ -33,11 +33,8 @@ ENV: dict[str, str] = {
     "EC2_IMPORT_IMAGE_FALLBACK": "",
 }
 II = ["ec2", "import-image"]
-#: the ec2 command words: the three operations, and ``wait`` when the parser has a waiter
-EC2_COMMANDS = sorted(
-    ["cancel-import-task", "describe-import-image-tasks", "import-image"]
-    + (["wait"] if tool_waiters() else [])
-)
+#: the ec2 command words: the three operations, and ``wait``
+EC2_COMMANDS = ["cancel-import-task", "describe-import-image-tasks", "import-image", "wait"]
 
 
 def values(words: list[str], incomplete: str, program: str = "aws") -> list[str]:
@@ -64,7 +61,7 @@ def test_nothing_after_an_unknown_word() -> None:
 def test_options_of_an_operation_then_the_global_options() -> None:
     operation = load_model().operation("ImportImage")
     own = [o.cli_name for o in operation_options(operation)]
-    globals_ = [o.name for o in global_options()]
+    globals_ = [o.cli_name for o in GLOBAL_OPTIONS]
     assert values(II, "--") == own + globals_
     assert values(II, "") == own + globals_
     assert values(II, "--arch") == ["--architecture"]
@@ -206,14 +203,14 @@ def test_file_paths(tmp_path: Path) -> None:
     (tmp_path / "dir").mkdir()
     (tmp_path / ".hidden").write_text("")
     base = f"file://{tmp_path}/"
-    assert complete_path(base) == [f"{base}dir/", f"{base}disks.json"]
-    assert complete_path(base + "di") == [f"{base}dir/", f"{base}disks.json"]
-    assert complete_path(base + ".") == [f"{base}.hidden"]
-    assert complete_path(f"fileb://{tmp_path}/disks") == [f"fileb://{tmp_path}/disks.json"]
-    assert complete_path(f"file://{tmp_path}/missing/") == []
-    assert complete_path("s3://bucket") == []
-    assert complete_path("file://~") == ["file://~/"]
-    assert complete_path("file://~/di", home=str(tmp_path)) == [
+    assert complete_path(base, ENV) == [f"{base}dir/", f"{base}disks.json"]
+    assert complete_path(base + "di", ENV) == [f"{base}dir/", f"{base}disks.json"]
+    assert complete_path(base + ".", ENV) == [f"{base}.hidden"]
+    assert complete_path(f"fileb://{tmp_path}/disks", ENV) == [f"fileb://{tmp_path}/disks.json"]
+    assert complete_path(f"file://{tmp_path}/missing/", ENV) == []
+    assert complete_path("s3://bucket", ENV) == []
+    assert complete_path("file://~", ENV) == ["file://~/"]
+    assert complete_path("file://~/di", {"HOME": str(tmp_path)}) == [
         "file://~/dir/",
         "file://~/disks.json",
     ]
@@ -284,9 +281,9 @@ def test_bash_word_breaks() -> None:
     assert completion_variable("ec2-import-image") == "_EC2_IMPORT_IMAGE_COMPLETE"
 
 
-@pytest.mark.skipif(not tool_waiters(), reason="the parser has no waiter")
 def test_waiter_words_and_options() -> None:
-    waiter = next(iter(tool_waiters()))
+    (waiter,) = tool_waiters()
+    assert waiter == "image-import-completed"
     assert values(["ec2", "wait"], "") == [waiter]
     assert values(["ec2", "wait"], "zz") == []
     offered = values(["ec2", "wait", waiter], "--")

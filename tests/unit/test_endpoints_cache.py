@@ -16,6 +16,13 @@ from ec2_import_image.dropin.service import endpoints
 from ec2_import_image.dropin.service.session import SERVICES_USED, _pinned_loader_class
 
 
+def pinned_loader(cache_home: Path) -> Any:
+    """The drop-in's loader, its cache under ``cache_home`` (``XDG_CACHE_HOME``)."""
+    loader = _pinned_loader_class()()
+    loader.environ = {"XDG_CACHE_HOME": str(cache_home)}
+    return loader
+
+
 @pytest.fixture
 def full() -> Any:
     """botocore's whole endpoints data, fresh (its resolver may change what it is given)."""
@@ -48,14 +55,11 @@ def test_the_reduced_data_resolves_as_the_whole_file(full: Any) -> None:
     assert checked > 100
 
 
-def test_the_loader_caches_the_reduced_copy(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full: Any
-) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    first, path = _pinned_loader_class()().load_data_with_path("endpoints")
+def test_the_loader_caches_the_reduced_copy(tmp_path: Path, full: Any) -> None:
+    first, path = pinned_loader(tmp_path).load_data_with_path("endpoints")
     files = list((tmp_path / "ec2-import-image").iterdir())
     assert len(files) == 1
-    second, path_again = _pinned_loader_class()().load_data_with_path("endpoints")
+    second, path_again = pinned_loader(tmp_path).load_data_with_path("endpoints")
     assert second == first
     assert path_again == path
     assert first == endpoints._plain(endpoints.reduce(full, SERVICES_USED))
@@ -72,10 +76,11 @@ def _partition(name: str, services: dict[str, Any]) -> dict[str, Any]:
 
 
 class Source:
-    """An endpoints file and the reads of it the loader makes."""
+    """An endpoints file and the reads of it the loader makes; the cache under ``cache``."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, cache: Path) -> None:
         directory.mkdir()
+        self.environ = {"XDG_CACHE_HOME": str(cache)}
         self.directory = directory
         self.path = directory / "endpoints.json"
         self.reads = 0
@@ -88,13 +93,14 @@ class Source:
         return json.loads(self.path.read_text()), str(self.path)[: -len(".json")]
 
     def reduced(self) -> Any:
-        data, _ = endpoints.reduced_endpoints([str(self.directory)], {"ec2"}, self.load_full)
+        data, _ = endpoints.reduced_endpoints(
+            [str(self.directory)], {"ec2"}, self.load_full, self.environ
+        )
         return data
 
 
-def test_a_changed_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    source = Source(tmp_path / "data")
+def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
+    source = Source(tmp_path / "data", tmp_path / "cache")
     source.write({"partitions": [_partition("a", {"ec2": {}, "s3": {}})]})
     one = source.reduced()
     source.reduced()
@@ -118,11 +124,8 @@ def test_a_changed_file_is_read_again(tmp_path: Path, monkeypatch: pytest.Monkey
         "endpoints",
     ],
 )
-def test_an_entry_of_the_wrong_shape_is_rebuilt(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wrong: Any
-) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    source = Source(tmp_path / "data")
+def test_an_entry_of_the_wrong_shape_is_rebuilt(tmp_path: Path, wrong: Any) -> None:
+    source = Source(tmp_path / "data", tmp_path / "cache")
     good = {"partitions": [_partition("a", {"ec2": {"endpoints": {"x-1": {}}}})]}
     source.write(good)
     assert source.reduced() == good
@@ -139,11 +142,9 @@ def test_the_reduced_data_has_the_shape_the_cache_checks(full: Any) -> None:
     assert endpoints.is_endpoints_data(endpoints._plain(endpoints.reduce(full, SERVICES_USED)))
 
 
-def test_an_unwritable_cache_is_not_an_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_unwritable_cache_is_not_an_error(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))  # a file: no directory can be made
-    data, _ = _pinned_loader_class()().load_data_with_path("endpoints")
+    # a file: no directory can be made
+    data, _ = pinned_loader(blocked).load_data_with_path("endpoints")
     assert data["partitions"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ec2_import_image.dropin.cli.options import GLOBAL_OPTIONS, Arity
 from ec2_import_image.dropin.helpdocs.docstyle import doc_lines
-from ec2_import_image.dropin.helpdocs.globalopts import global_options
 from ec2_import_image.dropin.helpdocs.styled import (
     BOLD,
     PLAIN,
@@ -147,7 +147,7 @@ def test_list_and_json_syntax() -> None:
 
 
 def test_global_options_follow_the_parser_table() -> None:
-    names = [option.name for option in global_options()]
+    names = [option.cli_name for option in GLOBAL_OPTIONS]
     assert names[:8] == [
         "--debug",
         "--endpoint-url",
@@ -160,8 +160,8 @@ def test_global_options_follow_the_parser_table() -> None:
     ]
     assert names[8] == "--version"
     assert names[-1] == "--cli-error-format"
-    by_name = {option.name: option for option in global_options()}
+    by_name = {option.cli_name: option for option in GLOBAL_OPTIONS}
     assert by_name["--cli-read-timeout"].type_name == "int"
     assert by_name["--debug"].type_name == "boolean"
-    assert not by_name["--version"].takes_value
+    assert by_name["--version"].arity is Arity.FLAG
     assert by_name["--output"].choices[-1] == "off"

@@ -15,12 +15,15 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 
+from ec2_import_image.debuglog import RedactingFormatter
+from ec2_import_image.environment import Environment
 from tests.support.ec2stub import Stub
 from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
 
@@ -43,25 +46,34 @@ def takes(function: Any, *names: str) -> None:
 
 
 @contextlib.contextmanager
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Credentials, configuration and cache of the tests' own, nothing of the machine's."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    yield
+def isolated(tmp_path: Path) -> Iterator[None]:
+    """Credentials, configuration and cache of the tests' own, nothing of the machine's.
+
+    The hooks run as a run's sending path runs: in its Environment's
+    ``process_environment`` (what botocore reads of the process is the run's).
+    """
+    environ = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "AWS_ACCESS_KEY_ID": FAKE_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    with Environment(environ=environ).process_environment():
+        yield
 
 
-def drop_in_client(endpoint: str | None = None, **globals_: Any) -> Any:
+def drop_in_client(endpoint: str | None = None, debug_log: RedactingFormatter | None = None) -> Any:
+    """The drop-in's client, on the variables ``isolated`` put in place."""
+    from ec2_import_image.dropin.cli.globalopts import GlobalOptions
     from ec2_import_image.dropin.service.session import create_client, create_session
 
-    settings = {"endpoint_url": endpoint, **globals_}
-    return create_client(create_session(settings), settings)
+    options = GlobalOptions(endpoint_url=endpoint)
+    return create_client(create_session(options, dict(os.environ), debug_log), options)
 
 
 # -- botocore: the trimmed session ---------------------------------------------------
@@ -134,11 +146,12 @@ def request_signer_credentials() -> None:
         {"ImportImage": [{"status": 200, "body": (RESPONSES / "ImportImage.xml").read_bytes()}]}
     ).start()
     try:
-        with debuglog.debug_logging(io.StringIO(), True):
-            client = drop_in_client(stub.endpoint, debug=True)
+        with debuglog.debug_logging(io.StringIO(), True) as formatter:
+            assert formatter is not None
+            client = drop_in_client(stub.endpoint, formatter)
             client.meta.events.register("before-sign", lambda **kwargs: seen.append(kwargs))
             client.import_image()
-            secrets = set(debuglog._active[-1].secrets)
+            secrets = set(formatter.secrets)
     finally:
         stub.stop()
     signer = client._request_signer
@@ -301,9 +314,9 @@ HOOK_NAMES = [hook.name for hook in hooks(Path())]
 
 
 @pytest.mark.parametrize("name", HOOK_NAMES)
-def test_private_hook(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_private_hook(name: str, tmp_path: Path) -> None:
     (hook,) = [h for h in hooks(tmp_path) if h.name == name]
-    with isolated(tmp_path, monkeypatch):
+    with isolated(tmp_path):
         try:
             hook.check()
         except Exception as error:  # every way a hook breaks, reported with its name

@@ -14,10 +14,10 @@ import pytest
 
 from ec2_import_image.dropin.errors import GeneralError
 from ec2_import_image.dropin.render import (
+    DEFAULT_TERMINAL_WIDTH,
     OUTPUT_FORMATS,
     PaginatedResult,
     ResultKey,
-    detect_terminal_width,
     display_width,
     is_paginated,
     render,
@@ -134,10 +134,13 @@ def test_the_package_imports_neither_botocore_nor_ruamel() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_detect_terminal_width_without_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "stdout", io.StringIO())
-    assert detect_terminal_width() == 80
-    assert detect_terminal_width(default=33) == 33
+def test_the_terminal_width_without_a_terminal() -> None:
+    """Tables are sized by the run's Environment: 80 columns when stdout is no terminal."""
+    from ec2_import_image.environment import Environment
+
+    env = Environment(stdout=io.StringIO(), environ={})
+    assert env.terminal_width() == DEFAULT_TERMINAL_WIDTH == 80
+    assert env.terminal_width(default=33) == 33
 
 
 class BrokenPipe(io.StringIO):

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ec2_import_image.dropin.errors import GeneralError
+from ec2_import_image.dropin.params import shorthand
 from ec2_import_image.dropin.params.paramfile import ResourceLoadingError
 from ec2_import_image.dropin.params.shorthand import (
     DuplicateKeyError,
@@ -21,11 +22,21 @@ from ec2_import_image.dropin.params.shorthand import (
     ShorthandParseError,
     ShorthandSyntaxError,
     coerce_to_shape,
-    parse_shorthand,
-    parse_shorthand_words,
 )
 from ec2_import_image.model import Shape, load_model
 from ec2_import_image.model.shapes import xform_name
+
+#: the run's variables in these tests: none (``key@=file://`` paths are taken as written)
+NO_VARIABLES: dict[str, str] = {}
+
+
+def parse_shorthand(value: str) -> dict[str, Any]:
+    return shorthand.parse_shorthand(value, NO_VARIABLES)
+
+
+def parse_shorthand_words(words: list[str], shape: Shape) -> list[Any]:
+    return shorthand.parse_shorthand_words(words, shape, NO_VARIABLES)
+
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "cases" / "shorthand"
 PARAM_ERROR = "An error occurred (ParamValidation): Error parsing parameter '"

@@ -11,6 +11,8 @@ from botocore import exceptions
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
+from ec2_import_image.dropin.cli.globalopts import GlobalOptions
+from ec2_import_image.dropin.cli.options import OptionKind
 from ec2_import_image.dropin.waiting.display import (
     PERCENT,
     PlainReporter,
@@ -149,7 +151,7 @@ def test_plain_lines_say_each_change_once() -> None:
 
 def test_hints_carry_the_options_that_reach_the_task_quoted() -> None:
     options = reach_options(
-        {"endpoint_url": "http://127.0.0.1:5000/a b", "verify_ssl": False, "profile": None},
+        GlobalOptions(endpoint_url="http://127.0.0.1:5000/a b", verify_ssl=False),
         "eu-west-3",
         {"AWS_PROFILE": "team (ci)"},
     )
@@ -179,8 +181,8 @@ def test_hints_carry_the_options_that_reach_the_task_quoted() -> None:
 
 def test_limits() -> None:
     assert Limits() == (14400, 300)
-    assert Limits.given({"max-wait": 30}) == (30, 300)
-    assert Limits.given({"max-transient-seconds": 5}) == (14400, 5)
+    assert Limits.given({OptionKind.MAX_WAIT: 30}) == (30, 300)
+    assert Limits.given({OptionKind.MAX_TRANSIENT: 5}) == (14400, 5)
 
 
 def test_describe_all_follows_tokens_and_stops_on_a_repeated_one() -> None:

@@ -36,7 +36,7 @@ from ec2_import_image.vmimport.upload.multipart import (
 )
 from ec2_import_image.vmimport.upload.progress import LineProgress
 from tests.support import tls
-from tests.support.runner import base_env, clean_environment
+from tests.support.runner import base_env
 from tests.support.s3stub import S3Stub, StubObject
 from tests.support.uploads import Counted, MiB, write_disk
 
@@ -316,12 +316,11 @@ def test_a_cancel_event_stops_the_upload_and_leaves_it_to_resume(
 
 @pytest.mark.skipif(tls.OPENSSL is None, reason="needs the openssl command")
 def test_over_https_parts_carry_their_checksum_in_a_trailer(
-    db: StateDB, disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: StateDB, disk: Path, tmp_path: Path
 ) -> None:
     cert, key = tls.self_signed(tmp_path)
-    monkeypatch.setenv("AWS_CA_BUNDLE", str(cert))
     with S3Stub(tls=(cert, key)) as stub:
-        outcome = run(Counted(stub.endpoint), journal_for(db, disk), disk)
+        outcome = run(Counted(stub.endpoint, verify=str(cert)), journal_for(db, disk), disk)
         assert stub.objects[outcome.target.key].etag == multipart_etag(disk)
         parts = [c for c in stub.calls if c.operation == "UploadPart"]
         assert all("x-amz-trailer" in c.checksum_headers for c in parts)
@@ -336,19 +335,19 @@ def test_an_empty_file_is_refused(db: StateDB, stub: S3Stub, tmp_path: Path) -> 
 
 
 def test_a_vmimport_run_uploads_through_its_session_to_the_endpoint_url(
-    db: StateDB, stub: S3Stub, disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: StateDB, stub: S3Stub, disk: Path, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
     for name in ("config", "credentials"):
         (home / ".aws" / name).write_text("")
-    variables = base_env(home)
-    clean_environment(monkeypatch, variables)
     env = Environment(
-        stdout=io.StringIO(), stderr=io.StringIO(), environ=variables, program="vmimport"
+        stdout=io.StringIO(), stderr=io.StringIO(), environ=base_env(home), program="vmimport"
     )
-    clients = from_run(Run(env, GlobalOptions(endpoint_url=stub.endpoint)), concurrency=2)
-    outcome = upload_disk(clients, journal_for(db, disk), disk, BUCKET, by_content)
+    # as cli.run does: botocore reads the run's variables from the process while it works
+    with env.process_environment():
+        clients = from_run(Run(env, GlobalOptions(endpoint_url=stub.endpoint)), concurrency=2)
+        outcome = upload_disk(clients, journal_for(db, disk), disk, BUCKET, by_content)
     assert stub.objects[outcome.target.key].metadata == {"sha256": sha256(disk)}
     assert clients.plain.meta.config.max_pool_connections == 4
     assert clients.checksummed.meta.config.request_checksum_calculation == "when_supported"

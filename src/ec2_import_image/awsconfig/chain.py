@@ -32,6 +32,8 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ec2_import_image.environment import expand_user
+
 if TYPE_CHECKING:
     import botocore.session
 
@@ -173,8 +175,13 @@ def _imds_region_provider(session: botocore.session.Session) -> Any:
     return RegionProvider(session)
 
 
-def inject_credential_caches(session: botocore.session.Session) -> None:
-    """v2 caches assumed-role, web-identity and SSO credentials in ``~/.aws/cli/cache``."""
+def inject_credential_caches(
+    session: botocore.session.Session, environ: Mapping[str, str] | None = None
+) -> None:
+    """v2 caches assumed-role, web-identity and SSO credentials in ``~/.aws/cli/cache``.
+
+    ``~`` is the home directory of ``environ`` (the process's when None).
+    """
     from botocore.exceptions import ProfileNotFound, UnknownCredentialError
     from botocore.utils import JSONFileCache
 
@@ -182,7 +189,7 @@ def inject_credential_caches(session: botocore.session.Session) -> None:
         resolver = session.get_component("credential_provider")
     except ProfileNotFound:
         return  # reported, as v2 reports it, when the client is created
-    cache = JSONFileCache(credential_cache_dir())
+    cache = JSONFileCache(credential_cache_dir(environ))
     for name in ("assume-role", "assume-role-with-web-identity", "sso"):
         try:
             resolver.get_provider(name).cache = cache
@@ -190,9 +197,10 @@ def inject_credential_caches(session: botocore.session.Session) -> None:
             continue
 
 
-def credential_cache_dir() -> str:
-    """Where v2 keeps the credentials it obtained from STS and SSO."""
-    return os.path.join(os.path.expanduser("~"), ".aws", "cli", "cache")
+def credential_cache_dir(environ: Mapping[str, str] | None = None) -> str:
+    """Where v2 keeps the credentials it obtained from STS and SSO (``~/.aws/cli/cache``)."""
+    home = expand_user("~", os.environ if environ is None else environ)
+    return os.path.join(home, ".aws", "cli", "cache")
 
 
 def timeout_seconds(value: str | int | None) -> int | None:

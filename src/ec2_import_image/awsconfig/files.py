@@ -20,6 +20,10 @@ applies, so that both readers agree:
   missing ``default`` is just an empty profile.
 
 Anything that sends a request reads configuration through botocore instead.
+
+A ``ConfigFiles`` reads the files of one run, each once, from the run's
+variables: two runs in one process (tests, an embedding program) each have
+their own, so neither sees the other's files nor a file as it was before.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ import os
 import re
 import shlex
 from collections.abc import Mapping
+from typing import NamedTuple
+
+from ec2_import_image.environment import expand_user
 
 DEFAULT_PROFILE = "default"
 
@@ -44,7 +51,7 @@ def expand_path(path: str, environ: Mapping[str, str]) -> str:
     home = environ.get("HOME")
     if path.startswith("~") and home and (len(path) == 1 or path[1] == os.sep):
         return home + path[1:]
-    return os.path.expanduser(path)
+    return expand_user(path, environ)
 
 
 def config_path(environ: Mapping[str, str]) -> str:
@@ -67,22 +74,6 @@ def explicit_profile(environ: Mapping[str, str], given: str | None = None) -> st
 def profile_name(environ: Mapping[str, str], given: str | None = None) -> str:
     """The active profile's name: the explicit one, else ``default``."""
     return explicit_profile(environ, given) or DEFAULT_PROFILE
-
-
-#: the files read in this run (``forget_files`` starts a run afresh)
-_read: dict[str, dict[str, dict[str, str]]] = {}
-
-
-def forget_files() -> None:
-    """Read the files again from now on (each run reads them once)."""
-    _read.clear()
-
-
-def _read_ini(path: str) -> dict[str, dict[str, str]]:
-    """The sections of an INI file as botocore reads it; empty when missing or unreadable."""
-    if path not in _read:
-        _read[path] = _parse_ini(path)
-    return _read[path]
 
 
 def _parse_ini(path: str) -> dict[str, dict[str, str]]:
@@ -145,80 +136,94 @@ def _config_profiles(sections: Mapping[str, dict[str, str]]) -> dict[str, dict[s
     return profiles
 
 
-def load_profiles(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """Every profile of the two files, the credentials file's values over the config file's."""
-    profiles = _config_profiles(_read_ini(config_path(environ)))
-    for name, values in _read_ini(credentials_path(environ)).items():
-        profiles.setdefault(name, {}).update(values)
-    return profiles
+class SettingsProblem(NamedTuple):
+    """A CLI setting of the profile that v2 refuses; v2 calls some configuration errors."""
 
-
-def profile_missing(environ: Mapping[str, str], given_profile: str | None = None) -> bool:
-    """Whether the profile was named explicitly but exists in neither file (ProfileNotFound)."""
-    name = explicit_profile(environ, given_profile)
-    return name is not None and name not in load_profiles(environ)
-
-
-def section(environ: Mapping[str, str], name: str) -> dict[str, str]:
-    """A section of the config file that is not a profile (``[plugins]``...)."""
-    return dict(_read_ini(config_path(environ)).get(name, {}))
-
-
-def read_profile(environ: Mapping[str, str], given_profile: str | None = None) -> dict[str, str]:
-    """The settings of the active profile; empty when the files or the profile are missing."""
-    return load_profiles(environ).get(profile_name(environ, given_profile), {})
-
-
-def setting(
-    environ: Mapping[str, str], key: str, env_var: str | None = None, profile: str | None = None
-) -> str | None:
-    """A CLI setting from the environment variable, else the profile."""
-    if env_var is not None and env_var in environ:
-        return environ[env_var]
-    return read_profile(environ, profile).get(key)
+    message: str
+    configuration: bool
 
 
 TIMESTAMP_FORMATS = ("wire", "iso8601")
 BINARY_FORMATS = ("base64", "raw-in-base64-out")
-
-
-def cli_settings_problem(
-    environ: Mapping[str, str], profile: str | None = None, binary_format: str | None = None
-) -> tuple[str, str] | None:
-    """v2's checks of the profile's CLI settings when its session starts, for every command.
-
-    Returns (kind, message) for the first bad setting: ``configuration`` for
-    ``cli_timestamp_format`` (v2's ConfigurationError, 253), ``general`` for
-    ``cli_binary_format`` when ``--cli-binary-format`` does not override it (v2
-    fails on a KeyError, 255, and prints the bad value quoted).  A missing
-    profile is not a problem here (v2 falls back to the defaults).
-    """
-    settings = read_profile(environ, profile)
-    timestamp = settings.get("cli_timestamp_format")
-    if timestamp is not None and timestamp not in TIMESTAMP_FORMATS:
-        return (
-            "configuration",
-            f"Unknown cli_timestamp_format value: {timestamp}, "
-            'valid values are "wire" or "iso8601"',
-        )
-    configured = settings.get("cli_binary_format")
-    if binary_format is None and configured is not None and configured not in BINARY_FORMATS:
-        return ("general", repr(configured))
-    return None
-
-
 ERROR_FORMAT_VARIABLE = "AWS_CLI_ERROR_FORMAT"
 
 
-def error_format_setting(environ: Mapping[str, str], profile: str | None = None) -> str | None:
-    """``cli_error_format`` as v2's error handlers resolve it when no option gives it.
+class ConfigFiles:
+    """The two files as one run reads them, from the run's variables; each file read once."""
 
-    ``AWS_CLI_ERROR_FORMAT``, else the profile's ``cli_error_format``.  When the
-    profile was named but does not exist, v2's lookup fails inside its error
-    handler, which then prints the plain message: that is the ``legacy`` format.
-    """
-    if ERROR_FORMAT_VARIABLE in environ:
-        return environ[ERROR_FORMAT_VARIABLE]
-    if profile_missing(environ, profile):
-        return "legacy"
-    return read_profile(environ, profile).get("cli_error_format")
+    __slots__ = ("_read", "environ")
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self._read: dict[str, dict[str, dict[str, str]]] = {}
+
+    def _ini(self, path: str) -> dict[str, dict[str, str]]:
+        """The sections of an INI file as botocore reads it; empty when missing or unreadable."""
+        if path not in self._read:
+            self._read[path] = _parse_ini(path)
+        return self._read[path]
+
+    def load_profiles(self) -> dict[str, dict[str, str]]:
+        """Every profile of the two files, the credentials file's values over the config file's."""
+        profiles = _config_profiles(self._ini(config_path(self.environ)))
+        for name, values in self._ini(credentials_path(self.environ)).items():
+            profiles.setdefault(name, {}).update(values)
+        return profiles
+
+    def profile_missing(self, given_profile: str | None = None) -> bool:
+        """Whether the profile was named explicitly but exists in neither file (ProfileNotFound)."""
+        name = explicit_profile(self.environ, given_profile)
+        return name is not None and name not in self.load_profiles()
+
+    def section(self, name: str) -> dict[str, str]:
+        """A section of the config file that is not a profile (``[plugins]``...)."""
+        return dict(self._ini(config_path(self.environ)).get(name, {}))
+
+    def read_profile(self, given_profile: str | None = None) -> dict[str, str]:
+        """The settings of the active profile; empty when the files or the profile are missing."""
+        return self.load_profiles().get(profile_name(self.environ, given_profile), {})
+
+    def setting(
+        self, key: str, env_var: str | None = None, profile: str | None = None
+    ) -> str | None:
+        """A CLI setting from the environment variable, else the profile."""
+        if env_var is not None and env_var in self.environ:
+            return self.environ[env_var]
+        return self.read_profile(profile).get(key)
+
+    def cli_settings_problem(
+        self, profile: str | None = None, binary_format: str | None = None
+    ) -> SettingsProblem | None:
+        """v2's checks of the profile's CLI settings when its session starts, for every command.
+
+        The first bad setting: ``cli_timestamp_format`` (a configuration error in
+        v2, 253), then ``cli_binary_format`` when ``--cli-binary-format`` does not
+        override it (v2 fails on a KeyError, 255, and prints the bad value
+        quoted).  A missing profile is not a problem here (v2 falls back to the
+        defaults).
+        """
+        settings = self.read_profile(profile)
+        timestamp = settings.get("cli_timestamp_format")
+        if timestamp is not None and timestamp not in TIMESTAMP_FORMATS:
+            return SettingsProblem(
+                f"Unknown cli_timestamp_format value: {timestamp}, "
+                'valid values are "wire" or "iso8601"',
+                configuration=True,
+            )
+        configured = settings.get("cli_binary_format")
+        if binary_format is None and configured is not None and configured not in BINARY_FORMATS:
+            return SettingsProblem(repr(configured), configuration=False)
+        return None
+
+    def error_format_setting(self, profile: str | None = None) -> str | None:
+        """``cli_error_format`` as v2's error handlers resolve it when no option gives it.
+
+        ``AWS_CLI_ERROR_FORMAT``, else the profile's ``cli_error_format``.  When the
+        profile was named but does not exist, v2's lookup fails inside its error
+        handler, which then prints the plain message: that is the ``legacy`` format.
+        """
+        if ERROR_FORMAT_VARIABLE in self.environ:
+            return self.environ[ERROR_FORMAT_VARIABLE]
+        if self.profile_missing(profile):
+            return "legacy"
+        return self.read_profile(profile).get("cli_error_format")

@@ -37,5 +37,5 @@ def full_session(
     chain.set_default_client_config(
         session, read_timeout=read_timeout, connect_timeout=connect_timeout
     )
-    chain.inject_credential_caches(session)
+    chain.inject_credential_caches(session, environ)
     return session

@@ -1,7 +1,8 @@
 """The tool's cache directory: data it can rebuild, kept between runs to start faster.
 
 Entries are ``marshal`` files (plain data only) in
-``${XDG_CACHE_HOME:-~/.cache}/ec2-import-image/``, named by a key derived
+``${XDG_CACHE_HOME:-~/.cache}/ec2-import-image/`` (the run's variables, not
+the process's, say where), named by a key derived
 from what they were built from (file paths, sizes and modification times), so
 a changed source is rebuilt rather than read stale.  A cache that cannot be
 read or written is not an error: the data is built as if there were none.
@@ -28,8 +29,10 @@ import marshal
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from ec2_import_image.environment import expand_user
 
 #: bump when the layout of any entry changes
 CACHE_VERSION = "2"
@@ -37,8 +40,8 @@ CACHE_VERSION = "2"
 DIRECTORY_MODE = 0o700
 
 
-def cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+def cache_dir(environ: Mapping[str, str]) -> str:
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(expand_user("~", environ), ".cache")
     return os.path.join(base, "ec2-import-image")
 
 
@@ -55,11 +58,11 @@ def key_for(kind: str, files: Iterable[str], *extra: str) -> str | None:
     return f"{kind}-{digest}.marshal"
 
 
-def load(name: str | None, check: Callable[[Any], bool]) -> Any:
+def load(name: str | None, check: Callable[[Any], bool], environ: Mapping[str, str]) -> Any:
     """The entry's data when it reads and ``check`` accepts its shape; else None."""
     if name is None:
         return None
-    directory = cache_dir()
+    directory = cache_dir(environ)
     if not _owned_privately(directory):
         return None
     with contextlib.suppress(Exception), open(os.path.join(directory, name), "rb") as handle:
@@ -69,11 +72,11 @@ def load(name: str | None, check: Callable[[Any], bool]) -> Any:
     return None
 
 
-def store(name: str | None, data: Any) -> None:
+def store(name: str | None, data: Any, environ: Mapping[str, str]) -> None:
     """Write an entry atomically; one that cannot be written is simply not kept."""
     if name is None:
         return
-    directory = cache_dir()
+    directory = cache_dir(environ)
     with contextlib.suppress(OSError, ValueError):
         os.makedirs(directory, mode=DIRECTORY_MODE, exist_ok=True)
         _narrow(directory)

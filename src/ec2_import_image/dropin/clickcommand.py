@@ -11,6 +11,7 @@ of the tool's start-up, and a plain run does not need it.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -41,7 +42,8 @@ class AwsStyleCommand(click.Command):
         """click's completion protocol (``_AWS_COMPLETE=bash_complete`` ...): see completion/."""
         from ec2_import_image.dropin.completion.click_hook import click_candidates
 
-        return click_candidates(self.program, ctx.meta.get(_ARGV, []), incomplete)
+        # click's completion runs in the shell's process: its variables are the environment
+        return click_candidates(self.program, ctx.meta.get(_ARGV, []), incomplete, os.environ)
 
     def invoke(self, ctx: click.Context) -> Any:
         from ec2_import_image.dropin.app import run

@@ -141,13 +141,13 @@ def major_version(path: str, environ: Mapping[str, str]) -> int | None:
     from ec2_import_image.dropin import cache
 
     key = cache.key_for("fallback-version", [os.path.realpath(path)])
-    cached = cache.load(key, _is_version)
+    cached = cache.load(key, _is_version, environ)
     if cached is not None:
         return int(cached) or None
     answer = _ask_version(path, environ)
     if answer is None:
         return None
-    cache.store(key, answer)
+    cache.store(key, answer, environ)
     return answer or None
 
 

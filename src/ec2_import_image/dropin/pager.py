@@ -19,9 +19,10 @@ import contextlib
 import shlex
 import subprocess
 from collections.abc import Iterator
-from typing import IO, Any, TextIO, cast
+from typing import IO, TextIO, cast
 
-from ec2_import_image.awsconfig import files as config
+from ec2_import_image.awsconfig.files import ConfigFiles
+from ec2_import_image.dropin.cli.globalopts import GlobalOptions
 from ec2_import_image.dropin.errors import PagerError, stdout_writes
 from ec2_import_image.environment import Environment
 
@@ -29,16 +30,17 @@ DEFAULT_PAGER = "less"
 DEFAULT_LESS_FLAGS = "FRX"
 
 
-def configured_pager(env: Environment, globals_: dict[str, Any]) -> str | None:
-    if globals_.get("no_cli_pager"):
+def configured_pager(config: ConfigFiles, options: GlobalOptions) -> str | None:
+    if options.no_cli_pager:
         return None
-    if "AWS_PAGER" in env.environ:
-        return env.environ["AWS_PAGER"]
-    profile_pager = config.setting(env.environ, "cli_pager", profile=globals_.get("profile"))
+    environ = config.environ
+    if "AWS_PAGER" in environ:
+        return environ["AWS_PAGER"]
+    profile_pager = config.setting("cli_pager", profile=options.profile)
     if profile_pager is not None:
         return profile_pager
-    if "PAGER" in env.environ:
-        return env.environ["PAGER"]
+    if "PAGER" in environ:
+        return environ["PAGER"]
     return DEFAULT_PAGER
 
 
@@ -90,9 +92,11 @@ class LazyPagerStream:
 
 
 @contextlib.contextmanager
-def output_stream(env: Environment, globals_: dict[str, Any]) -> Iterator[TextIO]:
+def output_stream(
+    env: Environment, config: ConfigFiles, options: GlobalOptions
+) -> Iterator[TextIO]:
     """stdout, or the pager's stdin when stdout is a terminal and a pager is configured."""
-    pager = configured_pager(env, globals_) if env.stdout_isatty else None
+    pager = configured_pager(config, options) if env.stdout_isatty else None
     if not pager:
         with stdout_writes():
             yield env.stdout

@@ -10,24 +10,23 @@ it, and ignores the plugins it finds (a documented difference).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from importlib.machinery import PathFinder
 
-from ec2_import_image.awsconfig import files as config
+from ec2_import_image.awsconfig.files import ConfigFiles
+from ec2_import_image.environment import expand_user
 
 PLUGIN_PATH_KEY = "cli_legacy_plugin_path"
 
 
-def missing_plugin(environ: Mapping[str, str]) -> str | None:
+def missing_plugin(config: ConfigFiles) -> str | None:
     """v2's message for the first configured plugin that cannot be imported, else None."""
-    plugins = dict(config.section(environ, "plugins"))
+    plugins = config.section("plugins")
     plugin_path = plugins.pop(PLUGIN_PATH_KEY, None)
     if plugin_path is None:
         return None
     import sys
 
-    search = [os.path.expanduser(plugin_path), *sys.path]
+    search = [expand_user(plugin_path, config.environ), *sys.path]
     for module in plugins.values():
         missing = _missing_module(module.strip(), search)
         if missing is not None:

@@ -27,8 +27,8 @@ import contextlib
 import sys
 from typing import Any, TextIO
 
-from ec2_import_image.awsconfig import files as config
 from ec2_import_image.dropin.cli.commandline import usage
+from ec2_import_image.dropin.cli.globalopts import GlobalOptions
 from ec2_import_image.dropin.cli.options import ERROR_FORMAT_CHOICES
 from ec2_import_image.dropin.errors import (
     CliError,
@@ -39,7 +39,7 @@ from ec2_import_image.dropin.errors import (
     UnknownOptionsError,
     row_for,
 )
-from ec2_import_image.environment import Environment
+from ec2_import_image.dropin.runstate import RunState
 
 MAX_INLINE_ITEMS = 5
 
@@ -64,35 +64,35 @@ def as_cli_error(error: BaseException, *, traceback_logged: bool = False) -> Cli
     return InternalError(error, traceback_logged=traceback_logged)
 
 
-def _log_traceback(error: BaseException) -> bool:
+def _log_traceback(error: BaseException, state: RunState) -> bool:
     """With ``--debug``, log ``error`` with its traceback as v2 does; whether it was logged.
 
     The debug log exists only when ``--debug`` started it; without it nothing
     is imported here (``logging`` is not on the drop-in's start-up path).
     """
-    debuglog = sys.modules.get("ec2_import_image.debuglog")
-    if debuglog is None or not debuglog.enabled():
+    if state.debug_log is None:
         return False
-    debuglog.log.debug("Exception caught in main()", exc_info=error)
+    from ec2_import_image.debuglog import log
+
+    log.debug("Exception caught in main()", exc_info=error)
     return True
 
 
-def error_format(env: Environment, globals_: dict[str, Any] | None) -> str:
-    given = (globals_ or {}).get("cli_error_format")
-    if given:
-        return str(given).lower()
-    configured = config.error_format_setting(env.environ, (globals_ or {}).get("profile"))
+def error_format(state: RunState) -> str:
+    options = state.globals or GlobalOptions()
+    if options.cli_error_format:
+        return options.cli_error_format.lower()
+    configured = state.config.error_format_setting(options.profile)
     if configured:
         value = configured.lower()
         return value if value in ERROR_FORMAT_CHOICES else "enhanced"
     return "enhanced"
 
 
-def report_error(
-    error: BaseException, env: Environment, globals_: dict[str, Any] | None = None
-) -> ExitStatus:
+def report_error(error: BaseException, state: RunState) -> ExitStatus:
     """Print ``error`` as v2 would and return the exit status."""
-    traceback_logged = _log_traceback(error)
+    env = state.env
+    traceback_logged = _log_traceback(error, state)
     if isinstance(error, PromptInterrupted):
         env.stderr.write(f"{error}\n")
         return ExitStatus.ERROR_CTRL_C
@@ -100,19 +100,17 @@ def report_error(
         env.stdout.write("\n")
         return ExitStatus.ERROR_CTRL_C
     try:
-        return _print_error(as_cli_error(error, traceback_logged=traceback_logged), env, globals_)
+        return _print_error(as_cli_error(error, traceback_logged=traceback_logged), state)
     except Exception as failure:  # printing failed (stderr cannot encode the message...)
         with contextlib.suppress(Exception):
             write_error(env.stderr, str(failure), env.program)
         return ExitStatus.ERROR
 
 
-def _print_error(
-    cli_error: CliError, env: Environment, globals_: dict[str, Any] | None
-) -> ExitStatus:
+def _print_error(cli_error: CliError, state: RunState) -> ExitStatus:
     row = row_for(cli_error)
-    stderr = env.stderr
-    program = env.program
+    stderr = state.env.stderr
+    program = state.env.program
     if isinstance(cli_error, UnknownOptionsError):
         # v2 writes "usage: " + a usage text that ends with a newline, then one more
         stderr.write("\n")
@@ -128,7 +126,7 @@ def _print_error(
     else:
         write_error(stderr, cli_error.message, program)
         return row.rc
-    fmt = error_format(env, globals_)
+    fmt = error_format(state)
     if fmt == "legacy" or not info:
         write_error(stderr, cli_error.message, program)
         return row.rc
@@ -137,21 +135,19 @@ def _print_error(
             write_error(stderr, headline, program)
             _write_extra_fields(stderr, info)
         else:
-            _render_structured(fmt, info, env, globals_)
+            _render_structured(fmt, info, state)
     except Exception:
         # as v2: when the structured form cannot be shown, the plain message is tried
         write_error(stderr, cli_error.message, program)
     return row.rc
 
 
-def _render_structured(
-    fmt: str, info: dict[str, Any], env: Environment, globals_: dict[str, Any] | None
-) -> None:
+def _render_structured(fmt: str, info: dict[str, Any], state: RunState) -> None:
     from ec2_import_image.dropin.render import render
 
-    color = (globals_ or {}).get("color", "auto")
-    use_color = color == "on" or (color == "auto" and bool(env.stderr_isatty))
-    render(fmt, "error", info, env.stderr, color=use_color)
+    color = (state.globals or GlobalOptions()).color
+    use_color = color == "on" or (color == "auto" and bool(state.env.stderr_isatty))
+    render(fmt, "error", info, state.env.stderr, color=use_color)
 
 
 def _simple(value: Any) -> bool:

@@ -21,8 +21,8 @@ from __future__ import annotations
 import configparser
 import os
 import shlex
-from collections.abc import Callable, Collection, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Collection, Mapping
+from typing import NamedTuple
 
 from ec2_import_image.dropin.cli.commandline import (
     SERVICE,
@@ -31,8 +31,10 @@ from ec2_import_image.dropin.cli.commandline import (
     main_parser,
     parse_known,
 )
-from ec2_import_image.dropin.cli.options import global_arguments
+from ec2_import_image.dropin.cli.globalopts import GlobalOptions, laid_over, resolved
+from ec2_import_image.dropin.cli.options import GLOBAL_OPTIONS, OptionKind
 from ec2_import_image.dropin.errors import GeneralError
+from ec2_import_image.environment import expand_user
 
 #: the global options v2 forbids in an alias (it has already acted on the user's)
 REFUSED_GLOBALS = ("debug", "profile")
@@ -108,7 +110,7 @@ def alias_path(environ: Mapping[str, str]) -> str:
     relative = os.path.join(".aws", "cli", "alias")
     home = environ.get("HOME")
     if home is None:
-        return os.path.expanduser(os.path.join("~", relative))
+        return expand_user(os.path.join("~", relative), environ)
     return home.rstrip(os.sep) + os.sep + relative
 
 
@@ -136,23 +138,18 @@ def load_aliases(environ: Mapping[str, str]) -> AliasTable:
 
 
 class AliasExpander:
-    """Expands the aliases of one command line, laying their global options over ``globals_``.
+    """Expands the aliases of one command line, laying their global options over ``globals``.
 
-    ``resolve`` is the check of global option values v2 runs on every set of
-    parsed global options (``--query`` compiled, ``--endpoint-url``, time-outs).
+    ``globals`` starts as the user's global options, resolved; each alias that
+    gives global options replaces it with a new record.  Every set of global
+    options an alias gives is resolved as the user's were (``--query``
+    compiled, ``--endpoint-url``, time-outs).
     """
 
-    def __init__(
-        self,
-        table: AliasTable,
-        program: str,
-        globals_: dict[str, Any],
-        resolve: Callable[[dict[str, Any]], None],
-    ) -> None:
+    def __init__(self, table: AliasTable, program: str, globals_: GlobalOptions) -> None:
         self.table = table
         self.program = program
         self.globals = globals_
-        self._resolve = resolve
         self._depth = 0
 
     def names(self, lineage: tuple[str, ...]) -> Collection[str]:
@@ -204,21 +201,19 @@ class AliasExpander:
         """
         parser = main_parser(list(self.table.section()))
         parsed = parse_known(parser, words, self.program)
-        given: dict[str, Any] = {}
-        for argument in global_arguments():
-            value = parsed.values.get(argument.dest)
-            if argument.action == "version" or value == argument.default:
+        given: list[str] = []
+        for option in GLOBAL_OPTIONS:
+            value = parsed.values.get(option.dest)
+            if option.kind is OptionKind.VERSION or value == option.default:
                 continue
-            if argument.dest in REFUSED_GLOBALS:
+            if option.dest in REFUSED_GLOBALS:
                 raise GeneralError(
-                    f'Global parameter "--{argument.dest}" detected in alias "{alias.name}" '
+                    f'Global parameter "--{option.dest}" detected in alias "{alias.name}" '
                     "which is not supported in subcommand aliases."
                 )
-            given[argument.dest] = value
-        self._resolve(given)
-        for dest, value in given.items():
-            if dest not in SESSION_GLOBALS:
-                self.globals[dest] = value
-        for dest in TIMEOUT_GLOBALS:
-            self.globals[dest] = given.get(dest)
+            given.append(option.dest)
+        alias_globals = resolved(GlobalOptions.parsed(parsed.values))
+        self.globals = laid_over(
+            self.globals, alias_globals, given, kept=SESSION_GLOBALS, reset=TIMEOUT_GLOBALS
+        )
         return str(parsed.values["command"]), list(parsed.extras)

@@ -10,14 +10,18 @@ are kept as the words the user typed: turning them into request parameters is
 
 A pass whose word names one of the user's aliases hands it to ``CommandAliases``
 (``cli/aliases.py`` expands them) and parses what the alias stands for instead.
+``cli/parse.py`` runs the passes as a run does, aliases and v2's checks of the
+global options included.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import os
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cache
+from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 
 from ec2_import_image.dropin.cli.argparsing import (
@@ -29,22 +33,26 @@ from ec2_import_image.dropin.cli.argparsing import (
     ParseResult,
     VersionRequested,
 )
+from ec2_import_image.dropin.cli.globalopts import GlobalOptions
 from ec2_import_image.dropin.cli.options import (
-    OperationOption,
-    global_arguments,
+    GLOBAL_OPTIONS,
+    Option,
+    OptionKind,
     operation_options,
     waiter_options,
 )
 from ec2_import_image.dropin.errors import ParamValidationError, UnknownOptionsError
 from ec2_import_image.dropin.programs import AWS, SHORT
+from ec2_import_image.dropin.record import Record
 from ec2_import_image.model import Operation, load_model
 
 SERVICE = "ec2"
 #: the operation the short program runs
 SHORT_OPERATION = "import-image"
 WAIT = "wait"
-#: the waiter this tool adds to ``aws ec2 wait``
+#: the waiter this tool adds to ``aws ec2 wait``, and the operation it polls
 IMPORT_WAITER = "image-import-completed"
+WAITER_OPERATION = "DescribeImportImageTasks"
 
 HELP_BLURB = (
     "To see help text, you can run:\n"
@@ -78,43 +86,61 @@ class UnknownCommandError(ParamValidationError):
     """
 
 
-class Invocation:
+class Action(enum.Enum):
+    """What a command line asks for."""
+
+    VERSION = "version"
+    HELP = "help"
+    #: call an operation
+    OPERATION = "operation"
+    #: run a waiter (``ec2 wait image-import-completed``)
+    WAIT = "wait"
+
+
+#: the values of an invocation without operation options
+NO_VALUES: Mapping[str, Any] = MappingProxyType({})
+
+
+class Invocation(Record):
     """What the command line asks for."""
+
+    __slots__ = (
+        "action",
+        "globals",
+        "operation",
+        "options",
+        "program",
+        "through_alias",
+        "values",
+        "words",
+    )
+    program: str
+    #: the global options, resolved, with those of the aliases expanded on the way laid over
+    globals: GlobalOptions
+    action: Action
+    #: the command words that were given: (), ("ec2",) or ("ec2", "import-image")
+    words: tuple[str, ...]
+    operation: Operation | None
+    #: the operation's options (``Action.OPERATION``) or the waiter's (``Action.WAIT``)
+    options: tuple[Option, ...]
+    #: parsed operation options by destination
+    values: Mapping[str, Any]
+    #: one of the user's aliases was expanded on the way
+    through_alias: bool
 
     def __init__(
         self,
         program: str,
-        globals_: dict[str, Any],
-        action: str,
+        globals: GlobalOptions,
+        action: Action,
         *,
         words: tuple[str, ...] = (),
         operation: Operation | None = None,
-        options: list[OperationOption] | None = None,
-        values: dict[str, Any] | None = None,
+        options: tuple[Option, ...] = (),
+        values: Mapping[str, Any] = NO_VALUES,
+        through_alias: bool = False,
     ) -> None:
-        self.program = program
-        #: parsed global options by destination (see ``options.global_arguments``)
-        self.globals = globals_
-        #: "version", "help", "operation" or "wait"
-        self.action = action
-        #: the command words that were given: (), ("ec2",) or ("ec2", "import-image")
-        self.words = words
-        self.operation = operation
-        self.options: list[OperationOption] = [] if options is None else options
-        #: parsed operation options by destination
-        self.values: dict[str, Any] = {} if values is None else values
-
-    def _key(self) -> tuple[Any, ...]:
-        op = None if self.operation is None else self.operation.name
-        return (self.program, self.globals, self.action, self.words, op, self.options, self.values)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Invocation) and self._key() == other._key()
-
-    __hash__ = None  # type: ignore[assignment]  # mutable
-
-    def __repr__(self) -> str:
-        return f"Invocation({self.action!r}, words={self.words!r})"
+        self._fill(locals())
 
 
 @cache
@@ -155,6 +181,13 @@ def parse_known(
         raise _usage_error(error, program, command_word=command_word) from None
 
 
+def global_arguments() -> list[Argument]:
+    """v2's main parser's options: the global options, then ``--version`` (added last)."""
+    arguments = [o.argument() for o in GLOBAL_OPTIONS if o.kind is OptionKind.GLOBAL]
+    arguments += [o.argument() for o in GLOBAL_OPTIONS if o.kind is OptionKind.VERSION]
+    return arguments
+
+
 def main_parser(aliases: Sequence[str] = ()) -> ArgParser:
     """v2's main parser: the global options and the command word (its commands and aliases)."""
     commands = known_commands()["commands"]
@@ -164,6 +197,14 @@ def main_parser(aliases: Sequence[str] = ()) -> ArgParser:
 
 class CommandAliases(Protocol):
     """The user's aliases below the top level, as ``cli/aliases.py`` expands them."""
+
+    @property
+    def globals(self) -> GlobalOptions:
+        """The global options with those of the aliases expanded so far laid over them."""
+
+    @property
+    def expanded(self) -> bool:
+        """Whether one of the user's aliases has been expanded on this line."""
 
     def names(self, lineage: tuple[str, ...]) -> Collection[str]:
         """The aliases among the words that follow ``lineage`` (``("ec2",)``...)."""
@@ -204,7 +245,8 @@ class TopLevel(NamedTuple):
     """The first pass: global options and the command word; the rest for the next passes."""
 
     program: str
-    globals: dict[str, Any]
+    #: as parsed, not yet resolved (``globalopts.resolved``)
+    globals: GlobalOptions
     #: the command word (``ec2``, ``help``...), None when ``--version`` was asked for
     command: str | None
     rest: list[str]
@@ -240,21 +282,36 @@ def parse_top_level(argv: list[str], program: str = AWS, aliases: Sequence[str] 
     try:
         top = main.parse_known_args(args)
     except VersionRequested:
-        return TopLevel(program, {}, None, [])
+        return TopLevel(program, GlobalOptions(), None, [])
     except ArgumentError as error:
         raise _usage_error(error, program, command_word=error.argument == COMMAND) from None
-    parsed_globals = {k: v for k, v in top.values.items() if k not in (COMMAND, "version")}
-    return TopLevel(program, parsed_globals, top.values[COMMAND], top.extras)
+    return TopLevel(program, GlobalOptions.parsed(top.values), top.values[COMMAND], top.extras)
 
 
-def parse_command_line(argv: list[str], program: str = AWS) -> Invocation:
-    """Parse argv (without the program name) as v2 would: all three passes.
+class _Line:
+    """The passes after the first: the program, its global options, the aliases below."""
 
-    Raises ``ParamValidationError`` for argument errors (with the usage block
-    appended, as v2 prints them) and ``UnknownOptionsError`` for what no pass
-    consumed.
-    """
-    return parse_command(parse_top_level(argv, program))
+    __slots__ = ("aliases", "top")
+
+    def __init__(self, top: TopLevel, aliases: CommandAliases | None) -> None:
+        self.top = top
+        self.aliases = aliases
+
+    @property
+    def program(self) -> str:
+        return self.top.program
+
+    def invocation(self, action: Action, **fields: Any) -> Invocation:
+        """The invocation, with the global options as the aliases expanded so far left them."""
+        if self.aliases is None:
+            return Invocation(self.program, self.top.globals, action, **fields)
+        return Invocation(
+            self.program,
+            self.aliases.globals,
+            action,
+            through_alias=self.aliases.expanded,
+            **fields,
+        )
 
 
 def parse_command(top: TopLevel, aliases: CommandAliases | None = None) -> Invocation:
@@ -263,11 +320,12 @@ def parse_command(top: TopLevel, aliases: CommandAliases | None = None) -> Invoc
     ``top`` has its top-level alias expanded already; ``aliases`` expands those
     of the words below (``[command ec2]``, ``[command ec2 wait]``...).
     """
-    program, parsed_globals = top.program, top.globals
+    line = _Line(top, aliases)
+    program = top.program
     if top.command is None:
-        return Invocation(program, {}, "version")
+        return line.invocation(Action.VERSION)
     if top.command == "help":
-        return _parse_help_topic(program, parsed_globals, top.rest)
+        return _parse_help_topic(line, top.rest)
     if top.command != SERVICE:
         raise UnsupportedCommandError(_unsupported(program, top.command))
     operations = known_commands()["ec2_operations"]
@@ -286,36 +344,32 @@ def parse_command(top: TopLevel, aliases: CommandAliases | None = None) -> Invoc
     )
     assert op_name is not None  # the operation word is required
     if op_name == "help":
-        return Invocation(program, parsed_globals, "help", words=(SERVICE,))
+        return line.invocation(Action.HELP, words=(SERVICE,))
     # a command reached through an alias that shadows it has lost its parent: `wait`, not `ec2 wait`
     own_lineage = (op_name,) if shadowed else (SERVICE, op_name)
     if op_name == WAIT:
-        return _parse_wait(program, parsed_globals, rest, own_lineage, aliases)
+        return _parse_wait(line, rest, own_lineage)
     operation = load_model().operation_by_cli_name(op_name)
     if operation is None:
         raise UnsupportedCommandError(_unsupported(program, f"{SERVICE} {op_name}"))
     return _parse_operation(
-        program=program,
-        parsed_globals=parsed_globals,
+        line,
         words=(SERVICE, op_name),
         operation=operation,
         remaining=rest,
-        action="operation",
+        action=Action.OPERATION,
         lineage=own_lineage,
-        aliases=aliases,
     )
 
 
 def _parse_operation(
+    line: _Line,
     *,
-    program: str,
-    parsed_globals: dict[str, Any],
     words: tuple[str, ...],
     operation: Operation,
     remaining: list[str],
-    action: str,
+    action: Action,
     lineage: tuple[str, ...] = (),
-    aliases: CommandAliases | None = None,
 ) -> Invocation:
     """The last pass: the options of an operation (or of a waiter on it), and ``help``.
 
@@ -323,8 +377,11 @@ def _parse_operation(
     its options, as v2 makes them: once any exists, a free word must be one.
     """
     if remaining == ["help"]:
-        return Invocation(program, parsed_globals, "help", words=words, operation=operation)
-    options = operation_options(operation) if action == "operation" else waiter_options(operation)
+        return line.invocation(Action.HELP, words=words, operation=operation)
+    program, aliases = line.program, line.aliases
+    options = (
+        operation_options(operation) if action is Action.OPERATION else waiter_options(operation)
+    )
     names = () if aliases is None else aliases.names(lineage)
     if aliases is not None and names:
         subcommand = Argument("subcommand", nargs=OPTIONAL, choices=list(names))
@@ -334,60 +391,46 @@ def _parse_operation(
             args = list(remaining)
             args.remove(word)
             return _parse_operation(
-                program=program,
-                parsed_globals=parsed_globals,
+                line,
                 words=words,
                 operation=operation,
                 remaining=aliases.expand(lineage, word, args),
                 action=action,
                 lineage=lineage,
-                aliases=aliases,
             )
     parser = ArgParser([*(o.argument() for o in options), Argument("help", nargs=OPTIONAL)])
     third = parse_known(parser, remaining, program)
     help_word = third.values.pop("help")
     if help_word == "help":
-        return Invocation(program, parsed_globals, "help", words=words, operation=operation)
+        return line.invocation(Action.HELP, words=words, operation=operation)
     extras = list(third.extras)
     if help_word is not None:
         extras.append(help_word)
     if extras:
         raise UnknownOptionsError(f"Unknown options: {', '.join(extras)}")
-    return Invocation(
-        program,
-        parsed_globals,
-        action,
-        words=words,
-        operation=operation,
-        options=options,
-        values=third.values,
+    return line.invocation(
+        action, words=words, operation=operation, options=tuple(options), values=third.values
     )
 
 
-def _parse_help_topic(
-    program: str, parsed_globals: dict[str, Any], remaining: list[str]
-) -> Invocation:
+def _parse_help_topic(line: _Line, remaining: list[str]) -> Invocation:
     """``aws help [topic]``: v2's help topics are the only words ``help`` takes."""
     if remaining and remaining != ["help"]:
         topics = known_commands()["help_topics"]
         parsed = parse_known(
             ArgParser([Argument("subcommand", nargs=OPTIONAL, choices=topics)]),
             remaining,
-            program,
+            line.program,
             command_word=True,
         )
         topic = parsed.values["subcommand"]
         if topic is not None:
-            raise UnsupportedCommandError(_unsupported(program, f"help {topic}"))
-    return Invocation(program, parsed_globals, "help")
+            raise UnsupportedCommandError(_unsupported(line.program, f"help {topic}"))
+    return line.invocation(Action.HELP)
 
 
 def _parse_wait(
-    program: str,
-    parsed_globals: dict[str, Any],
-    remaining: list[str],
-    lineage: tuple[str, ...] = (SERVICE, WAIT),
-    aliases: CommandAliases | None = None,
+    line: _Line, remaining: list[str], lineage: tuple[str, ...] = (SERVICE, WAIT)
 ) -> Invocation:
     """``ec2 wait <waiter>``: v2's EC2 waiters, of which this tool adds and runs one.
 
@@ -395,6 +438,7 @@ def _parse_wait(
     AWS CLI has no waiter for them); its options are those of
     describe-import-image-tasks, as v2's waiters take their operation's.
     """
+    program, aliases = line.program, line.aliases
     waiters = [*known_commands()["ec2_waiters"], IMPORT_WAITER]
     names = () if aliases is None else aliases.names(lineage)
     words = [*waiters, "help"]
@@ -418,19 +462,17 @@ def _parse_wait(
             f"{program}: [ERROR]: too few arguments"
         )
     if waiter == "help":
-        return Invocation(program, parsed_globals, "help", words=(SERVICE, WAIT))
+        return line.invocation(Action.HELP, words=(SERVICE, WAIT))
     if waiter != IMPORT_WAITER:
         raise UnsupportedCommandError(_unsupported(program, f"{SERVICE} {WAIT} {waiter}"))
-    operation = load_model().operation("DescribeImportImageTasks")
+    operation = load_model().operation(WAITER_OPERATION)
     return _parse_operation(
-        program=program,
-        parsed_globals=parsed_globals,
+        line,
         words=(SERVICE, WAIT, waiter),
         operation=operation,
         remaining=rest,
-        action="wait",
+        action=Action.WAIT,
         lineage=(*lineage, waiter),
-        aliases=aliases,
     )
 
 

@@ -9,6 +9,7 @@ as plain text in a pipe.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from ec2_import_image.dropin import cache
@@ -56,19 +57,19 @@ def _page_sources() -> list[str]:
     return shared + [os.path.join(DROPIN, name) for name in names]
 
 
-def cached_help_lines(invocation: Invocation) -> list[Line]:
+def cached_help_lines(invocation: Invocation, environ: Mapping[str, str]) -> list[Line]:
     """The page, from the tool's cache when it was built before from the same sources.
 
     Building a page converts the model's HTML documentation, which costs more
     than everything else a ``help`` run does; the result only changes with the
-    files it is built from.
+    files it is built from.  ``environ`` says where the cache is.
     """
     key = cache.key_for("help", _page_sources(), invocation.program, *invocation.words)
-    stored = cache.load(key, _is_stored_page)
+    stored = cache.load(key, _is_stored_page, environ)
     if stored is not None:
         return [tuple(Span(text, style) for text, style in spans) for spans in stored]
     lines = help_lines(invocation)
-    cache.store(key, [[(span.text, span.style) for span in spans] for spans in lines])
+    cache.store(key, [[(span.text, span.style) for span in spans] for spans in lines], environ)
     return lines
 
 
@@ -86,7 +87,7 @@ _is_stored_page = cache.is_list_of(cache.is_list_of(_is_stored_span))
 
 
 def show_help(invocation: Invocation, env: Environment) -> ExitStatus:
-    lines = cached_help_lines(invocation)
+    lines = cached_help_lines(invocation, env.environ)
     with stdout_writes():
         show_page(lines, env)
     return ExitStatus.SUCCESS

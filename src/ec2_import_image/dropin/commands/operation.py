@@ -1,22 +1,29 @@
-"""Run one operation: build the request, then skeleton, send or page, wait, then render."""
+"""Run one operation: build the request, then skeleton, send or page, wait, then render.
+
+Everything from the session's creation to the last page rendered runs inside
+``Environment.process_environment()``: botocore reads some settings from the
+process environment only (docs/architecture.md lists them), and they must be
+the run's.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ec2_import_image.dropin.cli.commandline import Invocation
+from ec2_import_image.dropin.cli.commandline import Action, Invocation
 from ec2_import_image.dropin.errors import ExitStatus, stdout_writes
 from ec2_import_image.dropin.params.build import CallPlan, build_call
-from ec2_import_image.environment import Environment
+from ec2_import_image.dropin.runstate import RunState
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
 
 
-def run_operation(invocation: Invocation, env: Environment) -> ExitStatus:
+def run_operation(invocation: Invocation, state: RunState) -> ExitStatus:
+    env = state.env
     operation = invocation.operation
     assert operation is not None
-    plan = build_call(invocation, warn=env.stderr.write)
+    plan = build_call(invocation, env.environ, warn=env.stderr.write)
     if plan.skeleton in ("input", "yaml-input"):
         from ec2_import_image.dropin.params import skeleton
 
@@ -27,12 +34,20 @@ def run_operation(invocation: Invocation, env: Environment) -> ExitStatus:
                 skeleton.write_yaml_input(operation.input_shape, env.stdout)
         return ExitStatus.SUCCESS
 
+    with env.process_environment():
+        return _send(invocation, plan, state)
+
+
+def _send(invocation: Invocation, plan: CallPlan, state: RunState) -> ExitStatus:
     from ec2_import_image.dropin.service.session import create_client, create_session
 
-    globals_ = invocation.globals
-    session = create_session(globals_)
-    client = create_client(session, globals_)
-    waits = invocation.action == "wait" or (plan.wait and plan.skeleton is None)
+    env = state.env
+    operation = invocation.operation
+    assert operation is not None
+    options = invocation.globals
+    session = create_session(options, env.environ, state.debug_log)
+    client = create_client(session, options)
+    waits = invocation.action is Action.WAIT or (plan.wait and plan.skeleton is None)
     if not waits:
         result = _call(client, operation.name, plan)
     else:
@@ -40,14 +55,14 @@ def run_operation(invocation: Invocation, env: Environment) -> ExitStatus:
         from ec2_import_image.dropin.waiting.hints import reach_options
 
         describe = getattr(client, "describe_import_image_tasks")  # noqa: B009 - built at run time
-        reach = reach_options(globals_, client.meta.region_name, env.environ)
-        if invocation.action == "wait":
+        reach = reach_options(options, client.meta.region_name, env.environ)
+        if invocation.action is Action.WAIT:
             return wait_command(describe, plan, env, reach)
         result = import_and_wait(
             lambda: _call(client, operation.name, plan), describe, plan, env, reach
         )
-    output = globals_.get("output") or session.get_config_variable("output")
-    _render(str(output), operation.name, result, invocation, env)
+    output = options.output or session.get_config_variable("output")
+    _render(str(output), operation.name, result, invocation, state)
     return ExitStatus.SUCCESS
 
 
@@ -84,12 +99,13 @@ def _stubbed_call(
 
 
 def _render(
-    output: str, operation_name: str, result: Any, invocation: Invocation, env: Environment
+    output: str, operation_name: str, result: Any, invocation: Invocation, state: RunState
 ) -> None:
     from ec2_import_image.dropin.pager import output_stream
     from ec2_import_image.dropin.render import render
 
-    color_setting = invocation.globals.get("color", "auto")
+    env = state.env
+    color_setting = invocation.globals.color
     color = color_setting == "on" or (color_setting == "auto" and bool(env.stdout_isatty))
     if output == "table" and color:
         # v2 builds its coloured table formatter here, and with it colorama's
@@ -98,13 +114,13 @@ def _render(
 
         env.stdout = autoreset(env.stdout)
         env.stderr = autoreset(env.stderr)
-    with output_stream(env, invocation.globals) as stream:
+    with output_stream(env, state.config, invocation.globals) as stream:
         render(
             output,
             operation_name,
             result,
             stream,
-            query=invocation.globals.get("query"),
+            query=invocation.globals.query_expression,
             color=color,
             terminal_width=env.terminal_width(),
         )

@@ -11,7 +11,9 @@ only when its parameters were refused.  On a terminal the prompt is
 
 from __future__ import annotations
 
-from ec2_import_image.awsconfig import files as config
+import enum
+
+from ec2_import_image.awsconfig.files import ConfigFiles
 from ec2_import_image.dropin.errors import GeneralError, ParamValidationError
 from ec2_import_image.environment import Environment
 
@@ -19,17 +21,29 @@ ON = "--cli-auto-prompt"
 OFF = "--no-cli-auto-prompt"
 
 
-def auto_prompt_mode(argv: list[str], env: Environment) -> str:
+class AutoPrompt(enum.Enum):
+    """v2's auto-prompt modes (any other configured value prompts never)."""
+
+    OFF = "off"
+    ON = "on"
+    #: run first, prompt only when the parameters were refused
+    ON_PARTIAL = "on-partial"
+
+
+def auto_prompt_mode(argv: list[str], config: ConfigFiles) -> AutoPrompt:
     if ON in argv and OFF in argv:
         raise ParamValidationError(
             "Both --cli-auto-prompt and --no-cli-auto-prompt cannot be specified at the same time."
         )
     if "help" in argv or "--version" in argv or OFF in argv:
-        return "off"
+        return AutoPrompt.OFF
     if ON in argv:
-        return "on"
-    value = config.setting(env.environ, "cli_auto_prompt", "AWS_CLI_AUTO_PROMPT")
-    return (value or "off").lower()
+        return AutoPrompt.ON
+    value = (config.setting("cli_auto_prompt", "AWS_CLI_AUTO_PROMPT") or "off").lower()
+    try:
+        return AutoPrompt(value)
+    except ValueError:
+        return AutoPrompt.OFF
 
 
 def prompt_for_args(argv: list[str], env: Environment) -> list[str]:

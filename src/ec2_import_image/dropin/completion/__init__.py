@@ -1,7 +1,7 @@
 """Completion of a partly typed command line: shells, ``aws_completer`` and the auto-prompt.
 
-``engine``      the candidates for the word being typed (never imports botocore)
-``specs``       what completion knows of each option: values it takes, type, help
+``engine``      the candidates for the word being typed (never imports botocore), from
+                the option table (``cli.options``) the parser reads
 ``shorthand``   member names and values inside a shorthand value
 ``paths``       ``file://`` and ``fileb://`` file names
 ``profiles``    profile names of the config and credentials files

@@ -19,7 +19,6 @@ one (``handoff``).
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import Mapping, Sequence
 
@@ -59,13 +58,13 @@ def _bash_words(environ: Mapping[str, str]) -> tuple[list[str], str] | None:
 
 
 def click_candidates(
-    program: str,
-    words: Sequence[str],
-    incomplete: str,
-    environ: Mapping[str, str] | None = None,
+    program: str, words: Sequence[str], incomplete: str, environ: Mapping[str, str]
 ) -> list[CompletionItem]:
-    """The answer to click's ``shell_complete`` for one of the tool's programs."""
-    environ = os.environ if environ is None else environ
+    """The answer to click's ``shell_complete`` for one of the tool's programs.
+
+    ``environ``: the variables click's shell script set (``COMP_WORDS``...) and
+    the shell's own.
+    """
     instruction = environ.get(completion_variable(program), "")
     if instruction.startswith("bash"):
         raw = _bash_words(environ)

@@ -23,34 +23,55 @@ v2).  Then, for the word being typed:
 from __future__ import annotations
 
 import enum
-import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from ec2_import_image.dropin.cli.commandline import SERVICE, SHORT_OPERATION
+from ec2_import_image.dropin.cli.options import (
+    FILE_KINDS,
+    GLOBAL_OPTIONS,
+    Arity,
+    Option,
+    operation_options,
+    waiter_options,
+)
 from ec2_import_image.dropin.completion.paths import complete_path, file_prefix
 from ec2_import_image.dropin.completion.profiles import profile_names
 from ec2_import_image.dropin.completion.regions import region_names
 from ec2_import_image.dropin.completion.shorthand import complete_shorthand
-from ec2_import_image.dropin.completion.specs import (
-    FLAG,
-    MANY,
-    ONE,
-    OPTIONAL,
-    OptionSpec,
-    global_specs,
-    operation_specs,
-    summary,
-)
 from ec2_import_image.dropin.helpdocs.values import valid_values
 from ec2_import_image.dropin.helpdocs.waiters import WAIT, tool_waiters
 from ec2_import_image.dropin.programs import SHORT
 from ec2_import_image.model import Operation, load_model
+from ec2_import_image.model.doctext import doc_overview
 
 SERVICE_HELP = "Amazon Elastic Compute Cloud (the VM Import commands)"
 WAIT_HELP = "Wait until a condition is met"
 WAITER_HELP = "Wait until import image tasks are completed (an extension)"
-FILE_OPTIONS_KINDS = frozenset({"cli-input", "member"})
+
+_NOTES = re.compile(r"<(note|important|danger)>.*?</\1>", re.DOTALL)
+
+
+@cache
+def summary(html: str) -> str:
+    """The first sentence of a documentation string, notes left out."""
+    return doc_overview(_NOTES.sub("", html)).strip()
+
+
+def option_help(option: Option) -> str:
+    """One line of help: a member's from the model, the table's for the others."""
+    if option.shape is not None:
+        return summary(option.shape.documentation)
+    return option.brief
+
+
+def option_values(option: Option) -> tuple[str, ...]:
+    """The values an option takes: its choices, or a member's valid values (``helpdocs``)."""
+    if option.choices or option.shape is None:
+        return option.choices
+    return valid_values(option.shape, option.path)
 
 
 @dataclass(frozen=True)
@@ -72,7 +93,7 @@ class Parsed:
     #: the operation is polled by a waiter (``ec2 wait <waiter>``)
     waiter: bool = False
     #: the option whose values are being typed
-    pending: OptionSpec | None = None
+    pending: Option | None = None
     given: set[str] = field(default_factory=set)
     unparsed: list[str] = field(default_factory=list)
     #: a command, operation or waiter word outside this tool's commands was given
@@ -89,17 +110,24 @@ def operations() -> dict[str, Operation]:
     return {op.cli_name: op for op in sorted(ops, key=lambda o: o.cli_name)}
 
 
-def scope(parsed: Parsed) -> list[OptionSpec]:
+@cache
+def _operation_options(operation_name: str, waiter: bool) -> tuple[Option, ...]:
+    """The options of an operation (or of a waiter on it), in the parser's order."""
+    operation = load_model().operation(operation_name)
+    return tuple(waiter_options(operation) if waiter else operation_options(operation))
+
+
+def scope(parsed: Parsed) -> list[Option]:
     """The options known where the cursor is: the operation's, then the global ones."""
-    own = list(operation_specs(parsed.operation.name, parsed.waiter)) if parsed.operation else []
-    return own + list(global_specs())
+    own = _operation_options(parsed.operation.name, parsed.waiter) if parsed.operation else ()
+    return [*own, *GLOBAL_OPTIONS]
 
 
-def _find(specs: Sequence[OptionSpec], name: str) -> OptionSpec | None:
-    for spec in specs:
-        if spec.name == name:
-            return spec
-    matches = [spec for spec in specs if spec.name.startswith(name)]
+def _find(options: Sequence[Option], name: str) -> Option | None:
+    for option in options:
+        if option.cli_name == name:
+            return option
+    matches = [option for option in options if option.cli_name.startswith(name)]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -113,20 +141,21 @@ def parse_words(words: Sequence[str], program: str) -> Parsed:
         pending = parsed.pending
         if word.startswith("--") and len(word) > 2:
             name, eq, _value = word.partition("=")
-            spec = _find(scope(parsed), name)
+            option = _find(scope(parsed), name)
             parsed.pending = None
-            if spec is None:
+            if option is None:
                 parsed.unparsed.append(word)
                 continue
-            parsed.given.add(spec.name)
-            if not eq and spec.nargs != FLAG:
-                parsed.pending = spec
+            parsed.given.add(option.cli_name)
+            if not eq and option.arity is not Arity.FLAG:
+                parsed.pending = option
             continue
         if pending is not None:
-            if pending.nargs == ONE or (pending.nargs == OPTIONAL and word in pending.choices):
+            arity = pending.arity
+            if arity is Arity.ONE or (arity is Arity.OPTIONAL and word in pending.choices):
                 parsed.pending = None
                 continue
-            if pending.nargs == MANY:
+            if arity is Arity.MANY:
                 continue
             parsed.pending = None  # an optional value not given: the word is something else
         if not parsed.lineage:
@@ -143,7 +172,7 @@ def parse_words(words: Sequence[str], program: str) -> Parsed:
                 parsed.operation, parsed.waiter = operation, True
         elif parsed.operation is None:
             operation = operations().get(word)
-            if word == WAIT and tool_waiters():
+            if word == WAIT:
                 parsed.lineage.append(word)
             elif operation is None:
                 _not_a_command_of_ours(parsed, word)
@@ -188,9 +217,9 @@ def reach(words: Sequence[str], incomplete: str, program: str = "aws") -> Reach:
 
 def _option_candidates(parsed: Parsed, prefix: str) -> list[Candidate]:
     return [
-        Candidate(spec.name, spec.help, spec.type_name, spec.required)
-        for spec in scope(parsed)
-        if spec.name.startswith(prefix) and spec.name not in parsed.given
+        Candidate(option.cli_name, option_help(option), option.type_name, option.required)
+        for option in scope(parsed)
+        if option.cli_name.startswith(prefix) and option.cli_name not in parsed.given
     ]
 
 
@@ -198,27 +227,28 @@ def _matching(values: Sequence[str], typed: str) -> list[Candidate]:
     return [Candidate(v) for v in values if v.lower().startswith(typed.lower())]
 
 
-def value_candidates(spec: OptionSpec, typed: str, environ: Mapping[str, str]) -> list[Candidate]:
-    """The values of ``spec`` that ``typed`` may become."""
+def value_candidates(option: Option, typed: str, environ: Mapping[str, str]) -> list[Candidate]:
+    """The values of ``option`` that ``typed`` may become."""
     if file_prefix(typed) is not None:
-        return [Candidate(path) for path in complete_path(typed, environ.get("HOME"))]
-    if spec.name == "--profile":
+        return [Candidate(path) for path in complete_path(typed, environ)]
+    if option.cli_name == "--profile":
         return _matching(profile_names(environ), typed)
-    if spec.name == "--region":
+    if option.cli_name == "--region":
         return [
             Candidate(name, description)
             for name, description in region_names()
             if name.startswith(typed)
         ]
-    if spec.choices:
-        return _matching(spec.choices, typed)
+    values = option_values(option)
+    if values:
+        return _matching(values, typed)
     results: list[Candidate] = []
-    if spec.shape is not None and spec.shape.type_name in ("structure", "list"):
+    if option.shape is not None and option.shape.type_name in ("structure", "list"):
         results = [
             Candidate(value)
-            for value in complete_shorthand(spec.shape, typed, spec.path, valid_values)
+            for value in complete_shorthand(option.shape, typed, option.path, valid_values)
         ]
-    if spec.kind in FILE_OPTIONS_KINDS and spec.type_name != "boolean" and typed:
+    if option.kind in FILE_KINDS and option.type_name != "boolean" and typed:
         results += [Candidate(p) for p in ("file://", "fileb://") if p.startswith(typed)]
     return results
 
@@ -233,28 +263,26 @@ def _command_candidates(parsed: Parsed, typed: str) -> list[Candidate]:
             Candidate(name, summary(operation.documentation))
             for name, operation in operations().items()
         ]
-        if tool_waiters():
-            found.append(Candidate(WAIT, WAIT_HELP))
-            found.sort(key=lambda c: c.value)
+        found.append(Candidate(WAIT, WAIT_HELP))
+        found.sort(key=lambda c: c.value)
     return [c for c in found if c.value.startswith(typed)]
 
 
 def complete(
-    words: Sequence[str],
-    incomplete: str,
-    program: str = "aws",
-    environ: Mapping[str, str] | None = None,
+    words: Sequence[str], incomplete: str, program: str, environ: Mapping[str, str]
 ) -> list[Candidate]:
-    """The candidates for ``incomplete``, the word being typed after ``words``."""
-    environ = os.environ if environ is None else environ
+    """The candidates for ``incomplete``, the word being typed after ``words``.
+
+    ``environ``: the variables of the shell asking (home directory, profiles).
+    """
     parsed = parse_words(words, program)
     if incomplete.startswith("--") and "=" in incomplete:
         name, _, typed = incomplete.partition("=")
-        spec = _find(scope(parsed), name)
-        if spec is None or spec.nargs == FLAG:
+        option = _find(scope(parsed), name)
+        if option is None or option.arity is Arity.FLAG:
             return []
-        head = f"{spec.name}="
-        return [Candidate(head + c.value, c.help) for c in value_candidates(spec, typed, environ)]
+        head = f"{option.cli_name}="
+        return [Candidate(head + c.value, c.help) for c in value_candidates(option, typed, environ)]
     if incomplete.startswith("-"):
         return _option_candidates(parsed, incomplete)
     if parsed.pending is not None:

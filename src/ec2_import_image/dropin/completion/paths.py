@@ -10,6 +10,9 @@ the lookup but kept in the candidates.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+
+from ec2_import_image.environment import expand_user
 
 FILE_PREFIXES = ("fileb://", "file://")
 
@@ -21,8 +24,11 @@ def file_prefix(fragment: str) -> str | None:
     return None
 
 
-def complete_path(fragment: str, home: str | None = None) -> list[str]:
-    """``file://``/``fileb://`` candidates for ``fragment``; [] for anything else."""
+def complete_path(fragment: str, environ: Mapping[str, str]) -> list[str]:
+    """``file://``/``fileb://`` candidates for ``fragment``; [] for anything else.
+
+    ``~`` is the home directory of ``environ``, the shell's variables.
+    """
     prefix = file_prefix(fragment)
     if prefix is None:
         return []
@@ -31,8 +37,7 @@ def complete_path(fragment: str, home: str | None = None) -> list[str]:
         return [f"{prefix}~/"]
     directory, partial = os.path.split(typed)
     lookup = directory or "."
-    if lookup.startswith("~"):
-        lookup = (home + lookup[1:]) if home else os.path.expanduser(lookup)
+    lookup = expand_user(lookup, environ)
     try:
         entries = sorted(os.scandir(lookup), key=lambda e: e.name)
     except OSError:

@@ -9,21 +9,9 @@ The config file is ``AWS_CONFIG_FILE`` (default ``~/.aws/config``), with
 from __future__ import annotations
 
 import configparser
-import os
 from collections.abc import Mapping
 
-from ec2_import_image.awsconfig.files import config_path
-
-
-def _expand(path: str, environ: Mapping[str, str]) -> str:
-    home = environ.get("HOME")
-    if path.startswith("~") and home:
-        return home + path[1:]
-    return os.path.expanduser(path)
-
-
-def credentials_path(environ: Mapping[str, str]) -> str:
-    return _expand(environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials", environ)
+from ec2_import_image.awsconfig.files import config_path, credentials_path
 
 
 def _sections(path: str) -> list[str]:

@@ -7,12 +7,10 @@ operation (its DESCRIPTION), else the commands that may come next.
 
 from __future__ import annotations
 
-from ec2_import_image.dropin.cli.options import OperationOption, operation_options
-from ec2_import_image.dropin.completion.engine import operations, parse_words, scope
+from ec2_import_image.dropin.cli.options import Option, OptionKind, operation_options
+from ec2_import_image.dropin.completion.engine import operations, parse_words, scope, summary
 from ec2_import_image.dropin.completion.shellwords import split_line
-from ec2_import_image.dropin.completion.specs import OptionSpec, summary
 from ec2_import_image.dropin.helpdocs.docstyle import doc_lines
-from ec2_import_image.dropin.helpdocs.globalopts import global_options
 from ec2_import_image.dropin.helpdocs.pages import BODY, WIDTH, option_entry
 from ec2_import_image.dropin.helpdocs.styled import Line, plain
 from ec2_import_image.model import Operation
@@ -25,44 +23,40 @@ def _dedent(lines: list[Line]) -> str:
     return "\n".join(r[margin:] for r in rows).strip("\n")
 
 
-def _global_doc(name: str) -> str:
-    for option in global_options():
-        if option.name == name:
-            values = "".join(f"\n  * {choice}" for choice in option.choices)
-            return f"{option.name} ({option.type_name})\n\n{option.description}{values}"
-    return name
+def _global_doc(option: Option) -> str:
+    values = "".join(f"\n  * {choice}" for choice in option.choices)
+    return f"{option.cli_name} ({option.type_name})\n\n{option.text}{values}"
 
 
-def _documented_option(options: list[OperationOption], name: str) -> OperationOption | None:
+def _documented_option(options: list[Option], name: str) -> Option | None:
     """The option whose manual entry documents ``name`` (``--no-x`` is with ``--x``)."""
     for option in options:
         if option.cli_name != name:
             continue
-        if option.negative:
-            return next(o for o in options if o.member == option.member and not o.negative)
-        if option.kind == "cli-input-yaml":
-            return next(o for o in options if o.kind == "cli-input-json")
+        if option.documented_with is not None:
+            return next(o for o in options if o.name == option.documented_with)
         return option
     return None
 
 
-def _option_doc(operation: Operation | None, spec: OptionSpec) -> str:
-    if spec.kind == "global":
-        return _global_doc(spec.name)
+def _option_doc(operation: Operation | None, focus: Option) -> str:
+    if focus.kind in (OptionKind.GLOBAL, OptionKind.VERSION):
+        return _global_doc(focus)
     if operation is None:
-        return spec.name
-    option = _documented_option(operation_options(operation), spec.name)
-    return spec.name if option is None else _dedent(option_entry(operation, option))
+        return focus.cli_name
+    options = operation_options(operation)
+    option = _documented_option(options, focus.cli_name)
+    return focus.cli_name if option is None else _dedent(option_entry(option, options))
 
 
-def _focus(words: list[str], current: str, specs: list[OptionSpec]) -> OptionSpec | None:
+def _focus(words: list[str], current: str, options: list[Option]) -> Option | None:
     """The option the cursor is on: being typed, or the last one given."""
-    names = {spec.name: spec for spec in specs}
+    names = {option.cli_name: option for option in options}
     if current.startswith("--"):
         name = current.partition("=")[0]
         if name in names:
             return names[name]
-        matches = [s for s in specs if s.name.startswith(name)]
+        matches = [o for o in options if o.cli_name.startswith(name)]
         if len(matches) == 1:
             return matches[0]
     for word in reversed(words):
@@ -75,9 +69,9 @@ def doc_text(text: str, program: str) -> str:
     """The doc panel's text for the command line ``text`` (after the program name)."""
     words, current = split_line(text)
     parsed = parse_words(words, program)
-    spec = _focus(words, current, scope(parsed)) if not parsed.unparsed else None
-    if spec is not None:
-        return _option_doc(parsed.operation, spec)
+    focus = _focus(words, current, scope(parsed)) if not parsed.unparsed else None
+    if focus is not None:
+        return _option_doc(parsed.operation, focus)
     if parsed.operation is not None:
         operation = parsed.operation
         body = _dedent(doc_lines(operation.documentation, BODY, WIDTH))

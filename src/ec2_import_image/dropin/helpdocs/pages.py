@@ -19,15 +19,13 @@ import textwrap
 from collections.abc import Iterable
 
 from ec2_import_image.dropin.cli.options import (
-    MAX_TRANSIENT,
-    MAX_WAIT,
-    SKELETON_CHOICES,
-    OperationOption,
+    GLOBAL_OPTIONS,
+    Option,
     operation_options,
+    waiter_options,
 )
 from ec2_import_image.dropin.helpdocs.docstyle import doc_lines
 from ec2_import_image.dropin.helpdocs.examples import Example, examples_for
-from ec2_import_image.dropin.helpdocs.globalopts import global_options
 from ec2_import_image.dropin.helpdocs.styled import Line, Span, bold, line, underline
 from ec2_import_image.dropin.helpdocs.syntax import (
     is_scalar_list,
@@ -37,7 +35,7 @@ from ec2_import_image.dropin.helpdocs.syntax import (
     supports_shorthand,
 )
 from ec2_import_image.dropin.helpdocs.values import valid_values, values_source
-from ec2_import_image.dropin.helpdocs.waiters import WAIT, WAITER_TEXT, tool_waiters, waiter_options
+from ec2_import_image.dropin.helpdocs.waiters import WAIT, WAITER_TEXT, tool_waiters
 from ec2_import_image.dropin.programs import AWS, SHORT
 from ec2_import_image.model import Operation, Shape, load_model
 
@@ -57,67 +55,6 @@ SECTION_ORDER = (
     "EXAMPLES",
     "OUTPUT",
 )
-
-CLI_INPUT_TEXT = (
-    "Read the request's parameters from a JSON document (--cli-input-json) or a YAML "
-    "document (--cli-input-yaml), given inline or as file://path. --generate-cli-skeleton "
-    "input or yaml-input writes a template to fill in. Options given on the command line "
-    "take precedence over the document's values. The two options cannot be used together."
-)
-SKELETON_TEXT = (
-    "Print a template instead of sending a request: input (the default when no value is "
-    "given) a JSON document for --cli-input-json, yaml-input a YAML document for "
-    "--cli-input-yaml, output a sample of the response (the other options are checked "
-    "first). Templates may change from one version to the next."
-)
-PAGING_TEXT = {
-    "StartingToken": (
-        "Resume a listing where an earlier one stopped: give the NextToken that a truncated "
-        "output printed. The operation's own --next-token and --max-results are accepted "
-        "too; giving either of them turns automatic pagination off."
-    ),
-    "PageSize": (
-        "How many items each call to the service asks for. Smaller pages take more calls, "
-        "each less likely to time out; the output is the same."
-    ),
-    "MaxItems": (
-        "The most items to print in total. When more exist, the output ends with a "
-        "NextToken to give to --starting-token."
-    ),
-}
-PAGING_TYPES = {"StartingToken": "string", "PageSize": "integer", "MaxItems": "integer"}
-#: the text of options of other kinds, by kind
-OTHER_TEXT = {
-    "wait": (
-        "Wait for the import task to finish before printing: the output is then the task as "
-        "describe-import-image-tasks shows it once completed. The task id goes to standard "
-        "error as soon as the import starts, and the progress after it. The command fails "
-        "(exit 255) if the task is deleted, with the task's status message and, for the "
-        "failures users commonly meet, their cause and remedy; when the ImportImage call "
-        "itself fails with such a failure, its cause and remedy follow the error. Polls that "
-        "fail for a while (throttling, server errors, connection errors, time-outs) are tried "
-        "again; see --max-wait and --max-transient-seconds. An extension of this tool: the "
-        "AWS CLI has no such option."
-    ),
-    MAX_WAIT: (
-        "With --wait (or in aws ec2 wait image-import-completed): the most seconds to wait, "
-        "14400 (4 hours) by default. When they run out, the command fails with the AWS CLI's "
-        "waiter wording (Waiter ImageImportCompleted failed: Max attempts exceeded, exit 255) "
-        "and prints the commands that resume waiting or cancel the import. An extension of "
-        "this tool; only the whole name is accepted."
-    ),
-    MAX_TRANSIENT: (
-        "With --wait (or in aws ec2 wait image-import-completed): how many seconds polls may "
-        "keep failing with errors that usually pass (throttling, HTTP 5xx, connection errors, "
-        "time-outs, malformed replies) before the command gives up, 300 by default. Each "
-        "failed poll is said on standard error and tried again after a growing delay; errors "
-        "that do not pass (credentials, permissions, unknown task ids, invalid values) end "
-        "the wait at once. Giving up prints the commands that resume waiting or cancel the "
-        "import (exit 255). An extension of this tool; only the whole name is accepted."
-    ),
-}
-#: the type shown for options of other kinds that take a value
-OTHER_TYPES = {MAX_WAIT: "integer", MAX_TRANSIENT: "integer"}
 
 
 class Page:
@@ -174,10 +111,8 @@ class Page:
 # operation pages
 
 
-def documented_options(
-    operation: Operation, options: list[OperationOption] | None = None
-) -> list[OperationOption]:
-    """The options an operation's page documents, in v2's order (one per group)."""
+def documented_options(operation: Operation, options: list[Option] | None = None) -> list[Option]:
+    """The options an operation's page documents, in v2's order (one entry for each group)."""
     hidden: set[str] = set()
     paginator = operation.paginator
     if paginator is not None:
@@ -188,60 +123,41 @@ def documented_options(
     return [
         option
         for option in (operation_options(operation) if options is None else options)
-        if not option.negative
-        and option.kind != "cli-input-yaml"
-        and not (option.kind == "member" and option.member in hidden)
+        if option.documented_with is None and option.member not in hidden
     ]
 
 
-def _is_required(operation: Operation, option: OperationOption) -> bool:
-    shape = operation.input_shape
-    return option.kind == "member" and shape is not None and option.member in shape.required_members
+def _option_names(option: Option, options: list[Option]) -> list[str]:
+    """The option's name, then those of the options its entry documents too."""
+    return [
+        option.cli_name,
+        *(other.cli_name for other in options if other.documented_with == option.name),
+    ]
 
 
-def _option_names(option: OperationOption) -> list[str]:
-    if option.kind == "member" and option.shape is not None and option.shape.type_name == "boolean":
-        return [option.cli_name, f"--no-{option.name}"]
-    if option.kind == "cli-input-json":
-        return ["--cli-input-json", "--cli-input-yaml"]
-    return [option.cli_name]
-
-
-def _option_type(option: OperationOption) -> str:
-    if option.kind == "member" and option.shape is not None:
-        return option.shape.type_name
-    if option.kind == "paging" and option.member is not None:
-        return PAGING_TYPES[option.member]
-    if option.kind in OTHER_TYPES:
-        return OTHER_TYPES[option.kind]
-    if option.argument().action in ("store_true", "store_false"):
-        return "boolean"
-    return "string"
-
-
-def _synopsis_entry(operation: Operation, option: OperationOption) -> Line:
-    names = _option_names(option)
+def _synopsis_entry(option: Option, options: list[Option]) -> Line:
+    names = _option_names(option, options)
     if len(names) > 1:
         parts: list[str | Span] = [" | ".join(names)]
-    elif _option_type(option) == "boolean":
+    elif option.type_name == "boolean":
         parts = [names[0]]
     else:
         parts = [f"{names[0]} ", underline("<value>")]
-    if _is_required(operation, option):
+    if option.required:
         return line(*parts)
     return line("[", *parts, "]")
 
 
-def synopsis(page: Page, operation: Operation, name: str, options: list[OperationOption]) -> None:
+def synopsis(page: Page, name: str, documented: list[Option], options: list[Option]) -> None:
     page.heading("SYNOPSIS")
     page.add(name, indent=BODY + 5)
-    for option in options:
-        page.lines.append(line(" " * (BODY + 3), *_synopsis_entry(operation, option)))
-    for glob in global_options():
+    for option in documented:
+        page.lines.append(line(" " * (BODY + 3), *_synopsis_entry(option, options)))
+    for glob in GLOBAL_OPTIONS:
         if glob.type_name == "boolean":
-            page.add(f"[{glob.name}]", indent=BODY + 3)
+            page.add(f"[{glob.cli_name}]", indent=BODY + 3)
         else:
-            page.add("[", f"{glob.name} ", underline("<value>"), "]", indent=BODY + 3)
+            page.add("[", f"{glob.cli_name} ", underline("<value>"), "]", indent=BODY + 3)
 
 
 def _values_block(page: Page, shape: Shape, path: tuple[str, ...], indent: int) -> None:
@@ -331,40 +247,36 @@ def _syntax_blocks(page: Page, shape: Shape) -> None:
         page.code(json_syntax(shape), BODY + CODE)
 
 
-def option_entry(operation: Operation, option: OperationOption) -> list[Line]:
-    """One option's entry of OPTIONS: name and type, text, values, members, syntax."""
+def option_entry(option: Option, options: list[Option]) -> list[Line]:
+    """One option's entry of OPTIONS: name and type, text, values, members, syntax.
+
+    ``options`` are the operation's, among which those documented with ``option``.
+    """
     page = Page("")
-    names = _option_names(option)
     parts: list[str | Span] = []
-    for index, name in enumerate(names):
+    for index, name in enumerate(_option_names(option, options)):
         parts += [" | "] if index else []
         parts.append(bold(name))
-    parts.append(f" ({_option_type(option)})")
-    if _is_required(operation, option):
+    parts.append(f" ({option.type_name})")
+    if option.required:
         parts.append(" [required]")
     page.add(*parts, indent=BODY)
     inner = BODY + STEP
-    if option.kind == "member" and option.shape is not None and option.member is not None:
-        shape = option.shape
-        path = (operation.name, option.member)
+    shape = option.shape
+    if shape is not None:  # a request member: the model documents it
         page.doc(shape.documentation, inner)
-        _values_block(page, shape, path, inner)
+        _values_block(page, shape, option.path, inner)
         if shape.type_name in ("structure", "list", "map") and not is_scalar_list(shape):
             page.blank()
-            _children(page, shape, inner, path, [shape.name])
+            _children(page, shape, inner, option.path, [shape.name])
         _syntax_blocks(page, shape)
-    elif option.kind == "cli-input-json":
-        page.text(CLI_INPUT_TEXT, inner)
-    elif option.kind == "skeleton":
-        page.text(SKELETON_TEXT, inner)
-        page.blank()
-        page.add("Possible values:", indent=inner)
-        page.blank()
-        page.bullets(SKELETON_CHOICES, inner + 2)
-    elif option.kind == "paging" and option.member is not None:
-        page.text(PAGING_TEXT[option.member], inner)
-    elif option.kind in OTHER_TEXT:
-        page.text(OTHER_TEXT[option.kind], inner)
+    else:
+        page.text(option.text, inner)
+        if option.choices:
+            page.blank()
+            page.add("Possible values:", indent=inner)
+            page.blank()
+            page.bullets(option.choices, inner + 2)
     body = list(page.lines)
     while body and not body[-1]:
         body.pop()
@@ -373,10 +285,10 @@ def option_entry(operation: Operation, option: OperationOption) -> list[Line]:
 
 def global_options_section(page: Page) -> None:
     page.heading("GLOBAL OPTIONS")
-    for glob in global_options():
-        page.add(bold(glob.name), f" ({glob.type_name})", indent=BODY)
+    for glob in GLOBAL_OPTIONS:
+        page.add(bold(glob.cli_name), f" ({glob.type_name})", indent=BODY)
         page.blank()
-        page.text(glob.description, BODY)
+        page.text(glob.text, BODY)
         if glob.choices:
             page.blank()
             page.bullets(glob.choices, BODY)
@@ -422,7 +334,7 @@ def operation_page(
     program: str = AWS,
     *,
     name: str | None = None,
-    options: list[OperationOption] | None = None,
+    options: list[Option] | None = None,
     description: str = "",
     examples: tuple[Example, ...] | None = None,
 ) -> list[Line]:
@@ -433,6 +345,8 @@ def operation_page(
     """
     if name is None:
         name = program if program == SHORT else operation.cli_name
+    if options is None:
+        options = operation_options(operation)
     documented = documented_options(operation, options)
     page = Page(name)
     page.heading("NAME")
@@ -446,10 +360,10 @@ def operation_page(
     if uid and not description:
         page.blank()
         page.text(f"See also: AWS API Documentation <{API_DOC_BASE}/{uid}/{operation.name}>", BODY)
-    synopsis(page, operation, name, documented)
+    synopsis(page, name, documented, options)
     page.heading("OPTIONS")
     for option in documented:
-        page.lines.extend(option_entry(operation, option))
+        page.lines.extend(option_entry(option, options))
         page.blank()
     global_options_section(page)
     if examples is None:
@@ -493,9 +407,7 @@ def service_page() -> list[Line]:
     )
     page.heading("AVAILABLE COMMANDS")
     names = [model.operation(n).cli_name for n in model.operation_names()]
-    if tool_waiters():
-        names.append(WAIT)
-    page.bullets(sorted(names), BODY)
+    page.bullets(sorted([*names, WAIT]), BODY)
     return page.finish()
 
 

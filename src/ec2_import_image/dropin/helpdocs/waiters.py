@@ -1,19 +1,18 @@
 """The waiters of ``aws ec2 wait`` that this tool runs, as help and completion see them.
 
-The parser (``cli.commandline``) owns the waiters; this module only reads what
-it declares (``IMPORT_WAITER``, ``cli.options.waiter_options``) without
-depending on them, so that pages and completion keep working with a parser
-that has no waiter.
+The parser (``cli.commandline``) declares the waiter (``IMPORT_WAITER``, and
+the operation it polls) and the option table its options
+(``cli.options.waiter_options``); this module names them for the pages and
+completion, with the waiter's text.
 """
 
 from __future__ import annotations
 
-from ec2_import_image.dropin.cli.options import OperationOption, operation_options
+from ec2_import_image.dropin.cli.commandline import IMPORT_WAITER, WAIT, WAITER_OPERATION
 from ec2_import_image.model import Operation, load_model
 
-WAIT = "wait"
-#: the operation every waiter of this tool polls
-WAITER_OPERATION = "DescribeImportImageTasks"
+__all__ = ["WAIT", "WAITER_TEXT", "tool_waiters"]
+
 WAITER_TEXT = (
     "Wait until import image tasks are completed, describing them again and again with a "
     "growing delay, with their progress on standard error; exit 0 then. With "
@@ -31,21 +30,5 @@ WAITER_TEXT = (
 
 
 def tool_waiters() -> dict[str, Operation]:
-    """Waiter name -> the operation it polls; empty when the parser has no waiter."""
-    from ec2_import_image.dropin.cli import commandline
-
-    name = getattr(commandline, "IMPORT_WAITER", None)
-    if not isinstance(name, str):
-        return {}
-    return {name: load_model().operation(WAITER_OPERATION)}
-
-
-def waiter_options(operation: Operation) -> list[OperationOption]:
-    """The options of a waiter on ``operation``: the parser's list when it has one."""
-    from ec2_import_image.dropin.cli import options
-
-    own = getattr(options, "waiter_options", None)
-    if callable(own):
-        return list(own(operation))
-    kinds = ("member", "cli-input-json", "cli-input-yaml", "skeleton")
-    return [o for o in operation_options(operation) if o.kind in kinds]
+    """Waiter name -> the operation it polls."""
+    return {IMPORT_WAITER: load_model().operation(WAITER_OPERATION)}

@@ -9,14 +9,16 @@ botocore serializes them in, and the order v2 sends.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ec2_import_image.dropin.cli.commandline import Invocation
-from ec2_import_image.dropin.cli.options import WAIT, WAIT_LIMITS
+from ec2_import_image.dropin.cli.commandline import Action, Invocation
+from ec2_import_image.dropin.cli.options import WAIT_LIMIT_KINDS, OptionKind
 from ec2_import_image.dropin.errors import ParamValidationError
-from ec2_import_image.dropin.params.cli_input import CLI_INPUT_KINDS, load_cli_input
+from ec2_import_image.dropin.params.cli_input import load_cli_input
 from ec2_import_image.dropin.params.unpack import load_file_value, unpack_value
+
+CLI_INPUT_KINDS = (OptionKind.CLI_INPUT_JSON, OptionKind.CLI_INPUT_YAML)
 
 
 class CallPlan:
@@ -33,7 +35,7 @@ class CallPlan:
         #: ``--wait`` (an extension): wait for the import task to finish after the call
         self.wait = False
         #: ``--max-wait``, ``--max-transient-seconds`` as given (seconds), by option kind
-        self.wait_limits: dict[str, int] = {}
+        self.wait_limits: dict[OptionKind, int] = {}
 
 
 NON_POSITIVE_MAX_ITEMS = (
@@ -41,13 +43,18 @@ NON_POSITIVE_MAX_ITEMS = (
 )
 
 
-def build_call(invocation: Invocation, warn: Callable[[str], object] | None = None) -> CallPlan:
+def build_call(
+    invocation: Invocation,
+    environ: Mapping[str, str],
+    warn: Callable[[str], object] | None = None,
+) -> CallPlan:
     """Convert every given option's value, then merge the CLI input document.
 
+    ``environ`` holds the run's variables (files named by ``file://`` values);
     ``warn`` receives v2's warnings (on stderr in v2) at the point v2 prints them.
     """
     assert invocation.operation is not None
-    plan = CallPlan(paginate=bool(invocation.globals.get("paginate", True)))
+    plan = CallPlan(paginate=invocation.globals.paginate)
     input_tokens = _paging_input_tokens(invocation)
     _check_paging(invocation, plan, input_tokens)
     cli_input: tuple[str, str] | None = None
@@ -62,30 +69,31 @@ def build_call(invocation: Invocation, warn: Callable[[str], object] | None = No
         if value is None or option.dest in done:
             continue
         done.add(option.dest)
-        value = load_file_value(option.cli_name, value)
-        if option.kind == "member":
+        value = load_file_value(option.cli_name, value, environ)
+        kind = option.kind
+        if kind is OptionKind.MEMBER:
             assert option.shape is not None and option.member is not None
             if option.shape.type_name != "boolean":
-                value = unpack_value(option.cli_name, option.shape, value)
+                value = unpack_value(option.cli_name, option.shape, value, environ)
             plan.params[option.member] = value
-        elif option.kind == "paging":
+        elif kind is OptionKind.PAGING:
             assert option.member is not None
             if option.member == "MaxItems" and int(value) <= 0 and warn is not None:
                 warn(NON_POSITIVE_MAX_ITEMS)
             plan.paging[option.member] = value
-        elif option.kind == "skeleton":
+        elif kind is OptionKind.SKELETON:
             plan.skeleton = value
-        elif option.kind == WAIT:
+        elif kind is OptionKind.WAIT:
             plan.wait = bool(value)
-        elif option.kind in WAIT_LIMITS:
-            plan.wait_limits[option.kind] = int(value)
-        elif option.kind in CLI_INPUT_KINDS:
+        elif kind in WAIT_LIMIT_KINDS:
+            plan.wait_limits[kind] = int(value)
+        elif kind in CLI_INPUT_KINDS:
             if len(given_inputs) != 1:
                 raise ParamValidationError("Only one --cli-input- parameter may be specified.")
-            cli_input = (option.kind, invocation.values[option.dest])
+            cli_input = (option.name, invocation.values[option.dest])
     _check_wait_limits(invocation, plan)
     if cli_input is not None:
-        loaded = load_cli_input(*cli_input)
+        loaded = load_cli_input(*cli_input, environ)
         for key, value in loaded.items():
             plan.params.setdefault(key, value)
     if any(token in plan.params for token in input_tokens):
@@ -95,9 +103,9 @@ def build_call(invocation: Invocation, warn: Callable[[str], object] | None = No
 
 def _check_wait_limits(invocation: Invocation, plan: CallPlan) -> None:
     """The limits of waiting mean nothing without ``--wait`` (the waiter always waits)."""
-    if plan.wait or invocation.action == "wait" or not plan.wait_limits:
+    if plan.wait or invocation.action is Action.WAIT or not plan.wait_limits:
         return
-    given = ", ".join(f"--{kind}" for kind in plan.wait_limits)
+    given = ", ".join(o.cli_name for o in invocation.options if o.kind in plan.wait_limits)
     raise ParamValidationError(f"{given} can only be used with --wait")
 
 
@@ -116,7 +124,7 @@ def _paging_input_tokens(invocation: Invocation) -> list[str]:
 
 def _check_paging(invocation: Invocation, plan: CallPlan, input_tokens: list[str]) -> None:
     """Giving the API's own paging options turns v2's automatic paging off."""
-    members = {o.member: o.dest for o in invocation.options if o.kind == "member"}
+    members = {o.member: o.dest for o in invocation.options if o.kind is OptionKind.MEMBER}
     if any(invocation.values.get(members[token]) is not None for token in input_tokens):
         plan.paginate = False
     if plan.paginate:
@@ -124,7 +132,7 @@ def _check_paging(invocation: Invocation, plan: CallPlan, input_tokens: list[str
     used = [
         o.cli_name
         for o in invocation.options
-        if o.kind == "paging" and invocation.values.get(o.dest)
+        if o.kind is OptionKind.PAGING and invocation.values.get(o.dest)
     ]
     if used:
         raise ParamValidationError(

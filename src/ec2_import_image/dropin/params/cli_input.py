@@ -20,31 +20,37 @@ constructed.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from ec2_import_image.dropin.errors import ParamValidationError, crash_as_in_v2, param_error
 from ec2_import_image.dropin.params.paramfile import get_paramfile
 
-CLI_INPUT_KINDS = ("cli-input-json", "cli-input-yaml")
+#: the names of the two options
+JSON_INPUT = "cli-input-json"
+YAML_INPUT = "cli-input-yaml"
 
 
-def load_cli_input(kind: str, raw: str) -> dict[str, Any]:
-    """Read the document given to ``--cli-input-json``/``--cli-input-yaml``."""
-    loaded_file = get_paramfile(raw)
+def load_cli_input(name: str, raw: str, environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read the document given to ``--cli-input-json`` or ``--cli-input-yaml`` (``name``).
+
+    ``environ``: the run's variables, for a ``file://`` document's path and encoding.
+    """
+    loaded_file = get_paramfile(raw, environ)
     text: Any = raw if loaded_file is None else loaded_file
-    if kind == "cli-input-json":
+    if name == YAML_INPUT:
+        data = _load_yaml(name, text)
+    else:
         try:
             data = json.loads(text)
         except ValueError:
-            raise param_error(kind, "Invalid JSON received.") from None
+            raise param_error(name, "Invalid JSON received.") from None
         except RecursionError as error:
             # nested too deeply for Python's decoder: v2 does not catch it either (255)
             raise crash_as_in_v2(error) from error
-    else:
-        data = _load_yaml(kind, text)
     if not isinstance(data, dict):
         raise ParamValidationError(
-            f"Error parsing parameter '--{kind}': Invalid type: expecting map, "
+            f"Error parsing parameter '--{name}': Invalid type: expecting map, "
             f"received {type(data)}"
         )
     return data
@@ -56,26 +62,26 @@ def load_cli_input(kind: str, raw: str) -> dict[str, Any]:
 MAX_EXPANDED_VALUES = 100_000
 
 
-def _load_yaml(kind: str, text: Any) -> Any:
+def _load_yaml(name: str, text: Any) -> Any:
     from ec2_import_image.yamlload import YamlError, YamlRecursive, YamlTooLarge, safe_load
 
     try:
         return safe_load(text, MAX_EXPANDED_VALUES)
     except YamlRecursive:
         raise param_error(
-            kind,
+            name,
             "The YAML document refers to itself (an alias inside the value of its own "
             "anchor), which expands without end.",
         ) from None
     except YamlTooLarge as large:
         raise param_error(
-            kind,
+            name,
             f"The YAML document's aliases expand it to {large.expanded:,} values, more than "
             f"the {large.limit:,} a document may hold. Write the values out, or use fewer "
             "aliases.",
         ) from None
     except YamlError:
-        raise param_error(kind, "Invalid YAML received.") from None
+        raise param_error(name, "Invalid YAML received.") from None
     except RecursionError as error:
         # nested too deeply for the composer: v2 does not catch it either (255)
         raise crash_as_in_v2(error) from error

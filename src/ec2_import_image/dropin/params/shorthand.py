@@ -27,6 +27,7 @@ Nothing here imports botocore: this runs on the CLI's start-up path.
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from ec2_import_image.dropin.errors import crash_as_in_v2
@@ -158,8 +159,10 @@ def _closing_quote(text: str, opening: int) -> int:
 class _Reader:
     """One pass over one shorthand text; ``position`` only moves forward except on rewind."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, environ: Mapping[str, str]) -> None:
         self.text = text
+        #: the run's variables, for ``key@=file://`` values
+        self.environ = environ
         self.position = 0
         # Set by the most recent key: was it written ``key@=``?
         self.load_files = False
@@ -330,21 +333,22 @@ class _Reader:
     def loaded(self, value: str) -> str | bytes:
         """``value``, or for a ``key@=`` value naming a file, that file's contents."""
         if self.load_files:
-            contents = get_paramfile(value)
+            contents = get_paramfile(value, self.environ)
             if contents is not None:
                 return contents
         return value
 
 
-def parse_shorthand(value: str) -> dict[str, Any]:
+def parse_shorthand(value: str, environ: Mapping[str, str]) -> dict[str, Any]:
     """Parse one shorthand text into a dict, keys in the order written.
 
     Raises :class:`ShorthandParseError` for bad syntax, and
     :class:`~ec2_import_image.dropin.params.paramfile.ResourceLoadingError` when a
-    ``key@=file://...`` value names a file that cannot be read.
+    ``key@=file://...`` value names a file that cannot be read (``environ``: the
+    run's variables, for the file's path and encoding).
     """
     try:
-        return _Reader(value).read_object()
+        return _Reader(value, environ).read_object()
     except RecursionError:
         raise ShorthandNestingError() from None
 
@@ -413,7 +417,7 @@ def _convert_scalar(value: Any, kind: str) -> Any:
     return value
 
 
-def parse_shorthand_words(words: list[str], shape: Shape) -> list[Any]:
+def parse_shorthand_words(words: list[str], shape: Shape, environ: Mapping[str, str]) -> list[Any]:
     """Parse a list option's argv words, one item each, then coerce them to ``shape``.
 
     ``shape`` is the option's list shape.  Every word is parsed before any is
@@ -422,5 +426,5 @@ def parse_shorthand_words(words: list[str], shape: Shape) -> list[Any]:
     """
     if shape.type_name != "list":
         raise TypeError(f"parse_shorthand_words needs a list shape, not {shape!r}")
-    parsed = [parse_shorthand(word) for word in words]
+    parsed = [parse_shorthand(word, environ) for word in words]
     return [coerce_to_shape(item, shape.member) for item in parsed]

@@ -14,6 +14,7 @@ The order of v2's steps is kept because it shows in edge cases:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from ec2_import_image.dropin.errors import GeneralError, crash_as_in_v2, param_error
@@ -30,13 +31,13 @@ from ec2_import_image.model import Shape
 COMPLEX_TYPES = frozenset({"structure", "list", "map"})
 
 
-def load_file_value(cli_name: str, value: Any) -> Any:
+def load_file_value(cli_name: str, value: Any, environ: Mapping[str, str]) -> Any:
     """Step 1: ``file://`` and ``fileb://`` values are replaced by the file's contents."""
     candidate = value[0] if isinstance(value, list) and len(value) == 1 else value
     if not isinstance(candidate, str):
         return value
     try:
-        loaded = get_paramfile(candidate)
+        loaded = get_paramfile(candidate, environ)
     except ResourceLoadingError as error:
         raise param_error(cli_name, str(error)) from None
     return value if loaded is None else loaded
@@ -53,10 +54,10 @@ def _looks_like_json(value: Any) -> bool:
     return isinstance(check, str) and check.strip().startswith(("[", "{"))
 
 
-def unpack_value(cli_name: str, shape: Shape, value: Any) -> Any:
-    """Steps 2 and 3 for a value already past the file step."""
+def unpack_value(cli_name: str, shape: Shape, value: Any, environ: Mapping[str, str]) -> Any:
+    """Steps 2 and 3 for a value already past the file step (``environ``: for ``key@=``)."""
     if supports_shorthand(shape) and not _looks_like_json(value):
-        return _unpack_shorthand(cli_name, shape, value)
+        return _unpack_shorthand(cli_name, shape, value, environ)
     if shape.type_name not in COMPLEX_TYPES:
         try:
             return unpack_scalar(shape, value)
@@ -66,7 +67,7 @@ def unpack_value(cli_name: str, shape: Shape, value: Any) -> Any:
     return _unpack(cli_name, shape, value)
 
 
-def _unpack_shorthand(cli_name: str, shape: Shape, value: Any) -> Any:
+def _unpack_shorthand(cli_name: str, shape: Shape, value: Any, environ: Mapping[str, str]) -> Any:
     if isinstance(value, bytes):
         # v2 hands the bytes of a fileb:// file to its character-by-character
         # parser, which fails comparing an int with a str: an unhandled
@@ -76,9 +77,9 @@ def _unpack_shorthand(cli_name: str, shape: Shape, value: Any) -> Any:
     # error in v2: its ResourceLoadingError reaches the general handler (255).
     try:
         if isinstance(value, list):
-            parsed: Any = [parse_shorthand(word) for word in value]
+            parsed: Any = [parse_shorthand(word, environ) for word in value]
         else:
-            parsed = parse_shorthand(value)
+            parsed = parse_shorthand(value, environ)
     except ShorthandNestingError as error:
         # v2's recursive parser dies of RecursionError here: an unexpected error
         raise GeneralError(str(error)) from None

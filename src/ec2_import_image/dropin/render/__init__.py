@@ -31,7 +31,6 @@ from ec2_import_image.dropin.render.table_format import render_table
 from ec2_import_image.dropin.render.text_format import render_text
 from ec2_import_image.dropin.render.width import (
     DEFAULT_TERMINAL_WIDTH,
-    detect_terminal_width,
     display_width,
 )
 from ec2_import_image.dropin.render.yaml_format import render_yaml, render_yaml_stream
@@ -42,7 +41,6 @@ __all__ = [
     "PaginatedResult",
     "Query",
     "ResultKey",
-    "detect_terminal_width",
     "display_width",
     "is_paginated",
     "render",
@@ -76,7 +74,7 @@ def render(
     ``color`` turns on v2's ANSI colours; only tables are coloured.
     ``terminal_width`` is the width beyond which a table turns its one-row
     sections on their side; v2 uses the width of the terminal on standard
-    output, 80 when it is not a terminal (see :func:`detect_terminal_width`).
+    output, 80 when it is not a terminal (``Environment.terminal_width``).
 
     Raises :class:`~ec2_import_image.dropin.errors.GeneralError` for an unknown
     format (before anything is fetched or printed), and where v2 fails while

@@ -15,7 +15,7 @@ else is rebuilt from the file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from ec2_import_image.dropin import cache
@@ -51,20 +51,22 @@ def reduced_endpoints(
     search_paths: Sequence[str],
     services: Collection[str],
     load_full: Callable[[], tuple[Any, str]],
+    environ: Mapping[str, str],
 ) -> tuple[Any, str]:
     """What botocore's ``load_data_with_path("endpoints")`` gives, reduced, cached.
 
     ``search_paths`` are the loader's (the first one holding ``endpoints.json``
-    is the file botocore reads); ``load_full`` reads it as botocore would.
+    is the file botocore reads); ``load_full`` reads it as botocore would;
+    ``environ`` says where the cache is.
     """
     path = _endpoints_path(search_paths)
     key = None if path is None else cache.key_for("endpoints", [path], *sorted(services))
-    data = cache.load(key, is_endpoints_data)
+    data = cache.load(key, is_endpoints_data, environ)
     if path is not None and data is not None:
         return data, path.removesuffix(".json")
     full, full_path = load_full()
     data = _plain(reduce(full, services))
-    cache.store(key, data)
+    cache.store(key, data, environ)
     return data, full_path
 
 

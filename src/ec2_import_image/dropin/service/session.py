@@ -8,6 +8,12 @@ providers), its data loader answers the EC2 model and paginator from the
 pinned file (the runtime botocore's may be newer) and the endpoints data
 reduced to those services (``endpoints.py``).
 
+The configuration chain reads the run's variables (``environ``), not the
+process's.  botocore reads the process environment in places a session cannot
+be told otherwise (the credential providers, the configuration files'
+locations, proxies, CA bundles): ``commands/operation.py`` builds and uses the
+session inside ``Environment.process_environment()``.
+
 With ``--debug``, every request signer's credentials are handed to the debug
 log's redaction as they are used (see ``ec2_import_image.debuglog``).
 
@@ -25,15 +31,19 @@ fails, naming the hook, when a botocore release moves one of them.
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Mapping
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from ec2_import_image.awsconfig import chain
+from ec2_import_image.dropin.cli.globalopts import GlobalOptions
 from ec2_import_image.model.shapes import load_model
 
 if TYPE_CHECKING:
     import botocore.session
     from botocore.client import BaseClient
+
+    from ec2_import_image.debuglog import RedactingFormatter
 
 SERVICE = "ec2"
 
@@ -51,8 +61,11 @@ def _pinned_loader_class() -> type:
         Two shortcuts, neither changing what botocore gets: EC2's other data
         (its endpoint rules) is read from its known place, without listing
         every service's directory first; and the endpoints file comes reduced
-        to the services this tool calls (``endpoints.py`` keeps that copy).
+        to the services this tool calls (``endpoints.py`` keeps that copy, in the
+        cache directory the run's ``environ`` names).
         """
+
+        environ: Mapping[str, str] = {}
 
         def load_service_model(
             self, service_name: str, type_name: str, api_version: str | None = None
@@ -75,6 +88,7 @@ def _pinned_loader_class() -> type:
                 self.search_paths,
                 SERVICES_USED,
                 lambda: super(PinnedLoader, self).load_data_with_path(name),
+                self.environ,
             )
 
     return PinnedLoader
@@ -108,53 +122,60 @@ def _session_class() -> type:
     return Session
 
 
-def create_session(globals_: dict[str, Any]) -> botocore.session.Session:
-    """A session with v2's configuration chains and the pinned model."""
+def create_session(
+    options: GlobalOptions,
+    environ: Mapping[str, str],
+    debug_log: RedactingFormatter | None = None,
+) -> botocore.session.Session:
+    """A session with v2's configuration chains on ``environ`` and the pinned model.
+
+    ``debug_log``: the run's debug log, told the credentials of every request
+    signed, to redact them.
+    """
     from ec2_import_image import __version__
 
     session: botocore.session.Session = _session_class()()
     session.user_agent_name = "aws-cli"
     session.user_agent_version = "2.36.7"
     session.user_agent_extra = f"ec2-import-image/{__version__}"
-    loader_cls = _pinned_loader_class()
-    session.register_component("data_loader", loader_cls())
-    chain.apply_chain(session, profile=globals_.get("profile"), region=globals_.get("region"))
+    loader = _pinned_loader_class()()
+    loader.environ = environ
+    session.register_component("data_loader", loader)
+    chain.apply_chain(session, profile=options.profile, region=options.region, environ=environ)
     chain.set_default_client_config(
         session,
-        read_timeout=globals_.get("read_timeout"),
-        connect_timeout=globals_.get("connect_timeout"),
-        sign_request=globals_.get("sign_request") is not False,
+        read_timeout=options.read_timeout,
+        connect_timeout=options.connect_timeout,
+        sign_request=options.sign_request,
     )
-    if globals_.get("debug"):
-        session.register("before-sign", _redact_signing_credentials)
-    chain.inject_credential_caches(session)
+    if debug_log is not None:
+        session.register("before-sign", partial(_redact_signing_credentials, debug_log))
+    chain.inject_credential_caches(session, environ)
     return session
 
 
-def _redact_signing_credentials(request_signer: Any = None, **_: Any) -> None:
+def _redact_signing_credentials(
+    debug_log: RedactingFormatter, request_signer: Any = None, **_: Any
+) -> None:
     """``before-sign``: the debug log must never show the credentials about to sign.
 
     Resolving them here (the signer would do it next) obtains temporary
     credentials when v2 does, while the request is signed, so nothing is
     fetched that v2 would not fetch.
     """
-    from ec2_import_image.debuglog import add_secrets
-
     credentials = getattr(request_signer, "_credentials", None)
     if credentials is None:
         return
     frozen = credentials.get_frozen_credentials()
-    add_secrets(frozen.secret_key, frozen.token)
+    debug_log.add(frozen.secret_key, frozen.token)
 
 
-def create_client(session: botocore.session.Session, globals_: dict[str, Any]) -> BaseClient:
+def create_client(session: botocore.session.Session, options: GlobalOptions) -> BaseClient:
     client = session.create_client(
         SERVICE,
-        region_name=globals_.get("region"),
-        endpoint_url=globals_.get("endpoint_url"),
-        verify=chain.verify_setting(
-            globals_.get("verify_ssl") is not False, globals_.get("ca_bundle")
-        ),
+        region_name=options.region,
+        endpoint_url=options.endpoint_url,
+        verify=chain.verify_setting(options.verify_ssl, options.ca_bundle),
     )
     never_follow_redirects(client)
     return client

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping, Sequence
-from typing import Any
+
+from ec2_import_image.dropin.cli.globalopts import GlobalOptions
 
 PROGRAM = "aws"
 RESUME = ("ec2", "wait", "image-import-completed", "--import-task-ids")
@@ -19,21 +20,21 @@ CANCEL = ("ec2", "cancel-import-task", "--import-task-id")
 
 
 def reach_options(
-    globals_: Mapping[str, Any], region: str | None, environ: Mapping[str, str]
+    given: GlobalOptions, region: str | None, environ: Mapping[str, str]
 ) -> tuple[str, ...]:
     """The global options a pasted command needs to reach the run's tasks."""
     options: list[str] = []
     if region:
         options += ["--region", region]
-    if globals_.get("endpoint_url"):
-        options += ["--endpoint-url", str(globals_["endpoint_url"])]
-    profile = globals_.get("profile") or environ.get("AWS_PROFILE")
+    if given.endpoint_url:
+        options += ["--endpoint-url", given.endpoint_url]
+    profile = given.profile or environ.get("AWS_PROFILE")
     if profile:
-        options += ["--profile", str(profile)]
-    if globals_.get("verify_ssl") is False:
+        options += ["--profile", profile]
+    if not given.verify_ssl:
         options.append("--no-verify-ssl")
-    if globals_.get("ca_bundle"):
-        options += ["--ca-bundle", str(globals_["ca_bundle"])]
+    if given.ca_bundle:
+        options += ["--ca-bundle", given.ca_bundle]
     return tuple(options)
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ec2_import_image.dropin.cli.options import MAX_TRANSIENT, MAX_WAIT
+from ec2_import_image.dropin.cli.options import OptionKind
 from ec2_import_image.dropin.errors import CliError, GeneralError
 from ec2_import_image.dropin.waiting.display import Reporter, make_reporter
 from ec2_import_image.dropin.waiting.hints import hint_lines
@@ -70,11 +70,11 @@ class Limits(NamedTuple):
     max_transient: int = DEFAULT_MAX_TRANSIENT
 
     @classmethod
-    def given(cls, values: Mapping[str, int]) -> Limits:
+    def given(cls, values: Mapping[OptionKind, int]) -> Limits:
         """The limits from the options given (by option kind), defaults for the others."""
         return cls(
-            values.get(MAX_WAIT, DEFAULT_MAX_WAIT),
-            values.get(MAX_TRANSIENT, DEFAULT_MAX_TRANSIENT),
+            values.get(OptionKind.MAX_WAIT, DEFAULT_MAX_WAIT),
+            values.get(OptionKind.MAX_TRANSIENT, DEFAULT_MAX_TRANSIENT),
         )
 
 
