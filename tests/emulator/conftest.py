@@ -152,3 +152,9 @@ def lab(make_lab: Callable[..., Lab]) -> Lab:
     result = make_lab()
     result.role()
     return result
+
+
+@pytest.fixture
+def granted(lab: Lab) -> Lab:
+    """The shared emulator with the vmimport role allowed what the service needs on the bucket."""
+    return lab.grant()

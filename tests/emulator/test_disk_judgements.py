@@ -13,11 +13,6 @@ from tests.emulator.conftest import Lab
 from tests.support.diskfixtures import DiskFixtures
 
 
-@pytest.fixture(scope="module")
-def disks(tmp_path_factory: pytest.TempPathFactory) -> DiskFixtures:
-    return DiskFixtures(tmp_path_factory.mktemp("disks"))
-
-
 def _completed(lab: Lab, fmt: str, data: bytes, **params: str) -> dict[str, object]:
     task_id = lab.start(fmt, data, **params)
     lab.elapse(lifecycle.COMPLETED_AT)

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 
 from ec2_import_emulator import samples as images
 from ec2_import_image.vmimport.errors import ExitStatus
@@ -15,16 +14,6 @@ from ec2_import_image.vmimport.report import schema
 from tests.emulator.conftest import BUCKET, Lab
 from tests.support.diskfixtures import DiskFixtures
 from tests.support.vmimport_run import vmimport
-
-
-@pytest.fixture(scope="module")
-def disks(tmp_path_factory: pytest.TempPathFactory) -> DiskFixtures:
-    return DiskFixtures(tmp_path_factory.mktemp("disks"))
-
-
-@pytest.fixture
-def granted(lab: Lab) -> Lab:
-    return lab.grant()
 
 
 def report(lab: Lab, *argv: str) -> tuple[int, dict[str, Any]]:

@@ -26,16 +26,6 @@ from tests.support.vmimport_run import Counting, Outcome, vmimport
 DAY = 86400.0
 
 
-@pytest.fixture(scope="module")
-def disks(tmp_path_factory: pytest.TempPathFactory) -> DiskFixtures:
-    return DiskFixtures(tmp_path_factory.mktemp("disks"))
-
-
-@pytest.fixture
-def granted(lab: Lab) -> Lab:
-    return lab.grant()
-
-
 @pytest.fixture
 def boot(disks: DiskFixtures) -> Path:
     return disks.path("gpt-uefi.stream.vmdk")

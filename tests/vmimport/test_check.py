@@ -19,11 +19,6 @@ from tests.support.vmimport_run import Outcome, environment, session_factory
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def disks(tmp_path_factory: pytest.TempPathFactory) -> DiskFixtures:
-    return DiskFixtures(tmp_path_factory.mktemp("disks"))
-
-
 def vmimport(*argv: str) -> Outcome:
     env = environment()
     status = cli.run(list(argv), env, session_factory=session_factory)

@@ -17,6 +17,17 @@ class Blob(Protocol):
         ...
 
 
+def clamp_read(offset: int, length: int, size: int) -> int:
+    """How many bytes a ``read(offset, length)`` of a blob of ``size`` bytes returns.
+
+    Every blob answers the same way: nothing for a negative offset, an empty
+    length or an offset at or past the end; otherwise at most what is left.
+    """
+    if offset < 0 or length <= 0 or offset >= size:
+        return 0
+    return min(length, size - offset)
+
+
 class BytesBlob:
     """A blob held in memory."""
 
@@ -28,9 +39,8 @@ class BytesBlob:
         return len(self._data)
 
     def read(self, offset: int, length: int) -> bytes:
-        if offset < 0 or length <= 0:
-            return b""
-        return self._data[offset : offset + length]
+        length = clamp_read(offset, length, len(self._data))
+        return self._data[offset : offset + length] if length else b""
 
 
 class SliceBlob:
@@ -46,10 +56,8 @@ class SliceBlob:
         return self._size
 
     def read(self, offset: int, length: int) -> bytes:
-        if offset < 0 or offset >= self._size or length <= 0:
-            return b""
-        length = min(length, self._size - offset)
-        return self._base.read(self._offset + offset, length)
+        length = clamp_read(offset, length, self._size)
+        return self._base.read(self._offset + offset, length) if length else b""
 
 
 class BlobReader(io.RawIOBase):

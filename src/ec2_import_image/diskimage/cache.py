@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from ec2_import_image.diskimage.blob import Blob
+from ec2_import_image.diskimage.blob import Blob, clamp_read
 
 BLOCK_SIZE = 64 * 1024
 CAPACITY = 64
@@ -58,9 +58,9 @@ class CachedBlob:
 
     def read(self, offset: int, length: int) -> bytes:
         size = self._base.size
-        if offset < 0 or length <= 0 or offset >= size:
+        length = clamp_read(offset, length, size)
+        if not length:
             return b""
-        length = min(length, size - offset)
         first = offset // self._block
         last = (offset + length - 1) // self._block
         if last - first + 1 > self._capacity // 2:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from ec2_import_image.diskimage.blob import clamp_read
 from ec2_import_image.diskimage.errors import SourceError
 
 #: fetch(offset, length) -> up to ``length`` bytes from ``offset``
@@ -35,9 +36,9 @@ class FileBlob:
         return self._size
 
     def read(self, offset: int, length: int) -> bytes:
-        if offset < 0 or length <= 0 or offset >= self._size:
+        length = clamp_read(offset, length, self._size)
+        if not length:
             return b""
-        length = min(length, self._size - offset)
         chunks: list[bytes] = []
         try:
             while length > 0:
@@ -84,9 +85,9 @@ class RangedBlob:
         return self._size
 
     def read(self, offset: int, length: int) -> bytes:
-        if offset < 0 or length <= 0 or offset >= self._size:
+        length = clamp_read(offset, length, self._size)
+        if not length:
             return b""
-        length = min(length, self._size - offset)
         try:
             data = self._fetch(offset, length)
         except SourceError:

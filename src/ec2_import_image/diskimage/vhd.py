@@ -16,7 +16,7 @@ import struct
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from ec2_import_image.diskimage.blob import Blob, SliceBlob
+from ec2_import_image.diskimage.blob import Blob, SliceBlob, clamp_read
 from ec2_import_image.diskimage.errors import FormatError
 from ec2_import_image.diskimage.records import Variant
 
@@ -154,9 +154,9 @@ class DynamicDisk:
         return bytes(data)
 
     def read(self, offset: int, length: int) -> bytes:
-        if offset < 0 or length <= 0 or offset >= self._size:
+        length = clamp_read(offset, length, self._size)
+        if not length:
             return b""
-        length = min(length, self._size - offset)
         pieces: list[bytes] = []
         while length > 0:
             index, within = divmod(offset, self._block)

@@ -17,7 +17,7 @@ import struct
 import uuid
 from dataclasses import dataclass
 
-from ec2_import_image.diskimage.blob import Blob
+from ec2_import_image.diskimage.blob import Blob, clamp_read
 from ec2_import_image.diskimage.crc32c import crc32c
 from ec2_import_image.diskimage.errors import FormatError
 from ec2_import_image.diskimage.records import Variant
@@ -181,9 +181,9 @@ class VhdxDisk:
         return None
 
     def read(self, offset: int, length: int) -> bytes:
-        if offset < 0 or length <= 0 or offset >= self.size:
+        length = clamp_read(offset, length, self.size)
+        if not length:
             return b""
-        length = min(length, self.size - offset)
         block = self.geometry.block_size
         pieces: list[bytes] = []
         while length > 0:

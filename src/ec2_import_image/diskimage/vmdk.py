@@ -22,7 +22,7 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from ec2_import_image.diskimage.blob import Blob
+from ec2_import_image.diskimage.blob import Blob, clamp_read
 from ec2_import_image.diskimage.errors import FormatError
 from ec2_import_image.diskimage.records import Variant
 
@@ -301,9 +301,9 @@ class SparseDisk:
         return data
 
     def read(self, offset: int, length: int) -> bytes:
-        if offset < 0 or length <= 0 or offset >= self.size:
+        length = clamp_read(offset, length, self.size)
+        if not length:
             return b""
-        length = min(length, self.size - offset)
         pieces: list[bytes] = []
         while length > 0:
             number, within = divmod(offset, self._grain)
