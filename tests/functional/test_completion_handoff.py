@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ec2_import_image.dropin.fallback import HANDOVER_MARKER
+from ec2_import_image.dropin.fallback import HANDOVER_MARKER, Marker, line_digest
 from tests.functional.test_completion_shells import (
     BASH,
     COMPLETER_CODE,
@@ -61,7 +61,10 @@ def test_other_commands_get_the_aws_clis_candidates(tmp_path: Path, fake_cli: Fa
     assert completer(env, line) == ["cp ", "ec2 ", "ecr ", "ls "]
     [call] = fake_cli.calls("aws_completer")
     assert (call["env"]["COMP_LINE"], call["env"]["COMP_POINT"]) == (line, str(len(line)))
-    assert call["env"][HANDOVER_MARKER] == str(fake_cli.completer)
+    assert (
+        call["env"][HANDOVER_MARKER]
+        == Marker(1, line_digest([line]), str(fake_cli.completer)).encode()
+    )
 
 
 def test_the_cursor_is_passed_as_it_is(tmp_path: Path, fake_cli: FakeCli) -> None:

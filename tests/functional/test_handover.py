@@ -19,7 +19,13 @@ from pathlib import Path
 import pytest
 
 from ec2_import_image.dropin.entry import main
-from ec2_import_image.dropin.fallback import FALLBACK_VARIABLE, HANDOVER_MARKER
+from ec2_import_image.dropin.fallback import (
+    FALLBACK_VARIABLE,
+    HANDOVER_MARKER,
+    MAX_HOPS,
+    Marker,
+    line_digest,
+)
 from ec2_import_image.environment import Environment
 from tests.support.fake_cli import V1, FakeCli
 from tests.support.runner import Harness, Run, base_env
@@ -53,10 +59,17 @@ def run_found(harness: Harness, argv: list[str], *directories: Path, **env: str)
     return harness.run(argv, env={**path_of(*directories), **env}, unset=unset)
 
 
-def handed_env(harness: Harness, fake: FakeCli, *directories: Path) -> dict[str, str]:
+def marker(path: Path | str, argv: list[str], hops: int = 1) -> str:
+    """The loop guard a first hand-over of ``argv`` to ``path`` sets."""
+    return Marker(hops, line_digest(argv), str(path)).encode()
+
+
+def handed_env(
+    harness: Harness, fake: FakeCli, argv: list[str], *directories: Path
+) -> dict[str, str]:
     """The environment the AWS CLI should see: the run's, plus the loop guard."""
     expected = harness.environment(path_of(*directories), unset=[FALLBACK_VARIABLE])
-    return {**expected, HANDOVER_MARKER: str(fake.aws)}
+    return {**expected, HANDOVER_MARKER: marker(fake.aws, argv)}
 
 
 # -- what is handed over, and how ---------------------------------------------------------
@@ -88,7 +101,7 @@ def test_other_commands_run_on_the_aws_cli(
     [run] = fake_cli.runs()
     assert run["args"] == argv
     assert run["argv0"] == str(fake_cli.aws)
-    assert run["env"] == handed_env(harness, fake_cli, fake_cli.directory)
+    assert run["env"] == handed_env(harness, fake_cli, argv, fake_cli.directory)
 
 
 def test_an_alias_is_handed_over_as_typed(harness: Harness, fake_cli: FakeCli) -> None:
@@ -323,15 +336,36 @@ def test_the_variable_set_wrong_is_refused(
     assert fake_cli.calls() == []
 
 
-def test_a_run_started_by_a_hand_over_never_hands_over(harness: Harness, fake_cli: FakeCli) -> None:
-    result = run_found(harness, ["s3", "ls"], fake_cli.directory, **{HANDOVER_MARKER: "/x/aws"})
+def test_the_same_command_line_handed_back_is_a_loop(harness: Harness, fake_cli: FakeCli) -> None:
+    came_back = {HANDOVER_MARKER: marker("/x/aws", ["s3", "ls"])}
+    result = run_found(harness, ["s3", "ls"], fake_cli.directory, **came_back)
     assert result.rc == 252
-    assert "handing a command line to '/x/aws'" in result.stderr
+    assert "handing this command line to '/x/aws'" in result.stderr
     assert "a loop, stopped here" in result.stderr
     assert fake_cli.calls() == []
     # what the tool serves itself still works, and help is its own
-    assert run_found(harness, ["help"], fake_cli.directory, **{HANDOVER_MARKER: "x"}).rc == 0
+    back = {HANDOVER_MARKER: marker("/x/aws", ["help"])}
+    assert run_found(harness, ["help"], fake_cli.directory, **back).rc == 0
+    # a marker this tool did not write is taken for a loop too
+    assert run_found(harness, ["s3", "ls"], fake_cli.directory, **{HANDOVER_MARKER: "x"}).rc == 252
     assert fake_cli.calls() == []
+
+
+def test_the_aws_cli_calling_aws_itself_is_handed_over_again(
+    harness: Harness, fake_cli: FakeCli
+) -> None:
+    """``credential_process = aws configure export-credentials ...`` run by the AWS CLI, which
+    the drop-in handed ``s3 ls`` to: another command line, one more hand-over, not a loop."""
+    nested = ["configure", "export-credentials", "--format", "process"]
+    first = {HANDOVER_MARKER: marker(fake_cli.aws, ["s3", "ls"])}
+    result = run_found(harness, nested, fake_cli.directory, **first)
+    assert result.rc == 3
+    [run] = fake_cli.runs()
+    assert run["args"] == nested
+    assert run["env"][HANDOVER_MARKER] == marker(fake_cli.aws, nested, hops=2)
+    # a loop that changes its words still ends: at the fourth hand-over in a row
+    deep = {HANDOVER_MARKER: marker(fake_cli.aws, ["s3", "ls"], hops=MAX_HOPS)}
+    assert run_found(harness, nested, fake_cli.directory, **deep).rc == 252
 
 
 # -- as processes: the console script replaces itself with the AWS CLI ---------------------
@@ -372,7 +406,7 @@ def test_the_console_script_execs_the_aws_cli(
     assert run["pid"] == pid  # the same process: exec, not a child
     assert run["args"] == argv
     assert run["stdin"] == "typed on stdin\n"
-    assert run["env"] == {**env, HANDOVER_MARKER: str(fake_cli.aws)}
+    assert run["env"] == {**env, HANDOVER_MARKER: marker(fake_cli.aws, argv)}
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
@@ -408,7 +442,7 @@ def test_a_wrapper_of_the_tool_is_a_loop_stopped(
     wrapper.chmod(0o755)
     proc, _, _ = run_console(harness, ["s3", "ls"], [directory, fake_cli.directory])
     assert proc.returncode == 252
-    assert f"handing a command line to '{wrapper}'".encode() in proc.stderr
+    assert f"handing this command line to '{wrapper}'".encode() in proc.stderr
     assert b"a loop, stopped here" in proc.stderr
     assert fake_cli.calls() == []
 

@@ -13,10 +13,14 @@ module finds it, without importing botocore:
   was installed: entries that resolve to the running console script, and
   console scripts that import this tool's package (a venv, pipx, a symlink, a
   second copy), are skipped.
-- a run started by a hand-over (``EC2_IMPORT_IMAGE_HANDOVER`` in its
-  environment, set by the run that handed over) never hands over again: the
-  executable it was handed to was this tool after all, through some wrapper
-  the two checks above cannot see through.
+- a run started by a hand-over sees ``EC2_IMPORT_IMAGE_HANDOVER`` in its
+  environment: how many hand-overs led to it, a digest of the command line
+  handed over, and the executable it went to.  The same command line coming
+  back means that executable was this tool after all, through some wrapper the
+  two checks above cannot see through: a loop, refused.  Another command line
+  is the AWS CLI calling ``aws`` itself (``credential_process = aws configure
+  export-credentials ...``, say), handed over again; a fourth hand-over in a row
+  is refused whatever the line, a loop that changes its words.
 
 Unknown command words are handed over only to AWS CLI v2 (v2's answer is the
 spec: v2 gives exactly that answer for a typo, and knows commands newer than
@@ -32,12 +36,14 @@ import enum
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 FALLBACK_VARIABLE = "EC2_IMPORT_IMAGE_FALLBACK"
-#: set in the environment of the AWS CLI a command line is handed to (its path)
+#: set in the environment of the AWS CLI a command line is handed to (see ``Marker``)
 HANDOVER_MARKER = "EC2_IMPORT_IMAGE_HANDOVER"
+#: hand-overs in a row after which a run refuses, whatever its command line
+MAX_HOPS = 4
 EXECUTABLE = "aws"
 COMPLETER = "aws_completer"
 #: what every console script of this tool names, and no file of the AWS CLI
@@ -75,15 +81,69 @@ class Fallback(NamedTuple):
     detail: str = ""
 
 
-def find_fallback(environ: Mapping[str, str], console_script: str | None = None) -> Fallback:
-    """The AWS CLI to hand command lines to, for a run with ``environ``.
+def line_digest(argv: Sequence[str]) -> str:
+    """A short digest of a command line (its words, in order)."""
+    import hashlib
+
+    return hashlib.sha256("\0".join(argv).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+class Marker(NamedTuple):
+    """The value of ``EC2_IMPORT_IMAGE_HANDOVER``: ``HOPS DIGEST PATH``."""
+
+    #: hand-overs in a row that led here (1 for the first)
+    hops: int
+    #: ``line_digest`` of the command line handed over
+    digest: str
+    #: the executable it was handed to
+    path: str
+
+    def encode(self) -> str:
+        return f"{self.hops} {self.digest} {self.path}"
+
+    @classmethod
+    def parse(cls, value: str) -> Marker | None:
+        hops, _, rest = value.partition(" ")
+        digest, _, path = rest.partition(" ")
+        if not hops.isdigit() or len(digest) != 16 or not path:
+            return None
+        return cls(int(hops), digest, path)
+
+
+def marker_for(path: str, argv: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The marker of handing ``argv`` to ``path`` from a run with ``environ``."""
+    previous = Marker.parse(environ.get(HANDOVER_MARKER, ""))
+    hops = 1 if previous is None else previous.hops + 1
+    return Marker(hops, line_digest(argv), path).encode()
+
+
+def _looping(environ: Mapping[str, str], argv: Sequence[str] | None) -> Fallback | None:
+    """A refusal when handing over again would loop (see the module's docstring)."""
+    value = environ.get(HANDOVER_MARKER)
+    if not value:
+        return None
+    marker = Marker.parse(value)
+    if marker is None:
+        return Fallback(None, Problem.LOOP, value)
+    if marker.hops >= MAX_HOPS or (argv is not None and marker.digest == line_digest(argv)):
+        return Fallback(None, Problem.LOOP, marker.path)
+    return None
+
+
+def find_fallback(
+    environ: Mapping[str, str],
+    console_script: str | None = None,
+    argv: Sequence[str] | None = None,
+) -> Fallback:
+    """The AWS CLI to hand ``argv`` to, for a run with ``environ``.
 
     ``console_script`` is the file the running process was started as, when
-    it is one (``Environment.console_script``).
+    it is one (``Environment.console_script``); ``argv``, the command line to
+    hand over (None: only the count of hand-overs guards against a loop).
     """
-    marker = environ.get(HANDOVER_MARKER)
-    if marker:
-        return Fallback(None, Problem.LOOP, marker)
+    looping = _looping(environ, argv)
+    if looping is not None:
+        return looping
     own = {os.path.realpath(console_script)} if console_script else set()
     configured = environ.get(FALLBACK_VARIABLE)
     if configured is not None:
@@ -165,7 +225,7 @@ def _ask_version(path: str, environ: Mapping[str, str]) -> int | None:
             [path, "--version"],
             stdin=subprocess.DEVNULL,
             capture_output=True,
-            env={**environ, HANDOVER_MARKER: path},
+            env={**environ, HANDOVER_MARKER: marker_for(path, ["--version"], environ)},
             timeout=VERSION_TIMEOUT,
             check=False,
         )

@@ -42,6 +42,7 @@ from ec2_import_image.dropin.fallback import (
     Problem,
     find_fallback,
     major_version,
+    marker_for,
 )
 from ec2_import_image.dropin.programs import AWS
 from ec2_import_image.environment import Environment
@@ -62,7 +63,7 @@ def instead_of(error: ParamValidationError, argv: Sequence[str], env: Environmen
     """
     if env.program != AWS:  # ec2-import-image has no fallback
         raise error
-    fallback = find_fallback(env.environ, env.console_script)
+    fallback = find_fallback(env.environ, env.console_script, argv)
     if isinstance(error, UnknownCommandError):
         if fallback.path is None or major_version(fallback.path, env.environ) != 2:
             raise error
@@ -86,7 +87,7 @@ def for_help(
     """
     if env.program != AWS or words not in V2_WIDE_HELP:
         return None
-    fallback = find_fallback(env.environ, env.console_script)
+    fallback = find_fallback(env.environ, env.console_script, argv)
     if fallback.path is None:
         if fallback.problem in (Problem.NOT_EXECUTABLE, Problem.SELF):
             raise ParamValidationError(refusal_hint(fallback))
@@ -100,7 +101,7 @@ def refusal_hint(fallback: Fallback) -> str:
     """One line: why no AWS CLI ran the command, and how to get one."""
     if fallback.problem is Problem.LOOP:
         return (
-            f"This run was started by ec2-import-image handing a command line to "
+            f"This run was started by ec2-import-image handing this command line to "
             f"'{fallback.detail}' ({HANDOVER_MARKER} is set), which runs this tool again: "
             f"a loop, stopped here. Set {FALLBACK_VARIABLE} to the path of the AWS CLI's aws."
         )
@@ -129,7 +130,7 @@ def refusal_hint(fallback: Fallback) -> str:
 def hand_over(path: str, argv: Sequence[str], env: Environment) -> int:
     """Run ``path`` with ``argv``; its exit status (a console-script process never returns)."""
     log.debug("Handing the command line over to the AWS CLI: %s", path)
-    environ = {**env.environ, HANDOVER_MARKER: path}
+    environ = {**env.environ, HANDOVER_MARKER: marker_for(path, argv, env.environ)}
     if env.may_exec:
         _exec(path, argv, env, environ)
     from ec2_import_image.dropin.commands.external import run_program

@@ -80,7 +80,12 @@ def fallback_lines(
     """
     import subprocess
 
-    from ec2_import_image.dropin.fallback import HANDOVER_MARKER, completer_for, find_fallback
+    from ec2_import_image.dropin.fallback import (
+        HANDOVER_MARKER,
+        completer_for,
+        find_fallback,
+        marker_for,
+    )
 
     fallback = find_fallback(environ)
     completer = None if fallback.path is None else completer_for(fallback.path)
@@ -88,7 +93,8 @@ def fallback_lines(
         return None
     skip = {*_CLICK_VARIABLES, completion_variable(program)}
     variables = {k: v for k, v in environ.items() if k not in skip}
-    variables.update({"COMP_LINE": line, "COMP_POINT": str(point), HANDOVER_MARKER: completer})
+    marker = marker_for(completer, [line], environ)
+    variables.update({"COMP_LINE": line, "COMP_POINT": str(point), HANDOVER_MARKER: marker})
     try:
         result = subprocess.run(
             [completer],
