@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Protocol
 
 
@@ -26,6 +27,25 @@ def clamp_read(offset: int, length: int, size: int) -> int:
     if offset < 0 or length <= 0 or offset >= size:
         return 0
     return min(length, size - offset)
+
+
+def read_in_blocks(
+    offset: int, length: int, size: int, block: int, piece: Callable[[int, int, int], bytes]
+) -> bytes:
+    """A read of a disk stored in blocks: ``piece(index, within, take)`` per block touched.
+
+    The virtual disks of VHD, VHDX and VMDK are laid out in blocks (grains);
+    a read is cut at block boundaries, each piece read from its block.
+    """
+    length = clamp_read(offset, length, size)
+    pieces: list[bytes] = []
+    while length > 0:
+        index, within = divmod(offset, block)
+        take = min(length, block - within)
+        pieces.append(piece(index, within, take))
+        offset += take
+        length -= take
+    return b"".join(pieces)
 
 
 class BytesBlob:

@@ -16,7 +16,7 @@ import struct
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from ec2_import_image.diskimage.blob import Blob, SliceBlob, clamp_read
+from ec2_import_image.diskimage.blob import Blob, SliceBlob, read_in_blocks
 from ec2_import_image.diskimage.errors import FormatError
 from ec2_import_image.diskimage.records import Variant
 
@@ -154,17 +154,7 @@ class DynamicDisk:
         return bytes(data)
 
     def read(self, offset: int, length: int) -> bytes:
-        length = clamp_read(offset, length, self._size)
-        if not length:
-            return b""
-        pieces: list[bytes] = []
-        while length > 0:
-            index, within = divmod(offset, self._block)
-            take = min(length, self._block - within)
-            pieces.append(self._read_block(index, within, take))
-            offset += take
-            length -= take
-        return b"".join(pieces)
+        return read_in_blocks(offset, length, self._size, self._block, self._read_block)
 
 
 def fixed_disk(blob: Blob, footer: Footer) -> Blob:

@@ -17,7 +17,7 @@ import struct
 import uuid
 from dataclasses import dataclass
 
-from ec2_import_image.diskimage.blob import Blob, clamp_read
+from ec2_import_image.diskimage.blob import Blob, read_in_blocks
 from ec2_import_image.diskimage.crc32c import crc32c
 from ec2_import_image.diskimage.errors import FormatError
 from ec2_import_image.diskimage.records import Variant
@@ -181,20 +181,13 @@ class VhdxDisk:
         return None
 
     def read(self, offset: int, length: int) -> bytes:
-        length = clamp_read(offset, length, self.size)
-        if not length:
-            return b""
-        block = self.geometry.block_size
-        pieces: list[bytes] = []
-        while length > 0:
-            index, within = divmod(offset, block)
-            take = min(length, block - within)
-            entry = self.blocks[index]
-            if entry & 7 == PAYLOAD_FULLY_PRESENT:
-                data = self._blob.read((entry >> 20) * MIB + within, take)
-                pieces.append(data.ljust(take, b"\x00"))
-            else:
-                pieces.append(bytes(take))
-            offset += take
-            length -= take
-        return b"".join(pieces)
+        return read_in_blocks(
+            offset, length, self.size, self.geometry.block_size, self._block_bytes
+        )
+
+    def _block_bytes(self, index: int, within: int, take: int) -> bytes:
+        """``take`` bytes of payload block ``index`` from ``within`` (zeros when not present)."""
+        entry = self.blocks[index]
+        if entry & 7 != PAYLOAD_FULLY_PRESENT:
+            return bytes(take)
+        return self._blob.read((entry >> 20) * MIB + within, take).ljust(take, b"\x00")

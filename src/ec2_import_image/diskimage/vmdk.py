@@ -22,7 +22,7 @@ import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from ec2_import_image.diskimage.blob import Blob, clamp_read
+from ec2_import_image.diskimage.blob import Blob, read_in_blocks
 from ec2_import_image.diskimage.errors import FormatError
 from ec2_import_image.diskimage.records import Variant
 
@@ -301,17 +301,13 @@ class SparseDisk:
         return data
 
     def read(self, offset: int, length: int) -> bytes:
-        length = clamp_read(offset, length, self.size)
-        if not length:
-            return b""
-        pieces: list[bytes] = []
-        while length > 0:
-            number, within = divmod(offset, self._grain)
-            take = min(length, self._grain - within)
-            pieces.append(self._grain_bytes(number)[within : within + take])
-            offset += take
-            length -= take
-        return b"".join(pieces)
+        return read_in_blocks(
+            offset,
+            length,
+            self.size,
+            self._grain,
+            lambda number, within, take: self._grain_bytes(number)[within : within + take],
+        )
 
 
 def table_truncation(disk: SparseDisk, file_size: int) -> str | None:
