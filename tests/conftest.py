@@ -1,11 +1,20 @@
-"""Fixtures shared by the test packages."""
+"""Fixtures shared by the test packages, and the Hypothesis profiles."""
+
+import os
 
 import pytest
+from hypothesis import settings
 
 from tests.support.diskfixtures import DiskFixtures
 from tests.support.runner import harness
 
 __all__ = ["disks", "harness"]
+
+# `make test` (and so CI) draws the same examples every run: a gate that passes once passes
+# again.  `HYPOTHESIS_PROFILE=explore make test` draws new ones, many more, to look for bugs.
+settings.register_profile("default", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=5000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")

@@ -94,8 +94,10 @@ def test_an_upload_killed_with_sigkill_is_resumed_sending_only_the_missing_parts
     child = start_module(
         "tests.support.upload_child", [s3.endpoint, str(state), str(disk), BUCKET, "3"]
     )
-    lines = kill_when(child, lambda lines: lines[-1] == "blocked")
-    assert "blocked" in lines, lines
+    # killed once both of its workers wait before sending a part: no part is then on its
+    # way to S3, where it could land after the listing below and be sent again by no one
+    lines = kill_when(child, lambda lines: lines.count("blocked") == 2)
+    assert lines.count("blocked") == 2, lines
     with StateDB.open(state) as resumed_db:
         upload = resumed_db.disks("web-1")[0].upload
         assert upload is not None and len(upload.parts) >= 3

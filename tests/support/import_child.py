@@ -5,8 +5,9 @@
 It runs ``vmimport --endpoint-url ENDPOINT ARGV...`` (the tests' credentials,
 no configuration files), printing ``sent N`` as UploadPart requests
 complete; once AFTER have completed, every further UploadPart prints
-``blocked`` and waits: the parent kills the process then, with parts on S3
-that the state database may or may not have recorded.
+``blocked`` and waits.  The parent kills the process once every upload thread
+waits (nothing is then in flight), with parts on S3 that the state database
+may or may not have recorded.
 """
 
 from __future__ import annotations

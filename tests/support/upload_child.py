@@ -5,8 +5,9 @@
 It uploads DISK (the entry named after its file) to ``s3://BUCKET/`` (two
 threads, 5 MiB parts), the state in the database STATE, printing ``recorded N``
 as parts are committed; once AFTER parts are recorded, every worker about to
-send another part prints ``blocked`` and waits: the parent kills it then, with
-parts on S3 that the state database may or may not have recorded.
+send another part prints ``blocked`` and waits.  The parent kills it once both
+workers wait (nothing is then in flight), with parts on S3 that the state database
+may or may not have recorded.
 """
 
 from __future__ import annotations

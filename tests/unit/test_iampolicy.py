@@ -48,9 +48,9 @@ def test_a_partial_text_is_decided_only_when_every_continuation_agrees(
     else:  # UNKNOWN: some continuation matches and another does not
         tails = [pattern[i:].replace("*", "").replace("?", "a") for i in range(len(pattern) + 1)]
         assert any(oracle(pattern, prefix + tail) for tail in tails)
-        # and one that does not: nothing more, or a run of a character no pattern has
-        # (which ``?`` and ``*`` alone match: ``?*`` does not match the empty text)
-        others = ["", "\n" * (len(pattern) + 1)]
+        # and one that does not: when every continuation matches, so does every run
+        # of 0 to len(pattern) + 1 characters no pattern has (the module says why)
+        others = ["\n" * length for length in range(len(pattern) + 2)]
         assert not all(oracle(pattern, prefix + tail) for tail in others)
 
 
@@ -66,6 +66,9 @@ def test_wildcard_examples() -> None:
     assert match("ec2:*", family) is Truth.TRUE
     assert match("ec2:DescribeImages", family) is Truth.UNKNOWN
     assert match("ec2:RegisterImage", family) is Truth.FALSE
+    # decided by several states together: each alone takes only some lengths
+    assert match("*?", Text(":", partial=True)) is Truth.TRUE
+    assert match("*??", Text(":", partial=True)) is Truth.UNKNOWN
     assert equals("vmimport", Text("vm", partial=True)) is Truth.UNKNOWN
     assert equals("VMIMPORT", "vmimport", ignore_case=True) is Truth.TRUE
     assert str(family) == "ec2:Describe*"

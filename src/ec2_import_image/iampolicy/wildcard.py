@@ -10,6 +10,13 @@ when none can, UNKNOWN when it depends on the rest.
 A resource pattern is matched as one string: IAM lets a ``*`` that ends an
 ARN segment run past the colons, and the patterns met in practice
 (``arn:aws:s3:::bucket/*``, ``*``) mean the same either way.
+
+Every continuation of a partial text matches exactly when every run of
+0 to ``len(pattern) + 1`` characters the pattern does not name matches: such
+a run is consumed only by a part of the pattern made of ``?`` and ``*``, so
+if every length up to one past the pattern's is taken, a wildcard-only part
+takes any text of that length, and the one taking the longest run holds a
+``*`` and takes every longer text too.
 """
 
 from __future__ import annotations
@@ -41,7 +48,8 @@ def _closure(pattern: str, states: set[int]) -> set[int]:
     return result
 
 
-def _step(pattern: str, states: set[int], char: str) -> set[int]:
+def _step(pattern: str, states: set[int], char: str | None) -> set[int]:
+    """The states after one character (``None``: a character the pattern does not name)."""
     following: set[int] = set()
     for state in states:
         if state >= len(pattern):
@@ -67,9 +75,11 @@ def match(pattern: str, text: Text | str, *, ignore_case: bool = False) -> Truth
             return Truth.FALSE
     if not known.partial:
         return Truth.of(len(pattern) in states)
-    if any(state < len(pattern) and set(pattern[state:]) == {"*"} for state in states):
-        return Truth.TRUE
-    return Truth.UNKNOWN
+    for _ in range(len(pattern) + 2):
+        if len(pattern) not in states:
+            return Truth.UNKNOWN  # this run of unnamed characters does not match
+        states = _step(pattern, states, None)
+    return Truth.TRUE
 
 
 def equals(expected: str, text: Text | str, *, ignore_case: bool = False) -> Truth:
