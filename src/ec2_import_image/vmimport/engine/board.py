@@ -139,9 +139,12 @@ class LiveBoard:
 class RowProgress:
     """An entry's bytes (hashing, uploading) as its row's progress column."""
 
-    def __init__(self, board: Board, name: str) -> None:
+    def __init__(
+        self, board: Board, name: str, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self._board = board
         self._name = name
+        self._monotonic = monotonic
         self._lock = threading.Lock()
         self._label = ""
         self._total = 0
@@ -159,7 +162,7 @@ class RowProgress:
     def advance(self, amount: int) -> None:
         with self._lock:
             self._done += amount
-            now = time.monotonic()
+            now = self._monotonic()
             if now - self._shown < 0.25 and self._done < self._total:
                 return
             self._shown = now
