@@ -326,3 +326,86 @@ def test_real_bash_inside_quotes(tmp_path: Path, setup: str) -> None:
             assert line_after_tab(child, typed, settled) == completed
     finally:
         child.close(force=True)
+
+
+ZSH = shutil.which("zsh")
+FISH = shutil.which("fish")
+
+
+def tool_path(tmp_path: Path) -> dict[str, str]:
+    """The environment of a shell with the tool's ``aws`` first on PATH (no AWS CLI)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    script = bin_dir / "aws"
+    script.write_text(f"#!{PYTHON}\n{CONSOLE['aws']}\n")
+    script.chmod(0o755)
+    env = env_for(tmp_path, TERM="dumb")
+    env["PATH"] = f"{bin_dir}:/usr/bin:/bin"
+    return env
+
+
+@pytest.mark.skipif(ZSH is None, reason="no zsh")
+def test_real_zsh(tmp_path: Path) -> None:
+    """zsh's completion system with the README's line; Ctrl-T prints the line being edited."""
+    assert ZSH is not None
+    child = pexpect.spawn(
+        ZSH, ["-f", "-i"], env=tool_path(tmp_path), encoding="utf-8", dimensions=(24, 200)
+    )
+    child.timeout = 30
+    try:
+        # the prompt is spelt in two pieces, so that the echoed command is not taken for it
+        child.sendline(
+            "PS1='RE''ADY> '; autoload -Uz compinit && compinit -u; "
+            'eval "$(_AWS_COMPLETE=zsh_source aws)"; '
+            """show() { print -r -- $'\\n'"<""<$BUFFER>>" >/dev/tty }; zle -N show; """
+            "bindkey '^T' show"
+        )
+        child.expect_exact("READY> ")
+        for typed, completed in (
+            ("aws ec2 imp", "aws ec2 import-image "),
+            ("aws ec2 import-image --boot", "aws ec2 import-image --boot-mode "),
+            (DC + "Format=vm", DC + "Format=VMDK "),
+            (DC + '"Format=ov', DC + '"Format=OVA" '),
+            (DC + "'Format=ova,UserBucket={S3B", DC + "'Format=ova,UserBucket={S3Bucket=' "),
+            (DC + "Format=v", DC + "Format=V"),  # VHD, VHDX, VMDK: their common beginning
+        ):
+            child.send(typed + "\t\x14")  # zle reads Ctrl-T once the completion is done
+            child.expect(r"<<([^\r\n]*)>>")
+            match = child.match
+            assert isinstance(match, re.Match)
+            assert match.group(1) == completed
+            child.send("\x15\n")
+            child.expect_exact("READY> ")
+    finally:
+        child.close(force=True)
+
+
+@pytest.mark.skipif(FISH is None, reason="no fish")
+def test_real_fish(tmp_path: Path) -> None:
+    """fish with the README's line; ``complete -C`` lists what Tab offers for a line."""
+    assert FISH is not None
+    lines = {
+        "aws ec2 imp": ["import-image"],
+        "aws ec2 import-image --boot": ["--boot-mode"],
+        "aws ec2 import-image --boot-mode ": ["legacy-bios", "uefi", "uefi-preferred"],
+        DC + "Format=vm": ["Format=VMDK"],
+        DC + '"Format=ov': ["Format=OVA"],
+        "aws ec2 import-image --profile ": ["default", "dev", "prod"],
+    }
+    script = "_AWS_COMPLETE=fish_source aws | source\n" + "".join(
+        f"echo '=== {n}'; complete -C {json.dumps(line)}\n" for n, line in enumerate(lines)
+    )
+    proc = subprocess.run(
+        [FISH, "--no-config", "-c", script],
+        env=tool_path(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    answers = proc.stdout.split("=== ")[1:]
+    assert len(answers) == len(lines), proc.stdout
+    for answer, (line, expected) in zip(answers, lines.items(), strict=True):
+        offered = [row.split("\t")[0] for row in answer.splitlines()[1:]]
+        assert offered == expected, line
