@@ -34,6 +34,15 @@ class ImageSpec:
     kms_key_id: str | None = None
 
 
+@dataclass(frozen=True)
+class RolePolicies:
+    """A role's permission policies as IAM holds them: (label, JSON text) each."""
+
+    documents: tuple[tuple[str, str], ...]
+    #: the permissions boundary's ARN, if the role has one
+    boundary: str | None = None
+
+
 @dataclass
 class CreatedImage:
     image_id: str
@@ -53,8 +62,16 @@ class AwsState(Protocol):
         """Whether the role exists and VM Import may assume it (``iampolicy.trust``)."""
         ...
 
+    def role_policies(self, account: str, region: str, role_name: str) -> RolePolicies | None:
+        """The role's inline and attached policies; None when there is no such role."""
+        ...
+
     def bucket_region(self, account: str, bucket: str) -> str | None:
         """The Region the bucket is in, None when it does not exist."""
+        ...
+
+    def bucket_has_policy(self, account: str, bucket: str) -> bool:
+        """Whether the bucket has a bucket policy (which may grant the role what it lacks)."""
         ...
 
     def snapshot_size(self, account: str, region: str, snapshot_id: str) -> int | None:
@@ -140,11 +157,33 @@ class MotoState:
                 return trusts_vm_import(document, account=account, region=region)
         return False
 
-    def bucket_region(self, account: str, bucket: str) -> str | None:
+    def role_policies(self, account: str, region: str, role_name: str) -> RolePolicies | None:
+        from moto.iam.models import iam_backends
+
+        backend = iam_backends[account][self._partition(region)]
+        for role in backend.get_roles():
+            if role.name != role_name:
+                continue
+            documents = [(f"inline policy {name}", text) for name, text in role.policies.items()]
+            for arn, policy in role.managed_policies.items():
+                for version in policy.versions:
+                    if version.is_default:
+                        documents.append((f"managed policy {arn}", version.document))
+            return RolePolicies(tuple(documents), role.permissions_boundary_arn)
+        return None
+
+    def _bucket(self, account: str, bucket: str) -> Any:
         from moto.s3.models import s3_backends
 
-        found = s3_backends[account][self._partition("us-east-1")].buckets.get(bucket)
+        return s3_backends[account][self._partition("us-east-1")].buckets.get(bucket)
+
+    def bucket_region(self, account: str, bucket: str) -> str | None:
+        found = self._bucket(account, bucket)
         return None if found is None else str(found.region_name)
+
+    def bucket_has_policy(self, account: str, bucket: str) -> bool:
+        found = self._bucket(account, bucket)
+        return found is not None and found.policy is not None
 
     def snapshot_size(self, account: str, region: str, snapshot_id: str) -> int | None:
         snapshot = self._ec2(account, region).snapshots.get(snapshot_id)

@@ -51,9 +51,16 @@ class Lab:
         assert isinstance(self.clock, ManualClock)
         self.clock.advance(seconds)
 
-    def role(self, name: str = "vmimport", policy: dict[str, Any] | None = None) -> None:
+    def role(
+        self, name: str = "vmimport", policy: dict[str, Any] | None = None, *, allowed: bool = True
+    ) -> None:
+        """The service role with this trust policy (VM Import's by default); ``allowed``: with
+        the policy ``vmimport setup-role`` writes, for every bucket."""
         document = json.dumps(VMIMPORT_TRUST_POLICY if policy is None else policy)
         self.iam.create_role(RoleName=name, AssumeRolePolicyDocument=document)
+        if allowed:
+            access = json.dumps(role_policy_document("aws", ("*",), ()))
+            self.iam.put_role_policy(RoleName=name, PolicyName="any-bucket", PolicyDocument=access)
 
     def grant(self, bucket: str = BUCKET) -> Lab:
         """The bucket, and the ``vmimport`` role allowed what VM Import needs on it (the
@@ -148,9 +155,19 @@ def make_lab(_shared_lab: Lab) -> Iterator[Callable[..., Lab]]:
 
 @pytest.fixture
 def lab(make_lab: Callable[..., Lab]) -> Lab:
-    """The shared emulator on a fresh state, with the vmimport role."""
+    """The shared emulator on a fresh state, with the vmimport role allowed what VM Import
+    needs on every bucket."""
     result = make_lab()
     result.role()
+    return result
+
+
+@pytest.fixture
+def trust_only_lab(make_lab: Callable[..., Lab]) -> Lab:
+    """The shared emulator on a fresh state, with the vmimport role and its trust policy only:
+    the tests grant what they judge."""
+    result = make_lab()
+    result.role(allowed=False)
     return result
 
 

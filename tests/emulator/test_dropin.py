@@ -17,6 +17,7 @@ import pytest
 from ec2_import_emulator import lifecycle
 from ec2_import_emulator import samples as images
 from ec2_import_image.iampolicy.trust import VMIMPORT_TRUST_POLICY
+from ec2_import_image.vmimport.account.requirements import role_policy_document
 from tests.emulator.conftest import Lab
 from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET, base_env, run_main, with_path
 
@@ -182,6 +183,8 @@ def test_programs_end_to_end(
     s3.create_bucket(Bucket="program-bucket")
     s3.put_object(Bucket="program-bucket", Key="d.vhd", Body=images.vhd_dynamic())
     iam.create_role(RoleName="vmimport", AssumeRolePolicyDocument=json.dumps(VMIMPORT_TRUST_POLICY))
+    access = json.dumps(role_policy_document("aws", ("program-bucket",), ()))
+    iam.put_role_policy(RoleName="vmimport", PolicyName="access", PolicyDocument=access)
 
     def aws(*argv: str) -> str:
         done = subprocess.run(

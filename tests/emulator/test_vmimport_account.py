@@ -26,6 +26,13 @@ from tests.emulator.conftest import BUCKET, REGION, Lab
 from tests.support.intercept import InterceptingProxy, Reply, error_reply, root_caller
 from tests.support.vmimport_run import make_run
 
+
+@pytest.fixture
+def lab(trust_only_lab: Lab) -> Lab:
+    """The vmimport role with its trust policy only: each test grants what it judges."""
+    return trust_only_lab
+
+
 KEY = "disks/web.raw"
 DISK = S3Location(BUCKET, KEY)
 INPUTS = AccountInputs(region=REGION, objects=(DISK,))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
 from ec2_import_emulator import samples as images
 from ec2_import_image.vmimport.errors import ExitStatus
@@ -14,6 +15,12 @@ from ec2_import_image.vmimport.report import schema
 from tests.emulator.conftest import BUCKET, Lab
 from tests.support.diskfixtures import DiskFixtures
 from tests.support.vmimport_run import vmimport
+
+
+@pytest.fixture
+def lab(trust_only_lab: Lab) -> Lab:
+    """The vmimport role with its trust policy only: each test grants what it judges."""
+    return trust_only_lab
 
 
 def report(lab: Lab, *argv: str) -> tuple[int, dict[str, Any]]:

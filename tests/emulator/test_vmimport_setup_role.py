@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from ec2_import_image.iampolicy.trust import vmimport_trust_policy
 from ec2_import_image.vmimport.account.check import check_account
 from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
@@ -13,6 +15,12 @@ from ec2_import_image.vmimport.account.requirements import POLICY_NAME
 from ec2_import_image.vmimport.errors import ExitStatus
 from tests.emulator.conftest import BUCKET, REGION, Lab
 from tests.support.vmimport_run import make_run, vmimport
+
+
+@pytest.fixture
+def lab(trust_only_lab: Lab) -> Lab:
+    """The vmimport role with its trust policy only: each test grants what it judges."""
+    return trust_only_lab
 
 
 def role_state(lab: Lab, name: str = "vmimport") -> dict[str, Any]:

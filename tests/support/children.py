@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -32,17 +33,31 @@ def start_module(
 
 
 def kill_when(
-    child: subprocess.Popen[str], reached: Callable[[list[str]], bool], *, stderr: bool = False
+    child: subprocess.Popen[str],
+    reached: Callable[[list[str]], bool],
+    *,
+    stderr: bool = False,
+    timeout: float = 120.0,
 ) -> list[str]:
     """Read the child's stdout (or stderr) until ``reached(lines so far)``, then SIGKILL it;
-    answers the lines read."""
+    answers the lines read.  After ``timeout`` seconds it is killed all the same (the caller's
+    assertion on the lines then says what was missing), so a test never hangs on a child."""
     stream = child.stderr if stderr else child.stdout
     assert stream is not None
     lines: list[str] = []
-    for line in stream:
-        lines.append(line.rstrip("\n"))
-        if reached(lines):
-            break
+    done = threading.Event()
+
+    def read() -> None:
+        for line in stream:
+            lines.append(line.rstrip("\n"))
+            if reached(list(lines)):
+                break
+        done.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    done.wait(timeout)
     child.send_signal(signal.SIGKILL)
+    reader.join(timeout)
     child.communicate()
-    return lines
+    return list(lines)

@@ -4,10 +4,11 @@
 
 It runs ``vmimport --endpoint-url ENDPOINT ARGV...`` (the tests' credentials,
 no configuration files), printing ``sent N`` as UploadPart requests
-complete; once AFTER have completed, every further UploadPart prints
-``blocked`` and waits.  The parent kills the process once every upload thread
-waits (nothing is then in flight), with parts on S3 that the state database
-may or may not have recorded.
+complete.  The first AFTER UploadPart requests go out; any other prints
+``blocked`` and waits.  With at least as many parts left as upload threads,
+every thread comes to wait, each once its last part is answered: the parent
+kills the process then, with exactly AFTER parts on S3, which the state
+database may or may not have recorded yet.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def main(argv: list[str]) -> int:
     endpoint, after, *rest = argv
     lock = threading.Lock()
     completed = [0]
+    passed = [0]
 
     def done(**_: Any) -> None:
         with lock:
@@ -37,7 +39,8 @@ def main(argv: list[str]) -> int:
 
     def gate(**_: Any) -> None:
         with lock:
-            blocked = completed[0] >= int(after)
+            passed[0] += 1
+            blocked = passed[0] > int(after)
         if blocked:
             print("blocked", flush=True)
             time.sleep(600)

@@ -4,10 +4,11 @@
 
 It uploads DISK (the entry named after its file) to ``s3://BUCKET/`` (two
 threads, 5 MiB parts), the state in the database STATE, printing ``recorded N``
-as parts are committed; once AFTER parts are recorded, every worker about to
-send another part prints ``blocked`` and waits.  The parent kills it once both
-workers wait (nothing is then in flight), with parts on S3 that the state database
-may or may not have recorded.
+as parts are committed.  The first AFTER parts are sent; a worker about to
+send any other prints ``blocked`` and waits.  With at least two parts left,
+both workers come to wait, each once its last part is answered: the parent
+kills the process then, with exactly AFTER parts on S3, which the state
+database may or may not have recorded yet.
 """
 
 from __future__ import annotations
@@ -54,10 +55,12 @@ def main(argv: list[str]) -> None:
         db.put_entry(EntrySpec(name, (disk,)))
         journal = Printing(db.journal(db.claim(name), 0))
         counted = Counted(endpoint, concurrency=SETTINGS.concurrency)
+        passed = [0]
 
         def gate(**_: Any) -> None:
             with journal.lock:
-                blocked = journal.recorded >= int(after)
+                passed[0] += 1
+                blocked = passed[0] > int(after)
             if blocked:
                 print("blocked", flush=True)
                 time.sleep(600)

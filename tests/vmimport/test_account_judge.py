@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ec2_import_image.iampolicy.evaluate import Decision
+from ec2_import_image.iampolicy.servicerole import needs
 from ec2_import_image.iampolicy.trust import vmimport_trust_policy
 from ec2_import_image.problems import SEVERITY, ProblemCode, Severity
 from ec2_import_image.vmimport.account import problems
@@ -30,11 +31,7 @@ from ec2_import_image.vmimport.account.records import (
     PolicyRef,
     PolicyState,
 )
-from ec2_import_image.vmimport.account.requirements import (
-    granted_by,
-    needs,
-    role_policy_document,
-)
+from ec2_import_image.vmimport.account.requirements import granted_by, role_policy_document
 from ec2_import_image.vmimport.account.simulation import _verdict
 
 ACCOUNT = "123456789012"

@@ -1,7 +1,8 @@
 """IAM policy documents, judged offline: parse, match, evaluate, and VM Import's trust rule.
 
 Shared by ``vmimport`` (the account checks and ``setup-role``) and the emulator
-(whether VM Import may assume a role), so both judge a role the same way.
+(whether VM Import may assume a role and is allowed what it needs), so both
+judge a role the same way.
 
 Evaluation is three-valued (``truth``): what the documents decide is allowed
 or denied, and what they cannot decide offline (a condition on a key whose
@@ -10,5 +11,6 @@ unknown, never allowed.  ``wildcard`` matches IAM's ``*`` and ``?``;
 ``document`` parses a policy into typed statements; ``conditions`` evaluates
 Condition blocks against what is known of a request; ``evaluate`` gives a
 request's verdict under a set of documents; ``trust`` is VM Import's rule for a
-role's trust policy; ``arn`` builds the ARNs the checks ask about.
+role's trust policy; ``servicerole`` what the role must be allowed; ``arn``
+builds the ARNs the checks ask about.
 """

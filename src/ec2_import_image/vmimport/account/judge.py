@@ -18,11 +18,12 @@ from typing import NamedTuple
 from ec2_import_image.iampolicy import arn
 from ec2_import_image.iampolicy.document import PolicyDocument, PolicyError, Principal, parse
 from ec2_import_image.iampolicy.evaluate import Decision, Request, Verdict, evaluate
+from ec2_import_image.iampolicy.servicerole import Area, Need, needs
 from ec2_import_image.iampolicy.trust import judge_trust
 from ec2_import_image.iampolicy.truth import Truth
 from ec2_import_image.iampolicy.wildcard import Text
 from ec2_import_image.problems import Problem
-from ec2_import_image.vmimport.account import problems, requirements
+from ec2_import_image.vmimport.account import problems
 from ec2_import_image.vmimport.account.inputs import AccountInputs
 from ec2_import_image.vmimport.account.reading import AccountFacts, BucketFacts, KeyFacts, RoleFacts
 from ec2_import_image.vmimport.account.records import (
@@ -35,7 +36,6 @@ from ec2_import_image.vmimport.account.records import (
     RoleReport,
     TrustReport,
 )
-from ec2_import_image.vmimport.account.requirements import Area, Need
 from ec2_import_image.vmimport.account.simulation import Simulation
 
 DENIED = (Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY)
@@ -55,7 +55,7 @@ def key_resource(key: KeyFacts, partition: str, region: str) -> Text:
 
 def role_needs(inputs: AccountInputs, facts: AccountFacts) -> tuple[Need, ...]:
     partition = arn.partition_of(inputs.region)
-    return requirements.needs(
+    return needs(
         partition=partition,
         region=inputs.region,
         buckets=[b.name for b in facts.buckets if b.exists],

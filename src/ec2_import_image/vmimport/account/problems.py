@@ -14,10 +14,10 @@ import shlex
 from collections.abc import Iterable
 
 from ec2_import_image.iampolicy.evaluate import Decision
+from ec2_import_image.iampolicy.servicerole import Area
 from ec2_import_image.problems import Problem, ProblemCode, problem
 from ec2_import_image.vmimport.account.inputs import DEFAULT_ROLE, AccountInputs
 from ec2_import_image.vmimport.account.records import CallerReport, ObjectReport, Permission
-from ec2_import_image.vmimport.account.requirements import Area
 
 #: the account's codes (severities in the shared table: all errors but ``account-unknown``)
 Code = ProblemCode

@@ -14,8 +14,8 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from ec2_import_image.iampolicy.evaluate import Decision
+from ec2_import_image.iampolicy.servicerole import Area
 from ec2_import_image.problems import Problem, Severity
-from ec2_import_image.vmimport.account.requirements import Area
 
 
 class EvaluatedBy(StrEnum):

@@ -4,7 +4,7 @@ A plan compares the role as it is with the role VM Import needs: the trust
 policy (kept when VM Import may already assume the role, or when that cannot
 be decided offline; else repaired: the statements about other principals are
 kept and the user guide's statement for ``vmie.amazonaws.com`` added) and one
-inline policy, ``vmimport-access``, granting ``requirements.needs`` for the
+inline policy, ``vmimport-access``, granting ``iampolicy.servicerole.needs`` for the
 named buckets and KMS key.  The policy only grows: buckets and keys it
 already grants are kept, so running the command for a second bucket does not
 take the first one away.  A plan with no steps is the idempotent second run.

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ec2_import_image.iampolicy.evaluate import Decision, Verdict
+from ec2_import_image.iampolicy.servicerole import Need
 from ec2_import_image.iampolicy.truth import Truth
-from ec2_import_image.vmimport.account.requirements import Need
 
 #: a family's prefix -> the actions simulated for it
 FAMILIES: Mapping[str, tuple[str, ...]] = {
