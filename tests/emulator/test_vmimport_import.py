@@ -190,6 +190,47 @@ def test_after_seven_days_the_ami_is_found_by_its_tags(
     assert [image["ImageId"] for image in images_found] == [image_id]
 
 
+def test_an_import_never_finished_and_forgotten_is_found_by_the_ami_named_after_its_task(
+    granted: Lab, boot: Path, tmp_path: Path
+) -> None:
+    """Started with --no-wait, never waited for: after 8 days the service no longer knows the
+    task and its AMI carries no tag of ours, but the state database still knows the task id."""
+    state = tmp_path / "state.sqlite"
+    started = run_import(granted, str(boot), "--no-wait", state=state)
+    task_id = json.loads(started.stdout)["import_task_id"]
+    granted.elapse(DAY)
+    (image,) = granted.ec2.describe_images(Owners=["self"])["Images"]
+    assert image["Name"] == task_id and not image.get("Tags")
+    granted.elapse(7 * DAY)
+    assert tasks(granted) == []  # the service forgot the task
+    counting = Counting()
+    outcome = run_import(granted, str(boot), state=state, sessions=counting)
+    assert outcome.status == ExitStatus.OK, outcome.stderr
+    result = json.loads(outcome.stdout)
+    assert (result["import_task_id"], result["image_id"]) == (task_id, image["ImageId"])
+    assert f"the AMI {image['ImageId']} is named after the import task {task_id}" in outcome.stderr
+    assert counting.count("ImportImage") == counting.count("UploadPart") == 0
+    (tagged,) = granted.ec2.describe_images(ImageIds=[image["ImageId"]])["Images"]
+    tags = {tag["Key"]: tag["Value"] for tag in tagged["Tags"]}
+    assert tags["vmimport:name"] == boot.name and tags["Name"] == boot.name
+    assert objects(granted) == []  # the upload, its own, deleted as the import finished
+
+
+def test_a_forgotten_task_without_an_ami_is_a_failure_with_a_remedy(
+    granted: Lab, disks: DiskFixtures, tmp_path: Path
+) -> None:
+    state = tmp_path / "state.sqlite"
+    broken = disks.path("gpt-uefi.sparse.vmdk")
+    started = run_import(granted, str(broken), "--skip-check", "--no-wait", state=state)
+    task_id = json.loads(started.stdout)["import_task_id"]
+    granted.elapse(8 * DAY)  # the task failed, then was forgotten
+    outcome = run_import(granted, str(broken), "--skip-check", state=state)
+    assert outcome.status == ExitStatus.PROBLEMS
+    assert f"the service no longer knows {task_id}" in outcome.stderr
+    assert "--retry-failed" in outcome.stderr
+    assert granted.ec2.describe_images(Owners=["self"])["Images"] == []
+
+
 def test_a_failed_import_is_explained_and_skip_check_goes_past_check_errors(
     granted: Lab, disks: DiskFixtures, tmp_path: Path
 ) -> None:

@@ -14,9 +14,14 @@ the 7 days too.  What is found is resumed, never duplicated:
 
 Tasks that ended ``deleted`` are earlier failures: they are not adopted (the
 same ClientToken would get the same failed task back; ``--retry-failed``
-starts a new attempt).  An import completed but never finished (its AMI not
-yet tagged) and forgotten by the service cannot be told from another AMI:
-that one gap is in docs/vmimport.md.
+starts a new attempt).
+
+An import completed but never finished (its AMI not yet tagged) and then
+forgotten by the service is found when the state database still knows the
+task's id: VM Import names the AMI it registers after the task
+(``import-ami-...``, aws/aws-sdk-java#1270), and an id is never reused
+(``find_image_named_after``).  Without the state database as well, that AMI
+cannot be told from another: that one gap is in docs/vmimport.md.
 """
 
 from __future__ import annotations
@@ -36,8 +41,15 @@ class Discovered(NamedTuple):
 
     task: Task | None = None
     image: Mapping[str, Any] | None = None
+    #: the forgotten task the image was found by (its name), rather than by its tags
+    named_after: str | None = None
 
     def describe(self) -> str:
+        if self.image is not None and self.named_after is not None:
+            return (
+                f"the AMI {self.image.get('ImageId')} is named after the import task "
+                f"{self.named_after}, which the service no longer knows: imported"
+            )
         if self.image is not None:
             return f"the AMI {self.image.get('ImageId')} carries these tags: already imported"
         assert self.task is not None
@@ -49,13 +61,29 @@ def find_tasks(ec2: Any, identity: Identity) -> list[Task]:
     return describe_all(ec2.describe_import_image_tasks, {"Filters": identity.filters()})
 
 
-def find_images(ec2: Any, identity: Identity) -> list[Mapping[str, Any]]:
+def _live_images(ec2: Any, filters: list[dict[str, Any]]) -> list[Mapping[str, Any]]:
+    """This account's AMIs matching the filters that exist or are being made."""
     images: list[Mapping[str, Any]] = []
-    for page in ec2.get_paginator("describe_images").paginate(
-        Owners=["self"], Filters=identity.filters()
-    ):
+    for page in ec2.get_paginator("describe_images").paginate(Owners=["self"], Filters=filters):
         images.extend(page.get("Images", []))
     return [image for image in images if image.get("State") in LIVE_IMAGE_STATES]
+
+
+def find_images(ec2: Any, identity: Identity) -> list[Mapping[str, Any]]:
+    return _live_images(ec2, identity.filters())
+
+
+def find_image_named_after(ec2: Any, import_task_id: str) -> Discovered | None:
+    """The AMI the import task registered, found by its name (the task's id)."""
+    images = [
+        image
+        for image in _live_images(ec2, [{"Name": "name", "Values": [import_task_id]}])
+        if image.get("Name") == import_task_id
+    ]
+    if not images:
+        return None
+    available = [image for image in images if image.get("State") == "available"]
+    return Discovered(image=(available or images)[0], named_after=import_task_id)
 
 
 def discover(ec2: Any, identity: Identity) -> Discovered | None:

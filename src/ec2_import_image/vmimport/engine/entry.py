@@ -55,7 +55,11 @@ from ec2_import_image.vmimport.checking import (
 )
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.engine import finishing
-from ec2_import_image.vmimport.engine.discovery import Discovered, discover
+from ec2_import_image.vmimport.engine.discovery import (
+    Discovered,
+    discover,
+    find_image_named_after,
+)
 from ec2_import_image.vmimport.engine.errors import EntryFailed, FailureCode
 from ec2_import_image.vmimport.engine.identity import (
     Identity,
@@ -481,23 +485,25 @@ class EntryWork:
         return EntryFailed(info, [f"see: {why.source}"] if why.source else [])
 
     def lost(self) -> Resume:
-        """The service no longer knows the task: an AMI with the entry's tags, or a failure."""
+        """The service no longer knows the task: an AMI with the entry's tags, the AMI named
+        after the task (completed, never finished), or a failure."""
         attempt = self.entry().attempt
         identity_sha = attempt.identity
         found = None
         if identity_sha is not None:
             found = discover(self.services.ec2, _recorded_identity(self.name, identity_sha))
+        if (found is None or found.image is None) and attempt.import_task_id is not None:
+            found = find_image_named_after(self.services.ec2, attempt.import_task_id)
         if found is not None and found.image is not None:
             return self._adopt(found)
         raise EntryFailed(
             ErrorInfo(
                 FailureCode.LOST,
                 f"the service no longer knows {attempt.import_task_id}, and no AMI carries the "
-                "entry's tags",
-                "The service forgets an import task 7 days after it started; an AMI it made "
-                "was not tagged by vmimport before that.",
-                "Look for the AMI named after the task id (DescribeImages); or start a new "
-                "attempt with --retry-failed.",
+                "entry's tags or is named after the task",
+                "The service forgets an import task 7 days after it started; the import "
+                "failed, or its AMI was deregistered before vmimport tagged it.",
+                "Start a new attempt with --retry-failed.",
             )
         )
 

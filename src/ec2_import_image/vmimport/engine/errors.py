@@ -32,7 +32,7 @@ class FailureCode(StrEnum):
     TASK = "import-failed"
     #: the import task was cancelled
     CANCELLED = "import-cancelled"
-    #: the task disappeared and no AMI carries the entry's tags
+    #: the task disappeared and no AMI carries the entry's tags or is named after the task
     LOST = "import-lost"
     #: the work could not be completed (credentials, access, the endpoint): run again
     INCOMPLETE = "incomplete"
