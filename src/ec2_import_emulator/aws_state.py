@@ -36,11 +36,10 @@ class ImageSpec:
 
 @dataclass(frozen=True)
 class RolePolicies:
-    """A role's permission policies as IAM holds them: (label, JSON text) each."""
+    """A role's permission policies as IAM holds them: (label, JSON text) each.  A permissions
+    boundary only narrows what they allow, and what they refuse is all the emulator refuses."""
 
     documents: tuple[tuple[str, str], ...]
-    #: the permissions boundary's ARN, if the role has one
-    boundary: str | None = None
 
 
 @dataclass
@@ -169,7 +168,7 @@ class MotoState:
                 for version in policy.versions:
                     if version.is_default:
                         documents.append((f"managed policy {arn}", version.document))
-            return RolePolicies(tuple(documents), role.permissions_boundary_arn)
+            return RolePolicies(tuple(documents))
         return None
 
     def _bucket(self, account: str, bucket: str) -> Any:
