@@ -231,6 +231,35 @@ def test_a_forgotten_task_without_an_ami_is_a_failure_with_a_remedy(
     assert granted.ec2.describe_images(Owners=["self"])["Images"] == []
 
 
+def test_a_role_the_service_refuses_is_explained_and_a_rerun_after_setup_role_imports(
+    trust_only_lab: Lab, boot: Path, tmp_path: Path
+) -> None:
+    """The role trusts VM Import but is allowed nothing: the check says so, --skip-check goes
+    on, ImportImage is refused at the call (no task), and once setup-role has granted the
+    bucket, the same command imports without sending the disk again."""
+    lab = trust_only_lab
+    lab.s3.create_bucket(Bucket=BUCKET)
+    state = tmp_path / "state.sqlite"
+    refused = run_import(lab, str(boot), "--skip-check", "--keep-upload", state=state)
+    assert refused.status == ExitStatus.PROBLEMS
+    assert "error role-policy-s3" in refused.stderr and "error role-policy-ec2" in refused.stderr
+    assert (
+        "ImportImage refused: InvalidParameter: The service role vmimport provided does not "
+        "exist or does not have sufficient permissions" in refused.stderr
+    )
+    assert "fix: Create or repair the role" in refused.stderr
+    assert tasks(lab) == [] and len(objects(lab)) == 1
+    granted = vmimport(lab.endpoint, "setup-role", "--bucket", BUCKET)
+    assert granted.status == ExitStatus.OK, granted.stderr
+    counting = Counting()
+    outcome = run_import(lab, str(boot), state=state, sessions=counting)
+    assert outcome.status == ExitStatus.OK, outcome.stderr
+    assert counting.count("UploadPart") == counting.count("PutObject") == 0
+    assert counting.count("ImportImage") == 1
+    assert json.loads(outcome.stdout)["image_id"].startswith("ami-")
+    assert len(tasks(lab)) == 1
+
+
 def test_a_failed_import_is_explained_and_skip_check_goes_past_check_errors(
     granted: Lab, disks: DiskFixtures, tmp_path: Path
 ) -> None:
