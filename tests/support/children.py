@@ -14,6 +14,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+_SAYING = threading.Lock()
+
+
+def say(line: str) -> None:
+    """Print one whole line on stdout, flushed: a child's threads call this, and ``print`` from
+    two threads can interleave one's text with the other's newline."""
+    with _SAYING:
+        sys.stdout.write(f"{line}\n")
+        sys.stdout.flush()
+
+
 def start_module(
     module: str, argv: Sequence[str], *, environ: Mapping[str, str] | None = None
 ) -> subprocess.Popen[str]:

@@ -22,6 +22,7 @@ from ec2_import_image.awsconfig.session import full_session
 from ec2_import_image.environment import Environment
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.context import GlobalOptions
+from tests.support.children import say
 from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
 from tests.support.vmimport_run import environment
 
@@ -35,14 +36,14 @@ def main(argv: list[str]) -> int:
     def done(**_: Any) -> None:
         with lock:
             completed[0] += 1
-            print(f"sent {completed[0]}", flush=True)
+            say(f"sent {completed[0]}")
 
     def gate(**_: Any) -> None:
         with lock:
             passed[0] += 1
             blocked = passed[0] > int(after)
         if blocked:
-            print("blocked", flush=True)
+            say("blocked")
             time.sleep(600)
 
     def sessions(options: GlobalOptions, env: Environment) -> Any:

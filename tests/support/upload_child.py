@@ -25,6 +25,7 @@ from ec2_import_image.vmimport.state.records import EntrySpec, Part
 from ec2_import_image.vmimport.upload.disk import upload_disk
 from ec2_import_image.vmimport.upload.keys import content_key
 from ec2_import_image.vmimport.upload.multipart import UploadSettings
+from tests.support.children import say
 from tests.support.uploads import Counted, MiB
 
 SETTINGS = UploadSettings(concurrency=2, min_part_size=5 * MiB)
@@ -45,7 +46,7 @@ class Printing:
         self.journal.parts_done(upload_id, parts)
         with self.lock:
             self.recorded += len(parts)
-            print(f"recorded {self.recorded}", flush=True)
+            say(f"recorded {self.recorded}")
 
 
 def main(argv: list[str]) -> None:
@@ -62,7 +63,7 @@ def main(argv: list[str]) -> None:
                 passed[0] += 1
                 blocked = passed[0] > int(after)
             if blocked:
-                print("blocked", flush=True)
+                say("blocked")
                 time.sleep(600)
 
         counted.clients.checksummed.meta.events.register("before-call.s3.UploadPart", gate)
@@ -75,7 +76,7 @@ def main(argv: list[str]) -> None:
             lambda digest: content_key("vmimport/", digest.sha256, digest.path),
             settings=SETTINGS,
         )
-        print("finished", flush=True)
+        say("finished")
 
 
 if __name__ == "__main__":
