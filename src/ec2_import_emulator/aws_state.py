@@ -146,30 +146,30 @@ class MotoState:
             raise errors.no_such_key(bucket, key)
         return MotoObjectBlob(found)
 
-    def role_usable(self, account: str, region: str, role_name: str) -> bool:
+    def _role(self, account: str, region: str, role_name: str) -> Any:
+        """moto's role of that name, None when there is none."""
         from moto.iam.models import iam_backends
 
         backend = iam_backends[account][self._partition(region)]
-        for role in backend.get_roles():
-            if role.name == role_name:
-                document = role.assume_role_policy_document
-                return trusts_vm_import(document, account=account, region=region)
-        return False
+        return next((role for role in backend.get_roles() if role.name == role_name), None)
+
+    def role_usable(self, account: str, region: str, role_name: str) -> bool:
+        role = self._role(account, region, role_name)
+        if role is None:
+            return False
+        document = role.assume_role_policy_document
+        return trusts_vm_import(document, account=account, region=region)
 
     def role_policies(self, account: str, region: str, role_name: str) -> RolePolicies | None:
-        from moto.iam.models import iam_backends
-
-        backend = iam_backends[account][self._partition(region)]
-        for role in backend.get_roles():
-            if role.name != role_name:
-                continue
-            documents = [(f"inline policy {name}", text) for name, text in role.policies.items()]
-            for arn, policy in role.managed_policies.items():
-                for version in policy.versions:
-                    if version.is_default:
-                        documents.append((f"managed policy {arn}", version.document))
-            return RolePolicies(tuple(documents))
-        return None
+        role = self._role(account, region, role_name)
+        if role is None:
+            return None
+        documents = [(f"inline policy {name}", text) for name, text in role.policies.items()]
+        for arn, policy in role.managed_policies.items():
+            for version in policy.versions:
+                if version.is_default:
+                    documents.append((f"managed policy {arn}", version.document))
+        return RolePolicies(tuple(documents))
 
     def _bucket(self, account: str, bucket: str) -> Any:
         from moto.s3.models import s3_backends

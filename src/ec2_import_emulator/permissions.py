@@ -15,20 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from ec2_import_image.iampolicy import arn
 from ec2_import_image.iampolicy.document import PolicyDocument, PolicyError, parse
 from ec2_import_image.iampolicy.evaluate import Decision, Request, evaluate
 from ec2_import_image.iampolicy.servicerole import Area, Need
-
-
-def _bucket_of(need: Need) -> str:
-    return need.resource.value.split(":::", 1)[-1].split("/", 1)[0]
 
 
 def _granted_elsewhere(need: Need, buckets_with_policy: Collection[str]) -> bool:
     """Whether a resource's own policy could grant this need."""
     if need.area is Area.KMS:
         return True
-    return need.area is Area.S3 and _bucket_of(need) in buckets_with_policy
+    return need.area is Area.S3 and arn.bucket_of(need.resource.value) in buckets_with_policy
 
 
 def refused_need(

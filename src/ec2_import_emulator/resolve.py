@@ -14,7 +14,7 @@ from ec2_import_emulator.aws_state import AwsState
 from ec2_import_emulator.permissions import refused_need
 from ec2_import_emulator.validate import DiskSource, ImportRequest
 from ec2_import_image.iampolicy import arn
-from ec2_import_image.iampolicy.servicerole import needs
+from ec2_import_image.iampolicy.servicerole import kms_key_resource, needs
 from ec2_import_image.iampolicy.wildcard import Text
 
 
@@ -35,24 +35,31 @@ def _inspect_disk(
     return formats.inspect(disk.format, blob, boot=boot, name=f"s3://{disk.bucket}/{disk.key}")
 
 
-def _check_buckets_are_local(
-    state: AwsState, account: str, region: str, request: ImportRequest
-) -> None:
-    """The service reads disks only from buckets in the import's Region (a missing bucket is
-    reported when its disk is read)."""
-    for disk in request.disks:
-        if disk.bucket is None:
-            continue
-        where = state.bucket_region(account, disk.bucket)
-        if where is not None and where != region:
-            raise errors.bucket_not_local(region)
+def _bucket_regions(state: AwsState, account: str, request: ImportRequest) -> dict[str, str]:
+    """The Region of each disk's bucket that exists (a missing bucket is reported when its disk
+    is read)."""
+    found: dict[str, str] = {}
+    for bucket in dict.fromkeys(disk.bucket for disk in request.disks if disk.bucket is not None):
+        where = state.bucket_region(account, bucket)
+        if where is not None:
+            found[bucket] = where
+    return found
+
+
+def _check_buckets_are_local(region: str, bucket_regions: dict[str, str]) -> None:
+    """The service reads disks only from buckets in the import's Region."""
+    if any(where != region for where in bucket_regions.values()):
+        raise errors.bucket_not_local(region)
 
 
 def _check_role_permissions(
-    state: AwsState, account: str, region: str, request: ImportRequest
+    state: AwsState,
+    account: str,
+    region: str,
+    request: ImportRequest,
+    bucket_regions: dict[str, str],
 ) -> None:
-    """The role's policies must not refuse what the import needs (on the buckets that exist:
-    a missing one is reported when its disk is read)."""
+    """The role's policies must not refuse what the import needs (on the buckets that exist)."""
     policies = state.role_policies(account, region, request.role_name)
     if policies is None:
         raise errors.role_unusable(request.role_name)
@@ -60,18 +67,13 @@ def _check_role_permissions(
     objects = [
         (disk.bucket, disk.key)
         for disk in request.disks
-        if disk.bucket is not None
-        and disk.key is not None
-        and state.bucket_region(account, disk.bucket) is not None
+        if disk.bucket in bucket_regions and disk.key is not None
     ]
     buckets = list(dict.fromkeys(bucket for bucket, _ in objects))
     keys: list[Text] = []
     if request.kms_key_id:
-        keys.append(
-            Text(request.kms_key_id)
-            if arn.is_kms_key_arn(request.kms_key_id)
-            else Text(f"arn:{partition}:kms:{region}:", partial=True)
-        )
+        key_arn = request.kms_key_id if arn.is_kms_key_arn(request.kms_key_id) else None
+        keys.append(kms_key_resource(key_arn, partition=partition, region=region))
     wanted = needs(
         partition=partition, region=region, buckets=buckets, objects=objects, kms_keys=keys
     )
@@ -88,8 +90,9 @@ def inspect_request(
         raise errors.role_unusable(request.role_name)
     if not request.disks:
         raise errors.missing_parameter("DiskContainer")
-    _check_buckets_are_local(state, account, region, request)
-    _check_role_permissions(state, account, region, request)
+    bucket_regions = _bucket_regions(state, account, request)
+    _check_buckets_are_local(region, bucket_regions)
+    _check_role_permissions(state, account, region, request, bucket_regions)
     return tuple(
         _inspect_disk(state, account, region, disk, boot=index == 0)
         for index, disk in enumerate(request.disks)

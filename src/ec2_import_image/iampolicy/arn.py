@@ -27,6 +27,11 @@ def object_arn(partition: str, bucket: str, key: str) -> str:
     return f"arn:{partition}:s3:::{bucket}/{key}"
 
 
+def bucket_of(resource: str) -> str:
+    """The bucket an S3 bucket or object ARN names."""
+    return resource.split(":::", 1)[-1].split("/", 1)[0]
+
+
 def account_root(partition: str, account: str) -> str:
     return f"arn:{partition}:iam::{account}:root"
 

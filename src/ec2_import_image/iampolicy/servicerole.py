@@ -57,6 +57,14 @@ def action_text(action: str) -> Text:
     return Text(action)
 
 
+def kms_key_resource(key_arn: str | None, *, partition: str, region: str) -> Text:
+    """The key a KMS need is about: its ARN, or any key of the Region when the ARN is not
+    known (an alias or a bare id)."""
+    if key_arn:
+        return Text(key_arn)
+    return Text(f"arn:{partition}:kms:{region}:", partial=True)
+
+
 def needs(
     *,
     partition: str,

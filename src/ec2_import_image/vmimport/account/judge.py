@@ -18,7 +18,7 @@ from typing import NamedTuple
 from ec2_import_image.iampolicy import arn
 from ec2_import_image.iampolicy.document import PolicyDocument, PolicyError, Principal, parse
 from ec2_import_image.iampolicy.evaluate import Decision, Request, Verdict, evaluate
-from ec2_import_image.iampolicy.servicerole import Area, Need, needs
+from ec2_import_image.iampolicy.servicerole import Area, Need, kms_key_resource, needs
 from ec2_import_image.iampolicy.trust import judge_trust
 from ec2_import_image.iampolicy.truth import Truth
 from ec2_import_image.iampolicy.wildcard import Text
@@ -50,7 +50,7 @@ class _Layer(NamedTuple):
 
 
 def key_resource(key: KeyFacts, partition: str, region: str) -> Text:
-    return Text(key.arn) if key.arn else Text(f"arn:{partition}:kms:{region}:", partial=True)
+    return kms_key_resource(key.arn, partition=partition, region=region)
 
 
 def role_needs(inputs: AccountInputs, facts: AccountFacts) -> tuple[Need, ...]:
@@ -123,8 +123,7 @@ class _Judge:
         return (Principal("AWS", self.role.arn),)
 
     def with_bucket_policy(self, need: Need, verdict: Verdict) -> Verdict:
-        bucket = need.resource.value.split(":::", 1)[-1].split("/", 1)[0]
-        layer = self.buckets.get(bucket, _Layer("", None))
+        layer = self.buckets.get(arn.bucket_of(need.resource.value), _Layer("", None))
         return self._layered(need, verdict, layer, delegation=None)
 
     def with_key_policy(self, need: Need, verdict: Verdict) -> Verdict:

@@ -69,6 +69,12 @@ def _live_images(ec2: Any, filters: list[dict[str, Any]]) -> list[Mapping[str, A
     return [image for image in images if image.get("State") in LIVE_IMAGE_STATES]
 
 
+def _preferred(images: list[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """An available image before one still pending."""
+    available = [image for image in images if image.get("State") == "available"]
+    return (available or images)[0]
+
+
 def find_images(ec2: Any, identity: Identity) -> list[Mapping[str, Any]]:
     return _live_images(ec2, identity.filters())
 
@@ -82,16 +88,14 @@ def find_image_named_after(ec2: Any, import_task_id: str) -> Discovered | None:
     ]
     if not images:
         return None
-    available = [image for image in images if image.get("State") == "available"]
-    return Discovered(image=(available or images)[0], named_after=import_task_id)
+    return Discovered(image=_preferred(images), named_after=import_task_id)
 
 
 def discover(ec2: Any, identity: Identity) -> Discovered | None:
     """The work found for ``identity`` (see the module's docstring), None when there is none."""
     images = find_images(ec2, identity)
     if images:
-        available = [image for image in images if image.get("State") == "available"]
-        return Discovered(image=(available or images)[0])
+        return Discovered(image=_preferred(images))
     tasks = find_tasks(ec2, identity)
     for wanted in (SUCCESS, ACTIVE):
         for task in tasks:
