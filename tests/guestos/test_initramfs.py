@@ -30,6 +30,7 @@ from ec2_import_image.guestos.initramfs import (
     modules,
     read_initramfs,
 )
+from tests.support.countingblob import CountingBlob
 
 INITRAMFS = Path(__file__).resolve().parents[1] / "fixtures" / "guestos" / "initramfs"
 DEBIAN = [f"debian.cpio{suffix}" for suffix in ("", ".gz", ".xz", ".zst", ".lz4", ".bz2", ".lzma")]
@@ -120,17 +121,6 @@ def _newc(files: list[tuple[str, int, bytes]]) -> bytes:
         out += bytes(-len(out) % 4) + data
         out += bytes(-len(out) % 4)
     return bytes(out)
-
-
-class CountingBlob(BytesBlob):
-    def __init__(self, data: bytes) -> None:
-        super().__init__(data)
-        self.read_bytes = 0
-
-    def read(self, offset: int, length: int) -> bytes:
-        data = super().read(offset, length)
-        self.read_bytes += len(data)
-        return data
 
 
 def test_file_data_of_an_uncompressed_archive_is_not_read() -> None:

@@ -13,6 +13,8 @@ import lzma
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "disks"
+#: the NTFS volumes of the guest-OS fixtures (scripts/make-guestos-fixtures.sh), packed alike
+NTFS_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "guestos" / "ntfs"
 
 
 def unpack(packed: Path, target: Path) -> None:
@@ -25,13 +27,14 @@ def unpack(packed: Path, target: Path) -> None:
 
 
 class DiskFixtures:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, packed: Path = FIXTURES) -> None:
         self._directory = directory
+        self._packed = packed
 
     def path(self, name: str) -> Path:
         target = self._directory / name
         if not target.exists():
-            unpack(FIXTURES / f"{name}.xz", target)
+            unpack(self._packed / f"{name}.xz", target)
         return target
 
 
