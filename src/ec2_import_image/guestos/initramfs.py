@@ -12,7 +12,8 @@ archive is in the "newc" (magic ``070701``) or "crc" (``070702``) format: a 110-
 header of 13 eight-digit hexadecimal fields (inode, mode, uid, gid, nlink, mtime, file
 size, device numbers, name size, checksum), the NUL-terminated name, padding to a multiple
 of four, the data, padding to a multiple of four; an entry named ``TRAILER!!!`` ends the
-archive.  Headers start at multiples of four.  Inside a compressed archive the
+archive.  Headers start at multiples of four.  The crc format's checksums are not
+verified: the file data they sum is skipped.  Inside a compressed archive the
 decompressed bytes may again hold several cpio archives and zero padding, but no further
 compression.  The kernel reads gzip, bzip2, legacy lzma, xz, LZO, LZ4 in its legacy frame
 (magic 0x184C2102: a 32-bit little-endian size, then an LZ4 block of at most 8 MiB of
