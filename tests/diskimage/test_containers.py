@@ -168,7 +168,7 @@ def test_refused_formats_say_their_size(
 @pytest.mark.parametrize(
     ("name", "why"),
     [
-        ("gpt-uefi.stream-cut.vmdk", "end-of-stream"),
+        ("gpt-uefi.stream-cut.vmdk", "past the end of the file"),
         ("gpt-uefi.dynamic-cut.vhd", "footer"),
     ],
 )
@@ -206,7 +206,7 @@ def test_ova(disks: DiskFixtures) -> None:
     [
         ("gpt-uefi.dynamic.vhdx", 4 * 1024 * 1024, "VHDX BAT points past the end"),
         ("gpt-uefi.sparse.vmdk", 128 * 1024, "past the end of the file"),
-        ("mbr-linux.stream.vmdk", 40 * 1024, "cut short"),
+        ("mbr-linux.stream.vmdk", 40 * 1024, "past the end of the file"),
     ],
 )
 def test_tables_pointing_past_the_end(

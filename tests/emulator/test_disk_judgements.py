@@ -49,7 +49,7 @@ def test_the_ami_boots_as_the_disk_inside_the_container(
         ("VMDK", "gpt-uefi.flat.vmdk", "ClientError: Unsupported VMDK File Format"),
         ("VMDK", "gpt-uefi.stream-cut.vmdk", "ClientError: Uncompressed data has invalid length"),
         ("VHD", "gpt-uefi.dynamic-cut.vhd", "ClientError: Footers not identical"),
-        ("RAW", "nopart.raw", "ClientError: Unknown OS / Missing OS files"),
+        ("RAW", "nopart.raw", "ClientError: No valid partitions. Not a valid volume."),
         (
             "VMDK",
             "gpt-uefi.qcow2",
