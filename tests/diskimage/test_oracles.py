@@ -157,7 +157,7 @@ def _sfdisk_type(label: str, kind: str) -> str:
 def test_partitions_are_sfdisks(disks: DiskFixtures, name: str) -> None:
     record = oracle(name)
     report = inspect(disks, name)
-    table = (record["sfdisk"] or {}).get("partitiontable")
+    table: dict[str, Any] = (record["sfdisk"] or {}).get("partitiontable") or {}
     expected_table = SFDISK_LABELS[table["label"]] if table else PartitionTable.NONE
     assert report.partition_table is expected_table
     expected = [
