@@ -13,8 +13,11 @@
 # Tests never run these tools: they unpack the committed .xz files (scripts/pack_sparse.py
 # packs each image as its non-zero extents; tests/support/diskfixtures.py unpacks them into
 # sparse files).  The images are mostly empty, so they compress to a few KiB each.
-# Variants no Linux tool makes (differencing VHD/VHDX, BitLocker) are built by hand in
-# tests/support/handmade.py from the published formats.
+# Beside each image, IMAGE.oracle.json records what independent tools say of it (qemu-img
+# info/check/compare, sfdisk --json, blkid, mdir: scripts/record_oracles.py), the
+# tests' oracles.
+# Variants no Linux tool makes (differencing VHD/VHDX, BitLocker) are built by hand from the
+# published formats (src/ec2_import_emulator/samples.py, tests/diskimage/test_checks.py).
 set -euo pipefail
 
 OUT=${1:-tests/fixtures/disks}
@@ -55,7 +58,13 @@ standalone() {
     rm -f "$file"
     truncate -s "$2M" "$file"
     shift 2
-    "$@" "$file" >/dev/null 2>&1
+    # quiet, but never silently empty: a tool that is missing or fails stops the recipe
+    # ($(...) in an argument would lose the status, so it is said and the shell killed)
+    if ! "$@" "$file" >/dev/null 2>&1; then
+        echo "make-disk-fixtures: '$*' failed (is its package installed?)" >&2
+        kill -TERM $$
+        exit 1
+    fi
     echo "$file"
 }
 
@@ -138,6 +147,9 @@ luks=$(standalone luks 32 cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 \
 dd if=/dev/zero of="$luks" bs=1k seek=32 count=256 conv=notrunc status=none
 place "$luks" "$WORK/mbr-misc.raw" $((161 * MIB))
 
+# the whole disk a LUKS2 volume (luksFormat writes to a plain file: no device-mapper needed)
+cp "$luks" "$WORK/luks.raw"
+
 # MBR Windows: active NTFS
 truncate -s 32M "$WORK/mbr-windows.raw"
 printf 'label: dos\nstart=1MiB, type=7, bootable\n' | sfdisk -q "$WORK/mbr-windows.raw"
@@ -148,11 +160,47 @@ place "$(standalone ntfs2 31 mkntfs -F -Q -s 512 -p 2048 -H 255 -S 63)" \
 truncate -s 16M "$WORK/nopart.raw"
 ext4 "$WORK/nopart.raw" 0 16
 
+# all zeros (truncate alone): a RAW disk with nothing on it
+truncate -s 64M "$WORK/zero.raw"
+
+# GPT whose EFI system partition holds no file system, and one whose ESP holds ext4
+truncate -s 64M "$WORK/gpt-esp-nofs.raw"
+gpt -n 1:1M:+16M -t 1:ef00 -n 2:17M:0 -t 2:8300 "$WORK/gpt-esp-nofs.raw"
+ext4 "$WORK/gpt-esp-nofs.raw" 17 46
+truncate -s 64M "$WORK/gpt-esp-ext4.raw"
+gpt -n 1:1M:+16M -t 1:ef00 -n 2:17M:0 -t 2:8300 "$WORK/gpt-esp-ext4.raw"
+ext4 "$WORK/gpt-esp-ext4.raw" 1 16
+ext4 "$WORK/gpt-esp-ext4.raw" 17 46
+
+# issue 17's disk: 128 MiB, GPT: a 40 MiB ESP (FAT, \EFI\BOOT\BOOTX64.EFI), 86 MiB ext4
+truncate -s 128M "$WORK/gpt-uefi-128m.raw"
+gpt -n 1:1M:+40M -t 1:ef00 -n 2:41M:0 -t 2:8300 "$WORK/gpt-uefi-128m.raw"
+esp "$WORK/gpt-uefi-128m.raw" 1 40 BOOTX64.EFI
+ext4 "$WORK/gpt-uefi-128m.raw" 41 86
+
+# MBR + ext4, and pseudo-random bytes in the disk's last 64 KiB: the last grain of its
+# stream-optimized VMDK does not compress, so qemu leaves no zero sector after it
+truncate -s 16M "$WORK/mbr-noise.raw"
+printf 'label: dos\nlabel-id: 0x0badcafe\nstart=1MiB, type=83, bootable\n' |
+    sfdisk -q "$WORK/mbr-noise.raw"
+ext4 "$WORK/mbr-noise.raw" 1 14
+python3 -c 'import random, sys; sys.stdout.buffer.write(random.Random(17).randbytes(65536))' |
+    dd of="$WORK/mbr-noise.raw" bs=64k seek=255 conv=notrunc status=none
+
 # 10 GiB virtual, almost empty: GPT + ESP + ext4 at the start (the bytes-read tests)
 truncate -s 10G "$WORK/big.raw"
 gpt -n 1:1M:+16M -t 1:ef00 -n 2:17M:0 -t 2:8300 "$WORK/big.raw"
 esp "$WORK/big.raw" 1 16 BOOTX64.EFI
 ext4 "$WORK/big.raw" 17 32
+
+# 100 GiB virtual: GPT, ESP and ext4 at the start, ext4 in the last 64 MiB (the read
+# budget of a stream whose grain tables span 100 GiB)
+truncate -s 100G "$WORK/huge.raw"
+gpt -n 1:1M:+16M -t 1:ef00 -n 2:17M:+32M -t 2:8300 -n 3:-64M:0 -t 3:8300 "$WORK/huge.raw"
+esp "$WORK/huge.raw" 1 16 BOOTX64.EFI
+ext4 "$WORK/huge.raw" 17 32
+last=$(sgdisk -i 3 "$WORK/huge.raw" | awk '/^First sector/ {print $3}')
+mkfs.ext4 -q -F -E offset=$((last * 512)) "$WORK/huge.raw" 60M
 
 # -- containers --------------------------------------------------------------------------
 
@@ -173,6 +221,9 @@ convert vmdk -o subformat=monolithicFlat "$raw" "$WORK/gpt-uefi.flat.vmdk"
 (cd "$WORK" && qemu-img convert -f raw -O vmdk -o subformat=twoGbMaxExtentSparse \
     gpt-uefi.raw gpt-uefi.split.vmdk)
 convert vmdk -o subformat=streamOptimized "$WORK/big.raw" "$WORK/big.stream.vmdk"
+for base in gpt-uefi-128m mbr-noise huge; do
+    convert vmdk -o subformat=streamOptimized "$WORK/$base.raw" "$WORK/$base.stream.vmdk"
+done
 
 # a stream-optimized VMDK cut short (a truncated upload): its last 64 KiB missing
 size=$(stat -c %s "$WORK/gpt-uefi.stream.vmdk")
@@ -205,13 +256,27 @@ OVF
 tar --format=ustar --owner=0 --group=0 --mtime=@1700000000 -C "$WORK/ova" \
     -cf "$WORK/vm.ova" vm.ovf vm.mf vm-disk1.vmdk
 
-# -- compress ------------------------------------------------------------------------------
+# -- oracles, then compress ------------------------------------------------------------------
+
+# what qemu-img, sfdisk, blkid and mtools say of each image (IMAGE.oracle.json); for the
+# stream-optimized VMDKs, whether qemu still reads their disk from copies cut short
+rm -f "$OUT"/*.xz "$OUT"/*.oracle.json
+scripts=$(dirname "$0")
+images=("$WORK"/*.raw "$WORK"/*.vmdk "$WORK"/*.vhd "$WORK"/*.vhdx "$WORK"/*.qcow2 \
+    "$WORK"/*.vdi "$WORK"/*.ova)
+for file in "${images[@]}"; do
+    name=$(basename "$file")
+    cuts=()
+    case $name in gpt-uefi-128m.stream.vmdk | mbr-noise.stream.vmdk) cuts=(--cuts) ;; esac
+    python3 "$scripts/record_oracles.py" "$file" "$OUT/$name.oracle.json" "${cuts[@]}"
+done
+# the RAW disks of these two are not kept (100 GiB sparse; 64 KiB that do not compress)
+for base in huge mbr-noise; do rm "$WORK/$base.raw" "$OUT/$base.raw.oracle.json"; done
 
 # each image packed as its non-zero 64 KiB extents (tests rebuild a sparse file)
-rm -f "$OUT"/*.xz
 for file in "$WORK"/*.raw "$WORK"/*.vmdk "$WORK"/*.vhd "$WORK"/*.vhdx "$WORK"/*.qcow2 \
     "$WORK"/*.vdi "$WORK"/*.ova; do
-    python3 "$(dirname "$0")/pack_sparse.py" "$file" "$OUT/$(basename "$file").xz"
+    python3 "$scripts/pack_sparse.py" "$file" "$OUT/$(basename "$file").xz"
 done
 ls -l "$OUT"
 du -ch "$OUT"/*.xz | tail -1

@@ -27,6 +27,9 @@ from ec2_import_image.problems import Problem, ProblemCode
 UNSUPPORTED_VMDK = "ClientError: Unsupported VMDK File Format"
 FOOTERS_NOT_IDENTICAL = "ClientError: Footers not identical"
 UNKNOWN_OS = "ClientError: Unknown OS / Missing OS files"
+#: users meet it (the reference notes, vm-import-workflow.md; cloudnloud/weekly-cloud-engineer-
+#: interview-program#3): the emulator gives it to a boot disk with no partition table
+NO_VALID_PARTITIONS = "ClientError: No valid partitions. Not a valid volume."
 CHUNKED_OVA = "ClientError: OVA with chunked disk files"
 INVALID_LENGTH = "ClientError: Uncompressed data has invalid length"
 MAX_DISK_SIZE = 8 * 1024**4
@@ -97,7 +100,9 @@ def status_message(problem: Problem, report: DiskReport, declared: str) -> str:
     if code is ProblemCode.UNSUPPORTED_FORMAT:
         if report.format is ContainerFormat.UNKNOWN:
             if declared == "RAW":
-                return UNKNOWN_OS
+                # RAW has no signature: the service takes any bytes as a disk, here one
+                # without a partition table
+                return NO_VALID_PARTITIONS
             return _validation_failed(
                 f"Unsupported specified file format: {declared} (no known format)"
             )
@@ -130,6 +135,8 @@ def status_message(problem: Problem, report: DiskReport, declared: str) -> str:
         return _validation_failed("The disk image is truncated or damaged")
     if code is ProblemCode.TOO_LARGE:
         return _validation_failed("The disk is larger than 8 TiB")
+    if code is ProblemCode.NO_PARTITION_TABLE:
+        return NO_VALID_PARTITIONS
     return UNKNOWN_OS
 
 

@@ -139,8 +139,9 @@ def raw_gpt(loaders: tuple[str, ...] = ("BOOTX64.EFI",), sectors: int = 32) -> b
     return bytes(disk)
 
 
-def unknown_bytes(size: int = 4 * SECTOR) -> bytes:
-    """Bytes with no partition table and no known magic."""
+def raw_without_table(size: int = 4 * SECTOR) -> bytes:
+    """Bytes with no partition table, file system or container magic: a RAW disk (RAW has no
+    signature) without a partition table."""
     return bytes(range(256)) * (size // 256)
 
 

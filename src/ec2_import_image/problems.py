@@ -38,6 +38,7 @@ class ProblemCode(StrEnum):
     BOOT_MODE_MISMATCH = "boot-mode-mismatch"
     BOOT_MODE_UNSUPPORTED = "boot-mode-unsupported"
     UEFI_NO_FALLBACK_LOADER = "uefi-no-fallback-loader"
+    ESP_NOT_FAT = "esp-not-fat"
     ENCRYPTED_VOLUME = "encrypted-volume"
     UNSUPPORTED_FILESYSTEM = "unsupported-filesystem"
     ARM64_UNSUPPORTED = "arm64-unsupported"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
@@ -100,7 +101,8 @@ def test_fixture_problems(
 @pytest.mark.parametrize(
     ("data", "code"),
     [
-        (samples.unknown_bytes(), Code.UNSUPPORTED_FORMAT),
+        (gzip.compress(samples.raw_mbr(), mtime=0), Code.UNSUPPORTED_FORMAT),
+        (samples.raw_without_table(), Code.NO_PARTITION_TABLE),
         (samples.vhd_dynamic(disk_type=samples.VHD_DIFFERENCING), Code.DIFFERENCING_DISK),
         (samples.vhdx(has_parent=True), Code.DIFFERENCING_DISK),
         (samples.vhd_dynamic_footers_differ(), Code.VHD_FOOTER_MISMATCH),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from ec2_import_image.diskimage.blob import BytesBlob, SliceBlob
 from ec2_import_image.diskimage.errors import SourceError
 from ec2_import_image.diskimage.inspect import inspect_image
-from ec2_import_image.diskimage.sources import FileBlob, RangedBlob
+from ec2_import_image.diskimage.sources import FileBlob, RangedBlob, file_kind, not_a_file
 
 
 def test_file_blob_reads_ranges(tmp_path: Path) -> None:
@@ -26,6 +27,32 @@ def test_file_blob_reads_ranges(tmp_path: Path) -> None:
 def test_a_missing_file_is_a_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="cannot read"):
         FileBlob(tmp_path / "nope.vmdk")
+
+
+@pytest.mark.parametrize(
+    ("mode", "kind"),
+    [
+        (stat.S_IFREG, None),
+        (stat.S_IFDIR, "a directory"),
+        (stat.S_IFIFO, "a named pipe (FIFO)"),
+        (stat.S_IFSOCK, "a socket"),
+        (stat.S_IFCHR, "a character device"),
+        (stat.S_IFBLK, "a block device"),
+    ],
+)
+def test_only_a_regular_file_is_a_disk_image_file(mode: int, kind: str | None) -> None:
+    assert file_kind(mode | 0o644) == kind
+
+
+def test_a_block_device_is_refused_with_how_to_image_it() -> None:
+    why = not_a_file("/dev/sdb", "a block device")
+    assert why.startswith("/dev/sdb is a block device, not a disk image file; ")
+    assert "qemu-img convert -O vmdk -o subformat=streamOptimized /dev/sdb disk.vmdk" in why
+
+
+def test_a_directory_is_refused_when_opened(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="is a directory, not a disk image file"):
+        FileBlob(tmp_path)
 
 
 def test_ranged_blob_asks_the_caller_and_clips() -> None:

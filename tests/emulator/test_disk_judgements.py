@@ -49,7 +49,15 @@ def test_the_ami_boots_as_the_disk_inside_the_container(
         ("VMDK", "gpt-uefi.flat.vmdk", "ClientError: Unsupported VMDK File Format"),
         ("VMDK", "gpt-uefi.stream-cut.vmdk", "ClientError: Uncompressed data has invalid length"),
         ("VHD", "gpt-uefi.dynamic-cut.vhd", "ClientError: Footers not identical"),
-        ("RAW", "nopart.raw", "ClientError: Unknown OS / Missing OS files"),
+        ("RAW", "nopart.raw", "ClientError: No valid partitions. Not a valid volume."),
+        # RAW is any bytes: all zeros is a disk with no partition table (it was "unknown")
+        ("RAW", "zero.raw", "ClientError: No valid partitions. Not a valid volume."),
+        ("RAW", "luks.raw", "ClientError: No valid partitions. Not a valid volume."),
+        (
+            "VMDK",
+            "zero.raw",
+            "ClientError: Disk validation failed [Unsupported specified file format: VMDK (RAW)]",
+        ),
         (
             "VMDK",
             "gpt-uefi.qcow2",
@@ -76,9 +84,10 @@ def test_refused_disks_fail_as_the_service_fails_them(
     assert (task["Status"], task["StatusMessage"]) == ("deleted", message)
 
 
-def test_a_data_disk_needs_no_partition_table(lab: Lab, disks: DiskFixtures) -> None:
+@pytest.mark.parametrize("name", ["nopart.raw", "zero.raw"])
+def test_a_data_disk_needs_no_partition_table(lab: Lab, disks: DiskFixtures, name: str) -> None:
     boot = lab.upload(disks.path("mbr-linux.stream.vmdk").read_bytes(), "boot.vmdk")
-    data = lab.upload(disks.path("nopart.raw").read_bytes(), "data.raw")
+    data = lab.upload(disks.path(name).read_bytes(), "data.raw")
     reply = lab.ec2.import_image(
         DiskContainers=[
             {"Format": "VMDK", "UserBucket": boot},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from ec2_import_emulator import formats, lifecycle
@@ -24,7 +26,10 @@ IDENTIFIED = [
     (images.raw_mbr(), ContainerFormat.RAW),
     (images.raw_gpt(), ContainerFormat.RAW),
     (images.qcow2(), ContainerFormat.QCOW2),
-    (images.unknown_bytes(), ContainerFormat.UNKNOWN),
+    (images.raw_without_table(), ContainerFormat.RAW),
+    (bytes(64 * 1024), ContainerFormat.RAW),
+    (gzip.compress(images.raw_mbr(), mtime=0), ContainerFormat.UNKNOWN),
+    (b"<?xml version='1.0'?>\n<Envelope/>\n", ContainerFormat.UNKNOWN),
     (b"", ContainerFormat.UNKNOWN),
 ]
 
@@ -68,7 +73,14 @@ REFUSED = [
         "ClientError: Disk validation failed [Unsupported file format: QCOW2]",
     ),
     ("RAW", images.qcow2(), "ClientError: Disk validation failed [Unsupported file format: QCOW2]"),
-    ("RAW", images.unknown_bytes(), "ClientError: Unknown OS / Missing OS files"),
+    ("RAW", images.raw_without_table(), formats.NO_VALID_PARTITIONS),
+    ("RAW", bytes(64 * 1024), formats.NO_VALID_PARTITIONS),
+    ("RAW", gzip.compress(images.raw_mbr(), mtime=0), formats.NO_VALID_PARTITIONS),
+    (
+        "VMDK",
+        gzip.compress(images.raw_mbr(), mtime=0),
+        "ClientError: Disk validation failed [Unsupported specified file format: VMDK (no known",
+    ),
     (
         "VMDK",
         images.vhd_fixed(),

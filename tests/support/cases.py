@@ -49,15 +49,30 @@ class Case:
         return list(self.data.get("compare") or ["rc", "stdout", "stderr", "requests"])
 
 
+class MissingCorpus(Exception):
+    """A corpus folder (or an area asked for) that is not there, or holds no case.
+
+    Raised at collection: a missing corpus must fail the run, not give a test
+    parametrized over nothing that passes by running no case at all.
+    """
+
+
 def load_cases(*areas: str, corpus: Path = CASES) -> list[Case]:
-    cases: list[Case] = []
     if not corpus.is_dir():
-        return cases
+        raise MissingCorpus(f"the recorded cases' folder {corpus} is missing")
+    cases: list[Case] = []
+    found: set[str] = set()
     for area_dir in sorted(corpus.iterdir()):
         if area_dir.name == "responses" or (areas and area_dir.name not in areas):
             continue
         for path in sorted(area_dir.glob("*.json")):
             cases.append(Case(path, json.loads(path.read_text(encoding="utf-8"))))
+            found.add(area_dir.name)
+    missing = sorted(set(areas) - found)
+    if missing:
+        raise MissingCorpus(f"no recorded case in {corpus} for {', '.join(missing)}")
+    if not cases:
+        raise MissingCorpus(f"no recorded case in {corpus}")
     return cases
 
 

@@ -29,6 +29,7 @@ from botocore.utils import parse_timestamp
 from ec2_import_image.dropin.render import PaginatedResult, render
 from ec2_import_image.dropin.render.autoreset import autoreset
 from ec2_import_image.model.shapes import model_text
+from tests.support.cases import MissingCorpus
 
 CASES = Path(__file__).resolve().parents[1] / "golden" / "cases"
 #: Operations v2 paginates (unless --no-paginate).
@@ -123,12 +124,17 @@ class Case:
 
 
 def load_cases(predicate: Callable[[Case], bool]) -> list[Any]:
+    """The recorded cases ``predicate`` selects; none (or no corpus) fails the collection."""
+    if not CASES.is_dir():
+        raise MissingCorpus(f"the recorded cases' folder {CASES} is missing")
     params = []
     for path in sorted(CASES.glob("*/*.json")):
         case = Case(path, json.loads(path.read_text(encoding="utf-8")))
         if predicate(case):
             name = f"{path.parent.name}/{path.stem}"
             params.append(pytest.param(case, id=name))
+    if not params:
+        raise MissingCorpus(f"no recorded case in {CASES} is {predicate.__name__}")
     return params
 
 

@@ -129,3 +129,32 @@ def test_the_published_schema_is_the_shipped_one() -> None:
     published = json.loads((ROOT / "docs" / "check-report.schema.json").read_text())
     assert published == schema()
     jsonschema.Draft202012Validator.check_schema(published)
+
+
+@pytest.mark.parametrize(
+    ("name", "filesystem", "problems"),
+    [
+        ("nopart.raw", "ext4", ["no-partition-table"]),
+        ("luks.raw", "luks", ["encrypted-volume", "no-partition-table"]),
+        ("zero.raw", None, ["no-partition-table"]),
+    ],
+)
+def test_a_disk_without_a_partition_table_says_what_fills_it(
+    disks: DiskFixtures, name: str, filesystem: str | None, problems: list[str]
+) -> None:
+    path = str(disks.path(name))
+    status, document = report(path)
+    (disk,) = document["disks"]
+    assert (disk["format"], disk["partition_table"], disk["filesystem"]) == (
+        "raw",
+        "none",
+        filesystem,
+    )
+    assert (status, codes(document)) == (ExitStatus.PROBLEMS, problems)
+    text = vmimport("check", path).stdout
+    expected = (
+        f"none: no partitions: {filesystem} on the whole disk"
+        if filesystem
+        else ("none: no partitions\n")
+    )
+    assert expected in text

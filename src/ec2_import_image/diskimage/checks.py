@@ -19,7 +19,9 @@ from ec2_import_image.diskimage.records import (
     BootMode,
     ContainerFormat,
     DiskReport,
+    EspFault,
     Filesystem,
+    ForeignFormat,
     PartitionTable,
     PartitionType,
     Variant,
@@ -50,6 +52,31 @@ _FORMAT_NAMES = {
     ContainerFormat.VDI: "VDI",
     ContainerFormat.UNKNOWN: "no known disk image format",
 }
+_EXPORT_AGAIN = "export the disk again as a stream-optimized VMDK, a VHD, a VHDX or a RAW image"
+_QEMU_CONVERT = "convert it: " + TO_STREAM_VMDK
+#: what a file of no disk-image format is, and what to do with it
+_FOREIGN: dict[ForeignFormat, tuple[str, str]] = {
+    ForeignFormat.EMPTY: (
+        "an empty file",
+        "copy or upload the disk image again: this file holds no bytes",
+    ),
+    ForeignFormat.TEXT: (
+        "a text file, not a disk image",
+        "give the disk image itself (a descriptor's disks are in other files: import the .ova, "
+        "or the disk file the descriptor names)",
+    ),
+    ForeignFormat.GZIP: ("gzip-compressed", "decompress it first: gunzip --keep {source}"),
+    ForeignFormat.XZ: ("xz-compressed", "decompress it first: xz --decompress --keep {source}"),
+    ForeignFormat.BZIP2: ("bzip2-compressed", "decompress it first: bunzip2 --keep {source}"),
+    ForeignFormat.ZSTD: ("zstd-compressed", "decompress it first: zstd --decompress {source}"),
+    ForeignFormat.LZ4: ("lz4-compressed", "decompress it first: lz4 --decompress {source}"),
+    ForeignFormat.LZOP: ("lzop-compressed", "decompress it first: lzop --decompress {source}"),
+    ForeignFormat.ZIP: ("a zip archive", "extract the disk image first: unzip {source}"),
+    ForeignFormat.SEVEN_ZIP: ("a 7z archive", "extract the disk image first: 7z x {source}"),
+    ForeignFormat.QED: ("a QED disk image", _QEMU_CONVERT),
+    ForeignFormat.PARALLELS: ("a Parallels disk image", _QEMU_CONVERT),
+    ForeignFormat.VMDK3: ("a VMDK of the old COWD format (ESX 2)", _QEMU_CONVERT),
+}
 
 
 @dataclass(frozen=True)
@@ -70,17 +97,16 @@ def _format_problems(report: DiskReport, declared: str | None) -> Iterator[Probl
     source = report.source
     if report.format not in ACCEPTED_FORMATS:
         name = _FORMAT_NAMES[report.format]
+        remedy = "convert it: " + TO_STREAM_VMDK
         if report.format is ContainerFormat.UNKNOWN:
-            remedy = (
-                "export the disk again as a stream-optimized VMDK, a VHD, a VHDX or a RAW image"
+            name, remedy = (
+                _FOREIGN[report.foreign] if report.foreign is not None else (name, _EXPORT_AGAIN)
             )
-        else:
-            remedy = TO_STREAM_VMDK.format(source=source)
         yield problem(
             ProblemCode.UNSUPPORTED_FORMAT,
             source,
-            f"{source} is {name}: VM Import takes OVA, VMDK, VHD, VHDX and RAW",
-            f"convert it: {remedy}",
+            f"{source} is {name}: VM Import takes OVA, VMDK, VHD, VHDX and RAW disk images",
+            remedy.format(source=source),
         )
         return
     if declared is not None and declared.lower() != report.format.value:
@@ -225,18 +251,70 @@ def manifest_problems(source: str, checks: Sequence[DigestCheck]) -> list[Proble
     ]
 
 
+_DECRYPT = (
+    "decrypt it before the import (VM Import cannot read encrypted volumes): "
+    "cryptsetup open {source} plain, then dd if=/dev/mapper/plain of=decrypted.raw bs=4M; "
+    "import what it holds, and encrypt the AMI's snapshots with --encrypted instead"
+)
+_WHOLE_DISK = (
+    "import the whole disk it came from, with its partition table and boot loader (for a "
+    "device: qemu-img convert -O vmdk -o subformat=streamOptimized /dev/sda disk.vmdk, not "
+    "/dev/sda1); its files alone can be imported as a data disk: give it after the boot disk, "
+    "or import it with aws ec2 import-snapshot"
+)
+
+
+def _whole_disk_problems(report: DiskReport, boot: bool) -> Iterator[Problem]:
+    """A disk without a partition table: name what fills it, and say what works."""
+    source = report.source
+    filesystem = report.filesystem
+    if filesystem in ENCRYPTED_FILESYSTEMS:
+        yield problem(
+            ProblemCode.ENCRYPTED_VOLUME,
+            source,
+            f"the whole of {source} is an encrypted volume ({filesystem}), with no partition table",
+            (
+                _DECRYPT.format(source=source)
+                if filesystem is Filesystem.LUKS
+                else "decrypt it before the import (manage-bde -off on the volume, in Windows): "
+                "VM Import cannot read encrypted volumes; encrypt the AMI's snapshots with "
+                "--encrypted instead"
+            ),
+        )
+    if not boot:
+        return
+    if filesystem in ENCRYPTED_FILESYSTEMS:
+        what = f"the whole disk is an encrypted volume ({filesystem})"
+        remedy = "decrypt it first (encrypted-volume); a boot disk must be a whole disk, " + (
+            "with a partition table and an unencrypted boot partition"
+        )
+    elif filesystem is not None:
+        what = (
+            f"the whole disk is one {filesystem} file system (an image of a partition or a "
+            "file system, not of a disk)"
+        )
+        remedy = _WHOLE_DISK
+    else:
+        what = "nothing the readers recognise starts it (all zeros, or no known file system)"
+        remedy = (
+            "import the disk the VM boots from, with its partition table: export it again from "
+            "the hypervisor, or copy the whole device (qemu-img convert -O vmdk -o "
+            "subformat=streamOptimized /dev/sda disk.vmdk)"
+        )
+    yield problem(
+        ProblemCode.NO_PARTITION_TABLE,
+        source,
+        f"the boot disk {source} has no partition table (MBR or GPT): {what}",
+        remedy,
+    )
+
+
 def _contents_problems(report: DiskReport, request: ImportRequest, boot: bool) -> Iterator[Problem]:
     source = report.source
     if report.partition_table is None:
         return
-    if boot and report.partition_table is PartitionTable.NONE:
-        yield problem(
-            ProblemCode.NO_PARTITION_TABLE,
-            source,
-            f"the boot disk {source} has no partition table (MBR or GPT)",
-            "import a partitioned boot disk; a whole-disk file system can be imported as a "
-            "snapshot (aws ec2 import-snapshot) and attached as a data volume",
-        )
+    if report.partition_table is PartitionTable.NONE:
+        yield from _whole_disk_problems(report, boot)
     for partition in report.partitions:
         if partition.filesystem in ENCRYPTED_FILESYSTEMS:
             yield problem(
@@ -300,7 +378,12 @@ def _boot_problems(report: DiskReport, request: ImportRequest) -> Iterator[Probl
             f"({report.partition_table}, no EFI system partition with a loader)",
             "import with --boot-mode legacy-bios",
         )
-    if report.has_esp and not report.esp_loaders and (wanted == "uefi" or mode is BootMode.UNKNOWN):
+    needs_uefi = wanted == "uefi" or mode is BootMode.UNKNOWN
+    if report.esp_faults and not report.esp_loaders and needs_uefi:
+        for fault in report.esp_faults:
+            yield _esp_problem(report, fault, legacy=mode is BootMode.LEGACY_BIOS)
+        return
+    if report.has_esp and not report.esp_loaders and needs_uefi:
         yield problem(
             ProblemCode.UEFI_NO_FALLBACK_LOADER,
             source,
@@ -308,6 +391,29 @@ def _boot_problems(report: DiskReport, request: ImportRequest) -> Iterator[Probl
             "install the removable-media loader before exporting: grub-install --removable "
             "(or copy \\EFI\\<distribution>\\shimx64.efi to \\EFI\\BOOT\\BOOTX64.EFI)",
         )
+
+
+def _esp_problem(report: DiskReport, fault: EspFault, *, legacy: bool) -> Problem:
+    source = report.source
+    if fault.damage is not None:
+        what = f"a FAT file system that cannot be read ({fault.damage})"
+    elif fault.found is not None:
+        what = f"{fault.found}, not a FAT file system"
+    else:
+        what = "no file system"
+    remedy = (
+        "format it as FAT32 (mkfs.vfat -F 32 on the partition) and install the removable-media "
+        "loader (grub-install --removable), then export the disk again"
+    )
+    if legacy:
+        remedy += "; or import with --boot-mode legacy-bios (the disk also boots with a BIOS)"
+    return problem(
+        ProblemCode.ESP_NOT_FAT,
+        source,
+        f"the EFI system partition (partition {fault.number}) of {source} holds {what}: "
+        "UEFI firmware reads only FAT there, so it cannot boot the disk",
+        remedy,
+    )
 
 
 def _request_problems(

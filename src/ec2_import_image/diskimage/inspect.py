@@ -18,12 +18,14 @@ from typing import TypeVar
 from ec2_import_image.diskimage import bootmode, fat, filesystems, ova, vhd, vhdx, vmdk
 from ec2_import_image.diskimage.blob import Blob, SliceBlob
 from ec2_import_image.diskimage.errors import FormatError
-from ec2_import_image.diskimage.identify import identify
+from ec2_import_image.diskimage.identify import HEAD, foreign, identify
 from ec2_import_image.diskimage.partitions import read_partitions
 from ec2_import_image.diskimage.records import (
     BootMode,
     ContainerFormat,
     DiskReport,
+    EspFault,
+    Filesystem,
     Partition,
     PartitionTable,
     PartitionType,
@@ -66,6 +68,25 @@ class Contents:
     esp_loaders: tuple[str, ...]
     has_esp: bool
     damage: str | None
+    #: what fills a disk without a partition table
+    filesystem: Filesystem | None = None
+    esp_faults: tuple[EspFault, ...] = ()
+
+
+def _esp_loaders(
+    number: int, part: Blob, filesystem: Filesystem | None
+) -> EspFault | tuple[str, ...]:
+    """The fallback loaders on an EFI system partition, or why UEFI cannot read it.
+
+    UEFI firmware reads an EFI system partition as FAT (UEFI specification, 13.3): one
+    that holds no FAT file system, or a FAT that cannot be read, boots nothing.
+    """
+    if filesystem is not Filesystem.VFAT:
+        return EspFault(number, filesystem)
+    try:
+        return _guarded(lambda: fat.fallback_loaders(part))
+    except FormatError as exc:
+        return EspFault(number, filesystem, str(exc))
 
 
 def read_contents(disk: Blob) -> Contents:
@@ -73,6 +94,7 @@ def read_contents(disk: Blob) -> Contents:
     layout = _guarded(lambda: read_partitions(disk))
     partitions: list[Partition] = []
     loaders: list[str] = []
+    faults: list[EspFault] = []
     damage: str | None = None
     for slot in layout.slots[:_MAX_PARTITIONS]:
         filesystem = None
@@ -80,11 +102,14 @@ def read_contents(disk: Blob) -> Contents:
             part = SliceBlob(disk, slot.start, slot.size)
             try:
                 filesystem = _guarded(lambda part=part: filesystems.detect(part))  # type: ignore[misc]
-                if slot.type is PartitionType.EFI_SYSTEM:
-                    found = _guarded(lambda part=part: fat.fallback_loaders(part))  # type: ignore[misc]
-                    loaders.extend(name for name in found if name not in loaders)
             except FormatError as exc:
                 damage = damage or f"partition {slot.number}: {exc}"
+            if slot.type is PartitionType.EFI_SYSTEM:
+                found = _esp_loaders(slot.number, part, filesystem)
+                if isinstance(found, EspFault):
+                    faults.append(found)
+                else:
+                    loaders.extend(name for name in found if name not in loaders)
         partitions.append(
             Partition(
                 slot.number,
@@ -99,6 +124,9 @@ def read_contents(disk: Blob) -> Contents:
         )
     legacy = bootmode.legacy_bootable(layout.table, layout.slots, layout.boot_code)
     has_esp = any(slot.type is PartitionType.EFI_SYSTEM for slot in layout.slots)
+    whole = None
+    if layout.table is PartitionTable.NONE:
+        whole = _guarded(lambda: filesystems.detect(disk))
     return Contents(
         layout.table,
         tuple(partitions),
@@ -106,6 +134,8 @@ def read_contents(disk: Blob) -> Contents:
         tuple(loaders),
         has_esp,
         damage,
+        whole,
+        tuple(faults),
     )
 
 
@@ -150,6 +180,8 @@ def _report(
         esp_loaders=contents.esp_loaders,
         has_esp=contents.has_esp,
         damage=report.damage or contents.damage,
+        filesystem=contents.filesystem,
+        esp_faults=contents.esp_faults,
     )
 
 
@@ -173,7 +205,7 @@ def _vmdk(source: str, blob: Blob) -> DiskReport:
         disk = vmdk.SparseDisk(blob, info.header)
     except FormatError as exc:
         return _vmdk_report(source, blob, info, truncation=truncation, damage=str(exc))
-    truncation = truncation or _guarded(lambda: vmdk.table_truncation(disk, blob.size))
+    truncation = truncation or _guarded(lambda: vmdk.completeness(blob, disk, footer=info.footer))
     return _vmdk_report(source, blob, info, disk=disk, truncation=truncation)
 
 
@@ -269,11 +301,9 @@ def inspect_image(blob: Blob, source: str) -> DiskReport:
     fmt = _guarded(lambda: identify(blob))
     reader = _READERS.get(fmt)
     if reader is None:
-        size = (
-            _guarded(lambda: _refused_size(fmt, blob))
-            if fmt is not ContainerFormat.UNKNOWN
-            else None
-        )
+        if fmt is ContainerFormat.UNKNOWN:
+            return _report(source, blob, fmt, foreign=foreign(blob.read(0, HEAD)))
+        size = _guarded(lambda: _refused_size(fmt, blob))
         return _report(source, blob, fmt, virtual_size=size)
     try:
         return _guarded(lambda: reader(source, blob))

@@ -23,6 +23,24 @@ class ContainerFormat(StrEnum):
     UNKNOWN = "unknown"
 
 
+class ForeignFormat(StrEnum):
+    """What a file of no disk-image format is, when its first bytes say (identify.py)."""
+
+    EMPTY = "empty"
+    TEXT = "text"
+    GZIP = "gzip"
+    XZ = "xz"
+    BZIP2 = "bzip2"
+    ZSTD = "zstd"
+    LZ4 = "lz4"
+    LZOP = "lzop"
+    ZIP = "zip"
+    SEVEN_ZIP = "7z"
+    QED = "qed"
+    PARALLELS = "parallels"
+    VMDK3 = "vmdk3"
+
+
 #: the formats VM Import takes (the rest are refused)
 ACCEPTED_FORMATS = frozenset(
     {
@@ -112,6 +130,17 @@ class Partition:
 
 
 @dataclass(frozen=True)
+class EspFault:
+    """An EFI system partition UEFI firmware cannot read: no FAT file system on it."""
+
+    number: int
+    #: the file system found instead (None: none the readers recognise)
+    found: Filesystem | None
+    #: why a FAT file system found there cannot be read (None: there is none)
+    damage: str | None = None
+
+
+@dataclass(frozen=True)
 class VhdFacts:
     """A VHD's footer and, for dynamic disks, its copy at offset 0."""
 
@@ -178,6 +207,12 @@ class DiskReport:
     extent_files: tuple[str, ...] = ()
     vhd: VhdFacts | None = None
     ova: OvaFacts | None = None
+    #: the file system (or encrypted volume) that fills a disk without a partition table
+    filesystem: Filesystem | None = None
+    #: EFI system partitions without a readable FAT file system
+    esp_faults: tuple[EspFault, ...] = ()
+    #: what a file of no disk-image format (``unknown``) is, when its first bytes say
+    foreign: ForeignFormat | None = None
 
     @property
     def descriptor_only(self) -> bool:

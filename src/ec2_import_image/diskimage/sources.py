@@ -4,11 +4,18 @@ Neither source reads a whole file: each ``read`` is one positioned read (a
 local ``pread``) or one call of the caller's fetch function (an S3 ranged
 GET for ``vmimport``).  Wrap a source in :class:`~.cache.CachedBlob` so that
 many small header reads become a few large ones, and to count them.
+
+A local disk image is a regular file.  Anything else is refused before it is
+opened for reading (:func:`not_a_file`): opening a named pipe waits for a
+writer that may never come, a directory has no bytes, and a device has no size
+that ``stat`` tells, changes while it is read, and is not what an upload, a hash
+or VM Import takes (an image of it is: ``qemu-img convert`` reads devices).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -20,16 +27,57 @@ from ec2_import_image.diskimage.errors import SourceError
 Fetch = Callable[[int, int], bytes]
 
 
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def file_kind(mode: int) -> str | None:
+    """What a path that is not a regular file is (``a directory``...), None for a file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def not_a_file(path: str | os.PathLike[str], kind: str) -> str:
+    """Why ``path`` (of ``kind``, from :func:`file_kind`) is refused as a disk image."""
+    why = f"{path} is {kind}, not a disk image file"
+    if kind == "a block device":
+        why += (
+            f"; make an image of it first: qemu-img convert -O vmdk -o subformat=streamOptimized "
+            f"{path} disk.vmdk"
+        )
+    return why
+
+
 class FileBlob:
-    """A local file, read with positioned reads (never loaded whole)."""
+    """A local regular file, read with positioned reads (never loaded whole)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         try:
-            self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-            self._size = os.fstat(self._fd).st_size
+            kind = file_kind(os.stat(self.path).st_mode)
+            if kind is not None:
+                raise SourceError(not_a_file(self.path, kind))
+            # O_NONBLOCK: a path swapped for a named pipe since the stat does not hang here
+            self._fd = os.open(
+                self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+            )
         except OSError as exc:
             raise SourceError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
+        try:
+            info = os.fstat(self._fd)
+            kind = file_kind(info.st_mode)
+            if kind is not None:
+                raise SourceError(not_a_file(self.path, kind))
+        except BaseException:
+            os.close(self._fd)
+            raise
+        self._size = info.st_size
 
     @property
     def size(self) -> int:

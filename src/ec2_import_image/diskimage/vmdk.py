@@ -8,10 +8,25 @@ offsets; each GT entry is a grain's sector offset (0: never written).
 
 A stream-optimized extent (VM Import's only VMDK) sets the compressed-grains
 and markers flags: each grain is a marker (LBA, compressed size) followed by
-deflate data, and because the tables are written last its header says
-``gdOffset = GD_AT_END``; the real header is the *footer*, 1024 bytes from the
-end, between a footer marker and the end-of-stream marker.  Only the header,
-the footer, the tables and the grains a read touches are read.
+deflate data.  Two layouts are met.  VMware's (the specification's) writes the
+tables last, so its header says ``gdOffset = GD_AT_END``; the real header is the
+*footer*, 1024 bytes from the end, between a footer marker and the end-of-stream
+marker.  qemu's (``qemu-img convert -O vmdk -o subformat=streamOptimized``,
+block/vmdk.c) puts the grain directory and every grain table, without markers,
+before the grains, and writes neither a footer nor an end-of-stream marker: the
+file ends with the last grain, padded with zeros to a whole grain when its
+compressed data is shorter (a grain that does not compress leaves no zero sector
+at all).  Only the header, the footer, the tables and the grains a read touches
+are read.
+
+Whether a file holds all of its stream (:func:`completeness`) is judged from its
+structures, not from its length (nothing in a VMDK records the file's size):
+every grain table lies inside the file, every grain a table points to starts
+inside it, the grain furthest into the file ends inside it, and a stream whose
+header defers to a footer ends with footer marker, footer and end-of-stream
+marker.  The tables (4 bytes per 64 KiB grain of virtual disk) are read in a few
+large requests, up to :data:`TABLE_SCAN_BYTES`; past that, a qemu-layout stream
+is held to the rule that it ends with a zero sector.
 """
 
 from __future__ import annotations
@@ -40,8 +55,13 @@ _MARKER = struct.Struct("<QII")
 _GRAIN_MARKER = struct.Struct("<QI")
 _MAX_DESCRIPTOR = 64 * 1024
 _MAX_GD_BYTES = 16 * 1024 * 1024
-#: how many bytes of grain tables the completeness scan reads at most
-TABLE_SCAN_BUDGET = 8 * 1024 * 1024
+#: the most bytes of grain tables the completeness check reads (all the tables of a
+#: qemu-layout stream of up to 1 TiB of virtual disk), and in how many requests at most
+TABLE_SCAN_BYTES = 64 * 1024 * 1024
+TABLE_SCAN_REQUESTS = 32
+#: tables this close together in the file are read in one request, up to _RUN_BYTES each
+_RUN_GAP = 64 * 1024
+_RUN_BYTES = 4 * 1024 * 1024
 _LINE = re.compile(rb'^\s*([A-Za-z][\w.]*)\s*=\s*"?([^"\r\n]*)"?\s*$', re.M)
 _EXTENT = re.compile(
     rb'^\s*(RW|RDONLY|NOACCESS)\s+(\d+)\s+(\w+)(?:\s+"([^"]*)"(?:\s+(\d+))?)?', re.M
@@ -116,6 +136,8 @@ class VmdkInfo:
     virtual_size: int
     #: why the file is incomplete, None when it is complete
     truncation: str | None
+    #: the header deferred to a footer, found at the end with the end-of-stream marker
+    footer: bool = False
 
     @property
     def stream_optimized(self) -> bool:
@@ -167,14 +189,13 @@ def parse_descriptor(text: bytes) -> Descriptor:
     return Descriptor(create_type, extents)
 
 
-def _end_of_stream(blob: Blob, footer_expected: bool) -> tuple[SparseHeader | None, str | None]:
-    """The footer of a stream-optimized extent (when its header defers to one), or why the
-    stream's end is missing: a stream ends with an end-of-stream marker (a zero sector)."""
+def _footer(blob: Blob) -> tuple[SparseHeader | None, str | None]:
+    """The footer of a stream whose header defers to it, or why the stream's end is missing:
+    such a stream ends with a footer marker, the footer and the end-of-stream marker (a
+    zero sector), in its last three sectors."""
     tail = blob.read(max(0, blob.size - 3 * SECTOR), 3 * SECTOR)
     if len(tail) < 3 * SECTOR or any(tail[2 * SECTOR :]):
         return None, "no end-of-stream marker: the stream-optimized VMDK is cut short"
-    if not footer_expected:
-        return None, None
     marker = _MARKER.unpack_from(tail, 0)
     footer = parse_header(tail[SECTOR : 2 * SECTOR])
     if marker[2] != MARKER_FOOTER or footer is None:
@@ -208,14 +229,16 @@ def read_vmdk(blob: Blob) -> VmdkInfo:
     variant = embedded.variant if embedded is not None else Variant.SPARSE_EXTENT
     truncation = None
     effective = header
-    if header.markers:
-        footer, truncation = _end_of_stream(blob, header.gd_offset == GD_AT_END)
+    if header.gd_offset == GD_AT_END:
+        if not header.markers:
+            raise FormatError("the VMDK header puts its grain directory at the end without markers")
+        footer, truncation = _footer(blob)
         if footer is not None:
             effective = footer
-    elif header.gd_offset == GD_AT_END:
-        raise FormatError("the VMDK header puts its grain directory at the end without markers")
     _check_header(effective)
-    return VmdkInfo(effective, embedded, variant, header.capacity, truncation)
+    return VmdkInfo(
+        effective, embedded, variant, header.capacity, truncation, effective is not header
+    )
 
 
 class SparseDisk:
@@ -242,6 +265,10 @@ class SparseDisk:
     @property
     def size(self) -> int:
         return self._header.capacity
+
+    @property
+    def header(self) -> SparseHeader:
+        return self._header
 
     def table(self, index: int) -> tuple[int, ...]:
         """Grain table ``index`` (all zeros when the directory entry is 0)."""
@@ -310,22 +337,95 @@ class SparseDisk:
         )
 
 
-def table_truncation(disk: SparseDisk, file_size: int) -> str | None:
-    """A grain table or grain past the end of the file (tables read up to a budget)."""
-    limit = -(-file_size // SECTOR)
-    budget = TABLE_SCAN_BUDGET
+@dataclass(frozen=True)
+class _Run:
+    """Grain tables near each other in the file, read in one request."""
+
+    start: int
+    end: int
+    #: (grain directory index, table sector)
+    tables: tuple[tuple[int, int], ...]
+
+
+def _runs(directory: tuple[int, ...], table_bytes: int) -> list[_Run]:
+    placed = sorted((sector, index) for index, sector in enumerate(directory) if sector)
+    runs: list[_Run] = []
+    for sector, index in placed:
+        start = sector * SECTOR
+        last = runs[-1] if runs else None
+        if (
+            last is not None
+            and start - last.end <= _RUN_GAP
+            and start + table_bytes - last.start <= _RUN_BYTES
+        ):
+            runs[-1] = _Run(
+                last.start, max(last.end, start + table_bytes), (*last.tables, (index, sector))
+            )
+        else:
+            runs.append(_Run(start, start + table_bytes, ((index, sector),)))
+    return runs
+
+
+def _grain_end(blob: Blob, header: SparseHeader, sector: int) -> int:
+    """Where the grain at ``sector`` ends: after its marker and deflate data when compressed."""
+    if not header.compressed:
+        return sector * SECTOR + header.grain_sectors * SECTOR
+    head = blob.read(sector * SECTOR, _GRAIN_MARKER.size)
+    if len(head) < _GRAIN_MARKER.size:
+        return sector * SECTOR + _GRAIN_MARKER.size
+    length: int = _GRAIN_MARKER.unpack_from(head)[1]
+    return sector * SECTOR + _GRAIN_MARKER.size + length
+
+
+def completeness(blob: Blob, disk: SparseDisk, *, footer: bool) -> str | None:
+    """Why the sparse extent in ``blob`` does not hold all of its data, or None.
+
+    ``footer``: the stream ended with its footer and end-of-stream marker (already
+    checked), which proves its end is there.  Every grain table must lie inside the
+    file; the tables are read (in runs, up to the budget) for grains that start past
+    the end, and the grain furthest into the file must end inside it.
+    """
+    header = disk.header
+    size = blob.size
+    entries = header.gtes_per_gt
+    table_bytes = entries * 4
     for index, sector in enumerate(disk.directory):
-        if sector == 0:
-            continue
-        if sector >= limit:
-            return f"grain table {index} points past the end of the file"
-        if budget <= 0:
-            continue
-        try:
-            table = disk.table(index)
-        except FormatError as exc:
-            return str(exc)
-        budget -= len(table) * 4
-        if any(entry >= limit for entry in table):
-            return f"grain table {index} points to grains past the end of the file"
+        if sector and sector * SECTOR + table_bytes > size:
+            return f"grain table {index} lies past the end of the file"
+    limit = -(-size // SECTOR)
+    furthest: tuple[int, int] | None = None  # (sector, grain number)
+    spent = requests = 0
+    scanned = True
+    for run in _runs(disk.directory, table_bytes):
+        if spent >= TABLE_SCAN_BYTES or requests >= TABLE_SCAN_REQUESTS:
+            scanned = False
+            break
+        raw = blob.read(run.start, run.end - run.start)
+        spent += len(raw)
+        requests += 1
+        for index, sector in run.tables:
+            offset = sector * SECTOR - run.start
+            table = struct.unpack_from(f"<{entries}I", raw, offset)
+            for position, grain in enumerate(table):
+                if grain <= 1:  # 0: never written, 1: a zeroed grain (FLAG_ZERO_GTE)
+                    continue
+                if grain >= limit:
+                    return (
+                        f"grain table {index} points to grain {index * entries + position} "
+                        "past the end of the file"
+                    )
+                if furthest is None or grain > furthest[0]:
+                    furthest = (grain, index * entries + position)
+    if furthest is not None:
+        end = _grain_end(blob, header, furthest[0])
+        if end > size:
+            return (
+                f"grain {furthest[1]} (at byte {furthest[0] * SECTOR}) runs past the end of "
+                f"the file: it ends at byte {end}, the file has {size}"
+            )
+    if not scanned and not footer and header.markers and any(blob.read(size - SECTOR, SECTOR)):
+        return (
+            "no end-of-stream marker, and the grain tables are too large to read whole: "
+            "the stream-optimized VMDK may be cut short"
+        )
     return None

@@ -230,6 +230,19 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _not_a_disk_file(item: str, path: Path) -> str | None:
+    """Why a local DISK cannot be read as a disk image (None: it is a regular file)."""
+    from ec2_import_image.diskimage.sources import file_kind, not_a_file
+
+    try:
+        kind = file_kind(path.stat().st_mode)
+    except FileNotFoundError:
+        return f"{item!r}: no such file ({path})"
+    except OSError as error:
+        return f"{item!r}: {error.strerror or error} ({path})"
+    return None if kind is None else not_a_file(repr(item), kind) + f" ({path})"
+
+
 def _disks(value: Any, base: Path) -> tuple[tuple[DiskSource, ...], list[str]]:
     """The disks and the problems found with them (one message each)."""
     if isinstance(value, str):
@@ -256,8 +269,9 @@ def _disks(value: Any, base: Path) -> tuple[tuple[DiskSource, ...], list[str]]:
             continue
         path = Path(os.path.expanduser(item))
         path = path if path.is_absolute() else base / path
-        if not path.is_file():
-            problems.append(f"{item!r}: no such file ({path})")
+        refused = _not_a_disk_file(item, path)
+        if refused is not None:
+            problems.append(refused)
             continue
         disks.append(DiskSource(str(path.resolve())))
     return tuple(disks), problems
@@ -381,6 +395,8 @@ def _build(
 
 def option_name(key: str) -> str:
     """The command-line option of a manifest key: ``kms_key_id`` -> ``--kms-key-id``."""
+    if key == "disks":  # the arguments of `vmimport import DISK...`
+        return "DISK"
     return "--" + ("tag" if key == "tags" else key.replace("_", "-"))
 
 

@@ -70,6 +70,7 @@ def disk_json(report: DiskReport) -> dict[str, Any]:
         "partitions": [partition_json(p) for p in report.partitions],
         "boot_mode": report.boot_mode.value,
         "esp_loaders": list(report.esp_loaders),
+        "filesystem": None if report.filesystem is None else report.filesystem.value,
         "disks": [disk_json(disk) for disk in report.disks],
     }
 
@@ -113,7 +114,11 @@ def _disk_lines(report: DiskReport, indent: str) -> list[str]:
         facts.append("[bold red]incomplete[/]")
     lines = [f"{indent}[bold]{_escape(report.source)}[/]: {', '.join(facts)}"]
     if report.partition_table is not None:
-        parts = "; ".join(_partition_text(p) for p in report.partitions) or "no partitions"
+        parts = "; ".join(_partition_text(p) for p in report.partitions) or (
+            f"no partitions: {report.filesystem.value} on the whole disk"
+            if report.filesystem is not None
+            else "no partitions"
+        )
         lines.append(f"{indent}  {report.partition_table.value}: {parts}")
         loaders = f" ({', '.join(report.esp_loaders)})" if report.esp_loaders else ""
         lines.append(f"{indent}  boot mode: {report.boot_mode.value}{loaders}")
