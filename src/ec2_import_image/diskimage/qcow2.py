@@ -422,6 +422,17 @@ class Qcow2Disk:
                             if low < high:
                                 yield low, high - low
 
+    def _needed(self, entry: int, bitmap: int, base: int) -> int:
+        """How many bytes of a standard cluster's host cluster hold the virtual disk's data
+        (up to its last allocated subcluster; 0 when it holds none)."""
+        if not entry & OFFSET_MASK or base >= self._size:
+            return 0
+        length = min(self._cluster, self._size - base)
+        if self._extended:
+            allocated = bitmap & 0xFFFFFFFF
+            length = min(length, allocated.bit_length() * (self._cluster // SUBCLUSTERS))
+        return length
+
     def truncation(self) -> str | None:
         """An L2 table or a data cluster the file does not hold (tables read up to a budget)."""
         limit = self._blob.size
@@ -441,13 +452,9 @@ class Qcow2Disk:
                     if entry & ((1 << self._compressed_shift) - 1) >= limit:
                         return "a compressed qcow2 cluster lies past the end of the file"
                     continue
-                host = entry & OFFSET_MASK
                 base = (index * self._entries + slot) * self._cluster
-                if (
-                    host
-                    and base < self._size
-                    and host + min(self._cluster, self._size - base) > limit
-                ):
+                needed = self._needed(entry, table[2 * slot + 1] if self._extended else 0, base)
+                if needed and (entry & OFFSET_MASK) + needed > limit:
                     return "a qcow2 data cluster lies past the end of the file"
         return None
 

@@ -251,19 +251,21 @@ def open_virtual_disk(
     blob: Blob,
     source: str,
     *,
+    declared: ContainerFormat | None = None,
     member: str | None = None,
     opener: Opener | None = None,
     without_parent: bool = False,
 ) -> VirtualDisk:
     """The virtual disk of the image in ``blob`` (named ``source`` in messages), strictly.
 
-    ``member`` names an OVA's disk (by default its only one); ``opener`` opens the
+    ``declared`` is the format the caller says the file is (a RAW disk without a partition
+    table or file system is not recognised by its bytes), else it is identified; ``member`` names an OVA's disk (by default its only one); ``opener`` opens the
     files a VMDK descriptor names (see :func:`siblings`); ``without_parent`` reads a
     differencing disk's own layer, its parent's data as zeros (for inspection only:
     such a copy is not the disk).
     """
     with typed():
-        fmt = identify(blob)
+        fmt = identify(blob) if declared is None else declared
     if fmt is ContainerFormat.OVA:
         return _ova_disk(blob, source, member, without_parent)
     container = open_container(blob, fmt, opener=opener)
