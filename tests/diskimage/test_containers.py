@@ -44,6 +44,15 @@ CONTAINERS: dict[str, list[tuple[str, ContainerFormat, Variant | None]]] = {
         ("dynamic.vhd", ContainerFormat.VHD, Variant.DYNAMIC),
         ("fixed.vhdx", ContainerFormat.VHDX, Variant.FIXED),
         ("dynamic.vhdx", ContainerFormat.VHDX, Variant.DYNAMIC),
+        ("qcow2", ContainerFormat.QCOW2, None),
+        ("v2.qcow2", ContainerFormat.QCOW2, None),
+        ("v3.qcow2", ContainerFormat.QCOW2, None),
+        ("zlib.qcow2", ContainerFormat.QCOW2, None),
+        ("zstd.qcow2", ContainerFormat.QCOW2, None),
+        ("l2ext.qcow2", ContainerFormat.QCOW2, None),
+        ("vdi", ContainerFormat.VDI, Variant.DYNAMIC),
+        ("dynamic.vdi", ContainerFormat.VDI, Variant.DYNAMIC),
+        ("static.vdi", ContainerFormat.VDI, Variant.FIXED),
     ],
     "mbr-linux": [
         ("stream.vmdk", ContainerFormat.VMDK, Variant.STREAM_OPTIMIZED),
@@ -154,15 +163,13 @@ def test_descriptors_without_data(
     assert report.partition_table is None
 
 
-@pytest.mark.parametrize(
-    ("name", "fmt"),
-    [("gpt-uefi.qcow2", ContainerFormat.QCOW2), ("gpt-uefi.vdi", ContainerFormat.VDI)],
-)
-def test_refused_formats_say_their_size(
-    disks: DiskFixtures, name: str, fmt: ContainerFormat
-) -> None:
-    report = inspect(disks, name)
-    assert (report.format, report.virtual_size) == (fmt, 64 * 1024 * 1024)
+def test_an_overlay_is_inspected_as_its_own_layer(disks: DiskFixtures) -> None:
+    """A qcow2 on a backing file is differencing: its own clusters are read, the rest as
+    zeros (the backing file is not followed), so no partition table shows here."""
+    report = inspect(disks, "gpt-uefi.overlay.qcow2")
+    assert (report.format, report.variant) == (ContainerFormat.QCOW2, Variant.DIFFERENCING)
+    assert report.virtual_size == 64 * 1024 * 1024 and report.complete
+    assert report.partition_table is PartitionTable.NONE
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ import pytest
 from ec2_import_image.diskimage.blob import BytesBlob, Extent
 from ec2_import_image.diskimage.cache import CachedBlob, ReadStats
 from ec2_import_image.diskimage.errors import UnsupportedError
+from ec2_import_image.diskimage.qcow2 import ZSTD, Qcow2Disk
 from ec2_import_image.diskimage.records import ContainerFormat, Variant
 from ec2_import_image.diskimage.sources import FileBlob, RangedBlob
 from ec2_import_image.diskimage.virtual import VirtualDisk, open_virtual_disk, siblings
@@ -159,8 +160,8 @@ def test_zero_clusters_and_subclusters_are_not_allocated(disks: DiskFixtures) ->
 def test_both_qcow2_versions_and_both_compressions(disks: DiskFixtures) -> None:
     v2 = open_fixture(disks, "gpt-uefi.v2.qcow2").disk
     v3 = open_fixture(disks, "gpt-uefi.zstd.qcow2").disk
-    assert getattr(v2, "header").version == 2 and getattr(v3, "header").version == 3
-    assert getattr(v3, "header").compression_type == 1
+    assert isinstance(v2, Qcow2Disk) and isinstance(v3, Qcow2Disk)
+    assert (v2.header.version, v3.header.version, v3.header.compression_type) == (2, 3, ZSTD)
     assert qemu_info("gpt-uefi.zstd.qcow2")["format-specific"]["data"]["compression-type"] == (
         "zstd"
     )
@@ -253,7 +254,7 @@ def test_an_ova_disk(disks: DiskFixtures) -> None:
         Variant.STREAM_OPTIMIZED,
     )
     assert whole_hash(disk) == UEFI_SHA256
-    with pytest.raises(UnsupportedError, match="no disk other.vmdk"):
+    with pytest.raises(UnsupportedError, match=r"no disk other\.vmdk"):
         open_virtual_disk(blob, "vm.ova", member="other.vmdk")
 
 

@@ -259,8 +259,9 @@ def open_virtual_disk(
     """The virtual disk of the image in ``blob`` (named ``source`` in messages), strictly.
 
     ``declared`` is the format the caller says the file is (a RAW disk without a partition
-    table or file system is not recognised by its bytes), else it is identified; ``member`` names an OVA's disk (by default its only one); ``opener`` opens the
-    files a VMDK descriptor names (see :func:`siblings`); ``without_parent`` reads a
+    table or file system is not recognised by its bytes), else it is identified;
+    ``member`` names an OVA's disk (by default its only one); ``opener`` opens the files
+    a VMDK descriptor names (see :func:`siblings`); ``without_parent`` reads a
     differencing disk's own layer, its parent's data as zeros (for inspection only:
     such a copy is not the disk).
     """
