@@ -111,7 +111,11 @@ def test_the_feature_name_table_names_unknown_features() -> None:
     # renamed to bit 30 names it
     data = bytearray(changed("gpt-uefi.v3.qcow2", (72, ">Q", 1 << 30)))
     table = data.index(bytes.fromhex("6803f857"), 104, 65536) + 8
-    assert (data[table], data[table + 1], data[table + 2 : table + 11]) == (0, 0, b"dirty bit")
+    assert (data[table], data[table + 1], bytes(data[table + 2 : table + 11])) == (
+        0,
+        0,
+        b"dirty bit",
+    )
     data[table + 1] = 30
     assert "(dirty bit)" in refused(bytes(data))
 
