@@ -92,19 +92,20 @@ class Assembly:
     ``copy`` notes a run of the file for a range of the output and joins it to the
     previous one when both are contiguous, so a read over consecutive clusters or
     blocks is one positioned read; ``put`` places bytes already in hand (an
-    inflated grain); what is never written stays zero.  ``what`` names the
-    container in the error raised when the file ends before a run does; with
-    ``pad`` the missing end reads as zeros instead (the containers whose
+    inflated grain); what is never written stays zero.  The pieces are joined once
+    at the end (no zero-filled buffer when they cover the whole read).  ``what``
+    names the container in the error raised when the file ends before a run does;
+    with ``pad`` the missing end reads as zeros instead (the containers whose
     truncation is found by a full scan of their tables before any read).
     """
 
     def __init__(self, blob: Blob, length: int, what: str, *, pad: bool = False) -> None:
         self._blob = blob
-        self._out = bytearray(length)
+        self._length = length
         self._what = what
         self._pad = pad
         self._run: tuple[int, int, int] | None = None  # (output offset, file offset, length)
-        self._whole: bytes | None = None
+        self._pieces: list[tuple[int, bytes]] = []
 
     def copy(self, at: int, source: int, length: int) -> None:
         run = self._run
@@ -116,7 +117,7 @@ class Assembly:
 
     def put(self, at: int, data: bytes) -> None:
         self._flush()
-        self._out[at : at + len(data)] = data
+        self._pieces.append((at, data))
 
     def _flush(self) -> None:
         run = self._run
@@ -129,14 +130,22 @@ class Assembly:
             data = data.ljust(length, b"\x00")
         elif len(data) < length:
             raise FormatError(f"{self._what} data lies past the end of the file")
-        if at == 0 and length == len(self._out):
-            self._whole = data
-            return
-        self._out[at : at + length] = data
+        self._pieces.append((at, data))
 
     def result(self) -> bytes:
         self._flush()
-        return self._whole if self._whole is not None else bytes(self._out)
+        pieces, at = self._pieces, 0
+        for offset, data in pieces:
+            if offset != at:
+                break
+            at += len(data)
+        else:
+            if at == self._length:
+                return pieces[0][1] if len(pieces) == 1 else b"".join(data for _, data in pieces)
+        out = bytearray(self._length)
+        for offset, data in pieces:
+            out[offset : offset + len(data)] = data
+        return bytes(out)
 
 
 def clamp_read(offset: int, length: int, size: int) -> int:
