@@ -95,8 +95,7 @@ class VirtualDisk:
         """Sorted, non-overlapping ``(offset, length)`` extents of ``[start, end)`` covering
         every byte that may be non-zero; every byte outside them reads as zero."""
         with typed():
-            found = list(allocated(self.disk, start, end))
-        return iter(found)
+            yield from allocated(self.disk, start, end)
 
 
 def _vmdk(blob: Blob, opener: Opener | None) -> Container:
