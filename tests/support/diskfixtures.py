@@ -1,9 +1,11 @@
-"""The disk-image fixtures of tests/fixtures/disks/, unpacked once per test session.
+"""The disk-image fixtures of tests/fixtures/disks/ and containers/, unpacked once per session.
 
-They were made by real tools (scripts/make-disk-fixtures.sh) and packed as their
-non-zero extents (scripts/pack_sparse.py): an xz stream of a JSON line (size and
+They were made by real tools (scripts/make-disk-fixtures.sh; the qcow2 and VDI
+images by scripts/make-container-fixtures.sh) and packed as their non-zero
+extents (scripts/pack_sparse.py): an xz stream of a JSON line (size and
 extents) and the extents' bytes.  Unpacking writes a sparse file of the
 original size, so a 10 GiB-virtual disk costs only its few MiB of data.
+containers/oracle/ holds what QEMU says of the containers (:func:`oracle`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "disks"
 #: the NTFS volumes of the guest-OS fixtures (scripts/make-guestos-fixtures.sh), packed alike
 NTFS_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "guestos" / "ntfs"
+CONTAINERS = FIXTURES.parent / "containers"
+ORACLES = CONTAINERS / "oracle"
 
 
 def unpack(packed: Path, target: Path) -> None:
@@ -34,9 +38,23 @@ class DiskFixtures:
     def path(self, name: str) -> Path:
         target = self._directory / name
         if not target.exists():
-            unpack(self._packed / f"{name}.xz", target)
+            packed = self._packed / f"{name}.xz"
+            if not packed.exists() and self._packed == FIXTURES:
+                packed = CONTAINERS / f"{name}.xz"
+            unpack(packed, target)
         return target
 
 
 def names() -> list[str]:
-    return sorted(path.name.removesuffix(".xz") for path in FIXTURES.glob("*.xz"))
+    packed = [*FIXTURES.glob("*.xz"), *CONTAINERS.glob("*.xz")]
+    return sorted(path.name.removesuffix(".xz") for path in packed)
+
+
+def oracle(name: str, kind: str) -> str:
+    """QEMU's word on fixture ``name``: ``info.json``, ``map.json`` or ``sha256``."""
+    return (ORACLES / f"{name}.{kind}").read_text(encoding="utf-8")
+
+
+def oracle_names() -> list[str]:
+    """The fixtures QEMU's oracles were recorded for."""
+    return sorted(path.name.removesuffix(".sha256") for path in ORACLES.glob("*.sha256"))

@@ -11,10 +11,11 @@ the emulator, which uses them) again.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from ec2_import_image.diskimage.records import ContainerFormat, Filesystem, PartitionTable
-from tests.support.diskfixtures import FIXTURES
+from tests.support.diskfixtures import CONTAINERS, FIXTURES
 
 #: qemu's driver for each container format (a VHD is qemu's ``vpc``)
 QEMU_FORMATS = {
@@ -43,16 +44,21 @@ BLKID_TYPES = {
 SFDISK_LABELS = {"dos": PartitionTable.MBR, "gpt": PartitionTable.GPT}
 
 
+def _record(name: str) -> Path:
+    """IMAGE.oracle.json beside the packed fixture (disks/, or containers/ for qcow2 and VDI)."""
+    path = FIXTURES / f"{name}.oracle.json"
+    return path if path.exists() else CONTAINERS / f"{name}.oracle.json"
+
+
 def oracle(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(
-        (FIXTURES / f"{name}.oracle.json").read_text(encoding="utf-8")
-    )
+    loaded: dict[str, Any] = json.loads(_record(name).read_text(encoding="utf-8"))
     return loaded
 
 
 def recorded() -> list[str]:
     """The fixtures that have a record (every one the recipe makes)."""
-    return sorted(path.name.removesuffix(".oracle.json") for path in FIXTURES.glob("*.oracle.json"))
+    records = [*FIXTURES.glob("*.oracle.json"), *CONTAINERS.glob("*.oracle.json")]
+    return sorted(path.name.removesuffix(".oracle.json") for path in records)
 
 
 def blkid_filesystem(tags: dict[str, str]) -> Filesystem | None:

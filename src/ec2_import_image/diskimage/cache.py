@@ -12,8 +12,9 @@ counted but not cached, so they do not evict the headers.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 
-from ec2_import_image.diskimage.blob import Blob, clamp_read
+from ec2_import_image.diskimage.blob import Blob, Extent, allocated, clamp_read
 
 BLOCK_SIZE = 64 * 1024
 CAPACITY = 64
@@ -69,6 +70,10 @@ class CachedBlob:
         data = b"".join(self._blocks[index] for index in range(first, last + 1))
         start = offset - first * self._block
         return data[start : start + length]
+
+    def allocated(self, start: int = 0, end: int | None = None) -> Iterator[Extent]:
+        """The source's own answer (a sparse local file's data regions)."""
+        return allocated(self._base, start, end)
 
     def _load(self, first: int, last: int) -> None:
         """Fetch the missing blocks of ``first..last``, each run of them in one request."""

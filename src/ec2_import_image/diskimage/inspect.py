@@ -2,22 +2,23 @@
 
 ``inspect_image(blob, source)`` is the one entry point: it never raises for
 what is in the bytes (a malformed structure becomes ``damage`` or
-``truncation`` in the report); only :class:`~.errors.SourceError` (the bytes
-could not be read) comes out.  An OVA's disks are inspected as their own
+``truncation`` in the report, a refused feature ``refused``); only
+:class:`~.errors.SourceError` (the bytes could not be read) comes out.  The
+container is opened by :func:`~.virtual.open_container`, the one mapping of
+every format to its virtual disk (a differencing disk's own layer is read,
+its parent's data as zeros).  An OVA's disks are inspected as their own
 reports, sourced ``file.ova!disk.vmdk``.
 """
 
 from __future__ import annotations
 
-import struct
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from ec2_import_image.diskimage import bootmode, fat, filesystems, ova, vhd, vhdx, vmdk
+from ec2_import_image.diskimage import bootmode, fat, filesystems
 from ec2_import_image.diskimage.blob import Blob, SliceBlob
-from ec2_import_image.diskimage.errors import FormatError
+from ec2_import_image.diskimage.errors import FormatError, typed
 from ec2_import_image.diskimage.identify import HEAD, foreign, identify
 from ec2_import_image.diskimage.partitions import read_partitions
 from ec2_import_image.diskimage.records import (
@@ -30,31 +31,15 @@ from ec2_import_image.diskimage.records import (
     PartitionTable,
     PartitionType,
     Variant,
-    VhdFacts,
 )
+from ec2_import_image.diskimage.virtual import Container, open_container
 
 _MAX_PARTITIONS = 128
 _T = TypeVar("_T")
 
 
-@contextmanager
-def _typed() -> Iterator[None]:
-    """Turn a parser's slip on malformed bytes into the readers' own error."""
-    try:
-        yield
-    except (
-        struct.error,
-        ValueError,
-        IndexError,
-        KeyError,
-        OverflowError,
-        ZeroDivisionError,
-    ) as exc:
-        raise FormatError(f"malformed structure ({type(exc).__name__}: {exc})") from exc
-
-
 def _guarded(step: Callable[[], _T]) -> _T:
-    with _typed():
+    with typed():
         return step()
 
 
@@ -185,8 +170,23 @@ def _report(
     )
 
 
-def _raw(source: str, blob: Blob) -> DiskReport:
-    report = _report(source, blob, ContainerFormat.RAW, virtual_size=blob.size, disk=blob)
+def _container_report(source: str, blob: Blob, container: Container) -> DiskReport:
+    return _report(
+        source,
+        blob,
+        container.format,
+        variant=container.variant,
+        virtual_size=container.virtual_size,
+        disk=container.disk,
+        truncation=container.truncation,
+        damage=container.damage,
+        refused=container.refused,
+        extent_files=container.extent_files,
+        vhd=container.vhd,
+    )
+
+
+def _raw(report: DiskReport, blob: Blob) -> DiskReport:
     end = max((p.start + p.size for p in report.partitions), default=0)
     if end > blob.size:
         reason = f"the partition table describes {end} bytes, the file has {blob.size}"
@@ -194,118 +194,25 @@ def _raw(source: str, blob: Blob) -> DiskReport:
     return report
 
 
-def _vmdk(source: str, blob: Blob) -> DiskReport:
-    info = vmdk.read_vmdk(blob)
-    if info.header is None:
-        extents = info.descriptor.extents if info.descriptor is not None else ()
-        files = tuple(extent.filename for extent in extents) or ("(none)",)
-        return _vmdk_report(source, blob, info, extent_files=files)
-    truncation = info.truncation
-    try:
-        disk = vmdk.SparseDisk(blob, info.header)
-    except FormatError as exc:
-        return _vmdk_report(source, blob, info, truncation=truncation, damage=str(exc))
-    truncation = truncation or _guarded(lambda: vmdk.completeness(blob, disk, footer=info.footer))
-    return _vmdk_report(source, blob, info, disk=disk, truncation=truncation)
-
-
-def _vmdk_report(source: str, blob: Blob, info: vmdk.VmdkInfo, **extra: object) -> DiskReport:
-    return _report(
-        source,
-        blob,
-        ContainerFormat.VMDK,
-        variant=info.variant,
-        virtual_size=info.virtual_size,
-        **extra,  # type: ignore[arg-type]
-    )
-
-
-def _vhd(source: str, blob: Blob) -> DiskReport:
-    footer = vhd.read_footer(blob)
-    copy = vhd.read_copy(blob)
-    effective = footer or copy
-    if effective is None:
-        raise FormatError("no VHD footer")
-    variant = effective.variant
-    truncation = None if footer is not None else "the VHD footer at the end of the file is missing"
-    copy_matches = (
-        None
-        if copy is None and variant is Variant.FIXED
-        else (footer is not None and copy is not None and copy.raw == footer.raw)
-    )
-    facts = VhdFacts(footer is not None, effective.checksum_ok, copy_matches)
-    disk: Blob | None = None
-    if variant is Variant.FIXED:
-        if footer is not None and blob.size < effective.current_size + vhd.FOOTER_SIZE:
-            truncation = "the fixed VHD is shorter than its footer's disk size"
-        disk = vhd.fixed_disk(blob, effective)
-    elif variant is not None:
-        dynamic = vhd.DynamicDisk(blob, effective, vhd.read_dynamic_header(blob, effective))
-        truncation = truncation or dynamic.truncation()
-        disk = dynamic
-    return _report(
-        source,
-        blob,
-        ContainerFormat.VHD,
-        variant=variant,
-        virtual_size=effective.current_size,
-        disk=disk,
-        truncation=truncation,
-        vhd=facts,
-    )
-
-
-def _vhdx(source: str, blob: Blob) -> DiskReport:
-    layout = vhdx.read_layout(blob)
-    disk = vhdx.VhdxDisk(blob, layout)
-    return _report(
-        source,
-        blob,
-        ContainerFormat.VHDX,
-        variant=layout.geometry.variant,
-        virtual_size=layout.geometry.virtual_size,
-        disk=disk,
-        truncation=disk.truncation(),
-    )
-
-
-def _ova(source: str, blob: Blob) -> DiskReport:
-    contents = ova.read_ova(blob)
-    end = max((member.offset + member.size for member in contents.members), default=0)
-    truncation = "the archive ends inside a member" if end > blob.size else None
-    disks = tuple(inspect_image(disk.blob, f"{source}!{disk.name}") for disk in contents.disks)
-    report = _report(source, blob, ContainerFormat.OVA, truncation=truncation, ova=contents.facts)
-    return replace(report, disks=disks)
-
-
-def _refused_size(fmt: ContainerFormat, blob: Blob) -> int | None:
-    """The virtual size a QCOW2 or VDI header states."""
-    if fmt is ContainerFormat.QCOW2:
-        raw = blob.read(24, 8)
-        return struct.unpack(">Q", raw)[0] if len(raw) == 8 else None
-    raw = blob.read(368, 8)
-    return struct.unpack("<Q", raw)[0] if len(raw) == 8 else None
-
-
-_READERS: dict[ContainerFormat, Callable[[str, Blob], DiskReport]] = {
-    ContainerFormat.RAW: _raw,
-    ContainerFormat.VMDK: _vmdk,
-    ContainerFormat.VHD: _vhd,
-    ContainerFormat.VHDX: _vhdx,
-    ContainerFormat.OVA: _ova,
-}
-
-
 def inspect_image(blob: Blob, source: str) -> DiskReport:
     """Everything the checks need about one image file (an OVA's disks included)."""
     fmt = _guarded(lambda: identify(blob))
-    reader = _READERS.get(fmt)
-    if reader is None:
-        if fmt is ContainerFormat.UNKNOWN:
-            return _report(source, blob, fmt, foreign=foreign(blob.read(0, HEAD)))
-        size = _guarded(lambda: _refused_size(fmt, blob))
-        return _report(source, blob, fmt, virtual_size=size)
+    if fmt is ContainerFormat.UNKNOWN:
+        return _report(source, blob, fmt, foreign=foreign(blob.read(0, HEAD)))
     try:
-        return _guarded(lambda: reader(source, blob))
+        container = open_container(blob, fmt)
     except FormatError as exc:
         return _report(source, blob, fmt, damage=str(exc))
+    if container.ova is not None:
+        disks = tuple(
+            inspect_image(disk.blob, f"{source}!{disk.name}") for disk in container.ova.disks
+        )
+        report = _report(
+            source, blob, fmt, truncation=container.truncation, ova=container.ova.facts
+        )
+        return replace(report, disks=disks)
+    try:
+        report = _guarded(lambda: _container_report(source, blob, container))
+    except FormatError as exc:
+        return _report(source, blob, fmt, damage=str(exc))
+    return _raw(report, blob) if fmt is ContainerFormat.RAW else report

@@ -54,7 +54,8 @@ ACCEPTED_FORMATS = frozenset(
 
 
 class Variant(StrEnum):
-    """The kind of VMDK (its ``createType``), VHD or VHDX."""
+    """The kind of VMDK (its ``createType``), VHD, VHDX or VDI (fixed, dynamic, differencing:
+    a VDI's undo and diff images), or a qcow2 overlay on a backing file (differencing)."""
 
     STREAM_OPTIMIZED = "streamOptimized"
     MONOLITHIC_SPARSE = "monolithicSparse"
@@ -203,6 +204,9 @@ class DiskReport:
     truncation: str | None = None
     #: a structure that could not be read, and why
     damage: str | None = None
+    #: why the readers refuse the disk's contents (a feature they do not read: an encrypted
+    #: qcow2, an external data file), with what to do instead
+    refused: str | None = None
     #: the extent files a VMDK descriptor names (a descriptor without data)
     extent_files: tuple[str, ...] = ()
     vhd: VhdFacts | None = None

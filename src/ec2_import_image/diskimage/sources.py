@@ -2,7 +2,10 @@
 
 Neither source reads a whole file: each ``read`` is one positioned read (a
 local ``pread``) or one call of the caller's fetch function (an S3 ranged
-GET for ``vmimport``).  Wrap a source in :class:`~.cache.CachedBlob` so that
+GET for ``vmimport``).  A local file also tells where its data is
+(``allocated``, from ``lseek`` with ``SEEK_DATA``/``SEEK_HOLE``: a sparse RAW
+disk's holes are never read); a caller's ranged reader cannot, so the whole
+object counts as data.  Wrap a source in :class:`~.cache.CachedBlob` so that
 many small header reads become a few large ones, and to count them.
 
 A local disk image is a regular file.  Anything else is refused before it is
@@ -14,13 +17,14 @@ or VM Import takes (an image of it is: ``qemu-img convert`` reads devices).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 
-from ec2_import_image.diskimage.blob import clamp_read
+from ec2_import_image.diskimage.blob import Extent, clamp_read, span
 from ec2_import_image.diskimage.errors import SourceError
 
 #: fetch(offset, length) -> up to ``length`` bytes from ``offset``
@@ -99,6 +103,38 @@ class FileBlob:
         except OSError as exc:
             raise SourceError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
         return b"".join(chunks)
+
+    def allocated(self, start: int = 0, end: int | None = None) -> Iterator[Extent]:
+        """The file's data regions in ``[start, end)``, from the file system's own map.
+
+        A file system that keeps no map (``SEEK_DATA`` unsupported) makes the whole
+        range data; Linux file systems without holes answer that way themselves.
+        """
+        start, stop = span(self, start, end)
+        seek_data, seek_hole = getattr(os, "SEEK_DATA", None), getattr(os, "SEEK_HOLE", None)
+        if seek_data is None or seek_hole is None:  # a platform without the calls
+            if start < stop:
+                yield start, stop - start
+            return
+        offset = start
+        while offset < stop:
+            try:
+                data = os.lseek(self._fd, offset, seek_data)
+            except OSError as exc:
+                if exc.errno == errno.ENXIO:  # no data from here to the end of the file
+                    return
+                if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP):
+                    yield offset, stop - offset
+                    return
+                raise SourceError(f"cannot map {self.path}: {exc.strerror or exc}") from exc
+            if data >= stop:
+                return
+            try:
+                hole = min(os.lseek(self._fd, data, seek_hole), stop)
+            except OSError as exc:
+                raise SourceError(f"cannot map {self.path}: {exc.strerror or exc}") from exc
+            yield data, hole - data
+            offset = hole
 
     def close(self) -> None:
         if self._fd >= 0:

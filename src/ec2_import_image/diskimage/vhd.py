@@ -7,16 +7,29 @@ dynamic header (cookie ``cxsparse``) where the footer's data offset points,
 and a BAT of big-endian sector offsets, one per block (``0xFFFFFFFF``: not
 allocated).  Each block is a sector bitmap then the data; a sector whose bit
 is clear is not in this file (zero on a dynamic disk, the parent's on a
-differencing one, which is read as zero here).
+differencing one, which is read as zero here).  A read copies each run of
+present sectors with one positioned read; the allocation map is the BAT's
+(whole blocks).
 """
 
 from __future__ import annotations
 
+import re
 import struct
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ec2_import_image.diskimage.blob import Blob, SliceBlob, read_in_blocks
+from ec2_import_image.diskimage.blob import (
+    Assembly,
+    Blob,
+    Extent,
+    SliceBlob,
+    blocks_in,
+    clamp_read,
+    coalesce,
+    span,
+)
 from ec2_import_image.diskimage.errors import FormatError
 from ec2_import_image.diskimage.records import Variant
 
@@ -31,6 +44,7 @@ _FOOTER = struct.Struct(">8sIIQI4sI4sQQIII16sB")
 _DYNAMIC = struct.Struct(">8sQQIII")
 _CHECKSUM_AT = 64
 _MAX_BAT_ENTRIES = 1 << 24
+_PRESENT = re.compile("1+")
 
 
 @dataclass(frozen=True)
@@ -110,7 +124,7 @@ class DynamicDisk:
         if len(raw) < header.max_entries * 4:
             raise FormatError("the VHD block allocation table lies past the end of the file")
         self.bat = struct.unpack(f">{header.max_entries}I", raw)
-        self._bitmaps: OrderedDict[int, bytes] = OrderedDict()
+        self._bitmaps: OrderedDict[int, str] = OrderedDict()
 
     @property
     def size(self) -> int:
@@ -124,37 +138,57 @@ class DynamicDisk:
                 return f"VHD block {index} lies past the end of the file"
         return None
 
-    def _bitmap(self, index: int, sector: int) -> bytes:
+    def _bitmap(self, index: int, sector: int) -> str:
+        """Block ``index``'s sector bitmap as a string of ``0``/``1``, one per sector."""
         cached = self._bitmaps.get(index)
         if cached is None:
-            cached = self._blob.read(sector * SECTOR, self._bitmap_bytes)
+            raw = self._blob.read(sector * SECTOR, self._bitmap_bytes)
+            bits = len(raw) * 8
+            cached = format(int.from_bytes(raw, "big"), f"0{bits}b") if raw else ""
             self._bitmaps[index] = cached
             if len(self._bitmaps) > 64:
                 self._bitmaps.popitem(last=False)
         return cached
 
-    def _read_block(self, index: int, within: int, length: int) -> bytes:
-        sector = self.bat[index] if index < len(self.bat) else UNALLOCATED
-        if sector == UNALLOCATED:
-            return bytes(length)
-        bitmap = self._bitmap(index, sector)
-        data = bytearray(
-            self._blob.read(sector * SECTOR + self._bitmap_size + within, length).ljust(
-                length, b"\x00"
-            )
-        )
-        first = within // SECTOR
-        last = (within + length - 1) // SECTOR
-        for number in range(first, last + 1):
-            byte = bitmap[number // 8] if number // 8 < len(bitmap) else 0
-            if not byte & (0x80 >> (number % 8)):
-                start = max(0, number * SECTOR - within)
-                end = min(length, (number + 1) * SECTOR - within)
-                data[start:end] = bytes(end - start)
-        return bytes(data)
+    def _present(self, index: int, sector: int, first: int, last: int) -> Iterator[Extent]:
+        """Runs ``(first, last)`` of sectors in ``[first, last)`` whose bit is set."""
+        bits = self._bitmap(index, sector)[first:last]
+        if bits.count("1") == last - first:
+            yield first, last
+            return
+        for run in _PRESENT.finditer(bits):
+            yield first + run.start(), first + run.end()
 
     def read(self, offset: int, length: int) -> bytes:
-        return read_in_blocks(offset, length, self._size, self._block, self._read_block)
+        length = clamp_read(offset, length, self._size)
+        if not length:
+            return b""
+        block = self._block
+        out = Assembly(self._blob, length, "VHD block", pad=True)
+        end = offset + length
+        for index in blocks_in(offset, end, block):
+            sector = self.bat[index] if index < len(self.bat) else UNALLOCATED
+            if sector == UNALLOCATED:
+                continue
+            base = index * block
+            low, high = max(offset, base), min(end, base + block)
+            data = sector * SECTOR + self._bitmap_size
+            first, last = (low - base) // SECTOR, -(-(high - base) // SECTOR)
+            for run_first, run_last in self._present(index, sector, first, last):
+                start = max(low, base + run_first * SECTOR)
+                stop = min(high, base + run_last * SECTOR)
+                out.copy(start - offset, data + start - base, stop - start)
+        return out.result()
+
+    def allocated(self, start: int = 0, end: int | None = None) -> Iterator[Extent]:
+        """The blocks the BAT allocates (whole blocks: their bitmaps are not consulted)."""
+        start, stop = span(self, start, end)
+        block = self._block
+        return coalesce(
+            (max(start, index * block), min(stop, (index + 1) * block) - max(start, index * block))
+            for index in blocks_in(start, stop, block)
+            if index < len(self.bat) and self.bat[index] != UNALLOCATED
+        )
 
 
 def fixed_disk(blob: Blob, footer: Footer) -> Blob:

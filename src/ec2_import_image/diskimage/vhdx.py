@@ -8,16 +8,26 @@ region table locates the metadata region (virtual size, block size, logical
 sector size, whether the disk has a parent) and the BAT, whose 64-bit entries
 give each payload block's state and offset in MiB; after every *chunk ratio*
 payload entries comes one sector-bitmap entry.  Blocks that are not fully
-present read as zero (a differencing disk's parent is not followed).
+present read as zero (a differencing disk's parent is not followed), and
+only fully present blocks count as allocated.
 """
 
 from __future__ import annotations
 
 import struct
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ec2_import_image.diskimage.blob import Blob, read_in_blocks
+from ec2_import_image.diskimage.blob import (
+    Assembly,
+    Blob,
+    Extent,
+    blocks_in,
+    clamp_read,
+    coalesce,
+    span,
+)
 from ec2_import_image.diskimage.crc32c import crc32c
 from ec2_import_image.diskimage.errors import FormatError
 from ec2_import_image.diskimage.records import Variant
@@ -181,13 +191,27 @@ class VhdxDisk:
         return None
 
     def read(self, offset: int, length: int) -> bytes:
-        return read_in_blocks(
-            offset, length, self.size, self.geometry.block_size, self._block_bytes
-        )
+        length = clamp_read(offset, length, self.size)
+        if not length:
+            return b""
+        block = self.geometry.block_size
+        out = Assembly(self._blob, length, "VHDX payload block", pad=True)
+        end = offset + length
+        for index in blocks_in(offset, end, block):
+            entry = self.blocks[index]
+            if entry & 7 != PAYLOAD_FULLY_PRESENT:
+                continue
+            base = index * block
+            low, high = max(offset, base), min(end, base + block)
+            out.copy(low - offset, (entry >> 20) * MIB + low - base, high - low)
+        return out.result()
 
-    def _block_bytes(self, index: int, within: int, take: int) -> bytes:
-        """``take`` bytes of payload block ``index`` from ``within`` (zeros when not present)."""
-        entry = self.blocks[index]
-        if entry & 7 != PAYLOAD_FULLY_PRESENT:
-            return bytes(take)
-        return self._blob.read((entry >> 20) * MIB + within, take).ljust(take, b"\x00")
+    def allocated(self, start: int = 0, end: int | None = None) -> Iterator[Extent]:
+        """The fully present payload blocks (the BAT's own map)."""
+        start, stop = span(self, start, end)
+        block = self.geometry.block_size
+        return coalesce(
+            (max(start, index * block), min(stop, (index + 1) * block) - max(start, index * block))
+            for index in blocks_in(start, stop, block)
+            if self.blocks[index] & 7 == PAYLOAD_FULLY_PRESENT
+        )

@@ -27,6 +27,13 @@ header defers to a footer ends with footer marker, footer and end-of-stream
 marker.  The tables (4 bytes per 64 KiB grain of virtual disk) are read in a few
 large requests, up to :data:`TABLE_SCAN_BYTES`; past that, a qemu-layout stream
 is held to the rule that it ends with a zero sector.
+
+A descriptor file's data is in other files (its extent lines: ``FLAT`` and
+``VMFS`` extents are raw bytes at an offset, ``SPARSE`` ones hosted sparse
+extents, ``ZERO`` ones read as zeros); :func:`extents_disk` joins them when
+the caller can open the files the descriptor names.  The allocation map of a
+sparse extent is its grain tables (grains never written, or written as zero
+grains, left out).
 """
 
 from __future__ import annotations
@@ -35,10 +42,21 @@ import re
 import struct
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ec2_import_image.diskimage.blob import Blob, read_in_blocks
-from ec2_import_image.diskimage.errors import FormatError
+from ec2_import_image.diskimage.blob import (
+    Assembly,
+    Blob,
+    ConcatBlob,
+    SliceBlob,
+    blocks_in,
+    clamp_read,
+    coalesce,
+    span,
+)
+from ec2_import_image.diskimage.blob import Extent as Range
+from ec2_import_image.diskimage.errors import FormatError, UnsupportedError
 from ec2_import_image.diskimage.records import Variant
 
 MAGIC = b"KDMV"
@@ -289,24 +307,19 @@ class SparseDisk:
             self._tables.popitem(last=False)
         return table
 
-    def _grain_bytes(self, number: int) -> bytes:
-        cached = self._grains.get(number)
-        if cached is not None:
-            return cached
+    def _sector(self, number: int) -> int:
+        """Grain ``number``'s sector in the file (0: never written, 1: a zero grain)."""
         table = self.table(number // self._header.gtes_per_gt)
-        sector = table[number % self._header.gtes_per_gt]
-        if sector in (0, 1):
-            data = bytes(self._grain)
-        elif self._header.compressed:
-            data = self._compressed_grain(sector)
-        else:
-            data = self._blob.read(sector * SECTOR, self._grain)
-            if len(data) < self._grain:
-                raise FormatError(f"VMDK grain {number} lies past the end of the file")
-        self._grains[number] = data
-        if len(self._grains) > 32:
-            self._grains.popitem(last=False)
-        return data
+        return table[number % self._header.gtes_per_gt]
+
+    def _inflated(self, number: int, sector: int) -> bytes:
+        cached = self._grains.get(number)
+        if cached is None:
+            cached = self._compressed_grain(sector)
+            self._grains[number] = cached
+            if len(self._grains) > 32:
+                self._grains.popitem(last=False)
+        return cached
 
     def _compressed_grain(self, sector: int) -> bytes:
         head = self._blob.read(sector * SECTOR, SECTOR)
@@ -328,13 +341,82 @@ class SparseDisk:
         return data
 
     def read(self, offset: int, length: int) -> bytes:
-        return read_in_blocks(
-            offset,
-            length,
-            self.size,
-            self._grain,
-            lambda number, within, take: self._grain_bytes(number)[within : within + take],
-        )
+        length = clamp_read(offset, length, self.size)
+        if not length:
+            return b""
+        grain = self._grain
+        out = Assembly(self._blob, length, "VMDK grain")
+        end = offset + length
+        for number in blocks_in(offset, end, grain):
+            sector = self._sector(number)
+            if sector in (0, 1):
+                continue
+            base = number * grain
+            low, high = max(offset, base), min(end, base + grain)
+            if self._header.compressed:
+                out.put(low - offset, self._inflated(number, sector)[low - base : high - base])
+            else:
+                out.copy(low - offset, sector * SECTOR + low - base, high - low)
+        return out.result()
+
+    def allocated(self, start: int = 0, end: int | None = None) -> Iterator[Range]:
+        """Grains the tables point into the file; a directory entry of 0 skips its table."""
+        start, stop = span(self, start, end)
+        return coalesce(self._extents(start, stop))
+
+    def _extents(self, start: int, stop: int) -> Iterator[Range]:
+        grain, per_table = self._grain, self._header.gtes_per_gt
+        for index in blocks_in(start, stop, self._span):
+            if index >= len(self.directory) or self.directory[index] == 0:
+                continue
+            table = self.table(index)
+            first = max(start, index * self._span) // grain
+            last = -(-min(stop, (index + 1) * self._span) // grain)
+            for number in range(first, last):
+                if table[number - index * per_table] not in (0, 1):
+                    low = max(start, number * grain)
+                    yield low, min(stop, (number + 1) * grain) - low
+
+
+#: opens a file a descriptor names (relative to the descriptor), or raises SourceError
+Opener = Callable[[str], Blob]
+_FLAT_KINDS = ("FLAT", "VMFS")
+
+
+def extents_disk(descriptor: Descriptor, opener: Opener) -> tuple[Blob, str | None]:
+    """The virtual disk a descriptor's extents make, and why it is incomplete (an extent
+    file shorter than its line says)."""
+    pieces: list[tuple[int, Blob | None]] = []
+    truncation: str | None = None
+    for extent in descriptor.extents:
+        length = extent.sectors * SECTOR
+        if extent.kind == "ZERO":
+            pieces.append((length, None))
+            continue
+        if extent.access == "NOACCESS" or extent.kind not in (*_FLAT_KINDS, "SPARSE"):
+            raise UnsupportedError(
+                f"the VMDK extent {extent.filename or '(unnamed)'} is {extent.access} "
+                f"{extent.kind}, which is not read: convert the disk with qemu-img convert -O "
+                "vmdk -o subformat=streamOptimized in.vmdk out.vmdk"
+            )
+        blob = opener(extent.filename)
+        if extent.kind in _FLAT_KINDS:
+            start = extent.offset * SECTOR
+            if blob.size < start + length and truncation is None:
+                truncation = (
+                    f"the extent file {extent.filename} is shorter than the descriptor says"
+                )
+            pieces.append((length, SliceBlob(blob, start, length)))
+            continue
+        info = read_vmdk(blob)
+        if info.header is None:
+            raise FormatError(f"the VMDK extent {extent.filename} is not a sparse extent")
+        disk = SparseDisk(blob, info.header)
+        truncation = truncation or info.truncation or completeness(blob, disk, footer=info.footer)
+        pieces.append((length, disk))
+    if not pieces:
+        raise FormatError("the VMDK descriptor names no extent")
+    return ConcatBlob(pieces), truncation
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ link targets are kept.  More than ``max_decompressed`` bytes of decompressed out
 by default) is refused as a decompression bomb (``fsread.tree.TooLarge``); so are more than
 ``MAX_ENTRIES`` entries.  Anything malformed, truncated or unknown is a ``FormatError``.
 
-Libraries: the standard library's gzip (zlib), bz2 and lzma; ``backports.zstd`` (PSF-2.0,
+Libraries: the standard library's gzip (zlib), bz2 and lzma; zstd through ``zstdcodec`` (PSF-2.0,
 the standard library's ``compression.zstd`` of Python 3.14 for older versions; it bounds
 each call's output as zlib does, which the ``zstandard`` package's streaming decompressor
 does not) and ``lz4`` (BSD-3-Clause) for the LZ4 blocks.
@@ -43,7 +43,6 @@ import bz2
 import lzma
 import stat
 import struct
-import sys
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -379,10 +378,8 @@ class _Lz4Legacy:
 
 
 def _zstd() -> _Decoder:
-    if sys.version_info >= (3, 14):
-        from compression.zstd import ZstdDecompressor
-    else:
-        from backports.zstd import ZstdDecompressor
+    from ec2_import_image.zstdcodec import ZstdDecompressor
+
     return ZstdDecompressor()
 
 
@@ -410,10 +407,8 @@ def _decoder_errors(compression: Compression) -> tuple[type[Exception], ...]:
         ValueError,
     )
     if compression is Compression.ZSTD:
-        if sys.version_info >= (3, 14):
-            from compression.zstd import ZstdError
-        else:
-            from backports.zstd import ZstdError
+        from ec2_import_image.zstdcodec import ZstdError
+
         errors += (ZstdError,)
     return errors
 
