@@ -42,8 +42,10 @@
 #   ext2.img         mkfs.ext2, 1 KiB blocks: block maps with double-indirect blocks
 #   ext3.img         mkfs.ext3, 4 KiB blocks: journal, block maps, htree directories
 #   ext4.img         mkfs.ext4's defaults (64bit, metadata_csum, flex_bg, extents)
-#   ext4-small.img   mkfs.ext4 -O ^64bit,^metadata_csum,uninit_bg, 1 KiB blocks: 32-byte
-#                    group descriptors with crc16, extent trees of depth 2
+#   ext4-small.img   mkfs.ext4 -O ^64bit,^metadata_csum,uninit_bg,meta_bg, 1 KiB blocks,
+#                    256 blocks a group: 32-byte group descriptors with crc16, in meta
+#                    groups of 32 (most of the tree has its inodes past group 32),
+#                    extent trees of depth 2
 #   ext4-inline.img  mkfs.ext4 -O inline_data: small files and directories in the inode
 #   xfs.img          mkfs.xfs's defaults (v5: CRCs, ftype, sparse inodes, reflink, bigtime)
 #   xfs-1k.img       mkfs.xfs -b size=1024 -n size=8192 -i nrext64=1: directory blocks of
@@ -204,7 +206,7 @@ ext "$WORK/ext2.img" 1024 no mkfs.ext2 -L ext2root -U "${UUID_BASE}02" -I 128
 ext "$WORK/ext3.img" 4096 no mkfs.ext3 -L ext3root -U "${UUID_BASE}03"
 ext "$WORK/ext4.img" 4096 uninit mkfs.ext4 -L ext4root -U "${UUID_BASE}04"
 ext "$WORK/ext4-small.img" 1024 uninit mkfs.ext4 -L small -U "${UUID_BASE}05" \
-    -O ^64bit,^metadata_csum,uninit_bg
+    -O ^64bit,^metadata_csum,uninit_bg,meta_bg,^resize_inode -g 256 -N 6144
 ext "$WORK/ext4-inline.img" 4096 uninit mkfs.ext4 -L inline -U "${UUID_BASE}06" -O inline_data \
     -I 512
 

@@ -103,7 +103,11 @@ def test_each_image_holds_the_structures_it_was_made_for(fsimages: DiskFixtures)
         assert struct.unpack("<15I", sparse.block)[13]  # double indirect block in use
     assert depth(_volume(fsimages, "ext4.img"), "/var/lib/fragmented.bin") == 1
     assert depth(_volume(fsimages, "ext4-small.img"), "/var/lib/fragmented.bin") == 2
-    assert _volume(fsimages, "ext4-small.img").superblock.desc_size == 32
+    small = _volume(fsimages, "ext4-small.img")
+    assert small.superblock.desc_size == 32 and small.superblock.incompat & ext.INCOMPAT_META_BG
+    per_meta_group = small.block_size // small.superblock.desc_size
+    group = (_handle(small, "/var/lib/fragmented.bin") - 1) // small.superblock.inodes_per_group
+    assert group >= per_meta_group  # its descriptor is in the second meta group's block
     assert _volume(fsimages, "ext4.img").superblock.desc_size == 64
     for name in EXT_IMAGES:
         volume = _volume(fsimages, name)
@@ -163,17 +167,30 @@ def test_features_it_cannot_read_are_refused_by_name(
         ExtVolume(_patched(fsimages, "ext3.img", {SUPER + 0x60: struct.pack("<I", incompat)}))
 
 
-def test_an_encrypted_directory_is_refused_when_listed(fsimages: DiskFixtures) -> None:
+def _with_inode_flags(fsimages: DiskFixtures, path: str, flags: int) -> tuple[ExtVolume, int]:
+    """ext3.img (no inode checksums) with more flags on the inode of ``path``."""
     volume = _volume(fsimages, "ext3.img")
-    etc = _handle(volume, "/etc")
-    group, index = divmod(etc - 1, volume.superblock.inodes_per_group)
+    number = _handle(volume, path)
+    sb = volume.superblock
+    group, index = divmod(number - 1, sb.inodes_per_group)
     table = volume._group(group).inode_table
-    flags_at = table * volume.block_size + index * volume.superblock.inode_size + 0x20
-    flags = volume.inode(etc).flags | ext.FL_ENCRYPT
-    patched = ExtVolume(_patched(fsimages, "ext3.img", {flags_at: struct.pack("<I", flags)}))
+    at = table * sb.block_size + index * sb.inode_size + 0x20
+    value = struct.pack("<I", volume.inode(number).flags | flags)
+    return ExtVolume(_patched(fsimages, "ext3.img", {at: value})), number
+
+
+def test_an_encrypted_directory_is_refused_when_listed(fsimages: DiskFixtures) -> None:
+    patched, etc = _with_inode_flags(fsimages, "/etc", ext.FL_ENCRYPT)
     with pytest.raises(Unsupported, match="encrypted"):
         list(patched.entries(etc))
     assert Tree(patched).read_file("/usr/lib/os-release")  # the rest reads
+
+
+def test_a_casefold_directory_finds_names_in_any_case(fsimages: DiskFixtures) -> None:
+    patched, _ = _with_inode_flags(fsimages, "/etc/alternatives", ext.FL_CASEFOLD)
+    tree = Tree(patched)
+    assert tree.read_file("/etc/alternatives/readme") == b"editor\n"
+    assert not tree.exists("/Etc/alternatives")  # /etc itself is not casefold
 
 
 @pytest.mark.parametrize(

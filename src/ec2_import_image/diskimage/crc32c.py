@@ -1,4 +1,4 @@
-"""CRC-32C (Castagnoli), the checksum of VHDX headers, region tables and log entries.
+"""CRC-32C (Castagnoli): VHDX's headers, region tables and log entries; ext4's and XFS's metadata.
 
 The standard library has only the IEEE CRC-32; the few kilobytes a VHDX
 check needs are fast enough table-driven in Python.  ``crc32c_update`` is the

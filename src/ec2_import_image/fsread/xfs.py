@@ -248,7 +248,10 @@ class XfsVolume(InodeVolume[Inode]):
         return self._block_entries(inode)
 
     def _fold(self, inode: Inode, name: str) -> str:
-        return name.lower() if self.superblock.ascii_ci else name
+        """ASCII letters compared without case on a ``version=ci`` file system (only ASCII)."""
+        if not self.superblock.ascii_ci:
+            return name
+        return name.encode("utf-8", "surrogateescape").lower().decode("utf-8", "surrogateescape")
 
     def _data(self, inode: Inode, offset: int, length: int) -> bytes:
         if inode.flags & DIFLAG_REALTIME:
