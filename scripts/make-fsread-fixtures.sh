@@ -14,13 +14,15 @@
 #   ../usr/lib/os-release; etc/fstab, hostname, debian_version, an empty machine-id;
 #   boot/grub/grub.cfg, boot/vmlinuz-6.1.0-13-amd64, initrd.img, System.map (fake bytes);
 #   usr/lib/modules/6.1.0-13-amd64/modules.builtin and kernel/.../amazon/ena/ena.ko;
-#   usr/bin/sh and usr/bin/dash (one file, two hard links); dev/console (a character
-#   device) and run/initctl (a FIFO);
+#   usr/bin/sh and usr/bin/dash (one file, two hard links; XFS's protofile makes two
+#   copies); dev/console (a character device) and run/initctl (a FIFO); etc/default, six
+#   small files;
 #   directories of 3 (etc/alternatives), 40 (usr/share/doc), 200 (usr/share/locale) and 600
 #   entries (usr/share/zoneinfo, one name of 255 bytes): ext's linear and htree directories,
 #   XFS's short-form, block, leaf and node directories;
-#   etc/alternatives/doc-link, a 200-byte target (ext: a slow symlink; XFS v4: a remote
-#   one), and etc/alternatives/long-link, a 1000-byte one (XFS v5: a remote symlink);
+#   etc/alternatives/doc-link, a 158-byte target (ext: a slow symlink; XFS v4: a remote
+#   one), and etc/alternatives/long-link, a 953-byte one through 400 "./" steps (XFS v5:
+#   a remote symlink);
 #   var/lib/sparse.img, 8 MiB with three pieces of data and holes between them;
 #   var/lib/fragmented.bin, 2 MiB, every KiB different.
 #
@@ -30,13 +32,16 @@
 #   uninitialized extent (debugfs fallocate, ext4 only) over the freed blocks (whose old
 #   bytes must read as zeros), writes fragmented.bin into the gaps (one extent or run per
 #   block: an extent tree of depth 1, or 2 with 1 KiB blocks), then removes the rest;
+#   the kernel (a loop mount) writes etc/default (with inline_data: a directory spilling
+#   from i_block into its system.data attribute, which libext2fs never writes), and
+#   e2fsck -D indexes the large directories (htree: mkfs -d and debugfs leave them linear);
 # - XFS (the protofile copies holes as zeros, and mkfs.xfs 6.1 writes a remote symlink
 #   without its v5 header, which xfs_repair then refuses): the image is mounted (a loop
-#   device), long-link made there, the sparse file copied with its holes
-#   (cp --sparse=always) and given an unwritten extent
-#   (xfs_io falloc) over freed blocks, fragmented.bin written a block at a time with direct
-#   I/O, alternating with a scratch file that is then removed (a bmbt B+tree of depth 1,
-#   or 2 with 1 KiB blocks).
+#   device), long-link and etc/default made there, the sparse file copied with its holes
+#   (cp --sparse=always) and given an unwritten extent (xfs_io falloc; once unmounted, junk
+#   is written into its blocks, which must still read as zeros), fragmented.bin written a
+#   block at a time with direct I/O, alternating with a scratch file that is then removed
+#   (a bmbt B+tree of depth 1, or 2 with 1 KiB blocks).
 #
 # The images (each a bare file system: the readers take a partition's bytes):
 #   ext2.img         mkfs.ext2, 1 KiB blocks: block maps with double-indirect blocks
@@ -261,12 +266,17 @@ xfs() {
     protofile "$STAGE" | grep -v '^ *\(sparse.img\|long-link\) ' >"$WORK/proto"
     "$@" -q -f -b size="$block" -p "$WORK/proto" "$image"
     mount -o loop "$image" "$MNT"
-    # freed blocks with old bytes, which the unwritten extent below must hide
-    cp "$WORK/junk" "$MNT/var/lib/junk" && sync && rm "$MNT/var/lib/junk" && sync
     cp --sparse=always "$TREE/var/lib/sparse.img" "$MNT/var/lib/sparse.img"
     cp -P "$TREE/etc/alternatives/long-link" "$MNT/etc/alternatives/long-link"
     cp -a "$TREE/etc/default" "$MNT/etc/default"
     xfs_io -c "falloc 1048576 32768" "$MNT/var/lib/sparse.img"
+    # where the unwritten extents are (fiemap: 512-byte sectors of the device, flag 0x800)
+    xfs_io -c "fiemap -v" "$MNT/var/lib/sparse.img" | python3 -c 'import sys
+for line in sys.stdin:
+    fields = line.split()
+    if len(fields) == 5 and fields[4].startswith("0x") and int(fields[4], 16) & 0x800:
+        start, end = fields[2].split("..")
+        print(start, int(end) - int(start) + 1)' >"$WORK/unwritten"
     {
         echo "open -d -f $MNT/var/lib/fragmented.bin"
         echo "open -d -f $MNT/var/lib/scratch"
@@ -281,6 +291,12 @@ xfs() {
     rm "$MNT/var/lib/scratch"
     chmod 644 "$MNT/var/lib/fragmented.bin" "$MNT/var/lib/sparse.img"
     umount "$MNT"
+    # old bytes under the unwritten extents, which a reader must not return as the file's
+    local start count
+    while read -r start count; do
+        head -c $((count * 512)) "$WORK/junk" |
+            dd of="$image" bs=512 seek="$start" conv=notrunc status=none
+    done <"$WORK/unwritten"
     xfs_repair -n "$image" >/dev/null 2>&1
 }
 

@@ -167,16 +167,20 @@ def test_features_it_cannot_read_are_refused_by_name(
         ExtVolume(_patched(fsimages, "ext3.img", {SUPER + 0x60: struct.pack("<I", incompat)}))
 
 
+def _inode_at(volume: ExtVolume, number: int) -> int:
+    """The byte address of inode ``number`` in the image."""
+    sb = volume.superblock
+    group, index = divmod(number - 1, sb.inodes_per_group)
+    return volume._group(group).inode_table * sb.block_size + index * sb.inode_size
+
+
 def _with_inode_flags(fsimages: DiskFixtures, path: str, flags: int) -> tuple[ExtVolume, int]:
     """ext3.img (no inode checksums) with more flags on the inode of ``path``."""
     volume = _volume(fsimages, "ext3.img")
     number = _handle(volume, path)
-    sb = volume.superblock
-    group, index = divmod(number - 1, sb.inodes_per_group)
-    table = volume._group(group).inode_table
-    at = table * sb.block_size + index * sb.inode_size + 0x20
     value = struct.pack("<I", volume.inode(number).flags | flags)
-    return ExtVolume(_patched(fsimages, "ext3.img", {at: value})), number
+    patched = ExtVolume(_patched(fsimages, "ext3.img", {_inode_at(volume, number) + 0x20: value}))
+    return patched, number
 
 
 def test_an_encrypted_directory_is_refused_when_listed(fsimages: DiskFixtures) -> None:
@@ -191,6 +195,15 @@ def test_a_casefold_directory_finds_names_in_any_case(fsimages: DiskFixtures) ->
     tree = Tree(patched)
     assert tree.read_file("/etc/alternatives/readme") == b"editor\n"
     assert not tree.exists("/Etc/alternatives")  # /etc itself is not casefold
+
+
+def test_a_directory_mapping_a_block_twice_is_refused(fsimages: DiskFixtures) -> None:
+    volume = _volume(fsimages, "ext2.img")
+    number = _handle(volume, "/usr/share/zoneinfo")
+    first = volume.inode(number).block[:4]
+    patched = ExtVolume(_patched(fsimages, "ext2.img", {_inode_at(volume, number) + 0x2C: first}))
+    with pytest.raises(FormatError, match="same place"):
+        list(patched.entries(number))
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,15 @@ from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.diskimage.crc32c import crc32c_update
 from ec2_import_image.diskimage.errors import FormatError
 from ec2_import_image.fsread.errors import Unsupported
-from ec2_import_image.fsread.extents import Lru, MapWalk, Run, merge, read_runs, written_blocks
+from ec2_import_image.fsread.extents import (
+    Lru,
+    MapWalk,
+    Run,
+    check_disjoint,
+    merge,
+    read_runs,
+    written_blocks,
+)
 from ec2_import_image.fsread.tree import DirEntry, FileType, Handle, TooLarge
 from ec2_import_image.fsread.unix import InodeVolume, entry_name, entry_type, file_type
 
@@ -599,6 +607,7 @@ class ExtVolume(InodeVolume[Inode]):
         if inode.size > MAX_DIRECTORY_SIZE:
             raise TooLarge(f"ext: directory {inode.number} is {inode.size} bytes, over the bound")
         runs = self._runs(inode, 0, inode.size // size)
+        check_disjoint(runs, size, f"ext: directory {inode.number}")
         for _logical, data in written_blocks(self._blob, runs, size, DIRECTORY_CHUNK):
             for start in range(0, len(data), size):
                 yield from self._parse(inode, data[start : start + size])

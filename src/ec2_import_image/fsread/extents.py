@@ -86,6 +86,20 @@ def read_runs(blob: Blob, runs: list[Run], block_size: int, offset: int, length:
     return b"".join(pieces)
 
 
+def check_disjoint(runs: list[Run], block_size: int, where: str) -> None:
+    """Refuse a map that puts two pieces of a file in the same place on the disk.
+
+    A directory is parsed block by block; one block mapped over and over would make a
+    small image cost as much as a huge directory.  No file system shares a directory's
+    blocks, so this is a malformed map.
+    """
+    end = -1
+    for run in sorted(runs, key=lambda run: run.disk):
+        if run.disk < end:
+            raise FormatError(f"{where} maps two of its blocks to the same place")
+        end = run.disk + run.count * block_size
+
+
 def written_blocks(
     blob: Blob, runs: list[Run], block_size: int, chunk: int
 ) -> Iterator[tuple[int, bytes]]:

@@ -48,7 +48,7 @@ from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.diskimage.crc32c import crc32c
 from ec2_import_image.diskimage.errors import FormatError
 from ec2_import_image.fsread.errors import Unsupported
-from ec2_import_image.fsread.extents import Lru, MapWalk, Run, merge, read_runs
+from ec2_import_image.fsread.extents import Lru, MapWalk, Run, check_disjoint, merge, read_runs
 from ec2_import_image.fsread.tree import DirEntry, FileType, Handle, TooLarge
 from ec2_import_image.fsread.unix import InodeVolume, entry_name, entry_type, file_type
 
@@ -489,6 +489,7 @@ class XfsVolume(InodeVolume[Inode]):
         per = sb.dir_block_size // sb.block_size
         size = min(inode.size, DIR_LEAF_OFFSET)
         runs = [run for run in self._runs(inode, 0, -(-size // sb.block_size)) if not run.unwritten]
+        check_disjoint(runs, sb.block_size, f"xfs: directory {inode.number}")
         touched = sorted(
             {
                 block
