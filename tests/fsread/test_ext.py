@@ -25,7 +25,7 @@ from tests.support.fsmanifest import blkid, differences, images, manifest, read_
 from tests.support.fsmutation import PatchedBlob, check_mutations
 
 EXT_IMAGES = images("ext")
-MUTATED = ["ext2.img", "ext4.img", "ext4-inline.img"]
+MUTATED = ["ext2.img", "ext4.img", "ext4-small.img", "ext4-inline.img"]
 SUPER = ext.SUPERBLOCK_OFFSET
 
 
@@ -181,6 +181,14 @@ def _with_inode_flags(fsimages: DiskFixtures, path: str, flags: int) -> tuple[Ex
     value = struct.pack("<I", volume.inode(number).flags | flags)
     patched = ExtVolume(_patched(fsimages, "ext3.img", {_inode_at(volume, number) + 0x20: value}))
     return patched, number
+
+
+def test_a_journal_needing_recovery_is_said_not_replayed(fsimages: DiskFixtures) -> None:
+    raw = _superblock(fsimages, "ext3.img")
+    incompat = struct.unpack_from("<I", raw, 0x60)[0] | ext.INCOMPAT_RECOVER
+    volume = ExtVolume(_patched(fsimages, "ext3.img", {SUPER + 0x60: struct.pack("<I", incompat)}))
+    assert volume.needs_recovery
+    assert Tree(volume).read_text("/etc/hostname") == "debian\n"
 
 
 def test_an_encrypted_directory_is_refused_when_listed(fsimages: DiskFixtures) -> None:
