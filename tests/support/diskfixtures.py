@@ -1,8 +1,9 @@
 """The disk-image fixtures of tests/fixtures/disks/ and containers/, unpacked once per session.
 
 They were made by real tools (scripts/make-disk-fixtures.sh; the qcow2 and VDI
-images by scripts/make-container-fixtures.sh) and packed as their non-zero
-extents (scripts/pack_sparse.py): an xz stream of a JSON line (size and
+images by scripts/make-container-fixtures.sh; the file systems of
+tests/fixtures/fsread/ by scripts/make-fsread-fixtures.sh) and packed as their
+non-zero extents (scripts/pack_sparse.py): an xz stream of a JSON line (size and
 extents) and the extents' bytes.  Unpacking writes a sparse file of the
 original size, so a 10 GiB-virtual disk costs only its few MiB of data.
 containers/oracle/ holds what QEMU says of the containers (:func:`oracle`).
@@ -19,6 +20,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "disks"
 NTFS_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "guestos" / "ntfs"
 CONTAINERS = FIXTURES.parent / "containers"
 ORACLES = CONTAINERS / "oracle"
+FSREAD_FIXTURES = FIXTURES.parent / "fsread"
 
 
 def unpack(packed: Path, target: Path) -> None:

@@ -1,7 +1,9 @@
-"""CRC-32C (Castagnoli), the checksum of VHDX headers, region tables and log entries.
+"""CRC-32C (Castagnoli): VHDX's headers, region tables and log entries; ext4's and XFS's metadata.
 
 The standard library has only the IEEE CRC-32; the few kilobytes a VHDX
-check needs are fast enough table-driven in Python.
+check needs are fast enough table-driven in Python.  ``crc32c_update`` is the
+bare register update (no inversion before or after), which ext4's metadata
+checksums chain from a seed.
 """
 
 from __future__ import annotations
@@ -22,9 +24,13 @@ def _table() -> tuple[int, ...]:
 _TABLE = _table()
 
 
-def crc32c(data: bytes) -> int:
+def crc32c_update(crc: int, data: bytes) -> int:
+    """The register after ``data``, from ``crc`` (nothing inverted)."""
     table = _TABLE
-    crc = 0xFFFFFFFF
     for byte in data:
         crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
+    return crc
+
+
+def crc32c(data: bytes) -> int:
+    return crc32c_update(0xFFFFFFFF, data) ^ 0xFFFFFFFF
