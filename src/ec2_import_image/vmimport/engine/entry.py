@@ -352,6 +352,7 @@ class EntryWork:
             digest = hash_disk(
                 self.db.journal(self.claim, position),
                 disk.location,
+                min_part_size=self.settings.upload.min_part_size,
                 progress=self.reporter.progress,
                 cancel=self.cancel,
             )
