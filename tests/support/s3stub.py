@@ -15,9 +15,10 @@ would: a part's ETag is its MD5, a CRC32 or SHA-256 sent with a part, and a
 a checksum algorithm lists that checksum (the one sent, else computed), the
 completion checks each part's and answers the SHA-256 of the parts' SHA-256s,
 an object's ETag is the MD5 of its parts' MD5s with the part count; with
-``digests=False`` (the benchmark) it computes nothing, and ETags are made up.  With ``checksums=False`` it behaves as an endpoint that
-does not implement S3's transport checksums: any request carrying one is
-refused with ``501 NotImplemented``, as S3 refuses headers it does not know;
+``digests=False`` (the benchmark) it computes nothing, and ETags are made up.
+With ``checksums=False`` it behaves as an endpoint that does not implement
+S3's transport checksums: any request carrying one is refused with ``501
+NotImplemented``, as S3 refuses headers it does not know;
 ``refuse_checksums`` names the operations that refuse them (an endpoint that
 takes the algorithm at CreateMultipartUpload but not a part's checksum
 trailer).  ``drop_parts_after=N`` closes the connection of every UploadPart

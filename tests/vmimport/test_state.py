@@ -395,7 +395,9 @@ def test_sqlites_own_failures_are_one_line_state_errors(db: StateDB) -> None:
     db.put_entry(WEB)
     claim = db.claim("web-1")
     db._conn.execute("PRAGMA query_only = ON")  # as a read-only file or a full disk would
-    with pytest.raises(StateError, match=r"^state database .*: attempt to write a readonly"):
+    with pytest.raises(
+        StateError, match=r"^cannot write the state database .*: attempt to write a readonly"
+    ):
         db.set_phase(claim, Phase.HASHING)
     db._conn.execute("PRAGMA query_only = OFF")
     db.set_phase(claim, Phase.HASHING)
@@ -415,3 +417,40 @@ def test_a_version_1_database_gains_the_attempts_identity(tmp_path: Path) -> Non
         new.record_identity(new.claim("web-1"), "a" * 64)
         assert new.entry("web-1").attempt.identity == "a" * 64
         assert new.attempts("web-1")[0].identity == "a" * 64
+
+
+def test_progress_past_an_error_clears_it_and_done_always_does(db: StateDB) -> None:
+    db.put_entries([WEB, DB])
+    web = db.claim("web-1")
+    db.set_phase(web, Phase.UPLOADING)
+    db.record_error(web, ErrorInfo("upload-failed", "the upload of web-1.vmdk failed"))
+    db.set_phase(web, Phase.HASHING)  # a rerun starts again: the error still says why
+    db.set_phase(web, Phase.UPLOADING)
+    assert db.entry("web-1").last_error is not None
+    db.set_phase(web, Phase.IMPORTING)  # past the upload: the error no longer holds
+    assert db.entry("web-1").last_error is None
+    # the sequence: an error, then the result, then DONE
+    other = db.claim("db-1")
+    db.set_phase(other, Phase.FINISHING)
+    db.record_error(other, ErrorInfo("upload-failed", "the upload failed"))
+    db.record_result(other, "ami-1", ["snap-1"])
+    db.set_phase(other, Phase.DONE)
+    done = db.entry("db-1")
+    assert (done.phase, done.last_error) == (Phase.DONE, None)
+    # a failure keeps its error
+    db.restart(web)
+    db.record_error(web, ErrorInfo("import-failed", "the task failed"))
+    db.set_phase(web, Phase.FAILED)
+    assert db.entry("web-1").last_error is not None
+
+
+def test_a_note_is_kept_until_changed_and_a_new_attempt_clears_it(db: StateDB) -> None:
+    db.put_entry(WEB)
+    claim = db.claim("web-1")
+    db.set_note(claim, "changed: the AMI holds the old content")
+    db.set_note(claim, "changed: the AMI holds the old content")
+    assert db.entry("web-1").note == "changed: the AMI holds the old content"
+    notes = [e.message for e in db.events("web-1") if e.message.startswith("note:")]
+    assert notes == ["note: changed: the AMI holds the old content"]  # said once
+    db.restart(claim)
+    assert db.entry("web-1").note is None

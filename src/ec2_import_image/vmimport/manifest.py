@@ -17,7 +17,10 @@ CSV has the same keys as columns, one entry per row: ``disks`` separated by
 A value comes from the entry, else the manifest's ``defaults``, else the
 command line (``--bucket``, ``--prefix``...).  A bad manifest is refused
 before anything starts, with every problem at once, each naming the entry
-and the key.
+and the key.  A local disk that is not there is a problem of the entries
+that need it (``require_files``): ``import``'s always; a batch entry's only
+while a run would read it (``engine.changes.needs_disks``, which the state
+decides: a finished entry needs none, ``--status`` and ``--dry-run`` none).
 """
 
 from __future__ import annotations
@@ -109,7 +112,12 @@ Selection = Callable[[str], bool]
 
 class Manifest(NamedTuple):
     path: Path
+    #: the entries selected (``--only``), in order
     entries: tuple[ImportSpec, ...]
+    #: the names of every entry of the manifest, selected or not, in order
+    names: tuple[str, ...] = ()
+    #: where each entry is in the manifest (``entries[2] (db-1)``, ``line 4 (db-1)``)
+    places: tuple[tuple[str, str], ...] = ()
 
 
 class _Problems:
@@ -230,6 +238,15 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def missing_file(item: str, path: Path) -> str:
+    """The problem of a local disk that is not there."""
+    return f"{item!r}: no such file ({path})"
+
+
+#: whether an entry (by name) needs its local disks to be there: all, none, or as a run decides
+FilesNeeded = bool | Callable[[str], bool]
+
+
 def _disks(value: Any, base: Path) -> tuple[tuple[DiskSource, ...], list[str]]:
     """The disks and the problems found with them (one message each)."""
     if isinstance(value, str):
@@ -256,9 +273,6 @@ def _disks(value: Any, base: Path) -> tuple[tuple[DiskSource, ...], list[str]]:
             continue
         path = Path(os.path.expanduser(item))
         path = path if path.is_absolute() else base / path
-        if not path.is_file():
-            problems.append(f"{item!r}: no such file ({path})")
-            continue
         disks.append(DiskSource(str(path.resolve())))
     return tuple(disks), problems
 
@@ -300,9 +314,16 @@ def _converted(
     return values
 
 
-def _spec(values: Mapping[str, Any], where: str, problems: _Problems) -> ImportSpec | None:
+def _spec(
+    values: Mapping[str, Any], where: str, problems: _Problems, base: Path, files: FilesNeeded
+) -> ImportSpec | None:
     name = values.get("name")
     disks: tuple[DiskSource, ...] = values.get("disks", ())
+    if files if isinstance(files, bool) else files(str(name)):
+        for disk in disks:
+            if not disk.is_s3 and not os.path.isfile(disk.location):
+                shown = os.path.relpath(disk.location, base)
+                problems.add(where, "disks", missing_file(shown, Path(disk.location)))
     if name is None:
         problems.add(where, "name", "required")
     if "disks" not in values:
@@ -338,6 +359,7 @@ def _build(
     problems: _Problems,
     *,
     only: Selection | None = None,
+    require_files: FilesNeeded = True,
 ) -> Manifest:
     base = path.parent
     given_cli = _converted(command_line, "command line", problems, base)
@@ -363,8 +385,12 @@ def _build(
             seen[str(name)] = where
             continue  # another host's entry: its disks are not looked for here
         _check_keys(raw, where, problems, entry=True)
-        values = {**given_cli, **defaults, **_converted(raw, where, problems, base)}
-        spec = _spec(values, where, problems)
+        values = {
+            **given_cli,
+            **defaults,
+            **_converted(raw, where, problems, base),
+        }
+        spec = _spec(values, where, problems, base, require_files)
         if spec is None:
             continue
         if spec.name in seen:
@@ -376,7 +402,7 @@ def _build(
         problems.add(str(path), None, "no entries")
     if problems.found:
         raise ManifestError(path, problems.found)
-    return Manifest(path, tuple(specs))
+    return Manifest(path, tuple(specs), tuple(seen), tuple((name, seen[name]) for name in seen))
 
 
 def option_name(key: str) -> str:
@@ -389,7 +415,7 @@ def entry_from_options(values: Mapping[str, Any], base: Path) -> ImportSpec:
     checked as a manifest entry is (relative disks from ``base``); every problem at once."""
     problems = _Problems()
     converted = _converted(values, "command line", problems, base)
-    spec = _spec(converted, "command line", problems)
+    spec = _spec(converted, "command line", problems, base, True)
     if problems.found or spec is None:
         raise UsageError(
             "; ".join(
@@ -418,7 +444,11 @@ def _yaml_document(path: Path, text: str, problems: _Problems) -> Any:
 
 
 def _from_yaml(
-    path: Path, text: str, command_line: Mapping[str, Any], only: Selection | None
+    path: Path,
+    text: str,
+    command_line: Mapping[str, Any],
+    only: Selection | None,
+    require_files: FilesNeeded,
 ) -> Manifest:
     problems = _Problems()
     document = _yaml_document(path, text, problems)
@@ -436,11 +466,23 @@ def _from_yaml(
         (_label(raw if isinstance(raw, dict) else {}, f"entries[{index}]"), raw)
         for index, raw in enumerate(entries or [])
     ]
-    return _build(path, raw_entries, document.get("defaults"), command_line, problems, only=only)
+    return _build(
+        path,
+        raw_entries,
+        document.get("defaults"),
+        command_line,
+        problems,
+        only=only,
+        require_files=require_files,
+    )
 
 
 def _from_csv(
-    path: Path, text: str, command_line: Mapping[str, Any], only: Selection | None
+    path: Path,
+    text: str,
+    command_line: Mapping[str, Any],
+    only: Selection | None,
+    require_files: FilesNeeded,
 ) -> Manifest:
     problems = _Problems()
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -458,17 +500,25 @@ def _from_csv(
         if None in row:
             problems.add(f"line {reader.line_num}", None, "more cells than columns")
         raw_entries.append((_label(cleaned, f"line {reader.line_num}"), cleaned))
-    return _build(path, raw_entries, None, command_line, problems, only=only)
+    return _build(
+        path, raw_entries, None, command_line, problems, only=only, require_files=require_files
+    )
 
 
 def load_manifest(
-    path: Path, command_line: Mapping[str, Any] | None = None, *, only: Selection | None = None
+    path: Path,
+    command_line: Mapping[str, Any] | None = None,
+    *,
+    only: Selection | None = None,
+    require_files: FilesNeeded = True,
 ) -> Manifest:
     """Read and check a manifest (``.csv`` is CSV, anything else YAML).
 
     ``only``: the entries to keep, by name (``batch --only``); the others are
     checked only for their names, so that a host need not have another host's
-    disks.
+    disks.  ``require_files``: whether an entry's local disk that is not there
+    is a problem (all entries, none, or those the callable names: see the
+    module's docstring).
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -476,5 +526,5 @@ def load_manifest(
         raise UsageError(f"cannot read the manifest {path}: {error}") from None
     given = dict(command_line or {})
     if path.suffix.lower() == ".csv":
-        return _from_csv(path, text, given, only)
-    return _from_yaml(path, text, given, only)
+        return _from_csv(path, text, given, only, require_files)
+    return _from_yaml(path, text, given, only, require_files)
