@@ -22,7 +22,9 @@ NotImplemented``, as S3 refuses headers it does not know;
 ``refuse_checksums`` names the operations that refuse them (an endpoint that
 takes the algorithm at CreateMultipartUpload but not a part's checksum
 trailer).  ``drop_parts_after=N`` closes the connection of every UploadPart
-after the first N, without an answer (a lost connection).  ``tls=(cert,
+after the first N, without an answer (a lost connection); ``damage_parts``
+holds part numbers whose next UploadPart is answered ``BadDigest`` as if its
+bytes had been damaged on the way (once each).  ``tls=(cert,
 key)`` serves HTTPS.
 
 Every request is recorded (operation, key, part number, checksum headers and
@@ -196,6 +198,7 @@ class S3Stub(LoopbackServer):
             frozenset() if checksums else frozenset(OPERATIONS)
         )
         self.drop_parts_after: int | None = None
+        self.damage_parts: set[int] = set()
         self.uploads: dict[str, StubUpload] = {}
         self.objects: dict[str, StubObject] = {}
         self.calls: list[Call] = []
@@ -432,6 +435,14 @@ class _Handler(QuietHandler):
             return
         size, md5, computed, sent = self._consume()
         if self._bad_digest(md5, computed, sent):
+            return
+        with self.stub.lock:
+            damaged = number in self.stub.damage_parts
+            self.stub.damage_parts.discard(number)
+        if damaged:
+            self._fail(
+                400, "BadDigest", "The SHA256 you specified did not match the calculated checksum."
+            )
             return
         etag = md5.hex() if self.stub.digests else f"{number:032x}"
         with self.stub.lock:

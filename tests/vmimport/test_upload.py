@@ -431,6 +431,22 @@ def test_a_file_changed_after_it_was_hashed_is_refused_by_s3_and_never_completed
     assert stored.etag == multipart_etag(disk)  # the MD5s of the bytes S3 received
 
 
+def test_a_part_damaged_on_its_way_is_not_taken_for_a_changed_file(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    stub.damage_parts = {3}
+    counted = Counted(stub.endpoint, concurrency=1)
+    with pytest.raises(UploadError) as refused:
+        run(counted, journal_for(db, disk), disk, settings=SETTINGS._replace(concurrency=1))
+    assert not isinstance(refused.value, FileChanged)
+    assert "refused part 3 of disk.img (BadDigest: " in str(refused.value)
+    assert "the file still holds the bytes hashed" in str(refused.value)
+    assert db.disks("disk")[0].upload is not None and stub.uploads  # kept for the rerun
+    resumed = run(counted, db.journal(db.claim("disk"), 0), disk)
+    assert resumed.action is Action.RESUMED
+    assert stub.objects[resumed.target.key].etag == multipart_etag(disk)
+
+
 def crc32_of(data: bytes) -> str:
     return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
 

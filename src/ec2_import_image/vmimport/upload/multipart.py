@@ -795,15 +795,27 @@ class _Sender:
         if parts:
             self.job.journal.parts_done(self.upload.upload_id, parts)
 
+    def _refused(self, number: int, error: ClientError) -> BaseException:
+        """S3 refused a part's bytes: the file changed since it was hashed when the part's
+        bytes, read again, are not the ones hashed; else they were damaged on their way (the
+        upload stays, for a rerun)."""
+        info = error.response.get("Error", {})
+        said = f"{info.get('Code')}: {info.get('Message', '')}"
+        where = layout.part_range(number, self.job.size, self.upload.part_size)
+        local = layout.local_digests(self.job.fd, where)
+        if local.sha256 != self.job.hashes.of(number):
+            return _PartChanged(
+                number, f"S3 refused its bytes, which are not the ones hashed ({said})"
+            )
+        return UploadError(
+            f"S3 refused part {number} of {self.job.name} ({said}) although the file still "
+            "holds the bytes hashed: they were damaged on their way; run again to resume"
+        )
+
     def _failure(self, error: BaseException, number: int) -> BaseException:
         """What a worker's error becomes (botocore's are worded by ``upload_file``)."""
         if isinstance(error, ClientError) and _code(error) in _BAD_DIGEST:
-            info = error.response.get("Error", {})
-            return _PartChanged(
-                number,
-                f"S3 refused its bytes, which are not the ones hashed "
-                f"({info.get('Code')}: {info.get('Message', '')})",
-            )
+            return self._refused(number, error)
         if self.upload.checksum_algorithm and _refuses_checksums(error):
             return _ChecksumsRefused()
         if isinstance(error, Cancelled):
