@@ -116,8 +116,6 @@ class Manifest(NamedTuple):
     entries: tuple[ImportSpec, ...]
     #: the names of every entry of the manifest, selected or not, in order
     names: tuple[str, ...] = ()
-    #: where each entry is in the manifest (``entries[2] (db-1)``, ``line 4 (db-1)``)
-    places: tuple[tuple[str, str], ...] = ()
 
 
 class _Problems:
@@ -402,7 +400,7 @@ def _build(
         problems.add(str(path), None, "no entries")
     if problems.found:
         raise ManifestError(path, problems.found)
-    return Manifest(path, tuple(specs), tuple(seen), tuple((name, seen[name]) for name in seen))
+    return Manifest(path, tuple(specs), tuple(seen))
 
 
 def option_name(key: str) -> str:

@@ -120,7 +120,7 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
     )
     if not loaded.entries:
         raise UsageError(f"--only {' '.join(values['only'])}: no entry of {manifest} is named so")
-    if values["dry_run"] or values["show_status"]:
+    if looking:
         return _look(run, loaded, state_path, values)
     # the engine (and botocore) only when a batch runs: `vmimport --help` stays light
     from ec2_import_image.vmimport.checking import CachedAccountCheck
