@@ -11,9 +11,10 @@ reading a sparse file (1 GiB, and 4 GiB for memory), so the disk does not
 count.  The two tools run in alternation, each with its own defaults.  A time
 is the median of ``--runs`` runs, measured around the upload call in the
 child; a memory figure is the child's peak resident set size (``ru_maxrss``).
-HTTPS by default, as S3 is used: botocore then streams each part with its
-CRC32 in an ``aws-chunked`` trailer (over plain HTTP it reads each part once
-more to sign its payload, for both tools).
+HTTPS by default, as S3 is used: botocore then streams each of boto3's parts
+with its CRC32 in an ``aws-chunked`` trailer, and each of vmimport's with the
+SHA-256 its hash pass computed in a header (over plain HTTP it reads each part
+once more to sign its payload, for both tools).
 """
 
 from __future__ import annotations

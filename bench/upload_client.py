@@ -87,7 +87,7 @@ def with_vmimport(endpoint: str, path: Path, key: str, tuning: Settings) -> dict
         db.put_entry(EntrySpec("disk", (str(path),)))
         journal = db.journal(db.claim("disk"), 0)
         started = time.perf_counter()
-        digest = hash_disk(journal, path)
+        digest = hash_disk(journal, path, min_part_size=settings.min_part_size)
         hashed = time.perf_counter()
         upload_file(clients, journal, digest, ObjectTarget("bench", key), settings=settings)
         done = time.perf_counter()

@@ -9,11 +9,12 @@ and an imported AMI is seen by ``DescribeImages``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ec2_import_emulator import errors
+from ec2_import_emulator.s3checksums import Upload
 from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.iampolicy.trust import trusts_vm_import
 
@@ -114,6 +115,22 @@ class MotoObjectBlob:
         return chunk
 
 
+class _PartBytes(Mapping[int, bytes]):
+    """A moto multipart upload's parts, each read when asked for."""
+
+    def __init__(self, upload: Any) -> None:
+        self._parts: dict[int, Any] = upload.parts
+
+    def __getitem__(self, number: int) -> bytes:
+        return bytes(self._parts[number].value)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(list(self._parts))
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+
 class MotoState:
     """AwsState over moto's backends (imported on first use)."""
 
@@ -170,6 +187,15 @@ class MotoState:
                 if version.is_default:
                     documents.append((f"managed policy {arn}", version.document))
         return RolePolicies(tuple(documents))
+
+    def multipart_upload(self, account: str, bucket: str, upload_id: str) -> Upload | None:
+        """A multipart upload moto keeps: its checksum algorithm and its parts' bytes."""
+        found = self._bucket(account, bucket)
+        upload = None if found is None else found.multiparts.get(upload_id)
+        if upload is None:
+            return None
+        algorithm = upload.metadata.get("x-amz-checksum-algorithm")
+        return Upload(str(algorithm).upper() if algorithm else None, _PartBytes(upload))
 
     def _bucket(self, account: str, bucket: str) -> Any:
         from moto.s3.models import s3_backends

@@ -4,7 +4,9 @@ A request is ours when it is an EC2 Query API call (a form POST, or a GET with
 a query string, to ``/``) whose ``Action`` is one of the three VM Import
 actions and whose SigV4 scope, if signed, names the ``ec2`` service.  Its
 Region comes from that scope.  Before any request the task store advances, so
-moto's EC2 sees the images the clock says exist.
+moto's EC2 sees the images the clock says exist.  S3's multipart requests
+(scope ``s3``, or unsigned) pass through ``s3checksums`` first: the part
+checksums S3 checks and lists, which moto does not.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from http import HTTPStatus
 from typing import Any
 
 from ec2_import_emulator.api import ACTIONS, Call, VMImportApi
+from ec2_import_emulator.s3checksums import PartChecksums, Uploads
 
 DEFAULT_REGION = "us-east-1"
 MAX_FORM_BYTES = 4 * 1024 * 1024
@@ -63,11 +66,16 @@ def read_form(environ: Environ) -> dict[str, str] | None:
 
 class VMImportMiddleware:
     def __init__(
-        self, app: WsgiApp, api: VMImportApi, account_for: Callable[[str | None], str]
+        self,
+        app: WsgiApp,
+        api: VMImportApi,
+        account_for: Callable[[str | None], str],
+        uploads: Uploads,
     ) -> None:
         self.app = app
         self.api = api
         self._account_for = account_for
+        self.part_checksums = PartChecksums(uploads)
 
     def _account(self, environ: Environ, access_key: str | None) -> str:
         if os.environ.get("MOTO_ACCOUNT_ID"):
@@ -100,6 +108,12 @@ class VMImportMiddleware:
         unemulated = self.unemulated_call(environ)
         if unemulated is not None:
             return self._reply(start_response, 501, unemulated, str(uuid.uuid4()))
+        scope = credential_scope(environ)
+        if scope is None or scope[2] == "s3":
+            account = self._account(environ, scope[0] if scope else None)
+            checked = self.part_checksums.handle(environ, start_response, self.app, account)
+            if checked is not None:
+                return checked
         call = self.vm_import_call(environ)
         if call is None:
             return self.app(environ, start_response)

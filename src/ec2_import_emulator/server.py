@@ -89,7 +89,7 @@ class Emulator:
         self._thread: threading.Thread | None = None
 
     def build_app(self) -> VMImportMiddleware:
-        return VMImportMiddleware(moto_app(), self.api, self.state.account_for)
+        return VMImportMiddleware(moto_app(), self.api, self.state.account_for, self.state)
 
     def start(self) -> Emulator:
         from werkzeug.serving import make_server

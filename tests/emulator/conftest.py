@@ -16,6 +16,7 @@ from ec2_import_emulator.server import Emulator
 from ec2_import_image.iampolicy.trust import VMIMPORT_TRUST_POLICY
 from ec2_import_image.vmimport.account.requirements import role_policy_document
 from tests.support.clock import ManualClock
+from tests.support.diskfixtures import DiskFixtures
 from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
 
 REGION = "us-east-1"
@@ -175,3 +176,9 @@ def trust_only_lab(make_lab: Callable[..., Lab]) -> Lab:
 def granted(lab: Lab) -> Lab:
     """The shared emulator with the vmimport role allowed what the service needs on the bucket."""
     return lab.grant()
+
+
+@pytest.fixture(scope="module")
+def fixtures(tmp_path_factory: pytest.TempPathFactory) -> DiskFixtures:
+    """The disk fixtures (tests/fixtures/disks), unpacked once per module."""
+    return DiskFixtures(tmp_path_factory.mktemp("disks"))

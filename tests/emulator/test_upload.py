@@ -75,7 +75,7 @@ def test_an_upload_to_the_emulator_holds_the_disk_and_its_sha256(
     assert (outcome.action, outcome.parts_sent, outcome.checksum_algorithm) == (
         Action.UPLOADED,
         PARTS,
-        "CRC32",
+        "SHA256",
     )
     assert stored_sha256(s3, outcome.target.key) == sha256(disk)
     head = s3.s3.head_object(Bucket=BUCKET, Key=outcome.target.key)

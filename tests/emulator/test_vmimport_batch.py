@@ -264,8 +264,11 @@ def test_a_bad_manifest_is_refused_with_every_problem(lab: Lab, tmp_path: Path) 
     manifest.write_text("entries:\n  - name: a\n    disks: [nope.vmdk]\n  - disks: []\n")
     outcome = run_batch(lab, manifest)
     assert outcome.status == ExitStatus.USAGE
-    assert "2 problems" in outcome.stderr or "3 problems" in outcome.stderr
-    assert "nope.vmdk" in outcome.stderr and "name: required" in outcome.stderr
+    assert "has 4 problems" in outcome.stderr
+    assert f"entries[0] (a): disks: 'nope.vmdk': no such file ({tmp_path}" in outcome.stderr
+    assert "entries[0] (a): bucket: required" in outcome.stderr
+    assert "entries[1]: name: required" in outcome.stderr
+    assert not (tmp_path / "vms.yaml.state.sqlite").exists()
 
 
 def test_the_live_table_on_a_terminal(lab: Lab, fixtures: DiskFixtures, tmp_path: Path) -> None:

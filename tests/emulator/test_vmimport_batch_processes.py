@@ -8,7 +8,6 @@ and each good entry exactly one AMI, whatever the interruptions.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from collections.abc import Sequence
@@ -28,8 +27,7 @@ from tests.emulator.test_vmimport_batch import (
 from tests.emulator.test_vmimport_import import objects, tasks
 from tests.support.children import kill_when, start_module
 from tests.support.diskfixtures import DiskFixtures
-from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
-from tests.support.vmimport_run import NO_FILES, REGION
+from tests.support.vmimport_run import child_environ
 
 ROOT = Path(__file__).resolve().parents[2]
 #: an import of half an hour takes half a second
@@ -43,28 +41,24 @@ def fixtures(tmp_path_factory: pytest.TempPathFactory) -> DiskFixtures:
     return DiskFixtures(tmp_path_factory.mktemp("disks"))
 
 
-@pytest.fixture
-def fast_lab(make_lab: Any) -> Lab:
-    lab: Lab = make_lab(clock=time.monotonic, speed=SPEED)
+def real_time_lab(make_lab: Any, speed: float) -> Lab:
+    """An emulator on real time at ``speed``, the role and the bucket granted."""
+    lab: Lab = make_lab(clock=time.monotonic, speed=speed)
     lab.role()
     return lab.grant()
 
 
+@pytest.fixture
+def fast_lab(make_lab: Any) -> Lab:
+    return real_time_lab(make_lab, SPEED)
+
+
 def batch(lab: Lab, manifest: Path, *argv: str) -> subprocess.Popen[str]:
     """``vmimport batch MANIFEST --poll-interval 0.2 ARGV...`` as a child process."""
-    environ = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": FAKE_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_CONFIG_FILE": str(NO_FILES / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(NO_FILES / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
     return start_module(
         "ec2_import_image.vmimport",
         ["--endpoint-url", lab.endpoint, "batch", str(manifest), "--poll-interval", "0.2", *argv],
-        environ=environ,
+        environ=child_environ(),
     )
 
 

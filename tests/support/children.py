@@ -1,5 +1,6 @@
 """Child processes the tests stop in the middle: started on the project's sources, read line
-by line until they reach a point, then killed with SIGKILL (nothing of theirs runs after)."""
+by line until they reach a point, then killed with SIGKILL (nothing of theirs runs after), or
+sent another signal (SIGTERM: they stop in their own way, and what they say is kept)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,6 +55,28 @@ def kill_when(
     """Read the child's stdout (or stderr) until ``reached(lines so far)``, then SIGKILL it;
     answers the lines read.  After ``timeout`` seconds it is killed all the same (the caller's
     assertion on the lines then says what was missing), so a test never hangs on a child."""
+    return signal_when(child, reached, stderr=stderr, timeout=timeout).lines
+
+
+class Stopped(NamedTuple):
+    """What a child said before the signal (the watched stream's lines), and after it."""
+
+    lines: list[str]
+    stdout: str
+    stderr: str
+
+
+def signal_when(
+    child: subprocess.Popen[str],
+    reached: Callable[[list[str]], bool],
+    *,
+    sig: signal.Signals = signal.SIGKILL,
+    stderr: bool = False,
+    timeout: float = 120.0,
+) -> Stopped:
+    """``kill_when`` with another signal: the child goes on after it (SIGTERM: it stops in its
+    own way), and what it says until it ends is kept.  After ``timeout`` seconds without
+    ``reached``, or without an end after the signal, it is killed."""
     stream = child.stderr if stderr else child.stdout
     assert stream is not None
     lines: list[str] = []
@@ -67,8 +91,13 @@ def kill_when(
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    done.wait(timeout)
-    child.send_signal(signal.SIGKILL)
+    if not done.wait(timeout):
+        sig = signal.SIGKILL
+    child.send_signal(sig)
     reader.join(timeout)
-    child.communicate()
-    return list(lines)
+    try:
+        out, err = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, err = child.communicate()
+    return Stopped(list(lines), out or "", err or "")

@@ -9,21 +9,26 @@ memory, which is why uploads are measured here.
 
 Bodies arrive as botocore sends them: with a ``Content-Length``, or (over
 HTTPS with a trailing checksum) HTTP-chunked and ``aws-chunked`` inside, the
-CRC32 in the trailer.  With ``digests=True`` (the tests) it computes what S3
-would: a part's ETag is its MD5, a CRC32 sent with a part is checked
-(``BadDigest``), an object's ETag is the MD5 of its parts' MD5s with the
-part count; with ``digests=False`` (the benchmark) it computes nothing, and
-ETags are made up.  With ``checksums=False`` it behaves as an endpoint that
-does not implement S3's transport checksums: any request carrying one is
-refused with ``501 NotImplemented``, as S3 refuses headers it does not know;
+checksum in the trailer.  With ``digests=True`` (the tests) it computes what S3
+would: a part's ETag is its MD5, a CRC32 or SHA-256 sent with a part, and a
+``Content-MD5``, are checked (``BadDigest``), a part of an upload created with
+a checksum algorithm lists that checksum (the one sent, else computed), the
+completion checks each part's and answers the SHA-256 of the parts' SHA-256s,
+an object's ETag is the MD5 of its parts' MD5s with the part count; with
+``digests=False`` (the benchmark) it computes nothing, and ETags are made up.
+With ``checksums=False`` it behaves as an endpoint that does not implement
+S3's transport checksums: any request carrying one is refused with ``501
+NotImplemented``, as S3 refuses headers it does not know;
 ``refuse_checksums`` names the operations that refuse them (an endpoint that
 takes the algorithm at CreateMultipartUpload but not a part's checksum
 trailer).  ``drop_parts_after=N`` closes the connection of every UploadPart
-after the first N, without an answer (a lost connection).  ``tls=(cert,
+after the first N, without an answer (a lost connection); ``damage_parts``
+holds part numbers whose next UploadPart is answered ``BadDigest`` as if its
+bytes had been damaged on the way (once each).  ``tls=(cert,
 key)`` serves HTTPS.
 
-Every request is recorded (operation, key, part number, checksum header
-names); ``forget_uploads`` makes it forget every multipart upload, as S3
+Every request is recorded (operation, key, part number, checksum headers and
+their values); ``forget_uploads`` makes it forget every multipart upload, as S3
 does after an abort or a lifecycle rule.
 """
 
@@ -63,7 +68,21 @@ class Call:
     operation: str
     key: str
     part_number: int | None = None
-    checksum_headers: tuple[str, ...] = ()
+    #: the request's checksum headers (``x-amz-checksum-*``, ``x-amz-sdk-checksum-*``,
+    #: ``x-amz-trailer``, ``content-md5``, ``content-encoding``) and their values
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def checksum_headers(self) -> tuple[str, ...]:
+        """The names of the transport checksum headers (``Content-MD5`` is not one)."""
+        return tuple(
+            sorted(
+                name
+                for name in self.headers
+                if name.startswith(("x-amz-checksum-", "x-amz-sdk-checksum"))
+                or name == "x-amz-trailer"
+            )
+        )
 
 
 @dataclass
@@ -179,6 +198,7 @@ class S3Stub(LoopbackServer):
             frozenset() if checksums else frozenset(OPERATIONS)
         )
         self.drop_parts_after: int | None = None
+        self.damage_parts: set[int] = set()
         self.uploads: dict[str, StubUpload] = {}
         self.objects: dict[str, StubObject] = {}
         self.calls: list[Call] = []
@@ -269,15 +289,13 @@ class _Handler(QuietHandler):
         query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
         return bucket, key, query
 
-    def _checksum_headers(self) -> tuple[str, ...]:
-        return tuple(
-            sorted(
-                name.lower()
-                for name in self.headers
-                if name.lower().startswith(("x-amz-checksum-", "x-amz-sdk-checksum"))
-                or name.lower() == "x-amz-trailer"
-            )
-        )
+    def _checksum_headers(self) -> dict[str, str]:
+        return {
+            name.lower(): value
+            for name, value in self.headers.items()
+            if name.lower().startswith(("x-amz-checksum-", "x-amz-sdk-checksum"))
+            or name.lower() in ("x-amz-trailer", "content-md5", "content-encoding")
+        }
 
     def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -318,25 +336,56 @@ class _Handler(QuietHandler):
                 return
             yield block
 
-    def _consume(self) -> tuple[int, bytes, str | None, str | None]:
-        """Read the body: (size, MD5, CRC32 computed, CRC32 sent) — digests only if asked."""
+    def _consume(self) -> tuple[int, bytes, dict[str, str], dict[str, str]]:
+        """Read the body: (size, MD5, checksums computed, checksums sent), each checksum by
+        algorithm (``CRC32``, ``SHA256``) — digests only if asked."""
         size = 0
         md5 = hashlib.md5(usedforsecurity=False)
+        sha = hashlib.sha256()
         crc = 0
-        sent = self.headers.get("x-amz-checksum-crc32")
+        sent = {
+            name[len("x-amz-checksum-") :].upper(): value
+            for name, value in self._checksum_headers().items()
+            if name in ("x-amz-checksum-crc32", "x-amz-checksum-sha256")
+        }
         for block in self._blocks():
             if isinstance(block, dict):
-                sent = block.get("x-amz-checksum-crc32", sent)
+                for algorithm in ("CRC32", "SHA256"):
+                    value = block.get(f"x-amz-checksum-{algorithm.lower()}")
+                    if value:
+                        sent[algorithm] = value
                 continue
             size += len(block)
             if self.stub.digests:
                 md5.update(block)
+                sha.update(block)
                 crc = zlib.crc32(block, crc)
-        computed = base64.b64encode(crc.to_bytes(4, "big")).decode() if self.stub.digests else None
+        computed: dict[str, str] = {}
+        if self.stub.digests:
+            computed["CRC32"] = base64.b64encode(crc.to_bytes(4, "big")).decode()
+            computed["SHA256"] = base64.b64encode(sha.digest()).decode()
         return size, md5.digest(), computed, sent
 
+    def _bad_digest(self, md5: bytes, computed: dict[str, str], sent: dict[str, str]) -> bool:
+        """Refuse (400 BadDigest, S3's words) a body that does not match what it carried."""
+        given_md5 = self.headers.get("Content-MD5")
+        if computed and given_md5 and base64.b64decode(given_md5) != md5:
+            self._fail(
+                400, "BadDigest", "The Content-MD5 you specified did not match what we received."
+            )
+            return True
+        for algorithm, value in sent.items():
+            if computed and computed[algorithm] != value:
+                message = f"The {algorithm} you specified did not match the calculated checksum."
+                self._fail(400, "BadDigest", message)
+                return True
+        return False
+
     def _refuses(self, operation: str, key: str) -> bool:
-        if operation not in self.stub.refuse_checksums or not self._checksum_headers():
+        headers = self._checksum_headers()
+        headers.pop("content-md5", None)
+        headers.pop("content-encoding", None)
+        if operation not in self.stub.refuse_checksums or not headers:
             return False
         self._record(f"{operation} refused", key)
         self._fail(
@@ -385,30 +434,35 @@ class _Handler(QuietHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         size, md5, computed, sent = self._consume()
-        if computed is not None and sent is not None and computed != sent:
-            self._fail(400, "BadDigest", "The CRC32 you specified did not match the calculated")
+        if self._bad_digest(md5, computed, sent):
+            return
+        with self.stub.lock:
+            damaged = number in self.stub.damage_parts
+            self.stub.damage_parts.discard(number)
+        if damaged:
+            self._fail(
+                400, "BadDigest", "The SHA256 you specified did not match the calculated checksum."
+            )
             return
         etag = md5.hex() if self.stub.digests else f"{number:032x}"
         with self.stub.lock:
             upload = self.stub.uploads.get(query.get("uploadId", ""))
-            if upload is None:
-                missing = True
-            else:
-                missing = False
-                upload.parts[number] = StubPart(size, etag, md5, sent)
-        if missing:
+            algorithm = upload.algorithm if upload is not None else None
+            checksum = (sent.get(algorithm) or computed.get(algorithm)) if algorithm else None
+            if upload is not None:
+                upload.parts[number] = StubPart(size, etag, md5, checksum)
+        if upload is None:
             self._fail(404, "NoSuchUpload", "The specified upload does not exist.")
             return
         headers = {"ETag": f'"{etag}"'}
-        if sent is not None:
-            headers["x-amz-checksum-crc32"] = sent
+        if algorithm and checksum:
+            headers[f"x-amz-checksum-{algorithm.lower()}"] = checksum
         self._send(200, b"", headers)
 
     def _put_object(self, key: str) -> None:
         self._record("PutObject", key)
         size, md5, computed, sent = self._consume()
-        if computed is not None and sent is not None and computed != sent:
-            self._fail(400, "BadDigest", "The CRC32 you specified did not match the calculated")
+        if self._bad_digest(md5, computed, sent):
             return
         metadata = self._metadata()
         etag = md5.hex() if self.stub.digests else "0" * 32
@@ -458,7 +512,7 @@ class _Handler(QuietHandler):
             if part is None or part.etag != fields.get("ETag", "").strip('"'):
                 self._fail(400, "InvalidPart", f"part {fields['PartNumber']} was not found")
                 return
-            if upload.algorithm and fields.get("ChecksumCRC32") != part.checksum:
+            if upload.algorithm and fields.get(f"Checksum{upload.algorithm}") != part.checksum:
                 self._fail(400, "InvalidPart", f"part {fields['PartNumber']}: checksum")
                 return
             if part.size < MIN_PART and position != len(listed) - 1:
@@ -472,10 +526,13 @@ class _Handler(QuietHandler):
                 sum(p.size for p in chosen), etag, dict(upload.metadata)
             )
             self.stub.uploads.pop(upload_id, None)
-        self._send(
-            200,
-            _xml("CompleteMultipartUploadResult", [("Key", key), ("ETag", f'"{etag}"')]),
-        )
+        answer: list[tuple[str, Any]] = [("Key", key), ("ETag", f'"{etag}"')]
+        if upload.algorithm == "SHA256" and self.stub.digests:
+            whole = hashlib.sha256(b"".join(base64.b64decode(p.checksum or "") for p in chosen))
+            answer.append(
+                ("ChecksumSHA256", f"{base64.b64encode(whole.digest()).decode()}-{len(chosen)}")
+            )
+        self._send(200, _xml("CompleteMultipartUploadResult", answer))
 
     def do_GET(self) -> None:
         _, key, query = self._route()
@@ -501,7 +558,7 @@ class _Handler(QuietHandler):
                 ("ETag", f'"{part.etag}"'),
             ]
             if upload.algorithm and part.checksum:
-                item.append(("ChecksumCRC32", part.checksum))
+                item.append((f"Checksum{upload.algorithm}", part.checksum))
             children.append(("Part", item))
         self._send(200, _xml("ListPartsResult", children))
 

@@ -66,7 +66,6 @@ def main(argv: list[str]) -> None:
                 say("blocked")
                 time.sleep(600)
 
-        counted.clients.checksummed.meta.events.register("before-call.s3.UploadPart", gate)
         counted.clients.plain.meta.events.register("before-call.s3.UploadPart", gate)
         upload_disk(
             counted.clients,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -47,6 +48,20 @@ def environment(
         clock=clock,
         sleep=sleep,
     )
+
+
+def child_environ() -> dict[str, str]:
+    """The environment of a ``vmimport`` child process: this one's, with the tests'
+    credentials and Region and no configuration files or instance metadata."""
+    return {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": FAKE_KEY_ID,
+        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": str(NO_FILES / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(NO_FILES / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
 
 
 _SESSIONS: dict[tuple[Any, ...], Any] = {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from ec2_import_image.vmimport.engine.identity import (
     finished_tags,
     s3_stand_in,
 )
-from ec2_import_image.vmimport.engine.plan import Action, plan_entry
+from ec2_import_image.vmimport.engine.plan import Action, Looking, plan_entry
 from ec2_import_image.vmimport.engine.polling import Backoff, Patience
 from ec2_import_image.vmimport.engine.request import (
     DiskObject,
@@ -29,7 +30,7 @@ from ec2_import_image.vmimport.engine.request import (
     import_request,
 )
 from ec2_import_image.vmimport.engine.results import write_results
-from ec2_import_image.vmimport.errors import Incomplete
+from ec2_import_image.vmimport.errors import ExitStatus, Incomplete, status_for
 from ec2_import_image.vmimport.spec import (
     Architecture,
     DiskSource,
@@ -201,18 +202,66 @@ def test_the_plan_of_each_kind_of_entry(tmp_path: Path) -> None:
     disk.write_bytes(b"x" * 2048)
     spec = ImportSpec("web", (DiskSource(str(disk)),), ImportOptions(bucket="b"))
     on_s3 = ImportSpec("s3", (DiskSource("s3://b/k.vmdk"),), ImportOptions())
-    fresh = plan_entry(spec, None, (), retry=False)
+    fresh = plan_entry(spec, None, (), Looking())
     assert (fresh.action, fresh.detail) == (
         Action.UPLOAD,
         "upload 1 disk(s), 2.0 KiB, to s3://b/vmimport/web/d.vmdk",
     )
-    assert plan_entry(on_s3, None, (), retry=False).action is Action.IMPORT
+    assert plan_entry(on_s3, None, (), Looking()).action is Action.IMPORT
     waiting = _entry("web", Phase.WAITING, Attempt(1, "t", "import-ami-1"))
-    assert plan_entry(spec, waiting, (), retry=False).detail == "wait for import-ami-1"
+    assert plan_entry(spec, waiting, (), Looking()).detail == "wait for import-ami-1"
     finishing = _entry("web", Phase.FINISHING, Attempt(1, "t", "import-ami-1", "ami-1"))
-    assert plan_entry(spec, finishing, (), retry=False).action is Action.FINISH
+    assert plan_entry(spec, finishing, (), Looking()).action is Action.FINISH
     failed = _entry("web", Phase.FAILED, Attempt(3))
-    assert plan_entry(spec, failed, (), retry=False).action is Action.SKIP
-    assert plan_entry(spec, failed, (), retry=True).detail.startswith("attempt 4")
+    assert plan_entry(spec, failed, (), Looking()).action is Action.SKIP
+    assert plan_entry(spec, failed, (), Looking(retry_failed=True)).detail.startswith("attempt 4")
     uploading = _entry("web", Phase.UPLOADING, Attempt(1))
-    assert plan_entry(spec, uploading, (), retry=False).action is Action.RESUME
+    assert plan_entry(spec, uploading, (), Looking()).action is Action.RESUME
+    gone = ImportSpec("gone", (DiskSource(str(tmp_path / "gone.vmdk")),), ImportOptions())
+    missing = plan_entry(gone, None, (), Looking())
+    assert (missing.action, missing.detail) == (
+        Action.MISSING,
+        f"{tmp_path / 'gone.vmdk'}: no such file (a run refuses the manifest until it is there)",
+    )
+    finished = _entry(
+        "gone", Phase.DONE, Attempt(1, "t", "import-ami-1", "ami-1", (), None, None, "a")
+    )
+    assert plan_entry(gone, finished, (), Looking()).detail == (
+        "done: ami-1 (gone.vmdk no longer there: the AMI holds what it was (nothing needs it now))"
+    )
+    assert plan_entry(gone, waiting, (), Looking()).action is Action.WAIT  # needs no disk
+
+
+def test_results_keep_the_rows_of_entries_the_state_does_not_know(tmp_path: Path) -> None:
+    from ec2_import_image.vmimport.engine.results import entry_row, merged_rows, read_results
+
+    manifest = tmp_path / "vms.yaml"
+    assert read_results(manifest) == {}
+    done = _entry("a", Phase.DONE, Attempt(1, "t", "import-ami-1", "ami-1", ("snap-1",)))
+    gone = _entry("gone", Phase.DONE, Attempt(1, "t", "import-ami-2", "ami-2"))
+    write_results(manifest, [entry_row(done), entry_row(gone)])
+    previous = read_results(manifest)
+    assert previous is not None
+    now = _entry("b", Phase.UPLOADING, Attempt(1))
+    rows = merged_rows(["a", "b", "c"], {"b": now}, previous)
+    assert rows == [entry_row(done), entry_row(now)]  # "gone" left the manifest; "c" is unknown
+    manifest.with_name("vms.yaml.results.json").write_text("{not json")
+    assert read_results(manifest) is None
+
+
+def test_a_results_file_that_cannot_be_written_is_incomplete_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    from ec2_import_image.vmimport.engine.results import ResultsNotWritten
+
+    manifest = tmp_path / "vms.yaml"
+    temporary = tmp_path / f".vms.yaml.results.json.{os.getpid()}.tmp"
+    temporary.symlink_to("/dev/full")  # every write to it: ENOSPC
+    with pytest.raises(ResultsNotWritten) as refused:
+        write_results(manifest, [])
+    assert str(refused.value) == (
+        f"cannot write the results file {tmp_path / 'vms.yaml.results.json'}: "
+        "No space left on device"
+    )
+    assert status_for(refused.value) is ExitStatus.INCOMPLETE
+    assert list(tmp_path.iterdir()) == []

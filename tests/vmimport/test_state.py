@@ -32,6 +32,7 @@ from ec2_import_image.vmimport.state.records import (
     MultipartUpload,
     ObjectState,
     Part,
+    PartHashes,
     Phase,
     StoredObject,
 )
@@ -94,7 +95,11 @@ def test_entries_go_in_and_come_out_as_typed_records(db: StateDB, clock: ManualC
 def test_putting_a_spec_again_says_whether_it_changed(db: StateDB) -> None:
     db.put_entry(DB)
     claim = db.claim("db-1")
-    digest = FileDigest(FileIdentity("/data/db-1-os.vmdk", 1, 2, 3, 4), "a" * 64)
+    digest = FileDigest(
+        FileIdentity("/data/db-1-os.vmdk", 1, 2, 3, 4, 5),
+        "a" * 64,
+        PartHashes(5 * 1024 * 1024, ("c2hhLTE=", "c2hhLTI=")),
+    )
     db.record_digest(claim, 0, digest)
     db.record_digest(claim, 1, digest._replace(sha256="b" * 64))
     assert db.put_entry(DB) is EntryChange.SAME
@@ -178,19 +183,47 @@ def test_a_disk_records_its_upload_parts_and_object(db: StateDB) -> None:
 
 
 def test_a_hash_is_found_again_only_for_the_same_stat_identity(db: StateDB) -> None:
-    identity = FileIdentity("/data/a.vmdk", 10, 20, 30, 40)
-    db.remember_sha256(FileDigest(identity, "d" * 64))
-    assert db.cached_sha256(identity) == "d" * 64
+    identity = FileIdentity("/data/a.vmdk", 10, 20, 30, 40, 45)
+    digest = FileDigest(identity, "d" * 64, PartHashes(8, ("a", "b", "c", "d")))
+    db.remember_sha256(digest)
+    assert db.cached_digest(identity) == digest
     for changed in (
         identity._replace(mtime_ns=41),
+        identity._replace(ctime_ns=46),  # what `touch -r` leaves behind
+        identity._replace(ctime_ns=None),
         identity._replace(size=31),
         identity._replace(inode=21),
         identity._replace(device=11),
         identity._replace(path="/data/b.vmdk"),
     ):
-        assert db.cached_sha256(changed) is None
+        assert db.cached_digest(changed) is None
     db.remember_sha256(FileDigest(identity._replace(mtime_ns=50), "e" * 64))
-    assert db.cached_sha256(identity) is None  # one hash per path: the newest
+    assert db.cached_digest(identity) is None  # one hash per path: the newest
+    db.remember_sha256(digest)
+    db.forget_sha256(identity.path)
+    assert db.cached_digest(identity) is None
+
+
+def test_a_version_2_hash_without_a_change_time_is_never_reused(tmp_path: Path) -> None:
+    """Rows of schema version 2 know no ctime: a restored mtime would pass them."""
+    path = tmp_path / "state.sqlite"
+    StateDB.open(path, migrations=schema.MIGRATIONS[:2]).close()
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO file_hashes (path, device, inode, size, mtime_ns, sha256, hashed_at) "
+        "VALUES ('/data/a.vmdk', 10, 20, 30, 40, ?, 0)",
+        ("d" * 64,),
+    )
+    conn.commit()
+    conn.close()
+    with StateDB.open(path) as migrated:
+        for ctime in (40, 0, 45):
+            assert (
+                migrated.cached_digest(FileIdentity("/data/a.vmdk", 10, 20, 30, 40, ctime)) is None
+            )
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    conn.close()
 
 
 def test_a_claim_held_by_a_live_process_is_refused_and_an_expired_one_taken_over(
@@ -303,8 +336,8 @@ def test_a_file_that_is_not_a_state_database_is_refused(
 NEXT = schema.current_version() + 1
 V2 = schema.Migration(
     NEXT,
-    "entries get a note",
-    ("ALTER TABLE entries ADD COLUMN note TEXT", "UPDATE entries SET note = 'migrated'"),
+    "entries get a remark",
+    ("ALTER TABLE entries ADD COLUMN remark TEXT", "UPDATE entries SET remark = 'migrated'"),
 )
 
 
@@ -316,7 +349,7 @@ def test_an_older_database_is_migrated_forward_keeping_its_data(tmp_path: Path) 
         assert new.entry("web-1").spec == WEB
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == NEXT
-    assert conn.execute("SELECT note FROM entries").fetchall() == [("migrated",)]
+    assert conn.execute("SELECT remark FROM entries").fetchall() == [("migrated",)]
     conn.close()
     with pytest.raises(NewerSchema):
         StateDB.open(path)  # this version knows only the versions before NEXT
@@ -362,7 +395,9 @@ def test_sqlites_own_failures_are_one_line_state_errors(db: StateDB) -> None:
     db.put_entry(WEB)
     claim = db.claim("web-1")
     db._conn.execute("PRAGMA query_only = ON")  # as a read-only file or a full disk would
-    with pytest.raises(StateError, match=r"^state database .*: attempt to write a readonly"):
+    with pytest.raises(
+        StateError, match=r"^cannot write the state database .*: attempt to write a readonly"
+    ):
         db.set_phase(claim, Phase.HASHING)
     db._conn.execute("PRAGMA query_only = OFF")
     db.set_phase(claim, Phase.HASHING)
@@ -382,3 +417,40 @@ def test_a_version_1_database_gains_the_attempts_identity(tmp_path: Path) -> Non
         new.record_identity(new.claim("web-1"), "a" * 64)
         assert new.entry("web-1").attempt.identity == "a" * 64
         assert new.attempts("web-1")[0].identity == "a" * 64
+
+
+def test_progress_past_an_error_clears_it_and_done_always_does(db: StateDB) -> None:
+    db.put_entries([WEB, DB])
+    web = db.claim("web-1")
+    db.set_phase(web, Phase.UPLOADING)
+    db.record_error(web, ErrorInfo("upload-failed", "the upload of web-1.vmdk failed"))
+    db.set_phase(web, Phase.HASHING)  # a rerun starts again: the error still says why
+    db.set_phase(web, Phase.UPLOADING)
+    assert db.entry("web-1").last_error is not None
+    db.set_phase(web, Phase.IMPORTING)  # past the upload: the error no longer holds
+    assert db.entry("web-1").last_error is None
+    # the issue's sequence: an error, then the result, then DONE
+    other = db.claim("db-1")
+    db.set_phase(other, Phase.FINISHING)
+    db.record_error(other, ErrorInfo("upload-failed", "the upload failed"))
+    db.record_result(other, "ami-1", ["snap-1"])
+    db.set_phase(other, Phase.DONE)
+    done = db.entry("db-1")
+    assert (done.phase, done.last_error) == (Phase.DONE, None)
+    # a failure keeps its error
+    db.restart(web)
+    db.record_error(web, ErrorInfo("import-failed", "the task failed"))
+    db.set_phase(web, Phase.FAILED)
+    assert db.entry("web-1").last_error is not None
+
+
+def test_a_note_is_kept_until_changed_and_a_new_attempt_clears_it(db: StateDB) -> None:
+    db.put_entry(WEB)
+    claim = db.claim("web-1")
+    db.set_note(claim, "changed: the AMI holds the old content")
+    db.set_note(claim, "changed: the AMI holds the old content")
+    assert db.entry("web-1").note == "changed: the AMI holds the old content"
+    notes = [e.message for e in db.events("web-1") if e.message.startswith("note:")]
+    assert notes == ["note: changed: the AMI holds the old content"]  # said once
+    db.restart(claim)
+    assert db.entry("web-1").note is None

@@ -3,10 +3,12 @@ endpoints without checksums, conflicts, lost connections, files that change."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
 import threading
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from ec2_import_image.environment import Environment
 from ec2_import_image.vmimport.context import GlobalOptions, Run
 from ec2_import_image.vmimport.errors import ExitStatus, status_for
 from ec2_import_image.vmimport.state.db import DiskJournal, StateDB
-from ec2_import_image.vmimport.state.records import EntrySpec, ObjectState, Part
+from ec2_import_image.vmimport.state.records import EntrySpec, MultipartUpload, ObjectState, Part
 from ec2_import_image.vmimport.upload.clients import from_run
 from ec2_import_image.vmimport.upload.disk import hash_disk, upload_disk
 from ec2_import_image.vmimport.upload.errors import (
@@ -26,6 +28,7 @@ from ec2_import_image.vmimport.upload.errors import (
     UploadCancelled,
     UploadError,
 )
+from ec2_import_image.vmimport.upload.hashing import RACY_SECONDS, identify
 from ec2_import_image.vmimport.upload.keys import content_key, entry_key
 from ec2_import_image.vmimport.upload.multipart import (
     Action,
@@ -81,6 +84,28 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def part_sha256(path: Path, number: int, part_size: int = 5 * MiB) -> str:
+    """Part ``number``'s SHA-256 as S3 writes it (base64)."""
+    data = path.read_bytes()[(number - 1) * part_size : number * part_size]
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def part_md5(path: Path, number: int, part_size: int = 5 * MiB) -> str:
+    """Part ``number``'s MD5 as ``Content-MD5`` carries it (base64)."""
+    data = path.read_bytes()[(number - 1) * part_size : number * part_size]
+    return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+
+
+def change_in_place(path: Path, offset: int, data: bytes = b"other bytes") -> None:
+    """Overwrite bytes without changing the size, and put the modification time back (as
+    ``touch -r`` would): only the change time says so."""
+    before = os.stat(path)
+    with open(path, "r+b") as file:
+        file.seek(offset)
+        file.write(data)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
 class Interrupting:
     """A disk's journal that acts (Ctrl-C, a cancel, a change of the file) once ``after``
     parts are committed: in the thread that called the upload, as Ctrl-C would."""
@@ -133,7 +158,7 @@ def test_an_upload_sends_the_file_in_parts_with_its_sha256_and_checksums(
     key = outcome.target.key
     assert key == f"vmimport/{sha256(disk)[:16]}/disk.img"
     assert outcome == UploadOutcome(
-        outcome.target, sha256(disk), SIZE, Action.UPLOADED, True, PARTS, SIZE, "CRC32"
+        outcome.target, sha256(disk), SIZE, Action.UPLOADED, True, PARTS, SIZE, "SHA256"
     )
     stored = stub.objects[key]
     assert stored.size == SIZE
@@ -141,7 +166,14 @@ def test_an_upload_sends_the_file_in_parts_with_its_sha256_and_checksums(
     assert stored.etag == multipart_etag(disk)  # the stub's MD5s of what it received
     parts = [call for call in stub.calls if call.operation == "UploadPart"]
     assert sorted(stub.parts_sent()) == [1, 2, 3, 4, 5]
-    assert all("x-amz-checksum-crc32" in call.checksum_headers for call in parts)
+    # on the wire: each part's SHA-256 from the hash pass, as given (botocore adds none)
+    assert {call.part_number: call.headers for call in parts} == {
+        n: {
+            "x-amz-checksum-sha256": part_sha256(disk, n),
+            "x-amz-sdk-checksum-algorithm": "SHA256",
+        }
+        for n in range(1, PARTS + 1)
+    }
     disk_state = db.disks("disk")[0]
     assert disk_state.upload is None
     assert disk_state.object is not None
@@ -194,7 +226,7 @@ def test_parts_s3_has_but_the_state_lost_are_checked_locally_not_sent_again(
     db.forget_parts(claim, 0, range(1, PARTS + 1))  # as if killed before recording them
     (upload,) = stub.uploads.values()
     tampered = min(upload.parts)
-    upload.parts[tampered].checksum = "AAAAAA=="  # not this file's bytes
+    upload.parts[tampered].checksum = "AAAAAA=="  # not the hashed bytes
     present = set(upload.parts)
     assert len(present) == on_s3
     counted.reset()
@@ -238,6 +270,10 @@ def test_an_endpoint_that_refuses_checksums_gets_the_upload_without_them(
         assert {c.operation for c in after} >= {"CreateMultipartUpload", "UploadPart"}
         assert not any(c.checksum_headers for c in after)
         assert counted.clients.checksums is False
+        # what remains: each part's Content-MD5, of bytes read again and checked against the
+        # hash pass, which the endpoint checks the body against
+        sent = {c.part_number: c.headers for c in after if c.operation == "UploadPart"}
+        assert sent == {n: {"content-md5": part_md5(disk, n)} for n in range(1, PARTS + 1)}
 
 
 def test_an_object_at_the_key_that_is_not_this_disk_is_left_alone(
@@ -315,7 +351,7 @@ def test_a_cancel_event_stops_the_upload_and_leaves_it_to_resume(
 
 
 @pytest.mark.skipif(tls.OPENSSL is None, reason="needs the openssl command")
-def test_over_https_parts_carry_their_checksum_in_a_trailer(
+def test_over_https_parts_carry_the_hash_passs_checksum_in_a_header(
     db: StateDB, disk: Path, tmp_path: Path
 ) -> None:
     cert, key = tls.self_signed(tmp_path)
@@ -323,8 +359,11 @@ def test_over_https_parts_carry_their_checksum_in_a_trailer(
         outcome = run(Counted(stub.endpoint, verify=str(cert)), journal_for(db, disk), disk)
         assert stub.objects[outcome.target.key].etag == multipart_etag(disk)
         parts = [c for c in stub.calls if c.operation == "UploadPart"]
-        assert all("x-amz-trailer" in c.checksum_headers for c in parts)
-        assert outcome.checksum_algorithm == "CRC32"
+        assert {c.part_number: c.headers.get("x-amz-checksum-sha256") for c in parts} == {
+            n: part_sha256(disk, n) for n in range(1, PARTS + 1)
+        }
+        assert not any("x-amz-trailer" in c.headers for c in parts)  # never computed on the fly
+        assert outcome.checksum_algorithm == "SHA256"
 
 
 def test_an_empty_file_is_refused(db: StateDB, stub: S3Stub, tmp_path: Path) -> None:
@@ -350,7 +389,6 @@ def test_a_vmimport_run_uploads_through_its_session_to_the_endpoint_url(
         outcome = upload_disk(clients, journal_for(db, disk), disk, BUCKET, by_content)
     assert stub.objects[outcome.target.key].metadata == {"sha256": sha256(disk)}
     assert clients.plain.meta.config.max_pool_connections == 4
-    assert clients.checksummed.meta.config.request_checksum_calculation == "when_supported"
     assert clients.plain.meta.config.request_checksum_calculation == "when_required"
 
 
@@ -362,3 +400,159 @@ def test_a_file_gone_after_it_was_hashed_is_one_line(db: StateDB, stub: S3Stub, 
         upload_file(
             Counted(stub.endpoint).clients, journal, digest, ObjectTarget(BUCKET, "k/disk.img")
         )
+
+
+def test_a_file_changed_after_it_was_hashed_is_refused_by_s3_and_never_completed(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    """Bytes changed in place, the mtime put back: S3 refuses the part whose SHA-256 the hash
+    pass computed (so botocore sent it as given), the upload is discarded, a rerun sends the
+    new content."""
+    hashed = sha256(disk)
+    journal = Interrupting(journal_for(db, disk), 1, lambda: change_in_place(disk, 21 * MiB))
+    counted = Counted(stub.endpoint, concurrency=1)
+    one_thread = SETTINGS._replace(concurrency=1)
+    with pytest.raises(FileChanged) as refused:
+        run(counted, journal, disk, settings=one_thread)
+    message = str(refused.value)
+    assert message.startswith(f"{disk} changed since it was hashed: part 5: S3 refused its bytes")
+    assert "BadDigest" in message and message.endswith("run again to import the new content")
+    assert status_for(refused.value) is ExitStatus.INCOMPLETE
+    assert not stub.objects and not stub.uploads  # aborted, never completed
+    assert stub.count("CompleteMultipartUpload") == 0 and stub.count("AbortMultipartUpload") == 1
+    state = db.disks("disk")[0]
+    assert (state.upload, state.object) == (None, None)
+    assert db.cached_digest(identify(disk)) is None
+
+    again = run(counted, db.journal(db.claim("disk"), 0), disk, settings=one_thread)
+    assert again.sha256 == sha256(disk) != hashed
+    stored = stub.objects[again.target.key]
+    assert stored.metadata == {"sha256": sha256(disk)}
+    assert stored.etag == multipart_etag(disk)  # the MD5s of the bytes S3 received
+
+
+def test_a_part_damaged_on_its_way_is_not_taken_for_a_changed_file(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    stub.damage_parts = {3}
+    counted = Counted(stub.endpoint, concurrency=1)
+    with pytest.raises(UploadError) as refused:
+        run(counted, journal_for(db, disk), disk, settings=SETTINGS._replace(concurrency=1))
+    assert not isinstance(refused.value, FileChanged)
+    assert "refused part 3 of disk.img (BadDigest: " in str(refused.value)
+    assert "the file still holds the bytes hashed" in str(refused.value)
+    assert db.disks("disk")[0].upload is not None and stub.uploads  # kept for the rerun
+    resumed = run(counted, db.journal(db.claim("disk"), 0), disk)
+    assert resumed.action is Action.RESUMED
+    assert stub.objects[resumed.target.key].etag == multipart_etag(disk)
+
+
+def crc32_of(data: bytes) -> str:
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+def legacy_upload(db: StateDB, stub: S3Stub, disk: Path, sent: int) -> tuple[Any, ObjectTarget]:
+    """A CRC32 upload as an earlier vmimport left it: created with CRC32, ``sent`` parts sent
+    with their CRC32 and recorded; answers the disk's journal and digest, and the target."""
+    journal = journal_for(db, disk)
+    digest = hash_disk(journal, disk, min_part_size=5 * MiB)
+    target = ObjectTarget(BUCKET, by_content(digest))
+    client = Counted(stub.endpoint).clients.plain
+    created = client.create_multipart_upload(
+        Bucket=BUCKET, Key=target.key, Metadata={"sha256": digest.sha256}, ChecksumAlgorithm="CRC32"
+    )
+    upload = MultipartUpload(
+        created["UploadId"], BUCKET, target.key, digest.sha256, 5 * MiB, "CRC32"
+    )
+    journal.upload_started(upload)
+    data = disk.read_bytes()
+    parts = []
+    for number in range(1, sent + 1):
+        body = data[(number - 1) * 5 * MiB : number * 5 * MiB]
+        reply = client.upload_part(
+            Bucket=BUCKET,
+            Key=target.key,
+            UploadId=upload.upload_id,
+            PartNumber=number,
+            Body=body,
+            ChecksumAlgorithm="CRC32",
+            ChecksumCRC32=crc32_of(body),
+        )
+        parts.append(Part(number, len(body), reply["ETag"].strip('"'), crc32_of(body)))
+    journal.parts_done(upload.upload_id, parts)
+    return (journal, digest), target
+
+
+def test_an_upload_started_with_crc32_keeps_it_and_each_part_is_read_and_checked(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    (journal, digest), target = legacy_upload(db, stub, disk, sent=2)
+    (upload,) = stub.uploads.values()
+    upload.parts[2].checksum = "AAAAAA=="  # S3 holds other bytes for part 2 than the file's
+    counted = Counted(stub.endpoint)
+    before = len(stub.calls)
+    outcome = upload_file(counted.clients, journal, digest, target, settings=SETTINGS)
+    assert (outcome.action, outcome.checksum_algorithm) == (Action.RESUMED, "CRC32")
+    data = disk.read_bytes()
+    sent = {c.part_number: c.headers for c in stub.calls[before:] if c.operation == "UploadPart"}
+    assert sent == {
+        n: {
+            "x-amz-checksum-crc32": crc32_of(data[(n - 1) * 5 * MiB : n * 5 * MiB]),
+            "x-amz-sdk-checksum-algorithm": "CRC32",
+        }
+        for n in (2, 3, 4, 5)
+    }
+    assert stub.objects[target.key].etag == multipart_etag(disk)
+
+
+def test_an_upload_started_with_crc32_of_a_file_changed_since_is_refused(
+    db: StateDB, stub: S3Stub, disk: Path
+) -> None:
+    (journal, digest), target = legacy_upload(db, stub, disk, sent=2)
+    change_in_place(disk, MiB)  # inside part 1, which S3 has
+    with pytest.raises(FileChanged, match=r"changed since it was hashed: part 1: its bytes are"):
+        upload_file(Counted(stub.endpoint).clients, journal, digest, target, settings=SETTINGS)
+    assert not stub.uploads and not stub.objects
+    assert db.disks("disk")[0].upload is None
+
+
+def test_on_an_endpoint_without_checksums_a_changed_file_is_refused_before_sending(
+    db: StateDB, disk: Path
+) -> None:
+    with S3Stub(checksums=False) as stub:
+        journal = journal_for(db, disk)
+        digest = hash_disk(journal, disk, min_part_size=5 * MiB)
+        change_in_place(disk, 12 * MiB)  # inside part 3
+        target = ObjectTarget(BUCKET, by_content(digest))
+        counted = Counted(stub.endpoint, concurrency=1)
+        with pytest.raises(FileChanged, match=r"part 3: its bytes are not the ones hashed"):
+            upload_file(
+                counted.clients,
+                journal,
+                digest,
+                target,
+                settings=SETTINGS._replace(concurrency=1),
+            )
+        assert 3 not in stub.parts_sent()
+        assert not stub.uploads and not stub.objects
+
+
+def test_a_racy_hash_is_kept_for_reuse_once_s3_checked_every_part(
+    db: StateDB, stub: S3Stub, tmp_path: Path
+) -> None:
+    """Hashed within RACY_SECONDS of its last change, a file's hash is not reusable; once an
+    upload created after the times settled had every part checked against it, it is."""
+    for name, settles in (("settles.img", True), ("racy.img", False)):
+        path = write_disk(tmp_path / name, SIZE)
+        info = os.stat(path)
+        changed = max(info.st_mtime_ns, info.st_ctime_ns) / 1e9
+        moments = iter([changed + RACY_SECONDS / 4])  # the hash pass starts then
+        later = changed + (RACY_SECONDS + 1 if settles else RACY_SECONDS / 2)
+        run(
+            Counted(stub.endpoint),
+            journal_for(db, path, name),
+            path,
+            clock=lambda m=moments, t=later: next(m, t),
+        )
+        found = db.cached_digest(identify(path))
+        assert (found is not None and found.sha256 == sha256(path)) is settles

@@ -9,6 +9,7 @@ import io
 import itertools
 import os
 import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def test_part_ranges_cover_the_file_once() -> None:
     assert all(a.offset + a.length == b.offset for a, b in itertools.pairwise(ranges))
 
 
-def test_local_digests_are_s3s_crc32_and_md5(tmp_path: Path) -> None:
+def test_local_digests_are_s3s_sha256_crc32_and_md5(tmp_path: Path) -> None:
     path = write_disk(tmp_path / "d.img", 3 * MiB)
     data = path.read_bytes()[MiB : 2 * MiB + 17]
     fd = os.open(path, os.O_RDONLY)
@@ -70,8 +71,31 @@ def test_local_digests_are_s3s_crc32_and_md5(tmp_path: Path) -> None:
     finally:
         os.close(fd)
     crc = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
-    assert found == parts.LocalDigests(crc, hashlib.md5(data, usedforsecurity=False).hexdigest())
+    md5 = hashlib.md5(data, usedforsecurity=False)
+    assert found == parts.LocalDigests(
+        base64.b64encode(hashlib.sha256(data).digest()).decode(),
+        crc,
+        md5.hexdigest(),
+        base64.b64encode(md5.digest()).decode(),
+    )
     assert parts.normal_etag('"abc"') == "abc"
+
+
+def test_the_hash_pass_hashes_each_part_of_the_uploads_layout(tmp_path: Path) -> None:
+    path = write_disk(tmp_path / "d.img", 12 * MiB + 5)
+    data = path.read_bytes()
+    result = sha256_file(path, layout=lambda size: parts.part_size_for(size, 5 * MiB))
+    assert result.digest.parts is not None
+    assert result.digest.parts.part_size == 5 * MiB
+    assert result.digest.parts.sha256s == tuple(
+        base64.b64encode(hashlib.sha256(data[i : i + 5 * MiB]).digest()).decode()
+        for i in range(0, len(data), 5 * MiB)
+    )
+    # S3's checksum of the completed object: the SHA-256 of the parts' SHA-256s, and the count
+    whole = hashlib.sha256(b"".join(base64.b64decode(v) for v in result.digest.parts.sha256s))
+    assert parts.composite_sha256(result.digest.parts.sha256s) == (
+        f"{base64.b64encode(whole.digest()).decode()}-3"
+    )
 
 
 def test_a_file_slice_reads_its_range_and_counts_each_byte_once(tmp_path: Path) -> None:
@@ -135,6 +159,29 @@ def test_a_hash_is_reusable_only_when_the_file_was_not_just_written(tmp_path: Pa
     mtime = os.stat(path).st_mtime_ns / 1e9
     assert not sha256_file(path, clock=lambda: mtime + RACY_SECONDS / 2).reusable
     assert sha256_file(path, clock=lambda: mtime + RACY_SECONDS).reusable
+    # times set back (touch -r, rsync -t): the change time is new, the hash not yet reusable
+    old = os.stat(path).st_mtime_ns - 60 * 10**9
+    os.utime(path, ns=(old, old))
+    assert not sha256_file(path, clock=lambda: mtime + RACY_SECONDS / 2).reusable
+
+
+def test_bytes_changed_in_place_with_the_mtime_restored_are_hashed_again(
+    tmp_path: Path, db: StateDB
+) -> None:
+    """``touch -r`` puts the modification time back, not the change time."""
+    path = write_disk(tmp_path / "d.img", 6 * MiB)
+    db.put_entry(EntrySpec("d", (str(path),)))
+    journal = db.journal(db.claim("d"), 0)
+    first = hash_disk(journal, path, clock=lambda: time.time() + RACY_SECONDS)
+    before = os.stat(path)
+    with open(path, "r+b") as disk:
+        disk.seek(MiB)
+        disk.write(b"other bytes")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    again = hash_disk(journal, path, clock=lambda: time.time() + RACY_SECONDS)
+    assert again.sha256 == hashlib.sha256(path.read_bytes()).hexdigest() != first.sha256
 
 
 def test_a_file_written_while_it_is_hashed_is_refused(tmp_path: Path) -> None:
@@ -158,17 +205,22 @@ def test_hashing_can_be_cancelled(tmp_path: Path) -> None:
 
 def test_a_disk_is_hashed_once_while_it_does_not_change(tmp_path: Path, db: StateDB) -> None:
     path = write_disk(tmp_path / "d.img", 1000)
-    old = os.stat(path).st_mtime_ns - 60 * 10**9
-    os.utime(path, ns=(old, old))
     db.put_entry(EntrySpec("d", (str(path),)))
     journal = db.journal(db.claim("d"), 0)
-    first = hash_disk(journal, path)
+
+    def later() -> float:
+        return time.time() + RACY_SECONDS
+
+    first = hash_disk(journal, path, clock=later)
     lines = io.StringIO()
-    second = hash_disk(journal, path, progress=LineProgress(lines))
+    second = hash_disk(journal, path, progress=LineProgress(lines), clock=later)
     assert second == first
     assert "known from an earlier run" in lines.getvalue()
+    # another part size is another layout: hashed again
+    other = hash_disk(journal, path, min_part_size=64 * MiB, clock=later)
+    assert other.sha256 == first.sha256 and other.parts != first.parts
     write_disk(path, 1000, seed=2)  # rewritten: a new mtime, a new hash
-    third = hash_disk(journal, path)
+    third = hash_disk(journal, path, clock=later)
     assert third.sha256 == hashlib.sha256(path.read_bytes()).hexdigest() != first.sha256
     disk = db.disks("d")[0]
     assert disk.digest == third

@@ -29,6 +29,7 @@ from ec2_import_image import __version__
 from ec2_import_image.environment import Environment
 from ec2_import_image.vmimport.context import GlobalOptions, Run, SessionFactory, default_session
 from ec2_import_image.vmimport.errors import ExitStatus, VmimportError, from_aws, status_for
+from ec2_import_image.vmimport.signals import sigterm_stops, terminated
 
 PROGRAM = "vmimport"
 LOG = logging.getLogger("ec2_import_image.vmimport")
@@ -45,7 +46,8 @@ COMMANDS: dict[str, str] = {
 EPILOG = """\
 Exit status: 0 no problem of severity error; 1 problems of severity error (or a failed
 import); 2 usage error; 3 the work could not be completed (no credentials or Region,
-endpoint unreachable, access denied while reading what must be checked); 130 interrupted.
+endpoint unreachable, access denied while reading what must be checked); 130 interrupted
+(Ctrl-C); 143 terminated (SIGTERM).
 """
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -167,7 +169,7 @@ def run(
     """Run one command line (without the program name); return the exit status. Never raises."""
     state = Run(env, GlobalOptions(), session_factory)
     try:
-        with _streams(env), env.process_environment():
+        with _streams(env), env.process_environment(), sigterm_stops():
             result = main_group.main(
                 args=list(argv), prog_name=PROGRAM, standalone_mode=False, obj=state
             )
@@ -178,8 +180,11 @@ def run(
         with _streams(env):
             error.show(file=env.stderr)
         return ExitStatus.USAGE if isinstance(error, click.UsageError) else ExitStatus.INCOMPLETE
-    except (click.Abort, KeyboardInterrupt):
+    except (click.Abort, KeyboardInterrupt) as stopped:
         env.stderr.write("\n")
+        if terminated(stopped):
+            _error_line(env, "terminated (SIGTERM)")
+            return ExitStatus.TERMINATED
         _error_line(env, "interrupted")
         return ExitStatus.INTERRUPTED
     except BrokenPipeError:

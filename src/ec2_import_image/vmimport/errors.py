@@ -8,7 +8,8 @@ Exit statuses (documented in ``vmimport --help`` and the README):
 - 3: the work could not be completed: no credentials or Region, the endpoint
   unreachable, access denied while reading what must be checked, a reply
   that cannot be used;
-- 130: interrupted (Ctrl-C).
+- 130: interrupted (Ctrl-C);
+- 143: terminated (SIGTERM: ``signals``).
 
 Errors are raised with their message where they happen and caught in one
 place (``cli.run``), which prints one line on stderr, never a traceback
@@ -27,6 +28,7 @@ class ExitStatus(IntEnum):
     USAGE = 2
     INCOMPLETE = 3
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class VmimportError(Exception):

@@ -17,7 +17,10 @@ CSV has the same keys as columns, one entry per row: ``disks`` separated by
 A value comes from the entry, else the manifest's ``defaults``, else the
 command line (``--bucket``, ``--prefix``...).  A bad manifest is refused
 before anything starts, with every problem at once, each naming the entry
-and the key.
+and the key.  A local disk that is not there is a problem of the entries
+that need it (``require_files``): ``import``'s always; a batch entry's only
+while a run would read it (``engine.changes.needs_disks``, which the state
+decides: a finished entry needs none, ``--status`` and ``--dry-run`` none).
 """
 
 from __future__ import annotations
@@ -109,7 +112,10 @@ Selection = Callable[[str], bool]
 
 class Manifest(NamedTuple):
     path: Path
+    #: the entries selected (``--only``), in order
     entries: tuple[ImportSpec, ...]
+    #: the names of every entry of the manifest, selected or not, in order
+    names: tuple[str, ...] = ()
 
 
 class _Problems:
@@ -243,6 +249,10 @@ def _not_a_disk_file(item: str, path: Path) -> str | None:
     return None if kind is None else not_a_file(repr(item), kind) + f" ({path})"
 
 
+#: whether an entry (by name) needs its local disks to be there: all, none, or as a run decides
+FilesNeeded = bool | Callable[[str], bool]
+
+
 def _disks(value: Any, base: Path) -> tuple[tuple[DiskSource, ...], list[str]]:
     """The disks and the problems found with them (one message each)."""
     if isinstance(value, str):
@@ -269,10 +279,6 @@ def _disks(value: Any, base: Path) -> tuple[tuple[DiskSource, ...], list[str]]:
             continue
         path = Path(os.path.expanduser(item))
         path = path if path.is_absolute() else base / path
-        refused = _not_a_disk_file(item, path)
-        if refused is not None:
-            problems.append(refused)
-            continue
         disks.append(DiskSource(str(path.resolve())))
     return tuple(disks), problems
 
@@ -314,9 +320,19 @@ def _converted(
     return values
 
 
-def _spec(values: Mapping[str, Any], where: str, problems: _Problems) -> ImportSpec | None:
+def _spec(
+    values: Mapping[str, Any], where: str, problems: _Problems, base: Path, files: FilesNeeded
+) -> ImportSpec | None:
     name = values.get("name")
     disks: tuple[DiskSource, ...] = values.get("disks", ())
+    if files if isinstance(files, bool) else files(str(name)):
+        for disk in disks:
+            if disk.is_s3:
+                continue
+            shown = os.path.relpath(disk.location, base)
+            refused = _not_a_disk_file(shown, Path(disk.location))
+            if refused is not None:
+                problems.add(where, "disks", refused)
     if name is None:
         problems.add(where, "name", "required")
     if "disks" not in values:
@@ -352,6 +368,7 @@ def _build(
     problems: _Problems,
     *,
     only: Selection | None = None,
+    require_files: FilesNeeded = True,
 ) -> Manifest:
     base = path.parent
     given_cli = _converted(command_line, "command line", problems, base)
@@ -377,8 +394,12 @@ def _build(
             seen[str(name)] = where
             continue  # another host's entry: its disks are not looked for here
         _check_keys(raw, where, problems, entry=True)
-        values = {**given_cli, **defaults, **_converted(raw, where, problems, base)}
-        spec = _spec(values, where, problems)
+        values = {
+            **given_cli,
+            **defaults,
+            **_converted(raw, where, problems, base),
+        }
+        spec = _spec(values, where, problems, base, require_files)
         if spec is None:
             continue
         if spec.name in seen:
@@ -390,7 +411,7 @@ def _build(
         problems.add(str(path), None, "no entries")
     if problems.found:
         raise ManifestError(path, problems.found)
-    return Manifest(path, tuple(specs))
+    return Manifest(path, tuple(specs), tuple(seen))
 
 
 def option_name(key: str) -> str:
@@ -405,7 +426,7 @@ def entry_from_options(values: Mapping[str, Any], base: Path) -> ImportSpec:
     checked as a manifest entry is (relative disks from ``base``); every problem at once."""
     problems = _Problems()
     converted = _converted(values, "command line", problems, base)
-    spec = _spec(converted, "command line", problems)
+    spec = _spec(converted, "command line", problems, base, True)
     if problems.found or spec is None:
         raise UsageError(
             "; ".join(
@@ -434,7 +455,11 @@ def _yaml_document(path: Path, text: str, problems: _Problems) -> Any:
 
 
 def _from_yaml(
-    path: Path, text: str, command_line: Mapping[str, Any], only: Selection | None
+    path: Path,
+    text: str,
+    command_line: Mapping[str, Any],
+    only: Selection | None,
+    require_files: FilesNeeded,
 ) -> Manifest:
     problems = _Problems()
     document = _yaml_document(path, text, problems)
@@ -452,11 +477,23 @@ def _from_yaml(
         (_label(raw if isinstance(raw, dict) else {}, f"entries[{index}]"), raw)
         for index, raw in enumerate(entries or [])
     ]
-    return _build(path, raw_entries, document.get("defaults"), command_line, problems, only=only)
+    return _build(
+        path,
+        raw_entries,
+        document.get("defaults"),
+        command_line,
+        problems,
+        only=only,
+        require_files=require_files,
+    )
 
 
 def _from_csv(
-    path: Path, text: str, command_line: Mapping[str, Any], only: Selection | None
+    path: Path,
+    text: str,
+    command_line: Mapping[str, Any],
+    only: Selection | None,
+    require_files: FilesNeeded,
 ) -> Manifest:
     problems = _Problems()
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -474,17 +511,25 @@ def _from_csv(
         if None in row:
             problems.add(f"line {reader.line_num}", None, "more cells than columns")
         raw_entries.append((_label(cleaned, f"line {reader.line_num}"), cleaned))
-    return _build(path, raw_entries, None, command_line, problems, only=only)
+    return _build(
+        path, raw_entries, None, command_line, problems, only=only, require_files=require_files
+    )
 
 
 def load_manifest(
-    path: Path, command_line: Mapping[str, Any] | None = None, *, only: Selection | None = None
+    path: Path,
+    command_line: Mapping[str, Any] | None = None,
+    *,
+    only: Selection | None = None,
+    require_files: FilesNeeded = True,
 ) -> Manifest:
     """Read and check a manifest (``.csv`` is CSV, anything else YAML).
 
     ``only``: the entries to keep, by name (``batch --only``); the others are
     checked only for their names, so that a host need not have another host's
-    disks.
+    disks.  ``require_files``: whether an entry's local disk that is not there
+    is a problem (all entries, none, or those the callable names: see the
+    module's docstring).
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -492,5 +537,5 @@ def load_manifest(
         raise UsageError(f"cannot read the manifest {path}: {error}") from None
     given = dict(command_line or {})
     if path.suffix.lower() == ".csv":
-        return _from_csv(path, text, given, only)
-    return _from_yaml(path, text, given, only)
+        return _from_csv(path, text, given, only, require_files)
+    return _from_yaml(path, text, given, only, require_files)

@@ -10,11 +10,23 @@ imported while fewer than ``--max-active`` import tasks are active in the
 account, waited for, finished.  ``--dry-run`` prints the plan and
 ``--status`` the state, without doing anything.
 
+A local disk is needed only by the entries a run would read it for
+(``engine.changes.needs_disks``, as the state database says before the run):
+one of those whose disk is not there makes the manifest refused (exit 2,
+with its other problems); a finished entry's missing disk is a note, and
+``--status`` and ``--dry-run`` need no disk at all.  A finished entry whose
+disks changed since its import is said (``changed: the AMI holds the old
+content``) and imported again only with ``--reimport-changed``.
+
 Results go beside the manifest after every run (``MANIFEST.results.json`` and
-``.csv``), and on stdout with ``--json``.  Exit status: 0 every entry has an
-AMI; 1 some failed (each explained); 2 usage (a bad manifest: every problem
-listed); 3 some entries could not be completed in this run (a rerun
-continues them); 130 interrupted (imports go on in AWS; a rerun picks them up).
+``.csv``), and on stdout with ``--json``; rows the state database does not know
+keep what the previous results file said (``engine.results.merged_rows``).
+``--status`` and ``--dry-run`` read the state database without writing it
+(``StateDB.open_readonly``).  Exit status: 0 every entry has an AMI; 1 some
+failed (each explained); 2 usage (a bad manifest: every problem listed); 3
+some entries could not be completed in this run (a rerun continues them), or
+the state database or the results cannot be written; 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM): imports go on in AWS, a rerun picks them up.
 """
 
 from __future__ import annotations
@@ -35,14 +47,28 @@ from ec2_import_image.vmimport.commands.importing import (
 )
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
+from ec2_import_image.vmimport.engine import changes
 from ec2_import_image.vmimport.engine.board import Board, LineBoard, LiveBoard
-from ec2_import_image.vmimport.engine.plan import STATUS_COLUMNS, plan, status_row
+from ec2_import_image.vmimport.engine.plan import (
+    STATUS_COLUMNS,
+    Looking,
+    plan,
+    status_note,
+    status_row,
+)
 from ec2_import_image.vmimport.engine.quota import DEFAULT_MAX_ACTIVE, DEFAULT_UPLOADS
-from ec2_import_image.vmimport.engine.results import entry_row, results_json, write_results
-from ec2_import_image.vmimport.errors import ExitStatus, UsageError
+from ec2_import_image.vmimport.engine.results import (
+    merged_rows,
+    read_results,
+    results_json,
+    results_paths,
+    write_results,
+)
+from ec2_import_image.vmimport.errors import ExitStatus, UsageError, VmimportError
 from ec2_import_image.vmimport.manifest import Manifest, load_manifest
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import batch_state_path
+from ec2_import_image.vmimport.state.records import Entry
 
 if TYPE_CHECKING:
     from ec2_import_image.vmimport.engine.scheduler import Summary
@@ -72,6 +98,11 @@ if TYPE_CHECKING:
     metavar="NAME",
     help="Run only the entries of this name or glob pattern (repeatable): this host's.",
 )
+@click.option(
+    "--reimport-changed",
+    is_flag=True,
+    help="Import again the finished entries whose disks changed since (else only said).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan; do nothing.")
 @click.option("--status", "show_status", is_flag=True, help="Print the state; do nothing.")
 @cli.command
@@ -79,11 +110,17 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
     """Import the images of a manifest (YAML or CSV), each once, under the quota."""
     if values["dry_run"] and values["show_status"]:
         raise UsageError("--dry-run and --status cannot be given together")
-    loaded = load_manifest(manifest, given(values), only=_selection(values["only"]))
+    state_path = values["state_file"] or batch_state_path(manifest)
+    looking = values["dry_run"] or values["show_status"]
+    loaded = load_manifest(
+        manifest,
+        given(values),
+        only=_selection(values["only"]),
+        require_files=False if looking else _needs_disks(state_path, values["retry_failed"]),
+    )
     if not loaded.entries:
         raise UsageError(f"--only {' '.join(values['only'])}: no entry of {manifest} is named so")
-    state_path = values["state_file"] or batch_state_path(manifest)
-    if values["dry_run"] or values["show_status"]:
+    if looking:
         return _look(run, loaded, state_path, values)
     # the engine (and botocore) only when a batch runs: `vmimport --help` stays light
     from ec2_import_image.vmimport.checking import CachedAccountCheck
@@ -97,6 +134,7 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
         poll_interval=values["poll_interval"],
         max_transient=values["max_transient_seconds"],
         retry_failed=values["retry_failed"],
+        reimport_changed=values["reimport_changed"],
     )
     names = [spec.name for spec in loaded.entries]
     with StateDB.open(state_path) as db:
@@ -116,9 +154,9 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
         )
         try:
             summary = scheduler.run()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (``signals``)
             board.close()
-            _write_results(run, db, loaded, interrupted=True)
+            _results_after_a_stop(run, db, loaded)
             run.env.stderr.write(
                 f"stopped: the state is kept in {state_path}; imports already started go on "
                 "in AWS; run the same command again to continue\n"
@@ -126,11 +164,21 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
             raise
         except BaseException:
             board.close()
-            _write_results(run, db, loaded, interrupted=True)
+            _results_after_a_stop(run, db, loaded)
             raise
         board.close()
         _write_results(run, db, loaded, interrupted=False)
     return _exit_status(run, summary, len(names))
+
+
+def _needs_disks(state_path: Path, retry_failed: bool) -> Callable[[str], bool]:
+    """Which entries need their local disks to be there (``changes.needs_disks``), as the
+    state database says before the run (read only: a bad manifest creates nothing)."""
+    known: dict[str, Entry] = {}
+    if state_path.exists():
+        with StateDB.open_readonly(state_path) as db:
+            known = {entry.name: entry for entry in db.entries()}
+    return lambda name: changes.needs_disks(known.get(name), retry_failed=retry_failed)
 
 
 def _selection(patterns: tuple[str, ...]) -> Callable[[str], bool] | None:
@@ -147,12 +195,29 @@ def _board(run: Run, names: list[str]) -> Board:
 
 
 def _write_results(run: Run, db: StateDB, loaded: Manifest, *, interrupted: bool) -> None:
+    """Both results files: the state database's rows, and an earlier run's for the entries it
+    does not know (``merged_rows``)."""
+    previous = read_results(loaded.path)
+    if previous is None:
+        run.env.stderr.write(
+            f"the earlier results file {results_paths(loaded.path)[0]} cannot be read: it is "
+            "replaced, without the rows of entries this state database does not know\n"
+        )
     entries = {entry.name: entry for entry in db.entries()}
-    rows = [entry_row(entries[spec.name]) for spec in loaded.entries if spec.name in entries]
+    rows = merged_rows(loaded.names, entries, previous or {})
     json_path, csv_path = write_results(loaded.path, rows)
     run.env.stderr.write(f"results: {json_path} and {csv_path}\n")
     if run.options.json and not interrupted:
         run.env.stdout.write(results_json(loaded.path, rows))
+
+
+def _results_after_a_stop(run: Run, db: StateDB, loaded: Manifest) -> None:
+    """The results of a run that stops (interrupted, or failed): a failure to write them is
+    said, and the stop's own cause goes on."""
+    try:
+        _write_results(run, db, loaded, interrupted=True)
+    except VmimportError as error:
+        run.env.stderr.write(f"{error.message}\n")
 
 
 def _exit_status(run: Run, summary: Summary, total: int) -> int:
@@ -168,18 +233,31 @@ def _exit_status(run: Run, summary: Summary, total: int) -> int:
 
 
 def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) -> int:
-    """``--dry-run`` or ``--status``: the manifest against the state, nothing done."""
+    """``--dry-run`` or ``--status``: the manifest against the state, nothing done, nothing
+    written, no disk read (``stat`` only)."""
     entries = {}
     disks = {}
-    if state_path.exists():
-        with StateDB.open(state_path) as db:
+    db = StateDB.open_readonly(state_path) if state_path.exists() else None
+    looking = Looking(values["retry_failed"], values["reimport_changed"], db)
+    try:
+        if db is not None:
             entries = {entry.name: entry for entry in db.entries()}
             disks = {name: db.disks(name) for name in entries}
-    if values["show_status"]:
-        rows = [status_row(spec, entries.get(spec.name)) for spec in loaded.entries]
-        _print_rows(run, rows, STATUS_COLUMNS)
-        return ExitStatus.OK
-    steps = plan(loaded.entries, entries, disks, values["retry_failed"])
+        if values["show_status"]:
+            rows = [
+                status_row(
+                    spec,
+                    entries.get(spec.name),
+                    status_note(spec, entries.get(spec.name), disks.get(spec.name, ()), looking),
+                )
+                for spec in loaded.entries
+            ]
+            _print_rows(run, rows, STATUS_COLUMNS)
+            return ExitStatus.OK
+        steps = plan(loaded.entries, entries, disks, looking)
+    finally:
+        if db is not None:
+            db.close()
     _print_rows(run, [step.to_json() for step in steps], ("entry", "action", "detail"))
     run.env.stderr.write(
         "dry run: nothing was done; a run also looks for each entry's task or AMI in the "

@@ -54,7 +54,8 @@ from ec2_import_image.vmimport.checking import (
     inspect_disks,
 )
 from ec2_import_image.vmimport.context import Run
-from ec2_import_image.vmimport.engine import finishing
+from ec2_import_image.vmimport.engine import changes, finishing
+from ec2_import_image.vmimport.engine.changes import DiskChange, Found
 from ec2_import_image.vmimport.engine.discovery import (
     Discovered,
     discover,
@@ -342,6 +343,28 @@ class EntryWork:
             self.db.record_identity(self.claim, self._identity.sha256)
         return self._identity
 
+    def recheck(self) -> DiskChange:
+        """A finished entry's disks against the identity its attempt imported (``changes``:
+        stat first, a disk hashed only when its stat matches no reusable hash)."""
+        gone = changes.missing(self.sources)
+        if gone:
+            return DiskChange(Found.MISSING, tuple(changes.label(g) for g in gone))
+        before = {disk.position: disk.digest for disk in self.db.disks(self.name)}
+        now = self.identify(record=False)
+        recorded = self.entry().attempt.identity
+        if recorded is None or now.sha256 == recorded:
+            return DiskChange(Found.SAME)
+        differing = [
+            self.sources[position]
+            for position, digest in self._digests.items()
+            if (last := before.get(position)) is not None and last.sha256 != digest.sha256
+        ]
+        return changes.changed(self.sources, differing)
+
+    def note(self, note: str | None) -> None:
+        """What this run found about the finished entry's disks (None: nothing to say)."""
+        self.db.set_note(self.claim, note)
+
     def _identified(self) -> Identity:
         digests: list[str] = []
         for position, disk in enumerate(self.spec.disks):
@@ -352,6 +375,7 @@ class EntryWork:
             digest = hash_disk(
                 self.db.journal(self.claim, position),
                 disk.location,
+                min_part_size=self.settings.upload.min_part_size,
                 progress=self.reporter.progress,
                 cancel=self.cancel,
             )

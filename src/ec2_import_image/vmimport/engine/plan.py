@@ -1,14 +1,22 @@
 """``vmimport batch --dry-run`` and ``--status``: the plan and the state, without doing anything.
 
-Both read only the manifest and the state database (a missing state file is
-not created): nothing is sent to AWS and nothing is written.  The plan says
-what a run would do with each entry:
+Both read only the manifest, the state database (a missing state file is not
+created) and what ``stat`` says of the local disks: nothing is sent to AWS,
+nothing is written, no disk is read.  The plan says what a run would do with
+each entry:
 
 - ``upload`` (its local disks, with their total size, then import), or
   ``import`` (disks on S3), or ``resume`` (an upload or a start under way);
 - ``wait`` (its task is running), ``finish`` (its AMI exists: tag, clean up);
 - ``skip`` (done, or failed and not retried), ``retry`` (failed, and
-  ``--retry-failed`` starts the next attempt).
+  ``--retry-failed`` starts the next attempt);
+- ``changed`` (done, but its disks changed since: the AMI holds the old
+  content, and the run says so), ``reimport`` (the same with
+  ``--reimport-changed``: the next attempt imports the new content); a disk
+  whose stat matches no hash on record is not read to tell: "changed (stat
+  differs; a run hashes it to be sure)" (``changes.look``);
+- ``missing`` (the entry still needs its disks and one is not there: a run
+  refuses the manifest, exit 2).  A finished entry's missing disk is a note.
 
 A run also asks the account before uploading: an entry whose task or AMI it
 finds by its tags is adopted then, not imported again; the plan cannot know.
@@ -21,6 +29,8 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from ec2_import_image.vmimport.engine import changes
+from ec2_import_image.vmimport.engine.changes import Found, HashCache
 from ec2_import_image.vmimport.spec import ImportSpec
 from ec2_import_image.vmimport.state.records import DiskState, Entry, Phase
 from ec2_import_image.vmimport.upload.keys import entry_key
@@ -35,6 +45,17 @@ class Action(StrEnum):
     FINISH = "finish"
     SKIP = "skip"
     RETRY = "retry"
+    CHANGED = "changed"
+    REIMPORT = "reimport"
+    MISSING = "missing"
+
+
+class Looking(NamedTuple):
+    """What the plan is asked for (the run's options), and the hashes on record."""
+
+    retry_failed: bool = False
+    reimport_changed: bool = False
+    cache: HashCache | None = None
 
 
 class Step(NamedTuple):
@@ -77,15 +98,51 @@ def _uploads(disks: Sequence[DiskState]) -> str:
     return "; ".join(parts)
 
 
+def _locations(spec: ImportSpec) -> list[str]:
+    return [disk.location for disk in spec.disks]
+
+
+def missing_note(spec: ImportSpec, entry: Entry | None, retry_failed: bool) -> str | None:
+    """The disks an entry still needs that are not there (None when nothing is missing)."""
+    if not changes.needs_disks(entry, retry_failed=retry_failed):
+        return None
+    gone = changes.missing(_locations(spec))
+    if not gone:
+        return None
+    return f"{', '.join(gone)}: no such file (a run refuses the manifest until it is there)"
+
+
+def _done(
+    spec: ImportSpec, entry: Entry, disks: Sequence[DiskState], looking: Looking
+) -> tuple[Action, str]:
+    image = entry.attempt.image_id
+    change = changes.look(_locations(spec), entry, disks, looking.cache)
+    note = change.note(reimport=looking.reimport_changed)
+    if change.found in (Found.CHANGED, Found.UNSURE):
+        action = Action.REIMPORT if looking.reimport_changed else Action.CHANGED
+        return action, f"done: {image}; {note}"
+    if change.found is Found.UNCONFIRMED:
+        names = ", ".join(change.disks)
+        return Action.SKIP, (
+            f"done: {image} (a run hashes {names} once more to confirm it: its hash was made "
+            "too soon after it was written)"
+        )
+    return Action.SKIP, f"done: {image}" + (f" ({note})" if note else "")
+
+
 def plan_entry(
-    spec: ImportSpec, entry: Entry | None, disks: Sequence[DiskState], retry: bool
+    spec: ImportSpec, entry: Entry | None, disks: Sequence[DiskState], looking: Looking
 ) -> Step:
     """What a run would do with one entry."""
+    retry = looking.retry_failed
+    gone = missing_note(spec, entry, retry)
+    if gone is not None:
+        return Step(spec.name, Action.MISSING, gone)
     if entry is None or entry.phase is Phase.PENDING:
         return _fresh(spec)
     name, attempt = spec.name, entry.attempt
     if entry.phase is Phase.DONE:
-        return Step(name, Action.SKIP, f"done: {attempt.image_id}")
+        return Step(name, *_done(spec, entry, disks, looking))
     if entry.phase is Phase.FAILED:
         message = entry.last_error.message if entry.last_error else "failed"
         if retry:
@@ -104,17 +161,28 @@ def plan(
     specs: Sequence[ImportSpec],
     entries: Mapping[str, Entry],
     disks: Mapping[str, Sequence[DiskState]],
-    retry: bool,
+    looking: Looking,
 ) -> list[Step]:
     return [
-        plan_entry(spec, entries.get(spec.name), disks.get(spec.name, ()), retry) for spec in specs
+        plan_entry(spec, entries.get(spec.name), disks.get(spec.name, ()), looking)
+        for spec in specs
     ]
 
 
-STATUS_COLUMNS = ("entry", "phase", "attempt", "task", "AMI", "updated", "error")
+STATUS_COLUMNS = ("entry", "phase", "attempt", "task", "AMI", "updated", "error", "note")
 
 
-def status_row(spec: ImportSpec, entry: Entry | None) -> dict[str, Any]:
+def status_note(
+    spec: ImportSpec, entry: Entry | None, disks: Sequence[DiskState], looking: Looking
+) -> str | None:
+    """What ``--status`` says of an entry's disks: a finished entry's changed or missing disks
+    (``changes.look``, stat only), or the disks an unfinished one still needs and lacks."""
+    if entry is not None and entry.phase is Phase.DONE:
+        return changes.look(_locations(spec), entry, disks, looking.cache).note(reimport=False)
+    return missing_note(spec, entry, looking.retry_failed)
+
+
+def status_row(spec: ImportSpec, entry: Entry | None, note: str | None = None) -> dict[str, Any]:
     """One entry's state, as ``--status`` shows it."""
     if entry is None:
         return {
@@ -125,6 +193,7 @@ def status_row(spec: ImportSpec, entry: Entry | None) -> dict[str, Any]:
             "AMI": None,
             "updated": None,
             "error": None,
+            "note": note,
         }
     error = entry.last_error
     return {
@@ -135,4 +204,5 @@ def status_row(spec: ImportSpec, entry: Entry | None) -> dict[str, Any]:
         "AMI": entry.attempt.image_id,
         "updated": entry.updated.isoformat(timespec="seconds"),
         "error": None if error is None else error.message,
+        "note": note,
     }

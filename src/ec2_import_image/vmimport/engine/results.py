@@ -8,23 +8,34 @@ A batch writes its results beside the manifest after every run (also an
 interrupted one): ``MANIFEST.results.json`` (``{"manifest", "entries":
 [...]}``) and ``MANIFEST.results.csv`` (the same columns, snapshots joined by
 ``;``): for each entry its name, status (``done``, ``failed``, ``pending``,
-``in-progress``), AMI, snapshots, import task, attempt, and for a failure its
-code, message, cause and remedy.  Each file is written to a temporary name
-and renamed, so a reader never sees half a file.
+``in-progress``), AMI, snapshots, import task, attempt, for a failure its
+code, message, cause and remedy, and a note (a finished entry's disks that
+changed or are gone).  Each file is written to a temporary name and renamed,
+so a reader never sees half a file; a file that cannot be written (a full
+disk, a read-only file system) is an ``Incomplete`` error naming it and the
+cause, and leaves no temporary file behind.
+
+No run loses what an earlier run recorded (``merged_rows``): an entry's row
+comes from the state database the run used; an entry that database does not
+know (a run with ``--only`` and another ``--state``, another host's share)
+keeps its row from the results file as it was; an entry no longer in the
+manifest has no row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ec2_import_image.vmimport.engine.request import DiskObject
+from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.state.records import DiskState, Entry, Phase
 
 RESULTS_SUFFIX = ".results"
@@ -102,7 +113,12 @@ COLUMNS = (
     "message",
     "cause",
     "remedy",
+    "note",
 )
+
+
+class ResultsNotWritten(Incomplete):
+    """A results file could not be written (its path and the cause in the message)."""
 
 
 def entry_row(entry: Entry) -> dict[str, Any]:
@@ -120,7 +136,44 @@ def entry_row(entry: Entry) -> dict[str, Any]:
         "message": error.message if error else None,
         "cause": error.cause if error else None,
         "remedy": error.remedy if error else None,
+        "note": entry.note,
     }
+
+
+def read_results(manifest: Path) -> dict[str, dict[str, Any]] | None:
+    """The rows an earlier run wrote in ``MANIFEST.results.json``, by entry (empty when there
+    is no such file; None when it cannot be read as one)."""
+    json_path, _ = results_paths(manifest)
+    try:
+        document = json.loads(json_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return None
+    rows = document.get("entries") if isinstance(document, dict) else None
+    if not isinstance(rows, list):
+        return None
+    found: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if isinstance(row, dict) and isinstance(row.get("entry"), str):
+            kept = {key: row.get(key) for key in COLUMNS}
+            kept["snapshot_ids"] = list(row.get("snapshot_ids") or [])
+            found[row["entry"]] = kept
+    return found
+
+
+def merged_rows(
+    names: Sequence[str], entries: Mapping[str, Entry], previous: Mapping[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The manifest's rows in its order: each from the state database, else as an earlier
+    run recorded it; an entry known to neither has none."""
+    rows = []
+    for name in names:
+        if name in entries:
+            rows.append(entry_row(entries[name]))
+        elif name in previous:
+            rows.append(previous[name])
+    return rows
 
 
 def results_paths(manifest: Path) -> tuple[Path, Path]:
@@ -131,8 +184,16 @@ def results_paths(manifest: Path) -> tuple[Path, Path]:
 
 def _replace(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8", newline="")
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise ResultsNotWritten(
+            f"cannot write the results file {path}: {error.strerror or error}"
+        ) from None
 
 
 def results_json(manifest: Path, rows: Sequence[dict[str, Any]]) -> str:

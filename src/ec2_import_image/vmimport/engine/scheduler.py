@@ -20,6 +20,15 @@ with imports, at most ``uploads`` at a time.  The loop, each turn:
    prepared and fewer than ``max_active`` are queued;
 6. sleeps until the next thing is due (or a worker finishes).
 
+An entry that has ended ``DONE`` is claimed once per run too: a worker
+identifies its disks again (``changes``, the detection ``import`` makes: stat
+first, a disk hashed only when its stat matches no reusable hash).  Disks that
+changed since the import are said (the board, the entry's note in the results
+and ``--status``): the AMI holds the old content; with ``--reimport-changed``
+the entry's next attempt imports the new content.  A disk that is gone is a
+note, never an error: a finished entry needs nothing of it.  Neither makes
+the run fail.
+
 It ends when every entry of the manifest has ended (``DONE`` or ``FAILED``,
 failed ones not retried) or was set aside because its work could not be
 completed in this run (a rerun continues it).  Entries another process holds
@@ -44,6 +53,7 @@ from typing import NamedTuple
 from ec2_import_image.importtasks.faults import classify
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
 from ec2_import_image.vmimport.engine.board import Board, EntryLine
+from ec2_import_image.vmimport.engine.changes import Found
 from ec2_import_image.vmimport.engine.entry import (
     EngineSettings,
     EntryWork,
@@ -84,6 +94,8 @@ class BatchOptions(NamedTuple):
     poll_interval: float = DEFAULT_POLL_INTERVAL
     max_transient: float = DEFAULT_MAX_TRANSIENT
     retry_failed: bool = False
+    #: import again the finished entries whose disks changed since (else only said)
+    reimport_changed: bool = False
 
 
 class Stage(StrEnum):
@@ -138,6 +150,8 @@ class Scheduler:
         self.cancel = threading.Event()
         self.held: dict[str, _Held] = {}
         self.set_aside: dict[str, str] = {}
+        #: the finished entries whose disks this run looked at again
+        self.rechecked: set[str] = set()
         self._jobs: queue.SimpleQueue[tuple[str, _Held] | None] = queue.SimpleQueue()
         self._results: queue.SimpleQueue[tuple[str, Outcome]] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
@@ -201,7 +215,9 @@ class Scheduler:
             return False
         if entry.phase is Phase.FAILED:
             return self._retry.get(entry.name) == entry.attempt.number
-        return entry.phase is not Phase.DONE
+        if entry.phase is Phase.DONE:
+            return entry.name not in self.rechecked
+        return True
 
     def _finished(self) -> bool:
         if self.held or self._in_flight:
@@ -241,12 +257,36 @@ class Scheduler:
 
     def _prepare(self, work: EntryWork) -> Prepared | Resume:
         point = work.resume_point()
+        if point is Resume.DONE:
+            if not self._changed(work):
+                return Resume.DONE
+            point = work.resume_point()
         if point is Resume.FAILED:
             work.restart("--retry-failed")
             point = work.resume_point()
         if point is not Resume.PREPARE:
             return point
         return work.prepare()
+
+    def _changed(self, work: EntryWork) -> bool:
+        """A finished entry's disks looked at again (in a worker: hashing takes time); True
+        when its next attempt is to import the new content (``--reimport-changed``)."""
+        reimport = self.options.reimport_changed
+        try:
+            change = work.recheck()
+        except UploadCancelled:
+            raise
+        except VmimportError as error:  # the entry is done: what it cannot tell is a note
+            note: str | None = f"its disks could not be looked at again: {error.message}"
+        else:
+            if change.found is Found.CHANGED and reimport:
+                work.restart("the disks changed since they were imported (--reimport-changed)")
+                return True
+            note = change.note(reimport=reimport)
+        work.note(note)
+        image = work.entry().attempt.image_id or ""
+        self.board.update(work.name, phase="done", outcome=image, line=note)
+        return False
 
     def _claim(self) -> None:
         while (
@@ -258,6 +298,7 @@ class Scheduler:
             if claim is None:
                 return
             spec = self.specs[claim.name]
+            self.rechecked.add(spec.name)
             work = EntryWork(
                 self.db,
                 claim,

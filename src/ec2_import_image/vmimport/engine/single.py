@@ -2,10 +2,11 @@
 
 A rerun of an entry that has ended:
 
-- ``DONE``: the disks are identified again (hashes are reused while the files
-  are unchanged); the same identity returns the recorded result, no byte sent
-  and no import started; other disks under the same name are a new import
-  (the next attempt);
+- ``DONE``: the disks are identified again (``changes``: the detection
+  ``batch`` makes too; hashes are reused while the files are unchanged); the
+  same identity returns the recorded result, no byte sent and no import
+  started; other content under the same name is a new import (the next
+  attempt), since ``import`` is asked for this one VM by name;
 - ``FAILED`` before the service ran a task (a check error, an upload, a
   refused ImportImage): tried again, as the command was run again;
 - ``FAILED`` with a task (the service failed it): the same failure is reported
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
+from ec2_import_image.vmimport.engine.changes import Found
 from ec2_import_image.vmimport.engine.entry import EntryWork, Prepared, Resume
 from ec2_import_image.vmimport.engine.errors import (
     EntryFailed,
@@ -64,14 +66,15 @@ def import_one(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportR
 def _rerun(work: EntryWork, options: SingleOptions) -> ImportResult | None:
     """An entry that has ended: its result, its failure again, or the next attempt."""
     entry = work.entry()
-    recorded = entry.attempt.identity
-    same = work.identify(record=False).sha256 == recorded
     if entry.phase is Phase.DONE:
-        if same:
+        # the disks are arguments of the command line: there (``manifest``), never MISSING
+        if work.recheck().found is Found.SAME:
             work.reporter.step(f"already imported: {entry.attempt.image_id}")
             return work.result()
         work.restart("the disks changed since they were imported: a new import")
         return None
+    recorded = entry.attempt.identity
+    same = work.identify(record=False).sha256 == recorded
     if same and entry.attempt.import_task_id and not options.retry_failed:
         raise EntryFailed(
             entry.last_error or ErrorInfo(FailureCode.TASK, "the import failed"),

@@ -1,7 +1,8 @@
 """The state database of ``vmimport import`` and ``vmimport batch`` (one schema for both).
 
-- ``db``: ``StateDB``, the interface (open, entries, claims, steps, disks,
-  the hash cache) and ``DiskJournal`` (what the upload writes through);
+- ``db``: ``StateDB``, the interface (open, open read-only, entries, claims,
+  steps, disks, the hash cache) and ``DiskJournal`` (what the upload writes
+  through);
   built on ``entries`` (specs, claims, phases, attempts, history) and
   ``store`` (connection, durability, transactions);
 - ``records``: the typed records in and out;

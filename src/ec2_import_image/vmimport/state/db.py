@@ -30,6 +30,7 @@ from ec2_import_image.vmimport.state.records import (
     MultipartUpload,
     ObjectState,
     Part,
+    PartHashes,
     StoredObject,
 )
 from ec2_import_image.vmimport.state.store import Claim, maybe_utc
@@ -37,13 +38,27 @@ from ec2_import_image.vmimport.state.store import Claim, maybe_utc
 _DISK_COLUMNS = (
     "position, source, path, device, inode, size, mtime_ns, sha256, upload_id, upload_bucket, "
     "upload_key, upload_sha256, part_size, checksum_algorithm, upload_started_at, "
-    "object_bucket, object_key, object_size, object_sha256, object_state"
+    "object_bucket, object_key, object_size, object_sha256, object_state, ctime_ns, "
+    "hashed_part_size, part_sha256s"
 )
 
 _CLEAR_UPLOAD = (
     "upload_id = NULL, upload_bucket = NULL, upload_key = NULL, upload_sha256 = NULL, "
     "part_size = NULL, checksum_algorithm = NULL, upload_started_at = NULL"
 )
+
+
+def _part_hashes(part_size: int | None, text: str | None) -> PartHashes | None:
+    """Part hashes as stored: the part size and the base64 SHA-256s, one a line."""
+    if part_size is None or text is None:
+        return None
+    return PartHashes(int(part_size), tuple(text.split("\n")) if text else ())
+
+
+def _part_columns(digest: FileDigest) -> tuple[int | None, str | None]:
+    if digest.parts is None:
+        return None, None
+    return digest.parts.part_size, "\n".join(digest.parts.sha256s)
 
 
 def _clear_parts(conn: sqlite3.Connection, claim: Claim, position: int) -> None:
@@ -81,7 +96,11 @@ class StateDB(EntryStore):
         digest = (
             None
             if sha256 is None
-            else FileDigest(FileIdentity(path, device, inode, size, mtime_ns), sha256)
+            else FileDigest(
+                FileIdentity(path, device, inode, size, mtime_ns, row[20]),
+                sha256,
+                _part_hashes(row[21], row[22]),
+            )
         )
         upload = None
         if row[8] is not None:
@@ -128,13 +147,14 @@ class StateDB(EntryStore):
                 self._event(conn, claim.entry_id, now, note)
 
     def record_digest(self, claim: Claim, position: int, digest: FileDigest) -> None:
-        """The disk's file as hashed (path, stat identity, SHA-256)."""
+        """The disk's file as hashed (path, stat identity, SHA-256, its parts' SHA-256s)."""
         i = digest.identity
         self._update_disk(
             claim,
             position,
-            "path = ?, device = ?, inode = ?, size = ?, mtime_ns = ?, sha256 = ?",
-            (i.path, i.device, i.inode, i.size, i.mtime_ns, digest.sha256),
+            "path = ?, device = ?, inode = ?, size = ?, mtime_ns = ?, ctime_ns = ?, sha256 = ?, "
+            "hashed_part_size = ?, part_sha256s = ?",
+            (*i, digest.sha256, *_part_columns(digest)),
             note=f"disk {position + 1}: sha256 {digest.sha256}",
         )
 
@@ -249,25 +269,35 @@ class StateDB(EntryStore):
 
     # --------------------------------------------------------------- hash cache
 
-    def cached_sha256(self, identity: FileIdentity) -> str | None:
-        """The SHA-256 recorded for a file with exactly this path and stat identity."""
+    def cached_digest(self, identity: FileIdentity) -> FileDigest | None:
+        """The digest recorded for a file with exactly this path and stat identity (its change
+        time included: a row written without one never matches)."""
+        if identity.ctime_ns is None:
+            return None
         with self._read() as conn:
             row = conn.execute(
-                "SELECT sha256 FROM file_hashes WHERE path = ? AND device = ? AND inode = ? "
-                "AND size = ? AND mtime_ns = ?",
+                "SELECT sha256, part_size, part_sha256s FROM file_hashes WHERE path = ? "
+                "AND device = ? AND inode = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ?",
                 tuple(identity),
             ).fetchone()
-        return None if row is None else str(row[0])
+        if row is None:
+            return None
+        return FileDigest(identity, str(row[0]), _part_hashes(row[1], row[2]))
 
     def remember_sha256(self, digest: FileDigest) -> None:
-        """Record a file's SHA-256 for reuse; older hashes of the same path are dropped."""
+        """Record a file's digest for reuse; older hashes of the same path are dropped."""
         with self._write() as conn:
             conn.execute("DELETE FROM file_hashes WHERE path = ?", (digest.identity.path,))
             conn.execute(
-                "INSERT INTO file_hashes (path, device, inode, size, mtime_ns, sha256, hashed_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (*digest.identity, digest.sha256, self._clock()),
+                "INSERT INTO file_hashes (path, device, inode, size, mtime_ns, ctime_ns, sha256, "
+                "part_size, part_sha256s, hashed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*digest.identity, digest.sha256, *_part_columns(digest), self._clock()),
             )
+
+    def forget_sha256(self, path: str) -> None:
+        """The file's recorded hash is not to be reused (its bytes were found to differ)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM file_hashes WHERE path = ?", (path,))
 
 
 class DiskJournal:
@@ -299,10 +329,19 @@ class DiskJournal:
     def note(self, message: str) -> None:
         self.db.add_event(self.claim, f"disk {self.position + 1}: {message}")
 
-    def cached_sha256(self, identity: FileIdentity) -> str | None:
-        return self.db.cached_sha256(identity)
+    def cached_digest(self, identity: FileIdentity) -> FileDigest | None:
+        return self.db.cached_digest(identity)
 
     def digest_known(self, digest: FileDigest, reusable: bool) -> None:
         self.db.record_digest(self.claim, self.position, digest)
         if reusable:
             self.db.remember_sha256(digest)
+
+    def digest_confirmed(self, digest: FileDigest) -> None:
+        """The digest is proven to hold: S3 checked every part's bytes against it after the
+        file's timestamps had settled (see ``upload.hashing``); it may be reused."""
+        self.db.remember_sha256(digest)
+
+    def digest_wrong(self, path: str) -> None:
+        """The file's bytes are not the ones hashed (S3 refused a part): never reuse its hash."""
+        self.db.forget_sha256(path)

@@ -49,7 +49,11 @@ _ENTRY_COLUMNS = (
     "e.id, e.name, e.position, e.options, e.phase, e.attempt, e.claim_owner, e.claim_expires, "
     "e.error_code, e.error_message, e.error_cause, e.error_remedy, e.error_at, "
     "e.created_at, e.updated_at, a.client_token, a.import_task_id, a.image_id, a.snapshot_ids, "
-    "a.started_at, a.finished_at, a.identity"
+    "a.started_at, a.finished_at, a.identity, e.note"
+)
+_NO_ERROR = (
+    "error_code = NULL, error_message = NULL, error_cause = NULL, error_remedy = NULL, "
+    "error_at = NULL, error_phase = NULL"
 )
 _ENTRY_QUERY = (
     f"SELECT {_ENTRY_COLUMNS} FROM entries e "
@@ -185,6 +189,7 @@ class EntryStore(Store):
             holder=holder,
             created=utc(row[13]),
             updated=utc(row[14]),
+            note=row[22],
         )
 
     def entry(self, name: str) -> Entry:
@@ -334,10 +339,23 @@ class EntryStore(Store):
         self, claim: Claim, phase: Phase, message: str | None = None, progress: float | None = None
     ) -> None:
         """Move the entry to ``phase`` and record it in the history; a final phase ends the
-        current attempt (its ``finished`` time)."""
+        current attempt (its ``finished`` time).
+
+        The last error is cleared by progress past the phase it stopped the entry in
+        (an upload's error once the import starts, a wait's once the AMI is finished;
+        ``DONE`` always): it no longer says what holds the entry.  Entering that phase
+        again (a rerun trying once more) keeps it, and ``FAILED`` keeps it.
+        """
         with self._write() as conn:
             now = self._fence(conn, claim)
             conn.execute("UPDATE entries SET phase = ? WHERE id = ?", (str(phase), claim.entry_id))
+            stopped = conn.execute(
+                "SELECT error_code, error_phase FROM entries WHERE id = ?", (claim.entry_id,)
+            ).fetchone()
+            if stopped[0] is not None and (
+                phase is Phase.DONE or phase.passes(Phase(stopped[1] or Phase.PENDING))
+            ):
+                conn.execute(f"UPDATE entries SET {_NO_ERROR} WHERE id = ?", (claim.entry_id,))
             if phase.final:
                 conn.execute(
                     "UPDATE attempts SET finished_at = ? WHERE entry_id = ? AND number = "
@@ -359,7 +377,7 @@ class EntryStore(Store):
             at = error.at.timestamp() if error.at else now
             conn.execute(
                 "UPDATE entries SET error_code = ?, error_message = ?, error_cause = ?, "
-                "error_remedy = ?, error_at = ? WHERE id = ?",
+                "error_remedy = ?, error_at = ?, error_phase = phase WHERE id = ?",
                 (error.code, error.message, error.cause, error.remedy, at, claim.entry_id),
             )
             self._event(conn, claim.entry_id, now, f"error: {error.code}: {error.message}")
@@ -367,11 +385,19 @@ class EntryStore(Store):
     def clear_error(self, claim: Claim) -> None:
         with self._write() as conn:
             self._fence(conn, claim)
-            conn.execute(
-                "UPDATE entries SET error_code = NULL, error_message = NULL, error_cause = NULL, "
-                "error_remedy = NULL, error_at = NULL WHERE id = ?",
-                (claim.entry_id,),
-            )
+            conn.execute(f"UPDATE entries SET {_NO_ERROR} WHERE id = ?", (claim.entry_id,))
+
+    def set_note(self, claim: Claim, note: str | None) -> None:
+        """What this run found about a finished entry's disks (None: nothing to say); a new
+        note is a line of the history too."""
+        with self._write() as conn:
+            now = self._fence(conn, claim)
+            before = conn.execute(
+                "SELECT note FROM entries WHERE id = ?", (claim.entry_id,)
+            ).fetchone()[0]
+            conn.execute("UPDATE entries SET note = ? WHERE id = ?", (note, claim.entry_id))
+            if note is not None and note != before:
+                self._event(conn, claim.entry_id, now, f"note: {note}")
 
     def _update_attempt(self, claim: Claim, assignments: str, values: Sequence[Any]) -> None:
         with self._write() as conn:
@@ -401,8 +427,9 @@ class EntryStore(Store):
         )
 
     def restart(self, claim: Claim) -> Attempt:
-        """Begin the next attempt (``--retry-failed``): a new number, hence a new token;
-        phase ``pending``, the last error cleared; earlier attempts stay in the history."""
+        """Begin the next attempt (``--retry-failed``, changed disks): a new number, hence a
+        new token; phase ``pending``, the last error and the note cleared; earlier attempts
+        stay in the history."""
         with self._write() as conn:
             now = self._fence(conn, claim)
             number = 1 + int(
@@ -411,9 +438,7 @@ class EntryStore(Store):
                 ).fetchone()[0]
             )
             conn.execute(
-                "UPDATE entries SET attempt = ?, phase = ?, error_code = NULL, "
-                "error_message = NULL, error_cause = NULL, error_remedy = NULL, error_at = NULL "
-                "WHERE id = ?",
+                f"UPDATE entries SET attempt = ?, phase = ?, note = NULL, {_NO_ERROR} WHERE id = ?",
                 (number, str(Phase.PENDING), claim.entry_id),
             )
             conn.execute(

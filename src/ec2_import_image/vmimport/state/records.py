@@ -34,6 +34,13 @@ class Phase(StrEnum):
     def final(self) -> bool:
         return self in (Phase.DONE, Phase.FAILED)
 
+    def passes(self, other: Phase) -> bool:
+        """Whether entering this phase is progress past ``other`` (``FAILED`` never is)."""
+        if self is Phase.FAILED or other is Phase.FAILED:
+            return False
+        order = list(Phase)
+        return order.index(self) > order.index(other)
+
 
 class ObjectState(StrEnum):
     """What this tool knows of a disk's S3 object, and whether it may delete it."""
@@ -142,6 +149,8 @@ class Entry(NamedTuple):
     holder: Holder | None
     created: datetime.datetime
     updated: datetime.datetime
+    #: what a run found about a finished entry's disks (changed, or gone), None when nothing
+    note: str | None = None
 
 
 class Event(NamedTuple):
@@ -156,20 +165,40 @@ class Event(NamedTuple):
 
 
 class FileIdentity(NamedTuple):
-    """What ``stat`` says of a file: a cached hash is reused only when all of it matches."""
+    """What ``stat`` says of a file: a cached hash is reused only when all of it matches.
+
+    ``ctime_ns`` (the inode's change time) is what a user cannot set: ``touch -r``
+    or ``os.utime`` put a modification time back, and the change time moves all
+    the same.  None in a row written before it was kept (schema version 3): such
+    an identity never matches a file's.
+    """
 
     path: str
     device: int
     inode: int
     size: int
     mtime_ns: int
+    ctime_ns: int | None
+
+
+class PartHashes(NamedTuple):
+    """The SHA-256 of each part of a file cut at ``part_size`` (``upload.parts``), base64 as
+    S3's ``ChecksumSHA256`` of a part: what S3 checks each part's bytes against."""
+
+    part_size: int
+    sha256s: tuple[str, ...]
+
+    def of(self, number: int) -> str:
+        """Part ``number``'s (from 1)."""
+        return self.sha256s[number - 1]
 
 
 class FileDigest(NamedTuple):
-    """A local file and its SHA-256 (hex)."""
+    """A local file, its SHA-256 (hex), and its parts' SHA-256s when they were computed."""
 
     identity: FileIdentity
     sha256: str
+    parts: PartHashes | None = None
 
     @property
     def path(self) -> str:

@@ -131,9 +131,27 @@ _V2 = (
     "ALTER TABLE attempts ADD COLUMN identity TEXT",
 )
 
+_V3 = (
+    # A file's identity includes its change time (which `touch -r` cannot set back): rows
+    # written before have none, and are never reused for it.
+    "ALTER TABLE disks ADD COLUMN ctime_ns INTEGER",
+    "ALTER TABLE file_hashes ADD COLUMN ctime_ns INTEGER",
+    # The SHA-256 of each part of the hash pass's layout (base64, newline-separated): what each
+    # UploadPart carries as its ChecksumSHA256, so that S3 refuses bytes that are not these.
+    "ALTER TABLE disks ADD COLUMN hashed_part_size INTEGER",
+    "ALTER TABLE disks ADD COLUMN part_sha256s TEXT",
+    "ALTER TABLE file_hashes ADD COLUMN part_size INTEGER",
+    "ALTER TABLE file_hashes ADD COLUMN part_sha256s TEXT",
+    # What a run found about a finished entry's disks (changed since the import, or gone).
+    "ALTER TABLE entries ADD COLUMN note TEXT",
+    # The phase an entry's last error stopped it in: progress past it clears the error.
+    "ALTER TABLE entries ADD COLUMN error_phase TEXT",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "entries, attempts, disks, parts, events", _V1),
     Migration(2, "attempts remember the identity they import", _V2),
+    Migration(3, "file identities with ctime, part hashes, notes, error phases", _V3),
 )
 
 

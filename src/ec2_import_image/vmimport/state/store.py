@@ -20,12 +20,42 @@ explicit transactions, shared by threads under a lock.  Between processes,
 SQLite's write lock serializes transactions (``BEGIN IMMEDIATE`` takes it
 before the first read, so a read-check-write is atomic); ``busy_timeout``
 makes a writer wait for another's transaction instead of failing.
+
+Failures.  A database that cannot be written (a full disk, a read-only file
+system) is a ``StateError`` naming the file and the cause ("cannot write the
+state database /x/state.sqlite: No space left on device"), never an internal
+error: SQLite says ``SQLITE_FULL`` or ``SQLITE_READONLY`` without the
+operating system's error, so the cause is told from the file system
+(``os.statvfs``: no free block, or mounted read-only) when it says so, else
+in SQLite's words.  A transaction that fails is rolled back; nothing is left
+half-written.
+
+Reading only (``open_readonly``: ``batch --status`` and ``--dry-run``).  Such a
+process may be unable to write the file, its ``-wal``/``-shm`` files or their
+directory (a read-only file system, another user's file), and must not change
+anything even when it could.  SQLite's rules for a WAL database
+(https://www.sqlite.org/wal.html, "Read-Only Databases"; since 3.22.0): a
+read-only connection (``mode=ro``) needs the ``-shm`` and ``-wal`` files to
+exist, or to be able to create them, and creates them if it can (they stay
+after it closes); a connection with ``immutable=1`` takes no lock and reads
+the database file alone, which holds every committed transaction only when
+there is no ``-wal`` file: the last connection's clean close checkpoints the
+WAL into the database and deletes both files.  So: when a ``-wal`` file exists
+(a batch running, or one killed), the file is read with ``mode=ro``, through
+the WAL and under the writers' locks (with a ``-shm`` file it cannot write,
+SQLite keeps the WAL index in memory); when none exists, with
+``immutable=1``, which needs nothing but read access and creates nothing, and
+if a ``-wal`` file appeared meanwhile (a batch started), once more with
+``mode=ro``.  What was read is copied into memory (SQLite's backup) and
+migrated there, so an older schema is read without writing the file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
+import os
 import sqlite3
 import threading
 import time
@@ -63,6 +93,42 @@ def maybe_utc(seconds: float | None) -> datetime.datetime | None:
 
 #: seconds between two tries of a set-up another process's lock refused
 _RETRY = 0.02
+#: SQLite's primary result codes of what the file system may have refused: SQLITE_READONLY,
+#: SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN (https://www.sqlite.org/rescode.html)
+_FILE_SYSTEM_CODES = frozenset({8, 10, 13, 14})
+
+
+def unwritable(error: sqlite3.Error, path: str) -> str | None:
+    """The operating system's words when the file's file system is read-only or full and
+    SQLite failed in a way that may be why; None otherwise."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if not isinstance(code, int) or code & 0xFF not in _FILE_SYSTEM_CODES:
+        return None
+    try:
+        found = os.statvfs(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        return None
+    if found.f_flag & os.ST_RDONLY:
+        return os.strerror(errno.EROFS)
+    if found.f_bavail == 0:
+        return os.strerror(errno.ENOSPC)
+    return None
+
+
+def cause(error: sqlite3.Error, path: str) -> str:
+    """Why SQLite failed, in the operating system's words when the file system tells."""
+    return unwritable(error, path) or str(error)
+
+
+def _readonly_uri(path: Path, immutable: bool) -> str:
+    from urllib.parse import quote
+
+    query = "mode=ro&immutable=1" if immutable else "mode=ro"
+    return f"file:{quote(str(path.resolve()))}?{query}"
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
 
 
 def _prepare(
@@ -130,12 +196,21 @@ class Store:
             conn = sqlite3.connect(
                 str(where), timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
-        except (OSError, sqlite3.Error) as error:
-            raise StateError(f"cannot open the state database {where}: {error}") from None
+        except OSError as error:
+            raise StateError(
+                f"cannot open the state database {where}: {error.strerror or error}"
+            ) from None
+        except sqlite3.Error as error:
+            raise StateError(
+                f"cannot open the state database {where}: {cause(error, str(where))}"
+            ) from None
         try:
             _prepare(conn, str(where), migrations, busy_timeout)
         except sqlite3.Error as error:
             conn.close()
+            refused = unwritable(error, str(where))
+            if refused is not None:
+                raise StateError(f"cannot write the state database {where}: {refused}") from None
             raise StateError(f"cannot use the state database {where}: {error}") from None
         except BaseException:
             conn.close()
@@ -148,8 +223,44 @@ class Store:
             lease_seconds=lease_seconds,
         )
 
+    @classmethod
+    def open_readonly(
+        cls,
+        path: Path | str,
+        *,
+        clock: Clock = time.time,
+        migrations: Sequence[schema.Migration] = schema.MIGRATIONS,
+    ) -> Self:
+        """The database as it is, read without writing anything (see "Reading only" above);
+        a copy in memory that refuses writes."""
+        where = Path(path)
+        memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        try:
+            for immutable in (not _wal(where).exists(), False):
+                source = sqlite3.connect(_readonly_uri(where, immutable), uri=True)
+                try:
+                    schema.check_version(source, str(where), migrations)
+                    source.backup(memory)
+                finally:
+                    source.close()
+                if not immutable or not _wal(where).exists():
+                    break
+            schema.migrate(memory, str(where), migrations)
+            memory.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as error:
+            memory.close()
+            raise StateError(
+                f"cannot read the state database {where}: {cause(error, str(where))}"
+            ) from None
+        except BaseException:
+            memory.close()
+            raise
+        return cls(
+            memory, str(where), clock=clock, owner=Owner.this_process(), lease_seconds=DEFAULT_LEASE
+        )
+
     def close(self) -> None:
-        with self._lock:
+        with self._lock, contextlib.suppress(sqlite3.Error):
             self._conn.close()
 
     def __enter__(self) -> Self:
@@ -161,36 +272,46 @@ class Store:
     # ------------------------------------------------------------- transactions
 
     @contextlib.contextmanager
-    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, begin: str, doing: str) -> Iterator[sqlite3.Connection]:
         """One transaction: committed when the body ends, rolled back when it raises.
 
-        SQLite's own failures (busy beyond the time-out, disk full, I/O errors)
-        become a ``StateError`` with a one-line message.
+        SQLite's own failures (busy beyond the time-out, disk full, a read-only
+        file system, I/O errors) become a ``StateError`` with a one-line message
+        naming the file and the cause.
         """
         with self._lock:
             try:
                 self._conn.execute(begin)
             except sqlite3.OperationalError as error:
-                raise StateError(f"state database {self.path} is busy: {error}") from None
+                if "locked" in str(error) or "busy" in str(error):
+                    raise StateError(f"state database {self.path} is busy: {error}") from None
+                raise self._failed(doing, error) from None
             try:
                 yield self._conn
                 self._conn.execute("COMMIT")
             except sqlite3.Error as error:
                 self._rollback()
-                raise StateError(f"state database {self.path}: {error}") from None
+                raise self._failed(doing, error) from None
             except BaseException:
                 self._rollback()
                 raise
 
+    def _failed(self, doing: str, error: sqlite3.Error) -> StateError:
+        why = cause(error, self.path)
+        return StateError(f"cannot {doing} the state database {self.path}: {why}")
+
     def _rollback(self) -> None:
-        if self._conn.in_transaction:  # SQLite may have rolled back already (disk full)
-            self._conn.execute("ROLLBACK")
+        # SQLite may have rolled back already (disk full); a rollback that fails leaves the
+        # transaction to the journal, which undoes it when the file is next opened
+        with contextlib.suppress(sqlite3.Error):
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
 
     def _write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        return self._transaction("BEGIN IMMEDIATE")
+        return self._transaction("BEGIN IMMEDIATE", "write")
 
     def _read(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        return self._transaction("BEGIN")
+        return self._transaction("BEGIN", "read")
 
     def _fence(self, conn: sqlite3.Connection, claim: Claim) -> float:
         """Check the claim is still ours and renew its lease; answers now."""

@@ -1,13 +1,14 @@
 """Uploading local disk files to S3 for ``vmimport import`` and ``vmimport batch``.
 
 - ``disk``: ``upload_disk`` (hash, name, upload: the call per disk) and ``hash_disk``;
-- ``hashing``: the SHA-256 pass with progress, reused when ``stat`` says nothing changed;
+- ``hashing``: the SHA-256 pass (the file and each part) with progress, reused while the
+  file's identity holds;
 - ``keys``: ``content_key`` (``import``) and ``entry_key`` (``batch``);
 - ``multipart``: ``upload_file``: look, resume, create, send, complete, verify
   (botocore directly: s3transfer cannot resume an upload id, see there);
-- ``parts``: part sizes and local part checksums;
+- ``parts``: the part layout and local part checksums;
 - ``slices``: the seekable file-range reader parts are streamed from;
-- ``clients``: the S3 clients, with and without transport checksums;
+- ``clients``: the S3 client (it computes no checksum: each part carries the hash pass's);
 - ``progress``: what a person watching sees (rich bar, or one line per step);
 - ``errors``: the upload's failures, one line each.
 """

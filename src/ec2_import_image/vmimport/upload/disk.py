@@ -3,7 +3,10 @@
 
 The hash comes first (the key may be made of it, the object's metadata
 needs it, and the state database reuses it when the file did not change:
-``hashing``), then ``multipart.upload_file`` with the disk's journal.
+``hashing``), then ``multipart.upload_file`` with the disk's journal.  The
+hash pass cuts the file as the upload will (``layout``): as the disk's
+unfinished upload was cut when there is one it can continue, else as the
+settings cut a file of its size.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from pathlib import Path
 from typing import Protocol
 
 from ec2_import_image.vmimport.state.records import FileDigest, FileIdentity
+from ec2_import_image.vmimport.upload import parts
 from ec2_import_image.vmimport.upload.clients import S3Clients
-from ec2_import_image.vmimport.upload.hashing import identify, sha256_file
+from ec2_import_image.vmimport.upload.hashing import Layout, identify, sha256_file
 from ec2_import_image.vmimport.upload.multipart import (
     DEFAULT_SETTINGS,
     Journal,
@@ -33,27 +37,46 @@ KeyFor = Callable[[FileDigest], str]
 class DiskRecord(Journal, Protocol):
     """A disk's journal with its hash cache (``state.DiskJournal``)."""
 
-    def cached_sha256(self, identity: FileIdentity) -> str | None: ...
+    def cached_digest(self, identity: FileIdentity) -> FileDigest | None: ...
     def digest_known(self, digest: FileDigest, reusable: bool) -> None: ...
+
+
+def layout_for(journal: Journal, min_part_size: int) -> Layout:
+    """The part size the disk's upload will use for a file of a given size: its unfinished
+    upload's, when that fits the size, else the settings' (``parts.part_size_for``)."""
+
+    def part_size(size: int) -> int:
+        upload = journal.state().upload
+        if upload is not None and parts.fits(size, upload.part_size):
+            return upload.part_size
+        return parts.part_size_for(size, min_part_size)
+
+    return part_size
 
 
 def hash_disk(
     journal: DiskRecord,
     path: Path | str,
     *,
+    min_part_size: int = parts.DEFAULT_MIN_PART,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     clock: Callable[[], float] = time.time,
 ) -> FileDigest:
-    """The disk's SHA-256 (reused from the state database when the file is unchanged),
-    recorded for the disk before it returns."""
+    """The disk's SHA-256 and its parts' (reused from the state database when the file is
+    unchanged), recorded for the disk before it returns."""
     shown = progress or NullProgress()
     name = Path(path).name
     shown.begin(f"hashing {name}", identify(path).size)
     ended = False
     try:
         result = sha256_file(
-            path, cache=journal, on_progress=shown.advance, clock=clock, cancel=cancel
+            path,
+            layout=layout_for(journal, min_part_size),
+            cache=journal,
+            on_progress=shown.advance,
+            clock=clock,
+            cancel=cancel,
         )
         ended = True
         how = "known from an earlier run" if result.reused else "computed"
@@ -80,8 +103,22 @@ def upload_disk(
     clock: Callable[[], float] = time.time,
 ) -> UploadOutcome:
     """Hash the disk, then make ``s3://bucket/key_for(digest)`` hold it (``upload_file``)."""
-    digest = hash_disk(journal, path, progress=progress, cancel=cancel, clock=clock)
+    digest = hash_disk(
+        journal,
+        path,
+        min_part_size=settings.min_part_size,
+        progress=progress,
+        cancel=cancel,
+        clock=clock,
+    )
     target = ObjectTarget(bucket, key_for(digest))
     return upload_file(
-        clients, journal, digest, target, settings=settings, progress=progress, cancel=cancel
+        clients,
+        journal,
+        digest,
+        target,
+        settings=settings,
+        progress=progress,
+        cancel=cancel,
+        clock=clock,
     )

@@ -6,15 +6,14 @@ The steps, each recorded in the state database (``Journal``) before the next:
    metadata and size is the disk already uploaded: nothing is sent.  An object
    that is not this disk is replaced only when this tool uploaded it (the
    journal says so); otherwise the upload stops (``ObjectConflict``).
-2. **Resume** the multipart upload the journal remembers for this key and
-   content: ``ListParts`` (paginated) says what S3 has; a part counts as sent
-   when its size is right and its ETag and checksum agree with the journal,
-   or, for a part sent just before a ``kill -9`` and never recorded, when the
-   local file's CRC32 (or MD5, a plain part's ETag) of that range agrees with
-   what S3 lists.  An upload id S3 no longer knows starts over.
+2. **Resume** the multipart upload the journal remembers for this key, content
+   and part layout: ``ListParts`` (paginated) says what S3 has; a part counts as
+   sent when its size is right, its ETag agrees with the journal's, and its
+   checksum is the one the hash pass computed for it (see "The object holds
+   what it names" below).  An upload id S3 no longer knows starts over.
 3. **Create** otherwise: ``CreateMultipartUpload`` with the SHA-256 in the
-   object's metadata and ``ChecksumAlgorithm=CRC32``.  An endpoint that refuses
-   transport checksums (``NotImplemented``, ``InvalidArgument``,
+   object's metadata and ``ChecksumAlgorithm=SHA256``.  An endpoint that
+   refuses transport checksums (``NotImplemented``, ``InvalidArgument``,
    ``InvalidRequest``, on the create or on a part) gets the upload again
    without them; one that ignores them (no algorithm in its reply) gets parts
    without them.
@@ -22,10 +21,43 @@ The steps, each recorded in the state database (``Journal``) before the next:
    streamed from the file (``slices.FileSlice``): memory does not grow with
    the file.  Each acknowledged part is committed to the journal by the
    coordinating thread (the one that called ``upload_file``).
-5. **Complete** (the part checksums included), then **verify**: ``HeadObject``
-   gives the size and the ``sha256`` metadata, and the file's ``stat`` must
-   not have changed since it was hashed (else the object, which may hold a
-   mix of old and new bytes, is deleted and the upload refused).
+5. **Complete** (the part checksums included), then **verify**: the checksum
+   S3 gives the object must be the one of the hashed parts; ``HeadObject``
+   gives the size and the ``sha256`` metadata; and the file's ``stat`` must not
+   have changed since it was hashed (else the object is deleted and the upload
+   refused: the file is still being written).
+
+The object holds what it names.  The ``sha256`` metadata (and the import's
+``vmimport:sha256`` tag) is the hash pass's; the bytes are read again as each
+part is sent, seconds or days later (a resumed upload).  So each part carries
+the SHA-256 the hash pass computed for it (``ChecksumSHA256``, given to
+botocore, which then computes none of its own) and S3 refuses a part whose
+bytes differ (``BadDigest``: "The SHA256 you specified did not match the
+calculated checksum", https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity-upload.html);
+a resumed part counts only when ``ListParts`` lists that same SHA-256, and
+``CompleteMultipartUpload`` names each part's.  A refused part means the file
+changed since it was hashed: the upload stops (``FileChanged``, naming the
+file), the multipart upload is aborted (its parts are of other content, it is
+never completed), the hash is forgotten, and a rerun hashes the new content.
+Two kinds of upload cannot carry the hash pass's SHA-256, and each part is read
+once more before it is sent and its SHA-256 compared with the hash pass's:
+
+- an upload an earlier ``vmimport`` created with ``CRC32`` keeps its algorithm
+  (S3 takes one per upload): each part is sent with the CRC32 of the bytes just
+  read and checked, and a resumed part counts when that CRC32 is the one
+  ``ListParts`` lists;
+- on an endpoint that refuses transport checksums, each part is sent with the
+  ``Content-MD5`` of the bytes just read and checked (an S3-compatible endpoint
+  refuses a body that does not match it) and its ETag, when it is an MD5, must
+  be that MD5; a resumed part counts when its ETag is.  What remains unchecked
+  there: an endpoint that ignores ``Content-MD5`` and gives ETags that are not
+  MD5s (SSE-KMS) could keep bytes changed between that read and the send; the
+  final ``stat`` comparison still catches a change a writer leaves in ``stat``.
+
+A file whose timestamps had settled before its upload was created, and every
+part of which S3 checked against its SHA-256, has a hash worth reusing even
+when the hash pass was too close to its last change to tell
+(``hashing.RACY_SECONDS``): it is recorded for reuse then.
 
 Why botocore and not s3transfer (measured: docs/performance.md, "Uploads").
 s3transfer's ``upload_file`` cannot continue an existing upload id: it always
@@ -33,10 +65,10 @@ creates a new multipart upload, and on any failure, Ctrl-C included, its
 clean-up aborts the upload, throwing away every part sent.  Resuming is the
 point here, so the parts are sent with botocore directly, in the same way
 s3transfer sends them (one ``UploadPart`` per part from a thread pool, the
-body streamed, botocore's checksums and retries).  Nothing is lost for it: to
-the loopback stub, a 1 GiB upload takes about 0.8 of ``upload_file``'s time
-(32 MiB parts against s3transfer's 8 MiB; the same part size gives the same
-time within the noise), in the same memory, flat from 1 GiB to 4 GiB.
+body streamed, botocore's retries).  Nothing is lost for it: to the loopback
+stub, a 1 GiB upload takes about 0.8 of ``upload_file``'s time (32 MiB parts
+against s3transfer's 8 MiB; the same part size gives the same time within the
+noise), in the same memory, flat from 1 GiB to 4 GiB.
 
 Interruption.  Ctrl-C (``KeyboardInterrupt`` in the calling thread), an
 error or the caller's ``cancel`` event set an internal event; the part being
@@ -48,11 +80,13 @@ exception goes on.  The upload id and its parts stay for a rerun.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import queue
 import re
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -66,10 +100,11 @@ from ec2_import_image.vmimport.state.records import (
     MultipartUpload,
     ObjectState,
     Part,
+    PartHashes,
     StoredObject,
 )
 from ec2_import_image.vmimport.upload import parts as layout
-from ec2_import_image.vmimport.upload.clients import ALGORITHM, S3Clients
+from ec2_import_image.vmimport.upload.clients import ALGORITHM, LEGACY_ALGORITHM, S3Clients
 from ec2_import_image.vmimport.upload.errors import (
     FileChanged,
     ObjectConflict,
@@ -77,13 +112,17 @@ from ec2_import_image.vmimport.upload.errors import (
     UploadError,
     VerificationFailed,
 )
-from ec2_import_image.vmimport.upload.hashing import identify
+from ec2_import_image.vmimport.upload.hashing import identify, settled
 from ec2_import_image.vmimport.upload.progress import NullProgress, Progress
 from ec2_import_image.vmimport.upload.slices import Cancelled, FileSlice
 
 #: error codes of an endpoint that does not take S3's transport checksums
 _CHECKSUM_REFUSALS = frozenset({"NotImplemented", "InvalidArgument", "InvalidRequest"})
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+#: S3's answer to a part whose bytes do not match the checksum (or Content-MD5) it carried
+_BAD_DIGEST = frozenset({"BadDigest"})
+#: the algorithms whose part checksums this tool can give (the hash pass's, or a CRC32)
+_ALGORITHMS = frozenset({ALGORITHM, LEGACY_ALGORITHM})
 _MD5_ETAG = re.compile(r"[0-9a-f]{32}")
 #: seconds the coordinator waits for a worker's result before checking ``cancel``
 _POLL = 0.2
@@ -141,6 +180,8 @@ class Journal(Protocol):
     def upload_forgotten(self, reason: str) -> None: ...
     def object_stored(self, stored: StoredObject) -> None: ...
     def note(self, message: str) -> None: ...
+    def digest_confirmed(self, digest: FileDigest) -> None: ...
+    def digest_wrong(self, path: str) -> None: ...
 
 
 class _Head(NamedTuple):
@@ -151,6 +192,16 @@ class _Head(NamedTuple):
 
 class _ChecksumsRefused(Exception):
     """A part was refused because it carried a transport checksum."""
+
+
+class _PartChanged(Exception):
+    """A part's bytes are not the ones the hash pass read (S3 refused them, or they were read
+    again locally): the file changed since it was hashed."""
+
+    def __init__(self, number: int, how: str) -> None:
+        super().__init__(f"part {number}: {how}")
+        self.number = number
+        self.how = how
 
 
 def _code(error: ClientError) -> str:
@@ -173,18 +224,24 @@ def upload_file(
     settings: UploadSettings = DEFAULT_SETTINGS,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> UploadOutcome:
-    """Make ``target`` hold the file ``digest`` describes; see the module's steps."""
+    """Make ``target`` hold the file ``digest`` describes (its part hashes included: the hash
+    pass's, ``hashing.sha256_file``); see the module's steps."""
     if digest.size == 0:
         raise UploadError(f"{digest.path} is empty: there is nothing to import")
+    if digest.parts is None or not layout.fits(digest.size, digest.parts.part_size):
+        raise ValueError(f"the digest of {digest.path} has no usable part hashes")
     job = _Upload(
         clients=clients,
         journal=journal,
         digest=digest,
+        hashes=digest.parts,
         target=target,
         settings=settings,
         progress=progress or NullProgress(),
         cancel=cancel,
+        clock=clock,
     )
     try:
         return job.run()
@@ -206,14 +263,18 @@ class _Upload:
         clients: S3Clients,
         journal: Journal,
         digest: FileDigest,
+        hashes: PartHashes,
         target: ObjectTarget,
         settings: UploadSettings,
         progress: Progress,
         cancel: threading.Event | None,
+        clock: Callable[[], float],
     ) -> None:
         self.clients = clients
         self.journal = journal
         self.digest = digest
+        self.hashes = hashes
+        self.clock = clock
         self.target = target
         self.settings = settings
         self.progress = progress
@@ -317,14 +378,14 @@ class _Upload:
         if (
             (upload.bucket, upload.key) == self.target
             and upload.sha256 == self.digest.sha256
-            and layout.S3_MIN_PART <= upload.part_size <= layout.S3_MAX_PART
-            and layout.part_count(self.size, upload.part_size) <= layout.S3_MAX_PARTS
+            and upload.part_size == self.hashes.part_size
+            and (upload.checksum_algorithm is None or upload.checksum_algorithm in _ALGORITHMS)
         ):
             return upload
         self._abort(upload)
         self.journal.upload_forgotten(
             f"upload {upload.upload_id} to s3://{upload.bucket}/{upload.key} was for other "
-            "content: aborted"
+            "content or another part size: aborted"
         )
         return None
 
@@ -340,19 +401,27 @@ class _Upload:
     def _multipart(self, upload: MultipartUpload | None) -> UploadOutcome:
         have: dict[int, Part] = {}
         action = Action.UPLOADED
-        if upload is not None:
-            listed = self._list_parts(upload)
-            if listed is None:
-                reason = f"S3 no longer knows upload {upload.upload_id}: starting over"
-                self.journal.upload_forgotten(reason)
-                self.progress.note(reason)
-                upload = None
-            else:
-                have = self._reconcile(upload, listed)
-                action = Action.RESUMED
-        if upload is None:
-            upload = self._create()
-            self.journal.upload_started(upload)
+        try:
+            if upload is not None:
+                listed = self._list_parts(upload)
+                if listed is None:
+                    reason = f"S3 no longer knows upload {upload.upload_id}: starting over"
+                    self.journal.upload_forgotten(reason)
+                    self.progress.note(reason)
+                    upload = None
+                else:
+                    have = self._reconcile(upload, listed)
+                    action = Action.RESUMED
+            if upload is None:
+                upload = self._create()
+                self.journal.upload_started(upload)
+            return self._send_and_complete(upload, have, action)
+        except _PartChanged as changed:
+            raise self._changed(upload, changed) from None
+
+    def _send_and_complete(
+        self, upload: MultipartUpload, have: dict[int, Part], action: Action
+    ) -> UploadOutcome:
         count = layout.part_count(self.size, upload.part_size)
         missing = [n for n in range(1, count + 1) if n not in have]
         if action is Action.RESUMED:
@@ -366,7 +435,7 @@ class _Upload:
             sent = _Sender(self, upload).send(missing)
             have.update(sent)
             self._complete(upload, have)
-            self._verify()
+            self._verify(upload)
             ended = True
             self.progress.end(f"uploaded {self.name} to {self.target.url}")
         finally:
@@ -381,12 +450,27 @@ class _Upload:
             upload.checksum_algorithm,
         )
 
+    def _changed(self, upload: MultipartUpload | None, changed: _PartChanged) -> FileChanged:
+        """The file is not what was hashed: the upload (of other content) aborted and
+        forgotten, the hash never reused; the error to raise."""
+        if upload is not None:
+            self._abort(upload)
+            self.journal.upload_forgotten(
+                f"{self.name} changed since it was hashed ({changed}): upload "
+                f"{upload.upload_id} aborted"
+            )
+        self.journal.digest_wrong(self.digest.path)
+        return FileChanged(
+            f"{self.digest.path} changed since it was hashed: {changed}; nothing of it was "
+            "kept on S3: run again to import the new content"
+        )
+
     def _create(self) -> MultipartUpload:
-        part_size = layout.part_size_for(self.size, self.settings.min_part_size)
+        part_size = self.hashes.part_size
         metadata = {"sha256": self.digest.sha256}
         if self.clients.checksums:
             try:
-                reply = self.clients.checksummed.create_multipart_upload(
+                reply = self.clients.plain.create_multipart_upload(
                     **self.where, Metadata=metadata, ChecksumAlgorithm=ALGORITHM
                 )
             except ClientError as error:
@@ -402,6 +486,11 @@ class _Upload:
     def _created(
         self, reply: dict[str, Any], part_size: int, algorithm: str | None
     ) -> MultipartUpload:
+        if algorithm is not None and algorithm not in _ALGORITHMS:
+            raise UploadError(
+                f"the endpoint created the upload of {self.name} with the checksum algorithm "
+                f"{algorithm} instead of {ALGORITHM}"
+            )
         return MultipartUpload(
             upload_id=str(reply["UploadId"]),
             bucket=self.target.bucket,
@@ -409,10 +498,12 @@ class _Upload:
             sha256=self.digest.sha256,
             part_size=part_size,
             checksum_algorithm=algorithm,
+            started=datetime.datetime.fromtimestamp(self.clock(), datetime.UTC),
         )
 
     def _list_parts(self, upload: MultipartUpload) -> dict[int, Part] | None:
-        """The parts S3 has for the upload (None when it no longer knows the upload id)."""
+        """The parts S3 has for the upload (None when it no longer knows the upload id), each
+        with the checksum of the upload's algorithm when S3 lists one."""
         pages = self.clients.plain.get_paginator("list_parts").paginate(
             **self.where,
             UploadId=upload.upload_id,
@@ -420,6 +511,7 @@ class _Upload:
                 {"PageSize": self.settings.list_page_size} if self.settings.list_page_size else {}
             ),
         )
+        algorithm = upload.checksum_algorithm
         listed: dict[int, Part] = {}
         try:
             for page in pages:
@@ -429,7 +521,7 @@ class _Upload:
                         number,
                         int(item["Size"]),
                         layout.normal_etag(item.get("ETag")),
-                        item.get(f"Checksum{ALGORITHM}"),
+                        item.get(f"Checksum{algorithm}") if algorithm else None,
                     )
         except ClientError as error:
             if _code(error) == "NoSuchUpload":
@@ -469,28 +561,37 @@ class _Upload:
         on_s3: Part,
         mine: Part | None,
     ) -> Part | None:
-        """S3's part when it is this file's range, with its checksum; None to send it again."""
-        checksum = on_s3.checksum
-        if mine is not None:
-            if mine.etag != on_s3.etag or (
-                mine.checksum and on_s3.checksum and mine.checksum != on_s3.checksum
-            ):
-                return None
-            checksum = checksum or mine.checksum
-            if checksum or not upload.checksum_algorithm:
-                return Part(on_s3.number, on_s3.size, on_s3.etag, checksum)
+        """S3's part when it holds the hashed bytes of this range, with its checksum; None to
+        send it again.  ``_PartChanged`` when the file's range is not what was hashed."""
+        if mine is not None and mine.etag != on_s3.etag:
+            return None  # another part than the one recorded
+        listed = on_s3.checksum or (mine.checksum if mine is not None else None)
+        md5_etag = _MD5_ETAG.fullmatch(on_s3.etag) is not None
+        algorithm = upload.checksum_algorithm
+        keep: str | None
+        if algorithm == ALGORITHM and listed is not None:
+            # the SHA-256 S3 checked the part's bytes against when they arrived
+            keep, agrees = listed, listed == self.hashes.of(where.number)
+        else:
+            local = self.read_part(where)
+            if algorithm == ALGORITHM:  # an endpoint that lists no checksum
+                keep, agrees = local.sha256, md5_etag and local.md5 == on_s3.etag
+            elif algorithm == LEGACY_ALGORITHM:
+                keep = local.crc32
+                agrees = listed == local.crc32 if listed else md5_etag and local.md5 == on_s3.etag
+            else:
+                # an ETag that is not an MD5 (SSE-KMS): the part recorded as sent (its Content-MD5
+                # checked by the endpoint)
+                keep, agrees = None, local.md5 == on_s3.etag if md5_etag else mine is not None
+        return Part(on_s3.number, on_s3.size, on_s3.etag, keep) if agrees else None
+
+    def read_part(self, where: layout.PartRange) -> layout.LocalDigests:
+        """The part's bytes read again: their digests, once their SHA-256 is the hash pass's
+        (``_PartChanged`` otherwise)."""
         local = layout.local_digests(self.fd, where)
-        if mine is None:
-            agrees = (
-                local.crc32 == on_s3.checksum
-                if on_s3.checksum
-                else bool(_MD5_ETAG.fullmatch(on_s3.etag)) and local.md5 == on_s3.etag
-            )
-            if not agrees:
-                return None
-        if upload.checksum_algorithm and not checksum:
-            checksum = local.crc32
-        return Part(on_s3.number, on_s3.size, on_s3.etag, checksum)
+        if local.sha256 != self.hashes.of(where.number):
+            raise _PartChanged(where.number, "its bytes are not the ones hashed")
+        return local
 
     def send_part(
         self,
@@ -499,13 +600,25 @@ class _Upload:
         on_progress: Any,
         cancel: threading.Event,
     ) -> Part:
-        """One UploadPart, the body streamed from the file (called from a worker thread)."""
+        """One UploadPart, the body streamed from the file with the checksum S3 checks it
+        against (called from a worker thread)."""
         where = layout.part_range(number, self.size, upload.part_size)
+        algorithm = upload.checksum_algorithm
+        local: layout.LocalDigests | None = None
+        if algorithm == ALGORITHM:
+            given = self.hashes.of(number)
+            extra = {"ChecksumAlgorithm": ALGORITHM, f"Checksum{ALGORITHM}": given}
+        else:
+            local = self.read_part(where)
+            if algorithm == LEGACY_ALGORITHM:
+                given = local.crc32
+                extra = {"ChecksumAlgorithm": algorithm, f"Checksum{algorithm}": given}
+            else:
+                extra = {"ContentMD5": local.md5_base64}
         body = FileSlice(
             self.fd, where.offset, where.length, on_progress=on_progress, cancel=cancel
         )
-        extra = {"ChecksumAlgorithm": ALGORITHM} if upload.checksum_algorithm else {}
-        reply = self.clients.for_algorithm(upload.checksum_algorithm).upload_part(
+        reply = self.clients.plain.upload_part(
             **self.where,
             UploadId=upload.upload_id,
             PartNumber=number,
@@ -513,23 +626,25 @@ class _Upload:
             ContentLength=where.length,
             **extra,
         )
-        return Part(
-            number,
-            where.length,
-            layout.normal_etag(reply.get("ETag")),
-            reply.get(f"Checksum{ALGORITHM}") if upload.checksum_algorithm else None,
-        )
+        etag = layout.normal_etag(reply.get("ETag"))
+        if algorithm is None:
+            assert local is not None
+            if _MD5_ETAG.fullmatch(etag) and etag != local.md5:
+                raise _PartChanged(number, "the endpoint received other bytes than were hashed")
+            return Part(number, where.length, etag)
+        return Part(number, where.length, etag, reply.get(f"Checksum{algorithm}") or given)
 
     def _complete(self, upload: MultipartUpload, have: dict[int, Part]) -> None:
+        algorithm = upload.checksum_algorithm
         listed = []
         for number in sorted(have):
             part = have[number]
             item: dict[str, Any] = {"PartNumber": number, "ETag": f'"{part.etag}"'}
-            if upload.checksum_algorithm and part.checksum:
-                item[f"Checksum{ALGORITHM}"] = part.checksum
+            if algorithm and part.checksum:
+                item[f"Checksum{algorithm}"] = part.checksum
             listed.append(item)
         try:
-            self.clients.plain.complete_multipart_upload(
+            reply = self.clients.plain.complete_multipart_upload(
                 **self.where, UploadId=upload.upload_id, MultipartUpload={"Parts": listed}
             )
         except ClientError as error:
@@ -542,8 +657,16 @@ class _Upload:
                     f"S3 forgot the upload of {self.name} to {self.target.url} before it was "
                     "completed: run again to upload it anew"
                 ) from None
+            return
+        composite = reply.get(f"Checksum{ALGORITHM}")
+        expected = layout.composite_sha256(self.hashes.sha256s)
+        if algorithm == ALGORITHM and composite and composite != expected:
+            raise VerificationFailed(
+                f"{self.target.url} was completed with the checksum {composite}, not the one of "
+                f"the hashed parts ({expected})"
+            )
 
-    def _verify(self) -> None:
+    def _verify(self, upload: MultipartUpload) -> None:
         head = self._head()
         if head is None or head.size != self.size or head.sha256 != self.digest.sha256:
             found = "nothing" if head is None else f"{head.size} bytes, sha256 {head.sha256}"
@@ -551,7 +674,8 @@ class _Upload:
                 f"{self.target.url} is not what was sent: {found} instead of {self.size} "
                 f"bytes, sha256 {self.digest.sha256}"
             )
-        if identify(self.digest.path) != self.digest.identity:
+        now = identify(self.digest.path)
+        if now != self.digest.identity:
             with contextlib.suppress(ClientError, BotoCoreError):
                 self.clients.plain.delete_object(**self.where)
             self.journal.upload_forgotten(f"{self.name} changed during the upload")
@@ -559,6 +683,12 @@ class _Upload:
                 f"{self.digest.path} changed while it was uploaded: the object was deleted; "
                 "run again once the file is final"
             )
+        if (
+            upload.checksum_algorithm == ALGORITHM
+            and upload.started is not None
+            and settled(now, upload.started.timestamp())
+        ):
+            self.journal.digest_confirmed(self.digest)
 
     def _outcome(
         self, action: Action, ours: bool, parts: int, sent: int, algorithm: str | None
@@ -621,6 +751,7 @@ class _Sender:
             worker.start()
         sent: dict[int, Part] = {}
         failure: BaseException | None = None
+        failed_part = 0
         running = count
         try:
             while running:
@@ -632,7 +763,7 @@ class _Sender:
                     if number == 0:
                         running -= 1
                     elif error is not None and failure is None:
-                        failure = error
+                        failure, failed_part = error, number
                     elif part is not None:
                         sent[number] = part
                 self._record([r[1] for r in ready if r[1] is not None])
@@ -643,7 +774,7 @@ class _Sender:
             self._record([part for number, part, _ in self._drain() if number and part is not None])
             raise
         if failure is not None:
-            raise self._failure(failure)
+            raise self._failure(failure, failed_part)
         return sent
 
     def _ready(self) -> list[tuple[int, Part | None, BaseException | None]]:
@@ -664,8 +795,27 @@ class _Sender:
         if parts:
             self.job.journal.parts_done(self.upload.upload_id, parts)
 
-    def _failure(self, error: BaseException) -> BaseException:
+    def _refused(self, number: int, error: ClientError) -> BaseException:
+        """S3 refused a part's bytes: the file changed since it was hashed when the part's
+        bytes, read again, are not the ones hashed; else they were damaged on their way (the
+        upload stays, for a rerun)."""
+        info = error.response.get("Error", {})
+        said = f"{info.get('Code')}: {info.get('Message', '')}"
+        where = layout.part_range(number, self.job.size, self.upload.part_size)
+        local = layout.local_digests(self.job.fd, where)
+        if local.sha256 != self.job.hashes.of(number):
+            return _PartChanged(
+                number, f"S3 refused its bytes, which are not the ones hashed ({said})"
+            )
+        return UploadError(
+            f"S3 refused part {number} of {self.job.name} ({said}) although the file still "
+            "holds the bytes hashed: they were damaged on their way; run again to resume"
+        )
+
+    def _failure(self, error: BaseException, number: int) -> BaseException:
         """What a worker's error becomes (botocore's are worded by ``upload_file``)."""
+        if isinstance(error, ClientError) and _code(error) in _BAD_DIGEST:
+            return self._refused(number, error)
         if self.upload.checksum_algorithm and _refuses_checksums(error):
             return _ChecksumsRefused()
         if isinstance(error, Cancelled):
