@@ -28,3 +28,13 @@ def crc32c(data: bytes) -> int:
     for byte in data:
         crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
     return crc ^ 0xFFFFFFFF
+
+
+def crc32c_register(register: int, data: bytes) -> int:
+    """The CRC-32C register after ``data``, started from ``register`` and not inverted at
+    the end (btrfs hashes names this way from ~1)."""
+    table = _TABLE
+    crc = register
+    for byte in data:
+        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc
