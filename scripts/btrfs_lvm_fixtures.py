@@ -4,8 +4,10 @@ Subcommands (standard library only; the recipe runs them with the system's pytho
 
 - ``tree KIND DIR [UUID]``: write a source tree for mkfs or for copying into a
   mounted file system: ``fedora-root``, ``fedora-home``, ``opensuse``, ``small``
-  (the mkfs --rootdir variants), ``compressible DIR`` (the files written under
-  each compress= mount option), ``bench`` (three 40 MiB files);
+  (the mkfs --rootdir variants), ``zstd``/``lzo``/``zlib`` (the files written
+  under each compress= mount option), ``bench`` (the 40 MiB file),
+  ``rhel-root``/``rhel-home`` (the logical volumes' ext4 trees), ``lzo-sample``
+  (the data lzop compresses);
 - ``manifest DIR``: the oracle, a JSON list of every path under DIR (relative),
   its type, size, SHA-256 and link target, as the kernel or the source tree
   shows it;
@@ -16,7 +18,13 @@ Subcommands (standard library only; the recipe runs them with the system's pytho
   extents; files of one plain inline extent left out);
 - ``dir-items DIRID``: dump-tree output on stdin, the names of each DIR_ITEM
   of a directory (to prove a hash collision really shares one item);
-- ``subvolumes``: ``btrfs subvolume list -p -u`` output on stdin, as JSON.
+- ``subvolumes``: ``btrfs subvolume list -p -u`` output on stdin, as JSON;
+- ``lvm-place LVS PVS VG/LV``: where ``lvs --segments`` and ``pvs`` (JSON, in bytes)
+  put a logical volume's extents: one ``skip seek count`` line (bytes) per segment
+  for dd, from the LV's start and the PV's start;
+- ``lvm-edit BACKUP OUT``: a ``vgcfgbackup`` text with placeholder linear LVs turned
+  into a thin pool, a thin volume and a RAID1 volume (lvcreate cannot make them
+  without device-mapper; vgcfgrestore writes the result).
 """
 
 from __future__ import annotations
@@ -207,6 +215,10 @@ def fedora_root(root: Path, uuid: str) -> None:
     (root / "var/log").mkdir(parents=True, exist_ok=True)
     write(root / "var/lib/prealloc.img", bytes(65536) + b"written" * 1000 + bytes(200000))
     write(root / ("long-name-" + "x" * 240), "a name of 250 bytes\n")
+    write(root / "etc/subuid", "")  # empty: no extent at all
+    write(root / "usr/share/doc/café-ñandú.txt", "a UTF-8 name\n")
+    write(root / os.fsdecode(b"usr/share/doc/latin1-\xe9t\xe9.txt"), "a name that is not UTF-8\n")
+    os.mkfifo(root / "var/lib/fifo")
 
 
 def fedora_home(home: Path) -> None:
@@ -258,6 +270,28 @@ def bench(directory: Path) -> None:
     write(directory / "big.bin", block * 320)
 
 
+def rhel_root(root: Path) -> None:
+    write(
+        root / "etc/os-release",
+        os_release(
+            "Red Hat Enterprise Linux",
+            "9.3 (Plow)",
+            "rhel",
+            "9.3",
+            'ID_LIKE="fedora"\nPLATFORM_ID="platform:el9"\n',
+        ),
+    )
+    write(root / "etc/redhat-release", "Red Hat Enterprise Linux release 9.3 (Plow)\n")
+    write(
+        root / "etc/fstab",
+        "/dev/mapper/rhel-root /     xfs  defaults 0 0\n"
+        "/dev/mapper/rhel-home /home ext4 defaults 0 0\n"
+        "/dev/mapper/rhel-swap none  swap defaults 0 0\n",
+    )
+    write(root / "etc/sysconfig/network-scripts/ifcfg-eth0", "DEVICE=eth0\nBOOTPROTO=dhcp\n")
+    write(root / "usr/share/doc/release-notes.txt", log_text(100 * 1024, 51))
+
+
 def tree(kind: str, directory: str, uuid: str = "") -> None:
     target = Path(directory)
     if kind == "fedora-root":
@@ -270,6 +304,13 @@ def tree(kind: str, directory: str, uuid: str = "") -> None:
         small(target, uuid)
     elif kind == "bench":
         bench(target)
+    elif kind == "lzo-sample":  # text, noise, zeros and words: every kind of LZO instruction
+        sample = log_text(60 * 1024, 61) + noise(2048, 62) + bytes(20000) + word_text(40000, 63)
+        write(target / "sample.bin", sample)
+    elif kind == "rhel-root":
+        rhel_root(target)
+    elif kind == "rhel-home":
+        write(target / "user/notes.txt", log_text(50 * 1024, 52))
     elif kind in ("zstd", "lzo", "zlib"):
         compressible(target, kind, {"zstd": 41, "lzo": 42, "zlib": 43}[kind])
     else:
@@ -352,11 +393,12 @@ def extents(text: str) -> dict[str, list[dict[str, object]]]:
         words = line.split()
         if words and words[0] == "generation" and "type" in words:
             current["type"] = words[words.index("type") + 2].strip("()")
-        elif line.strip().startswith("extent data disk byte"):
+        elif words[1:4] == ["data", "disk", "byte"]:  # "extent" or "prealloc"
             current["disk_bytenr"], current["disk_num_bytes"] = int(words[4]), int(words[6])
-        elif line.strip().startswith("extent data offset"):
+        elif words[1:3] == ["data", "offset"]:
             current["offset"], current["num_bytes"] = int(words[3]), int(words[5])
-            current["ram_bytes"] = int(words[7])
+            # a prealloc extent's decoded size is its size on disk (dump-tree omits it)
+            current["ram_bytes"] = int(words[7]) if len(words) > 7 else current["disk_num_bytes"]
         elif line.strip().startswith("extent compression"):
             current["compression"] = words[3].strip("()")
         elif line.strip().startswith("inline extent data size"):
@@ -401,6 +443,98 @@ def subvolumes(text: str) -> list[dict[str, object]]:
     return rows
 
 
+def _report(path: str, kind: str) -> list[dict[str, str]]:
+    """The rows of an LVM JSON report (``pv``, ``vg``, ``lv``, or ``seg`` with --segments)."""
+    report: dict[str, list[dict[str, str]]] = json.loads(Path(path).read_text())["report"][0]
+    return report.get(kind) or report.get("seg") or []
+
+
+def lvm_place(lvs: str, pvs: str, path: str) -> None:
+    """dd's skip/seek/count (bytes) of each segment of logical volume VG/LV on its PV."""
+    vg_name, lv_name = path.split("/")
+    starts = {row["pv_name"]: int(row["pe_start"]) for row in _report(pvs, "pv")}
+    extent = 0
+    for row in _report(lvs, "lv"):
+        if (row["vg_name"], row["lv_name"]) != (vg_name, lv_name):
+            continue
+        extent = int(row["vg_extent_size"])
+        device, pe_range = row["seg_pe_ranges"].rsplit(":", 1)
+        first = int(pe_range.split("-")[0])
+        skip = int(row["seg_start_pe"]) * extent
+        seek = starts[device] + first * extent
+        print(device, skip, seek, int(row["seg_size_pe"]) * extent)
+
+
+LV_TEMPLATE = """
+\t\t{name} {{
+\t\t\tid = "{uuid}"
+\t\t\tstatus = [{status}]
+\t\t\tflags = []
+\t\t\tsegment_count = 1
+
+\t\t\tsegment1 {{
+\t\t\t\tstart_extent = 0
+\t\t\t\textent_count = {extents}
+{body}
+\t\t\t}}
+\t\t}}
+"""
+
+
+def lvm_edit(backup: str, out: str) -> None:
+    """Rename the placeholders to pool_tmeta, pool_tdata, r1_rmeta_0/1 and r1_rimage_0/1,
+    hide them, and add, as LVM2's text format writes them, a thin pool over the first two,
+    a thin volume in it and a RAID1 volume over the others."""
+    text = Path(backup).read_text()
+    renames = {
+        "tmeta": "pool_tmeta",
+        "tdata": "pool_tdata",
+        "rmeta0": "r1_rmeta_0",
+        "rmeta1": "r1_rmeta_1",
+        "rimage0": "r1_rimage_0",
+        "rimage1": "r1_rimage_1",
+    }
+    visible = 'status = ["READ", "WRITE", "VISIBLE"]'
+    for placeholder, name in renames.items():
+        start = text.index(f"\t\t{placeholder} {{")
+        text = text[:start] + f"\t\t{name} {{" + text[start + len(placeholder) + 4 :]
+        status = text.index(visible, start)
+        text = text[:status] + 'status = ["READ", "WRITE"]' + text[status + len(visible) :]
+    added = [
+        LV_TEMPLATE.format(
+            name="pool",
+            uuid="PoolPl-aaaa-bbbb-cccc-dddd-eeee-ffff01",
+            status='"READ", "WRITE", "VISIBLE"',
+            extents=8,
+            body='\t\t\t\ttype = "thin-pool"\n\t\t\t\tmetadata = "pool_tmeta"\n'
+            '\t\t\t\tpool = "pool_tdata"\n\t\t\t\ttransaction_id = 1\n'
+            '\t\t\t\tchunk_size = 128\n\t\t\t\tdiscards = "passdown"\n'
+            "\t\t\t\tzero_new_blocks = 1",
+        ),
+        LV_TEMPLATE.format(
+            name="thin",
+            uuid="ThinTh-aaaa-bbbb-cccc-dddd-eeee-ffff02",
+            status='"READ", "WRITE", "VISIBLE"',
+            extents=16,
+            body='\t\t\t\ttype = "thin"\n\t\t\t\tthin_pool = "pool"\n'
+            "\t\t\t\ttransaction_id = 0\n\t\t\t\tdevice_id = 1",
+        ),
+        LV_TEMPLATE.format(
+            name="r1",
+            uuid="RaidR1-aaaa-bbbb-cccc-dddd-eeee-ffff03",
+            status='"READ", "WRITE", "VISIBLE"',
+            extents=2,
+            body='\t\t\t\ttype = "raid1"\n\t\t\t\tdevice_count = 2\n'
+            "\t\t\t\tregion_size = 1024\n\t\t\t\traids = [\n"
+            '\t\t\t\t\t"r1_rmeta_0", "r1_rimage_0",\n'
+            '\t\t\t\t\t"r1_rmeta_1", "r1_rimage_1"\n\t\t\t\t]',
+        ),
+    ]
+    marker = "\tlogical_volumes {\n"
+    at = text.index(marker) + len(marker)
+    Path(out).write_text(text[:at] + "".join(added) + text[at:])
+
+
 def lines(rows: list[dict[str, object]]) -> None:
     """A JSON list written one entry a line (small and readable in a diff)."""
     print("[\n" + ",\n".join(json.dumps(row, sort_keys=True) for row in rows) + "\n]")
@@ -418,14 +552,23 @@ def main(argv: list[str]) -> None:
         rows = []
         for argument in argv[1:]:
             tree_id, dump = argument.split("=", 1)
-            for inode, items in sorted(extents(Path(dump).read_text()).items()):
+            for inode, items in sorted(
+                extents(Path(dump).read_text(errors="surrogateescape")).items()
+            ):
                 plain = items[0]["type"] == "inline" and items[0]["compression"] == "none"
                 if len(items) == 1 and plain:
                     continue  # a small file's one plain inline extent: the manifest says enough
                 rows.append({"tree": int(tree_id), "inode": int(inode), "extents": items})
         lines(rows)
     elif command == "dir-items":
-        json.dump(dir_items(sys.stdin.read(), int(argv[1])), sys.stdout)
+        json.dump(
+            dir_items(sys.stdin.buffer.read().decode(errors="surrogateescape"), int(argv[1])),
+            sys.stdout,
+        )
+    elif command == "lvm-place":
+        lvm_place(argv[1], argv[2], argv[3])
+    elif command == "lvm-edit":
+        lvm_edit(argv[1], argv[2])
     elif command == "subvolumes":
         json.dump(subvolumes(sys.stdin.read()), sys.stdout, indent=1)
     else:

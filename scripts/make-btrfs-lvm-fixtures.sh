@@ -247,6 +247,135 @@ unmount "$mnt"
 sha256sum "$WORK/src/bench/big.bin" | cut -d' ' -f1 >"$OUT/btrfs-bench.sha256"
 detach "$LOOP"
 
+# -- LVM2: activation off (no device-mapper here), backups off, only our loop devices --------
+
+export LVM_SUPPRESS_FD_WARNINGS=1
+LVM_CONFIG='global { activation = 0 } backup { backup = 0 archive = 0 }'
+lvm_() { # lvm_ COMMAND ARGS...: an LVM command on the devices in DEVICES only, quiet unless it fails
+    local devices=() device
+    for device in "${DEVICES[@]}"; do devices+=(--devices "$device"); done
+    "$1" --config "$LVM_CONFIG" "${devices[@]}" "${@:2}" >"$WORK/lvm.log" 2>&1 \
+        || { cat "$WORK/lvm.log" >&2; exit 1; }
+}
+report() { # report COMMAND NAME FIELDS...: the tool's own JSON view, devices named by fixture
+    local devices=() device
+    for device in "${DEVICES[@]}"; do devices+=(--devices "$device"); done
+    "$1" --config "$LVM_CONFIG" "${devices[@]}" --reportformat json --units b --nosuffix \
+        "${@:3}" 2>/dev/null | sed "${RENAME[@]}" >"$OUT/$2"
+}
+place() { # place VG/LV FILE: FILE written where the LV's segments are, by lvs's own account
+    local device skip seek count devices=() d
+    for d in "${DEVICES[@]}"; do devices+=(--devices "$d"); done
+    lvs --config "$LVM_CONFIG" "${devices[@]}" --segments --reportformat json --units b --nosuffix \
+        -o vg_name,lv_name,seg_start_pe,seg_size_pe,seg_pe_ranges,vg_extent_size 2>/dev/null \
+        >"$WORK/segments.json"
+    pvs --config "$LVM_CONFIG" "${devices[@]}" --reportformat json --units b --nosuffix \
+        -o pv_name,pe_start 2>/dev/null >"$WORK/pvs.json"
+    $TOOLS lvm-place "$WORK/segments.json" "$WORK/pvs.json" "$1" | while read -r device skip seek count; do
+        dd if="$2" of="$device" bs=1M iflag=skip_bytes,count_bytes oflag=seek_bytes \
+            skip="$skip" seek="$seek" count="$count" conv=notrunc status=none
+    done
+}
+records_lvm() { # records_lvm NAME: pvs, vgs, lvs as the tools report them
+    report pvs "$1.pvs.json" -o pv_name,pv_uuid,dev_size,pv_size,pe_start,pv_pe_count,vg_name,pv_mda_count
+    report vgs "$1.vgs.json" -o vg_name,vg_uuid,vg_seqno,vg_extent_size,vg_extent_count,pv_count,lv_count
+    report lvs "$1.lvs.json" -a --segments -o \
+        lv_name,vg_name,lv_uuid,lv_size,lv_attr,segtype,stripes,seg_start_pe,seg_size_pe,seg_pe_ranges,devices
+}
+checksums=()
+checksum() { checksums+=("\"$1\": \"$(sha256sum "$2" | cut -d' ' -f1)\""); }
+
+# A RHEL-like PV: VG rhel with root (ext4), swap, and home in two non-contiguous segments;
+# a small metadata area (16 KiB asked, 60 KiB given), updated until its text wraps around
+image="$WORK/lvm-rhel.raw"
+truncate -s 64M "$image"
+attach "$image"
+DEVICES=("$LOOP")
+RENAME=(-e "s#$LOOP#lvm-rhel.raw#g")
+lvm_ pvcreate -ff -y --metadatasize 16k --dataalignment 64k "$LOOP"
+lvm_ vgcreate -s 1m rhel "$LOOP"
+lvm_ lvcreate -an -Zn -L 12m -n root rhel
+lvm_ lvcreate -an -Zn -L 4m -n swap rhel
+lvm_ lvcreate -an -Zn -L 4m -n home rhel
+lvm_ lvcreate -an -Zn -L 2m -n tmp rhel
+lvm_ lvextend -L +4m rhel/home
+$TOOLS tree rhel-root "$WORK/src/rhel-root"
+$TOOLS tree rhel-home "$WORK/src/rhel-home"
+mkfs.ext4 -q -F -L root -U 3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e06 -d "$WORK/src/rhel-root" \
+    "$WORK/root.ext4" 12M
+mkfs.ext4 -q -F -L home -d "$WORK/src/rhel-home" "$WORK/home.ext4" 8M
+truncate -s 4M "$WORK/swap.img"
+mkswap -q -L swap "$WORK/swap.img"
+place rhel/root "$WORK/root.ext4"
+place rhel/home "$WORK/home.ext4"
+place rhel/swap "$WORK/swap.img"
+checksum rhel/root "$WORK/root.ext4"
+checksum rhel/home "$WORK/home.ext4"
+checksum rhel/swap "$WORK/swap.img"
+wrapped() { # the committed text runs past the metadata area's end
+    pvck --dump headers "$LOOP" 2>/dev/null | awk '
+        /mda_header_1.size/ { size = $2 }
+        /mda_header_1.raw_locn\[0\].offset/ { offset = $2 }
+        /mda_header_1.raw_locn\[0\].size/ { used = $2 }
+        END { exit !(offset + used > size) }'
+}
+tag=0
+until wrapped; do
+    tag=$((tag + 1))
+    [[ $tag -le 400 ]] || { echo "the LVM metadata never wrapped" >&2; exit 1; }
+    lvm_ vgchange --addtag "update$tag" rhel
+done
+records_lvm lvm-rhel
+pvck --dump headers "$LOOP" 2>/dev/null | sed "${RENAME[@]}" >"$OUT/lvm-rhel.headers.txt"
+rm -f "$OUT/lvm-rhel.metadata.txt"
+pvck --dump metadata -f "$OUT/lvm-rhel.metadata.txt" "$LOOP" >/dev/null 2>&1
+detach "$LOOP"
+
+# A VG over two PVs: "big" runs from the first onto the second; the first PV has two
+# metadata areas (start and end), the second none (and its label in sector 3).  Refused kinds: striped over both, and
+# a thin pool, a thin volume and a RAID1 volume (hand-written, restored by vgcfgrestore)
+truncate -s 48M "$WORK/lvm-span-a.raw" "$WORK/lvm-span-b.raw"
+attach "$WORK/lvm-span-a.raw"
+pv_a=$LOOP
+attach "$WORK/lvm-span-b.raw"
+pv_b=$LOOP
+DEVICES=("$pv_a" "$pv_b")
+RENAME=(-e "s#$pv_a#lvm-span-a.raw#g" -e "s#$pv_b#lvm-span-b.raw#g")
+lvm_ pvcreate -ff -y --pvmetadatacopies 2 "$pv_a"
+lvm_ pvcreate -ff -y --pvmetadatacopies 0 --labelsector 3 "$pv_b"
+lvm_ vgcreate -s 1m data "$pv_a" "$pv_b"
+lvm_ lvcreate -an -Zn -i 2 -L 4m -n striped data
+lvm_ lvcreate -an -Zn -L 60m -n big data
+# placeholders for the hidden parts (lvcreate reserves their real names; lvm-edit renames)
+for placeholder in tmeta:1 tdata:8 rmeta0:1 rimage0:2 rmeta1:1 rimage1:2; do
+    lvm_ lvcreate -an -Zn -l "${placeholder#*:}" -n "${placeholder%%:*}" data
+done
+lvm_ vgcfgbackup -f "$WORK/data.vg" data
+$TOOLS lvm-edit "$WORK/data.vg" "$WORK/data-edited.vg"
+lvm_ vgcfgrestore --force -f "$WORK/data-edited.vg" data
+# each 1 MiB extent named at its start and its end (zeros between: the fixture stays small)
+python3 -c 'import sys
+out = open(sys.argv[1], "wb")
+for n in range(60):
+    mark = "".join(f"extent {n:3d} line {i:3d} of the logical volume big\n" for i in range(100))
+    mark = mark.encode()[:4096]
+    out.write(mark + bytes(1024 * 1024 - 2 * len(mark)) + mark)' "$WORK/big.bin"
+place data/big "$WORK/big.bin"
+checksum data/big "$WORK/big.bin"
+records_lvm lvm-span
+rm -f "$OUT/lvm-span-a.metadata.txt"
+pvck --dump metadata -f "$OUT/lvm-span-a.metadata.txt" "$pv_a" >/dev/null 2>&1
+detach "$pv_b"
+detach "$pv_a"
+(IFS=,; echo "{${checksums[*]}}") | python3 -c 'import json,sys; json.dump(json.load(sys.stdin), sys.stdout, indent=1, sort_keys=True)' >"$OUT/lvm.contents.json"
+
+# -- LZO: lzop's containers of LZO1X-1 and LZO1X-999 blocks (tests/fsread/test_lzo.py) ------
+
+$TOOLS tree lzo-sample "$WORK/lzo"
+lzop -1 -o "$OUT/lzo-sample.1.lzo" "$WORK/lzo/sample.bin"
+lzop -9 -o "$OUT/lzo-sample.9.lzo" "$WORK/lzo/sample.bin"
+sha256sum "$WORK/lzo/sample.bin" | cut -d' ' -f1 >"$OUT/lzo-sample.sha256"
+
 # -- pack ------------------------------------------------------------------------------------
 
 for file in "$WORK"/*.raw; do
