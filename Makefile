@@ -39,11 +39,13 @@ demo: $(STAMP)
 
 # Whole-process timings; REF_AWS=/path/to/aws adds a reference and the ratios. Then the
 # upload of 1 GiB and 4 GiB files to a loopback S3 stub, against boto3's upload_file, and
-# vmimport check of a 10 GiB-virtual disk, local and on the emulator's S3.
+# vmimport check of a 10 GiB-virtual disk, local and on the emulator's S3; then reading a
+# 40 MiB btrfs file compressed with zstd, zlib and LZO.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/vmimport_check.py
+	$(BIN)/python bench/fsread_btrfs.py
 
 conformance: $(STAMP)
 	$(PYTHON) ../shared/conformance/run.py --cmd $(BIN)/aws

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ec2_import_image.diskimage.blob import Blob, BytesBlob, clamp_read
+from ec2_import_image.diskimage.blob import Blob, BytesBlob
 from ec2_import_image.diskimage.crc32c import crc32c
 from ec2_import_image.diskimage.errors import DiskImageError, FormatError
 from ec2_import_image.diskimage.sources import FileBlob
@@ -35,7 +35,7 @@ from ec2_import_image.fsread.btrfs_extents import (
 )
 from ec2_import_image.fsread.tree import FileType, NotFound, Tree
 from ec2_import_image.fsread.xxh64 import xxh64
-from tests.support.btrfslvm import Images, record, text
+from tests.support.btrfslvm import Images, Patched, record, text
 
 SMALL = ["crc32c", "xxhash", "sha256", "blake2"]
 
@@ -259,7 +259,7 @@ def test_names_sharing_a_hash_share_one_dir_item(images: Images) -> None:
     directory = tree.lookup("usr/share/collide").handle
     assert isinstance(directory, tuple)
     item = fs.disk.lookup(
-        fs._root(256).tree, (directory[1], btrfs_disk.DIR_ITEM, name_hash(first.encode()))
+        fs.root_item(256).tree, (directory[1], btrfs_disk.DIR_ITEM, name_hash(first.encode()))
     )
     assert item is not None and first.encode() in item and second.encode() in item
     assert tree.read_text(f"usr/share/collide/{first}").startswith("the first")
@@ -314,27 +314,6 @@ def test_not_btrfs_is_refused() -> None:
         Btrfs(BytesBlob(bytes(1024 * 1024)))
 
 
-class Patched:
-    """A blob with some of its bytes replaced."""
-
-    def __init__(self, base: Blob, patches: dict[int, bytes]) -> None:
-        self._base = base
-        self._patches = patches
-
-    @property
-    def size(self) -> int:
-        return self._base.size
-
-    def read(self, offset: int, length: int) -> bytes:
-        length = clamp_read(offset, length, self.size)
-        data = bytearray(self._base.read(offset, length))
-        for at, patch in self._patches.items():
-            start, end = max(at, offset), min(at + len(patch), offset + length)
-            if start < end:
-                data[start - offset : end - offset] = patch[start - at : end - at]
-        return bytes(data)
-
-
 def _node_copies(fs: Btrfs, logical: int) -> list[int]:
     chunk = fs.disk.chunks.find(logical)
     return [copy + logical - chunk.logical for copy in chunk.copies]
@@ -343,7 +322,7 @@ def _node_copies(fs: Btrfs, logical: int) -> list[int]:
 def test_a_damaged_copy_of_a_dup_node_is_read_from_the_other(images: Images) -> None:
     blob = FileBlob(images.path("btrfs-fedora.raw"))
     fs = Btrfs(blob)
-    logical = fs._root(256).tree.logical
+    logical = fs.root_item(256).tree.logical
     first, second = _node_copies(fs, logical)
     damaged = Btrfs(Patched(blob, {first + 200: b"\xff\xfe"}))
     assert "ID=fedora" in Tree(damaged.mount("subvol=root")).read_text("etc/os-release")
@@ -407,7 +386,7 @@ def opensuse(images: Images) -> tuple[Blob, list[list[int]]]:
     """The openSUSE image, and where the copies of its snapshot's and root tree's nodes are."""
     blob = FileBlob(images.path("btrfs-opensuse.raw"))
     fs = Btrfs(blob)
-    nodes = _tree_nodes(fs, fs._root(259).tree) + _tree_nodes(fs, fs.disk.root_tree)
+    nodes = _tree_nodes(fs, fs.root_item(259).tree) + _tree_nodes(fs, fs.disk.root_tree)
     return blob, [_node_copies(fs, logical) for logical in nodes]
 
 
@@ -505,4 +484,4 @@ def test_name_hash_is_the_dir_item_key(images: Images) -> None:
     assert isinstance(etc, tuple)
     for name in ("fstab", "hostname", "os-release"):
         key = (etc[1], btrfs_disk.DIR_ITEM, name_hash(name.encode()))
-        assert fs.disk.lookup(fs._root(256).tree, key) is not None
+        assert fs.disk.lookup(fs.root_item(256).tree, key) is not None

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ec2_import_image.diskimage.blob import Blob, clamp_read
 from tests.support.diskfixtures import unpack
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "btrfs-lvm"
@@ -39,3 +40,24 @@ def record(name: str) -> Any:
 
 def text(name: str) -> str:
     return (FIXTURES / name).read_text()
+
+
+class Patched:
+    """A blob with some of its bytes replaced: an image damaged without copying it."""
+
+    def __init__(self, base: Blob, patches: dict[int, bytes]) -> None:
+        self._base = base
+        self._patches = patches
+
+    @property
+    def size(self) -> int:
+        return self._base.size
+
+    def read(self, offset: int, length: int) -> bytes:
+        length = clamp_read(offset, length, self.size)
+        data = bytearray(self._base.read(offset, length))
+        for at, patch in self._patches.items():
+            start, end = max(at, offset), min(at + len(patch), offset + length)
+            if start < end:
+                data[start - offset : end - offset] = patch[start - at : end - at]
+        return bytes(data)

@@ -184,9 +184,7 @@ def _metadata(blob: Blob, area: Area) -> Metadata | None:
     wrapped = offset + length > size
     if wrapped:
         first = size - offset
-        raw = blob.read(start + offset, first) + blob.read(
-            start + MDA_HEADER_SIZE, length - first
-        )
+        raw = blob.read(start + offset, first) + blob.read(start + MDA_HEADER_SIZE, length - first)
     else:
         raw = blob.read(start + offset, length)
     if len(raw) != length:
@@ -447,8 +445,10 @@ def _problem(
         if segment.type != "striped":
             kind = _KINDS.get(segment.type)
             if kind is None:
-                kind = f"{segment.type.upper()} volume" if segment.type.startswith("raid") else (
-                    f"{segment.type} volume"
+                kind = (
+                    f"{segment.type.upper()} volume"
+                    if segment.type.startswith("raid")
+                    else (f"{segment.type} volume")
                 )
             return f"logical volume {path} is a {kind}: not read"
         if len(segment.stripes) > 1:

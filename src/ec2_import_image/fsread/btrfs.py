@@ -99,7 +99,10 @@ class Subvolume:
 
 
 @dataclass(frozen=True)
-class _Root:
+class RootItem:
+    """A tree's ROOT_ITEM: its root node, its root directory's inode (256 for subvolumes),
+    its reference count (0: a deleted subvolume not yet cleaned up) and its UUID."""
+
     tree: TreeRoot
     dirid: int
     refs: int
@@ -107,19 +110,24 @@ class _Root:
 
 
 @dataclass(frozen=True)
-class _Inode:
+class Inode:
+    """What an INODE_ITEM says that a reader uses."""
+
     type: FileType
     size: int
 
 
 @dataclass(frozen=True)
-class _Entry:
+class DirItem:
+    """One directory entry of a DIR_ITEM or DIR_INDEX: the name, the location key (an
+    INODE_ITEM, or a ROOT_ITEM for a subvolume) and the entry's file type."""
+
     name: bytes
     location: Key
     type: int
 
 
-def _dir_entries(data: bytes) -> Iterator[_Entry]:
+def _dir_entries(data: bytes) -> Iterator[DirItem]:
     """The entries packed in a DIR_ITEM or DIR_INDEX item."""
     position = 0
     while position < len(data):
@@ -132,7 +140,7 @@ def _dir_entries(data: bytes) -> Iterator[_Entry]:
         end = start + name_len + data_len
         if name_len == 0 or name_len > _NAME_MAX or end > len(data):
             raise FormatError("a btrfs directory item's name is out of bounds")
-        yield _Entry(data[start : start + name_len], (objectid, kind, offset), entry_type)
+        yield DirItem(data[start : start + name_len], (objectid, kind, offset), entry_type)
         position = end
 
 
@@ -148,8 +156,8 @@ class Btrfs:
 
     def __init__(self, blob: Blob) -> None:
         self.disk = disk.Disk(blob)
-        self._roots: dict[int, _Root] = {}
-        self._inodes: OrderedDict[tuple[int, int], _Inode] = OrderedDict()
+        self._roots: dict[int, RootItem] = {}
+        self._inodes: OrderedDict[tuple[int, int], Inode] = OrderedDict()
         self._decoded: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
 
     # -- the file system ------------------------------------------------------------------
@@ -168,7 +176,9 @@ class Btrfs:
     def generation(self) -> int:
         return self.disk.superblock.generation
 
-    def _root(self, tree_id: int) -> _Root:
+    def root_item(self, tree_id: int) -> RootItem:
+        """The ROOT_ITEM of a tree (the last one: a snapshot's key offset is its
+        generation); NotFound when the tree does not exist."""
         known = self._roots.get(tree_id)
         if known is not None:
             return known
@@ -190,13 +200,13 @@ class Btrfs:
         if len(data) >= _ROOT_ITEM_AT + 103:
             raw = data[_ROOT_ITEM_AT + 87 : _ROOT_ITEM_AT + 103]
             uuid = disk.format_uuid(raw) if any(raw) else ""
-        root = _Root(TreeRoot(bytenr, level, generation), dirid, refs, uuid)
+        root = RootItem(TreeRoot(bytenr, level, generation), dirid, refs, uuid)
         self._roots[tree_id] = root
         return root
 
     def _items(self, tree_id: int, start: Key, end: Key) -> Iterator[tuple[Key, bytes]]:
         """A tree's items with keys from ``start`` to ``end``."""
-        for key, data in self.disk.items(self._root(tree_id).tree, start):
+        for key, data in self.disk.items(self.root_item(tree_id).tree, start):
             if key < start:
                 continue
             if key > end:
@@ -204,7 +214,7 @@ class Btrfs:
             yield key, data
 
     def _lookup(self, tree_id: int, key: Key) -> bytes | None:
-        return self.disk.lookup(self._root(tree_id).tree, key)
+        return self.disk.lookup(self.root_item(tree_id).tree, key)
 
     def subvolumes(self) -> list[Subvolume]:
         """Every subvolume and snapshot (not the top level), by id, with its path."""
@@ -231,11 +241,11 @@ class Btrfs:
         paths: dict[int, str] = {disk.FS_TREE: ""}
         found: list[Subvolume] = []
         for subvolume_id in ids:
-            if subvolume_id not in backrefs or self._root(subvolume_id).refs == 0:
+            if subvolume_id not in backrefs or self.root_item(subvolume_id).refs == 0:
                 continue  # a deleted subvolume not yet cleaned up, or an internal tree
             path = self._subvolume_path(subvolume_id, backrefs, paths, 0)
             parent = backrefs[subvolume_id][0]
-            found.append(Subvolume(subvolume_id, path, parent, self._root(subvolume_id).uuid))
+            found.append(Subvolume(subvolume_id, path, parent, self.root_item(subvolume_id).uuid))
         return found
 
     def _subvolume_path(
@@ -262,7 +272,7 @@ class Btrfs:
 
     def _directory_path(self, tree_id: int, inode: int) -> str:
         """A directory's path inside its subvolume, from its INODE_REFs."""
-        top = self._root(tree_id).dirid
+        top = self.root_item(tree_id).dirid
         names: list[str] = []
         while inode != top:
             if len(names) > _MAX_DEPTH:
@@ -304,7 +314,7 @@ class Btrfs:
 
     def _subvolume(self, subvolume_id: int) -> Subvolume:
         if subvolume_id == disk.FS_TREE:
-            return Subvolume(disk.FS_TREE, "", None, self._root(disk.FS_TREE).uuid)
+            return Subvolume(disk.FS_TREE, "", None, self.root_item(disk.FS_TREE).uuid)
         for subvolume in self.subvolumes():
             if subvolume.id == subvolume_id:
                 return subvolume
@@ -322,7 +332,7 @@ class Btrfs:
             return BtrfsVolume(self, self._subvolume(which))
         found = Tree(self.top_level()).lookup(which)
         tree_id, inode = _handle(found.handle)
-        if inode != self._root(tree_id).dirid:
+        if inode != self.root_item(tree_id).dirid:
             raise NotFound(f"{which} is not a btrfs subvolume")
         return BtrfsVolume(self, self._subvolume(tree_id))
 
@@ -343,13 +353,13 @@ class Btrfs:
 
     # -- files ------------------------------------------------------------------------------
 
-    def inode(self, tree_id: int, inode: int) -> _Inode:
+    def inode(self, tree_id: int, inode: int) -> Inode:
         key = (tree_id, inode)
         cached = self._inodes.get(key)
         if cached is not None:
             return cached
         if inode == EMPTY_SUBVOL_DIR:
-            found = _Inode(FileType.DIRECTORY, 0)
+            found = Inode(FileType.DIRECTORY, 0)
         else:
             data = self._lookup(tree_id, (inode, disk.INODE_ITEM, 0))
             if data is None:
@@ -363,13 +373,13 @@ class Btrfs:
                 _S_IFREG: FileType.FILE,
                 _S_IFLNK: FileType.SYMLINK,
             }
-            found = _Inode(kind.get(mode & _S_IFMT, FileType.OTHER), size)
+            found = Inode(kind.get(mode & _S_IFMT, FileType.OTHER), size)
         self._inodes[key] = found
         if len(self._inodes) > 4096:
             self._inodes.popitem(last=False)
         return found
 
-    def entry_handle(self, tree_id: int, directory: int, entry: _Entry) -> tuple[int, int]:
+    def entry_handle(self, tree_id: int, directory: int, entry: DirItem) -> tuple[int, int]:
         """Where a directory entry leads: an inode of this tree, or another subvolume's root."""
         objectid, kind, _offset = entry.location
         if kind == disk.INODE_ITEM:
@@ -380,10 +390,10 @@ class Btrfs:
         if data is not None and len(data) >= _ROOT_REF.size:
             dirid, _sequence, length = _ROOT_REF.unpack_from(data)
             if dirid == directory and data[_ROOT_REF.size : _ROOT_REF.size + length] == entry.name:
-                return (objectid, self._root(objectid).dirid)
+                return (objectid, self.root_item(objectid).dirid)
         return (tree_id, EMPTY_SUBVOL_DIR)  # a snapshot's stand-in for a subvolume
 
-    def entries(self, tree_id: int, directory: int) -> Iterator[tuple[_Entry, tuple[int, int]]]:
+    def entries(self, tree_id: int, directory: int) -> Iterator[tuple[DirItem, tuple[int, int]]]:
         if directory == EMPTY_SUBVOL_DIR:
             return
         start = (directory, disk.DIR_INDEX, 0)
@@ -409,7 +419,7 @@ class Btrfs:
         first = (inode, disk.EXTENT_DATA, 0)
         end = (inode, disk.EXTENT_DATA, _MAX_U64)
         for key, data in self.disk.items(
-            self._root(tree_id).tree, (inode, disk.EXTENT_DATA, start)
+            self.root_item(tree_id).tree, (inode, disk.EXTENT_DATA, start)
         ):
             if key < first:
                 continue
@@ -497,7 +507,7 @@ class BtrfsVolume:
     def __init__(self, fs: Btrfs, subvolume: Subvolume) -> None:
         self.fs = fs
         self.subvolume = subvolume
-        self._root = (subvolume.id, fs._root(subvolume.id).dirid)
+        self._root = (subvolume.id, fs.root_item(subvolume.id).dirid)
 
     def root(self) -> Handle:
         return self._root

@@ -36,121 +36,114 @@ from __future__ import annotations
 from ec2_import_image.diskimage.errors import FormatError
 
 _END_DISTANCE = 16384
+_TRUNCATED = "LZO stream: truncated"
 
 
-class _Stream:
-    """The input and the output of one decompression."""
+def _extended(data: bytes, position: int, mask: int) -> tuple[int, int]:
+    """A length field of zero, extended: zero bytes worth 255 each and a last non-zero byte
+    added to the field's mask; the length and the position after it."""
+    start = position
+    while data[position] == 0:
+        position += 1
+    return mask + 255 * (position - start) + data[position], position + 1
 
-    __slots__ = ("data", "limit", "out", "position")
 
-    def __init__(self, data: bytes, limit: int) -> None:
-        self.data = data
-        self.position = 0
-        self.out = bytearray()
-        self.limit = limit
-
-    def byte(self) -> int:
-        position = self.position
-        if position >= len(self.data):
-            raise FormatError("LZO stream: truncated")
-        self.position = position + 1
-        return self.data[position]
-
-    def le16(self) -> int:
-        position = self.position
-        if position + 2 > len(self.data):
-            raise FormatError("LZO stream: truncated")
-        self.position = position + 2
-        return self.data[position] | self.data[position + 1] << 8
-
-    def length(self, field: int, mask: int) -> int:
-        """A length field, extended by zero bytes (255 each) and a last non-zero byte."""
-        if field:
-            return field
-        data = self.data
-        position = self.position
-        end = len(data)
-        start = position
-        while position < end and data[position] == 0:
-            position += 1
-        if position >= end:
-            raise FormatError("LZO stream: truncated in a length")
-        self.position = position + 1
-        return mask + 255 * (position - start) + data[position]
-
-    def literals(self, count: int) -> None:
-        if count == 0:
-            return
-        position = self.position
-        if position + count > len(self.data):
-            raise FormatError("LZO stream: literals past the end of the input")
-        if len(self.out) + count > self.limit:
-            raise FormatError(f"LZO stream: output beyond its bound of {self.limit} bytes")
-        self.out += self.data[position : position + count]
-        self.position = position + count
-
-    def copy(self, distance: int, length: int) -> None:
-        out = self.out
-        size = len(out)
-        if distance > size:
-            raise FormatError("LZO stream: a match reaches before the start of the output")
-        if size + length > self.limit:
-            raise FormatError(f"LZO stream: output beyond its bound of {self.limit} bytes")
-        start = size - distance
-        if distance >= length:
-            out += out[start : start + length]
-        else:  # the block overlaps what it writes: a repeated pattern
-            pattern = out[start:]
-            repeats, rest = divmod(length, distance)
-            out += pattern * repeats + pattern[:rest]
+def _over(limit: int) -> FormatError:
+    return FormatError(f"LZO stream: output beyond its bound of {limit} bytes")
 
 
 def decompress(data: bytes, limit: int) -> bytes:
-    """One LZO1X stream's bytes; more than ``limit`` bytes of output is refused."""
+    """One LZO1X stream's bytes; more than ``limit`` bytes of output is refused.
+
+    One loop with its state in locals (this is the hot path of reading an LZO-compressed
+    btrfs file); reading past the input's end raises IndexError, turned into FormatError.
+    """
     if not data:
         raise FormatError("LZO stream: empty")
-    stream = _Stream(data, limit)
+    out = bytearray()
+    end = len(data)
+    position = 0
     state = 0
-    if data[0] > 17:
-        stream.position = 1
-        count = data[0] - 17
-        stream.literals(count)
-        state = min(count, 4)
-    while True:
-        instruction = stream.byte()
-        if instruction < 16:
-            if state == 0:
-                stream.literals(3 + stream.length(instruction, 15))
+    try:
+        if data[0] > 17:  # the first byte: literals only
+            count = data[0] - 17
+            if 1 + count > end:
+                raise FormatError(_TRUNCATED)
+            if count > limit:
+                raise _over(limit)
+            out += data[1 : 1 + count]
+            position = 1 + count
+            state = min(count, 4)
+        while True:
+            instruction = data[position]
+            position += 1
+            if instruction >= 64:  # 01LDDDSS / 1LLDDDSS, then H: a copy within 2 kB
+                length = (
+                    5 + ((instruction >> 5) & 3)
+                    if instruction >= 128
+                    else 3 + ((instruction >> 5) & 1)
+                )
+                distance = (data[position] << 3) + ((instruction >> 2) & 7) + 1
+                position += 1
+                state = instruction & 3
+            elif instruction >= 16:  # then LE16: 001LLLLL a copy within 16 kB, 0001HLLL
+                far = instruction < 32  # a copy 16..48 kB back, or the end of the stream
+                mask = 7 if far else 31
+                length = instruction & mask
+                if not length:
+                    length, position = _extended(data, position, mask)
+                length += 2
+                operand = data[position] | data[position + 1] << 8
+                position += 2
+                if far:
+                    distance = _END_DISTANCE + ((instruction & 8) << 11) + (operand >> 2)
+                    if distance == _END_DISTANCE:
+                        break
+                else:
+                    distance = (operand >> 2) + 1
+                state = operand & 3
+            elif state == 0:  # 0000LLLL after no literals: a run of literals
+                count = instruction
+                if not count:
+                    count, position = _extended(data, position, 15)
+                count += 3
+                if position + count > end:
+                    raise FormatError("LZO stream: literals past the end of the input")
+                if len(out) + count > limit:
+                    raise _over(limit)
+                out += data[position : position + count]
+                position += count
                 state = 4
                 continue
-            high = stream.byte()
-            if state < 4:
-                stream.copy((high << 2) + ((instruction >> 2) & 3) + 1, 2)
-            else:
-                stream.copy((high << 2) + ((instruction >> 2) & 3) + 2049, 3)
-            state = instruction & 3
-        elif instruction < 32:
-            length = 2 + stream.length(instruction & 7, 7)
-            operand = stream.le16()
-            distance = _END_DISTANCE + ((instruction & 8) << 11) + (operand >> 2)
-            if distance == _END_DISTANCE:
-                break
-            stream.copy(distance, length)
-            state = operand & 3
-        elif instruction < 64:
-            length = 2 + stream.length(instruction & 31, 31)
-            operand = stream.le16()
-            stream.copy((operand >> 2) + 1, length)
-            state = operand & 3
-        else:
-            high = stream.byte()
-            if instruction < 128:
-                length = 3 + ((instruction >> 5) & 1)
-            else:
-                length = 5 + ((instruction >> 5) & 3)
-            stream.copy((high << 3) + ((instruction >> 2) & 7) + 1, length)
-            state = instruction & 3
-        stream.literals(state)
-    if stream.position != len(data):
+            else:  # 0000DDSS, then H: 2 bytes within 1 kB, or 3 bytes 2..3 kB back
+                high = data[position]
+                position += 1
+                if state < 4:
+                    length = 2
+                    distance = (high << 2) + ((instruction >> 2) & 3) + 1
+                else:
+                    length = 3
+                    distance = (high << 2) + ((instruction >> 2) & 3) + 2049
+                state = instruction & 3
+            size = len(out)
+            if distance > size:
+                raise FormatError("LZO stream: a match reaches before the start of the output")
+            if size + length + state > limit:
+                raise _over(limit)
+            start = size - distance
+            if distance >= length:
+                out += out[start : start + length]
+            else:  # the block overlaps what it writes: a repeated pattern
+                pattern = out[start:]
+                repeats, rest = divmod(length, distance)
+                out += pattern * repeats + pattern[:rest]
+            if state:
+                if position + state > end:
+                    raise FormatError("LZO stream: literals past the end of the input")
+                out += data[position : position + state]
+                position += state
+    except IndexError:
+        raise FormatError(_TRUNCATED) from None
+    if position != end:
         raise FormatError("LZO stream: bytes after its end")
-    return bytes(stream.out)
+    return bytes(out)
