@@ -320,3 +320,24 @@ def test_hostile_label_sectors_raise_only_format_errors(data: bytes, sector: int
     )
     with contextlib.suppress(FormatError):
         read_pv(BytesBlob(bytes(image)))
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("mirror", "a mirror"),
+        ("cache", "a cached volume"),
+        ("snapshot", "a snapshot"),
+        ("vdo", "a VDO volume"),
+        ("raid5_ls", "a RAID5_LS volume"),
+        ("something-new", "a something-new volume"),
+        ("error", "an error volume"),
+    ],
+)
+def test_each_kind_not_read_is_named(
+    span: tuple[FileBlob, PhysicalVolume, bytes, PhysicalVolume], kind: str, said: str
+) -> None:
+    blob, pv, original, b = span
+    rewritten = original.replace(b'type = "thin"\n', f'type = "{kind}"\n'.encode())
+    volumes = _by_path(logical_volumes([read_pv(_recrc_metadata(blob, pv, rewritten)), b]))
+    assert volumes["data/thin"].problem == f"logical volume data/thin is {said}: not read"

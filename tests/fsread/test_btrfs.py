@@ -15,6 +15,7 @@ import hashlib
 import struct
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -381,38 +382,71 @@ def _tree_nodes(fs: Btrfs, root: btrfs_disk.TreeRoot) -> list[int]:
     return nodes
 
 
+@dataclass(frozen=True)
+class _Target:
+    """A node to damage: where its copies are and its used bytes (header and item headers at
+    the start, item data at the end; the middle is free space)."""
+
+    copies: list[int]
+    head_end: int
+    data_start: int
+
+
 @pytest.fixture(scope="module")
-def opensuse(images: Images) -> tuple[Blob, list[list[int]]]:
-    """The openSUSE image, and where the copies of its snapshot's and root tree's nodes are."""
+def opensuse(images: Images) -> tuple[Blob, list[_Target]]:
+    """The openSUSE image and the nodes of its chunk tree, root tree and subvolume trees."""
     blob = FileBlob(images.path("btrfs-opensuse.raw"))
     fs = Btrfs(blob)
-    nodes = _tree_nodes(fs, fs.root_item(259).tree) + _tree_nodes(fs, fs.disk.root_tree)
-    return blob, [_node_copies(fs, logical) for logical in nodes]
+    superblock = fs.disk.superblock
+    roots = [
+        btrfs_disk.TreeRoot(
+            superblock.chunk_root, superblock.chunk_root_level, superblock.chunk_root_generation
+        ),
+        fs.disk.root_tree,
+        *(fs.root_item(tree_id).tree for tree_id in (5, 256, 257, 258, 259)),
+    ]
+    targets = []
+    for root in roots:
+        for logical in _tree_nodes(fs, root):
+            node = fs.disk.node(logical, *_level_and_generation(fs, root, logical))
+            size = btrfs_disk.KEY_POINTER.size if node.level else btrfs_disk.ITEM.size
+            head_end = btrfs_disk.HEADER.size + len(node.keys) * size
+            data_start = min((offset for offset, _ in node.refs), default=len(node.data))
+            if node.level:
+                data_start = len(node.data)
+            targets.append(_Target(_node_copies(fs, logical), head_end, data_start))
+    return blob, targets
+
+
+def _level_and_generation(fs: Btrfs, root: btrfs_disk.TreeRoot, logical: int) -> tuple[int, int]:
+    pending = [(root.logical, root.level, root.generation)]
+    while pending:
+        at, level, generation = pending.pop()
+        if at == logical:
+            return level, generation
+        if level:
+            pending.extend((c, level - 1, g) for c, g in fs.disk.node(at, level, generation).refs)
+    raise AssertionError(logical)
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(
-    which=st.integers(min_value=0, max_value=1000),
-    changes=st.lists(
-        st.tuples(st.integers(min_value=0x20, max_value=16383), st.integers(0, 255)),
-        min_size=1,
-        max_size=8,
-    ),
-)
+@given(data=st.data())
 def test_hostile_nodes_raise_only_reader_errors(
-    opensuse: tuple[Blob, list[list[int]]], which: int, changes: list[tuple[int, int]]
+    opensuse: tuple[Blob, list[_Target]], data: st.DataObject
 ) -> None:
-    """Bytes of a tree node changed and its checksum recomputed (in both DUP copies): the
-    structures themselves are hostile; reading everything stays bounded and clean."""
-    blob, copies = opensuse
-    places = copies[which % len(copies)]
-    node = bytearray(blob.read(places[0], 16384))
-    for offset, value in changes:
-        node[offset] = value
+    """Bytes of a tree node (chunk, root or subvolume tree) changed where the node is used,
+    its checksum recomputed, in both DUP copies: the structures themselves are hostile;
+    opening, listing and reading everything stays bounded and raises only reader errors."""
+    blob, targets = opensuse
+    target = data.draw(st.sampled_from(targets))
+    node = bytearray(blob.read(target.copies[0], 16384))
+    used = st.one_of(st.integers(0x20, target.head_end - 1), st.integers(target.data_start, 16383))
+    for _ in range(data.draw(st.integers(1, 6))):
+        node[data.draw(used)] = data.draw(st.integers(0, 255))
     node[:4] = struct.pack("<I", crc32c(bytes(node[0x20:])))
-    _exercise(Patched(blob, dict.fromkeys(places, bytes(node))), "/@/.snapshots/1/snapshot")
+    _exercise(Patched(blob, dict.fromkeys(target.copies, bytes(node))), "/@/.snapshots/1/snapshot")
 
 
 @settings(max_examples=40, deadline=None)

@@ -64,17 +64,17 @@ _LOCN = struct.Struct("<QQ")
 _MDA = struct.Struct("<I16sIQQ")
 _RAW_LOCN = struct.Struct("<QQII")
 _KINDS = {
-    "thin": "thin volume",
-    "thin-pool": "thin pool",
-    "mirror": "mirror",
-    "snapshot": "snapshot",
-    "cache": "cached volume",
-    "cache-pool": "cache pool",
-    "writecache": "cached volume",
-    "vdo": "VDO volume",
-    "vdo-pool": "VDO pool",
-    "error": "error volume",
-    "zero": "zero volume",
+    "thin": "a thin volume",
+    "thin-pool": "a thin pool",
+    "mirror": "a mirror",
+    "snapshot": "a snapshot",
+    "cache": "a cached volume",
+    "cache-pool": "a cache pool",
+    "writecache": "a cached volume",
+    "vdo": "a VDO volume",
+    "vdo-pool": "a VDO pool",
+    "error": "an error volume",
+    "zero": "a zero volume",
 }
 
 
@@ -445,12 +445,9 @@ def _problem(
         if segment.type != "striped":
             kind = _KINDS.get(segment.type)
             if kind is None:
-                kind = (
-                    f"{segment.type.upper()} volume"
-                    if segment.type.startswith("raid")
-                    else (f"{segment.type} volume")
-                )
-            return f"logical volume {path} is a {kind}: not read"
+                name = segment.type.upper() if segment.type.startswith("raid") else segment.type
+                kind = f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name} volume"
+            return f"logical volume {path} is {kind}: not read"
         if len(segment.stripes) > 1:
             return (
                 f"logical volume {path} is striped over {len(segment.stripes)} physical "

@@ -456,7 +456,10 @@ class Btrfs:
         return decoded_bytes[start : start + length]
 
     def read(self, tree_id: int, inode: int, offset: int, length: int) -> bytes:
-        size = self.inode(tree_id, inode).size
+        found = self.inode(tree_id, inode)
+        if found.type not in (FileType.FILE, FileType.SYMLINK):
+            return b""  # a directory's size counts its names, not bytes to read
+        size = found.size
         end = min(offset + max(length, 0), size)
         if offset < 0 or offset >= end:
             return b""
