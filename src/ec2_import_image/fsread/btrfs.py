@@ -238,37 +238,44 @@ class Btrfs:
                 if not 0 < length <= _NAME_MAX or len(name) != length:
                     raise FormatError("a btrfs root backref's name is out of bounds")
                 backrefs[objectid] = (offset, dirid, name)
+        live = {
+            subvolume_id
+            for subvolume_id in ids
+            if subvolume_id in backrefs and self.root_item(subvolume_id).refs
+        }
         paths: dict[int, str] = {disk.FS_TREE: ""}
         found: list[Subvolume] = []
         for subvolume_id in ids:
-            if subvolume_id not in backrefs or self.root_item(subvolume_id).refs == 0:
-                continue  # a deleted subvolume not yet cleaned up, or an internal tree
-            path = self._subvolume_path(subvolume_id, backrefs, paths, 0)
-            parent = backrefs[subvolume_id][0]
-            found.append(Subvolume(subvolume_id, path, parent, self.root_item(subvolume_id).uuid))
+            path = self._subvolume_path(subvolume_id, backrefs, live, paths)
+            if path is not None:
+                parent = backrefs[subvolume_id][0]
+                uuid = self.root_item(subvolume_id).uuid
+                found.append(Subvolume(subvolume_id, path, parent, uuid))
         return found
 
     def _subvolume_path(
         self,
         subvolume_id: int,
         backrefs: dict[int, tuple[int, int, bytes]],
+        live: set[int],
         paths: dict[int, str],
-        depth: int,
-    ) -> str:
-        known = paths.get(subvolume_id)
-        if known is not None:
-            return known
-        if depth > len(backrefs):
-            raise FormatError("btrfs subvolumes are nested in a loop")
-        if subvolume_id not in backrefs:
-            raise FormatError(f"btrfs subvolume {subvolume_id} is in no parent")
-        parent, dirid, name = backrefs[subvolume_id]
-        base = self._subvolume_path(parent, backrefs, paths, depth + 1)
-        inside = self._directory_path(parent, dirid)
-        parts = [part for part in (base, inside, _text(name)) if part]
-        path = "/".join(parts)
-        paths[subvolume_id] = path
-        return path
+    ) -> str | None:
+        """A subvolume's path from the top level, or None when it cannot be reached (it or
+        a subvolume it is in was deleted and not yet cleaned up, or it is an internal tree)."""
+        chain: list[int] = []
+        current = subvolume_id
+        while current not in paths:
+            if current not in live:
+                return None
+            if current in chain:
+                raise FormatError("btrfs subvolumes are nested in a loop")
+            chain.append(current)
+            current = backrefs[current][0]
+        for child in reversed(chain):
+            parent, dirid, name = backrefs[child]
+            inside = self._directory_path(parent, dirid)
+            paths[child] = "/".join(part for part in (paths[parent], inside, _text(name)) if part)
+        return paths[subvolume_id]
 
     def _directory_path(self, tree_id: int, inode: int) -> str:
         """A directory's path inside its subvolume, from its INODE_REFs."""
