@@ -28,10 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.btrfslvm import FIXTURES, Images  # noqa: E402
+
 from ec2_import_image.diskimage.sources import FileBlob  # noqa: E402
 from ec2_import_image.fsread.btrfs import Btrfs  # noqa: E402
 from ec2_import_image.fsread.tree import Tree  # noqa: E402
-from tests.support.btrfslvm import FIXTURES, Images  # noqa: E402
 
 SIZE = 40 * 1024 * 1024
 
