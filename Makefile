@@ -42,13 +42,15 @@ demo: $(STAMP)
 # vmimport check of a 10 GiB-virtual disk, local and on the emulator's S3; the reading of
 # every allocated block of a 20 GiB-virtual disk as RAW, qcow2 and stream VMDK (needs
 # qemu-img); a 40 MB file read through the ext and XFS readers (images made at run time by
-# mkfs, no root needed); last, the listing of a 40 MB zstd-compressed initramfs.
+# mkfs, no root needed) and a 40 MiB btrfs file compressed with zstd, zlib and LZO; last,
+# the listing of a 40 MB zstd-compressed initramfs.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/upload.py
 	$(BIN)/python bench/vmimport_check.py
 	$(BIN)/python bench/virtual_read.py
 	$(BIN)/python bench/fsread.py
+	$(BIN)/python bench/fsread_btrfs.py
 	$(BIN)/python bench/initramfs.py
 
 conformance: $(STAMP)

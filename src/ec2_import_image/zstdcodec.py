@@ -17,17 +17,24 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING or sys.version_info < (3, 14):
-    from backports.zstd import ZstdDecompressor, ZstdError
+    from backports.zstd import CompressionParameter, ZstdDecompressor, ZstdError, compress
 else:  # pragma: no cover - Python 3.14 and later
-    from compression.zstd import ZstdDecompressor, ZstdError
+    from compression.zstd import CompressionParameter, ZstdDecompressor, ZstdError, compress
 
-__all__ = ["ZstdDecompressor", "ZstdError", "decompress_bounded"]
+__all__ = [
+    "CompressionParameter",
+    "ZstdDecompressor",
+    "ZstdError",
+    "compress",
+    "decompress_bounded",
+]
 
 
-def decompress_bounded(data: bytes, limit: int) -> bytes:
-    """At most ``limit`` bytes of the zstd frames in ``data`` (frames followed one by one;
-    what would come past ``limit`` is not produced). Raises ``ZstdError`` on malformed
-    input."""
+def decompress_bounded(data: bytes, limit: int, *, one_frame: bool = False) -> bytes:
+    """At most ``limit`` bytes of the zstd frames in ``data`` (frames followed one by one,
+    or only the first with ``one_frame``: what follows it, a Btrfs extent's padding, is
+    not read; what would come past ``limit`` is not produced). Raises ``ZstdError`` on
+    malformed input."""
     pieces: list[bytes] = []
     left = limit
     rest = data
@@ -36,7 +43,7 @@ def decompress_bounded(data: bytes, limit: int) -> bytes:
         piece = decoder.decompress(rest, max_length=left)
         pieces.append(piece)
         left -= len(piece)
-        if not decoder.eof:
+        if not decoder.eof or one_frame:
             break  # the bound was reached, or the frame is cut short
         rest = decoder.unused_data
     return b"".join(pieces)
