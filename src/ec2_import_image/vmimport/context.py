@@ -64,6 +64,8 @@ class Run:
         self._session: botocore.session.Session | None = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.RLock()
+        #: the command line's program and command words (``vmimport import``), once known
+        self.command_path = "vmimport"
 
     def session(self) -> botocore.session.Session:
         with self._lock:

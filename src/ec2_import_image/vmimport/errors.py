@@ -8,6 +8,9 @@ Exit statuses (documented in ``vmimport --help`` and the README):
 - 3: the work could not be completed: no credentials or Region, the endpoint
   unreachable, access denied while reading what must be checked, a reply
   that cannot be used;
+- 4: an internal error of ``vmimport`` (a bug: its own status, as pip keeps
+  ``UNKNOWN_ERROR`` apart from its other statuses, so that a script can tell
+  "run again later" from "report it");
 - 130: interrupted (Ctrl-C).
 
 Errors are raised with their message where they happen and caught in one
@@ -26,6 +29,7 @@ class ExitStatus(IntEnum):
     PROBLEMS = 1
     USAGE = 2
     INCOMPLETE = 3
+    INTERNAL = 4
     INTERRUPTED = 130
 
 
@@ -59,7 +63,7 @@ ERROR_TABLE: Mapping[type[VmimportError], ExitStatus] = {
     Failed: ExitStatus.PROBLEMS,
 }
 #: An exception that is not a VmimportError: an internal error of this tool.
-INTERNAL = ExitStatus.INCOMPLETE
+INTERNAL = ExitStatus.INTERNAL
 
 
 def status_for(error: VmimportError) -> ExitStatus:

@@ -159,9 +159,16 @@ def _exit_status(run: Run, summary: Summary, total: int) -> int:
     parts = [f"{summary.done} of {total} imported", f"{summary.failed} failed"]
     if summary.set_aside:
         parts.append(f"{len(summary.set_aside)} to continue in another run")
+    if summary.internal:
+        parts.append(
+            f"{len(summary.internal)} met an internal error of vmimport (a bug: --debug logs "
+            "its traceback; report it)"
+        )
     run.env.stderr.write(", ".join(parts) + "\n")
     if summary.done == total:
         return ExitStatus.OK
+    if summary.internal:
+        return ExitStatus.INTERNAL
     if summary.failed:
         return ExitStatus.PROBLEMS
     return ExitStatus.INCOMPLETE

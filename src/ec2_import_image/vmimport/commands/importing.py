@@ -31,7 +31,7 @@ from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.engine.polling import DEFAULT_MAX_TRANSIENT, DEFAULT_POLL_INTERVAL
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError
-from ec2_import_image.vmimport.manifest import NAME, entry_from_options
+from ec2_import_image.vmimport.manifest import NAME, NAME_RULE, entry_from_options
 from ec2_import_image.vmimport.spec import MAX_DISKS, ImportSpec
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import import_state_path
@@ -50,8 +50,7 @@ def default_name(disk: str) -> str:
     name = PurePosixPath(disk).name if disk.startswith("s3://") else Path(disk).name
     if not NAME.match(name):
         raise UsageError(
-            f"the first disk's file name {name!r} cannot name the import (letters, digits, "
-            "'.', '_' and '-', at most 128 characters): give --name"
+            f"the first disk's file name {name!r} cannot name the import ({NAME_RULE}): give --name"
         )
     return name
 

@@ -112,6 +112,8 @@ class Summary(NamedTuple):
     failed: int
     #: entries whose work could not be completed in this run (a rerun continues them)
     set_aside: tuple[str, ...]
+    #: those of ``set_aside`` that met an internal error of vmimport (a bug)
+    internal: tuple[str, ...] = ()
 
 
 class Scheduler:
@@ -138,6 +140,7 @@ class Scheduler:
         self.cancel = threading.Event()
         self.held: dict[str, _Held] = {}
         self.set_aside: dict[str, str] = {}
+        self.internal: set[str] = set()
         self._jobs: queue.SimpleQueue[tuple[str, _Held] | None] = queue.SimpleQueue()
         self._results: queue.SimpleQueue[tuple[str, Outcome]] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
@@ -183,7 +186,8 @@ class Scheduler:
         entries = [e for e in self.db.entries() if e.name in self.specs]
         done = sum(1 for entry in entries if entry.phase is Phase.DONE)
         failed = sum(1 for entry in entries if entry.phase is Phase.FAILED)
-        return Summary(done, failed, tuple(self.set_aside))
+        internal = tuple(name for name in self.set_aside if name in self.internal)
+        return Summary(done, failed, tuple(self.set_aside), internal)
 
     def _shut_down(self) -> None:
         self.cancel.set()
@@ -339,6 +343,8 @@ class Scheduler:
         with contextlib.suppress(Exception):
             held.work.remember(message, internal=internal)
         self.set_aside[name] = message
+        if internal:
+            self.internal.add(name)
         self.board.update(name, phase="incomplete", outcome=message, line=f"set aside: {message}")
         self._drop(held)
 

@@ -59,6 +59,9 @@ def import_one(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportR
     except VmimportError as error:
         work.remember(error.message)
         raise
+    except Exception as error:  # a bug: recorded as one (``internal-error``), and raised on
+        work.remember(f"internal error: {type(error).__name__}: {error}", internal=True)
+        raise
 
 
 def _rerun(work: EntryWork, options: SingleOptions) -> ImportResult | None:
