@@ -172,3 +172,29 @@ def test_an_internal_error_in_a_batch_entry_exits_4_with_its_own_error_code(
 def test_the_statuses_are_the_documented_numbers() -> None:
     documented = {"OK": 0, "PROBLEMS": 1, "USAGE": 2, "INCOMPLETE": 3, "INTERNAL": 4}
     assert {name: int(ExitStatus[name]) for name in documented} == documented
+
+
+def _help(*argv: str) -> str:
+    outcome = vmimport(DEAD, *argv, "--help")
+    assert outcome.status == ExitStatus.OK
+    return " ".join(outcome.stdout.split())
+
+
+def test_import_help_gives_the_exit_statuses_and_the_state_files_default_path() -> None:
+    text = _help("import")
+    assert "${XDG_STATE_HOME:-~/.local/state}/vmimport/state.sqlite" in text
+    assert "Exit status: 0 the AMI exists" in text
+    for status in ("1 the checks found errors", "2 usage error", "3 the work could not", "4 an"):
+        assert status in text
+    assert "i386 or x86_64, what ImportImage imports (arm64 is taken" in text
+
+
+def test_batch_help_gives_the_manifests_keys_the_state_file_and_the_exit_statuses() -> None:
+    from ec2_import_image.vmimport.manifest import KEYS
+
+    text = _help("batch")
+    assert f"The keys of an entry: {', '.join(KEYS)}." in text
+    assert "(default: MANIFEST.state.sqlite beside the manifest)" in text
+    assert "Exit status: 0 every entry has an AMI; 1 some entries failed" in text
+    assert "4 an internal error of vmimport" in text
+    assert "i386 or x86_64." not in text

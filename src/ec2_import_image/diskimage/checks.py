@@ -5,6 +5,9 @@
 problems in disk order.  ``manifest_problems`` judges an OVA's digests once
 the caller has had them computed (:func:`~.ova.verify_manifest`).  Nothing
 here reads bytes.  docs/checks.md has the table of codes and their sources.
+
+A remedy that is a command works when pasted (``shellcommand``): its words
+quoted, and a disk inside an OVA extracted first.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from ec2_import_image.diskimage.records import (
     Variant,
 )
 from ec2_import_image.problems import Problem, ProblemCode, problem
+from ec2_import_image.shellcommand import DiskFile, command
 
 MAX_DISK_SIZE = 8 * 1024**4
 MAX_VOLUMES = 21
-TO_STREAM_VMDK = "qemu-img convert -O vmdk -o subformat=streamOptimized {source} out.vmdk"
+TO_STREAM_VMDK = ("qemu-img", "convert", "-O", "vmdk", "-o", "subformat=streamOptimized")
 LINUX_FILESYSTEMS = frozenset(
     {
         Filesystem.EXT2,
@@ -66,7 +70,11 @@ def _size(value: int) -> str:
     return f"{value} bytes ({value / 1024**3:.1f} GiB)"
 
 
-def _format_problems(report: DiskReport, declared: str | None) -> Iterator[Problem]:
+def _to_stream_vmdk(file: DiskFile) -> str:
+    return file.then(*TO_STREAM_VMDK, file.path, "out.vmdk")
+
+
+def _format_problems(report: DiskReport, declared: str | None, file: DiskFile) -> Iterator[Problem]:
     source = report.source
     if report.format not in ACCEPTED_FORMATS:
         name = _FORMAT_NAMES[report.format]
@@ -75,7 +83,7 @@ def _format_problems(report: DiskReport, declared: str | None) -> Iterator[Probl
                 "export the disk again as a stream-optimized VMDK, a VHD, a VHDX or a RAW image"
             )
         else:
-            remedy = TO_STREAM_VMDK.format(source=source)
+            remedy = _to_stream_vmdk(file)
         yield problem(
             ProblemCode.UNSUPPORTED_FORMAT,
             source,
@@ -93,7 +101,7 @@ def _format_problems(report: DiskReport, declared: str | None) -> Iterator[Probl
         )
 
 
-def _vmdk_problems(report: DiskReport) -> Iterator[Problem]:
+def _vmdk_problems(report: DiskReport, file: DiskFile) -> Iterator[Problem]:
     source = report.source
     if report.descriptor_only:
         files = ", ".join(report.extent_files)
@@ -103,30 +111,33 @@ def _vmdk_problems(report: DiskReport) -> Iterator[Problem]:
             f"{source} is a VMDK descriptor ({report.variant}) without data: the data is in "
             f"{files}",
             "convert the descriptor (qemu-img reads its extents beside it) into one file: "
-            + TO_STREAM_VMDK.format(source=source),
+            + _to_stream_vmdk(file),
         )
     elif report.variant is not Variant.STREAM_OPTIMIZED:
         yield problem(
             ProblemCode.VMDK_NOT_STREAM_OPTIMIZED,
             source,
             f"{source} is a {report.variant} VMDK: VM Import takes only stream-optimized VMDKs",
-            TO_STREAM_VMDK.format(source=source),
+            _to_stream_vmdk(file),
         )
 
 
-def _container_problems(report: DiskReport) -> Iterator[Problem]:
+def _container_problems(report: DiskReport, file: DiskFile) -> Iterator[Problem]:
     source = report.source
     if report.format is ContainerFormat.VMDK:
-        yield from _vmdk_problems(report)
+        yield from _vmdk_problems(report, file)
     if report.variant is Variant.DIFFERENCING:
         kind = report.format.value.upper()
-        target = "vpc -o subformat=dynamic" if kind == "VHD" else "vhdx -o subformat=dynamic"
+        target = "vpc" if kind == "VHD" else "vhdx"
+        merge = file.then(
+            "qemu-img", "convert", "-O", target, "-o", "subformat=dynamic", file.path,
+            f"merged.{kind.lower()}",
+        )  # fmt: skip
         yield problem(
             ProblemCode.DIFFERENCING_DISK,
             source,
             f"{source} is a differencing {kind}: its data depends on a parent disk",
-            f"merge it with its parent into one disk: qemu-img convert -O {target} "
-            f"{source} merged.{kind.lower()} (with the parent beside it), or Merge-VHD",
+            f"merge it with its parent (beside it) into one disk: {merge} (or Merge-VHD)",
         )
     vhd = report.vhd
     if (
@@ -143,8 +154,10 @@ def _container_problems(report: DiskReport) -> Iterator[Problem]:
             ProblemCode.VHD_FOOTER_MISMATCH,
             source,
             f"{source}: {why}",
-            f"export the VHD again, or rewrite it: qemu-img convert -O vpc -o subformat=dynamic "
-            f"{source} out.vhd",
+            "export the VHD again, or rewrite it: "
+            + file.then(
+                "qemu-img", "convert", "-O", "vpc", "-o", "subformat=dynamic", file.path, "out.vhd"
+            ),
         )
     if not report.complete or report.damage is not None:
         why = report.truncation or f"the image is damaged ({report.damage})"
@@ -173,8 +186,7 @@ def _ova_problems(report: DiskReport) -> Iterator[Problem]:
             ProblemCode.OVA_NO_DESCRIPTOR,
             source,
             f"the first file of {source} is not the OVF descriptor (.ovf)",
-            "rebuild the archive with the descriptor first: tar -cf out.ova vm.ovf vm.mf "
-            "vm-disk1.vmdk",
+            _descriptor_first(source, facts.members),
         )
     for name in facts.missing:
         yield problem(
@@ -204,6 +216,19 @@ def _ova_problems(report: DiskReport) -> Iterator[Problem]:
             "export the OVA without chunking (ovftool: no --chunkSize), or import the "
             "reassembled disk as a VMDK",
         )
+
+
+def _descriptor_first(source: str, members: Sequence[str]) -> str:
+    """The archive rebuilt with its members in the order OVF wants: descriptor, manifest,
+    the rest (the archive's own order kept among them)."""
+    order = {".ovf": 0, ".mf": 1}
+    ranked = sorted(members, key=lambda name: order.get(name[name.rfind(".") :].lower(), 2))
+    if not ranked or not ranked[0].lower().endswith(".ovf"):
+        return "export the OVA again: it holds no OVF descriptor (.ovf)"
+    rebuilt = source.removesuffix(".ova") + "-fixed.ova"
+    return "rebuild the archive with the descriptor first: " + " && ".join(
+        (command("tar", "-xf", source, *ranked), command("tar", "-cf", rebuilt, *ranked))
+    )
 
 
 def manifest_problems(source: str, checks: Sequence[DigestCheck]) -> list[Problem]:
@@ -337,17 +362,27 @@ def _request_problems(
 
 
 def disk_problems(
-    report: DiskReport, request: ImportRequest, *, boot: bool, declared: str | None = None
+    report: DiskReport,
+    request: ImportRequest,
+    *,
+    boot: bool,
+    declared: str | None = None,
+    inside: str | None = None,
 ) -> list[Problem]:
-    """The problems of one disk image (an OVA and its disks included)."""
-    found = list(_format_problems(report, declared))
+    """The problems of one disk image (an OVA and its disks included; ``inside``: the OVA
+    this disk is a member of)."""
+    file = DiskFile(report.source) if inside is None else DiskFile.inside(inside, report.source)
+    found = list(_format_problems(report, declared, file))
     if any(p.code is ProblemCode.UNSUPPORTED_FORMAT for p in found):
         return found
-    found.extend(_container_problems(report))
+    found.extend(_container_problems(report, file))
     found.extend(_ova_problems(report))
     if report.format is ContainerFormat.OVA:
         for index, disk in enumerate(report.disks):
-            found.extend(disk_problems(disk, request, boot=boot and index == 0, declared="vmdk"))
+            first = boot and index == 0
+            found.extend(
+                disk_problems(disk, request, boot=first, declared="vmdk", inside=report.source)
+            )
         return found
     found.extend(_contents_problems(report, request, boot))
     return found

@@ -74,11 +74,38 @@ def status_for(error: VmimportError) -> ExitStatus:
     return INTERNAL
 
 
+#: the error codes of a request whose credentials the service refused (STS and IAM, S3,
+#: EC2, KMS): the same sentence whichever command and service met them
+REFUSED_CREDENTIALS = frozenset(
+    {
+        "InvalidClientTokenId",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "UnrecognizedClientException",
+        "AuthFailure",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidToken",
+    }
+)
+
+
+def credentials_refused(operation: str, code: str, message: str) -> Incomplete:
+    """The one sentence of credentials a service refused, with what it answered."""
+    answer = f"{operation} failed: {code}: {message.rstrip('.')}".rstrip(": ")
+    return Incomplete(
+        f"the AWS credentials are not valid ({answer}): check the access key, its secret and "
+        "session token, the profile, and that they belong to the endpoint's account"
+    )
+
+
 def from_aws(error: BaseException) -> VmimportError | None:
     """The tool's error for a botocore exception (None when it is not one of botocore's).
 
     Anything botocore raises while ``vmimport`` reads what it must check means
-    the check could not be completed (exit 3), with botocore's own message.
+    the check could not be completed (exit 3), with botocore's own message;
+    credentials a service refused are said in one sentence
+    (``credentials_refused``), whichever command met them.
     """
     if not type(error).__module__.startswith(("botocore", "urllib3", "s3transfer")):
         return None
@@ -94,6 +121,9 @@ def from_aws(error: BaseException) -> VmimportError | None:
     if isinstance(error, exceptions.ClientError):
         info = error.response.get("Error", {})
         operation = getattr(error, "operation_name", "the call")
+        code = str(info.get("Code", ""))
+        if code in REFUSED_CREDENTIALS:
+            return credentials_refused(operation, code, str(info.get("Message", "")))
         return Incomplete(
             f"{operation} failed: {info.get('Code', 'Unknown')}: {info.get('Message', '')}".rstrip(
                 ": "

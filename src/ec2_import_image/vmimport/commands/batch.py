@@ -40,7 +40,7 @@ from ec2_import_image.vmimport.engine.plan import STATUS_COLUMNS, plan, status_r
 from ec2_import_image.vmimport.engine.quota import DEFAULT_MAX_ACTIVE, DEFAULT_UPLOADS
 from ec2_import_image.vmimport.engine.results import entry_row, results_json, write_results
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError
-from ec2_import_image.vmimport.manifest import Manifest, load_manifest
+from ec2_import_image.vmimport.manifest import KEYS, Manifest, load_manifest
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import batch_state_path
 
@@ -48,10 +48,26 @@ if TYPE_CHECKING:
     from ec2_import_image.vmimport.engine.scheduler import Summary
 
 
-@click.command("batch")
+BATCH_EPILOG = f"""\
+The manifest is YAML (a list "entries", and "defaults" for any key but name) or CSV (the keys
+as columns; disks, tags and license_specifications separated by ";", tags as k=v). The keys
+of an entry: {", ".join(KEYS)}. Each is an option of import in snake_case; a value comes from
+the entry, else the defaults, else the command line. Paths are relative to the manifest.
+
+The state database is MANIFEST.state.sqlite beside the manifest unless --state names another;
+the results go beside it after every run (MANIFEST.results.json and .csv).
+
+Exit status: 0 every entry has an AMI; 1 some entries failed (each explained); 2 usage error
+(a bad manifest: every problem listed); 3 some entries could not be completed in this run (a
+rerun continues them); 4 an internal error of vmimport (a bug: --debug logs its traceback);
+130 interrupted (imports started go on in AWS; a rerun picks them up).
+"""
+
+
+@click.command("batch", epilog=BATCH_EPILOG)
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
 @request_options
-@engine_options
+@engine_options("MANIFEST.state.sqlite beside the manifest")
 @click.option(
     "--max-active",
     type=click.IntRange(min=1),
@@ -187,7 +203,8 @@ def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) 
         _print_rows(run, rows, STATUS_COLUMNS)
         return ExitStatus.OK
     steps = plan(loaded.entries, entries, disks, values["retry_failed"])
-    _print_rows(run, [step.to_json() for step in steps], ("entry", "action", "detail"))
+    columns = (("entry", "entry"), ("action", "action"), ("detail", "detail"))
+    _print_rows(run, [step.to_json() for step in steps], columns)
     run.env.stderr.write(
         "dry run: nothing was done; a run also looks for each entry's task or AMI in the "
         "account (by its tags) before uploading it\n"
@@ -195,16 +212,18 @@ def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) 
     return ExitStatus.OK
 
 
-def _print_rows(run: Run, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+def _print_rows(run: Run, rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> None:
+    """The rows as JSON (every key), or a table of ``columns`` (header, key)."""
     if run.options.json:
         json.dump(rows, run.env.stdout, indent=2)
         run.env.stdout.write("\n")
         return
-    cells = [[("" if row[c] is None else str(row[c])) for c in columns] for row in rows]
+    headers = [header for header, _ in columns]
+    cells = [[("" if row[key] is None else str(row[key])) for _, key in columns] for row in rows]
     widths = [
-        max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(columns)
+        max(len(header), *(len(line[i]) for line in cells)) for i, header in enumerate(headers)
     ]
-    for line in [list(columns), *cells]:
+    for line in [headers, *cells]:
         run.env.stdout.write(
             "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
         )

@@ -90,9 +90,10 @@ class Unknown(NamedTuple):
         return {"task_id": self.task_id, "reason": reason, "message": self.message}
 
     def sentence(self) -> str:
+        said = self.message.rstrip(".")
         if self.malformed:
-            return f"{self.message} (an import task id is import-ami- and hexadecimal digits)"
-        return f"{self.message} ({FORGOTTEN})"
+            return f"{said} (an import task id is import-ami- and hexadecimal digits)"
+        return f"{said} ({FORGOTTEN})"
 
 
 class Described(NamedTuple):

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from ec2_import_image.vmimport.engine.results import COLUMNS, Status, entry_row
 from ec2_import_image.vmimport.spec import ImportSpec
 from ec2_import_image.vmimport.state.records import DiskState, Entry, Phase
 from ec2_import_image.vmimport.upload.keys import entry_key
@@ -111,28 +112,29 @@ def plan(
     ]
 
 
-STATUS_COLUMNS = ("entry", "phase", "attempt", "task", "AMI", "updated", "error")
+#: ``--status``'s table for a person: short headers over the keys of its JSON rows, which
+#: are the results file's names (``image_id``, ``import_task_id``...) and ``updated``
+STATUS_COLUMNS = (
+    ("entry", "entry"),
+    ("phase", "phase"),
+    ("attempt", "attempt"),
+    ("task", "import_task_id"),
+    ("AMI", "image_id"),
+    ("updated", "updated"),
+    ("error", "message"),
+)
 
 
 def status_row(spec: ImportSpec, entry: Entry | None) -> dict[str, Any]:
-    """One entry's state, as ``--status`` shows it."""
+    """One entry's state, as ``--status`` shows it: its row of the results file (an entry
+    the state database does not know yet is pending, without an attempt), and when it was
+    last updated."""
     if entry is None:
-        return {
-            "entry": spec.name,
-            "phase": "not started",
-            "attempt": None,
-            "task": None,
-            "AMI": None,
-            "updated": None,
-            "error": None,
-        }
-    error = entry.last_error
-    return {
-        "entry": entry.name,
-        "phase": entry.phase.value,
-        "attempt": entry.attempt.number,
-        "task": entry.attempt.import_task_id,
-        "AMI": entry.attempt.image_id,
-        "updated": entry.updated.isoformat(timespec="seconds"),
-        "error": None if error is None else error.message,
-    }
+        row: dict[str, Any] = dict.fromkeys(COLUMNS)
+        row.update(entry=spec.name, status=Status.PENDING.value, phase=Phase.PENDING.value)
+        row["snapshot_ids"] = []
+        row["updated"] = None
+        return row
+    row = entry_row(entry)
+    row["updated"] = entry.updated.isoformat(timespec="seconds")
+    return row

@@ -66,7 +66,7 @@ from ec2_import_image.vmimport.engine.quota import (
     free_slots,
 )
 from ec2_import_image.vmimport.engine.waiting import FRESH_SECONDS, poll_tasks
-from ec2_import_image.vmimport.errors import Incomplete, VmimportError
+from ec2_import_image.vmimport.errors import Incomplete, VmimportError, from_aws
 from ec2_import_image.vmimport.spec import ImportSpec
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.errors import LostClaim
@@ -334,9 +334,10 @@ class Scheduler:
         if isinstance(error, UploadCancelled) and self.cancel.is_set():
             self._drop(held)
             return
-        internal = not isinstance(error, VmimportError)
-        if isinstance(error, VmimportError):
-            message = error.message
+        known = error if isinstance(error, VmimportError) else from_aws(error)
+        internal = known is None
+        if known is not None:
+            message = known.message
         else:
             LOG.debug("preparing %s failed", name, exc_info=error)
             message = f"internal error: {type(error).__name__}: {error}"
