@@ -83,6 +83,11 @@ def test_a_failed_import_prints_json_with_the_results_names_and_says_what_it_kee
         f"{document['import_task_id']} failed: ClientError: Unsupported VMDK File Format"
     )
     assert "stream-optimized" in document["cause"] and "streamOptimized" in document["remedy"]
+    # the table's remedy is general; the check of these disks and this account is a command
+    assert (
+        f"check the disks and the account: vmimport check {broken} --bucket {BUCKET} "
+        f"--region {REGION} --endpoint-url {granted.endpoint}\n"
+    ) in outcome.stderr
     (disk,) = document["disks"]
     key = disk["key"]
     assert disk["bucket"] == BUCKET and key.endswith(f"/{SPARSE}")

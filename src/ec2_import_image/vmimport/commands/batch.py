@@ -11,10 +11,15 @@ account, waited for, finished.  ``--dry-run`` prints the plan and
 ``--status`` the state, without doing anything.
 
 Results go beside the manifest after every run (``MANIFEST.results.json`` and
-``.csv``), and on stdout with ``--json``.  Exit status: 0 every entry has an
-AMI; 1 some failed (each explained); 2 usage (a bad manifest: every problem
-listed); 3 some entries could not be completed in this run (a rerun
-continues them); 130 interrupted (imports go on in AWS; a rerun picks them up).
+``.csv``), and on stdout with ``--json``.  The live table starts from what the
+state database recorded, and the summary on stderr names every failed entry
+of the manifest with its cause and fix, whichever run it failed in.
+
+Exit status: 0 every entry has an AMI; 4 an entry met an internal error of
+vmimport; else 1 some failed (each explained); else 3 some entries could not
+be completed in this run (a rerun continues them); 2 usage (a bad manifest:
+every problem listed); 130 interrupted (imports go on in AWS; a rerun picks
+them up).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from ec2_import_image.vmimport.commands.importing import (
 )
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
-from ec2_import_image.vmimport.engine.board import Board, LineBoard, LiveBoard
+from ec2_import_image.vmimport.engine.board import Board, LineBoard, LiveBoard, Row, recorded_row
 from ec2_import_image.vmimport.engine.plan import STATUS_COLUMNS, plan, status_row
 from ec2_import_image.vmimport.engine.quota import DEFAULT_MAX_ACTIVE, DEFAULT_UPLOADS
 from ec2_import_image.vmimport.engine.results import entry_row, results_json, write_results
@@ -43,6 +48,7 @@ from ec2_import_image.vmimport.errors import ExitStatus, UsageError
 from ec2_import_image.vmimport.manifest import KEYS, Manifest, load_manifest
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import batch_state_path
+from ec2_import_image.vmimport.state.records import Phase
 
 if TYPE_CHECKING:
     from ec2_import_image.vmimport.engine.scheduler import Summary
@@ -117,7 +123,8 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
     names = [spec.name for spec in loaded.entries]
     with StateDB.open(state_path) as db:
         db.put_entries([stored_spec(spec) for spec in loaded.entries], list(range(len(names))))
-        board = _board(run, names)
+        recorded = [recorded_row(entry) for entry in db.entries() if entry.name in names]
+        board = _board(run, names, recorded)
         scheduler = Scheduler(
             db,
             loaded.entries,
@@ -146,7 +153,9 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
             raise
         board.close()
         _write_results(run, db, loaded, interrupted=False)
-    return _exit_status(run, summary, len(names))
+        status = _exit_status(run, summary, len(names))
+        _say_ended(run, db, loaded, summary)
+    return status
 
 
 def _selection(patterns: tuple[str, ...]) -> Callable[[str], bool] | None:
@@ -156,10 +165,10 @@ def _selection(patterns: tuple[str, ...]) -> Callable[[str], bool] | None:
     return lambda name: any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
-def _board(run: Run, names: list[str]) -> Board:
+def _board(run: Run, names: list[str], recorded: list[Row]) -> Board:
     if run.env.stderr_isatty:
-        return LiveBoard(run.console(stderr=True), names, run.env.clock)
-    return LineBoard(run.env.stderr, names, run.env.clock)
+        return LiveBoard(run.console(stderr=True), names, run.env.clock, recorded)
+    return LineBoard(run.env.stderr, names, run.env.clock, recorded)
 
 
 def _write_results(run: Run, db: StateDB, loaded: Manifest, *, interrupted: bool) -> None:
@@ -169,6 +178,26 @@ def _write_results(run: Run, db: StateDB, loaded: Manifest, *, interrupted: bool
     run.env.stderr.write(f"results: {json_path} and {csv_path}\n")
     if run.options.json and not interrupted:
         run.env.stdout.write(results_json(loaded.path, rows))
+
+
+def _say_ended(run: Run, db: StateDB, loaded: Manifest, summary: Summary) -> None:
+    """Each failed entry of the manifest with its cause and fix (whichever run it failed in),
+    then each set aside in this run with why: what the summary's counts are made of."""
+    wanted = {spec.name for spec in loaded.entries}
+    lines: list[str] = []
+    for entry in db.entries():
+        if entry.name not in wanted or entry.phase is not Phase.FAILED:
+            continue
+        error = entry.last_error
+        lines.append(f"failed: {entry.name}: {error.message if error else 'failed'}")
+        if error is not None and error.cause:
+            lines.append(f"  cause: {error.cause}")
+        if error is not None and error.remedy:
+            lines.append(f"  fix: {error.remedy}")
+    for name, message in summary.reasons:
+        lines.append(f"to continue in another run: {name}: {message}")
+    for line in lines:
+        run.env.stderr.write(f"{line}\n")
 
 
 def _exit_status(run: Run, summary: Summary, total: int) -> int:

@@ -79,7 +79,7 @@ from ec2_import_image.vmimport.engine.starting import start_import
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.explaining import CANCELLED, explained
 from ec2_import_image.vmimport.report import CheckReport
-from ec2_import_image.vmimport.spec import ImportSpec
+from ec2_import_image.vmimport.spec import DEFAULT_ROLE, ImportSpec
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.records import (
     Entry,
@@ -452,7 +452,10 @@ class EntryWork:
         """ImportImage, the token recorded first and the task after (``starting``)."""
         self._enter(Phase.IMPORTING, f"starting the import (ClientToken {prepared.token[:16]}…)")
         self.db.record_token(self.claim, prepared.token)
-        task = start_import(self.services.ec2, prepared.request, prepared.token)
+        try:
+            task = start_import(self.services.ec2, prepared.request, prepared.token)
+        except EntryFailed as refused:  # the table's remedy is general: this entry's check
+            raise EntryFailed(refused.info, [*refused.details, self.check_line()]) from None
         self.db.record_task(self.claim, task_id(task))
         self._enter(Phase.WAITING, f"started the import task {task_id(task)}")
         self._seen_state = state_text(task)
@@ -491,7 +494,30 @@ class EntryWork:
         why = explained(message)
         failed = f"{task_id(task)} failed: {message}"
         info = ErrorInfo(FailureCode.TASK, failed, why.cause, why.remedy)
-        return EntryFailed(info, [*([f"see: {why.source}"] if why.source else []), *kept])
+        source = [f"see: {why.source}"] if why.source else []
+        return EntryFailed(info, [*source, self.check_line(), *kept])
+
+    def check_line(self) -> str:
+        """The ``vmimport check`` of this entry's disks and account, as a command to paste:
+        the failure table's remedies name it in general (``vmimport check --bucket BUCKET
+        DISK``), this is it for these disks, options and account."""
+        options = self.spec.options
+        words = ["vmimport", "check", *self.sources]
+        named = {
+            "--bucket": options.bucket if any(not d.is_s3 for d in self.spec.disks) else None,
+            "--role-name": options.role_name if options.role_name != DEFAULT_ROLE else None,
+            "--kms-key-id": options.kms_key_id,
+            "--format": options.format.value if options.format else None,
+            "--boot-mode": options.boot_mode.value if options.boot_mode else None,
+            "--architecture": options.architecture.value if options.architecture else None,
+            "--platform": options.platform.value if options.platform else None,
+        }
+        for option, value in named.items():
+            if value:
+                words += [option, value]
+        return (
+            f"check the disks and the account: {command(*words, reach=self.services.run.reach())}"
+        )
 
     def _kept_uploads(self) -> list[str]:
         """What a failed import leaves in S3: the objects this tool uploaded, kept so that

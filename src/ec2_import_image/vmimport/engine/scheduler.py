@@ -17,7 +17,10 @@ with imports, at most ``uploads`` at a time.  The loop, each turn:
    counts, not only this batch's); ResourceCountLimitExceeded backs off;
 5. claims further entries (manifest order; ``StateDB.claim_next`` skips those
    another live process holds) while fewer than ``uploads`` are being
-   prepared and fewer than ``max_active`` are queued;
+   prepared and fewer than ``max_active`` are queued or being prepared
+   (``waiting_for_slots``: every preparation in flight may end queued, so
+   counting only the queued let ``max_active + uploads - 1`` wait for a slot
+   where the documentation promises at most ``max_active``);
 6. sleeps until the next thing is due (or a worker finishes).
 
 It ends when every entry of the manifest has ended (``DONE`` or ``FAILED``,
@@ -114,6 +117,8 @@ class Summary(NamedTuple):
     set_aside: tuple[str, ...]
     #: those of ``set_aside`` that met an internal error of vmimport (a bug)
     internal: tuple[str, ...] = ()
+    #: why each of ``set_aside`` was (name, message)
+    reasons: tuple[tuple[str, str], ...] = ()
 
 
 class Scheduler:
@@ -187,7 +192,8 @@ class Scheduler:
         done = sum(1 for entry in entries if entry.phase is Phase.DONE)
         failed = sum(1 for entry in entries if entry.phase is Phase.FAILED)
         internal = tuple(name for name in self.set_aside if name in self.internal)
-        return Summary(done, failed, tuple(self.set_aside), internal)
+        reasons = tuple(self.set_aside.items())
+        return Summary(done, failed, tuple(self.set_aside), internal, reasons)
 
     def _shut_down(self) -> None:
         self.cancel.set()
@@ -252,10 +258,15 @@ class Scheduler:
             return point
         return work.prepare()
 
+    def waiting_for_slots(self) -> int:
+        """Entries queued for an import slot, or being prepared (each may end queued): never
+        more than ``max_active``."""
+        return self._count(Stage.QUEUED) + self._in_flight
+
     def _claim(self) -> None:
         while (
             self._in_flight < max(1, self.options.uploads)
-            and self._count(Stage.QUEUED) < max(1, self.options.max_active)
+            and self.waiting_for_slots() < max(1, self.options.max_active)
             and not self.cancel.is_set()
         ):
             claim = self.db.claim_next(self._wanted)
@@ -357,6 +368,7 @@ class Scheduler:
             lines.append(f"  cause: {info.cause}")
         if info.remedy:
             lines.append(f"  fix: {info.remedy}")
+        lines.extend(f"  {detail}" for detail in failure.details)
         self.board.update(
             held.work.name, phase="failed", outcome=info.message, line="\n".join(lines)
         )
