@@ -265,3 +265,12 @@ def test_rows_start_from_what_the_state_database_recorded() -> None:
     assert rows["vm-01"] == ["vm-01", "failed", "", "", ERROR]
     assert rows["vm-02"] == ["vm-02", "waiting", "", "", TASK]
     assert rows["vm-03"] == ["vm-03", "pending", "", "", ""]
+
+
+def test_long_names_are_cut_in_the_middle_and_stay_apart() -> None:
+    console, stream = terminal(40)
+    names = ["analytics-warehouse-00", "analytics-warehouse-07"]
+    board = LiveBoard(console, names, Clock())
+    board.close()
+    shown = list(cells(drawn(stream)))
+    assert shown == ["analy…use-00", "analy…use-07"]

@@ -202,6 +202,16 @@ def widths(columns: Sequence[str], width: int, longest_name: int) -> dict[str, i
     return {**fixed, "entry": name, last: max(ID_WIDTH, left - name)}
 
 
+def fit_name(name: str, width: int) -> str:
+    """An entry's name in ``width`` cells: cut in the middle, since the names of a manifest
+    often differ only at their end (``analytics-warehouse-00``, ``-07``)."""
+    if len(name) <= width:
+        return name
+    head = (width - 1) // 2
+    tail = width - 1 - head
+    return f"{name[:head]}…{name[len(name) - tail :]}" if tail else name[:head] + "…"
+
+
 def fit(text: str, width: int) -> str:
     """``text`` in ``width`` cells: whole, or cut after a word with an ellipsis, so that an id
     (an AMI, a task) is shown whole or not at all; a single word too long is cut (a name),
@@ -275,7 +285,10 @@ def board_table(rows: Sequence[Row], now: float, width: int, height: int) -> Ren
     for row in shown:
         cells = _cells(row, columns, now)
         table.add_row(
-            *(fit(cell, sized[column]) for cell, column in zip(cells, columns, strict=True))
+            *(
+                (fit_name if column == "entry" else fit)(cell, sized[column])
+                for cell, column in zip(cells, columns, strict=True)
+            )
         )
     if not hidden:
         return table
