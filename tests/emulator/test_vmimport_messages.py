@@ -13,12 +13,14 @@ import sys
 import tarfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from ec2_import_emulator import lifecycle
 from ec2_import_emulator import samples as images
+from ec2_import_image.environment import Environment
+from ec2_import_image.vmimport.context import GlobalOptions
 from ec2_import_image.vmimport.errors import ExitStatus
 from tests.emulator.conftest import BUCKET, REGION, Lab
 from tests.emulator.test_vmimport_import import run_import
@@ -342,28 +344,38 @@ def test_setup_role_names_the_deny_that_blocks_the_role_and_never_calls_it_set_u
 # -- refused credentials ------------------------------------------------------------------------
 
 
+class Enforced(NamedTuple):
+    lab: Lab
+    #: the access key of an IAM user allowed nothing
+    reader: dict[str, str]
+
+
 @pytest.fixture
-def enforced(lab: Lab) -> Iterator[Lab]:
-    """The emulator with moto's authentication on: only keys moto's IAM made are valid."""
+def enforced(lab: Lab) -> Iterator[Enforced]:
+    """The emulator with moto's authentication on: only keys moto's IAM made are valid (one,
+    of a user allowed nothing, is made before)."""
     from moto import settings
     from moto.core.authorization import ActionAuthenticatorMixin
 
     lab.upload(images.raw_mbr(), "web.raw")
+    lab.iam.create_user(UserName="reader")
+    key = lab.iam.create_access_key(UserName="reader")["AccessKey"]
+    reader = {"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
     before = settings.INITIAL_NO_AUTH_ACTION_COUNT
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
     ActionAuthenticatorMixin.request_count = 0
     try:
-        yield lab
+        yield Enforced(lab, reader)
     finally:
         settings.INITIAL_NO_AUTH_ACTION_COUNT = before
 
 
 def test_refused_credentials_are_said_the_same_way_by_check_and_the_other_commands(
-    enforced: Lab,
+    enforced: Enforced,
 ) -> None:
     said: dict[str, Any] = {}
     for command in (["check", f"s3://{BUCKET}/web.raw"], ["setup-role", "--bucket", BUCKET]):
-        outcome = vmimport(enforced.endpoint, *command)
+        outcome = vmimport(enforced.lab.endpoint, *command)
         assert outcome.status == ExitStatus.INCOMPLETE
         said[command[0]] = outcome.stderr
     assert said["check"] == said["setup-role"]
@@ -372,3 +384,23 @@ def test_refused_credentials_are_said_the_same_way_by_check_and_the_other_comman
         "InvalidClientTokenId: The security token included in the request is invalid)"
     )
     assert "403" not in said["check"]
+
+
+def test_a_caller_denied_the_object_is_told_apart_from_refused_credentials(
+    enforced: Enforced,
+) -> None:
+    from ec2_import_image.awsconfig.session import full_session
+
+    def as_reader(options: GlobalOptions, env: Environment) -> Any:
+        session = full_session(profile=None, region=REGION, environ=env.environ)
+        session.set_credentials(enforced.reader["id"], enforced.reader["secret"])
+        return session
+
+    url = f"s3://{BUCKET}/web.raw"
+    outcome = vmimport(enforced.lab.endpoint, "check", url, sessions=as_reader)
+    assert outcome.status == ExitStatus.INCOMPLETE
+    assert outcome.stderr == (
+        f"vmimport: error: reading s3://{BUCKET}/web.raw was refused (HeadObject: 403 Forbidden) "
+        "for arn:aws:iam::123456789012:user/reader: it needs s3:GetObject on the object (and "
+        "kms:Decrypt on its key, if it has one), not denied by the bucket policy\n"
+    )
