@@ -33,6 +33,8 @@ from ec2_import_image.shellcommand import DiskFile, command
 MAX_DISK_SIZE = 8 * 1024**4
 MAX_VOLUMES = 21
 TO_STREAM_VMDK = ("qemu-img", "convert", "-O", "vmdk", "-o", "subformat=streamOptimized")
+#: ``qemu-img convert -O``, then the target format
+QEMU_CONVERT = ("qemu-img", "convert", "-O")
 LINUX_FILESYSTEMS = frozenset(
     {
         Filesystem.EXT2,
@@ -129,10 +131,8 @@ def _container_problems(report: DiskReport, file: DiskFile) -> Iterator[Problem]
     if report.variant is Variant.DIFFERENCING:
         kind = report.format.value.upper()
         target = "vpc" if kind == "VHD" else "vhdx"
-        merge = file.then(
-            "qemu-img", "convert", "-O", target, "-o", "subformat=dynamic", file.path,
-            f"merged.{kind.lower()}",
-        )  # fmt: skip
+        merged = f"merged.{kind.lower()}"
+        merge = file.then(*QEMU_CONVERT, target, "-o", "subformat=dynamic", file.path, merged)
         yield problem(
             ProblemCode.DIFFERENCING_DISK,
             source,
@@ -155,9 +155,7 @@ def _container_problems(report: DiskReport, file: DiskFile) -> Iterator[Problem]
             source,
             f"{source}: {why}",
             "export the VHD again, or rewrite it: "
-            + file.then(
-                "qemu-img", "convert", "-O", "vpc", "-o", "subformat=dynamic", file.path, "out.vhd"
-            ),
+            + file.then(*QEMU_CONVERT, "vpc", "-o", "subformat=dynamic", file.path, "out.vhd"),
         )
     if not report.complete or report.damage is not None:
         why = report.truncation or f"the image is damaged ({report.damage})"

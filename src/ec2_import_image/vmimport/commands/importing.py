@@ -13,11 +13,16 @@ result without sending anything.
 Each step goes to stderr (rich on a terminal, one line per step otherwise);
 the result is JSON on stdout.  With ``--json``, an import that fails or stops
 prints a JSON document too (``failure_document``: the results file's names),
-so that a script gets the task id and the error either way.  Exit status: 0 the AMI exists (or, with
-``--no-wait``, the import started); 1 the checks found errors, ImportImage
-refused the import or its task failed (the cause and remedy on stderr); 2
-usage; 3 the work could not be completed (a rerun continues); 130
-interrupted (imports go on in AWS; a rerun picks them up).
+so that a script gets the task id and the error either way.  A rerun of an
+ended import with other options says which differ (``option_changes``) and
+applies none: the stored spec stays the one that import was made with until
+a new attempt starts.
+
+Exit status: 0 the AMI exists (or, with ``--no-wait``, the import started);
+1 the checks found errors, ImportImage refused the import or its task failed
+(the cause and remedy on stderr); 2 usage; 3 the work could not be completed
+(a rerun continues); 4 an internal error of vmimport; 130 interrupted
+(imports go on in AWS; a rerun picks them up).
 """
 
 from __future__ import annotations
@@ -137,8 +142,9 @@ sending anything.
 Exit status: 0 the AMI exists (with --no-wait: the import started); 1 the checks found
 errors, ImportImage refused the import or its task failed (the cause and the fix on
 stderr); 2 usage error; 3 the work could not be completed (no credentials or Region, the
-endpoint unreachable, the wait's limits reached: a rerun continues); 4 an internal error of vmimport
-(a bug: --debug shows its traceback); 130 interrupted (an import started goes on in AWS).
+endpoint unreachable, the wait's limits reached: a rerun continues); 4 an internal error
+of vmimport (a bug: --debug shows its traceback); 130 interrupted (an import started goes
+on in AWS).
 """
 
 

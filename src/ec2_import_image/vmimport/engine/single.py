@@ -93,14 +93,15 @@ def _rerun(work: EntryWork, options: SingleOptions) -> ImportResult | None:
         _new_attempt(work, options, "the disks changed since they were imported: a new import")
         return None
     if same and entry.attempt.import_task_id and not options.retry_failed:
-        differ = (
-            [f"(these options differ from the failed import's: {changed}; --retry-failed "
-             "starts a new import with them)"]
-            if changed
-            else ["(the same import would fail the same way: --retry-failed starts a new one)"]
-        )  # fmt: skip
+        if changed:
+            why_again = (
+                f"(these options differ from the failed import's: {changed}; --retry-failed "
+                "starts a new import with them)"
+            )
+        else:
+            why_again = "(the same import would fail the same way: --retry-failed starts a new one)"
         raise EntryFailed(
-            entry.last_error or ErrorInfo(FailureCode.TASK, "the import failed"), differ
+            entry.last_error or ErrorInfo(FailureCode.TASK, "the import failed"), [why_again]
         )
     if options.retry_failed:
         why = "--retry-failed"
