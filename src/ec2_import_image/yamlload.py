@@ -21,7 +21,56 @@ from typing import Any
 
 
 class YamlError(ValueError):
-    """The text is not a YAML document the safe loader reads."""
+    """The text is not a YAML document the safe loader reads.
+
+    ``str()`` is the parser's first line (what the drop-in prints, as v2 does);
+    ``located()`` says where: the line and column (1-based) of the problem
+    from ruamel's marks, and what was being parsed, for a person to find it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problem: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        context: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.line = line
+        self.column = column
+        self.context = context
+
+    def located(self) -> str:
+        """``line 4, column 9: expected ',' or ']', but got ':' (while parsing a flow
+        sequence at line 3, column 12)``; ``str()`` when the parser gave no mark."""
+        if self.line is None or self.column is None:
+            return str(self)
+        text = f"line {self.line}, column {self.column}: {self.problem or self}"
+        return f"{text} ({self.context})" if self.context else text
+
+
+def _marked(error: Exception) -> YamlError:
+    """ruamel's error as a ``YamlError``, its marks (0-based) turned into line and column."""
+    first = str(error).strip().splitlines()
+    message = first[0] if first else "invalid YAML"
+    mark = getattr(error, "problem_mark", None)
+    if mark is None:
+        return YamlError(message)
+    context = getattr(error, "context", None)
+    context_mark = getattr(error, "context_mark", None)
+    if context and context_mark is not None:
+        context = f"{context} at line {context_mark.line + 1}, column {context_mark.column + 1}"
+    problem = getattr(error, "problem", None)
+    return YamlError(
+        message,
+        problem=str(problem) if problem else None,
+        line=mark.line + 1,
+        column=mark.column + 1,
+        context=str(context) if context else None,
+    )
 
 
 class YamlRecursive(YamlError):
@@ -95,5 +144,4 @@ def safe_load(text: str | bytes, limit: int) -> Any:
             raise YamlTooLarge(expanded, limit)
         return yaml.constructor.construct_document(node)
     except YAMLError as error:
-        first = str(error).strip().splitlines()
-        raise YamlError(first[0] if first else "invalid YAML") from None
+        raise _marked(error) from None

@@ -103,7 +103,7 @@ def test_role_missing(make_lab: Callable[..., Lab]) -> None:
     (problem,) = report.problems
     assert problem.severity is Severity.ERROR
     assert problem.source == "role:vmimport"
-    assert problem.remedy.endswith(f"vmimport setup-role --bucket {BUCKET}")
+    assert problem.remedy.endswith(f"vmimport setup-role --bucket {BUCKET} --region {REGION}")
     assert report.to_json()["role"] == {
         "name": "vmimport",
         "exists": False,
@@ -171,7 +171,7 @@ def test_missing_get_object(lab: Lab) -> None:
     }
     problem = report.problems[0]
     assert f"s3:GetObject on arn:aws:s3:::{BUCKET}/{KEY}" in problem.message
-    assert problem.remedy == f"Grant them: vmimport setup-role --bucket {BUCKET}"
+    assert problem.remedy == f"Grant them: vmimport setup-role --bucket {BUCKET} --region {REGION}"
 
 
 def test_explicit_deny_wins(ready: Lab) -> None:

@@ -200,7 +200,7 @@ def test_dry_run_and_status_do_nothing(lab: Lab, fixtures: DiskFixtures, tmp_pat
     assert f"s3://{BUCKET}/vmimport/vm-00/vm-00.vmdk" in lines[1]
     assert not (tmp_path / "vms.yaml.state.sqlite").exists()
     status = run_batch(lab, manifest, "--status", "--json")
-    assert [row["phase"] for row in json.loads(status.stdout)] == ["not started"] * 3
+    assert [row["phase"] for row in json.loads(status.stdout)] == ["pending"] * 3
     assert tasks(lab) == [] and objects(lab) == []
 
     assert run_batch(lab, manifest).status == ExitStatus.PROBLEMS

@@ -286,8 +286,11 @@ def test_check_errors_stop_before_anything_is_uploaded(
     broken = disks.path("gpt-uefi.sparse.vmdk")
     outcome = run_import(granted, str(broken), state=tmp_path / "s")
     assert outcome.status == ExitStatus.PROBLEMS
-    assert "error vmdk-not-stream-optimized" in outcome.stderr
+    assert "vmimport check found vmdk-not-stream-optimized" in outcome.stderr
     assert "fix: qemu-img convert" in outcome.stderr
+    # each problem once: the first is the failure's cause and fix, not repeated below them
+    assert outcome.stderr.count("qemu-img convert") == 1
+    assert outcome.stderr.count("is a monolithicSparse VMDK") == 1
     assert objects(granted) == [] and tasks(granted) == []
     with StateDB.open(tmp_path / "s") as db:
         (entry,) = db.entries()

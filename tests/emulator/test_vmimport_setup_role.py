@@ -38,7 +38,7 @@ def test_create_then_nothing_to_change(make_lab: Callable[..., Lab]) -> None:
     assert first.status == ExitStatus.OK, first.stderr
     assert "Created the role vmimport, trusting vmie.amazonaws.com" in first.stdout
     assert f"Wrote the inline policy {POLICY_NAME} of vmimport" in first.stdout
-    assert "hint: check a disk against the role" in first.stderr
+    assert "hint: check a disk (KEY: its key) against the role with: vmimport check" in first.stderr
     state = role_state(lab)
     assert state["trust"] == vmimport_trust_policy()
     assert list(state["policies"]) == [POLICY_NAME]
@@ -172,4 +172,4 @@ def test_a_role_name_and_bad_values(make_lab: Callable[..., Lab]) -> None:
     assert "the KMS key 'alias/nope' does not exist in us-east-1" in missing.stderr
     usage = vmimport(lab.endpoint, "setup-role")
     assert usage.status == ExitStatus.USAGE
-    assert "Missing option '--bucket'" in usage.stderr
+    assert "missing option '--bucket'" in usage.stderr

@@ -112,10 +112,10 @@ def test_debug_says_how_many_bytes_were_read(disks: DiskFixtures) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        ([], "Missing argument 'DISK...'"),
+        ([], "missing argument 'DISK...'"),
         (["/nonexistent/disk.vmdk"], "cannot read /nonexistent/disk.vmdk"),
         (["s3://bucket-only"], "is not s3://BUCKET/KEY"),
-        (["disk.vmdk", "--boot-mode", "bios"], "Invalid value for '--boot-mode'"),
+        (["disk.vmdk", "--boot-mode", "bios"], "invalid value for '--boot-mode'"),
     ],
 )
 def test_usage_errors(argv: list[str], message: str) -> None:

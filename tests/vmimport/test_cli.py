@@ -96,11 +96,11 @@ def test_an_internal_error_says_so_and_shows_a_traceback_only_with_debug(probe: 
 
     probe(crash)
     env = environment()
-    assert cli.run(["probe"], env) == ExitStatus.INCOMPLETE
+    assert cli.run(["probe"], env) == ExitStatus.INTERNAL
     assert "internal error of vmimport" in err(env)
     assert "Traceback" not in err(env)
     env = environment()
-    assert cli.run(["probe", "--debug"], env) == ExitStatus.INCOMPLETE
+    assert cli.run(["probe", "--debug"], env) == ExitStatus.INTERNAL
     assert "Traceback (most recent call last)" in err(env)
     assert "KeyError: 'ImportTaskId'" in err(env)
 
@@ -130,10 +130,12 @@ def test_ctrl_c_is_130(probe: Any) -> None:
 def test_usage_errors_are_2_on_the_runs_stderr() -> None:
     env = environment()
     assert cli.run(["--bogus"], env) == ExitStatus.USAGE
-    assert "No such option '--bogus'" in err(env)
+    assert err(env) == "vmimport: error: no such option '--bogus' (see 'vmimport --help')\n"
     env = environment()
     assert cli.run(["no-such-command"], env) == ExitStatus.USAGE
-    assert "No such command 'no-such-command'" in err(env)
+    assert err(env) == (
+        "vmimport: error: no such command 'no-such-command' (see 'vmimport --help')\n"
+    )
 
 
 def test_help_goes_to_the_runs_stdout_and_documents_the_exit_statuses() -> None:

@@ -5,6 +5,9 @@
 problems in disk order.  ``manifest_problems`` judges an OVA's digests once
 the caller has had them computed (:func:`~.ova.verify_manifest`).  Nothing
 here reads bytes.  docs/checks.md has the table of codes and their sources.
+
+A remedy that is a command works when pasted (``shellcommand``): its words
+quoted, and a disk inside an OVA extracted first.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ from ec2_import_image.diskimage.records import (
     Variant,
 )
 from ec2_import_image.problems import Problem, ProblemCode, problem
+from ec2_import_image.shellcommand import DiskFile, command
 
 MAX_DISK_SIZE = 8 * 1024**4
 MAX_VOLUMES = 21
-TO_STREAM_VMDK = "qemu-img convert -O vmdk -o subformat=streamOptimized {source} out.vmdk"
+TO_STREAM_VMDK = ("qemu-img", "convert", "-O", "vmdk", "-o", "subformat=streamOptimized")
+#: ``qemu-img convert -O``, then the target format
+QEMU_CONVERT = ("qemu-img", "convert", "-O")
 LINUX_FILESYSTEMS = frozenset(
     {
         Filesystem.EXT2,
@@ -53,30 +59,48 @@ _FORMAT_NAMES = {
     ContainerFormat.UNKNOWN: "no known disk image format",
 }
 _EXPORT_AGAIN = "export the disk again as a stream-optimized VMDK, a VHD, a VHDX or a RAW image"
-_QEMU_CONVERT = "convert it: " + TO_STREAM_VMDK
-#: what a file of no disk-image format is, and what to do with it
-_FOREIGN: dict[ForeignFormat, tuple[str, str]] = {
+#: the path of the disk in a remedy's command words (``DiskFile.then`` quotes it)
+_DISK = "\0disk"
+#: what a file of no disk-image format is, and what to do with it: a sentence, or a sentence
+#: and the command's words (None: convert it to a stream-optimized VMDK)
+_FOREIGN: dict[ForeignFormat, tuple[str, str, tuple[str, ...] | None]] = {
     ForeignFormat.EMPTY: (
         "an empty file",
         "copy or upload the disk image again: this file holds no bytes",
+        (),
     ),
     ForeignFormat.TEXT: (
         "a text file, not a disk image",
         "give the disk image itself (a descriptor's disks are in other files: import the .ova, "
         "or the disk file the descriptor names)",
+        (),
     ),
-    ForeignFormat.GZIP: ("gzip-compressed", "decompress it first: gunzip --keep {source}"),
-    ForeignFormat.XZ: ("xz-compressed", "decompress it first: xz --decompress --keep {source}"),
-    ForeignFormat.BZIP2: ("bzip2-compressed", "decompress it first: bunzip2 --keep {source}"),
-    ForeignFormat.ZSTD: ("zstd-compressed", "decompress it first: zstd --decompress {source}"),
-    ForeignFormat.LZ4: ("lz4-compressed", "decompress it first: lz4 --decompress {source}"),
-    ForeignFormat.LZOP: ("lzop-compressed", "decompress it first: lzop --decompress {source}"),
-    ForeignFormat.ZIP: ("a zip archive", "extract the disk image first: unzip {source}"),
-    ForeignFormat.SEVEN_ZIP: ("a 7z archive", "extract the disk image first: 7z x {source}"),
-    ForeignFormat.QED: ("a QED disk image", _QEMU_CONVERT),
-    ForeignFormat.PARALLELS: ("a Parallels disk image", _QEMU_CONVERT),
-    ForeignFormat.VMDK3: ("a VMDK of the old COWD format (ESX 2)", _QEMU_CONVERT),
+    ForeignFormat.GZIP: ("gzip-compressed", "decompress it first", ("gunzip", "--keep", _DISK)),
+    ForeignFormat.XZ: (
+        "xz-compressed",
+        "decompress it first",
+        ("xz", "--decompress", "--keep", _DISK),
+    ),
+    ForeignFormat.BZIP2: ("bzip2-compressed", "decompress it first", ("bunzip2", "--keep", _DISK)),
+    ForeignFormat.ZSTD: ("zstd-compressed", "decompress it first", ("zstd", "--decompress", _DISK)),
+    ForeignFormat.LZ4: ("lz4-compressed", "decompress it first", ("lz4", "--decompress", _DISK)),
+    ForeignFormat.LZOP: ("lzop-compressed", "decompress it first", ("lzop", "--decompress", _DISK)),
+    ForeignFormat.ZIP: ("a zip archive", "extract the disk image first", ("unzip", _DISK)),
+    ForeignFormat.SEVEN_ZIP: ("a 7z archive", "extract the disk image first", ("7z", "x", _DISK)),
+    ForeignFormat.QED: ("a QED disk image", "convert it", None),
+    ForeignFormat.PARALLELS: ("a Parallels disk image", "convert it", None),
+    ForeignFormat.VMDK3: ("a VMDK of the old COWD format (ESX 2)", "convert it", None),
 }
+
+
+def _foreign_remedy(foreign: ForeignFormat, file: DiskFile) -> tuple[str, str]:
+    """The name of what a file of no disk-image format is, and a remedy that works pasted."""
+    name, sentence, words = _FOREIGN[foreign]
+    if words is None:
+        return name, f"{sentence}: {_to_stream_vmdk(file)}"
+    if not words:
+        return name, sentence
+    return name, f"{sentence}: " + file.then(*(file.path if w == _DISK else w for w in words))
 
 
 @dataclass(frozen=True)
@@ -93,20 +117,25 @@ def _size(value: int) -> str:
     return f"{value} bytes ({value / 1024**3:.1f} GiB)"
 
 
-def _format_problems(report: DiskReport, declared: str | None) -> Iterator[Problem]:
+def _to_stream_vmdk(file: DiskFile) -> str:
+    return file.then(*TO_STREAM_VMDK, file.path, "out.vmdk")
+
+
+def _format_problems(report: DiskReport, declared: str | None, file: DiskFile) -> Iterator[Problem]:
     source = report.source
     if report.format not in ACCEPTED_FORMATS:
         name = _FORMAT_NAMES[report.format]
-        remedy = "convert it: " + TO_STREAM_VMDK
-        if report.format is ContainerFormat.UNKNOWN:
-            name, remedy = (
-                _FOREIGN[report.foreign] if report.foreign is not None else (name, _EXPORT_AGAIN)
-            )
+        if report.format is not ContainerFormat.UNKNOWN:
+            remedy = f"convert it: {_to_stream_vmdk(file)}"
+        elif report.foreign is not None:
+            name, remedy = _foreign_remedy(report.foreign, file)
+        else:
+            remedy = _EXPORT_AGAIN
         yield problem(
             ProblemCode.UNSUPPORTED_FORMAT,
             source,
             f"{source} is {name}: VM Import takes OVA, VMDK, VHD, VHDX and RAW disk images",
-            remedy.format(source=source),
+            remedy,
         )
         return
     if declared is not None and declared.lower() != report.format.value:
@@ -119,7 +148,7 @@ def _format_problems(report: DiskReport, declared: str | None) -> Iterator[Probl
         )
 
 
-def _vmdk_problems(report: DiskReport) -> Iterator[Problem]:
+def _vmdk_problems(report: DiskReport, file: DiskFile) -> Iterator[Problem]:
     source = report.source
     if report.descriptor_only:
         files = ", ".join(report.extent_files)
@@ -129,30 +158,31 @@ def _vmdk_problems(report: DiskReport) -> Iterator[Problem]:
             f"{source} is a VMDK descriptor ({report.variant}) without data: the data is in "
             f"{files}",
             "convert the descriptor (qemu-img reads its extents beside it) into one file: "
-            + TO_STREAM_VMDK.format(source=source),
+            + _to_stream_vmdk(file),
         )
     elif report.variant is not Variant.STREAM_OPTIMIZED:
         yield problem(
             ProblemCode.VMDK_NOT_STREAM_OPTIMIZED,
             source,
             f"{source} is a {report.variant} VMDK: VM Import takes only stream-optimized VMDKs",
-            TO_STREAM_VMDK.format(source=source),
+            _to_stream_vmdk(file),
         )
 
 
-def _container_problems(report: DiskReport) -> Iterator[Problem]:
+def _container_problems(report: DiskReport, file: DiskFile) -> Iterator[Problem]:
     source = report.source
     if report.format is ContainerFormat.VMDK:
-        yield from _vmdk_problems(report)
+        yield from _vmdk_problems(report, file)
     if report.variant is Variant.DIFFERENCING:
         kind = report.format.value.upper()
-        target = "vpc -o subformat=dynamic" if kind == "VHD" else "vhdx -o subformat=dynamic"
+        target = "vpc" if kind == "VHD" else "vhdx"
+        merged = f"merged.{kind.lower()}"
+        merge = file.then(*QEMU_CONVERT, target, "-o", "subformat=dynamic", file.path, merged)
         yield problem(
             ProblemCode.DIFFERENCING_DISK,
             source,
             f"{source} is a differencing {kind}: its data depends on a parent disk",
-            f"merge it with its parent into one disk: qemu-img convert -O {target} "
-            f"{source} merged.{kind.lower()} (with the parent beside it), or Merge-VHD",
+            f"merge it with its parent (beside it) into one disk: {merge} (or Merge-VHD)",
         )
     vhd = report.vhd
     if (
@@ -169,8 +199,8 @@ def _container_problems(report: DiskReport) -> Iterator[Problem]:
             ProblemCode.VHD_FOOTER_MISMATCH,
             source,
             f"{source}: {why}",
-            f"export the VHD again, or rewrite it: qemu-img convert -O vpc -o subformat=dynamic "
-            f"{source} out.vhd",
+            "export the VHD again, or rewrite it: "
+            + file.then(*QEMU_CONVERT, "vpc", "-o", "subformat=dynamic", file.path, "out.vhd"),
         )
     if not report.complete or report.damage is not None:
         why = report.truncation or f"the image is damaged ({report.damage})"
@@ -199,8 +229,7 @@ def _ova_problems(report: DiskReport) -> Iterator[Problem]:
             ProblemCode.OVA_NO_DESCRIPTOR,
             source,
             f"the first file of {source} is not the OVF descriptor (.ovf)",
-            "rebuild the archive with the descriptor first: tar -cf out.ova vm.ovf vm.mf "
-            "vm-disk1.vmdk",
+            _descriptor_first(source, facts.members),
         )
     for name in facts.missing:
         yield problem(
@@ -230,6 +259,19 @@ def _ova_problems(report: DiskReport) -> Iterator[Problem]:
             "export the OVA without chunking (ovftool: no --chunkSize), or import the "
             "reassembled disk as a VMDK",
         )
+
+
+def _descriptor_first(source: str, members: Sequence[str]) -> str:
+    """The archive rebuilt with its members in the order OVF wants: descriptor, manifest,
+    the rest (the archive's own order kept among them)."""
+    order = {".ovf": 0, ".mf": 1}
+    ranked = sorted(members, key=lambda name: order.get(name[name.rfind(".") :].lower(), 2))
+    if not ranked or not ranked[0].lower().endswith(".ovf"):
+        return "export the OVA again: it holds no OVF descriptor (.ovf)"
+    rebuilt = source.removesuffix(".ova") + "-fixed.ova"
+    return "rebuild the archive with the descriptor first: " + " && ".join(
+        (command("tar", "-xf", source, *ranked), command("tar", "-cf", rebuilt, *ranked))
+    )
 
 
 def manifest_problems(source: str, checks: Sequence[DigestCheck]) -> list[Problem]:
@@ -443,17 +485,27 @@ def _request_problems(
 
 
 def disk_problems(
-    report: DiskReport, request: ImportRequest, *, boot: bool, declared: str | None = None
+    report: DiskReport,
+    request: ImportRequest,
+    *,
+    boot: bool,
+    declared: str | None = None,
+    inside: str | None = None,
 ) -> list[Problem]:
-    """The problems of one disk image (an OVA and its disks included)."""
-    found = list(_format_problems(report, declared))
+    """The problems of one disk image (an OVA and its disks included; ``inside``: the OVA
+    this disk is a member of)."""
+    file = DiskFile(report.source) if inside is None else DiskFile.inside(inside, report.source)
+    found = list(_format_problems(report, declared, file))
     if any(p.code is ProblemCode.UNSUPPORTED_FORMAT for p in found):
         return found
-    found.extend(_container_problems(report))
+    found.extend(_container_problems(report, file))
     found.extend(_ova_problems(report))
     if report.format is ContainerFormat.OVA:
         for index, disk in enumerate(report.disks):
-            found.extend(disk_problems(disk, request, boot=boot and index == 0, declared="vmdk"))
+            first = boot and index == 0
+            found.extend(
+                disk_problems(disk, request, boot=first, declared="vmdk", inside=report.source)
+            )
         return found
     found.extend(_contents_problems(report, request, boot))
     return found

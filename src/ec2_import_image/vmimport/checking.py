@@ -110,6 +110,7 @@ def check_image(
             objects=objects,
             buckets=(request.bucket,) if request.bucket else (),
             kms_key_id=request.kms_key_id,
+            reach=run.reach(),
         )
         checked = account_check(run, inputs)
         account = checked.to_json()

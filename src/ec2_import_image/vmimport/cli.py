@@ -46,8 +46,9 @@ COMMANDS: dict[str, str] = {
 EPILOG = """\
 Exit status: 0 no problem of severity error; 1 problems of severity error (or a failed
 import); 2 usage error; 3 the work could not be completed (no credentials or Region,
-endpoint unreachable, access denied while reading what must be checked); 130 interrupted
-(Ctrl-C); 143 terminated (SIGTERM).
+endpoint unreachable, access denied while reading what must be checked); 4 an internal
+error of vmimport (a bug: --debug shows its traceback); 130 interrupted (Ctrl-C); 143
+terminated (SIGTERM).
 """
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -126,6 +127,9 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return super().get_command(ctx, cmd_name)
+        run = ctx.find_object(Run)
+        if run is not None:  # what a usage error found while parsing the command's line names
+            run.command_path = f"{ctx.command_path} {cmd_name}"
         module_name, _, attribute = target.partition(":")
         found = getattr(importlib.import_module(module_name), attribute)
         assert isinstance(found, click.Command)
@@ -176,10 +180,12 @@ def run(
         return int(result) if isinstance(result, int) else ExitStatus.OK
     except click.exceptions.Exit as done:
         return done.exit_code
+    except click.UsageError as error:
+        _error_line(env, usage_message(error, state.command_path))
+        return ExitStatus.USAGE
     except click.ClickException as error:
-        with _streams(env):
-            error.show(file=env.stderr)
-        return ExitStatus.USAGE if isinstance(error, click.UsageError) else ExitStatus.INCOMPLETE
+        _error_line(env, error.format_message())
+        return ExitStatus.INCOMPLETE
     except (click.Abort, KeyboardInterrupt) as stopped:
         env.stderr.write("\n")
         if terminated(stopped):
@@ -191,6 +197,20 @@ def run(
         return ExitStatus.INCOMPLETE
     except Exception as error:  # the one place errors are caught
         return _report(error, env, state.options.debug)
+
+
+def usage_message(error: click.UsageError, command_path: str = PROGRAM) -> str:
+    """click's usage error in ``vmimport``'s one format: its message (lower case, as every
+    message of this program), then where the command's options are described.
+
+    click would print its usage line, ``Try '... --help'`` and ``Error: ...``: three lines in
+    another format than every other error of this program, which scripts read as the one
+    ``vmimport: error: ...`` line."""
+    message = error.format_message().strip().rstrip(".")
+    if len(message) > 1 and message[0].isupper() and message[1].islower():
+        message = message[0].lower() + message[1:]
+    where = error.ctx.command_path if error.ctx is not None else command_path
+    return f"{message} (see '{where} --help')"
 
 
 def _report(error: Exception, env: Environment, debug: bool) -> int:
@@ -205,7 +225,7 @@ def _report(error: Exception, env: Environment, debug: bool) -> int:
         f"internal error of {PROGRAM} {__version__}: {type(error).__name__}: {error}"
         + ("" if debug else " (run again with --debug for the traceback, and report it)"),
     )
-    return ExitStatus.INCOMPLETE
+    return ExitStatus.INTERNAL
 
 
 def console_main() -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ec2_import_image.environment import Environment
+from ec2_import_image.shellcommand import Reach
 
 if TYPE_CHECKING:
     import botocore.session
@@ -64,6 +65,8 @@ class Run:
         self._session: botocore.session.Session | None = None
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.RLock()
+        #: the command line's program and command words (``vmimport import``), once known
+        self.command_path = "vmimport"
 
     def session(self) -> botocore.session.Session:
         with self._lock:
@@ -96,6 +99,16 @@ class Run:
         """The Region requests go to (options, environment, profile), None when there is none."""
         region = self.session().get_config_variable("region")
         return None if region is None else str(region)
+
+    def reach(self) -> Reach:
+        """The options a pasted command needs to act where this run does: the Region as
+        resolved, ``--endpoint-url``, the profile (``shellcommand``)."""
+        return Reach.of(
+            region=self.region,
+            endpoint_url=self.options.endpoint_url,
+            profile=self.options.profile,
+            environ=self.env.environ,
+        )
 
     def console(self, *, stderr: bool = False) -> Console:
         """A rich console on stdout (the report) or stderr (progress): decorated on a terminal."""

@@ -18,13 +18,15 @@ from ec2_import_image.diskimage.cache import CachedBlob, ReadStats
 from ec2_import_image.diskimage.errors import SourceError
 from ec2_import_image.diskimage.sources import FileBlob, RangedBlob
 from ec2_import_image.vmimport.context import Run
-from ec2_import_image.vmimport.errors import Incomplete, UsageError
+from ec2_import_image.vmimport.errors import Incomplete, UsageError, from_aws
 from ec2_import_image.vmimport.spec import parse_s3_url
 
 log = logging.getLogger("ec2_import_image.vmimport")
 
 #: S3 error codes of an object that is not there
 MISSING_CODES = frozenset({"404", "NoSuchKey", "NoSuchBucket", "NotFound"})
+#: a HEAD request's refusal: its reply has no body, hence no code to tell why
+FORBIDDEN_CODES = frozenset({"403", "Forbidden", "AccessDenied"})
 
 
 class S3Object(NamedTuple):
@@ -71,6 +73,8 @@ def head_object(run: Run, bucket: str, key: str) -> S3Object:
         code = str(error.response.get("Error", {}).get("Code", ""))
         if code in MISSING_CODES:
             raise ObjectMissing(f"s3://{bucket}/{key}", code) from None
+        if code in FORBIDDEN_CODES:
+            raise _forbidden(run, f"s3://{bucket}/{key}") from None
         raise
     return S3Object(
         bucket,
@@ -78,6 +82,27 @@ def head_object(run: Run, bucket: str, key: str) -> S3Object:
         int(reply.get("ContentLength", 0)),
         reply.get("ServerSideEncryption"),
         reply.get("SSEKMSKeyId"),
+    )
+
+
+def _forbidden(run: Run, url: str) -> Incomplete:
+    """Why S3 refused a HEAD: S3 answers 403 without a body both to credentials it does not
+    know and to a caller it does not allow, so the caller is asked (GetCallerIdentity):
+    credentials STS refuses are said as every command says them (``errors.from_aws``);
+    valid ones are denied the object."""
+    from botocore.exceptions import ClientError
+
+    try:
+        caller = run.client("sts").get_caller_identity()
+    except ClientError as refused:
+        known = from_aws(refused)
+        if known is not None and isinstance(known, Incomplete):
+            return known
+        raise
+    return Incomplete(
+        f"reading {url} was refused (HeadObject: 403 Forbidden) for {caller.get('Arn')}: it "
+        "needs s3:GetObject on the object (and kms:Decrypt on its key, if it has one), not "
+        "denied by the bucket policy"
     )
 
 

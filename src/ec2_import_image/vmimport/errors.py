@@ -8,6 +8,9 @@ Exit statuses (documented in ``vmimport --help`` and the README):
 - 3: the work could not be completed: no credentials or Region, the endpoint
   unreachable, access denied while reading what must be checked, a reply
   that cannot be used;
+- 4: an internal error of ``vmimport`` (a bug: its own status, as pip keeps
+  ``UNKNOWN_ERROR`` apart from its other statuses, so that a script can tell
+  "run again later" from "report it");
 - 130: interrupted (Ctrl-C);
 - 143: terminated (SIGTERM: ``signals``).
 
@@ -27,6 +30,7 @@ class ExitStatus(IntEnum):
     PROBLEMS = 1
     USAGE = 2
     INCOMPLETE = 3
+    INTERNAL = 4
     INTERRUPTED = 130
     TERMINATED = 143
 
@@ -61,7 +65,7 @@ ERROR_TABLE: Mapping[type[VmimportError], ExitStatus] = {
     Failed: ExitStatus.PROBLEMS,
 }
 #: An exception that is not a VmimportError: an internal error of this tool.
-INTERNAL = ExitStatus.INCOMPLETE
+INTERNAL = ExitStatus.INTERNAL
 
 
 def status_for(error: VmimportError) -> ExitStatus:
@@ -72,11 +76,38 @@ def status_for(error: VmimportError) -> ExitStatus:
     return INTERNAL
 
 
+#: the error codes of a request whose credentials the service refused (STS and IAM, S3,
+#: EC2, KMS): the same sentence whichever command and service met them
+REFUSED_CREDENTIALS = frozenset(
+    {
+        "InvalidClientTokenId",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "UnrecognizedClientException",
+        "AuthFailure",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidToken",
+    }
+)
+
+
+def credentials_refused(operation: str, code: str, message: str) -> Incomplete:
+    """The one sentence of credentials a service refused, with what it answered."""
+    answer = f"{operation} failed: {code}: {message.rstrip('.')}".rstrip(": ")
+    return Incomplete(
+        f"the AWS credentials are not valid ({answer}): check the access key, its secret and "
+        "session token, the profile, and that they belong to the endpoint's account"
+    )
+
+
 def from_aws(error: BaseException) -> VmimportError | None:
     """The tool's error for a botocore exception (None when it is not one of botocore's).
 
     Anything botocore raises while ``vmimport`` reads what it must check means
-    the check could not be completed (exit 3), with botocore's own message.
+    the check could not be completed (exit 3), with botocore's own message;
+    credentials a service refused are said in one sentence
+    (``credentials_refused``), whichever command met them.
     """
     if not type(error).__module__.startswith(("botocore", "urllib3", "s3transfer")):
         return None
@@ -92,6 +123,9 @@ def from_aws(error: BaseException) -> VmimportError | None:
     if isinstance(error, exceptions.ClientError):
         info = error.response.get("Error", {})
         operation = getattr(error, "operation_name", "the call")
+        code = str(info.get("Code", ""))
+        if code in REFUSED_CREDENTIALS:
+            return credentials_refused(operation, code, str(info.get("Message", "")))
         return Incomplete(
             f"{operation} failed: {info.get('Code', 'Unknown')}: {info.get('Message', '')}".rstrip(
                 ": "

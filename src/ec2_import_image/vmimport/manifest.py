@@ -73,9 +73,16 @@ KEYS = (
 )
 #: entry names become S3 key prefixes and tag values: a plain, portable alphabet
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+#: the rule of ``NAME`` as a person reads it (ASCII: the regular expression takes no other letter)
+NAME_RULE = (
+    "ASCII letters, digits, '.', '_' and '-', starting with a letter or digit, "
+    "at most 128 characters"
+)
 #: tag key prefixes that are not the user's: AWS refuses ``aws:``, the tool sets ``vmimport:``
 RESERVED_TAG_PREFIXES = ("aws:", "vmimport:")
 CSV_LIST_SEPARATOR = ";"
+#: where a value given as an option of ``import`` (or a default of ``batch``) is said to be
+COMMAND_LINE = "command line"
 TRUE_WORDS = ("true", "yes", "1", "on")
 FALSE_WORDS = ("false", "no", "0", "off")
 
@@ -124,6 +131,11 @@ class _Problems:
 
     def add(self, where: str, key: str | None, message: str) -> None:
         self.found.append(ManifestProblem(where, key, message))
+
+    def about(self, where: str, key: str) -> bool:
+        """Whether a problem of ``key`` at ``where`` is already noted (a bad value: "required"
+        would contradict it)."""
+        return any(p.where == where and p.key == key for p in self.found)
 
 
 # -- values ---------------------------------------------------------------------------------
@@ -178,10 +190,7 @@ def _flag(value: Any) -> bool:
 def _name(value: Any) -> str:
     text = _text(value)
     if not NAME.match(text):
-        raise BadValue(
-            f"{text!r} is not a usable name: letters, digits, '.', '_' and '-', "
-            "starting with a letter or digit, at most 128 characters"
-        )
+        raise BadValue(f"{text!r} is not a usable name: {NAME_RULE}")
     return text
 
 
@@ -333,16 +342,22 @@ def _spec(
             refused = _not_a_disk_file(shown, Path(disk.location))
             if refused is not None:
                 problems.add(where, "disks", refused)
-    if name is None:
+    if name is None and not problems.about(where, "name"):
         problems.add(where, "name", "required")
-    if "disks" not in values:
+    if "disks" not in values and not problems.about(where, "disks"):
         problems.add(where, "disks", "required")
     if values.get("kms_key_id") and not values.get("encrypted"):
         problems.add(where, "kms_key_id", "needs encrypted: true")
     if values.get("license_type") and values.get("usage_operation"):
         problems.add(where, "usage_operation", "cannot be given with license_type")
-    if any(not disk.is_s3 for disk in disks) and not values.get("bucket"):
-        problems.add(where, "bucket", "required to upload local disks (or --bucket)")
+    if (
+        any(not disk.is_s3 for disk in disks)
+        and not values.get("bucket")
+        and not problems.about(where, "bucket")
+    ):
+        # the command line's own problem names the option already: no "(or --bucket)" there
+        elsewhere = "" if where == COMMAND_LINE else " (in the entry, its defaults, or --bucket)"
+        problems.add(where, "bucket", f"required to upload local disks{elsewhere}")
     if name is None:
         return None
     options = ImportOptions(
@@ -371,7 +386,7 @@ def _build(
     require_files: FilesNeeded = True,
 ) -> Manifest:
     base = path.parent
-    given_cli = _converted(command_line, "command line", problems, base)
+    given_cli = _converted(command_line, COMMAND_LINE, problems, base)
     given_cli.pop("name", None)
     defaults: dict[str, Any] = {}
     if raw_defaults is not None:
@@ -425,8 +440,8 @@ def entry_from_options(values: Mapping[str, Any], base: Path) -> ImportSpec:
     """The one entry of ``vmimport import``: the manifest's keys from its options, read and
     checked as a manifest entry is (relative disks from ``base``); every problem at once."""
     problems = _Problems()
-    converted = _converted(values, "command line", problems, base)
-    spec = _spec(converted, "command line", problems, base, True)
+    converted = _converted(values, COMMAND_LINE, problems, base)
+    spec = _spec(converted, COMMAND_LINE, problems, base, True)
     if problems.found or spec is None:
         raise UsageError(
             "; ".join(
@@ -448,7 +463,7 @@ def _yaml_document(path: Path, text: str, problems: _Problems) -> Any:
     except YamlTooLarge as error:
         problems.add(str(path), None, f"{error} (a YAML alias bomb?)")
     except YamlError as error:
-        problems.add(str(path), None, f"not valid YAML: {error}")
+        problems.add(str(path), None, f"not valid YAML: {error.located()}")
     except RecursionError:
         problems.add(str(path), None, "not valid YAML: nested too deeply")
     raise ManifestError(path, problems.found)

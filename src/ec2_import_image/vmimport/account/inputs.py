@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ec2_import_image.shellcommand import Reach
+
 DEFAULT_ROLE = "vmimport"
 
 
@@ -36,6 +38,13 @@ class AccountInputs(NamedTuple):
     buckets: tuple[str, ...] = ()
     #: ``--kms-key-id``: the key the imported snapshots are encrypted with
     kms_key_id: str | None = None
+    #: the options a remedy's command needs to act on this account (endpoint, profile)
+    reach: Reach = Reach()
+
+    @property
+    def reach_here(self) -> Reach:
+        """``reach`` in the import's Region: where the remedies' commands must act."""
+        return self.reach._replace(region=self.region)
 
     @property
     def all_buckets(self) -> tuple[str, ...]:

@@ -265,7 +265,7 @@ def judge(
         found.extend(_bucket_problems(inputs, bucket))
     present = {b.name for b in facts.buckets if b.exists}
     found.extend(
-        problems.object_missing(item)
+        problems.object_missing(inputs, item)
         for item in facts.objects
         if not item.exists and item.bucket in present
     )

@@ -5,17 +5,19 @@ The table, with what triggers each code and its evidence, is docs/checks.md
 stand) except ``account-unknown``, a warning: something the checks could not
 decide offline (a condition, a permissions boundary, a policy they could not
 read), never reported as passed.  Remedies are commands where one exists,
-most often the ``vmimport setup-role`` line that grants what is missing.
+most often the ``vmimport setup-role`` line that grants what is missing, each
+written by ``shellcommand.command`` with the options that reach the account
+(the import's Region, the run's endpoint and profile).
 """
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
 
 from ec2_import_image.iampolicy.evaluate import Decision
 from ec2_import_image.iampolicy.servicerole import Area
 from ec2_import_image.problems import Problem, ProblemCode, problem
+from ec2_import_image.shellcommand import command
 from ec2_import_image.vmimport.account.inputs import DEFAULT_ROLE, AccountInputs
 from ec2_import_image.vmimport.account.records import CallerReport, ObjectReport, Permission
 
@@ -54,9 +56,7 @@ def setup_role_command(inputs: AccountInputs, kms_key_arns: Iterable[str] = ()) 
     keys = list(dict.fromkeys([*named, *kms_key_arns]))
     for key in keys:
         words += ["--kms-key-id", key]
-    if keys:
-        words += ["--region", inputs.region]
-    return shlex.join(words)
+    return command(*words, reach=inputs.reach_here)
 
 
 def _role(inputs: AccountInputs) -> str:
@@ -138,7 +138,8 @@ def kms_key_missing(inputs: AccountInputs, key: str, named_by: str) -> Problem:
         f"kms:{key}",
         f"The KMS key {key} (named by {named_by}) does not exist in {inputs.region}: "
         "VM Import cannot use it.",
-        "Name an existing key (aws kms list-aliases), or create one.",
+        "Name an existing key (listed by: "
+        f"{command('aws', 'kms', 'list-aliases', reach=inputs.reach_here)}), or create one.",
     )
 
 
@@ -148,7 +149,7 @@ def bucket_missing(inputs: AccountInputs, bucket: str) -> Problem:
         f"s3://{bucket}",
         f"The bucket {bucket} does not exist.",
         f"Create it in {inputs.region} and upload the disk: "
-        f"aws s3 mb s3://{bucket} --region {inputs.region}",
+        + command("aws", "s3", "mb", f"s3://{bucket}", reach=inputs.reach_here),
     )
 
 
@@ -162,10 +163,11 @@ def bucket_region(inputs: AccountInputs, bucket: str, region: str) -> Problem:
     )
 
 
-def object_missing(item: ObjectReport) -> Problem:
+def object_missing(inputs: AccountInputs, item: ObjectReport) -> Problem:
+    upload = command("aws", "s3", "cp", "DISK", item.uri, reach=inputs.reach_here)
     return problem(
         Code.OBJECT_MISSING,
         item.uri,
         f"The object {item.uri} does not exist.",
-        f"Upload the disk: aws s3 cp DISK {item.uri}",
+        f"Upload the disk (DISK: its file): {upload}",
     )

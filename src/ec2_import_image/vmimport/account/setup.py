@@ -11,7 +11,10 @@ take the first one away.  A plan with no steps is the idempotent second run.
 
 ``apply_plan`` carries the steps out; ``remaining_problems`` judges the
 documents the role has (or, for a dry run, would have) with the account
-checks' own judgement, so what setup-role writes passes the checks.
+checks' own judgement, so what setup-role writes passes the checks.  What it
+cannot write away is a Deny in another of the role's policies (it changes only
+its own): ``blockers`` names each such statement (its policy, its index, its
+Sid) and what it denies, for the report to say why the role is still not set up.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ec2_import_image.iampolicy.document import PolicyError, load, parse
 from ec2_import_image.iampolicy.evaluate import Decision
 from ec2_import_image.iampolicy.trust import VMIE_PRINCIPAL, judge_trust, vmimport_trust_policy
 from ec2_import_image.problems import Problem
+from ec2_import_image.shellcommand import Reach
 from ec2_import_image.vmimport.account import judge, reading
 from ec2_import_image.vmimport.account.inputs import AccountInputs
 from ec2_import_image.vmimport.account.reading import (
@@ -36,7 +40,12 @@ from ec2_import_image.vmimport.account.reading import (
     RoleFacts,
     RolePolicy,
 )
-from ec2_import_image.vmimport.account.records import CallerReport, PolicyKind, PolicyRef
+from ec2_import_image.vmimport.account.records import (
+    AccountReport,
+    CallerReport,
+    PolicyKind,
+    PolicyRef,
+)
 from ec2_import_image.vmimport.account.requirements import (
     POLICY_NAME,
     granted_by,
@@ -214,8 +223,10 @@ def plan_role(
     buckets: Sequence[str],
     kms_key_id: str | None,
     region: str,
+    reach: Reach | None = None,
 ) -> RolePlan:
-    """Read the role and decide what to change (nothing is changed here)."""
+    """Read the role and decide what to change (nothing is changed here); ``reach``: the
+    options the remedies' commands carry."""
     caller = reading.read_caller(clients)
     current = reading.read_role(clients, role_name)
     named_keys = [_key_arn(clients, kms_key_id, region, caller.account)] if kms_key_id else []
@@ -235,7 +246,11 @@ def plan_role(
         target = f"{role_name}/{POLICY_NAME}"
         steps.append(Step(Change.PUT_POLICY, target, document, policy_reason))
     inputs = AccountInputs(
-        region=region, role_name=role_name, buckets=tuple(buckets), kms_key_id=kms_key_id
+        region=region,
+        role_name=role_name,
+        buckets=tuple(buckets),
+        kms_key_id=kms_key_id,
+        reach=reach or Reach(),
     )
     return RolePlan(
         inputs=inputs,
@@ -269,9 +284,39 @@ def apply_plan(clients: Clients, plan: RolePlan) -> None:
             iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=text)
 
 
+class Blocker(NamedTuple):
+    """A Deny outside this command's policy that refuses the role something VM Import needs."""
+
+    #: ``inline policy guard statement 1 (DenyRegister)``: the policy, the index, the Sid
+    statement: str
+    action: str
+    resource: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"statement": self.statement, "action": self.action, "resource": self.resource}
+
+
+DENIED_BY = "denied by "
+
+
 def remaining_problems(plan: RolePlan) -> tuple[Problem, ...]:
     """What the account checks still find in the role as the plan leaves it (the buckets taken
     as existing in the Region: this command judges the role, not the buckets)."""
+    return _judged(plan).problems
+
+
+def blockers(plan: RolePlan) -> tuple[Blocker, ...]:
+    """The Denies of the role's other policies that refuse it what VM Import needs, as the
+    plan leaves it (this command's own policy holds no Deny)."""
+    found = []
+    for permission in _judged(plan).role.permissions:
+        if permission.decision is Decision.EXPLICIT_DENY:
+            statement = permission.reason.removeprefix(DENIED_BY)
+            found.append(Blocker(statement, permission.action, permission.resource))
+    return tuple(found)
+
+
+def _judged(plan: RolePlan) -> AccountReport:
     region = plan.inputs.region
     facts = AccountFacts(
         caller=plan.caller._replace(is_root=False),
@@ -281,4 +326,4 @@ def remaining_problems(plan: RolePlan) -> tuple[Problem, ...]:
         keys=tuple(KeyFacts(k, "--kms-key-id", True, k) for k in plan.kms_key_arns),
     )
     inputs = plan.inputs._replace(buckets=plan.buckets)
-    return judge.judge(inputs, facts).problems
+    return judge.judge(inputs, facts)

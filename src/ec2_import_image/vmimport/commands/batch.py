@@ -22,11 +22,16 @@ Results go beside the manifest after every run (``MANIFEST.results.json`` and
 ``.csv``), and on stdout with ``--json``; rows the state database does not know
 keep what the previous results file said (``engine.results.merged_rows``).
 ``--status`` and ``--dry-run`` read the state database without writing it
-(``StateDB.open_readonly``).  Exit status: 0 every entry has an AMI; 1 some
-failed (each explained); 2 usage (a bad manifest: every problem listed); 3
-some entries could not be completed in this run (a rerun continues them), or
-the state database or the results cannot be written; 130 interrupted (Ctrl-C),
-143 terminated (SIGTERM): imports go on in AWS, a rerun picks them up.
+(``StateDB.open_readonly``).  The live table starts from what the state
+database recorded, and the summary on stderr names every failed entry of the
+manifest with its cause and fix, whichever run it failed in.
+
+Exit status: 0 every entry has an AMI; 4 an entry met an internal error of
+vmimport; else 1 some failed (each explained); else 3 some entries could not
+be completed in this run (a rerun continues them), or the state database or
+the results cannot be written; 2 usage (a bad manifest: every problem
+listed); 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): imports go on in
+AWS, a rerun picks them up.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from ec2_import_image.vmimport.commands.importing import (
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.engine import changes
-from ec2_import_image.vmimport.engine.board import Board, LineBoard, LiveBoard
+from ec2_import_image.vmimport.engine.board import Board, LineBoard, LiveBoard, Row, recorded_row
 from ec2_import_image.vmimport.engine.plan import (
     STATUS_COLUMNS,
     Looking,
@@ -65,19 +70,35 @@ from ec2_import_image.vmimport.engine.results import (
     write_results,
 )
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError, VmimportError
-from ec2_import_image.vmimport.manifest import Manifest, load_manifest
+from ec2_import_image.vmimport.manifest import KEYS, Manifest, load_manifest
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import batch_state_path
-from ec2_import_image.vmimport.state.records import Entry
+from ec2_import_image.vmimport.state.records import Entry, Phase
 
 if TYPE_CHECKING:
     from ec2_import_image.vmimport.engine.scheduler import Summary
 
 
-@click.command("batch")
+BATCH_EPILOG = f"""\
+The manifest is YAML (a list "entries", and "defaults" for any key but name) or CSV (the keys
+as columns; disks, tags and license_specifications separated by ";", tags as k=v). The keys
+of an entry: {", ".join(KEYS)}. Each is an option of import in snake_case; a value comes from
+the entry, else the defaults, else the command line. Paths are relative to the manifest.
+
+The state database is MANIFEST.state.sqlite beside the manifest unless --state names another;
+the results go beside it after every run (MANIFEST.results.json and .csv).
+
+Exit status: 0 every entry has an AMI; 1 some entries failed (each explained); 2 usage error
+(a bad manifest: every problem listed); 3 some entries could not be completed in this run (a
+rerun continues them); 4 an internal error of vmimport (a bug: --debug logs its traceback);
+130 interrupted (imports started go on in AWS; a rerun picks them up).
+"""
+
+
+@click.command("batch", epilog=BATCH_EPILOG)
 @click.argument("manifest", type=click.Path(dir_okay=False, path_type=Path))
 @request_options
-@engine_options
+@engine_options("MANIFEST.state.sqlite beside the manifest")
 @click.option(
     "--max-active",
     type=click.IntRange(min=1),
@@ -139,7 +160,8 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
     names = [spec.name for spec in loaded.entries]
     with StateDB.open(state_path) as db:
         db.put_entries([stored_spec(spec) for spec in loaded.entries], list(range(len(names))))
-        board = _board(run, names)
+        recorded = [recorded_row(entry) for entry in db.entries() if entry.name in names]
+        board = _board(run, names, recorded)
         scheduler = Scheduler(
             db,
             loaded.entries,
@@ -168,7 +190,9 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
             raise
         board.close()
         _write_results(run, db, loaded, interrupted=False)
-    return _exit_status(run, summary, len(names))
+        status = _exit_status(run, summary, len(names))
+        _say_ended(run, db, loaded, summary)
+    return status
 
 
 def _needs_disks(state_path: Path, retry_failed: bool) -> Callable[[str], bool]:
@@ -188,10 +212,10 @@ def _selection(patterns: tuple[str, ...]) -> Callable[[str], bool] | None:
     return lambda name: any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
-def _board(run: Run, names: list[str]) -> Board:
+def _board(run: Run, names: list[str], recorded: list[Row]) -> Board:
     if run.env.stderr_isatty:
-        return LiveBoard(run.console(stderr=True), names, run.env.clock)
-    return LineBoard(run.env.stderr, names, run.env.clock)
+        return LiveBoard(run.console(stderr=True), names, run.env.clock, recorded)
+    return LineBoard(run.env.stderr, names, run.env.clock, recorded)
 
 
 def _write_results(run: Run, db: StateDB, loaded: Manifest, *, interrupted: bool) -> None:
@@ -220,13 +244,40 @@ def _results_after_a_stop(run: Run, db: StateDB, loaded: Manifest) -> None:
         run.env.stderr.write(f"{error.message}\n")
 
 
+def _say_ended(run: Run, db: StateDB, loaded: Manifest, summary: Summary) -> None:
+    """Each failed entry of the manifest with its cause and fix (whichever run it failed in),
+    then each set aside in this run with why: what the summary's counts are made of."""
+    wanted = {spec.name for spec in loaded.entries}
+    lines: list[str] = []
+    for entry in db.entries():
+        if entry.name not in wanted or entry.phase is not Phase.FAILED:
+            continue
+        error = entry.last_error
+        lines.append(f"failed: {entry.name}: {error.message if error else 'failed'}")
+        if error is not None and error.cause:
+            lines.append(f"  cause: {error.cause}")
+        if error is not None and error.remedy:
+            lines.append(f"  fix: {error.remedy}")
+    for name, message in summary.reasons:
+        lines.append(f"to continue in another run: {name}: {message}")
+    for line in lines:
+        run.env.stderr.write(f"{line}\n")
+
+
 def _exit_status(run: Run, summary: Summary, total: int) -> int:
     parts = [f"{summary.done} of {total} imported", f"{summary.failed} failed"]
     if summary.set_aside:
         parts.append(f"{len(summary.set_aside)} to continue in another run")
+    if summary.internal:
+        parts.append(
+            f"{len(summary.internal)} met an internal error of vmimport (a bug: --debug logs "
+            "its traceback; report it)"
+        )
     run.env.stderr.write(", ".join(parts) + "\n")
     if summary.done == total:
         return ExitStatus.OK
+    if summary.internal:
+        return ExitStatus.INTERNAL
     if summary.failed:
         return ExitStatus.PROBLEMS
     return ExitStatus.INCOMPLETE
@@ -258,7 +309,8 @@ def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) 
     finally:
         if db is not None:
             db.close()
-    _print_rows(run, [step.to_json() for step in steps], ("entry", "action", "detail"))
+    columns = (("entry", "entry"), ("action", "action"), ("detail", "detail"))
+    _print_rows(run, [step.to_json() for step in steps], columns)
     run.env.stderr.write(
         "dry run: nothing was done; a run also looks for each entry's task or AMI in the "
         "account (by its tags) before uploading it\n"
@@ -266,16 +318,18 @@ def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) 
     return ExitStatus.OK
 
 
-def _print_rows(run: Run, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+def _print_rows(run: Run, rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> None:
+    """The rows as JSON (every key), or a table of ``columns`` (header, key)."""
     if run.options.json:
         json.dump(rows, run.env.stdout, indent=2)
         run.env.stdout.write("\n")
         return
-    cells = [[("" if row[c] is None else str(row[c])) for c in columns] for row in rows]
+    headers = [header for header, _ in columns]
+    cells = [[("" if row[key] is None else str(row[key])) for _, key in columns] for row in rows]
     widths = [
-        max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(columns)
+        max(len(header), *(len(line[i]) for line in cells)) for i, header in enumerate(headers)
     ]
-    for line in [list(columns), *cells]:
+    for line in [headers, *cells]:
         run.env.stdout.write(
             "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
         )

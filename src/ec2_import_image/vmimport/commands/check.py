@@ -28,6 +28,11 @@ from ec2_import_image.vmimport.errors import ExitStatus
 from ec2_import_image.vmimport.report import render_text, write_json
 from ec2_import_image.vmimport.spec import Architecture, BootMode, DiskFormat, Platform
 
+#: arm64 is one of the choices so that the check can say why ImportImage refuses it
+ARCHITECTURE_HELP = (
+    "i386 or x86_64, what ImportImage imports (arm64 is taken, to be refused with its reason)."
+)
+
 
 def choice(kind: type[Any]) -> click.Choice[str]:
     """A case-insensitive choice of an enum's values."""
@@ -42,7 +47,7 @@ BOOT_MODES = [*(member.value for member in BootMode), "uefi-preferred"]
 @click.argument("disks", nargs=-1, required=True, metavar="DISK...")
 @click.option("--format", "disk_format", type=choice(DiskFormat), help="The Format to import as.")
 @click.option("--boot-mode", type=click.Choice(BOOT_MODES), help="The boot mode to import with.")
-@click.option("--architecture", type=choice(Architecture), help="i386 or x86_64.")
+@click.option("--architecture", type=choice(Architecture), help=ARCHITECTURE_HELP)
 @click.option("--platform", type=choice(Platform), help="Windows or Linux.")
 @click.option("--role-name", default="vmimport", show_default=True, help="The service role.")
 @click.option("--bucket", help="The bucket the disks will be uploaded to (checks the account).")

@@ -7,8 +7,16 @@ says so.  ``--message`` explains a text (a StatusMessage or an error message
 pasted from a log) without calling AWS.  A message the table does not know
 says so and suggests ``vmimport check``.
 
-Exit status: 0 once everything asked about is reported, 2 usage, 3 the tasks
-could not be described.
+Every task the service knows is explained, even when another id asked about
+is not: an id the service calls malformed is a usage error (exit 2), one it
+does not know (it forgets a task 7 days after it started) exit 3, each named
+on stderr after the known ones are printed.  The service answers one error for
+a whole DescribeImportImageTasks call, so when several ids were asked about
+and it refuses them, each is asked about alone to tell which.
+
+Exit status: 0 once everything asked about is reported, 2 usage (a malformed
+id among them), 3 a task the service does not know, or the tasks could not be
+described.
 """
 
 from __future__ import annotations
@@ -60,12 +68,45 @@ def _explained(task: Mapping[str, Any]) -> Explanation:
     return Explanation(str(task.get("ImportTaskId", "")), status, message, known, failed)
 
 
-def describe_tasks(run: Run, task_ids: Iterable[str]) -> list[Mapping[str, Any]]:
-    """The tasks, in the order asked (every page followed)."""
+#: the error codes of an id the service refuses (``.Malformed``, or one it does not know)
+TASK_ID_CODE = "InvalidConversionTaskId"
+MALFORMED_CODE = f"{TASK_ID_CODE}.Malformed"
+FORGOTTEN = (
+    "the service keeps a task for 7 days; an older one is gone, but its StatusMessage can "
+    "still be explained with --message"
+)
+
+
+class Unknown(NamedTuple):
+    """An id the service refused: malformed, or a task it does not know."""
+
+    task_id: str
+    malformed: bool
+    #: the service's message
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        reason = "malformed" if self.malformed else "not-found"
+        return {"task_id": self.task_id, "reason": reason, "message": self.message}
+
+    def sentence(self) -> str:
+        said = self.message.rstrip(".")
+        if self.malformed:
+            return f"{said} (an import task id is import-ami- and hexadecimal digits)"
+        return f"{said} ({FORGOTTEN})"
+
+
+class Described(NamedTuple):
+    #: the tasks found, in the order asked
+    tasks: list[Mapping[str, Any]]
+    unknown: list[Unknown]
+
+
+def _describe(client: Any, wanted: list[str]) -> Described:
+    """One DescribeImportImageTasks of ``wanted`` (every page); an id refused: ``unknown``
+    (the service refuses the whole call, so several ids are then asked about one by one)."""
     from botocore.exceptions import ClientError
 
-    client = run.client("ec2")
-    wanted = list(dict.fromkeys(task_ids))
     found: dict[str, Mapping[str, Any]] = {}
     paginator = client.get_paginator("describe_import_image_tasks")
     try:
@@ -74,14 +115,29 @@ def describe_tasks(run: Run, task_ids: Iterable[str]) -> list[Mapping[str, Any]]
                 found[str(task.get("ImportTaskId"))] = task
     except ClientError as error:
         info = error.response.get("Error", {})
-        if str(info.get("Code", "")).startswith("InvalidConversionTaskId"):
-            raise Incomplete(
-                f"{info.get('Message', 'unknown import task')} (the service keeps a task for "
-                "7 days; an older one is gone, but its StatusMessage can still be explained "
-                "with --message)"
-            ) from None
-        raise
-    return [found[task_id] for task_id in wanted if task_id in found]
+        code = str(info.get("Code", ""))
+        if not code.startswith(TASK_ID_CODE):
+            raise
+        if len(wanted) > 1:
+            each = [_describe(client, [task_id]) for task_id in wanted]
+            return Described(
+                [task for one in each for task in one.tasks],
+                [item for one in each for item in one.unknown],
+            )
+        message = str(info.get("Message") or f"the import task {wanted[0]} is unknown")
+        return Described([], [Unknown(wanted[0], code == MALFORMED_CODE, message)])
+    return Described([found[task_id] for task_id in wanted if task_id in found], [])
+
+
+def describe_tasks(run: Run, task_ids: Iterable[str]) -> Described:
+    """The tasks, in the order asked (every page followed), and the ids the service refused."""
+    return _describe(run.client("ec2"), list(dict.fromkeys(task_ids)))
+
+
+def _unknown_error(unknown: list[Unknown]) -> UsageError | Incomplete:
+    """The error of the ids refused: a usage error when one is malformed."""
+    message = "; ".join(item.sentence() for item in unknown)
+    return UsageError(message) if any(item.malformed for item in unknown) else Incomplete(message)
 
 
 @click.command("explain")
@@ -92,16 +148,26 @@ def explain(run: Run, *, task_ids: tuple[str, ...], message: str | None) -> int:
     """Explain failed import tasks (or a failure message): the cause, the remedy, the source."""
     if bool(task_ids) == bool(message):
         raise UsageError("give import task ids, or --message TEXT (one or the other)")
+    unknown: list[Unknown] = []
     if message is not None:
         known = look_up(message)
         explanations = [Explanation(None, None, message, known, True)]
     else:
-        explanations = [_explained(task) for task in describe_tasks(run, task_ids)]
+        described = describe_tasks(run, task_ids)
+        explanations = [_explained(task) for task in described.tasks]
+        unknown = described.unknown
     if run.options.json:
-        json.dump({"tasks": [e.to_json() for e in explanations]}, run.env.stdout, indent=2)
+        document = {
+            "tasks": [e.to_json() for e in explanations],
+            "unknown": [item.to_json() for item in unknown],
+        }
+        json.dump(document, run.env.stdout, indent=2)
         run.env.stdout.write("\n")
-    else:
+    elif explanations:
         _render(run, explanations)
+    if unknown:
+        run.env.stdout.flush()
+        raise _unknown_error(unknown)
     return ExitStatus.OK
 
 

@@ -11,18 +11,26 @@ continues where a run stopped, and a rerun of a finished import returns its
 result without sending anything.
 
 Each step goes to stderr (rich on a terminal, one line per step otherwise);
-the result is JSON on stdout.  Exit status: 0 the AMI exists (or, with
-``--no-wait``, the import started); 1 the checks found errors, ImportImage
-refused the import or its task failed (the cause and remedy on stderr); 2
-usage; 3 the work could not be completed (a rerun continues); 130
-interrupted (imports go on in AWS; a rerun picks them up).
+the result is JSON on stdout.  With ``--json``, an import that fails or stops
+prints a JSON document too (``failure_document``: the results file's names),
+so that a script gets the task id and the error either way.  A rerun of an
+ended import with other options says which differ (``option_changes``) and
+applies none: the stored spec stays the one that import was made with until
+a new attempt starts.
+
+Exit status: 0 the AMI exists (or, with ``--no-wait``, the import started);
+1 the checks found errors, ImportImage refused the import or its task failed
+(the cause and remedy on stderr); 2 usage; 3 the work could not be completed
+(a rerun continues); 4 an internal error of vmimport; 130 interrupted
+(imports go on in AWS; a rerun picks them up).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -30,12 +38,12 @@ from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.engine.polling import DEFAULT_MAX_TRANSIENT, DEFAULT_POLL_INTERVAL
-from ec2_import_image.vmimport.errors import ExitStatus, UsageError
-from ec2_import_image.vmimport.manifest import NAME, entry_from_options
+from ec2_import_image.vmimport.errors import ExitStatus, UsageError, VmimportError
+from ec2_import_image.vmimport.manifest import NAME, NAME_RULE, entry_from_options, option_name
 from ec2_import_image.vmimport.spec import MAX_DISKS, ImportSpec
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import import_state_path
-from ec2_import_image.vmimport.state.records import EntrySpec
+from ec2_import_image.vmimport.state.records import Entry, EntrySpec
 from ec2_import_image.vmimport.state.records import ImportOptions as StoredOptions
 from ec2_import_image.vmimport.upload.parts import S3_MIN_PART
 
@@ -43,6 +51,7 @@ if TYPE_CHECKING:
     from ec2_import_image.vmimport.engine.entry import EngineSettings, KeyStyle
 
 MiB = 1024 * 1024
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def default_name(disk: str) -> str:
@@ -50,8 +59,7 @@ def default_name(disk: str) -> str:
     name = PurePosixPath(disk).name if disk.startswith("s3://") else Path(disk).name
     if not NAME.match(name):
         raise UsageError(
-            f"the first disk's file name {name!r} cannot name the import (letters, digits, "
-            "'.', '_' and '-', at most 128 characters): give --name"
+            f"the first disk's file name {name!r} cannot name the import ({NAME_RULE}): give --name"
         )
     return name
 
@@ -82,13 +90,18 @@ def stored_spec(spec: ImportSpec) -> EntrySpec:
     )
 
 
-def _refuse_a_change_under_way(db: StateDB, wanted: EntrySpec) -> None:
-    """Another request under a name whose import task runs: refused, not silently mixed."""
+def _recorded(db: StateDB, name: str) -> Entry | None:
     from ec2_import_image.vmimport.state.errors import UnknownEntry
 
     try:
-        entry = db.entry(wanted.name)
+        return db.entry(name)
     except UnknownEntry:
+        return None
+
+
+def _refuse_a_change_under_way(entry: Entry | None, wanted: EntrySpec) -> None:
+    """Another request under a name whose import task runs: refused, not silently mixed."""
+    if entry is None:
         return
     task = entry.attempt.import_task_id
     if entry.spec != wanted and not entry.phase.final and task:
@@ -98,9 +111,57 @@ def _refuse_a_change_under_way(db: StateDB, wanted: EntrySpec) -> None:
         )
 
 
-def engine_options(function: Any) -> Any:
-    """Options of how the engine runs, shared with ``batch``."""
-    decorators = [
+def _shown(value: Any) -> str:
+    if value is None or value == () or value is False:
+        return "none"
+    if value is True:
+        return "yes"
+    if isinstance(value, tuple):
+        return ", ".join("=".join(item) if isinstance(item, tuple) else item for item in value)
+    return str(value)
+
+
+def option_changes(before: StoredOptions, after: StoredOptions) -> tuple[str, ...]:
+    """The options of ``after`` that differ from ``before``, as a person reads them:
+    ``--tag env=prod (was env=dev)``."""
+    return tuple(
+        f"{option_name(key)} {_shown(new)} (was {_shown(old)})"
+        for key, old, new in zip(before._fields, before, after, strict=True)
+        if old != new
+    )
+
+
+#: where ``import`` keeps its state unless ``--state`` says (``state.paths``)
+IMPORT_STATE = "${XDG_STATE_HOME:-~/.local/state}/vmimport/state.sqlite"
+
+IMPORT_EPILOG = f"""\
+The state database is {IMPORT_STATE} unless --state names another; a rerun of the same
+command continues where a run stopped, and returns a finished import's result without
+sending anything.
+
+Exit status: 0 the AMI exists (with --no-wait: the import started); 1 the checks found
+errors, ImportImage refused the import or its task failed (the cause and the fix on
+stderr); 2 usage error; 3 the work could not be completed (no credentials or Region, the
+endpoint unreachable, the wait's limits reached: a rerun continues); 4 an internal error
+of vmimport (a bug: --debug shows its traceback); 130 interrupted (an import started goes
+on in AWS).
+"""
+
+
+def engine_options(state_default: str) -> Callable[[F], F]:
+    """Options of how the engine runs, shared with ``batch`` (``state_default``: where the
+    state database is when ``--state`` is not given, as ``--help`` says it)."""
+
+    def decorate(function: F) -> F:
+        for decorator in reversed(_engine_options(state_default)):
+            function = decorator(function)
+        return function
+
+    return decorate
+
+
+def _engine_options(state_default: str) -> list[Callable[[F], F]]:
+    return [
         click.option(
             "--skip-check", is_flag=True, help="Go on past check errors (they are still shown)."
         ),
@@ -111,7 +172,7 @@ def engine_options(function: Any) -> Any:
             "--state",
             "state_file",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="The state database (default: see the documentation).",
+            help=f"The state database (default: {state_default}).",
         ),
         click.option(
             "--retry-failed", is_flag=True, help="Start a new attempt for failed imports."
@@ -145,9 +206,6 @@ def engine_options(function: Any) -> Any:
             help="Parts sent at once per disk.",
         ),
     ]
-    for decorator in reversed(decorators):
-        function = decorator(function)
-    return function
 
 
 def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
@@ -165,11 +223,11 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
     )
 
 
-@click.command("import")
+@click.command("import", epilog=IMPORT_EPILOG)
 @click.argument("disks", nargs=-1, required=True, metavar="DISK...")
 @click.option("--name", help="The import's name (default: the first disk's file name).")
 @request_options
-@engine_options
+@engine_options(IMPORT_STATE)
 @click.option("--no-wait", is_flag=True, help="Return once the import has started.")
 @click.option("--max-wait", type=click.IntRange(min=1), help="Stop waiting after so many seconds.")
 @cli.command
@@ -206,9 +264,21 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
     reporter = (
         RichReporter(run.console(stderr=True)) if env.stderr_isatty else LineReporter(env.stderr)
     )
+    wanted = stored_spec(spec)
     with StateDB.open(state_path) as db:
-        _refuse_a_change_under_way(db, stored_spec(spec))
-        db.put_entry(stored_spec(spec))
+        before = _recorded(db, spec.name)
+        _refuse_a_change_under_way(before, wanted)
+        changes: tuple[str, ...] = ()
+        if before is not None and before.phase.final and before.spec.disks == wanted.disks:
+            # the stored spec stays the ended import's until a new attempt starts: what a
+            # rerun with other options is compared with is what that import was made with
+            changes = option_changes(before.spec.options, wanted.options)
+        if changes:
+            options = options._replace(
+                changed_options=changes, adopt_spec=lambda: db.put_entry(wanted)
+            )
+        else:
+            db.put_entry(wanted)
         claim = db.claim(spec.name)
         with db.hold(claim):
             work = EntryWork(
@@ -226,7 +296,13 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
                 for line in failure_lines(failure):
                     env.stderr.write(f"{line}\n")
                 env.stderr.flush()
+                if run.options.json:
+                    _write_json(run, failure_document(db, spec.name))
                 return ExitStatus.PROBLEMS
+            except VmimportError:
+                if run.options.json:
+                    _write_json(run, failure_document(db, spec.name))
+                raise
             except KeyboardInterrupt:
                 reporter.close()
                 env.stderr.write(
@@ -236,6 +312,21 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
                 raise
             finally:
                 reporter.close()
-    json.dump(result.to_json(), env.stdout, indent=2)
-    env.stdout.write("\n")
+    _write_json(run, result.to_json())
     return ExitStatus.OK
+
+
+def _write_json(run: Run, document: dict[str, Any]) -> None:
+    json.dump(document, run.env.stdout, indent=2)
+    run.env.stdout.write("\n")
+
+
+def failure_document(db: StateDB, name: str) -> dict[str, Any]:
+    """What ``--json`` prints for an import that failed or stopped: the entry as the results
+    file of a batch has it (``status``, ``image_id``, ``import_task_id``, ``error_code``,
+    ``message``, ``cause``, ``remedy``...) and its disks."""
+    from ec2_import_image.vmimport.engine.results import disk_objects, entry_row
+
+    document = entry_row(db.entry(name))
+    document["disks"] = [disk.to_json() for disk in disk_objects(db.disks(name))]
+    return document

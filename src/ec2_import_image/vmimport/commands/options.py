@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ec2_import_image.vmimport.commands.check import choice
+from ec2_import_image.vmimport.commands.check import ARCHITECTURE_HELP, choice
 from ec2_import_image.vmimport.errors import UsageError
 from ec2_import_image.vmimport.spec import Architecture, BootMode, DiskFormat, LicenseType, Platform
 
@@ -47,7 +47,7 @@ def request_options(function: F) -> F:
         click.option("--prefix", help="The key prefix of uploads (default vmimport/)."),
         click.option("--format", "disk_format", type=choice(DiskFormat), help="The disks' Format."),
         click.option("--boot-mode", type=choice(BootMode), help="legacy-bios or uefi."),
-        click.option("--architecture", type=choice(Architecture), help="i386 or x86_64."),
+        click.option("--architecture", type=choice(Architecture), help=ARCHITECTURE_HELP),
         click.option("--platform", type=choice(Platform), help="Windows or Linux."),
         click.option("--license-type", type=choice(LicenseType), help="AWS or BYOL."),
         click.option("--usage-operation", help="The AMI's usage operation (billing)."),

@@ -5,7 +5,9 @@ documents and stops there.  A second run finds nothing to change and says so.
 The report goes to stdout (for a person, decorated only on a terminal; with
 ``--json``, a summary for programs); hints go to stderr.  Exit status 1 when
 the role still fails the account checks afterwards (a Deny in another of its
-policies, which this command does not remove).
+policies, which this command does not remove).  Such a role is never called
+set up: the report names each Deny that blocks it (its policy, its statement's
+index and Sid) and what it denies.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from typing import Any
 import click
 
 from ec2_import_image.problems import Problem, Severity
+from ec2_import_image.shellcommand import command
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.account.inputs import DEFAULT_ROLE
 from ec2_import_image.vmimport.account.requirements import POLICY_NAME
 from ec2_import_image.vmimport.account.setup import (
     Action,
+    Blocker,
     Change,
     RolePlan,
     apply_plan,
+    blockers,
     bucket_name,
     plan_role,
     remaining_problems,
@@ -46,7 +51,9 @@ _WHAT = {
 }
 
 
-def _summary(plan: RolePlan, dry_run: bool, problems: tuple[Problem, ...]) -> dict[str, Any]:
+def _summary(
+    plan: RolePlan, dry_run: bool, problems: tuple[Problem, ...], blocked: tuple[Blocker, ...]
+) -> dict[str, Any]:
     after = plan.role_after()
     return {
         "role": {
@@ -73,6 +80,7 @@ def _summary(plan: RolePlan, dry_run: bool, problems: tuple[Problem, ...]) -> di
         "problems": [
             {**problem._asdict(), "severity": problem.severity.value} for problem in problems
         ],
+        "blocked_by": [blocker.to_json() for blocker in blocked],
     }
 
 
@@ -83,7 +91,38 @@ def _document(run: Run, title: str, document: Any, written: bool) -> None:
     console.print(json.dumps(document, indent=2), markup=False, highlight=False)
 
 
-def _report(run: Run, plan: RolePlan, dry_run: bool, problems: tuple[Problem, ...]) -> None:
+def _verdict(plan: RolePlan, failing: bool, blocked: tuple[Blocker, ...]) -> list[str]:
+    """Whether the role is set up, and what blocks it when not: never "set up" while the
+    checks still fail."""
+    if not failing:
+        return [] if plan.changed else ["Nothing to change: the role is already set up."]
+    head = (
+        "Nothing setup-role can change, yet the role is not set up"
+        if not plan.changed
+        else "The role is still not set up"
+    )
+    if not blocked:
+        return [f"{head}: it still fails the checks below."]
+    lines = [
+        f"{head}: a Deny outside its policy {POLICY_NAME} blocks it (setup-role changes only "
+        "that policy, and does not remove a Deny it did not write):"
+    ]
+    by_statement: dict[str, list[str]] = {}
+    for blocker in blocked:
+        by_statement.setdefault(blocker.statement, []).append(
+            f"{blocker.action} on {blocker.resource}"
+        )
+    lines += [f"  {where} denies {', '.join(what)}" for where, what in by_statement.items()]
+    return lines
+
+
+def _report(
+    run: Run,
+    plan: RolePlan,
+    dry_run: bool,
+    problems: tuple[Problem, ...],
+    blocked: tuple[Blocker, ...],
+) -> None:
     console = run.console()
 
     def line(text: str, style: str | None = None) -> None:
@@ -103,8 +142,9 @@ def _report(run: Run, plan: RolePlan, dry_run: bool, problems: tuple[Problem, ..
     line(f"  Buckets granted: {', '.join(plan.buckets)}")
     if plan.kms_key_arns:
         line(f"  KMS keys granted: {', '.join(plan.kms_key_arns)}")
-    if not plan.changed:
-        line("Nothing to change: the role is already set up.")
+    failing = any(p.severity is Severity.ERROR for p in problems)
+    for text in _verdict(plan, failing, blocked):
+        line(text)
     if dry_run:
         trust = plan.role_after().trust_document
         _document(run, "Trust policy", trust, plan.trust_action is not Action.KEEP)
@@ -151,18 +191,24 @@ def setup_role(
     actions the service uses on the named buckets and key."""
     names = tuple(dict.fromkeys(bucket_name(b) for b in buckets))
     region = run.region or FALLBACK_REGION
-    plan = plan_role(run, role_name=role_name, buckets=names, kms_key_id=kms_key_id, region=region)
+    reach = run.reach()
+    plan = plan_role(
+        run, role_name=role_name, buckets=names, kms_key_id=kms_key_id, region=region, reach=reach
+    )
     if not dry_run:
         apply_plan(run, plan)
     problems = remaining_problems(plan)
+    blocked = blockers(plan)
     if run.options.json:
-        run.env.stdout.write(json.dumps(_summary(plan, dry_run, problems), indent=2) + "\n")
+        document = _summary(plan, dry_run, problems, blocked)
+        run.env.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        _report(run, plan, dry_run, problems)
+        _report(run, plan, dry_run, problems, blocked)
         if plan.changed and not dry_run:
             hint = run.console(stderr=True)
+            check = command("vmimport", "check", f"s3://{names[0]}/KEY", reach=reach)
             hint.print(
-                f"hint: check a disk against the role with: vmimport check s3://{names[0]}/KEY",
+                f"hint: check a disk (KEY: its key) against the role with: {check}",
                 markup=False,
                 highlight=False,
             )

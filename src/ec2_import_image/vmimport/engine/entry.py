@@ -45,6 +45,7 @@ from typing import Any, NamedTuple, Protocol
 from ec2_import_image.diskimage.records import DiskReport
 from ec2_import_image.importtasks.tasks import Task, state_line, state_text, status, task_id
 from ec2_import_image.problems import Problem, Severity
+from ec2_import_image.shellcommand import command
 from ec2_import_image.vmimport.account.check import check_account
 from ec2_import_image.vmimport.checking import (
     AccountCheck,
@@ -78,7 +79,8 @@ from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects
 from ec2_import_image.vmimport.engine.starting import start_import
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.explaining import CANCELLED, explained
-from ec2_import_image.vmimport.spec import ImportSpec
+from ec2_import_image.vmimport.report import CheckReport
+from ec2_import_image.vmimport.spec import DEFAULT_ROLE, ImportSpec
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.records import (
     Entry,
@@ -171,7 +173,8 @@ def _problem_line(item: Problem) -> str:
 
 
 def check_failure(problems: Sequence[Problem]) -> EntryFailed:
-    """The failure of an entry whose check found errors (details: every problem)."""
+    """The failure of an entry whose check found errors: the first is its cause and remedy,
+    the others its details (each problem said once)."""
     errors = [p for p in problems if p.severity is Severity.ERROR]
     first = errors[0]
     more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
@@ -181,7 +184,7 @@ def check_failure(problems: Sequence[Problem]) -> EntryFailed:
         first.message,
         first.remedy,
     )
-    return EntryFailed(info, [_problem_line(p) for p in errors])
+    return EntryFailed(info, [_problem_line(p) for p in errors[1:]])
 
 
 class EntryWork:
@@ -294,19 +297,23 @@ class EntryWork:
         if not judge:
             return
         try:
-            self._judge(inspected)
-        except EntryFailed as failure:
-            if not self.settings.skip_check:
-                raise
-            for line in failure.details:
-                self.reporter.step(f"check: {line}")
-            self.reporter.step("these check errors do not stop the import (--skip-check)")
+            report = self._judge(inspected)
         except Incomplete as error:
             if not self.settings.skip_check:
                 raise
             self.reporter.step(f"the check could not be completed ({error}): --skip-check")
+            return
+        if report.ok:
+            return
+        if not self.settings.skip_check:
+            raise check_failure(report.problems)
+        for item in report.problems:
+            if item.severity is Severity.ERROR:
+                self.reporter.step(f"check: {_problem_line(item)}")
+        self.reporter.step("these check errors do not stop the import (--skip-check)")
 
-    def _judge(self, inspected: Inspected) -> None:
+    def _judge(self, inspected: Inspected) -> CheckReport:
+        """The check's report; its warnings said (its errors are the caller's)."""
         options = self.spec.options
         local = any(not disk.is_s3 for disk in self.spec.disks)
         report = check_image(
@@ -328,10 +335,10 @@ class EntryWork:
         for item in report.problems:
             if item.severity is Severity.WARNING:
                 self.reporter.step(f"check: {_problem_line(item)}")
-        if not report.ok:
-            raise check_failure(report.problems)
-        warnings = sum(1 for p in report.problems if p.severity is Severity.WARNING)
-        self.reporter.step(f"checked: no errors, {warnings} warning(s)")
+        if report.ok:
+            warnings = sum(1 for p in report.problems if p.severity is Severity.WARNING)
+            self.reporter.step(f"checked: no errors, {warnings} warning(s)")
+        return report
 
     def identify(self, *, record: bool = True) -> Identity:
         """Hash the local disks, look at the S3 ones: the entry's identity, recorded with the
@@ -469,7 +476,10 @@ class EntryWork:
         """ImportImage, the token recorded first and the task after (``starting``)."""
         self._enter(Phase.IMPORTING, f"starting the import (ClientToken {prepared.token[:16]}…)")
         self.db.record_token(self.claim, prepared.token)
-        task = start_import(self.services.ec2, prepared.request, prepared.token)
+        try:
+            task = start_import(self.services.ec2, prepared.request, prepared.token)
+        except EntryFailed as refused:  # the table's remedy is general: this entry's check
+            raise EntryFailed(refused.info, [*refused.details, self.check_line()]) from None
         self.db.record_task(self.claim, task_id(task))
         self._enter(Phase.WAITING, f"started the import task {task_id(task)}")
         self._seen_state = state_text(task)
@@ -493,8 +503,10 @@ class EntryWork:
         self._enter(Phase.FINISHING, f"{task_id(task)} completed: {image_id}")
 
     def task_failed(self, task: Task) -> EntryFailed:
-        """The failure of a task that ended ``deleted``: its message, cause and remedy."""
+        """The failure of a task that ended ``deleted``: its message, cause and remedy, and
+        the uploads kept for the next attempt."""
         message = str(task.get("StatusMessage") or status(task))
+        kept = self._kept_uploads()
         if message == CANCELLED:
             info = ErrorInfo(
                 FailureCode.CANCELLED,
@@ -502,11 +514,50 @@ class EntryWork:
                 "Someone cancelled the import task (CancelImportTask).",
                 "Start a new attempt: --retry-failed.",
             )
-            return EntryFailed(info)
+            return EntryFailed(info, kept)
         why = explained(message)
         failed = f"{task_id(task)} failed: {message}"
         info = ErrorInfo(FailureCode.TASK, failed, why.cause, why.remedy)
-        return EntryFailed(info, [f"see: {why.source}"] if why.source else [])
+        source = [f"see: {why.source}"] if why.source else []
+        return EntryFailed(info, [*source, self.check_line(), *kept])
+
+    def check_line(self) -> str:
+        """The ``vmimport check`` of this entry's disks and account, as a command to paste:
+        the failure table's remedies name it in general (``vmimport check --bucket BUCKET
+        DISK``), this is it for these disks, options and account."""
+        options = self.spec.options
+        words = ["vmimport", "check", *self.sources]
+        named = {
+            "--bucket": options.bucket if any(not d.is_s3 for d in self.spec.disks) else None,
+            "--role-name": options.role_name if options.role_name != DEFAULT_ROLE else None,
+            "--kms-key-id": options.kms_key_id,
+            "--format": options.format.value if options.format else None,
+            "--boot-mode": options.boot_mode.value if options.boot_mode else None,
+            "--architecture": options.architecture.value if options.architecture else None,
+            "--platform": options.platform.value if options.platform else None,
+        }
+        for option, value in named.items():
+            if value:
+                words += [option, value]
+        return (
+            f"check the disks and the account: {command(*words, reach=self.services.run.reach())}"
+        )
+
+    def _kept_uploads(self) -> list[str]:
+        """What a failed import leaves in S3: the objects this tool uploaded, kept so that
+        ``--retry-failed`` sends nothing again, and the command that deletes each."""
+        objects = [
+            disk.object
+            for disk in self.db.disks(self.name)
+            if disk.object is not None and disk.object.state is ObjectState.UPLOADED
+        ]
+        if not objects:
+            return []
+        reach = self.services.run.reach()
+        urls = [f"s3://{stored.bucket}/{stored.key}" for stored in objects]
+        lines = [f"kept for a retry (--retry-failed uploads nothing again): {', '.join(urls)}"]
+        lines += [f"to delete it: {command('aws', 's3', 'rm', url, reach=reach)}" for url in urls]
+        return lines
 
     def lost(self) -> Resume:
         """The service no longer knows the task: an AMI with the entry's tags, the AMI named

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 
 from ec2_import_image.vmimport.engine import changes
 from ec2_import_image.vmimport.engine.changes import Found, HashCache
+from ec2_import_image.vmimport.engine.results import COLUMNS, Status, entry_row
 from ec2_import_image.vmimport.spec import ImportSpec
 from ec2_import_image.vmimport.state.records import DiskState, Entry, Phase
 from ec2_import_image.vmimport.upload.keys import entry_key
@@ -169,7 +170,19 @@ def plan(
     ]
 
 
-STATUS_COLUMNS = ("entry", "phase", "attempt", "task", "AMI", "updated", "error", "note")
+#: ``--status``'s table for a person: short headers over the keys of its JSON rows, which
+#: are the results file's names (``image_id``, ``import_task_id``...), ``updated`` and
+#: ``note`` (a finished entry's changed or missing disks)
+STATUS_COLUMNS = (
+    ("entry", "entry"),
+    ("phase", "phase"),
+    ("attempt", "attempt"),
+    ("task", "import_task_id"),
+    ("AMI", "image_id"),
+    ("updated", "updated"),
+    ("error", "message"),
+    ("note", "note"),
+)
 
 
 def status_note(
@@ -183,26 +196,17 @@ def status_note(
 
 
 def status_row(spec: ImportSpec, entry: Entry | None, note: str | None = None) -> dict[str, Any]:
-    """One entry's state, as ``--status`` shows it."""
+    """One entry's state, as ``--status`` shows it: its row of the results file (an entry
+    the state database does not know yet is pending, without an attempt), when it was last
+    updated, and ``note`` when one is given (what the disks say now) over the recorded one."""
     if entry is None:
-        return {
-            "entry": spec.name,
-            "phase": "not started",
-            "attempt": None,
-            "task": None,
-            "AMI": None,
-            "updated": None,
-            "error": None,
-            "note": note,
-        }
-    error = entry.last_error
-    return {
-        "entry": entry.name,
-        "phase": entry.phase.value,
-        "attempt": entry.attempt.number,
-        "task": entry.attempt.import_task_id,
-        "AMI": entry.attempt.image_id,
-        "updated": entry.updated.isoformat(timespec="seconds"),
-        "error": None if error is None else error.message,
-        "note": note,
-    }
+        row: dict[str, Any] = dict.fromkeys(COLUMNS)
+        row.update(entry=spec.name, status=Status.PENDING.value, phase=Phase.PENDING.value)
+        row["snapshot_ids"] = []
+        row["updated"] = None
+    else:
+        row = entry_row(entry)
+        row["updated"] = entry.updated.isoformat(timespec="seconds")
+    if note is not None:
+        row["note"] = note
+    return row

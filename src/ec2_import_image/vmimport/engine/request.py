@@ -27,7 +27,9 @@ class DiskObject(NamedTuple):
     """A disk as the import reads it: its source, its S3 object, its SHA-256 and size.
 
     ``sha256`` is None for an ``s3://`` DISK without ``sha256`` metadata (it is
-    not hashed locally); ``size`` is the object's.
+    not hashed locally); ``size`` is the object's.  ``bucket`` and ``key`` are
+    empty when the object is not known (an import found by its tags before
+    anything was uploaded): null in JSON, never a bucket named "".
     """
 
     source: str
@@ -39,8 +41,8 @@ class DiskObject(NamedTuple):
     def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
-            "bucket": self.bucket,
-            "key": self.key,
+            "bucket": self.bucket or None,
+            "key": self.key or None,
             "sha256": self.sha256,
             "size": self.size,
         }

@@ -17,7 +17,10 @@ with imports, at most ``uploads`` at a time.  The loop, each turn:
    counts, not only this batch's); ResourceCountLimitExceeded backs off;
 5. claims further entries (manifest order; ``StateDB.claim_next`` skips those
    another live process holds) while fewer than ``uploads`` are being
-   prepared and fewer than ``max_active`` are queued;
+   prepared and fewer than ``max_active`` are queued or being prepared
+   (``waiting_for_slots``: every preparation in flight may end queued, so
+   counting only the queued let ``max_active + uploads - 1`` wait for a slot
+   where the documentation promises at most ``max_active``);
 6. sleeps until the next thing is due (or a worker finishes).
 
 An entry that has ended ``DONE`` is claimed once per run too: a worker
@@ -76,7 +79,7 @@ from ec2_import_image.vmimport.engine.quota import (
     free_slots,
 )
 from ec2_import_image.vmimport.engine.waiting import FRESH_SECONDS, poll_tasks
-from ec2_import_image.vmimport.errors import Incomplete, VmimportError
+from ec2_import_image.vmimport.errors import Incomplete, VmimportError, from_aws
 from ec2_import_image.vmimport.spec import ImportSpec
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.errors import LostClaim
@@ -124,6 +127,10 @@ class Summary(NamedTuple):
     failed: int
     #: entries whose work could not be completed in this run (a rerun continues them)
     set_aside: tuple[str, ...]
+    #: those of ``set_aside`` that met an internal error of vmimport (a bug)
+    internal: tuple[str, ...] = ()
+    #: why each of ``set_aside`` was (name, message)
+    reasons: tuple[tuple[str, str], ...] = ()
 
 
 class Scheduler:
@@ -152,6 +159,7 @@ class Scheduler:
         self.set_aside: dict[str, str] = {}
         #: the finished entries whose disks this run looked at again
         self.rechecked: set[str] = set()
+        self.internal: set[str] = set()
         self._jobs: queue.SimpleQueue[tuple[str, _Held] | None] = queue.SimpleQueue()
         self._results: queue.SimpleQueue[tuple[str, Outcome]] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
@@ -197,7 +205,9 @@ class Scheduler:
         entries = [e for e in self.db.entries() if e.name in self.specs]
         done = sum(1 for entry in entries if entry.phase is Phase.DONE)
         failed = sum(1 for entry in entries if entry.phase is Phase.FAILED)
-        return Summary(done, failed, tuple(self.set_aside))
+        internal = tuple(name for name in self.set_aside if name in self.internal)
+        reasons = tuple(self.set_aside.items())
+        return Summary(done, failed, tuple(self.set_aside), internal, reasons)
 
     def _shut_down(self) -> None:
         self.cancel.set()
@@ -288,10 +298,15 @@ class Scheduler:
         self.board.update(work.name, phase="done", outcome=image, line=note)
         return False
 
+    def waiting_for_slots(self) -> int:
+        """Entries queued for an import slot, or being prepared (each may end queued): never
+        more than ``max_active``."""
+        return self._count(Stage.QUEUED) + self._in_flight
+
     def _claim(self) -> None:
         while (
             self._in_flight < max(1, self.options.uploads)
-            and self._count(Stage.QUEUED) < max(1, self.options.max_active)
+            and self.waiting_for_slots() < max(1, self.options.max_active)
             and not self.cancel.is_set()
         ):
             claim = self.db.claim_next(self._wanted)
@@ -371,15 +386,18 @@ class Scheduler:
         if isinstance(error, UploadCancelled) and self.cancel.is_set():
             self._drop(held)
             return
-        internal = not isinstance(error, VmimportError)
-        if isinstance(error, VmimportError):
-            message = error.message
+        known = error if isinstance(error, VmimportError) else from_aws(error)
+        internal = known is None
+        if known is not None:
+            message = known.message
         else:
             LOG.debug("preparing %s failed", name, exc_info=error)
             message = f"internal error: {type(error).__name__}: {error}"
         with contextlib.suppress(Exception):
             held.work.remember(message, internal=internal)
         self.set_aside[name] = message
+        if internal:
+            self.internal.add(name)
         self.board.update(name, phase="incomplete", outcome=message, line=f"set aside: {message}")
         self._drop(held)
 
@@ -391,6 +409,7 @@ class Scheduler:
             lines.append(f"  cause: {info.cause}")
         if info.remedy:
             lines.append(f"  fix: {info.remedy}")
+        lines.extend(f"  {detail}" for detail in failure.details)
         self.board.update(
             held.work.name, phase="failed", outcome=info.message, line="\n".join(lines)
         )

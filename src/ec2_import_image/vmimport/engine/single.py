@@ -36,7 +36,7 @@ from ec2_import_image.vmimport.engine.errors import (
 from ec2_import_image.vmimport.engine.polling import Backoff, Patience
 from ec2_import_image.vmimport.engine.results import ImportResult
 from ec2_import_image.vmimport.engine.waiting import GaveUp, WaitLimits, poll_tasks, wait_for_task
-from ec2_import_image.vmimport.errors import VmimportError
+from ec2_import_image.vmimport.errors import VmimportError, from_aws
 from ec2_import_image.vmimport.state.records import ErrorInfo, Phase
 
 
@@ -44,6 +44,11 @@ class SingleOptions(NamedTuple):
     wait: bool = True
     limits: WaitLimits = WaitLimits()
     retry_failed: bool = False
+    #: the options that differ from those of the entry's ended import (said, never applied
+    #: to it: an import is known by its name and its disks)
+    changed_options: tuple[str, ...] = ()
+    #: stores the command line's spec as the entry's, once a new attempt starts with it
+    adopt_spec: Callable[[], object] | None = None
 
 
 class Clock(NamedTuple):
@@ -61,31 +66,59 @@ def import_one(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportR
     except VmimportError as error:
         work.remember(error.message)
         raise
+    except Exception as error:
+        known = from_aws(error)
+        if known is not None:  # botocore's: the work could not be completed
+            work.remember(known.message)
+            raise known from None
+        # a bug: recorded as one (``internal-error``), and raised on to be reported
+        work.remember(f"internal error: {type(error).__name__}: {error}", internal=True)
+        raise
 
 
 def _rerun(work: EntryWork, options: SingleOptions) -> ImportResult | None:
     """An entry that has ended: its result, its failure again, or the next attempt."""
     entry = work.entry()
+    changed = "; ".join(options.changed_options)
     if entry.phase is Phase.DONE:
         # the disks are arguments of the command line: there (``manifest``), never MISSING
         if work.recheck().found is Found.SAME:
             work.reporter.step(f"already imported: {entry.attempt.image_id}")
+            if changed:
+                work.reporter.step(
+                    f"these options differ from that import's, and are not applied to it: "
+                    f"{changed} (an import is known by its name and its disks: give another "
+                    "--name to import them again with these options)"
+                )
             return work.result()
-        work.restart("the disks changed since they were imported: a new import")
+        _new_attempt(work, options, "the disks changed since they were imported: a new import")
         return None
     recorded = entry.attempt.identity
     same = work.identify(record=False).sha256 == recorded
     if same and entry.attempt.import_task_id and not options.retry_failed:
+        if changed:
+            why_again = (
+                f"(these options differ from the failed import's: {changed}; --retry-failed "
+                "starts a new import with them)"
+            )
+        else:
+            why_again = "(the same import would fail the same way: --retry-failed starts a new one)"
         raise EntryFailed(
-            entry.last_error or ErrorInfo(FailureCode.TASK, "the import failed"),
-            ["(the same import would fail the same way: --retry-failed starts a new one)"],
+            entry.last_error or ErrorInfo(FailureCode.TASK, "the import failed"), [why_again]
         )
     if options.retry_failed:
         why = "--retry-failed"
     else:
         why = "the disks changed" if recorded is not None and not same else "trying again"
-    work.restart(why)
+    _new_attempt(work, options, why)
     return None
+
+
+def _new_attempt(work: EntryWork, options: SingleOptions, why: str) -> None:
+    """The next attempt, with the command line's options from now on."""
+    if options.adopt_spec is not None:
+        options.adopt_spec()
+    work.restart(why)
 
 
 def _drive(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportResult:
