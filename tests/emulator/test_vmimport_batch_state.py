@@ -185,13 +185,13 @@ def test_an_entry_set_aside_is_finished_by_the_next_run_without_its_old_error(
         "upload-failed",
     )
     assert "Could not connect to the endpoint URL" in row["message"]
-    assert "Could not connect" in status_of(lab, manifest)["vm-01"]["error"]
+    assert "Could not connect" in status_of(lab, manifest)["vm-01"]["message"]
     assert tasks_of(lab, "vm-01") == [] and results(manifest)["vm-00"]["status"] == "done"
 
     finished = run_batch(lab, manifest)
     assert finished.status == ExitStatus.OK, finished.stderr
     row = results(manifest)["vm-01"]
     assert (row["status"], row["error_code"], row["message"]) == ("done", None, None)
-    assert status_of(lab, manifest)["vm-01"]["error"] is None
+    assert status_of(lab, manifest)["vm-01"]["message"] is None
     assert len(tasks_of(lab, "vm-01")) == 1
     assert lab.s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0) == 0

@@ -189,6 +189,7 @@ def test_batch_status_json_uses_the_results_files_names(
         "AMI",
         "updated",
         "error",
+        "note",
     ]
 
 

@@ -71,15 +71,20 @@ def test_import_refuses_what_is_not_a_file(
     path = odd_paths[kind]
     done = vmimport("import", path, "--bucket", "disks", cwd=tmp_path)
     assert done.returncode == ExitStatus.USAGE
-    assert f"DISK: {path!r} is {kind}, not a disk image file" in done.stderr
+    # named as given relative to where the command runs, then in full
+    shown = os.path.relpath(path, tmp_path)
+    assert f"DISK: {shown!r} is {kind}, not a disk image file ({path})" in done.stderr
     assert "--disks" not in done.stderr and "no such file" not in done.stderr
 
 
 def test_a_manifest_disk_that_is_a_pipe(tmp_path: Path, odd_paths: dict[str, str]) -> None:
     manifest = tmp_path / "vms.yaml"
     fifo = odd_paths["a named pipe (FIFO)"]
-    manifest.write_text(f"bucket: disks\nentries:\n  - name: vm-01\n    disks: [{fifo}]\n")
-    done = vmimport("batch", str(manifest), "--dry-run", cwd=tmp_path)
+    manifest.write_text(
+        f"defaults: {{bucket: disks}}\nentries:\n  - name: vm-01\n    disks: [{fifo}]\n"
+    )
+    # a run needs the disk's bytes (--dry-run and --status need no disk: test_vmimport_batch)
+    done = vmimport("batch", str(manifest), cwd=tmp_path)
     assert done.returncode == ExitStatus.USAGE
     assert "is a named pipe (FIFO), not a disk image file" in done.stderr
 

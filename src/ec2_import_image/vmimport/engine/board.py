@@ -94,8 +94,8 @@ class _Rows:
         with self._lock:
             now = self.clock()
             row = self.rows.get(name, Row(name))
-            if row.started is None:
-                changes.setdefault("started", now)
+            if row.started is None and "phase" in changes:
+                changes.setdefault("started", now)  # the clock runs from its first phase
             phase = changes.get("phase")
             if phase in ENDED and row.ended is None:
                 changes["ended"] = now

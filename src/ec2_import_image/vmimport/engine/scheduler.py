@@ -294,8 +294,8 @@ class Scheduler:
                 return True
             note = change.note(reimport=reimport)
         work.note(note)
-        image = work.entry().attempt.image_id or ""
-        self.board.update(work.name, phase="done", outcome=image, line=note)
+        # its row shows the recorded AMI already: only the note, and no clock (nothing ran)
+        self.board.update(work.name, line=note)
         return False
 
     def waiting_for_slots(self) -> int:
@@ -326,7 +326,8 @@ class Scheduler:
             held = _Held(work)
             self.held[spec.name] = held
             self._in_flight += 1
-            self.board.update(spec.name, phase="preparing")
+            if work.entry().phase is not Phase.DONE:  # a finished one is only looked at again
+                self.board.update(spec.name, phase="preparing")
             self._jobs.put((spec.name, held))
 
     def _count(self, stage: Stage) -> int:
