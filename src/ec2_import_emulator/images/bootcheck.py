@@ -68,10 +68,12 @@ def effective_boot_mode(boot_mode: str | None, architecture: str) -> str:
 
 
 def holds_data(disk: Blob) -> bool:
-    """Whether any byte of the disk is not zero (read in large chunks, stopping at the first)."""
+    """Whether any byte of the disk is not zero (read in large chunks, stopping at the first;
+    a blob that knows where its data ends, ``data_end``, is read up to there)."""
+    end = min(disk.size, int(getattr(disk, "data_end", disk.size)))
     offset = 0
-    while offset < disk.size:
-        chunk = disk.read(offset, SCAN_CHUNK)
+    while offset < end:
+        chunk = disk.read(offset, min(SCAN_CHUNK, end - offset))
         if not chunk:
             return False
         if chunk.count(0) != len(chunk):

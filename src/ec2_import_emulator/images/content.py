@@ -30,6 +30,9 @@ GIB = 1024**3
 class ZeroBlob:
     """``size`` bytes of zeros, never stored."""
 
+    #: every byte from here on is zero (``bootcheck.holds_data`` stops there)
+    data_end = 0
+
     def __init__(self, size: int) -> None:
         self._size = size
 
@@ -47,6 +50,7 @@ class PaddedBlob:
     def __init__(self, content: Blob, size: int) -> None:
         self._content = content
         self._size = max(size, content.size)
+        self.data_end = min(content.size, int(getattr(content, "data_end", content.size)))
 
     @property
     def size(self) -> int:
