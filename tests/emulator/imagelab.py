@@ -36,7 +36,9 @@ def client_as(lab: Lab, service: str, account: str, region: str = REGION) -> Any
     return client
 
 
-def blank_snapshot(ec2: Any, size: int = 8, *, encrypted: bool = False, key: str | None = None) -> str:
+def blank_snapshot(
+    ec2: Any, size: int = 8, *, encrypted: bool = False, key: str | None = None
+) -> str:
     """A snapshot of a new (empty) volume: zeros."""
     params: dict[str, Any] = {"Size": size, "AvailabilityZone": f"{REGION}a"}
     if encrypted:
@@ -47,7 +49,9 @@ def blank_snapshot(ec2: Any, size: int = 8, *, encrypted: bool = False, key: str
     return str(ec2.create_snapshot(VolumeId=volume["VolumeId"])["SnapshotId"])
 
 
-def imported(lab: Lab, data: bytes, fmt: str, key: str = "disk.img", **params: Any) -> dict[str, Any]:
+def imported(
+    lab: Lab, data: bytes, fmt: str, key: str = "disk.img", **params: Any
+) -> dict[str, Any]:
     """Import one disk to the end; answers the completed task (its SnapshotDetails name the
     snapshots, which hold the disk's virtual blocks)."""
     task_id = lab.start(fmt, data, key, **params)

@@ -82,9 +82,10 @@ def test_snapshot_filter_and_filters_combined(lab: Lab, three: dict[str, str]) -
 
 
 def test_an_unknown_filter_is_refused(lab: Lab, three: dict[str, str]) -> None:
-    assert error_of(
-        lab.ec2.describe_images, Filters=[{"Name": "colour", "Values": ["blue"]}]
-    ) == ("InvalidParameterValue", "The filter 'colour' is invalid.")
+    assert error_of(lab.ec2.describe_images, Filters=[{"Name": "colour", "Values": ["blue"]}]) == (
+        "InvalidParameterValue",
+        "The filter 'colour' is invalid.",
+    )
 
 
 def test_pages(lab: Lab, three: dict[str, str]) -> None:
@@ -120,7 +121,9 @@ def test_image_ids(lab: Lab, three: dict[str, str]) -> None:
     assert lab.ec2.describe_images(ImageIds=[three["web-2"]])["Images"] == []
 
 
-def test_another_accounts_images_are_not_seen_unless_shared(lab: Lab, three: dict[str, str]) -> None:
+def test_another_accounts_images_are_not_seen_unless_shared(
+    lab: Lab, three: dict[str, str]
+) -> None:
     other = ec2_as(lab, OTHER)
     assert other.describe_images()["Images"] == []
     assert error_of(other.describe_images, ImageIds=[three["web-1"]])[0] == "InvalidAMIID.NotFound"
@@ -131,17 +134,14 @@ def test_image_attributes_refused(lab: Lab, three: dict[str, str]) -> None:
     assert error_of(
         lab.ec2.describe_image_attribute, ImageId=image_id, Attribute="blockDeviceMapping"
     ) == ("AuthFailure", "Unauthorized attempt to access restricted resource")
-    code, message = error_of(
-        lab.ec2.describe_image_attribute, ImageId=image_id, Attribute="colour"
-    )
+    code, message = error_of(lab.ec2.describe_image_attribute, ImageId=image_id, Attribute="colour")
     assert code == "InvalidParameterValue" and message.startswith("Value (colour) for parameter")
     missing = "ami-0123456789abcdef0"
-    assert error_of(
-        lab.ec2.describe_image_attribute, ImageId=missing, Attribute="bootMode"
-    ) == ("InvalidAMIID.NotFound", f"The image id '[{missing}]' does not exist")
-    lab.ec2.modify_image_attribute(
-        ImageId=image_id, LaunchPermission={"Add": [{"UserId": OTHER}]}
+    assert error_of(lab.ec2.describe_image_attribute, ImageId=missing, Attribute="bootMode") == (
+        "InvalidAMIID.NotFound",
+        f"The image id '[{missing}]' does not exist",
     )
+    lab.ec2.modify_image_attribute(ImageId=image_id, LaunchPermission={"Add": [{"UserId": OTHER}]})
     assert error_of(
         ec2_as(lab, OTHER).describe_image_attribute, ImageId=image_id, Attribute="bootMode"
     ) == ("AuthFailure", f"Not authorized for image:{image_id}")

@@ -45,7 +45,12 @@ def test_every_field_registered_is_described(lab: Lab) -> None:
             },
             {
                 "DeviceName": "/dev/xvdb",
-                "Ebs": {"SnapshotId": data, "VolumeType": "io2", "Iops": 4000, "DeleteOnTermination": False},
+                "Ebs": {
+                    "SnapshotId": data,
+                    "VolumeType": "io2",
+                    "Iops": 4000,
+                    "DeleteOnTermination": False,
+                },
             },
             {"DeviceName": "/dev/xvdc", "Ebs": {"VolumeSize": 5, "VolumeType": "gp2"}},
             {"DeviceName": "/dev/sdd", "VirtualName": "ephemeral0"},
@@ -57,7 +62,10 @@ def test_every_field_registered_is_described(lab: Lab) -> None:
         TpmSupport="v2.0",
         UefiData=UEFI_DATA,
         TagSpecifications=[
-            {"ResourceType": "image", "Tags": [{"Key": "team", "Value": "web"}, {"Key": "x", "Value": ""}]}
+            {
+                "ResourceType": "image",
+                "Tags": [{"Key": "team", "Value": "web"}, {"Key": "x", "Value": ""}],
+            }
         ],
     )["ImageId"]
     found = image(lab.ec2, image_id)
@@ -129,7 +137,9 @@ def test_every_field_registered_is_described(lab: Lab) -> None:
     assert attribute("uefiData")["UefiData"] == {"Value": UEFI_DATA}
     assert attribute("description")["Description"] == {"Value": "the web tier"}
     assert attribute("sriovNetSupport")["SriovNetSupport"] == {"Value": "simple"}
-    assert attribute("deregistrationProtection")["DeregistrationProtection"] == {"Value": "disabled"}
+    assert attribute("deregistrationProtection")["DeregistrationProtection"] == {
+        "Value": "disabled"
+    }
     assert attribute("kernel")["KernelId"] == {}
     assert attribute("ramdisk")["RamdiskId"] == {}
     assert attribute("lastLaunchedTime")["LastLaunchedTime"] == {}
@@ -152,7 +162,14 @@ def test_defaults_are_the_references(lab: Lab) -> None:
     assert found["Architecture"] == "i386"
     assert found["VirtualizationType"] == "paravirtual"
     assert found["EnaSupport"] is False
-    for absent in ("BootMode", "TpmSupport", "ImdsSupport", "SriovNetSupport", "Description", "Tags"):
+    for absent in (
+        "BootMode",
+        "TpmSupport",
+        "ImdsSupport",
+        "SriovNetSupport",
+        "Description",
+        "Tags",
+    ):
         assert absent not in found
     assert found["BlockDeviceMappings"] == [
         {
@@ -166,7 +183,9 @@ def test_defaults_are_the_references(lab: Lab) -> None:
             },
         }
     ]
-    assert lab.ec2.describe_image_attribute(ImageId=image_id, Attribute="bootMode")["BootMode"] == {}
+    assert (
+        lab.ec2.describe_image_attribute(ImageId=image_id, Attribute="bootMode")["BootMode"] == {}
+    )
 
 
 def test_names_are_checked_and_unique_per_account_and_region(lab: Lab) -> None:
@@ -271,7 +290,11 @@ def _unvalidated(lab: Lab) -> Any:
             "ImageLocation (an instance store-backed AMI) is not emulated",
         ),
         (
-            {"TagSpecifications": [{"ResourceType": "snapshot", "Tags": [{"Key": "a", "Value": "b"}]}]},
+            {
+                "TagSpecifications": [
+                    {"ResourceType": "snapshot", "Tags": [{"Key": "a", "Value": "b"}]}
+                ]
+            },
             "InvalidParameterValue",
             "'snapshot' is not a valid taggable resource type for this operation.",
         ),
@@ -378,9 +401,10 @@ def test_a_device_mapped_twice_and_a_missing_root_device(lab: Lab) -> None:
         "InvalidBlockDeviceMapping",
         "The device /dev/xvda is mapped more than once.",
     )
-    assert error_of(
-        lab.ec2.register_image, Name="web-1", BlockDeviceMappings=[mapping]
-    ) == ("MissingParameter", "The request must contain the parameter RootDeviceName")
+    assert error_of(lab.ec2.register_image, Name="web-1", BlockDeviceMappings=[mapping]) == (
+        "MissingParameter",
+        "The request must contain the parameter RootDeviceName",
+    )
 
 
 def test_the_volume_is_encrypted_exactly_when_the_snapshot_is(lab: Lab) -> None:

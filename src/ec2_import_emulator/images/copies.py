@@ -120,7 +120,7 @@ def _encryption(
         return True, key
     same_place = source_owner == account and source_region == region
     if snapshot.encrypted and same_place:
-        return True, snapshot.kms_key_id
+        return True, moto_ec2.snapshot_key(snapshot) or moto_ec2.default_ebs_key(account, region)
     if (
         snapshot.encrypted
         or params.get("Encrypted")

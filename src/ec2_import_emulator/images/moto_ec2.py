@@ -143,6 +143,15 @@ def delete_snapshot(account: str, region: str, snapshot_id: str) -> None:
     backend(account, region).snapshots.pop(snapshot_id, None)
 
 
+def snapshot_key(snapshot: Any) -> str | None:
+    """The KMS key of an encrypted snapshot (moto's CreateSnapshot keeps it on the volume only);
+    None for an unencrypted one or one under the default key."""
+    if not snapshot.encrypted:
+        return None
+    key = snapshot.kms_key_id or getattr(snapshot.volume, "kms_key_id", None)
+    return None if key is None else str(key)
+
+
 def snapshot_size_gib(snapshot: Any) -> int:
     return int(snapshot.volume.size)
 

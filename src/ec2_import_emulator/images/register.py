@@ -116,7 +116,7 @@ def _ebs(account: str, region: str, device: str, ebs: dict[str, Any], root: bool
         if size < needed:
             raise errors.volume_smaller_than_snapshot(size, snapshot_id, needed)
         encrypted = bool(snapshot.encrypted)
-        kms_key_id = snapshot.kms_key_id
+        kms_key_id = moto_ec2.snapshot_key(snapshot)
     elif size is None:
         raise errors.no_snapshot_or_size([device])
     else:

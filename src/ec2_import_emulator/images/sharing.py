@@ -106,7 +106,7 @@ def _encrypted_with_default_key(account: str, region: str, facts: ImageFacts) ->
         if (
             snapshot is not None
             and snapshot.encrypted
-            and moto_ec2.is_default_ebs_key(account, region, snapshot.kms_key_id)
+            and moto_ec2.is_default_ebs_key(account, region, moto_ec2.snapshot_key(snapshot))
         ):
             return True
     return False
@@ -215,7 +215,7 @@ def modify_volume_permissions(
     if (
         shared
         and snapshot.encrypted
-        and moto_ec2.is_default_ebs_key(account, region, snapshot.kms_key_id)
+        and moto_ec2.is_default_ebs_key(account, region, moto_ec2.snapshot_key(snapshot))
     ):
         raise errors.default_key_not_shareable()
     if PUBLIC in add and snapshot.encrypted:
