@@ -137,3 +137,37 @@ def test_unknown_images_and_regions(lab: Lab) -> None:
     assert view(lab, image_id, "us-west-2")[0] == 200
     assert view(lab, image_id, REGION)[0] == 404
     assert view(lab, image_id)[1]["Region"] == "us-west-2"
+
+
+def test_an_imported_image_is_described_with_its_mappings(lab: Lab, disks: DiskFixtures) -> None:
+    task = imported(
+        lab,
+        disks.path("mbr-linux.stream.vmdk").read_bytes(),
+        "VMDK",
+        "win.vmdk",
+        Platform="Windows",
+        LicenseType="BYOL",
+        Encrypted=True,
+    )
+    found = image(lab.ec2, task["ImageId"])
+    snapshot = task["SnapshotDetails"][0]["SnapshotId"]
+    size = lab.ec2.describe_snapshots(SnapshotIds=[snapshot])["Snapshots"][0]["VolumeSize"]
+    assert found["BlockDeviceMappings"] == [
+        {
+            "DeviceName": "/dev/sda1",
+            "Ebs": {
+                "DeleteOnTermination": True,
+                "SnapshotId": snapshot,
+                "VolumeSize": size,
+                "VolumeType": "gp2",
+                "Encrypted": True,
+            },
+        }
+    ]
+    assert found["Platform"] == "windows"
+    assert found["PlatformDetails"] == "Windows BYOL"
+    assert found["UsageOperation"] == "RunInstances:0800"
+    assert found["BootMode"] == "legacy-bios"
+    assert found["Name"] == task["ImportTaskId"]
+    assert found["VirtualizationType"] == "hvm"
+    assert found["RootDeviceName"] == "/dev/sda1"
