@@ -53,11 +53,11 @@ def test_an_imported_uefi_disk_boots(lab: Lab, disks: DiskFixtures) -> None:
 
 def test_an_imported_bios_disk_boots_with_legacy_bios_only(lab: Lab, disks: DiskFixtures) -> None:
     task = imported(lab, _disk(disks, "mbr-linux.stream.vmdk"), "VMDK", "db.vmdk")
-    status, found = view(lab, task["ImageId"])
+    _, found = view(lab, task["ImageId"])
     assert _verdict(found) == (True, "legacy-bios", "mbr", "legacy-bios", [], True)
     snapshot = task["SnapshotDetails"][0]["SnapshotId"]
     uefi = register(lab.ec2, snapshot, "db-uefi", BootMode="uefi")
-    status, found = view(lab, uefi)
+    _, found = view(lab, uefi)
     assert _verdict(found) == (False, "uefi", "mbr", "legacy-bios", [], True)
     assert found["Reason"] == "UEFI finds no \\EFI\\BOOT\\BOOTX64.EFI on an EFI system partition"
     default = register(lab.ec2, snapshot, "db-default")
@@ -68,7 +68,7 @@ def test_an_imported_bios_disk_boots_with_legacy_bios_only(lab: Lab, disks: Disk
 def test_a_uefi_only_disk_registered_for_legacy_bios(lab: Lab, disks: DiskFixtures) -> None:
     snapshot = imported_snapshot(lab, _disk(disks, "gpt-uefi.stream.vmdk"), "VMDK")
     legacy = register(lab.ec2, snapshot, "web-bios", BootMode="legacy-bios")
-    status, found = view(lab, legacy)
+    _, found = view(lab, legacy)
     assert _verdict(found) == (False, "legacy-bios", "gpt", "uefi", ["BOOTX64.EFI"], True)
     preferred = register(lab.ec2, snapshot, "web-pref", BootMode="uefi-preferred")
     assert view(lab, preferred)[1]["Boots"] is True

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.emulator.conftest import REGION, Lab
@@ -153,7 +153,7 @@ def test_cross_region_copy_carries_the_content(lab: Lab, disks: DiskFixtures) ->
     assert copy["State"] == "available"
     assert copy["BootMode"] == "uefi"
     assert copy["SourceImageRegion"] == REGION
-    status, found = view(lab, copy_id)
+    _, found = view(lab, copy_id)
     assert found["Region"] == WEST
     assert found["Boots"] is True
     assert found["Disk"]["EspLoaders"] == ["BOOTX64.EFI"]
@@ -270,9 +270,10 @@ def test_an_unknown_key_fails_the_copy_later(lab: Lab) -> None:
 def test_the_copy_quota(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(max_image_copies=2)
     source_id = register(lab.ec2, blank_snapshot(lab.ec2), "source-1")
-    copy = lambda name: lab.ec2.copy_image(  # noqa: E731
-        SourceImageId=source_id, SourceRegion=REGION, Name=name
-    )
+
+    def copy(name: str) -> dict[str, Any]:
+        return dict(lab.ec2.copy_image(SourceImageId=source_id, SourceRegion=REGION, Name=name))
+
     copy("cp1")
     copy("cp2")
     assert error_of(copy, "cp3") == (
@@ -313,9 +314,10 @@ def test_copies_of_another_accounts_image(lab: Lab) -> None:
     owner = ec2_as(lab, OTHER)
     snapshot = blank_snapshot(owner)
     theirs = register(owner, snapshot, "shared-1")
-    copy = lambda: lab.ec2.copy_image(  # noqa: E731
-        SourceImageId=theirs, SourceRegion=REGION, Name="mine-1"
-    )
+
+    def copy() -> dict[str, Any]:
+        return dict(lab.ec2.copy_image(SourceImageId=theirs, SourceRegion=REGION, Name="mine-1"))
+
     assert error_of(copy)[0] == "InvalidAMIID.NotFound"
     owner.modify_image_attribute(ImageId=theirs, LaunchPermission={"Add": [{"UserId": ACCOUNT}]})
     assert error_of(copy) == (

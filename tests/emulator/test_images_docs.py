@@ -34,7 +34,9 @@ def _samples() -> list[ApiError]:
     return built
 
 
-@pytest.mark.parametrize("error", _samples(), ids=lambda error: f"{error.code}:{error.message[:30]}")
+@pytest.mark.parametrize(
+    "error", _samples(), ids=lambda error: f"{error.code}:{error.message[:30]}"
+)
 def test_every_image_error_is_documented(error: ApiError) -> None:
     assert f"| {error.code} " in SECTION
 
@@ -45,7 +47,8 @@ def test_every_image_error_is_documented(error: ApiError) -> None:
         "AMI name web-1 is already in use by AMI ami-",
         "the encrypted flag cannot be specified since device /dev/xvda has a snapshot specified.",
         "You do not have permission to access the storage of this ami",
-        "Snapshots encrypted with the AWS Managed CMK can\u2019t be shared. Specify another snapshot.",
+        "Snapshots encrypted with the AWS Managed CMK can\u2019t be shared. "
+        "Specify another snapshot.",
         "Volume of size 4GB is smaller than snapshot 'snap-",
         "Either snapshot ID or volume size must be provided for: /dev/xvda",
     ],

@@ -32,9 +32,7 @@ def test_deprecation_is_rounded_and_shown(lab: Lab) -> None:
     )
     earlier = when.replace(second=29)
     lab.ec2.enable_image_deprecation(ImageId=image_id, DeprecateAt=earlier)
-    assert image(lab.ec2, image_id)["DeprecationTime"] == earlier.strftime(
-        "%Y-%m-%dT%H:%M:00.000Z"
-    )
+    assert image(lab.ec2, image_id)["DeprecationTime"] == earlier.strftime("%Y-%m-%dT%H:%M:00.000Z")
     lab.ec2.disable_image_deprecation(ImageId=image_id)
     assert "DeprecationTime" not in image(lab.ec2, image_id)
 
@@ -63,9 +61,7 @@ def test_deprecation_limits(lab: Lab) -> None:
 def test_deprecated_images_are_hidden_from_other_accounts(lab: Lab) -> None:
     image_id = register(lab.ec2, blank_snapshot(lab.ec2))
     lab.ec2.modify_image_attribute(ImageId=image_id, LaunchPermission={"Add": [{"UserId": OTHER}]})
-    lab.ec2.enable_image_deprecation(
-        ImageId=image_id, DeprecateAt=_now(lab) + timedelta(days=90)
-    )
+    lab.ec2.enable_image_deprecation(ImageId=image_id, DeprecateAt=_now(lab) + timedelta(days=90))
     other = ec2_as(lab, OTHER)
 
     def listed(ec2: Any, **params: Any) -> list[str]:
@@ -140,15 +136,19 @@ def test_description_and_one_attribute_at_a_time(lab: Lab) -> None:
     assert image(lab.ec2, image_id)["Description"] == "new words"
     lab.ec2.modify_image_attribute(ImageId=image_id, Attribute="description", Value="other")
     assert image(lab.ec2, image_id)["Description"] == "other"
-    assert error_of(
-        lab.ec2.modify_image_attribute,
-        ImageId=image_id,
-        Description={"Value": "x"},
-        ImdsSupport={"Value": "v2.0"},
-    )[0] == "InvalidParameterCombination"
-    assert error_of(
-        lab.ec2.reset_image_attribute, ImageId=image_id, Attribute="description"
-    )[0] == "InvalidParameterValue"
+    assert (
+        error_of(
+            lab.ec2.modify_image_attribute,
+            ImageId=image_id,
+            Description={"Value": "x"},
+            ImdsSupport={"Value": "v2.0"},
+        )[0]
+        == "InvalidParameterCombination"
+    )
+    assert (
+        error_of(lab.ec2.reset_image_attribute, ImageId=image_id, Attribute="description")[0]
+        == "InvalidParameterValue"
+    )
 
 
 def test_deregister_with_its_snapshots(lab: Lab) -> None:
@@ -173,7 +173,9 @@ def test_deregister_with_its_snapshots(lab: Lab) -> None:
         {"SnapshotId": shared, "ReturnCode": "skipped"},
         {"SnapshotId": own, "ReturnCode": "success"},
     ]
-    remaining = [s["SnapshotId"] for s in lab.ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]]
+    remaining = [
+        s["SnapshotId"] for s in lab.ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    ]
     assert remaining == [shared]
     assert error_of(lab.ec2.deregister_image, ImageId=image_id) == (
         "InvalidAMIID.Unavailable",
@@ -189,9 +191,9 @@ def test_deregister_keeps_snapshots_by_default(lab: Lab) -> None:
     image_id = register(lab.ec2, snapshot)
     reply = lab.ec2.deregister_image(ImageId=image_id)
     assert "DeleteSnapshotResults" not in reply
-    assert [s["SnapshotId"] for s in lab.ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]] == [
-        snapshot
-    ]
+    assert [
+        s["SnapshotId"] for s in lab.ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+    ] == [snapshot]
     missing = "ami-0123456789abcdef0"
     assert error_of(lab.ec2.deregister_image, ImageId=missing) == (
         "InvalidAMIID.NotFound",
@@ -240,12 +242,15 @@ def test_image_references(lab: Lab) -> None:
         "InvalidParameterCombination",
         "Specify either IncludeAllResourceTypes or ResourceTypes.",
     )
-    assert error_of(
-        lab.ec2.describe_image_references,
-        ImageIds=[image_id],
-        IncludeAllResourceTypes=True,
-        MaxResults=1001,
-    )[0] == "InvalidParameterValue"
+    assert (
+        error_of(
+            lab.ec2.describe_image_references,
+            ImageIds=[image_id],
+            IncludeAllResourceTypes=True,
+            MaxResults=1001,
+        )[0]
+        == "InvalidParameterValue"
+    )
     launched = image(lab.ec2, image_id)
     assert launched["LastLaunchedTime"].endswith("Z")
     attribute = lab.ec2.describe_image_attribute(ImageId=image_id, Attribute="lastLaunchedTime")
@@ -272,10 +277,13 @@ def test_dry_runs(lab: Lab) -> None:
     image_id = register(lab.ec2, blank_snapshot(lab.ec2))
     dry = ("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
     assert error_of(lab.ec2.deregister_image, ImageId=image_id, DryRun=True) == dry
-    assert error_of(
-        lab.ec2.enable_image_deprecation,
-        ImageId=image_id,
-        DeprecateAt=datetime.now(UTC) + timedelta(days=1),
-        DryRun=True,
-    ) == dry
+    assert (
+        error_of(
+            lab.ec2.enable_image_deprecation,
+            ImageId=image_id,
+            DeprecateAt=datetime.now(UTC) + timedelta(days=1),
+            DryRun=True,
+        )
+        == dry
+    )
     assert image(lab.ec2, image_id)["State"] == "available"

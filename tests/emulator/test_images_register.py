@@ -130,7 +130,10 @@ def test_every_field_registered_is_described(lab: Lab) -> None:
         "ImdsSupport": "v2.0",
         "DeregistrationProtection": "disabled",
     }
-    attribute = lambda name: lab.ec2.describe_image_attribute(ImageId=image_id, Attribute=name)  # noqa: E731
+
+    def attribute(name: str) -> dict[str, Any]:
+        return dict(lab.ec2.describe_image_attribute(ImageId=image_id, Attribute=name))
+
     assert attribute("bootMode")["BootMode"] == {"Value": "uefi"}
     assert attribute("tpmSupport")["TpmSupport"] == {"Value": "v2.0"}
     assert attribute("imdsSupport")["ImdsSupport"] == {"Value": "v2.0"}

@@ -104,14 +104,28 @@ def test_public_images(lab: Lab) -> None:
     ("entry", "code", "message"),
     [
         ({"UserId": "1234"}, "InvalidAMIAttributeItemValue", 'Invalid attribute item value "1234"'),
-        ({"Group": "everyone"}, "InvalidAMIAttributeItemValue", 'Invalid attribute item value "everyone"'),
-        ({"OrganizationArn": "o-abcdefghij"}, "InvalidParameterValue", "Value (o-abcdefghij) for parameter OrganizationArn"),
-        ({"OrganizationalUnitArn": "ou-ab12-cdefgh12"}, "InvalidParameterValue", "Value (ou-ab12-cdefgh12) for parameter OrganizationalUnitArn"),
+        (
+            {"Group": "everyone"},
+            "InvalidAMIAttributeItemValue",
+            'Invalid attribute item value "everyone"',
+        ),
+        (
+            {"OrganizationArn": "o-abcdefghij"},
+            "InvalidParameterValue",
+            "Value (o-abcdefghij) for parameter OrganizationArn",
+        ),
+        (
+            {"OrganizationalUnitArn": "ou-ab12-cdefgh12"},
+            "InvalidParameterValue",
+            "Value (ou-ab12-cdefgh12) for parameter OrganizationalUnitArn",
+        ),
     ],
 )
 def test_malformed_grantees(lab: Lab, entry: dict[str, str], code: str, message: str) -> None:
     image_id = register(lab.ec2, blank_snapshot(lab.ec2))
-    found = error_of(lab.ec2.modify_image_attribute, ImageId=image_id, LaunchPermission={"Add": [entry]})
+    found = error_of(
+        lab.ec2.modify_image_attribute, ImageId=image_id, LaunchPermission={"Add": [entry]}
+    )
     assert found[0] == code and found[1].startswith(message), found
 
 
@@ -120,7 +134,9 @@ def test_only_the_owner_shares(lab: Lab) -> None:
     lab.ec2.modify_image_attribute(ImageId=image_id, LaunchPermission={"Add": [{"UserId": OTHER}]})
     other = ec2_as(lab, OTHER)
     assert error_of(
-        other.modify_image_attribute, ImageId=image_id, LaunchPermission={"Add": [{"UserId": THIRD}]}
+        other.modify_image_attribute,
+        ImageId=image_id,
+        LaunchPermission={"Add": [{"UserId": THIRD}]},
     ) == ("AuthFailure", f"Not authorized for image:{image_id}")
     assert error_of(other.deregister_image, ImageId=image_id) == (
         "AuthFailure",
@@ -153,7 +169,9 @@ def test_the_default_key_cannot_be_shared(lab: Lab) -> None:
     lab.ec2.modify_image_attribute(ImageId=own_key, LaunchPermission={"Add": [{"UserId": OTHER}]})
     assert _permissions(lab.ec2, own_key) == [{"UserId": OTHER}]
     assert error_of(
-        lab.ec2.modify_image_attribute, ImageId=own_key, LaunchPermission={"Add": [{"Group": "all"}]}
+        lab.ec2.modify_image_attribute,
+        ImageId=own_key,
+        LaunchPermission={"Add": [{"Group": "all"}]},
     ) == (
         "InvalidParameterCombination",
         "An image with encrypted snapshots can't be made public: share it with specific "
@@ -185,9 +203,10 @@ def test_organizations_and_units(lab: Lab) -> None:
     misc = in_root["CreateAccountStatus"]["AccountId"]
     orgs.move_account(AccountId=prod, SourceParentId=root, DestinationParentId=child["Id"])
     image_id = register(lab.ec2, blank_snapshot(lab.ec2))
-    seen = lambda account: [  # noqa: E731
-        i["ImageId"] for i in ec2_as(lab, account).describe_images()["Images"]
-    ]
+
+    def seen(account: str) -> list[str]:
+        return [i["ImageId"] for i in ec2_as(lab, account).describe_images()["Images"]]
+
     assert seen(prod) == [] and seen(misc) == []
     lab.ec2.modify_image_attribute(
         ImageId=image_id, LaunchPermission={"Add": [{"OrganizationalUnitArn": unit["Arn"]}]}
@@ -234,12 +253,15 @@ def test_create_volume_permissions(lab: Lab) -> None:
     assert permissions() == [{"Group": "all"}]
     lab.ec2.reset_snapshot_attribute(SnapshotId=snapshot, Attribute="createVolumePermission")
     assert permissions() == []
-    assert error_of(
-        lab.ec2.modify_snapshot_attribute,
-        SnapshotId=snapshot,
-        Attribute="createVolumePermission",
-        CreateVolumePermission={"Add": [{"UserId": "12"}]},
-    )[0] == "InvalidAMIAttributeItemValue"
+    assert (
+        error_of(
+            lab.ec2.modify_snapshot_attribute,
+            SnapshotId=snapshot,
+            Attribute="createVolumePermission",
+            CreateVolumePermission={"Add": [{"UserId": "12"}]},
+        )[0]
+        == "InvalidAMIAttributeItemValue"
+    )
     key = lab.client("kms").create_key()["KeyMetadata"]["Arn"]
     encrypted = blank_snapshot(lab.ec2, encrypted=True, key=key)
     assert error_of(
