@@ -220,20 +220,15 @@ def modify_volume_permissions(
         raise errors.default_key_not_shareable()
     if PUBLIC in add and snapshot.encrypted:
         raise errors.public_snapshot_encrypted(snapshot.id)
+    def holder(entry: Permission) -> set[str]:
+        if entry.kind is Grantee.GROUP:
+            return snapshot.create_volume_permission_groups  # type: ignore[no-any-return]
+        return snapshot.create_volume_permission_userids  # type: ignore[no-any-return]
+
     for entry in add:
-        target = (
-            snapshot.create_volume_permission_groups
-            if entry.kind is Grantee.GROUP
-            else snapshot.create_volume_permission_userids
-        )
-        target.add(entry.value)
+        holder(entry).add(entry.value)
     for entry in remove:
-        target = (
-            snapshot.create_volume_permission_groups
-            if entry.kind is Grantee.GROUP
-            else snapshot.create_volume_permission_userids
-        )
-        target.discard(entry.value)
+        holder(entry).discard(entry.value)
 
 
 def can_read_snapshot(snapshot: Any, account: str) -> bool:
