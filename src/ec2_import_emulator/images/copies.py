@@ -238,6 +238,7 @@ def copy(params: dict[str, Any], account: str, region: str, store: ImageStore) -
         failure=failure,
     )
     moto_ec2.attach(ami, record)
+    store.track(account, region, str(ami.id))
     image_tags = dict(tags.get("image", {}))
     if params.get("CopyImageTags") and source_owner == account:
         for tag_key, tag_value in moto_ec2.tags_of(source):

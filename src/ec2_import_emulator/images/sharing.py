@@ -220,6 +220,7 @@ def modify_volume_permissions(
         raise errors.default_key_not_shareable()
     if PUBLIC in add and snapshot.encrypted:
         raise errors.public_snapshot_encrypted(snapshot.id)
+
     def holder(entry: Permission) -> set[str]:
         if entry.kind is Grantee.GROUP:
             return snapshot.create_volume_permission_groups  # type: ignore[no-any-return]

@@ -4,8 +4,8 @@ The images themselves are moto's (``moto_ec2``).  What is the emulator's: the
 time (``ImageClock``: UTC when the emulator started, plus the elapsed seconds of
 its clock times ``--speed``, so copies, deprecation dates and the 24-hour
 cooldown of deregistration protection run on the same scaled clock as import
-tasks), the options (``ImageOptions``), and ``advance``, which completes the
-copies whose time has come before any request is served.
+tasks), the options (``ImageOptions``), and the copies it started: ``advance``
+completes those whose time has come before any request is served.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ec2_import_emulator.images import moto_ec2
 
@@ -55,35 +56,51 @@ class ImageStore:
         self.clock = clock
         self.options = options
         self._lock = threading.RLock()
+        #: the copies in progress: (account, Region, image id)
+        self._copies: set[tuple[str, str, str]] = set()
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         with self._lock:
             yield
 
+    def track(self, account: str, region: str, image_id: str) -> None:
+        """A copy has started: ``advance`` completes it when its time comes."""
+        with self._lock:
+            self._copies.add((account, region, image_id))
+
+    def _in_progress(self) -> list[tuple[str, str, Any]]:
+        """The tracked copies still pending (those deregistered or reset are forgotten)."""
+        found = []
+        for key in sorted(self._copies):
+            account, region, image_id = key
+            ami = moto_ec2.find_image(account, region, image_id)
+            record = None if ami is None else moto_ec2.record_of(ami)
+            if ami is None or record is None or record.ready_at is None or ami.state != "pending":
+                self._copies.discard(key)
+                continue
+            found.append((account, region, ami))
+        return found
+
     def advance(self) -> None:
         """Complete (or fail) the copies whose time has come."""
         with self._lock:
             now = self.clock.now()
-            for account, region, ec2 in moto_ec2.backends():
-                for ami in list(ec2.amis.values()):
-                    record = moto_ec2.record_of(ami)
-                    if record is None or record.ready_at is None or ami.state != "pending":
-                        continue
-                    if record.ready_at > now:
-                        continue
+            for account, region, ami in self._in_progress():
+                record = moto_ec2.record_of(ami)
+                if record is not None and record.ready_at is not None and record.ready_at <= now:
                     self._finish(account, region, ami)
 
-    def _finish(self, account: str, region: str, ami: object) -> None:
+    def _finish(self, account: str, region: str, ami: Any) -> None:
         record = moto_ec2.record_of(ami)
         assert record is not None
         snapshots = record.facts.snapshot_ids()
         if record.failure is not None:
-            ami.state = "failed"  # type: ignore[attr-defined]
+            ami.state = "failed"
             for snapshot_id in snapshots:
                 moto_ec2.delete_snapshot(account, region, snapshot_id)
         else:
-            ami.state = "available"  # type: ignore[attr-defined]
+            ami.state = "available"
             for snapshot_id in snapshots:
                 snapshot = moto_ec2.find_snapshot(account, region, snapshot_id)
                 if snapshot is not None:
@@ -91,10 +108,6 @@ class ImageStore:
         moto_ec2.attach(ami, replace(record, ready_at=None))
 
     def pending_copies(self, account: str, region: str) -> int:
-        ec2 = moto_ec2.backend(account, region)
-        count = 0
-        for ami in ec2.amis.values():
-            record = moto_ec2.record_of(ami)
-            if record is not None and record.ready_at is not None and ami.state == "pending":
-                count += 1
-        return count
+        """The copies in progress into the account's Region."""
+        with self._lock:
+            return sum(1 for a, r, _ in self._in_progress() if (a, r) == (account, region))

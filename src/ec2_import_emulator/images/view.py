@@ -119,7 +119,7 @@ def image_view(owner: str, region: str, ami: Any, caller: str, now: datetime) ->
     name = ami.name or ""
     view: dict[str, Any] = {
         "ImageId": ami.id,
-        "ImageLocation": ami.image_location or f"{ami.owner_id}/{name}",
+        "ImageLocation": ami.image_location or f"{ami.owner_alias or ami.owner_id}/{name}",
         "State": ami.state,
         "OwnerId": ami.owner_id,
         "CreationDate": rules.iso(ami.creation_date),
