@@ -169,7 +169,9 @@ def parser() -> argparse.ArgumentParser:
     result = argparse.ArgumentParser(
         prog=PROGRAM,
         description="An offline AWS endpoint on 127.0.0.1 for VM Import: S3, IAM, STS and EC2 "
-        "(moto) plus ImportImage, DescribeImportImageTasks and CancelImportTask.",
+        "(moto) plus ImportImage, DescribeImportImageTasks and CancelImportTask, and the image "
+        "actions as the service answers them (RegisterImage, CopyImage, sharing, deprecation, "
+        "deregistration protection; GET /emulator/images/AMI-ID says whether an AMI could boot).",
     )
     result.add_argument(
         "--port",

@@ -454,3 +454,26 @@ def test_dry_run(lab: Lab) -> None:
         "Request would have succeeded, but DryRun flag is set.",
     )
     assert lab.ec2.describe_images(Owners=["self"])["Images"] == []
+
+
+def test_kernel_and_ramdisk_of_a_paravirtual_image(lab: Lab) -> None:
+    image_id = register(
+        lab.ec2,
+        blank_snapshot(lab.ec2),
+        "pv-1",
+        VirtualizationType="paravirtual",
+        KernelId="aki-88aa75e1",
+        RamdiskId="ari-12345678",
+    )
+    found = image(lab.ec2, image_id)
+    assert (found["KernelId"], found["RamdiskId"], found["VirtualizationType"]) == (
+        "aki-88aa75e1",
+        "ari-12345678",
+        "paravirtual",
+    )
+    kernel = lab.ec2.describe_image_attribute(ImageId=image_id, Attribute="kernel")
+    ramdisk = lab.ec2.describe_image_attribute(ImageId=image_id, Attribute="ramdisk")
+    assert kernel["KernelId"] == {"Value": "aki-88aa75e1"}
+    assert ramdisk["RamdiskId"] == {"Value": "ari-12345678"}
+    filtered = lab.ec2.describe_images(Filters=[{"Name": "kernel-id", "Values": ["aki-*"]}])
+    assert [i["ImageId"] for i in filtered["Images"]] == [image_id]
