@@ -11,7 +11,8 @@
 4. upload the OVA and ``vmimport check`` it on S3, with the account;
 5. run ``aws ec2 import-image ... --wait`` through the drop-in, which waits with progress
    and prints the new AMI's id;
-6. show the AMI with a DescribeImages call against the same endpoint;
+6. show the AMI with a DescribeImages call against the same endpoint, and whether it could boot
+   (the emulator's own view, ``GET /emulator/images/{ami-id}``);
 7. ``vmimport import`` the same OVA from its file: check, upload, import, wait, tag the AMI
    and its snapshots, delete the upload; run again, it returns the same AMI and sends nothing;
 8. ``vmimport batch`` a manifest of three VMs, interrupted with Ctrl-C once imports run, then
@@ -23,6 +24,7 @@ Nothing leaves 127.0.0.1 and no AWS account is involved.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -31,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,7 +155,14 @@ def show_image(endpoint: str, image_id: str) -> None:
     ec2 = boto3.client("ec2", endpoint_url=endpoint)
     for image in ec2.describe_images(ImageIds=[image_id])["Images"]:
         devices = [m.get("Ebs", {}).get("SnapshotId") for m in image.get("BlockDeviceMappings", [])]
-        print(f"{image['ImageId']}  {image.get('State')}  {image.get('Name', '')}  {devices}")
+        print(
+            f"{image['ImageId']}  {image.get('State')}  {image.get('Name', '')}  "
+            f"{image.get('BootMode', '-')}  {devices}"
+        )
+    with urllib.request.urlopen(f"{endpoint}/emulator/images/{image_id}", timeout=30) as reply:
+        view = json.loads(reply.read())
+    verdict = "boots" if view["Boots"] else "would not boot"
+    print(f"the emulator's view: {verdict}: {view['Reason']}")
 
 
 def main() -> int:

@@ -9,6 +9,7 @@ and an imported AMI is seen by ``DescribeImages``.
 from __future__ import annotations
 
 import math
+import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -19,6 +20,22 @@ from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.iampolicy.trust import trusts_vm_import
 
 GIB = 1024**3
+
+
+def device_name(position: int) -> str:
+    """The device of an imported disk: ``/dev/sda1`` for the boot disk, ``/dev/sdb``..."""
+    return "/dev/sda1" if position == 0 else f"/dev/sd{string.ascii_lowercase[position % 26]}"
+
+
+@dataclass(frozen=True)
+class DiskOrigin:
+    """Where an imported disk's bytes are: an S3 object (an OVA's member), or a snapshot."""
+
+    device_name: str
+    bucket: str | None = None
+    key: str | None = None
+    member: str | None = None
+    snapshot_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,9 @@ class ImageSpec:
     disk_sizes: tuple[int, ...]
     encrypted: bool = False
     kms_key_id: str | None = None
+    usage_operation: str = "RunInstances"
+    #: one per disk, in order (none: the snapshots hold zeros)
+    origins: tuple[DiskOrigin, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +99,7 @@ class AwsState(Protocol):
         ...
 
     def create_image(self, account: str, region: str, spec: ImageSpec) -> CreatedImage:
-        """Register the snapshots and the AMI (state ``pending``)."""
+        """Register the snapshots (holding the disks' contents) and the AMI (``pending``)."""
         ...
 
     def make_available(self, account: str, region: str, image_id: str) -> None: ...
@@ -216,38 +236,50 @@ class MotoState:
             return None
         return int(snapshot.volume.size) * GIB
 
-    def _snapshots(self, backend: Any, spec: ImageSpec, zone: str) -> Iterator[str]:
-        description = f"Created by AWS-VMImport service for {spec.task_id}"
-        for size in spec.disk_sizes[1:]:
-            volume = backend.create_volume(
-                size=size_in_gib(size),
-                zone_name=zone,
-                encrypted=spec.encrypted,
-                kms_key_id=spec.kms_key_id,
-            )
-            snapshot = backend.create_snapshot(volume.id, description)
-            backend.delete_volume(volume.id)
-            yield snapshot.id
+    def _content(self, account: str, region: str, origin: DiskOrigin | None) -> Blob | None:
+        """The virtual disk an imported snapshot holds, read through its container."""
+        from ec2_import_emulator.images.content import snapshot_content, virtual_disk
+
+        if origin is None:
+            return None
+        if origin.snapshot_id is not None:
+            return snapshot_content(account, region, origin.snapshot_id)
+        if origin.bucket is None or origin.key is None:
+            return None
+        try:
+            image = self.open_object(account, origin.bucket, origin.key)
+        except errors.ApiError:
+            return None
+        return virtual_disk(image, origin.member)
 
     def create_image(self, account: str, region: str, spec: ImageSpec) -> CreatedImage:
-        backend = self._ec2(account, region)
-        ami = backend.register_image(name=spec.task_id, description=spec.description)
-        ami.state = "pending"
-        ami.architecture = spec.architecture
-        ami.platform = "windows" if spec.platform == "Windows" else None
-        ami.boot_mode = spec.boot_mode
-        ami.hypervisor = "xen"
-        ami.virtualization_type = "hvm"
-        ami.root_device_type = "ebs"
-        ami.root_device_name = "/dev/sda1"
-        root = ami.ebs_snapshot
-        root.description = f"Created by AWS-VMImport service for {spec.task_id}"
-        root.volume.size = size_in_gib(spec.disk_sizes[0])
-        root.encrypted = bool(spec.encrypted)
-        root.kms_key_id = spec.kms_key_id
-        created = CreatedImage(ami.id, [root.id])
-        created.snapshot_ids.extend(self._snapshots(backend, spec, f"{region}a"))
-        return created
+        from ec2_import_emulator.images.imported import ImportedDisk, register_import
+
+        disks = []
+        for position, size in enumerate(spec.disk_sizes):
+            origin = spec.origins[position] if position < len(spec.origins) else None
+            disks.append(
+                ImportedDisk(
+                    device_name=origin.device_name if origin else device_name(position),
+                    size_gib=size_in_gib(size),
+                    content=self._content(account, region, origin),
+                )
+            )
+        image_id, snapshot_ids = register_import(
+            account,
+            region,
+            name=spec.task_id,
+            description=spec.description,
+            snapshot_description=f"Created by AWS-VMImport service for {spec.task_id}",
+            architecture=spec.architecture,
+            windows=spec.platform == "Windows",
+            boot_mode=spec.boot_mode,
+            usage_operation=spec.usage_operation,
+            encrypted=spec.encrypted,
+            kms_key_id=spec.kms_key_id,
+            disks=tuple(disks),
+        )
+        return CreatedImage(image_id, list(snapshot_ids))
 
     def make_available(self, account: str, region: str, image_id: str) -> None:
         ami = self._ec2(account, region).amis.get(image_id)

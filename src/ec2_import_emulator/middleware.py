@@ -1,12 +1,14 @@
-"""The WSGI layer in front of moto: VM Import requests are ours, the rest moto's.
+"""The WSGI layer in front of moto: VM Import and image requests are ours, the rest moto's.
 
 A request is ours when it is an EC2 Query API call (a form POST, or a GET with
 a query string, to ``/``) whose ``Action`` is one of the three VM Import
-actions and whose SigV4 scope, if signed, names the ``ec2`` service.  Its
-Region comes from that scope.  Before any request the task store advances, so
-moto's EC2 sees the images the clock says exist.  S3's multipart requests
-(scope ``s3``, or unsigned) pass through ``s3checksums`` first: the part
-checksums S3 checks and lists, which moto does not.
+actions or one of the image actions (``images.api``), and whose SigV4 scope,
+if signed, names the ``ec2`` service.  Its Region comes from that scope.
+Before any request the task store and the image store advance, so moto's EC2
+sees the images the clock says exist.  ``GET /emulator/images/{ami-id}`` is
+the emulator's own view of an AMI (``images.inspection``).  S3's multipart
+requests (scope ``s3``, or unsigned) pass through ``s3checksums`` first: the
+part checksums S3 checks and lists, which moto does not.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from http import HTTPStatus
 from typing import Any
 
 from ec2_import_emulator.api import ACTIONS, Call, VMImportApi
+from ec2_import_emulator.images import inspection
+from ec2_import_emulator.images.api import ImageApi
 from ec2_import_emulator.s3checksums import PartChecksums, Uploads
 
 DEFAULT_REGION = "us-east-1"
@@ -71,9 +75,11 @@ class VMImportMiddleware:
         api: VMImportApi,
         account_for: Callable[[str | None], str],
         uploads: Uploads,
+        images: ImageApi | None = None,
     ) -> None:
         self.app = app
         self.api = api
+        self.images = images
         self._account_for = account_for
         self.part_checksums = PartChecksums(uploads)
 
@@ -90,7 +96,8 @@ class VMImportMiddleware:
         if scope is not None and scope[2] != "ec2":
             return None
         form = read_form(environ)
-        if form is None or form.get("Action") not in ACTIONS:
+        ours = ACTIONS + (self.images.actions if self.images is not None else ())
+        if form is None or form.get("Action") not in ours:
             return None
         access_key, region = (scope[0], scope[1]) if scope else (None, DEFAULT_REGION)
         return Call(
@@ -103,8 +110,13 @@ class VMImportMiddleware:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         self.api.store.advance()
+        if self.images is not None:
+            self.images.store.advance()
         if environ.get("PATH_INFO") == "/moto-api/reset" and environ["REQUEST_METHOD"] == "POST":
             self.api.store.reset()
+        path = str(environ.get("PATH_INFO", ""))
+        if path.startswith(inspection.PREFIX) and environ.get("REQUEST_METHOD") == "GET":
+            return self._image_view(environ, start_response, path[len(inspection.PREFIX) :])
         unemulated = self.unemulated_call(environ)
         if unemulated is not None:
             return self._reply(start_response, 501, unemulated, str(uuid.uuid4()))
@@ -117,8 +129,31 @@ class VMImportMiddleware:
         call = self.vm_import_call(environ)
         if call is None:
             return self.app(environ, start_response)
-        reply = self.api.handle(call)
+        if call.action in ACTIONS or self.images is None:
+            reply = self.api.handle(call)
+        else:
+            answered = self.images.handle(call)
+            if answered is None:
+                return self.app(environ, start_response)
+            reply = answered
         return self._reply(start_response, reply.status, reply.body, call.request_id)
+
+    def _image_view(
+        self, environ: Environ, start_response: StartResponse, image_id: str
+    ) -> Iterable[bytes]:
+        query = urllib.parse.parse_qs(str(environ.get("QUERY_STRING", "")))
+        region = query.get("region", [None])[0]
+        if self.images is None:
+            status, document = 404, {"Error": "The image view is not enabled."}
+        else:
+            with self.images.store.exclusive():
+                status, document = inspection.describe(image_id, region)
+        body = inspection.render(status, document)
+        start_response(
+            f"{status} {HTTPStatus(status).phrase}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
 
     @staticmethod
     def _reply(

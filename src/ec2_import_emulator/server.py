@@ -20,6 +20,13 @@ from typing import Any
 
 from ec2_import_emulator.api import VMImportApi
 from ec2_import_emulator.aws_state import MotoState
+from ec2_import_emulator.images.api import ImageApi
+from ec2_import_emulator.images.store import (
+    DEFAULT_MAX_COPIES,
+    ImageClock,
+    ImageOptions,
+    ImageStore,
+)
 from ec2_import_emulator.middleware import VMImportMiddleware
 from ec2_import_emulator.tasks import TaskStore
 
@@ -77,6 +84,7 @@ class Emulator:
         max_active_tasks: int = DEFAULT_MAX_ACTIVE_TASKS,
         clock: Callable[[], float] = time.monotonic,
         log_requests: bool = False,
+        max_image_copies: int = DEFAULT_MAX_COPIES,
     ) -> None:
         self._requested_port = port
         self._log_requests = log_requests
@@ -85,11 +93,16 @@ class Emulator:
             self.state, speed=speed, max_active_tasks=max_active_tasks, clock=clock
         )
         self.api = VMImportApi(self.store, self.state)
+        self.images = ImageApi(
+            ImageStore(ImageClock(clock, speed), ImageOptions(max_copies=max_image_copies))
+        )
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
     def build_app(self) -> VMImportMiddleware:
-        return VMImportMiddleware(moto_app(), self.api, self.state.account_for, self.state)
+        return VMImportMiddleware(
+            moto_app(), self.api, self.state.account_for, self.state, self.images
+        )
 
     def start(self) -> Emulator:
         from werkzeug.serving import make_server
@@ -158,7 +171,9 @@ def parser() -> argparse.ArgumentParser:
     result = argparse.ArgumentParser(
         prog=PROGRAM,
         description="An offline AWS endpoint on 127.0.0.1 for VM Import: S3, IAM, STS and EC2 "
-        "(moto) plus ImportImage, DescribeImportImageTasks and CancelImportTask.",
+        "(moto) plus ImportImage, DescribeImportImageTasks and CancelImportTask, and the image "
+        "actions as the service answers them (RegisterImage, CopyImage, sharing, deprecation, "
+        "deregistration protection; GET /emulator/images/AMI-ID says whether an AMI could boot).",
     )
     result.add_argument(
         "--port",
@@ -181,6 +196,13 @@ def parser() -> argparse.ArgumentParser:
         help="active import tasks allowed per Region "
         f"(default {DEFAULT_MAX_ACTIVE_TASKS}); more is ResourceCountLimitExceeded",
     )
+    result.add_argument(
+        "--max-image-copies",
+        type=_positive(int),
+        default=DEFAULT_MAX_COPIES,
+        help="AMI copies in progress allowed per destination Region "
+        f"(default {DEFAULT_MAX_COPIES}); more is ResourceLimitExceeded",
+    )
     result.add_argument("--log-requests", action="store_true", help="log every request on stderr")
     return result
 
@@ -194,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             speed=args.speed,
             max_active_tasks=args.max_active_tasks,
             log_requests=args.log_requests,
+            max_image_copies=args.max_image_copies,
         ).start()
     except ImportError as exc:
         print(

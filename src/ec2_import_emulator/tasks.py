@@ -22,7 +22,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ec2_import_emulator import errors, lifecycle
-from ec2_import_emulator.aws_state import AwsState, CreatedImage, ImageSpec
+from ec2_import_emulator.aws_state import (
+    AwsState,
+    CreatedImage,
+    DiskOrigin,
+    ImageSpec,
+    device_name,
+)
 from ec2_import_emulator.formats import DiskImage, Inspection
 from ec2_import_emulator.validate import ImportRequest
 from ec2_import_image.diskimage.records import BootMode
@@ -122,6 +128,36 @@ class Task:
         return self.request.architecture or "x86_64"
 
     @property
+    def license_type(self) -> str | None:
+        if self.request.license_type or self.request.usage_operation:
+            return self.request.license_type
+        return "AWS" if self.platform == "Windows" else "BYOL"
+
+    @property
+    def usage_operation(self) -> str:
+        if self.request.usage_operation:
+            return self.request.usage_operation
+        if self.platform == "Windows":
+            return "RunInstances:0800" if self.license_type == "BYOL" else "RunInstances:0002"
+        return "RunInstances"
+
+    def origins(self) -> tuple[DiskOrigin, ...]:
+        """Where each converted disk's bytes are: its S3 object (and OVA member) or snapshot."""
+        found: list[DiskOrigin] = []
+        for source, inspection in zip(self.request.disks, self.inspections, strict=True):
+            for disk in inspection.disks:
+                found.append(
+                    DiskOrigin(
+                        source.device_name or device_name(len(found)),
+                        bucket=source.bucket,
+                        key=source.key,
+                        member=disk.name or None,
+                        snapshot_id=source.snapshot_id,
+                    )
+                )
+        return tuple(found)
+
+    @property
     def boot_mode(self) -> str:
         if self.request.boot_mode:
             return self.request.boot_mode
@@ -139,6 +175,8 @@ class Task:
             disk_sizes=tuple(disk.virtual_size for disk in self.disks()),
             encrypted=bool(self.request.encrypted),
             kms_key_id=self.request.kms_key_id,
+            usage_operation=self.usage_operation,
+            origins=self.origins(),
         )
 
 

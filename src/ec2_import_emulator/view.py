@@ -9,16 +9,12 @@ DeviceName, Platform and Architecture from ``booting``; snapshot ids from
 
 from __future__ import annotations
 
-import string
 from typing import Any
 
 from ec2_import_emulator import lifecycle
+from ec2_import_emulator.aws_state import device_name
 from ec2_import_emulator.tasks import COMPLETED, State, Task
 from ec2_import_emulator.validate import DiskSource
-
-
-def device_name(position: int) -> str:
-    return "/dev/sda1" if position == 0 else f"/dev/sd{string.ascii_lowercase[position % 26]}"
 
 
 def _source(disk: DiskSource) -> dict[str, Any]:
@@ -67,20 +63,6 @@ def _converted_details(task: Task, age: float) -> list[dict[str, Any]]:
     return details
 
 
-def _license_type(task: Task) -> str | None:
-    if task.request.license_type or task.request.usage_operation:
-        return task.request.license_type
-    return "AWS" if task.platform == "Windows" else "BYOL"
-
-
-def _usage_operation(task: Task) -> str:
-    if task.request.usage_operation:
-        return task.request.usage_operation
-    if task.platform == "Windows":
-        return "RunInstances:0800" if _license_type(task) == "BYOL" else "RunInstances:0002"
-    return "RunInstances"
-
-
 def _requested(task: Task) -> dict[str, Any]:
     request = task.request
     view: dict[str, Any] = {"ImportTaskId": task.task_id}
@@ -117,12 +99,12 @@ def task_view(task: Task, state: State) -> dict[str, Any]:
         view["Architecture"] = task.architecture
         view["Platform"] = task.platform
         view["Hypervisor"] = view.get("Hypervisor", "xen")
-        license_type = _license_type(task)
+        license_type = task.license_type
         if license_type is not None:
             view["LicenseType"] = license_type
     if state.status == COMPLETED:
         view["BootMode"] = task.boot_mode
-        view["UsageOperation"] = _usage_operation(task)
+        view["UsageOperation"] = task.usage_operation
         if task.image is not None:
             view["ImageId"] = task.image.image_id
     view["Status"] = state.status
