@@ -6,7 +6,9 @@ actions and whose SigV4 scope, if signed, names the ``ec2`` service.  Its
 Region comes from that scope.  Before any request the task store advances, so
 moto's EC2 sees the images the clock says exist.  S3's multipart requests
 (scope ``s3``, or unsigned) pass through ``s3checksums`` first: the part
-checksums S3 checks and lists, which moto does not.
+checksums S3 checks and lists, which moto does not.  Extra routes (``routes``: the
+EBS direct APIs and their controls) see every request first, and answer the
+ones that are theirs.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import os
 import re
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -32,6 +34,11 @@ _SCOPE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+#: an endpoint in front of moto: (environ, start_response, the request's account as
+#: (environ, access key) -> account) -> its reply, or None to pass the request on
+Route = Callable[
+    [Environ, StartResponse, Callable[[Environ, str | None], str]], Iterable[bytes] | None
+]
 
 
 def credential_scope(environ: Mapping[str, Any]) -> tuple[str, str, str] | None:
@@ -71,9 +78,11 @@ class VMImportMiddleware:
         api: VMImportApi,
         account_for: Callable[[str | None], str],
         uploads: Uploads,
+        routes: Sequence[Route] = (),
     ) -> None:
         self.app = app
         self.api = api
+        self.routes = tuple(routes)
         self._account_for = account_for
         self.part_checksums = PartChecksums(uploads)
 
@@ -105,6 +114,10 @@ class VMImportMiddleware:
         self.api.store.advance()
         if environ.get("PATH_INFO") == "/moto-api/reset" and environ["REQUEST_METHOD"] == "POST":
             self.api.store.reset()
+        for route in self.routes:
+            answered = route(environ, start_response, self._account)
+            if answered is not None:
+                return answered
         unemulated = self.unemulated_call(environ)
         if unemulated is not None:
             return self._reply(start_response, 501, unemulated, str(uuid.uuid4()))

@@ -14,7 +14,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ec2_import_emulator import errors
-from ec2_import_image.model.shapes import Shape, load_model
+from ec2_import_image.model.shapes import Model, Shape, load_model
 
 NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/"
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -76,9 +76,15 @@ def _parse(shape: Shape, form: Mapping[str, str], name: str) -> Any:
     return None
 
 
-def parse_request(operation: str, form: Mapping[str, str]) -> dict[str, Any]:
-    """The operation's input as botocore would have taken it (member names, typed)."""
-    shape = load_model().operation(operation).input_shape
+def parse_request(
+    operation: str, form: Mapping[str, str], model: Model | None = None
+) -> dict[str, Any]:
+    """The operation's input as botocore would have taken it (member names, typed).
+
+    ``model`` is the pinned VM Import model unless another is given (the image
+    actions use botocore's whole EC2 model: ``images.ec2model``).
+    """
+    shape = (model or load_model()).operation(operation).input_shape
     parsed = None if shape is None else _parse(shape, form, "")
     return dict(parsed or {})
 
@@ -118,9 +124,11 @@ def _members(shape: Shape, value: Mapping[str, Any], out: list[str]) -> None:
             _element(sub.location_name or member, sub, value[member], out)
 
 
-def render_result(operation: str, result: Mapping[str, Any], request_id: str) -> bytes:
+def render_result(
+    operation: str, result: Mapping[str, Any], request_id: str, model: Model | None = None
+) -> bytes:
     """The reply document of a successful call, members in model order."""
-    shape = load_model().operation(operation).output_shape
+    shape = (model or load_model()).operation(operation).output_shape
     out = [XML_DECLARATION, f'<{operation}Response xmlns="{NAMESPACE}">']
     out.append(f"<requestId>{escape(request_id)}</requestId>")
     if shape is not None:
