@@ -319,7 +319,7 @@ class TaskStore:
     # -- the operations -------------------------------------------------------
 
     def known(
-        self, account: str, region: str, request: ImportRequest | object, kind: str = Task.KIND
+        self, account: str, region: str, request: object, kind: str = Task.KIND
     ) -> ImportTask | None:
         """The task an earlier request of this kind with the request's ClientToken started.
 
