@@ -28,17 +28,6 @@ def device_name(position: int) -> str:
 
 
 @dataclass(frozen=True)
-class DiskOrigin:
-    """Where an imported disk's bytes are: an S3 object (an OVA's member), or a snapshot."""
-
-    device_name: str
-    bucket: str | None = None
-    key: str | None = None
-    member: str | None = None
-    snapshot_id: str | None = None
-
-
-@dataclass(frozen=True)
 class ImageSpec:
     """What an import registers: an AMI with one snapshot per disk."""
 
@@ -51,8 +40,9 @@ class ImageSpec:
     encrypted: bool = False
     kms_key_id: str | None = None
     usage_operation: str = "RunInstances"
-    #: one per disk, in order (none: the snapshots hold zeros)
-    origins: tuple[DiskOrigin, ...] = ()
+    #: each disk's device, in order (none given: ``device_name`` of its position); the
+    #: snapshots' content is filled by the task (``diskcontent``)
+    device_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,33 +226,19 @@ class MotoState:
             return None
         return int(snapshot.volume.size) * GIB
 
-    def _content(self, account: str, region: str, origin: DiskOrigin | None) -> Blob | None:
-        """The virtual disk an imported snapshot holds, read through its container."""
-        from ec2_import_emulator.images.content import snapshot_content, virtual_disk
-
-        if origin is None:
-            return None
-        if origin.snapshot_id is not None:
-            return snapshot_content(account, region, origin.snapshot_id)
-        if origin.bucket is None or origin.key is None:
-            return None
-        try:
-            image = self.open_object(account, origin.bucket, origin.key)
-        except errors.ApiError:
-            return None
-        return virtual_disk(image, origin.member)
-
     def create_image(self, account: str, region: str, spec: ImageSpec) -> CreatedImage:
         from ec2_import_emulator.images.imported import ImportedDisk, register_import
 
         disks = []
         for position, size in enumerate(spec.disk_sizes):
-            origin = spec.origins[position] if position < len(spec.origins) else None
             disks.append(
                 ImportedDisk(
-                    device_name=origin.device_name if origin else device_name(position),
+                    device_name=(
+                        spec.device_names[position]
+                        if position < len(spec.device_names)
+                        else device_name(position)
+                    ),
                     size_gib=size_in_gib(size),
-                    content=self._content(account, region, origin),
                 )
             )
         image_id, snapshot_ids = register_import(

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SUPPORTED_FORMATS = ("OVA", "VHD", "VHDX", "VMDK", "RAW")
+#: the formats ImportSnapshot takes (EC2 API reference, SnapshotDiskContainer: "Valid values:
+#: VHD | VMDK | RAW")
+SNAPSHOT_FORMATS = ("VHD", "VMDK", "RAW")
 
 
 @dataclass
@@ -119,10 +122,10 @@ def disk_source(index: int) -> ApiError:
     )
 
 
-def invalid_url(index: int, url: str) -> ApiError:
+def invalid_url(container: str, url: str) -> ApiError:
     return ApiError(
         "InvalidParameterValue",
-        f"Value ({url}) for parameter DiskContainer.{index}.Url is not a valid S3 URL.",
+        f"Value ({url}) for parameter {container}.Url is not a valid S3 URL.",
     )
 
 
@@ -192,6 +195,30 @@ def invalid_max_results(value: int) -> ApiError:
 
 def invalid_next_token(token: str) -> ApiError:
     return ApiError("InvalidNextToken", f"The token '{token}' is invalid.")
+
+
+def invalid_snapshot_format(value: str) -> ApiError:
+    """ImportImage's recorded wording, with ImportSnapshot's formats."""
+    return ApiError(
+        "InvalidParameterValue",
+        f"Value ({value}) for parameter DiskContainer.Format is invalid. "
+        f"Supported formats: {', '.join(SNAPSHOT_FORMATS)}",
+    )
+
+
+def snapshot_disk_source() -> ApiError:
+    return ApiError(
+        "InvalidParameterCombination",
+        "DiskContainer must specify exactly one of UserBucket and Url.",
+    )
+
+
+def snapshot_task_limit(limit: int) -> ApiError:
+    return ApiError(
+        "ResourceCountLimitExceeded",
+        f"You have reached the maximum number of active import snapshot tasks ({limit}) "
+        "in this Region.",
+    )
 
 
 def internal_error() -> ApiError:

@@ -75,3 +75,37 @@ def progress_at(age: float) -> int:
 def reached(age: float, message: str) -> bool:
     """Whether a running task of this age has entered the phase ``message``."""
     return age >= start_of(message)
+
+
+# -- ImportSnapshot -----------------------------------------------------------
+#
+# The VM Import user guide's example of a snapshot task shows it ``active`` with
+# StatusMessage ``pending`` and Progress 3 when ImportSnapshot answers, then
+# ``downloading/converting`` (Progress 42 in the example, DiskImageSize now the
+# image's bytes), then ``completed`` with the SnapshotId and neither Progress nor
+# StatusMessage (AWS CLI examples of import-snapshot and describe-import-snapshot-
+# tasks, "Import a disk as an EBS snapshot using VM Import/Export").  How long
+# each phase lasts is modelled: image pipelines report 5 to 60 minutes
+# (osbuild), a 16 MB image 15-18 minutes (nanovms/ops#799).
+
+SNAPSHOT_PHASES = (
+    Phase(PENDING, 0.0, 3, 3),
+    Phase("downloading/converting", 60.0, 10, 95),
+)
+#: the age at which the snapshot exists and the task is completed
+SNAPSHOT_COMPLETED_AT = 900.0
+#: a disk the service refuses fails the task while it is still ``pending`` (modelled)
+SNAPSHOT_FAILED_AT = 60.0
+
+
+def snapshot_phase_at(age: float) -> Phase:
+    """The phase of a running snapshot task of this age (before SNAPSHOT_COMPLETED_AT)."""
+    return SNAPSHOT_PHASES[1] if age >= SNAPSHOT_PHASES[1].start else SNAPSHOT_PHASES[0]
+
+
+def snapshot_progress_at(age: float) -> int:
+    phase = snapshot_phase_at(age)
+    if phase is SNAPSHOT_PHASES[0]:
+        return phase.progress_from
+    fraction = min(max((age - phase.start) / (SNAPSHOT_COMPLETED_AT - phase.start), 0.0), 1.0)
+    return phase.progress_from + round((phase.progress_to - phase.progress_from) * fraction)

@@ -9,6 +9,8 @@ sees the images the clock says exist.  ``GET /emulator/images/{ami-id}`` is
 the emulator's own view of an AMI (``images.inspection``).  S3's multipart
 requests (scope ``s3``, or unsigned) pass through ``s3checksums`` first: the
 part checksums S3 checks and lists, which moto does not.
+Extra routes (``routes``: the EBS direct APIs and their controls) see every
+request first, and answer the ones that are theirs.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import os
 import re
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -36,6 +38,11 @@ _SCOPE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+#: an endpoint in front of moto: (environ, start_response, the request's account as
+#: (environ, access key) -> account) -> its reply, or None to pass the request on
+Route = Callable[
+    [Environ, StartResponse, Callable[[Environ, str | None], str]], Iterable[bytes] | None
+]
 
 
 def credential_scope(environ: Mapping[str, Any]) -> tuple[str, str, str] | None:
@@ -75,11 +82,14 @@ class VMImportMiddleware:
         api: VMImportApi,
         account_for: Callable[[str | None], str],
         uploads: Uploads,
+        *,
         images: ImageApi | None = None,
+        routes: Sequence[Route] = (),
     ) -> None:
         self.app = app
         self.api = api
         self.images = images
+        self.routes = tuple(routes)
         self._account_for = account_for
         self.part_checksums = PartChecksums(uploads)
 
@@ -117,6 +127,10 @@ class VMImportMiddleware:
         path = str(environ.get("PATH_INFO", ""))
         if path.startswith(inspection.PREFIX) and environ.get("REQUEST_METHOD") == "GET":
             return self._image_view(environ, start_response, path[len(inspection.PREFIX) :])
+        for route in self.routes:
+            routed = route(environ, start_response, self._account)
+            if routed is not None:
+                return routed
         unemulated = self.unemulated_call(environ)
         if unemulated is not None:
             return self._reply(start_response, 501, unemulated, str(uuid.uuid4()))

@@ -83,9 +83,10 @@ def _check_role_permissions(
 
 
 def inspect_request(
-    state: AwsState, account: str, region: str, request: ImportRequest
+    state: AwsState, account: str, region: str, request: ImportRequest, *, boot_disk: bool = True
 ) -> tuple[formats.Inspection, ...]:
-    """Check the role and every disk's source; inspect each disk's bytes."""
+    """Check the role and every disk's source; inspect each disk's bytes (the first as the
+    boot disk, unless ``boot_disk`` is false: ImportSnapshot's disk boots nothing)."""
     if not state.role_usable(account, region, request.role_name):
         raise errors.role_unusable(request.role_name)
     if not request.disks:
@@ -94,6 +95,6 @@ def inspect_request(
     _check_buckets_are_local(region, bucket_regions)
     _check_role_permissions(state, account, region, request, bucket_regions)
     return tuple(
-        _inspect_disk(state, account, region, disk, boot=index == 0)
+        _inspect_disk(state, account, region, disk, boot=boot_disk and index == 0)
         for index, disk in enumerate(request.disks)
     )

@@ -18,8 +18,12 @@ from functools import cache
 from types import FrameType
 from typing import Any
 
+from ec2_import_emulator import ec2model
 from ec2_import_emulator.api import VMImportApi
 from ec2_import_emulator.aws_state import MotoState
+from ec2_import_emulator.ebsdirect import faults
+from ec2_import_emulator.ebsdirect.endpoint import EbsDirectEndpoint
+from ec2_import_emulator.ebsdirect.service import EbsDirect
 from ec2_import_emulator.images.api import ImageApi
 from ec2_import_emulator.images.store import (
     DEFAULT_MAX_COPIES,
@@ -27,7 +31,7 @@ from ec2_import_emulator.images.store import (
     ImageOptions,
     ImageStore,
 )
-from ec2_import_emulator.middleware import VMImportMiddleware
+from ec2_import_emulator.middleware import VMImportMiddleware, credential_scope
 from ec2_import_emulator.tasks import TaskStore
 
 HOST = "127.0.0.1"
@@ -74,7 +78,8 @@ def moto_app() -> Any:
 
 
 class Emulator:
-    """One endpoint serving S3, IAM, STS and EC2 (moto) plus VM Import (this package)."""
+    """One endpoint serving S3, IAM, STS and EC2 (moto) plus VM Import and EBS direct (this
+    package)."""
 
     def __init__(
         self,
@@ -85,6 +90,7 @@ class Emulator:
         clock: Callable[[], float] = time.monotonic,
         log_requests: bool = False,
         max_image_copies: int = DEFAULT_MAX_COPIES,
+        ebs_faults: faults.FaultPlan | None = None,
     ) -> None:
         self._requested_port = port
         self._log_requests = log_requests
@@ -96,17 +102,25 @@ class Emulator:
         self.images = ImageApi(
             ImageStore(ImageClock(clock, speed), ImageOptions(max_copies=max_image_copies))
         )
+        self.ebs = EbsDirect(clock=clock, speed=speed, faults=faults.Faults(ebs_faults))
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
     def build_app(self) -> VMImportMiddleware:
+        routes = (EbsDirectEndpoint(self.ebs, credential_scope),)
         return VMImportMiddleware(
-            moto_app(), self.api, self.state.account_for, self.state, self.images
+            moto_app(),
+            self.api,
+            self.state.account_for,
+            self.state,
+            images=self.images,
+            routes=routes,
         )
 
     def start(self) -> Emulator:
         from werkzeug.serving import make_server
 
+        ec2model.warm()
         listener = _listen(self._requested_port)
         try:
             self._server = make_server(
@@ -171,9 +185,10 @@ def parser() -> argparse.ArgumentParser:
     result = argparse.ArgumentParser(
         prog=PROGRAM,
         description="An offline AWS endpoint on 127.0.0.1 for VM Import: S3, IAM, STS and EC2 "
-        "(moto) plus ImportImage, DescribeImportImageTasks and CancelImportTask, and the image "
-        "actions as the service answers them (RegisterImage, CopyImage, sharing, deprecation, "
-        "deregistration protection; GET /emulator/images/AMI-ID says whether an AMI could boot).",
+        "(moto) plus ImportImage, ImportSnapshot, their Describe actions, CancelImportTask, "
+        "the EBS direct APIs, and the image actions as the service answers them (RegisterImage, "
+        "CopyImage, sharing, deprecation, deregistration protection; GET /emulator/images/AMI-ID "
+        "says whether an AMI could boot).",
     )
     result.add_argument(
         "--port",
@@ -203,8 +218,73 @@ def parser() -> argparse.ArgumentParser:
         help="AMI copies in progress allowed per destination Region "
         f"(default {DEFAULT_MAX_COPIES}); more is ResourceLimitExceeded",
     )
+    _ebs_fault_options(result)
     result.add_argument("--log-requests", action="store_true", help="log every request on stderr")
     return result
+
+
+def _ebs_fault_options(result: argparse.ArgumentParser) -> None:
+    """Failures of the EBS direct APIs on request (also through /emulator/ebs/faults)."""
+    group = result.add_argument_group(
+        "EBS direct faults (for tests; also set at run time through /emulator/ebs/faults)"
+    )
+    group.add_argument(
+        "--ebs-throttle",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="refuse the first N EBS direct requests with --ebs-throttle-error",
+    )
+    group.add_argument(
+        "--ebs-throttle-error",
+        choices=faults.THROTTLE_ERRORS,
+        default=faults.THROTTLE_ERRORS[0],
+        help="the error of a throttled request (default %(default)s)",
+    )
+    group.add_argument(
+        "--ebs-refuse-start",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="refuse the first N StartSnapshot requests with --ebs-refuse-start-error",
+    )
+    group.add_argument(
+        "--ebs-refuse-start-error",
+        choices=faults.REFUSE_START_ERRORS,
+        default=faults.REFUSE_START_ERRORS[0],
+        help="the error of a refused StartSnapshot (default %(default)s)",
+    )
+    group.add_argument(
+        "--ebs-put-delay",
+        type=_delay,
+        default=0.0,
+        metavar="SECONDS",
+        help="answer every PutSnapshotBlock this many real seconds late (0 to 60)",
+    )
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text}")
+    return value
+
+
+def _delay(text: str) -> float:
+    try:
+        return faults.changed(faults.FaultPlan(), {"put_delay": float(text)}).put_delay
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def fault_plan(args: argparse.Namespace) -> faults.FaultPlan:
+    return faults.FaultPlan(
+        throttle=args.ebs_throttle,
+        throttle_error=args.ebs_throttle_error,
+        refuse_start=args.ebs_refuse_start,
+        refuse_start_error=args.ebs_refuse_start_error,
+        put_delay=args.ebs_put_delay,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -217,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_active_tasks=args.max_active_tasks,
             log_requests=args.log_requests,
             max_image_copies=args.max_image_copies,
+            ebs_faults=fault_plan(args),
         ).start()
     except ImportError as exc:
         print(
@@ -230,7 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(emulator.port, flush=True)
     print(
-        f"{PROGRAM}: serving S3, IAM, STS, EC2 and VM Import on {emulator.endpoint} "
+        f"{PROGRAM}: serving S3, IAM, STS, EC2 and VM Import, with EBS direct, on "
+        f"{emulator.endpoint} "
         f"(speed {args.speed:g}, {args.max_active_tasks} active tasks per Region); "
         "Ctrl-C stops",
         file=sys.stderr,

@@ -20,12 +20,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
-from ec2_import_emulator import errors, lifecycle
+from ec2_import_emulator import diskcontent, errors, lifecycle
 from ec2_import_emulator.aws_state import (
     AwsState,
     CreatedImage,
-    DiskOrigin,
     ImageSpec,
     device_name,
 )
@@ -69,13 +69,53 @@ class TagFilter:
 
 @dataclass(frozen=True)
 class State:
-    """What DescribeImportImageTasks shows of a task at one moment."""
+    """What DescribeImportImageTasks (or DescribeImportSnapshotTasks) shows of a task at one
+    moment."""
 
     status: str
     message: str | None
     progress: int | None
     #: the age whose phase the details show (frozen when the task ended early)
     stage_age: float
+
+
+def cancelled_state(cancelled_age: float, message: str | None, age: float) -> State:
+    """A cancelled task: ``deleting`` for a while, then ``deleted``, with the cancel reason."""
+    ended = age >= cancelled_age + lifecycle.DELETING_FOR
+    return State(DELETED if ended else DELETING, message, None, cancelled_age)
+
+
+class ImportTask(Protocol):
+    """What the store needs of a task of either kind (image: ``Task``; snapshot:
+    ``snapshottasks.SnapshotTask``)."""
+
+    #: ``image`` or ``snapshot``: the Describe action that lists it, its ClientTokens' space
+    KIND: ClassVar[str]
+    task_id: str
+    account: str
+    region: str
+    created: float
+    cancelled_age: float | None
+    cancel_message: str | None
+
+    @property
+    def request(self) -> object: ...
+
+    @property
+    def client_token(self) -> str | None: ...
+
+    @property
+    def tags(self) -> Sequence[tuple[str, str]]: ...
+
+    def state_at(self, age: float) -> State: ...
+
+    def materialize(self, state: AwsState, age: float) -> None:
+        """Carry out what the task's age implies in the account (snapshots, images)."""
+        ...
+
+    def discard(self, state: AwsState) -> None:
+        """Remove what the task made, when it is cancelled."""
+        ...
 
 
 @dataclass
@@ -103,12 +143,58 @@ class Task:
         """Every disk the import converts, in order (an OVA gives several)."""
         return [disk for inspection in self.inspections for disk in inspection.disks]
 
+    KIND: ClassVar[str] = "image"
+
+    @property
+    def client_token(self) -> str | None:
+        return self.request.client_token
+
+    @property
+    def tags(self) -> Sequence[tuple[str, str]]:
+        return self.request.tags
+
+    def disk_sources(self) -> list[diskcontent.DiskSource]:
+        """Where each converted disk's bytes are, in the order of ``disks``."""
+        return [
+            diskcontent.DiskSource(
+                bucket=source.bucket,
+                key=source.key,
+                declared=source.format,
+                member=disk.name or None,
+                snapshot_id=source.snapshot_id,
+            )
+            for source, inspection in zip(self.request.disks, self.inspections, strict=True)
+            for disk in inspection.disks
+        ]
+
+    def materialize(self, state: AwsState, age: float) -> None:
+        """The snapshots (with the disks' content) and a pending AMI once the task reaches
+        ``preparing ami``; the AMI available once it completes."""
+        if self.cancelled_age is not None or self.broken:
+            return
+        if self.failure is not None and age >= lifecycle.FAILED_AT:
+            return
+        try:
+            if self.image is None and lifecycle.reached(age, lifecycle.PREPARING_AMI):
+                self.image = state.create_image(self.account, self.region, self.image_spec())
+                for snapshot_id, source in zip(
+                    self.image.snapshot_ids, self.disk_sources(), strict=False
+                ):
+                    diskcontent.store(state, self.account, self.region, snapshot_id, source)
+            if self.image is not None and not self.available and age >= lifecycle.COMPLETED_AT:
+                state.make_available(self.account, self.region, self.image.image_id)
+                self.available = True
+        except Exception:
+            LOG.exception("registering the image of %s failed", self.task_id)
+            self.broken = True
+
+    def discard(self, state: AwsState) -> None:
+        if self.image is not None:
+            state.discard_image(self.account, self.region, self.image)
+
     def state_at(self, age: float) -> State:
         if self.cancelled_age is not None:
-            ended = age >= self.cancelled_age + lifecycle.DELETING_FOR
-            return State(
-                DELETED if ended else DELETING, self.cancel_message, None, self.cancelled_age
-            )
+            return cancelled_state(self.cancelled_age, self.cancel_message, age)
         if self.broken:
             return State(DELETED, BROKEN_MESSAGE, None, lifecycle.start_of(lifecycle.PREPARING_AMI))
         failure = self.failure
@@ -141,21 +227,12 @@ class Task:
             return "RunInstances:0800" if self.license_type == "BYOL" else "RunInstances:0002"
         return "RunInstances"
 
-    def origins(self) -> tuple[DiskOrigin, ...]:
-        """Where each converted disk's bytes are: its S3 object (and OVA member) or snapshot."""
-        found: list[DiskOrigin] = []
+    def device_names(self) -> tuple[str, ...]:
+        """Each converted disk's device, in the order of ``disk_sources``."""
+        names: list[str] = []
         for source, inspection in zip(self.request.disks, self.inspections, strict=True):
-            for disk in inspection.disks:
-                found.append(
-                    DiskOrigin(
-                        source.device_name or device_name(len(found)),
-                        bucket=source.bucket,
-                        key=source.key,
-                        member=disk.name or None,
-                        snapshot_id=source.snapshot_id,
-                    )
-                )
-        return tuple(found)
+            names.extend(source.device_name or device_name(len(names)) for _ in inspection.disks)
+        return tuple(names)
 
     @property
     def boot_mode(self) -> str:
@@ -176,7 +253,7 @@ class Task:
             encrypted=bool(self.request.encrypted),
             kms_key_id=self.request.kms_key_id,
             usage_operation=self.usage_operation,
-            origins=self.origins(),
+            device_names=self.device_names(),
         )
 
 
@@ -196,7 +273,11 @@ def decode_token(token: str) -> int:
 
 
 class TaskStore:
-    """Every task, per account and Region, behind one lock."""
+    """Every task of both kinds, per account and Region, behind one lock.
+
+    Image and snapshot tasks count against one quota of active tasks per account and
+    Region (modelled: no source says whether the service keeps one quota or two).
+    """
 
     def __init__(
         self,
@@ -211,8 +292,12 @@ class TaskStore:
         self._max_active = max_active_tasks
         self._clock = clock
         self._lock = threading.RLock()
-        self._tasks: dict[tuple[str, str], list[Task]] = {}
-        self._tokens: dict[tuple[str, str, str], Task] = {}
+        self._tasks: dict[tuple[str, str], list[ImportTask]] = {}
+        self._tokens: dict[tuple[str, str, str, str], ImportTask] = {}
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self._clock
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -222,25 +307,26 @@ class TaskStore:
 
     # -- the clock ------------------------------------------------------------
 
-    def age(self, task: Task) -> float:
+    def age(self, task: ImportTask) -> float:
         return max(0.0, (self._clock() - task.created) * self._speed)
 
-    def state(self, task: Task) -> State:
+    def state(self, task: ImportTask) -> State:
         return task.state_at(self.age(task))
 
-    def _all(self) -> Iterator[Task]:
+    def _all(self) -> Iterator[ImportTask]:
         for tasks in self._tasks.values():
             yield from tasks
 
     def advance(self) -> None:
-        """Register the images that the clock says exist by now; forget tasks 7 days old.
+        """Carry out what the clock says exists by now (snapshots, images); forget tasks 7
+        days old.
 
-        The service keeps a task (and its ClientToken) for 7 days; the AMI an
-        import registered stays, with its tags.
+        The service keeps a task (and its ClientToken) for 7 days; the AMI or snapshot an
+        import made stays, with its tags.
         """
         with self._lock:
             for task in self._all():
-                self._materialize(task)
+                task.materialize(self._state, self.age(task))
             self._forget_old_tasks()
 
     def _forget_old_tasks(self) -> None:
@@ -253,22 +339,6 @@ class TaskStore:
             if id(task) not in remembered:
                 del self._tokens[token]
 
-    def _materialize(self, task: Task) -> None:
-        age = self.age(task)
-        if task.cancelled_age is not None or task.broken:
-            return
-        if task.failure is not None and age >= lifecycle.FAILED_AT:
-            return
-        try:
-            if task.image is None and lifecycle.reached(age, lifecycle.PREPARING_AMI):
-                task.image = self._state.create_image(task.account, task.region, task.image_spec())
-            if task.image is not None and not task.available and age >= lifecycle.COMPLETED_AT:
-                self._state.make_available(task.account, task.region, task.image.image_id)
-                task.available = True
-        except Exception:
-            LOG.exception("registering the image of %s failed", task.task_id)
-            task.broken = True
-
     def reset(self) -> None:
         with self._lock:
             self._tasks.clear()
@@ -276,28 +346,53 @@ class TaskStore:
 
     # -- the operations -------------------------------------------------------
 
-    def known(self, account: str, region: str, request: ImportRequest) -> Task | None:
-        """The task an earlier ImportImage with this ClientToken started.
+    def known(
+        self, account: str, region: str, request: object, kind: str = Task.KIND
+    ) -> ImportTask | None:
+        """The task an earlier request of this kind with the request's ClientToken started.
 
         The same token with other parameters is EC2's IdempotentParameterMismatch.
         """
-        if request.client_token is None:
+        token = getattr(request, "client_token", None)
+        if token is None:
             return None
         with self._lock:
             self._forget_old_tasks()
-            task = self._tokens.get((account, region, request.client_token))
+            task = self._tokens.get((kind, account, region, token))
         if task is not None and task.request != request:
-            raise errors.token_reused(request.client_token)
+            raise errors.token_reused(token)
         return task
 
-    def ensure_capacity(self, account: str, region: str) -> None:
-        """ResourceCountLimitExceeded when the Region has its quota of active tasks."""
+    def ensure_capacity(
+        self,
+        account: str,
+        region: str,
+        limit_error: Callable[[int], errors.ApiError] = errors.task_limit,
+    ) -> None:
+        """``limit_error`` when the Region has its quota of active tasks (both kinds)."""
         with self._lock:
             self.advance()
             tasks = self._tasks.get((account, region), [])
             active = sum(1 for task in tasks if self.state(task).status == ACTIVE)
             if active >= self._max_active:
-                raise errors.task_limit(self._max_active)
+                raise limit_error(self._max_active)
+
+    def add(
+        self,
+        task: ImportTask,
+        limit_error: Callable[[int], errors.ApiError] = errors.task_limit,
+    ) -> ImportTask:
+        """Start ``task`` (or answer the one its ClientToken started) within the quota."""
+        with self._lock:
+            known = self.known(task.account, task.region, task.request, task.KIND)
+            if known is not None:
+                return known
+            self.ensure_capacity(task.account, task.region, limit_error)
+            self._tasks.setdefault((task.account, task.region), []).append(task)
+            if task.client_token is not None:
+                key = (task.KIND, task.account, task.region, task.client_token)
+                self._tokens[key] = task
+            return task
 
     def start(
         self,
@@ -308,20 +403,18 @@ class TaskStore:
     ) -> Task:
         with self._lock:
             known = self.known(account, region, request)
-            if known is not None:
+            if isinstance(known, Task):
                 return known
-            self.ensure_capacity(account, region)
             task = Task(new_task_id(), account, region, request, tuple(inspections), self._clock())
-            self._tasks.setdefault((account, region), []).append(task)
-            if request.client_token is not None:
-                self._tokens[(account, region, request.client_token)] = task
-            return task
+            added = self.add(task)
+            assert isinstance(added, Task)
+            return added
 
-    def _find(self, account: str, region: str, task_id: str) -> Task:
+    def _find(self, account: str, region: str, task_id: str, kind: str | None) -> ImportTask:
         if not well_formed(task_id):
             raise errors.malformed_task_id(task_id)
         for task in self._tasks.get((account, region), []):
-            if task.task_id == task_id:
+            if task.task_id == task_id and kind in (None, task.KIND):
                 return task
         raise errors.unknown_task(task_id)
 
@@ -330,30 +423,31 @@ class TaskStore:
         account: str,
         region: str,
         *,
+        kind: str = Task.KIND,
         task_ids: Iterable[str] = (),
         states: Iterable[str] | None = None,
         tag_filters: Sequence[TagFilter] = (),
         max_results: int | None = None,
         next_token: str | None = None,
-    ) -> tuple[list[tuple[Task, State]], str | None]:
-        """One page of tasks (creation order) and the token of the next page."""
+    ) -> tuple[list[tuple[ImportTask, State]], str | None]:
+        """One page of the tasks of ``kind`` (creation order) and the token of the next page."""
         with self._lock:
             self.advance()
-            wanted = {self._find(account, region, task_id).task_id for task_id in task_ids}
+            wanted = {self._find(account, region, task_id, kind).task_id for task_id in task_ids}
             allowed = None if states is None else set(states)
             tasks = self._tasks.get((account, region), [])
             offset = 0 if next_token is None else decode_token(next_token)
             if offset > len(tasks):
                 raise errors.invalid_next_token(next_token or "")
-            page: list[tuple[Task, State]] = []
+            page: list[tuple[ImportTask, State]] = []
             for index in range(offset, len(tasks)):
                 task = tasks[index]
-                if wanted and task.task_id not in wanted:
+                if kind != task.KIND or (wanted and task.task_id not in wanted):
                     continue
                 state = self.state(task)
                 if allowed is not None and state.status not in allowed:
                     continue
-                if not all(f.matches(task.request.tags) for f in tag_filters):
+                if not all(f.matches(task.tags) for f in tag_filters):
                     continue
                 if max_results is not None and len(page) == max_results:
                     return page, encode_token(index)
@@ -361,19 +455,18 @@ class TaskStore:
             return page, None
 
     def cancel(self, account: str, region: str, task_id: str, reason: str | None) -> str:
-        """Cancel an active task; answers its previous state."""
+        """Cancel an active task of either kind; answers its previous state."""
         with self._lock:
             self.advance()
-            task = self._find(account, region, task_id)
+            task = self._find(account, region, task_id, None)
             state = self.state(task)
             if state.status != ACTIVE:
                 raise errors.not_cancellable(task_id, state.status)
             task.cancelled_age = self.age(task)
             task.cancel_message = reason or DEFAULT_CANCEL_MESSAGE
-            if task.image is not None:
-                self._state.discard_image(task.account, task.region, task.image)
+            task.discard(self._state)
             return state.status
 
-    def current(self, task: Task) -> State:
+    def current(self, task: ImportTask) -> State:
         with self._lock:
             return self.state(task)

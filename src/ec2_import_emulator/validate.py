@@ -85,6 +85,23 @@ def parse_s3_url(url: str) -> tuple[str, str] | None:
     return (bucket, key) if bucket and key else None
 
 
+def s3_source(container: Mapping[str, Any], parameter: str) -> tuple[str, str, str | None]:
+    """Bucket, key and Url of a disk container's UserBucket or Url (``parameter`` names the
+    container in messages: ``DiskContainer.1``)."""
+    if "UserBucket" in container:
+        bucket = container["UserBucket"].get("S3Bucket")
+        key = container["UserBucket"].get("S3Key")
+        for name, value in (("S3Bucket", bucket), ("S3Key", key)):
+            if not value:
+                raise errors.missing_parameter(f"{parameter}.UserBucket.{name}")
+        return str(bucket), str(key), None
+    url = container["Url"]
+    located = parse_s3_url(url)
+    if located is None:
+        raise errors.invalid_url(parameter, url)
+    return located[0], located[1], url
+
+
 def _disk(index: int, container: Mapping[str, Any]) -> DiskSource:
     declared = container.get("Format")
     fmt = None
@@ -96,20 +113,10 @@ def _disk(index: int, container: Mapping[str, Any]) -> DiskSource:
     if len(sources) != 1:
         raise errors.disk_source(index)
     bucket = key = url = snapshot_id = None
-    if "UserBucket" in container:
-        bucket = container["UserBucket"].get("S3Bucket")
-        key = container["UserBucket"].get("S3Key")
-        for name, value in (("S3Bucket", bucket), ("S3Key", key)):
-            if not value:
-                raise errors.missing_parameter(f"DiskContainer.{index}.UserBucket.{name}")
-    elif "Url" in container:
-        url = container["Url"]
-        located = parse_s3_url(url)
-        if located is None:
-            raise errors.invalid_url(index, url)
-        bucket, key = located
-    else:
+    if "SnapshotId" in container:
         snapshot_id = container["SnapshotId"]
+    else:
+        bucket, key, url = s3_source(container, f"DiskContainer.{index}")
     if fmt is None and snapshot_id is None:
         raise errors.missing_parameter(f"DiskContainer.{index}.Format")
     return DiskSource(
@@ -125,11 +132,14 @@ def _disk(index: int, container: Mapping[str, Any]) -> DiskSource:
     )
 
 
-def _tags(specifications: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, str], ...]:
+def task_tags(
+    specifications: Sequence[Mapping[str, Any]], resource_type_wanted: str = TASK_RESOURCE_TYPE
+) -> tuple[tuple[str, str], ...]:
+    """The tags of TagSpecifications, each of which must name the task's resource type."""
     tags: list[tuple[str, str]] = []
     for specification in specifications:
         resource_type = specification.get("ResourceType", "")
-        if resource_type != TASK_RESOURCE_TYPE:
+        if resource_type != resource_type_wanted:
             raise errors.tag_resource_type(resource_type)
         for tag in specification.get("Tags", []):
             if "Key" not in tag:
@@ -183,6 +193,6 @@ def import_request(params: Mapping[str, Any]) -> ImportRequest:
         kms_key_id=kms_key_id,
         description=params.get("Description"),
         client_token=params.get("ClientToken"),
-        tags=_tags(params.get("TagSpecifications", [])),
+        tags=task_tags(params.get("TagSpecifications", [])),
         license_configurations=licenses,
     )

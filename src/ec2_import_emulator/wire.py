@@ -82,7 +82,7 @@ def parse_request(
     """The operation's input as botocore would have taken it (member names, typed).
 
     ``model`` is the pinned VM Import model unless another is given (the image
-    actions use botocore's whole EC2 model: ``images.ec2model``).
+    actions use botocore's whole EC2 model: ``ec2model``).
     """
     shape = (model or load_model()).operation(operation).input_shape
     parsed = None if shape is None else _parse(shape, form, "")

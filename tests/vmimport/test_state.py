@@ -287,6 +287,18 @@ def test_hold_releases_the_claim_when_the_work_ends(db: StateDB) -> None:
     assert db.entry("web-1").holder is None
 
 
+def test_release_all_gives_up_this_processs_claims_and_no_others(
+    db: StateDB, clock: ManualClock
+) -> None:
+    db.put_entries([WEB, DB])
+    db.claim("web-1")  # a claim whose holder forgot it (an interruption right after)
+    with other_process(db, clock) as other:
+        other.claim("db-1")
+        db.release_all()
+        assert db.entry("web-1").holder is None
+        assert other.entry("db-1").holder is not None
+
+
 def test_changing_an_entry_another_process_holds_is_refused(
     db: StateDB, clock: ManualClock
 ) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from ec2_import_emulator import errors as common
 from ec2_import_emulator import wire
 from ec2_import_emulator.api import Call, Reply
+from ec2_import_emulator.ec2model import ec2_model
 from ec2_import_emulator.images import (
     attributes,
     copies,
@@ -22,7 +23,6 @@ from ec2_import_emulator.images import (
     register,
     retirement,
 )
-from ec2_import_emulator.images.ec2model import ec2_model
 from ec2_import_emulator.images.store import ImageStore
 
 LOG = logging.getLogger("ec2_import_emulator")

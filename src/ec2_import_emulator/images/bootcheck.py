@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ec2_import_image.diskimage.blob import Blob
+from ec2_import_image.diskimage.blob import Blob, allocated
 from ec2_import_image.diskimage.errors import DiskImageError
 from ec2_import_image.diskimage.inspect import read_contents
 from ec2_import_image.diskimage.records import BootMode, PartitionTable
@@ -69,16 +69,16 @@ def effective_boot_mode(boot_mode: str | None, architecture: str) -> str:
 
 def holds_data(disk: Blob) -> bool:
     """Whether any byte of the disk is not zero (read in large chunks, stopping at the first;
-    a blob that knows where its data ends, ``data_end``, is read up to there)."""
-    end = min(disk.size, int(getattr(disk, "data_end", disk.size)))
-    offset = 0
-    while offset < end:
-        chunk = disk.read(offset, min(SCAN_CHUNK, end - offset))
-        if not chunk:
-            return False
-        if chunk.count(0) != len(chunk):
-            return True
-        offset += len(chunk)
+    only the extents a blob says may hold data, ``allocated()``, are read)."""
+    for start, length in allocated(disk):
+        offset, end = start, start + length
+        while offset < end:
+            chunk = disk.read(offset, min(SCAN_CHUNK, end - offset))
+            if not chunk:
+                break
+            if chunk.count(0) != len(chunk):
+                return True
+            offset += len(chunk)
     return False
 
 

@@ -46,7 +46,7 @@ from typing import Any
 
 from ec2_import_emulator import errors as common
 from ec2_import_emulator.images import errors, moto_ec2, register, rules, sharing, view
-from ec2_import_emulator.images.content import snapshot_content
+from ec2_import_emulator.images.content import copy_content
 from ec2_import_emulator.images.records import (
     DeviceMapping,
     Failure,
@@ -214,8 +214,12 @@ def copy(params: dict[str, Any], account: str, region: str, store: ImageStore) -
                 encrypted=encrypted,
                 kms_key_id=kms_key_id,
                 state="pending",
-                content=snapshot_content(source_owner, source_region, original.id),
             ),
+        )
+        copy_content(
+            (source_owner, source_region, str(original.id)),
+            (account, region, str(snapshot.id)),
+            moto_ec2.snapshot_size_gib(original),
         )
         moto_ec2.tag(account, region, snapshot.id, tags.get("snapshot", {}))
         assert mapping.ebs is not None

@@ -3,8 +3,9 @@
 VM Import registers an HVM image on the xen hypervisor with an EBS root
 ``/dev/sda1`` and one snapshot per disk (docs/emulator.md, "The task
 lifecycle"); each snapshot holds the disk's virtual blocks, read through the
-container of the uploaded object, so the image can be inspected like any other
-(``inspection``) and copied with its content.  PlatformDetails follows the
+container of the uploaded object into the snapshot-content store by the task
+(``diskcontent``), so the image can be inspected like any other (``inspection``)
+and copied with its content.  PlatformDetails follows the
 billing code (the user guide, "Understand AMI billing information": RunInstances
 is Linux/UNIX, RunInstances:0002 Windows, RunInstances:0800 Windows BYOL).
 """
@@ -16,7 +17,6 @@ from datetime import UTC, datetime
 
 from ec2_import_emulator.images import moto_ec2, register
 from ec2_import_emulator.images.records import DeviceMapping, EbsDevice, ImageFacts, ImageRecord
-from ec2_import_image.diskimage.blob import Blob
 
 PLATFORM_DETAILS = {
     "RunInstances": "Linux/UNIX",
@@ -30,7 +30,6 @@ VOLUME_TYPE = "gp2"
 class ImportedDisk:
     device_name: str
     size_gib: int
-    content: Blob | None
 
 
 def register_import(
@@ -63,7 +62,6 @@ def register_import(
                 encrypted=encrypted,
                 kms_key_id=key,
                 state="completed",
-                content=disk.content,
             ),
         )
         mappings.append(

@@ -2,10 +2,11 @@
 
 moto keeps the AMIs (``Ami``), snapshots and volumes, tags, instances and launch
 templates; the emulator's own facts ride on moto's objects (``record_of`` /
-``attach``, ``content_of`` / ``attach_content``), so they live and die with
-them: a deregistered image or a deleted snapshot takes them along, and
-``/moto-api/reset`` clears them with everything else.  Nothing outside this
-module touches moto's internals.
+``attach``), so they live and die with them: a deregistered image takes them
+along, and ``/moto-api/reset`` clears them with everything else.  A snapshot's
+content is not here: every snapshot's blocks are in the one snapshot-content
+store (``ec2_import_emulator.snapshots``).  Nothing outside this module touches
+moto's internals.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from ec2_import_emulator.images.records import ImageRecord
-from ec2_import_image.diskimage.blob import Blob
 
 _RECORD = "_ec2_import_emulator_image"
-_CONTENT = "_ec2_import_emulator_content"
 _TOKENS = "_ec2_import_emulator_copy_tokens"
 EBS_DEFAULT_ALIAS = "alias/aws/ebs"
 
@@ -102,15 +101,6 @@ def find_snapshot(account: str, region: str, snapshot_id: str) -> Any:
     return backend(account, region).snapshots.get(snapshot_id)
 
 
-def content_of(snapshot: Any) -> Blob | None:
-    found = getattr(snapshot, _CONTENT, None)
-    return found if found is not None else None
-
-
-def attach_content(snapshot: Any, content: Blob | None) -> None:
-    setattr(snapshot, _CONTENT, content)
-
-
 @dataclass(frozen=True)
 class NewSnapshot:
     size_gib: int
@@ -118,11 +108,10 @@ class NewSnapshot:
     encrypted: bool
     kms_key_id: str | None
     state: str
-    content: Blob | None
 
 
 def new_snapshot(account: str, region: str, spec: NewSnapshot) -> Any:
-    """A snapshot in moto (through a volume moto needs, deleted at once) with its content."""
+    """A snapshot in moto (through a volume moto needs, deleted at once)."""
     ec2 = backend(account, region)
     volume = ec2.create_volume(
         size=spec.size_gib,
@@ -135,7 +124,6 @@ def new_snapshot(account: str, region: str, spec: NewSnapshot) -> Any:
     snapshot.encrypted = spec.encrypted
     snapshot.kms_key_id = spec.kms_key_id
     snapshot.status = spec.state
-    attach_content(snapshot, spec.content)
     return snapshot
 
 

@@ -215,9 +215,11 @@ class Scheduler:
             self._jobs.put(None)
         for worker in self._workers:
             worker.join(timeout=10)
-        for held in list(self.held.values()):
-            with contextlib.suppress(Exception):
-                self.db.release(held.work.claim)
+        # every claim this run took: a Ctrl-C or SIGTERM may land between ``claim_next`` and
+        # the entry's record in ``held``; a worker still stopping loses its claim (its next
+        # write raises LostClaim) and the rerun takes the entry
+        with contextlib.suppress(Exception):
+            self.db.release_all()
         self.held.clear()
 
     def _wanted(self, entry: Entry) -> bool:

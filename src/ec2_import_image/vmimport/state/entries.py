@@ -306,6 +306,16 @@ class EntryStore(Store):
                 (claim.entry_id, claim.owner),
             )
 
+    def release_all(self) -> None:
+        """Give up every entry this process's database holds (a batch's end: also the claim
+        an interruption caught between the claim and its record in the caller's books)."""
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE entries SET claim_owner = NULL, claim_expires = NULL "
+                "WHERE claim_owner = ?",
+                (self.owner.encode(),),
+            )
+
     @contextlib.contextmanager
     def hold(self, claim: Claim, interval: float | None = None) -> Iterator[Claim]:
         """Renew the claim in the background while the body runs (long waits), then release it.
