@@ -311,8 +311,7 @@ class EntryStore(Store):
         an interruption caught between the claim and its record in the caller's books)."""
         with self._write() as conn:
             conn.execute(
-                "UPDATE entries SET claim_owner = NULL, claim_expires = NULL "
-                "WHERE claim_owner = ?",
+                "UPDATE entries SET claim_owner = NULL, claim_expires = NULL WHERE claim_owner = ?",
                 (self.owner.encode(),),
             )
 
