@@ -101,7 +101,7 @@ def _mbr_entries(sector: bytes) -> list[tuple[int, int, int, int]]:
 
 
 def _mbr_slot(
-    number: int, status: int, kind: int, first: int, count: int, signature: int = 0
+    number: int, status: int, kind: int, first: int, count: int, *, signature: int = 0
 ) -> Slot:
     return Slot(
         number,
@@ -130,7 +130,7 @@ def _logical(disk: Blob, extended_first: int, signature: int) -> list[Slot]:
                 link = extended_first + first
             else:
                 slots.append(
-                    _mbr_slot(5 + len(slots), status, kind, ebr + first, count, signature)
+                    _mbr_slot(5 + len(slots), status, kind, ebr + first, count, signature=signature)
                 )
         if link is None:
             break
@@ -142,7 +142,7 @@ def _mbr(disk: Blob, sector: bytes) -> list[Slot]:
     slots: list[Slot] = []
     (signature,) = struct.unpack_from("<I", sector, 440)
     for number, (status, kind, first, count) in enumerate(_mbr_entries(sector), 1):
-        slots.append(_mbr_slot(number, status, kind, first, count, signature))
+        slots.append(_mbr_slot(number, status, kind, first, count, signature=signature))
     for slot in list(slots):
         if slot.type is PartitionType.EXTENDED:
             slots.extend(_logical(disk, slot.start // SECTOR, signature))

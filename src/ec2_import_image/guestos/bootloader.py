@@ -120,12 +120,13 @@ def _bls_entries(system: LinuxSystem, variables: dict[str, str]) -> list[BootEnt
     for entry in bls.sort_entries(parsed):
         expanded = (grubcfg.expand(word, variables) for word in (entry.options or "").split())
         options = " ".join(word for word in expanded if word)
+        initrd = (grubcfg.expand(word, variables) for word in entry.initrd)
         entries.append(
             BootEntry(
                 entry.title or entry.id,
                 entry.id,
                 entry.linux,
-                entry.initrd,
+                tuple(word for word in initrd if word),
                 options,
                 from_bls=True,
             )
@@ -190,6 +191,8 @@ def _grub2(system: LinuxSystem, relative: str, text: str) -> BootChoice | None:
     items = _grub2_items(system, menu, menu.items)
     default = menu.variables.get("default")
     entry = resolve_default(items, default)
+    if bls_mode and not default:
+        entry = None  # GRUB would boot the first entry; ImportImage cannot tell (below)
     if bls_mode:
         bls_count = sum(1 for item in items if item.from_bls)
         if entry is None and bls_count == 1 and _count(items) == 1:

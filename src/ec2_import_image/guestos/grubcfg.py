@@ -495,6 +495,12 @@ class _Interpreter:
 
 def _test(arguments: list[str], exists: Callable[[str], bool]) -> bool:
     """``[ ... ]`` / ``test`` as GRUB's test command evaluates the forms grub.cfg uses."""
+    if "-o" in arguments:
+        index = arguments.index("-o")
+        return _test(arguments[:index], exists) or _test(arguments[index + 1 :], exists)
+    if "-a" in arguments:
+        index = arguments.index("-a")
+        return _test(arguments[:index], exists) and _test(arguments[index + 1 :], exists)
     if arguments[:1] == ["!"]:
         return not _test(arguments[1:], exists)
     if not arguments:

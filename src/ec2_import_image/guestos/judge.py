@@ -418,7 +418,15 @@ def roads(report: OsReport) -> RoadVerdicts:
     def ok(road: Road) -> bool:
         return not blocking[road]
 
-    if not report.found and report.status is not OsStatus.NOT_FOUND:
+    if report.status is OsStatus.NOT_FOUND:
+        return RoadVerdicts(
+            blocking,
+            None,
+            "no operating system on the disk: ImportImage refuses it, and the snapshot or "
+            "direct road would register an AMI that boots only if the disk boots by itself "
+            "(choose one with --via if it does)",
+        )
+    if not report.found:
         return RoadVerdicts(
             blocking,
             Road.IMAGE,
@@ -426,7 +434,7 @@ def roads(report: OsReport) -> RoadVerdicts:
         )
     if report.family is OsFamily.WINDOWS and ok(Road.IMAGE):
         return RoadVerdicts(
-            blocking, Road.IMAGE, "Windows: ImportImage installs what it needs and its licence"
+            blocking, Road.IMAGE, "Windows: the image road, where ImportImage prepares Windows (registry, licence)"
         )
     if report.family is OsFamily.LINUX:
         network_ready = report.network is NetworkKind.DHCP or (

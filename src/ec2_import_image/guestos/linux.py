@@ -77,7 +77,9 @@ def _kernels(system: LinuxSystem) -> list[str]:
     found: set[str] = set()
     for name in system.boot_names():
         version = bootloader.kernel_version(name)
-        if version is not None and name.startswith(("vmlinuz-", "vmlinux-")):
+        # vmlinuz-0-rescue-MACHINEID is dracut's rescue copy of a kernel, not a version
+        rescue = version is not None and version.startswith("0-rescue-")
+        if version is not None and name.startswith(("vmlinuz-", "vmlinux-")) and not rescue:
             found.add(version)
     for root in drivers.MODULE_ROOTS:
         try:
@@ -106,15 +108,16 @@ def read_linux(root: Root, search: Search, *, read_initramfs: bool) -> OsReport:
     kernels = _kernels(system)
     choice = bootloader.read_boot_choice(system, kernels)
     findings.extend(choice.findings)
-    options = choice.entry.options if choice.entry is not None else ""
+    # the command line of the entry GRUB boots (the default, else its fall-back)
+    booted_entry = choice.entry or choice.fallback_entry
+    options = booted_entry.options if booted_entry is not None else ""
     root_device = kernel_parameter(options, "root")
     kind = network.read_network(tree)
     booted = choice.kernel or choice.fallback_kernel
     driver_state = None
     initramfs: InitramfsFacts | None = None
     if booted is not None:
-        entry = choice.entry or choice.fallback_entry
-        initrd = entry.initrd if entry is not None else ()
+        initrd = booted_entry.initrd if booted_entry is not None else ()
         driver_state, initramfs, noted = drivers.read_drivers(
             system, booted, initrd, read_initramfs=read_initramfs
         )
