@@ -46,7 +46,8 @@
 # Beside each disk, NAME.records.json holds the tools' records: sfdisk --json, blkid -p
 # of each partition (at its offset), the trees' manifests (scripts/tree_manifest.py),
 # cpio -it of each initramfs part, grub-editenv list, lvs/pvs JSON, btrfs subvolume list,
-# and each os-release as a shell sees it (sourced by sh: ID, VERSION_ID, PRETTY_NAME).
+# each fstab as findmnt --fstab reads it, and each os-release as a shell sees it (sourced
+# by sh: ID, VERSION_ID, PRETTY_NAME).
 # The tests read the committed files; they never run these tools.
 set -euo pipefail
 
@@ -100,6 +101,9 @@ import json, sys
 print(json.dumps([json.loads(line) for line in open(sys.argv[1])]))' "$WORK/m.jsonl" | record "manifest:$1"; }
 os_release() { # os_release KEY FILE: the file sourced by a shell
     env -i sh -c '. "$1"; printf "{\"ID\": \"%s\", \"VERSION_ID\": \"%s\", \"PRETTY_NAME\": \"%s\"}\n" "$ID" "$VERSION_ID" "$PRETTY_NAME"' _ "$2" | record "os_release:$1"
+}
+fstab() { # fstab KEY FILE: the fstab as findmnt reads it
+    findmnt --fstab --tab-file "$2" -J -o SOURCE,TARGET,FSTYPE,OPTIONS | record "fstab:$1"
 }
 grubenv() { # grubenv FILE VAR=VALUE...: a grubenv made by grub-editenv, and its listing
     grub-editenv "$1" create
@@ -177,6 +181,7 @@ initramfs "$root/boot/initrd.img-6.1.0-15-amd64" zstd initrd-debian-6.1.0-15 mic
 grubenv "$root/boot/grub/grubenv" \
     "saved_entry=gnulinux-advanced-$DEB_ROOT>gnulinux-6.1.0-13-amd64-advanced-$DEB_ROOT"
 os_release debian12 "$root/etc/os-release"
+fstab debian12 "$root/etc/fstab"
 manifest debian12 "$root"
 disk="$WORK/debian12.raw"
 truncate -s 128M "$disk"
@@ -199,6 +204,7 @@ initramfs "$boot/initramfs-5.14.0-362.8.1.el9_3.x86_64.img" gzip initrd-rocky-36
 grubenv "$boot/grub2/grubenv" "saved_entry=$MACHINE_ID-5.14.0-284.11.1.el9_2.x86_64" \
     boot_success=1
 os_release rocky9 "$root/etc/os-release"
+fstab rocky9 "$root/etc/fstab"
 manifest rocky9-root "$root"
 manifest rocky9-boot "$boot"
 disk="$WORK/rocky9.raw"
@@ -252,6 +258,7 @@ initramfs "$boot/initramfs-6.7.5-200.fc39.x86_64.img" zstd initrd-fedora-6.7.5 m
 initramfs "$boot/initramfs-6.5.6-300.fc39.x86_64.img" zstd initrd-fedora-6.5.6 microcode
 grubenv "$boot/grub2/grubenv" boot_success=1 menu_auto_hide=1
 os_release fedora39 "$root/etc/os-release"
+fstab fedora39 "$root/etc/fstab"
 manifest fedora-root "$root"
 manifest fedora-boot "$boot"
 disk="$WORK/fedora39.raw"
@@ -284,6 +291,7 @@ root="$WORK/ubuntu"
 tree ubuntu-static "$root"
 initramfs "$root/boot/initrd.img-5.15.0-91-generic" zstd initrd-ubuntu microcode
 os_release ubuntu "$root/etc/os-release"
+fstab ubuntu "$root/etc/fstab"
 manifest ubuntu "$root"
 disk="$WORK/ubuntu.raw"
 truncate -s 96M "$disk"
@@ -298,6 +306,7 @@ root="$WORK/jessie"
 tree debian8 "$root"
 initramfs "$root/boot/initrd.img-3.16.0-6-amd64" gzip initrd-jessie
 os_release debian8 "$root/etc/os-release"
+fstab debian8 "$root/etc/fstab"
 manifest debian8 "$root"
 disk="$WORK/debian8.raw"
 truncate -s 64M "$disk"
@@ -314,6 +323,7 @@ initramfs "$root/boot/initramfs-5.4.265-1.el7.elrepo.x86_64.img" gzip initrd-cen
 initramfs "$root/boot/initramfs-3.10.0-1160.el7.x86_64.img" gzip initrd-centos-3.10
 grubenv "$root/boot/grub2/grubenv" "saved_entry=CentOS Linux (5.4.265-1.el7.elrepo.x86_64) 7 (Core)"
 os_release centos7 "$root/etc/os-release"
+fstab centos7 "$root/etc/fstab"
 manifest centos7 "$root"
 disk="$WORK/centos7.raw"
 truncate -s 330M "$disk"

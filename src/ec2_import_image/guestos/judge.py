@@ -434,7 +434,9 @@ def roads(report: OsReport) -> RoadVerdicts:
         )
     if report.family is OsFamily.WINDOWS and ok(Road.IMAGE):
         return RoadVerdicts(
-            blocking, Road.IMAGE, "Windows: the image road, where ImportImage prepares Windows (registry, licence)"
+            blocking,
+            Road.IMAGE,
+            "Windows: the image road, where ImportImage prepares Windows (registry, licence)",
         )
     if report.family is OsFamily.LINUX:
         network_ready = report.network is NetworkKind.DHCP or (
