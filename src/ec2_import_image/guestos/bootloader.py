@@ -84,6 +84,12 @@ def _matches(entry: BootEntry, part: str) -> bool:
 def resolve_default(items: list[BootEntry], default: str | None) -> BootEntry | None:
     """The entry ``default`` selects: a number, a title or an id per level, ``>`` between
     submenu levels; None when it selects a submenu or nothing."""
+    found = _walk(items, default)
+    return found if found is not None and found.children is None else None
+
+
+def _walk(items: list[BootEntry], default: str | None) -> BootEntry | None:
+    """What ``default`` selects, a submenu included (None: nothing)."""
     if not items:
         return None
     path = (default if default else "0").split(">")
@@ -98,10 +104,10 @@ def resolve_default(items: list[BootEntry], default: str | None) -> BootEntry | 
             found = next((item for item in level if _matches(item, part)), None)
         if found is None:
             return None
-        if found.children is not None:
-            if index == len(path) - 1:
-                return None
+        if found.children is not None and index < len(path) - 1:
             level = found.children
+        elif index < len(path) - 1:
+            return None  # a path into an entry that is no submenu
     return found
 
 
@@ -213,6 +219,12 @@ def _grub2(system: LinuxSystem, relative: str, text: str) -> BootChoice | None:
             return choice
     elif entry is None:
         first = items[0] if items and items[0].children is None else None
+        selected = _walk(items, default)
+        if selected is not None and selected.children is not None:
+            choice.undetermined = (
+                f"the default {default!r} selects the submenu {selected.title!r}, not an entry"
+            )
+            return choice
         if first is None:
             choice.undetermined = (
                 f"{choice.config} has no menu entry"

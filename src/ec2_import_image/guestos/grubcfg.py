@@ -261,8 +261,11 @@ class _Parser:
             return self._conditional(depth)
         if first in ("for", "while", "until"):
             self.at += 1
+            self._skip_to("do", depth)
             self._skip_to("done", depth)
             return Loop()
+        if first in ("}", "fi", "then", "elif", "else", "do", "done"):
+            raise GrubSyntaxError(f"grub.cfg has a stray {first!r}")
         if first in ("menuentry", "submenu", "function"):
             return self._block(first, depth)
         words = self._words_to_separator()
