@@ -18,7 +18,9 @@ path layer follows; ``/usr/lib/modules`` is tried too):
   kernel's list of what was built in, modules.builtin(5));
 - ``initramfs``: the default entry's initrd files (else ``/boot/initrd.img-KVER``
   (initramfs-tools), ``/boot/initramfs-KVER.img`` (dracut on RHEL and Fedora),
-  ``/boot/initrd-KVER`` (dracut on SUSE)) hold ``lib/modules/KVER/.../nvme.ko[.xz|.zst|.gz]``
+  ``/boot/initrd-KVER`` (dracut on SUSE)), read as one buffer as the kernel reads them (the
+  boot loader loads them one after another from 4-byte boundaries), hold
+  ``lib/modules/KVER/.../nvme.ko[.xz|.zst|.gz]``
   (``initramfs``); read only when the caller asks (``read_initramfs``: an initramfs is tens
   of megabytes, which a read over S3 may skip);
 - ``module``: the module's file is under ``/lib/modules/KVER`` (at its place in the
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ec2_import_image.diskimage.blob import Blob, ConcatBlob
 from ec2_import_image.diskimage.errors import DiskImageError, SourceError
 from ec2_import_image.fsread.tree import LinkLoop, NotADirectory, NotFound, TooLarge, Tree
 from ec2_import_image.guestos.initramfs import MODULE_SUFFIXES, has_module, read_initramfs
@@ -143,20 +146,23 @@ def _initramfs(
         return InitramfsFacts((), False, "no initramfs of the kernel was found"), set()
     if not read:
         return InitramfsFacts(shown, False), set()
-    present: set[str] = set()
-    compressions: list[str] = []
-    for tree, path, display in files:
-        try:
-            image = read_initramfs(system.blob(tree, path))
-        except SourceError:
-            raise
-        except (DiskImageError, LookupError) as error:
-            return InitramfsFacts(shown, False, f"{display}: {error}"), set()
-        compressions.extend(archive.compression.value for archive in image.archives)
-        for module in MODULES:
-            if has_module(image.entries, kernel, module.name):
-                present.add(module.name)
-    facts = InitramfsFacts(shown, True, None, tuple(compressions), NVME.name in present)
+    # the boot loader loads the files one after another, each from a 4-byte boundary (zeros
+    # between them, which the kernel skips), and the kernel unpacks them as one buffer
+    pieces: list[tuple[int, Blob | None]] = []
+    for tree, path, _display in files:
+        blob = system.blob(tree, path)
+        pieces.append((blob.size, blob))
+        if blob.size % 4:
+            pieces.append((4 - blob.size % 4, None))
+    try:
+        image = read_initramfs(ConcatBlob(pieces))
+    except SourceError:
+        raise
+    except (DiskImageError, LookupError) as error:
+        return InitramfsFacts(shown, False, f"{', '.join(shown)}: {error}"), set()
+    present = {module.name for module in MODULES if has_module(image.entries, kernel, module.name)}
+    compressions = tuple(archive.compression.value for archive in image.archives)
+    facts = InitramfsFacts(shown, True, None, compressions, NVME.name in present)
     return facts, present
 
 
