@@ -175,7 +175,8 @@ def main() -> None:
     table = "\n".join(
         [
             f"10 GiB-virtual disk (GPT, ext4 root made by mkfs.ext4 -d), {size / 1e6:.1f} MB zstd "
-            f"initramfs; median of {args.runs} runs on {platform.system()} "
+            f"initramfs; measured {time.strftime('%Y-%m-%d')}, median of {args.runs} runs on "
+            f"{platform.system()} "
             f"{platform.release()}, {os.cpu_count()} CPUs, Python {platform.python_version()}:",
             "",
             "| source | initramfs read | time | requests | bytes read |",
