@@ -34,11 +34,11 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ec2_import_image.diskimage import filesystems, lvm
 from ec2_import_image.diskimage.blob import Blob, SliceBlob
-from ec2_import_image.diskimage.errors import DiskImageError, FormatError, SourceError, typed
+from ec2_import_image.diskimage.errors import DiskImageError, SourceError, typed
 from ec2_import_image.diskimage.partitions import read_partitions
 from ec2_import_image.diskimage.records import ENCRYPTED_FILESYSTEMS, Filesystem, PartitionType
 from ec2_import_image.fsread.tree import LinkLoop, NotADirectory, NotFound, Tree
@@ -57,6 +57,9 @@ WINDOWS_HIVE = "Windows/System32/config/SOFTWARE"
 MAX_VOLUMES = 256
 #: Btrfs subvolumes tried for a root when the default one holds none
 MAX_SUBVOLUMES = 64
+
+if TYPE_CHECKING:
+    from ec2_import_image.fsread.btrfs import Btrfs
 
 _T = TypeVar("_T")
 
@@ -103,16 +106,13 @@ class Opened:
     label: str | None
     #: the volume's tree (for Btrfs: the default subvolume's)
     tree: Tree
-    btrfs: object | None = None
+    btrfs: Btrfs | None = None
 
     def mount(self, options: str) -> Tree:
         """The tree fstab's options mount (Btrfs ``subvol=``/``subvolid=``)."""
-        if self.btrfs is None:
-            return self.tree
-        from ec2_import_image.fsread.btrfs import Btrfs
-
-        assert isinstance(self.btrfs, Btrfs)
         fs = self.btrfs
+        if fs is None:
+            return self.tree
         return guarded(lambda: Tree(fs.mount(options)))
 
 
@@ -351,10 +351,8 @@ def _kind(tree: Tree) -> str | None:
 
 def _btrfs_roots(volume: Opened) -> Iterator[Root]:
     """A Btrfs volume's system: its default subvolume, else the first subvolume holding one."""
-    from ec2_import_image.fsread.btrfs import Btrfs
-
     fs = volume.btrfs
-    assert isinstance(fs, Btrfs)
+    assert fs is not None
     kind = _kind(volume.tree)
     if kind is not None:
         yield Root(kind, volume.candidate.where, volume.tree, volume)
@@ -399,15 +397,3 @@ def search(disks: Sequence[Blob]) -> Search:
     result.opened = open_volumes(found, result.facts)
     result.roots = find_roots(result.opened, result.facts)
     return result
-
-
-__all__ = [
-    "Candidate",
-    "FormatError",
-    "Opened",
-    "Root",
-    "Search",
-    "Unreadable",
-    "guarded",
-    "search",
-]
