@@ -429,3 +429,22 @@ def test_resolve_default_levels() -> None:
     assert resolve_default(items, "sub>1") is leaf
     assert resolve_default(items, "") is items[0]
     assert resolve_default(items, "2") is None and resolve_default(items, "sub") is None
+
+
+def test_what_lies_on_the_esp_is_not_judged() -> None:
+    """RHEL 8 on UEFI keeps grub.cfg and grubenv on the ESP (FAT, not read): /boot/grub2's
+    grubenv is a link there.  No default can be read, and none is called undetermined."""
+    kernels = ["4.18.0-372.9.1.el8.x86_64", "4.18.0-477.10.1.el8_8.x86_64"]
+    boot: dict[str, object] = {
+        f"loader/entries/m-{k}.conf": f"title R ({k})\nlinux /vmlinuz-{k}\n".encode()
+        for k in kernels
+    }
+    linked = {**boot, "grub2/grubenv": ("link", "../efi/EFI/redhat/grubenv")}
+    choice = read_boot_choice(rhel_system(linked, None), kernels)
+    assert choice.kernel is None and choice.undetermined is None
+    assert choice.fallback_kernel is None
+    assert any("not judged" in finding for finding in choice.findings)
+    no_config = LinuxSystem(tree({"etc": {}}), "lvm", tree(boot), "disk 1 partition 2")
+    on_esp = read_boot_choice(no_config, kernels, esp=True)
+    assert on_esp.kernel is None and on_esp.undetermined is None
+    assert read_boot_choice(no_config, kernels).undetermined is not None

@@ -178,7 +178,8 @@ def _grub2(system: LinuxSystem, relative: str, text: str) -> BootChoice | None:
     env_path = f"{directory}/grubenv"
     env_data = system.read_boot(env_path, limit=64 * 1024)
     choice = BootChoice(BootLoader.GRUB2, system.boot_display(relative))
-    if env_data is None and "grubenv" in system.boot_names(directory):
+    env_unreadable = env_data is None and "grubenv" in system.boot_names(directory)
+    if env_unreadable:
         choice.findings.append(
             f"{system.boot_display(env_path)} could not be read (a link out of the image's "
             "file systems, such as into the EFI system partition)"
@@ -196,6 +197,11 @@ def _grub2(system: LinuxSystem, relative: str, text: str) -> BootChoice | None:
         choice.loader = BootLoader.GRUB2_BLS
     items = _grub2_items(system, menu, menu.items)
     default = menu.variables.get("default")
+    if env_unreadable and not default:
+        # the default is grubenv's, which could not be read: what GRUB boots is not known,
+        # and it is not ImportImage's failure either (it reads the file where it is)
+        choice.findings.append("the default entry is grubenv's: not judged")
+        return choice
     entry = resolve_default(items, default)
     if bls_mode and not default:
         entry = None  # GRUB would boot the first entry; ImportImage cannot tell (below)
@@ -270,8 +276,12 @@ def _kernel_of(system: LinuxSystem, entry: BootEntry) -> str | None:
     return kernel_version(name) if name else None
 
 
-def read_boot_choice(system: LinuxSystem, kernels: list[str]) -> BootChoice:
-    """The boot loader and the default entry and kernel (see the module's docstring)."""
+def read_boot_choice(system: LinuxSystem, kernels: list[str], *, esp: bool = False) -> BootChoice:
+    """The boot loader and the default entry and kernel (see the module's docstring).
+
+    ``esp``: fstab mounts an EFI system partition on /boot/efi, where RHEL 8 keeps grub.cfg
+    and grubenv on UEFI systems; that FAT volume is not read, so when /boot holds no
+    configuration the default is not judged (rather than called undetermined)."""
     configs: list[tuple[str, str]] = []
     for relative in (*GRUB2_CONFIGS, *LEGACY_CONFIGS):
         data = system.read_boot(relative, limit=CONFIG_LIMIT)
@@ -301,6 +311,11 @@ def read_boot_choice(system: LinuxSystem, kernels: list[str]) -> BootChoice:
             choice.kernel = kernels[0]
             findings.append(
                 f"no GRUB configuration in /boot: the one kernel installed, {kernels[0]}"
+            )
+        elif esp:
+            findings.append(
+                "no GRUB configuration in /boot: it may be on the EFI system partition "
+                "(/boot/efi), which is not read; the default kernel is not judged"
             )
         else:
             choice.undetermined = "no GRUB configuration in /boot" + (

@@ -106,7 +106,8 @@ def read_linux(root: Root, search: Search, *, read_initramfs: bool) -> OsReport:
         findings.append("the root has no /etc/fstab")
     system = _boot_volume(root, search, entries, findings)
     kernels = _kernels(system)
-    choice = bootloader.read_boot_choice(system, kernels)
+    esp = mount_entry(entries, "/boot/efi") is not None
+    choice = bootloader.read_boot_choice(system, kernels, esp=esp)
     findings.extend(choice.findings)
     # the command line of the entry GRUB boots (the default, else its fall-back)
     booted_entry = choice.entry or choice.fallback_entry
