@@ -17,6 +17,11 @@ boots the first entry (GRUB's own fall-back), except with BLS entries: there, no
 GRUB found, but unable to detect default kernel" (wazuh/wazuh-packages#2985), so the
 default kernel is undetermined and no guess is made.
 
+A default that lives where the readers do not reach is not judged (neither called
+undetermined nor guessed): a grubenv that is a link out of the image's file systems (RHEL 8
+on UEFI links /boot/grub2/grubenv into the EFI system partition), or no configuration under
+/boot while fstab mounts an ESP on /boot/efi (where RHEL 8 keeps grub.cfg on UEFI).
+
 The default entry gives the kernel (its file's name after ``vmlinuz-``, links followed),
 its initrd files and its command line (``root=``).  Several different configurations
 (a GRUB 2 and a legacy one, or two GRUB 2 ones whose menus differ) are noted:

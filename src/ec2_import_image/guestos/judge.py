@@ -46,12 +46,14 @@ from typing import Any
 
 from ec2_import_image.guestos import rules
 from ec2_import_image.guestos.osreport import (
+    BootLoader,
     DeviceKind,
     DriverState,
     NetworkKind,
     OsFamily,
     OsReport,
     OsStatus,
+    VolumeState,
 )
 from ec2_import_image.problems import Problem, ProblemCode, Severity
 
@@ -119,8 +121,10 @@ def service_message(problem: Problem, report: OsReport) -> str | None:
     message = SERVICE_MESSAGES[problem.code].message
     if message is None:
         return None
-    bls = report.boot_loader is not None and report.boot_loader.value == "grub2-bls"
-    if problem.code is ProblemCode.KERNEL_UNDETERMINED and not bls:
+    if (
+        problem.code is ProblemCode.KERNEL_UNDETERMINED
+        and report.boot_loader is not BootLoader.GRUB2_BLS
+    ):
         return UNDETERMINED_WITHOUT_BLS
     return message.format(kernel=report.default_kernel or "")
 
@@ -145,7 +149,7 @@ _SNAPSHOT_OR_DIRECT = (
 
 def _os_findings(report: OsReport) -> list[Finding]:
     if report.status is OsStatus.NOT_FOUND:
-        read = [fact.where for fact in report.volumes if fact.state.value == "read"]
+        read = [fact.where for fact in report.volumes if fact.state is VolumeState.READ]
         return [
             Finding(
                 ProblemCode.OS_NOT_FOUND,
@@ -223,7 +227,7 @@ def _linux_support(report: OsReport) -> list[Finding]:
 
 
 def _undetermined_remedy(report: OsReport) -> str:
-    if report.boot_loader is not None and report.boot_loader.value == "grub2-bls":
+    if report.boot_loader is BootLoader.GRUB2_BLS:
         return (
             "set the default entry in grubenv (grub2-set-default ENTRY, or grubby "
             "--set-default /boot/vmlinuz-VERSION) before exporting the VM, or "
