@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fsread.py
 	$(BIN)/python bench/fsread_btrfs.py
 	$(BIN)/python bench/initramfs.py
+	$(BIN)/python bench/os_read.py
 
 conformance: $(STAMP)
 	$(PYTHON) ../shared/conformance/run.py --cmd $(BIN)/aws

@@ -6,8 +6,11 @@ emulator's verdicts.
 
 Each code has one fixed severity (``SEVERITY``): an ``error`` means VM Import
 refuses or fails the import, a ``warning`` that it may still succeed.  The
-codes, what triggers each and whether the service is known to fail that way
-are in docs/checks.md.
+operating system's codes are judged per road to an AMI (ImportImage, ImportSnapshot,
+EBS direct): their severity depends on the road (``guestos.judge.ROAD_SEVERITY``), and
+a ``note`` says what the road will change in the guest, with nothing to do (the image
+road rewrites fstab's device names and static addresses).  The codes, what triggers
+each and whether the service is known to fail that way are in docs/checks.md.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import NamedTuple
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
 
 
 class ProblemCode(StrEnum):
@@ -43,6 +47,15 @@ class ProblemCode(StrEnum):
     UNSUPPORTED_FILESYSTEM = "unsupported-filesystem"
     ARM64_UNSUPPORTED = "arm64-unsupported"
     TOO_MANY_VOLUMES = "too-many-volumes"
+    # the operating system's (guestos.judge: severity per road)
+    OS_NOT_FOUND = "os-not-found"
+    OS_UNSUPPORTED = "os-unsupported"
+    KERNEL_UNSUPPORTED = "kernel-unsupported"
+    KERNEL_UNDETERMINED = "kernel-undetermined"
+    FSTAB_DEVICE_NAMES = "fstab-device-names"
+    STATIC_NETWORK = "static-network"
+    NO_NVME_DRIVER = "no-nvme-driver"
+    NO_ENA_DRIVER = "no-ena-driver"
     # the account's (vmimport check with an s3:// DISK or --bucket)
     ROLE_MISSING = "role-missing"
     ROLE_TRUST = "role-trust"

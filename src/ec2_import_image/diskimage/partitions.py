@@ -77,6 +77,9 @@ class Slot:
     size: int
     bootable: bool
     name: str = ""
+    #: the partition's own id, as the kernel's PARTUUID gives it: the GPT entry's unique
+    #: GUID (lower case), or for MBR the disk signature and the number ("0a1b2c3d-02")
+    unique_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,9 @@ def _mbr_entries(sector: bytes) -> list[tuple[int, int, int, int]]:
     return entries
 
 
-def _mbr_slot(number: int, status: int, kind: int, first: int, count: int) -> Slot:
+def _mbr_slot(
+    number: int, status: int, kind: int, first: int, count: int, *, signature: int = 0
+) -> Slot:
     return Slot(
         number,
         MBR_TYPES.get(kind, PartitionType.OTHER),
@@ -105,10 +110,11 @@ def _mbr_slot(number: int, status: int, kind: int, first: int, count: int) -> Sl
         first * SECTOR,
         count * SECTOR,
         status == 0x80,
+        unique_id=f"{signature:08x}-{number:02x}",
     )
 
 
-def _logical(disk: Blob, extended_first: int) -> list[Slot]:
+def _logical(disk: Blob, extended_first: int, signature: int) -> list[Slot]:
     slots: list[Slot] = []
     seen: set[int] = set()
     ebr = extended_first
@@ -123,7 +129,9 @@ def _logical(disk: Blob, extended_first: int) -> list[Slot]:
             if kind in EXTENDED_TYPES:
                 link = extended_first + first
             else:
-                slots.append(_mbr_slot(5 + len(slots), status, kind, ebr + first, count))
+                slots.append(
+                    _mbr_slot(5 + len(slots), status, kind, ebr + first, count, signature=signature)
+                )
         if link is None:
             break
         ebr = link
@@ -132,11 +140,12 @@ def _logical(disk: Blob, extended_first: int) -> list[Slot]:
 
 def _mbr(disk: Blob, sector: bytes) -> list[Slot]:
     slots: list[Slot] = []
+    (signature,) = struct.unpack_from("<I", sector, 440)
     for number, (status, kind, first, count) in enumerate(_mbr_entries(sector), 1):
-        slots.append(_mbr_slot(number, status, kind, first, count))
+        slots.append(_mbr_slot(number, status, kind, first, count, signature=signature))
     for slot in list(slots):
         if slot.type is PartitionType.EXTENDED:
-            slots.extend(_logical(disk, slot.start // SECTOR))
+            slots.extend(_logical(disk, slot.start // SECTOR, signature))
             break
     return slots
 
@@ -169,7 +178,7 @@ def _gpt(disk: Blob) -> list[Slot]:
     raw = disk.read(entries_lba * SECTOR, count * entry_size)
     slots: list[Slot] = []
     for index in range(min(count, len(raw) // entry_size)):
-        kind, _unique, first, last, attributes, name = _GPT_ENTRY.unpack_from(
+        kind, unique, first, last, attributes, name = _GPT_ENTRY.unpack_from(
             raw, index * entry_size
         )
         if kind == bytes(16) or last < first:
@@ -184,6 +193,7 @@ def _gpt(disk: Blob) -> list[Slot]:
                 (last - first + 1) * SECTOR,
                 bool(attributes & GPT_LEGACY_BOOTABLE),
                 name.decode("utf-16-le", "replace").split("\x00", 1)[0],
+                str(uuid.UUID(bytes_le=unique)),
             )
         )
     return slots
