@@ -29,8 +29,12 @@ problem there), and why:
   and the network interface an ENA ("All Nitro-based instances use ENA for enhanced
   networking", EC2 user guide, enhanced-networking); ImportImage adds neither (its
   modifications page names Citrix PV drivers only, and its limitations say it installs
-  no SR-IOV driver except on Windows Server 2012 R2): errors on every road.  Only Xen
-  instance types of earlier generations would run such an AMI.
+  no SR-IOV driver except on Windows Server 2012 R2).  On the image road the import
+  itself succeeds and the AMI runs on the Xen instance types of earlier generations (t2,
+  m4, c4...): a warning, said loudly with its fix, since refusing it would refuse most
+  Windows VMs exported from VMware or Hyper-V, which users import and run on those types;
+  the snapshot and direct roads exist to register a system that is ready for Nitro as it
+  is (they register it with ENA support on): errors there.
 
 Only an operating system positively read is judged: an OS that could not be read, or a
 fact that was not read (the initramfs skipped, no ``/lib/modules`` of the kernel), gives
@@ -75,8 +79,8 @@ ROAD_SEVERITY: dict[ProblemCode, dict[Road, Severity | None]] = {
     ProblemCode.KERNEL_UNDETERMINED: {Road.IMAGE: E, Road.SNAPSHOT: None, Road.DIRECT: None},
     ProblemCode.FSTAB_DEVICE_NAMES: {Road.IMAGE: N, Road.SNAPSHOT: E, Road.DIRECT: E},
     ProblemCode.STATIC_NETWORK: {Road.IMAGE: N, Road.SNAPSHOT: E, Road.DIRECT: E},
-    ProblemCode.NO_NVME_DRIVER: {Road.IMAGE: E, Road.SNAPSHOT: E, Road.DIRECT: E},
-    ProblemCode.NO_ENA_DRIVER: {Road.IMAGE: E, Road.SNAPSHOT: E, Road.DIRECT: E},
+    ProblemCode.NO_NVME_DRIVER: {Road.IMAGE: W, Road.SNAPSHOT: E, Road.DIRECT: E},
+    ProblemCode.NO_ENA_DRIVER: {Road.IMAGE: W, Road.SNAPSHOT: E, Road.DIRECT: E},
 }
 
 
