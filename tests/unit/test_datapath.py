@@ -211,6 +211,27 @@ def test_a_view_of_the_wrong_shape_is_made_again(tmp_path: Path, breakage: str) 
     assert views(tmp_path) == [view.name]  # nothing left aside
 
 
+def test_runs_started_together_share_one_view(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A view another run put in place while this one made its own is kept, not replaced."""
+    botocore = Botocore(tmp_path)
+    build = datapath._build_view
+    theirs: list[tuple[Path, int]] = []
+
+    def build_while_another_run_does(*args: Any) -> None:
+        build(*args)
+        if not theirs:  # the other run, started at the same time, finishes first
+            monkeypatch.setattr(datapath, "_build_view", build)
+            view = botocore.view()
+            theirs.append((view, (view / "endpoints.json").stat().st_ino))
+
+    monkeypatch.setattr(datapath, "_build_view", build_while_another_run_does)
+    mine = botocore.view()
+    assert theirs == [(mine, (mine / "endpoints.json").stat().st_ino)]
+    assert views(tmp_path) == [mine.name]
+
+
 def test_a_view_is_read_only_from_the_users_own_cache(tmp_path: Path) -> None:
     botocore = Botocore(tmp_path)
     view = botocore.view()

@@ -115,21 +115,22 @@ def load_directory(
     if not _owned_privately(directory):
         return None
     path = os.path.join(directory, name)
-    with contextlib.suppress(Exception):
-        if os.path.isdir(path) and not os.path.islink(path) and check(path):
-            return path
-    return None
+    return path if _accepted(path, check) else None
 
 
 def store_directory(
-    name: str | None, build: Callable[[str], None], environ: Mapping[str, str]
+    name: str | None,
+    build: Callable[[str], None],
+    check: Callable[[str], bool],
+    environ: Mapping[str, str],
 ) -> str | None:
     """Make the directory entry ``name`` with ``build(path)``; its path, or None if not made.
 
     ``build`` fills an empty private directory; anything it raises means no
-    entry.  An entry of that name already there (one a check refused) is
-    replaced; when another run puts one in place meanwhile, that one is kept
-    and this run does without.
+    entry.  An entry of that name that ``check`` refuses (broken by hand, say)
+    is replaced; one it accepts, which another run put in place meanwhile, is
+    kept and used: runs started together share one entry, and none removes
+    an entry another is reading.
     """
     if name is None:
         return None
@@ -144,14 +145,24 @@ def store_directory(
         try:
             build(temporary)
             if os.path.lexists(final):
+                if _accepted(final, check):
+                    return final
                 _discard(final, directory)
             os.rename(temporary, final)
             return final
         except Exception:
-            return None
+            return final if _accepted(final, check) else None
         finally:
             shutil.rmtree(temporary, ignore_errors=True)
     return None
+
+
+def _accepted(path: str, check: Callable[[str], bool]) -> bool:
+    """Whether ``path`` is a directory (not a link to one) that ``check`` accepts."""
+    try:
+        return os.path.isdir(path) and not os.path.islink(path) and check(path)
+    except Exception:
+        return False
 
 
 def _discard(path: str, directory: str) -> None:

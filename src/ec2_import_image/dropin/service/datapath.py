@@ -94,11 +94,12 @@ def data_view(builtin: str, services: Collection[str], environ: Mapping[str, str
     if not endpoint_files:
         return None
     name = cache.directory_key("botocore-data", [builtin, *endpoint_files], *sorted(services))
-    found = cache.load_directory(name, partial(is_view, links), environ)
+    check = partial(is_view, links)
+    found = cache.load_directory(name, check, environ)
     if found is not None:
         return found
     build = partial(_build_view, links, os.path.join(builtin, ENDPOINTS), services)
-    return cache.store_directory(name, build, environ)
+    return cache.store_directory(name, build, check, environ)
 
 
 def _view_sources(builtin: str, services: Collection[str]) -> tuple[dict[str, str], list[str]]:
