@@ -3,8 +3,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The second environment: the highest releases the bounds admit, pinned in CONSTRAINTS.
+NEWEST := .venv-newest
+CONSTRAINTS := .ci/constraints-newest.txt
+# The public conformance corpus, in shared/ beside the clone (CONFORMANCE=DIR says otherwise).
+CONFORMANCE ?= $(firstword $(wildcard ../shared/conformance ../../shared/conformance))
+# The tests of the highest botocore admitted: the drop-in's (functional, the project's recorded
+# cases, units with the private hooks, the drop-in on the emulator) and vmimport's. The public
+# cases run through the installed `aws` just before (run.py), not again in-process; the two
+# tests that pin the model's botocore are the pinned environment's. The emulator's own tests
+# (moto with boto3 1.44 passed them when the bound moved) run in .venv and in newest.yml.
+NEWEST_TESTS := tests/functional tests/golden tests/unit tests/emulator/test_dropin.py \
+	tests/vmimport \
+	--deselect tests/golden/test_recorded_cases.py::test_recorded_case \
+	--deselect tests/unit/test_model.py::test_installed_botocore_is_the_pinned_one \
+	--deselect tests/unit/test_model.py::test_shipped_model_equals_the_installed_botocore_model
 
-.PHONY: install test lint typecheck format conformance bench demo clean
+.PHONY: install test lint typecheck format conformance newest bench demo clean
 
 # pip compiles what it installs, but not an editable project's own sources: compile them, so
 # that each run of the tool does not compile them again where bytecode is not written
@@ -55,7 +70,26 @@ bench: $(STAMP)
 	$(BIN)/python bench/os_read.py
 
 conformance: $(STAMP)
-	$(PYTHON) ../shared/conformance/run.py --cmd $(BIN)/aws
+	@test -n "$(CONFORMANCE)" || { echo "no conformance corpus in ../shared/conformance: set CONFORMANCE=DIR" >&2; exit 2; }
+	$(PYTHON) $(CONFORMANCE)/run.py --cmd $(BIN)/aws
+
+# A user's install beside the current boto3, on the highest botocore the bounds admit: boto3
+# first (CONSTRAINTS), then this project's wheel, as `pip install` puts it there; boto3's
+# requirements must still hold (pip check). Then the public corpus on that `aws`, and the tests
+# of NEWEST_TESTS with the test extra installed beside it. Made anew each time.
+newest:
+	@test -n "$(CONFORMANCE)" || { echo "no conformance corpus in ../shared/conformance: set CONFORMANCE=DIR" >&2; exit 2; }
+	rm -rf $(NEWEST)
+	$(PYTHON) -m venv $(NEWEST)
+	$(NEWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(NEWEST)/bin/python -m pip install --quiet -c $(CONSTRAINTS) boto3
+	$(NEWEST)/bin/python -m pip wheel --quiet --no-deps --wheel-dir $(NEWEST)/wheels .
+	$(NEWEST)/bin/python -m pip install --quiet $(NEWEST)/wheels/ec2_import_image-*.whl
+	$(NEWEST)/bin/python -m pip check
+	$(PYTHON) $(CONFORMANCE)/run.py --cmd $(NEWEST)/bin/aws
+	$(NEWEST)/bin/python -m pip install --quiet -c $(CONSTRAINTS) "$$(echo $(NEWEST)/wheels/ec2_import_image-*.whl)[test]"
+	$(NEWEST)/bin/python -m pip list --format freeze | grep -iE '^(boto3|botocore|moto|urllib3|ruamel.yaml)=='
+	$(NEWEST)/bin/python -m pytest -q -n auto -p no:cacheprovider $(NEWEST_TESTS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(NEWEST) .mypy_cache .pytest_cache .ruff_cache

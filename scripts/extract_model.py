@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Extract the pinned VM Import model from the installed botocore's EC2 data.
 
-The tool knows three EC2 operations.  Their shapes (documentation included),
-the service metadata and the paginator of DescribeImportImageTasks are copied,
-in botocore's own service-2 layout, into one JSON file shipped in the package.
-The file records the botocore version it came from; moving the reference
-forward means regenerating it on purpose and re-recording the golden cases.
+The tool knows three EC2 operations.  Their shapes (documentation included)
+and the service metadata are copied into ``service-2.json``, the paginator of
+DescribeImportImageTasks into ``paginators-1.json``, both in botocore's own
+layouts and in botocore's data directory layout
+(``src/ec2_import_image/model/data/ec2/<api version>/``), so that the
+directory is a search path of botocore's loader.  ``service-2.json`` records
+the botocore version it came from; moving the reference forward means
+regenerating the files on purpose and re-recording the golden cases.
 
-    python scripts/extract_model.py            # (re)write the shipped file
-    python scripts/extract_model.py --check    # exit 1 when it differs
+    python scripts/extract_model.py            # (re)write the shipped files
+    python scripts/extract_model.py --check    # exit 1 when they differ
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from typing import Any
 OPERATIONS = ("CancelImportTask", "DescribeImportImageTasks", "ImportImage")
 SERVICE = "ec2"
 API_VERSION = "2016-11-15"
-TARGET = Path(__file__).resolve().parent.parent / "src/ec2_import_image/model/vmimport.json"
+#: botocore's data layout: <search path>/<service>/<api version>/<type>.json
+TARGET = Path(__file__).resolve().parent.parent / "src/ec2_import_image/model/data"
 
 
 def _reachable(shapes: dict[str, Any], roots: list[str]) -> list[str]:
@@ -41,7 +45,8 @@ def _reachable(shapes: dict[str, Any], roots: list[str]) -> list[str]:
     return sorted(seen)
 
 
-def build() -> dict[str, Any]:
+def build() -> dict[str, dict[str, Any]]:
+    """The shipped files' contents by type name (``service-2``, ``paginators-1``)."""
     import botocore
     from botocore.loaders import create_loader
 
@@ -59,17 +64,19 @@ def build() -> dict[str, Any]:
         if name in paginators["pagination"]
     }
     return {
-        "pinned": {
-            "source": "botocore",
-            "botocore_version": botocore.__version__,
-            "reference": "aws-cli/2.36.7",
+        "service-2": {
+            "pinned": {
+                "source": "botocore",
+                "botocore_version": botocore.__version__,
+                "reference": "aws-cli/2.36.7",
+            },
+            "version": "2.0",
+            "metadata": service["metadata"],
+            "documentation": service.get("documentation", ""),
+            "operations": operations,
+            "shapes": shapes,
         },
-        "version": "2.0",
-        "metadata": service["metadata"],
-        "documentation": service.get("documentation", ""),
-        "operations": operations,
-        "shapes": shapes,
-        "pagination": pages,
+        "paginators-1": {"pagination": pages},
     }
 
 
@@ -80,17 +87,21 @@ def render(model: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
-    parser.add_argument("--output", type=Path, default=TARGET)
+    parser.add_argument("--output", type=Path, default=TARGET, help="the data directory")
     args = parser.parse_args(argv)
-    text = render(build())
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} differs from the installed botocore's model", file=sys.stderr)
-            return 1
-        return 0
-    args.output.write_text(text, encoding="utf-8")
-    return 0
+    differ = 0
+    for type_name, content in build().items():
+        path = args.output / SERVICE / API_VERSION / f"{type_name}.json"
+        text = render(content)
+        if args.check:
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != text:
+                print(f"{path} differs from the installed botocore's model", file=sys.stderr)
+                differ = 1
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return differ
 
 
 if __name__ == "__main__":

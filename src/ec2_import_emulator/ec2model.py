@@ -1,7 +1,7 @@
 """botocore's whole EC2 service model, read once, as the wire layer's ``Model``.
 
 The three ImportImage-family actions keep the drop-in's pinned three-operation
-model (``ec2_import_image/model/vmimport.json``: their replies are recorded byte
+model (``ec2_import_image/model/data/``: their replies are recorded byte
 for byte).  The actions added since (ImportSnapshot, DescribeImportSnapshotTasks,
 and the image actions of ``images/``, which need dozens of shapes: ``Image``,
 ``BlockDeviceMapping``, ``LaunchPermission``...) take their shapes from the EC2

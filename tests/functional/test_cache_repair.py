@@ -2,11 +2,11 @@
 
 Once, an endpoints entry such as ``{"partitions": ["aws"]}`` broke every
 sending command ("string indices must be integers") until it was deleted.
+The endpoints are now in the view of botocore's data (service/datapath.py).
 """
 
 from __future__ import annotations
 
-import marshal
 import stat
 from pathlib import Path
 
@@ -27,9 +27,9 @@ def send(harness: Harness) -> int:
 def test_a_wrong_shaped_endpoints_entry_is_rebuilt(harness: Harness) -> None:
     assert send(harness) == 0
     directory = harness.home / ".cache" / "ec2-import-image"
-    (entry,) = directory.glob("endpoints-*.marshal")
+    (entry,) = directory.glob("botocore-data-*/endpoints.json")
     good = entry.read_bytes()
-    entry.write_bytes(marshal.dumps({"partitions": ["aws"]}))
+    entry.write_text('{"partitions": ["aws"]}')
     assert send(harness) == 0
     assert entry.read_bytes() == good
     assert send(harness) == 0

@@ -447,6 +447,53 @@ def test_a_wrapper_of_the_tool_is_a_loop_stopped(
     assert fake_cli.calls() == []
 
 
+@pytest.mark.parametrize("user_data_path", [None, "models"])
+def test_the_pinned_model_is_not_put_in_the_handed_environment(
+    harness: Harness,
+    fake_cli: FakeCli,
+    import_image_answers: None,
+    tmp_path: Path,
+    user_data_path: str | None,
+) -> None:
+    """botocore finds the pinned model through its loader, not ``AWS_DATA_PATH``.
+
+    A variable the tool added would reach the AWS CLI the next command is
+    handed to, which would load a three-operation EC2 model.  A user's own
+    ``AWS_DATA_PATH`` (here with an EC2 model that has no ImportImage) reaches
+    it untouched, and the tool still sends with the pinned model.
+    """
+    before = os.environ.get("AWS_DATA_PATH")
+    env: dict[str, str] = {}
+    if user_data_path is not None:
+        models = tmp_path / user_data_path
+        (models / "ec2" / "2016-11-15").mkdir(parents=True)
+        (models / "ec2" / "2016-11-15" / "service-2.json").write_text(
+            '{"version": "2.0", "metadata": {"apiVersion": "2016-11-15", "protocol": "ec2",'
+            ' "endpointPrefix": "ec2", "serviceId": "EC2", "signatureVersion": "v4"},'
+            ' "operations": {}, "shapes": {}}'
+        )
+        env["AWS_DATA_PATH"] = str(models)
+    sent = run_found(
+        harness,
+        ["--endpoint-url", harness.endpoint, "ec2", "import-image", "--query", "ImportTaskId"],
+        fake_cli.directory,
+        **env,
+    )
+    assert (sent.rc, sent.stderr) == (0, "")
+    assert sent.stdout == '"import-ami-1234567890abcdef0"\n'
+    assert [request.action for request in harness.stub.requests] == ["ImportImage"]
+    assert os.environ.get("AWS_DATA_PATH") == before
+    argv = ["ec2", "run-instances", "--image-id", "ami-1"]
+    handed = run_found(harness, argv, fake_cli.directory, **env)
+    assert handed.rc == 3
+    [run] = fake_cli.runs()
+    assert run["env"].get("AWS_DATA_PATH") == env.get("AWS_DATA_PATH")
+    assert run["env"] == {
+        **handed_env(harness, fake_cli, argv, fake_cli.directory),
+        **env,
+    }
+
+
 def test_a_script_mixing_the_aws_cli_and_the_tool(
     harness: Harness, fake_cli: FakeCli, import_image_answers: None, tmp_path: Path
 ) -> None:

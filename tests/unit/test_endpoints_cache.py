@@ -1,11 +1,10 @@
-"""The reduced, cached endpoints data resolves every endpoint the tool uses as botocore's does."""
+"""The reduced endpoints data resolves every endpoint the tool uses as botocore's does.
+
+Where it is kept, and how a copy of the wrong shape is made again: test_datapath.py.
+"""
 
 from __future__ import annotations
 
-import json
-import marshal
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,14 +12,7 @@ from botocore.loaders import create_loader
 from botocore.regions import EndpointResolver
 
 from ec2_import_image.dropin.service import endpoints
-from ec2_import_image.dropin.service.session import SERVICES_USED, _pinned_loader_class
-
-
-def pinned_loader(cache_home: Path) -> Any:
-    """The drop-in's loader, its cache under ``cache_home`` (``XDG_CACHE_HOME``)."""
-    loader = _pinned_loader_class()()
-    loader.environ = {"XDG_CACHE_HOME": str(cache_home)}
-    return loader
+from ec2_import_image.dropin.service.session import SERVICES_USED
 
 
 @pytest.fixture
@@ -55,96 +47,5 @@ def test_the_reduced_data_resolves_as_the_whole_file(full: Any) -> None:
     assert checked > 100
 
 
-def test_the_loader_caches_the_reduced_copy(tmp_path: Path, full: Any) -> None:
-    first, path = pinned_loader(tmp_path).load_data_with_path("endpoints")
-    files = list((tmp_path / "ec2-import-image").iterdir())
-    assert len(files) == 1
-    second, path_again = pinned_loader(tmp_path).load_data_with_path("endpoints")
-    assert second == first
-    assert path_again == path
-    assert first == endpoints._plain(endpoints.reduce(full, SERVICES_USED))
-
-
-def _partition(name: str, services: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "partition": name,
-        "dnsSuffix": "example.com",
-        "regionRegex": "^x-",
-        "regions": {"x-1": {}},
-        "services": services,
-    }
-
-
-class Source:
-    """An endpoints file and the reads of it the loader makes; the cache under ``cache``."""
-
-    def __init__(self, directory: Path, cache: Path) -> None:
-        directory.mkdir()
-        self.environ = {"XDG_CACHE_HOME": str(cache)}
-        self.directory = directory
-        self.path = directory / "endpoints.json"
-        self.reads = 0
-
-    def write(self, data: Any) -> None:
-        self.path.write_text(json.dumps(data))
-
-    def load_full(self) -> tuple[Any, str]:
-        self.reads += 1
-        return json.loads(self.path.read_text()), str(self.path)[: -len(".json")]
-
-    def reduced(self) -> Any:
-        data, _ = endpoints.reduced_endpoints(
-            [str(self.directory)], {"ec2"}, self.load_full, self.environ
-        )
-        return data
-
-
-def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
-    source = Source(tmp_path / "data", tmp_path / "cache")
-    source.write({"partitions": [_partition("a", {"ec2": {}, "s3": {}})]})
-    one = source.reduced()
-    source.reduced()
-    assert source.reads == 1 and one["partitions"][0]["services"] == {"ec2": {}}
-    source.write({"partitions": [_partition("b", {"ec2": {"endpoints": {"x-1": {}}}})]})
-    os.utime(source.path, ns=(1, 1))
-    two = source.reduced()
-    assert source.reads == 2 and two["partitions"][0]["partition"] == "b"
-
-
-@pytest.mark.parametrize(
-    "wrong",
-    [
-        {"partitions": ["aws"]},  # "string indices must be integers" in botocore, once
-        {"partitions": {"aws": {}}},
-        {"partitions": [{"partition": "a"}]},
-        {"partitions": [_partition("a", {"ec2": []})]},
-        {"partitions": [_partition("a", {"ec2": {"endpoints": ["x-1"]}})]},
-        {"partitions": [{**_partition("a", {}), "regions": ["x-1"]}]},
-        [],
-        "endpoints",
-    ],
-)
-def test_an_entry_of_the_wrong_shape_is_rebuilt(tmp_path: Path, wrong: Any) -> None:
-    source = Source(tmp_path / "data", tmp_path / "cache")
-    good = {"partitions": [_partition("a", {"ec2": {"endpoints": {"x-1": {}}}})]}
-    source.write(good)
-    assert source.reduced() == good
-    (entry,) = (tmp_path / "cache" / "ec2-import-image").glob("endpoints-*.marshal")
-    entry.write_bytes(marshal.dumps(wrong))
-    assert source.reduced() == good
-    assert source.reads == 2
-    assert marshal.loads(entry.read_bytes()) == good  # written anew
-    assert source.reduced() == good
-    assert source.reads == 2
-
-
 def test_the_reduced_data_has_the_shape_the_cache_checks(full: Any) -> None:
-    assert endpoints.is_endpoints_data(endpoints._plain(endpoints.reduce(full, SERVICES_USED)))
-
-
-def test_an_unwritable_cache_is_not_an_error(tmp_path: Path) -> None:
-    blocked = tmp_path / "file"
-    blocked.write_text("")
-    # a file: no directory can be made
-    data, _ = pinned_loader(blocked).load_data_with_path("endpoints")
-    assert data["partitions"]
+    assert endpoints.is_endpoints_data(endpoints.reduce(full, SERVICES_USED))

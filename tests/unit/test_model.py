@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ec2_import_image.model.shapes import (
+    MODEL_TYPES,
     SCALAR_TYPES,
     Model,
     Shape,
@@ -71,9 +72,25 @@ def test_shipped_model_equals_the_installed_botocore_model() -> None:
     assert result.stderr == ""
 
 
-def test_shipped_model_is_rendered_canonically() -> None:
-    text = model_text()
+@pytest.mark.parametrize("type_name", MODEL_TYPES)
+def test_shipped_model_is_rendered_canonically(type_name: str) -> None:
+    text = model_text(type_name)
     assert text == json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n"
+
+
+def test_the_shipped_model_is_where_botocore_looks() -> None:
+    """``DATA_PATH`` is a search path in botocore's layout: its loader finds the pinned model."""
+    from botocore.loaders import Loader
+
+    from ec2_import_image.model.shapes import DATA_PATH
+
+    loader = Loader(extra_search_paths=[DATA_PATH], include_default_search_paths=False)
+    assert loader.list_available_services("service-2") == ["ec2"]
+    assert loader.list_api_versions("ec2", "service-2") == ["2016-11-15"]
+    service = loader.load_service_model("ec2", "service-2")
+    assert service == load_model().raw
+    paginators = loader.load_service_model("ec2", "paginators-1")
+    assert paginators["pagination"] == load_model().pagination
 
 
 def test_model_is_self_contained() -> None:

@@ -1,31 +1,34 @@
-"""Every private hook into botocore, urllib3, moto and werkzeug, checked by name.
+"""Every private hook into botocore, urllib3, ruamel.yaml, moto and werkzeug, checked by name.
 
-The drop-in trims botocore's session, answers its loader, reads its request
-signer's credentials and tells its connection pools to leave redirects alone;
-the emulator reaches into moto's backends and server.  None of that is public
-API, and pyproject.toml bounds those dependencies to the tested releases.  When
-a release moves one of these hooks, the test of that hook fails and names it,
-instead of the tool silently doing something else (most overrides would simply
-stop being called).  ``.github/workflows/newest.yml`` runs this module, with the
-whole suite, against the newest releases every week.
+The drop-in trims botocore's session, tells its loader that the view of
+botocore's data counts as botocore's own, reads its request signer's
+credentials and tells its connection pools to leave redirects alone; the
+shared YAML reader builds the node graph it checked with ruamel.yaml's
+``construct_document``; the emulator reaches into moto's backends and server.
+None of that is public API, and pyproject.toml bounds those dependencies to
+the tested releases.  When a release moves one of these hooks, the test of
+that hook fails and names it, instead of the tool silently doing something
+else (most overrides would simply stop being called).  Until someone looks,
+the drop-in and the YAML reader take the library's ordinary path for that
+part: ``tests/functional/test_hook_fallbacks.py`` moves each of their hooks
+and checks the commands' output.  ``.ci/run`` runs this module on the lowest
+and the highest botocore the bounds admit; ``.github/workflows/newest.yml``
+runs it, with the whole suite, against the newest releases every week.
 """
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import io
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 
-from ec2_import_image.debuglog import RedactingFormatter
-from ec2_import_image.environment import Environment
+from tests.support.dropin_session import drop_in_client, drop_in_session, isolated
 from tests.support.ec2stub import Stub
-from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
+from tests.support.runner import FAKE_SECRET
 
 RESPONSES = Path(__file__).resolve().parent.parent / "golden" / "cases" / "responses"
 
@@ -45,37 +48,6 @@ def takes(function: Any, *names: str) -> None:
     assert not missing, f"{function!r} no longer takes {missing}: it takes {list(parameters)}"
 
 
-@contextlib.contextmanager
-def isolated(tmp_path: Path) -> Iterator[None]:
-    """Credentials, configuration and cache of the tests' own, nothing of the machine's.
-
-    The hooks run as a run's sending path runs: in its Environment's
-    ``process_environment`` (what botocore reads of the process is the run's).
-    """
-    environ = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "AWS_ACCESS_KEY_ID": FAKE_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(tmp_path / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-    }
-    with Environment(environ=environ).process_environment():
-        yield
-
-
-def drop_in_client(endpoint: str | None = None, debug_log: RedactingFormatter | None = None) -> Any:
-    """The drop-in's client, on the variables ``isolated`` put in place."""
-    from ec2_import_image.dropin.cli.globalopts import GlobalOptions
-    from ec2_import_image.dropin.service.session import create_client, create_session
-
-    options = GlobalOptions(endpoint_url=endpoint)
-    return create_client(create_session(options, dict(os.environ), debug_log), options)
-
-
 # -- botocore: the trimmed session ---------------------------------------------------
 
 
@@ -84,54 +56,75 @@ def register_builtin_handlers() -> None:
     from botocore import handlers
     from botocore.session import Session
 
-    from ec2_import_image.dropin.service.session import _session_class
+    from ec2_import_image.dropin.service.session import _session_class, trimmed_builtin_handlers
 
     takes(getattr(Session, "_register_builtin_handlers"), "self", "events")  # noqa: B009
     calls: list[Any] = []
     trimmed = _session_class()
 
     class Spy(trimmed):  # type: ignore[misc, valid-type]
-        def _register_builtin_handlers(self, events: Any) -> None:
-            calls.append(events)
-            super()._register_builtin_handlers(events)
+        def _register_builtin_handlers(self, *args: Any, **kwargs: Any) -> None:
+            calls.append((args, kwargs))
+            super()._register_builtin_handlers(*args, **kwargs)
 
     Spy()
     assert len(calls) == 1, "botocore's Session() no longer calls _register_builtin_handlers"
-    for spec in handlers.BUILTIN_HANDLERS:
-        assert isinstance(spec, tuple) and len(spec) in (2, 3), spec
-        assert isinstance(spec[0], str) and callable(spec[1]), spec
-        if len(spec) == 3:
-            assert spec[2] in (handlers.REGISTER_FIRST, handlers.REGISTER_LAST), spec
+    [(args, kwargs)] = calls
+    assert len(args) == 1 and not kwargs, f"it is called with {args!r}, {kwargs!r}"
+    assert trimmed_builtin_handlers(handlers) is not None, (
+        "botocore's BUILTIN_HANDLERS (or REGISTER_FIRST, REGISTER_LAST) has another shape"
+    )
 
 
-# -- botocore: the loader answers the pinned model and the reduced endpoints ---------
+# -- botocore: the view of its data counts as its own -------------------------------
 
 
-def load_service_model() -> None:
-    """``Loader.load_service_model``: botocore asks it for EC2's model, the pinned one answers."""
+def builtin_data_path() -> None:
+    """``Loader.BUILTIN_DATA_PATH``, ``is_builtin_path`` and the session's use of them.
+
+    botocore resolves endpoints with its rules alone only when the endpoints
+    data is its bundled one (``loader.is_builtin_path(path)``, asked by the
+    session's endpoint resolver); the view's reduced copy must count as that.
+    """
     from botocore.loaders import Loader
 
-    assert callable(Loader.load_service_model)
-    client = drop_in_client()
-    operations = set(client.meta.service_model.operation_names)
-    assert operations == {"ImportImage", "DescribeImportImageTasks", "CancelImportTask"}, (
-        "the client was not built from the pinned model: botocore no longer asks the "
-        f"loader's load_service_model (it has {len(operations)} operations)"
+    from ec2_import_image.model.shapes import DATA_PATH
+
+    assert isinstance(Loader.BUILTIN_DATA_PATH, str)
+    session = drop_in_session()
+    loader = session.get_component("data_loader")
+    assert loader.search_paths[0] == DATA_PATH
+    assert loader.BUILTIN_DATA_PATH == loader.search_paths[-1] != Loader.BUILTIN_DATA_PATH, (
+        "the loader was not given the view of botocore's data"
     )
-    assert client.can_paginate("describe_import_image_tasks")
-
-
-def load_data_with_path(cache_home: Path) -> None:
-    """``Loader.load_data_with_path("endpoints")`` and ``Loader.search_paths``."""
-    from botocore.loaders import Loader
-
-    assert isinstance(inspect.getattr_static(Loader, "search_paths"), property)
-    drop_in_client()
-    entries = list((cache_home / "ec2-import-image").glob("endpoints-*.marshal"))
-    assert entries, (
-        "no reduced endpoints data was made: botocore no longer loads the endpoints "
-        "through the loader's load_data_with_path"
+    resolver = session._get_internal_component("endpoint_resolver")
+    assert resolver.uses_builtin_data, (
+        "botocore no longer counts the view's endpoints as its bundled data"
     )
+
+
+def credential_provider_services() -> None:
+    """Every service botocore's credential and token providers call is in ``SERVICES_USED``.
+
+    The view holds botocore's data for those services only, and the session
+    registers only their handlers: a provider calling another service would
+    fail with botocore's ``UnknownServiceError``.
+    """
+    import re
+
+    import botocore
+
+    from ec2_import_image.dropin.service.session import SERVICES_USED
+
+    called: set[str] = set()
+    root = Path(botocore.__file__).parent
+    call = re.compile(
+        r"(?:client_creator|create_client|create_nested_client)\((?:\s*[\w.]+,)?\s*['\"]([\w-]+)['\"]"
+    )
+    for name in ("credentials.py", "tokens.py", "utils.py"):
+        called.update(call.findall((root / name).read_text(encoding="utf-8")))
+    assert {"sts", "sso", "sso-oidc"} <= called, called  # the search still finds them
+    assert called <= SERVICES_USED, f"the providers call {sorted(called - SERVICES_USED)} too"
 
 
 # -- botocore: the signer's credentials, for --debug's redaction ---------------------
@@ -170,8 +163,11 @@ def pool_classes_by_scheme() -> None:
     """``client._endpoint.http_session._pool_classes_by_scheme`` and ``urlopen(redirect=)``."""
     from botocore.awsrequest import AWSHTTPConnectionPool, AWSHTTPSConnectionPool
 
+    from ec2_import_image.dropin.service.session import _no_redirect_pool_classes
+
     takes(AWSHTTPConnectionPool.urlopen, "method", "url", "redirect")
     takes(AWSHTTPSConnectionPool.urlopen, "method", "url", "redirect")
+    assert _no_redirect_pool_classes() is not None
     session = drop_in_client()._endpoint.http_session
     pools = session._pool_classes_by_scheme
     assert session._manager.pool_classes_by_scheme is pools, (
@@ -209,6 +205,19 @@ def imds_region_provider() -> None:
     takes(IMDSRegionProvider.__init__, "session")
     assert list(inspect.signature(IMDSRegionProvider.provide).parameters) == ["self"]
     assert BadIMDSRequestError(request="r").request == "r"
+
+
+# -- ruamel.yaml: the checked node graph built into values ---------------------------
+
+
+def construct_document() -> None:
+    """The safe loader's ``constructor.construct_document(node)`` (``yamlload.safe_load``)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    takes(yaml.constructor.construct_document, "node")
+    node = yaml.compose("a: &x [1, 2]\nb: *x\n")
+    assert yaml.constructor.construct_document(node) == {"a": [1, 2], "b": [1, 2]}
 
 
 # -- moto and werkzeug: the emulator ------------------------------------------------
@@ -278,11 +287,15 @@ SESSION = "ec2_import_image.dropin.service.session"
 def hooks(tmp_path: Path) -> list[Hook]:
     return [
         Hook("botocore Session._register_builtin_handlers", SESSION, register_builtin_handlers),
-        Hook("botocore Loader.load_service_model", SESSION, load_service_model),
         Hook(
-            "botocore Loader.load_data_with_path",
-            "ec2_import_image.dropin.service.endpoints",
-            lambda: load_data_with_path(tmp_path / "cache"),
+            "botocore Loader.BUILTIN_DATA_PATH and is_builtin_path",
+            "ec2_import_image.dropin.service.datapath",
+            builtin_data_path,
+        ),
+        Hook(
+            "botocore credential providers' services",
+            "ec2_import_image.dropin.service.datapath",
+            credential_provider_services,
         ),
         Hook("botocore request_signer._credentials", SESSION, request_signer_credentials),
         Hook("botocore URLLib3Session._pool_classes_by_scheme", SESSION, pool_classes_by_scheme),
@@ -295,6 +308,11 @@ def hooks(tmp_path: Path) -> list[Hook]:
             "botocore IMDSRegionProvider.provide",
             "ec2_import_image.awsconfig.chain",
             imds_region_provider,
+        ),
+        Hook(
+            "ruamel.yaml constructor.construct_document",
+            "ec2_import_image.yamlload",
+            construct_document,
         ),
         Hook(
             "moto FakeKey._value_buffer and .lock",

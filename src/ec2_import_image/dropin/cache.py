@@ -19,6 +19,12 @@ earlier versions created it, under the umask) is narrowed to 0700 when an
 entry is written.  Entries are read only from a directory the user owns and
 nobody else can write to, and written only there: ``marshal`` data must come
 from the tool itself.
+
+A few entries are directories, for a reader that takes a directory
+(botocore's data loader, ``service/datapath.py``): ``directory_key``,
+``load_directory``, ``store_directory``.  A directory entry is built whole in a
+temporary directory beside it and renamed into place, so a reader never sees
+one half made; its check is handed the entry's path.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import contextlib
 import hashlib
 import marshal
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -47,6 +54,12 @@ def cache_dir(environ: Mapping[str, str]) -> str:
 
 def key_for(kind: str, files: Iterable[str], *extra: str) -> str | None:
     """A name for an entry built from ``files`` (None when one of them cannot be seen)."""
+    name = directory_key(kind, files, *extra)
+    return None if name is None else f"{name}.marshal"
+
+
+def directory_key(kind: str, files: Iterable[str], *extra: str) -> str | None:
+    """A name for a directory entry built from ``files`` (None when one cannot be seen)."""
     parts = [CACHE_VERSION, kind, *extra]
     for path in files:
         try:
@@ -55,7 +68,7 @@ def key_for(kind: str, files: Iterable[str], *extra: str) -> str | None:
             return None
         parts += [path, str(status.st_size), str(status.st_mtime_ns)]
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
-    return f"{kind}-{digest}.marshal"
+    return f"{kind}-{digest}"
 
 
 def load(name: str | None, check: Callable[[Any], bool], environ: Mapping[str, str]) -> Any:
@@ -90,6 +103,73 @@ def store(name: str | None, data: Any, environ: Mapping[str, str]) -> None:
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+def load_directory(
+    name: str | None, check: Callable[[str], bool], environ: Mapping[str, str]
+) -> str | None:
+    """The path of the directory entry ``name`` when it is there and ``check`` accepts it."""
+    if name is None:
+        return None
+    directory = cache_dir(environ)
+    if not _owned_privately(directory):
+        return None
+    path = os.path.join(directory, name)
+    return path if _accepted(path, check) else None
+
+
+def store_directory(
+    name: str | None,
+    build: Callable[[str], None],
+    check: Callable[[str], bool],
+    environ: Mapping[str, str],
+) -> str | None:
+    """Make the directory entry ``name`` with ``build(path)``; its path, or None if not made.
+
+    ``build`` fills an empty private directory; anything it raises means no
+    entry.  An entry of that name that ``check`` refuses (broken by hand, say)
+    is replaced; one it accepts, which another run put in place meanwhile, is
+    kept and used: runs started together share one entry, and none removes
+    an entry another is reading.
+    """
+    if name is None:
+        return None
+    directory = cache_dir(environ)
+    with contextlib.suppress(OSError, ValueError):
+        os.makedirs(directory, mode=DIRECTORY_MODE, exist_ok=True)
+        _narrow(directory)
+        if not _owned_privately(directory):
+            return None
+        final = os.path.join(directory, name)
+        temporary = tempfile.mkdtemp(dir=directory, prefix=f".{name}-", suffix=".tmp")
+        try:
+            build(temporary)
+            if os.path.lexists(final):
+                if _accepted(final, check):
+                    return final
+                _discard(final, directory)
+            os.rename(temporary, final)
+            return final
+        except Exception:
+            return final if _accepted(final, check) else None
+        finally:
+            shutil.rmtree(temporary, ignore_errors=True)
+    return None
+
+
+def _accepted(path: str, check: Callable[[str], bool]) -> bool:
+    """Whether ``path`` is a directory (not a link to one) that ``check`` accepts."""
+    try:
+        return os.path.isdir(path) and not os.path.islink(path) and check(path)
+    except Exception:
+        return False
+
+
+def _discard(path: str, directory: str) -> None:
+    """Remove an entry: renamed aside first, so no reader sees it half removed."""
+    aside = tempfile.mkdtemp(dir=directory, suffix=".old")
+    os.rename(path, os.path.join(aside, "entry"))
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _narrow(directory: str) -> None:

@@ -1,4 +1,10 @@
-"""A light reader for the shipped model (botocore's service-2 layout).
+"""A light reader for the shipped model (botocore's service-2 and paginators-1 layouts).
+
+The model is shipped in botocore's data directory layout
+(``data/ec2/2016-11-15/service-2.json`` and ``paginators-1.json``), so that
+``DATA_PATH`` is a search path of botocore's loader: the drop-in's session
+finds the pinned model there, ahead of botocore's own data, through the
+loader's public ``extra_search_paths`` (``dropin/service/datapath.py``).
 
 Paths that send nothing (skeletons, usage and parse errors, help) need the
 shapes of an operation but not botocore: importing botocore and building its
@@ -15,7 +21,12 @@ from collections.abc import Iterator, Mapping
 from functools import cache, cached_property
 from typing import Any
 
-MODEL_FILE = "vmimport.json"
+#: the pinned model's directory, a search path of botocore's loader
+DATA_PATH = os.path.join(os.path.dirname(__file__), "data")
+SERVICE = "ec2"
+API_VERSION = "2016-11-15"
+#: the model types shipped, as botocore names them
+MODEL_TYPES = ("service-2", "paginators-1")
 SCALAR_TYPES = frozenset(
     {"string", "integer", "long", "float", "double", "boolean", "timestamp", "blob"}
 )
@@ -120,15 +131,16 @@ class Operation:
 
     @property
     def paginator(self) -> Mapping[str, Any] | None:
-        config = self._model.raw.get("pagination", {}).get(self.name)
+        config = self._model.pagination.get(self.name)
         return None if config is None else dict(config)
 
 
 class Model:
-    """The whole pinned model."""
+    """The whole pinned model: ``raw`` as in service-2, ``pagination`` as in paginators-1."""
 
-    def __init__(self, raw: Mapping[str, Any]) -> None:
+    def __init__(self, raw: Mapping[str, Any], pagination: Mapping[str, Any] | None = None) -> None:
         self.raw = raw
+        self.pagination: Mapping[str, Any] = pagination or {}
 
     @property
     def botocore_version(self) -> str:
@@ -158,15 +170,21 @@ class Model:
         return Shape(self, name)
 
 
-def model_text() -> str:
-    """The shipped model file's text (read by path: importlib.resources costs more to import)."""
-    with open(os.path.join(os.path.dirname(__file__), MODEL_FILE), encoding="utf-8") as handle:
+def model_file(type_name: str) -> str:
+    """Where the shipped model of ``type_name`` (one of ``MODEL_TYPES``) is."""
+    return os.path.join(DATA_PATH, SERVICE, API_VERSION, f"{type_name}.json")
+
+
+def model_text(type_name: str = "service-2") -> str:
+    """A shipped model file's text (read by path: importlib.resources costs more to import)."""
+    with open(model_file(type_name), encoding="utf-8") as handle:
         return handle.read()
 
 
 @cache
 def load_model() -> Model:
-    return Model(json.loads(model_text()))
+    pagination = json.loads(model_text("paginators-1"))["pagination"]
+    return Model(json.loads(model_text()), pagination)
 
 
 def xform_name(name: str, sep: str = "_") -> str:

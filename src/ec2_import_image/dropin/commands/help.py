@@ -18,6 +18,7 @@ from ec2_import_image.dropin.errors import ExitStatus, stdout_writes
 from ec2_import_image.dropin.helpdocs.paging import show_page
 from ec2_import_image.dropin.helpdocs.styled import STYLES, Line, Span
 from ec2_import_image.environment import Environment
+from ec2_import_image.model.shapes import MODEL_TYPES, model_file
 
 #: the drop-in's package and the distribution's, whose files the pages are built from
 DROPIN = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -50,7 +51,8 @@ def help_lines(invocation: Invocation) -> list[Line]:
 
 def _page_sources() -> list[str]:
     """The files a page is built from: the model, the help modules, the option tables."""
-    shared = [os.path.join(PACKAGE, "model", name) for name in ("vmimport.json", "doctext.py")]
+    shared = [model_file(name) for name in MODEL_TYPES]
+    shared.append(os.path.join(PACKAGE, "model", "doctext.py"))
     names = ["cli/options.py", "cli/known_commands.json"]
     helpdocs = os.path.join(DROPIN, "helpdocs")
     names += [f"helpdocs/{n}" for n in sorted(os.listdir(helpdocs)) if n.endswith(".py")]

@@ -4,15 +4,19 @@ The configuration chain is v2's, shared with the other programs
 (``ec2_import_image.awsconfig.chain``).  What is the drop-in's own is the
 trimming, for its start-up: the session registers only the built-in handlers
 of the services the drop-in calls (EC2 and those of the credential
-providers), its data loader answers the EC2 model and paginator from the
-pinned file (the runtime botocore's may be newer) and the endpoints data
-reduced to those services (``endpoints.py``).
+providers), and its data loader (``datapath.py``) finds the EC2 model and
+paginator in the pinned files first (the runtime botocore's may be newer),
+then botocore's data for those services only, with the endpoints data
+reduced to them (``endpoints.py``).  The client is created for the pinned
+model's API version.
 
 The configuration chain reads the run's variables (``environ``), not the
 process's.  botocore reads the process environment in places a session cannot
 be told otherwise (the credential providers, the configuration files'
 locations, proxies, CA bundles): ``commands/operation.py`` builds and uses the
-session inside ``Environment.process_environment()``.
+session inside ``Environment.process_environment()``.  Nothing is put in the
+environment: what the drop-in tells botocore goes to the session and its
+loader, so the AWS CLI that the hand-over runs sees the user's variables only.
 
 With ``--debug``, every request signer's credentials are handed to the debug
 log's redaction as they are used (see ``ec2_import_image.debuglog``).
@@ -25,18 +29,25 @@ valid URL fails the request with a ``LocationParseError`` instead.  The EC2
 client's pools are told not to look at redirects at all (``redirect=False``),
 which is what v2's urllib3 (2.6.3) does for it.
 
-These overrides reach into botocore's internals; ``tests/unit/test_private_hooks.py``
-fails, naming the hook, when a botocore release moves one of them.
+Three of these reach into botocore's internals: the handler registration,
+the signer's credentials and the HTTP session's pool classes (the loader's
+``BUILTIN_DATA_PATH`` in ``datapath.py`` is a fourth).
+``tests/unit/test_private_hooks.py`` fails, naming the hook, when a botocore
+release moves one of them; until a release that moved one is looked at, the
+drop-in takes botocore's ordinary path for that part (each function below
+says what that costs), which ``tests/functional/test_hook_fallbacks.py``
+checks by moving each hook.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from ec2_import_image.awsconfig import chain
 from ec2_import_image.dropin.cli.globalopts import GlobalOptions
+from ec2_import_image.dropin.service import datapath
 from ec2_import_image.model.shapes import load_model
 
 if TYPE_CHECKING:
@@ -52,48 +63,6 @@ SERVICE = "ec2"
 SERVICES_USED = frozenset({SERVICE, "sts", "sso", "sso-oidc", "signin"})
 
 
-def _pinned_loader_class() -> type:
-    from botocore.loaders import Loader
-
-    class PinnedLoader(Loader):
-        """botocore's loader, with the EC2 model and paginators from the pinned file.
-
-        Two shortcuts, neither changing what botocore gets: EC2's other data
-        (its endpoint rules) is read from its known place, without listing
-        every service's directory first; and the endpoints file comes reduced
-        to the services this tool calls (``endpoints.py`` keeps that copy, in the
-        cache directory the run's ``environ`` names).
-        """
-
-        environ: Mapping[str, str] = {}
-
-        def load_service_model(
-            self, service_name: str, type_name: str, api_version: str | None = None
-        ) -> Any:
-            if service_name != SERVICE:
-                return super().load_service_model(service_name, type_name, api_version)
-            if type_name == "service-2":
-                return load_model().raw
-            if type_name == "paginators-1":
-                return {"pagination": load_model().raw["pagination"]}
-            version = api_version or load_model().api_version
-            return self.load_data(f"{SERVICE}/{version}/{type_name}")
-
-        def load_data_with_path(self, name: str) -> tuple[Any, str]:
-            if name != "endpoints":
-                return super().load_data_with_path(name)
-            from ec2_import_image.dropin.service.endpoints import reduced_endpoints
-
-            return reduced_endpoints(
-                self.search_paths,
-                SERVICES_USED,
-                lambda: super(PinnedLoader, self).load_data_with_path(name),
-                self.environ,
-            )
-
-    return PinnedLoader
-
-
 def _session_class() -> type:
     import botocore.session
     from botocore import handlers
@@ -104,22 +73,59 @@ def _session_class() -> type:
         botocore registers ~130 handlers at start-up, most for S3 and other
         services, each checked with ``inspect``; only those that can fire for
         the services this tool calls are registered here, in botocore's order.
+        A botocore whose table of handlers, or whose call of this method, has
+        another shape than the one known here gets its own registration of
+        all of them: slower, and what any botocore session does.
         """
 
-        def _register_builtin_handlers(self, events: Any) -> None:
-            for spec in handlers.BUILTIN_HANDLERS:
-                event_name, handler = spec[0], spec[1]
-                parts = event_name.split(".")
-                if len(parts) > 1 and parts[1] not in SERVICES_USED and parts[1] != "*":
-                    continue
-                if len(spec) == 2:
+        def _register_builtin_handlers(self, *args: Any, **kwargs: Any) -> None:
+            kept = trimmed_builtin_handlers(handlers)
+            if kept is None or len(args) != 1 or kwargs:
+                super()._register_builtin_handlers(*args, **kwargs)  # type: ignore[misc]
+                return
+            (events,) = args
+            for event_name, handler, position in kept:
+                if position is None:
                     self.register(event_name, handler)
-                elif spec[2] is handlers.REGISTER_FIRST:
+                elif position is handlers.REGISTER_FIRST:
                     events.register_first(event_name, handler)
-                elif spec[2] is handlers.REGISTER_LAST:
+                else:
                     events.register_last(event_name, handler)
 
     return Session
+
+
+def trimmed_builtin_handlers(handlers: Any) -> list[tuple[str, Any, object]] | None:
+    """botocore's built-in handlers that can fire for ``SERVICES_USED``, in its order.
+
+    Each as (event name, handler, ``REGISTER_FIRST``, ``REGISTER_LAST`` or None
+    for botocore's plain ``register``).  None when ``handlers`` (the module
+    ``botocore.handlers``) is not of the shape known here: a table of
+    ``(event, handler)`` and ``(event, handler, REGISTER_FIRST or
+    REGISTER_LAST)`` tuples.
+    """
+    table = getattr(handlers, "BUILTIN_HANDLERS", None)
+    positions = (
+        getattr(handlers, "REGISTER_FIRST", None),
+        getattr(handlers, "REGISTER_LAST", None),
+    )
+    if not isinstance(table, list) or None in positions:
+        return None
+    kept: list[tuple[str, Any, object]] = []
+    for spec in table:
+        if not isinstance(spec, tuple) or len(spec) not in (2, 3):
+            return None
+        event_name, handler = spec[0], spec[1]
+        position = spec[2] if len(spec) == 3 else None
+        if not isinstance(event_name, str) or not callable(handler):
+            return None
+        if position is not None and position not in positions:
+            return None
+        parts = event_name.split(".")
+        if len(parts) > 1 and parts[1] not in SERVICES_USED and parts[1] != "*":
+            continue
+        kept.append((event_name, handler, position))
+    return kept
 
 
 def create_session(
@@ -138,9 +144,7 @@ def create_session(
     session.user_agent_name = "aws-cli"
     session.user_agent_version = "2.36.7"
     session.user_agent_extra = f"ec2-import-image/{__version__}"
-    loader = _pinned_loader_class()()
-    loader.environ = environ
-    session.register_component("data_loader", loader)
+    session.register_component("data_loader", datapath.create_loader(SERVICES_USED, environ))
     chain.apply_chain(session, profile=options.profile, region=options.region, environ=environ)
     chain.set_default_client_config(
         session,
@@ -149,31 +153,61 @@ def create_session(
         sign_request=options.sign_request,
     )
     if debug_log is not None:
-        session.register("before-sign", partial(_redact_signing_credentials, debug_log))
+        signs = options.sign_request
+        session_credentials = partial(_session_credentials, session) if signs else _no_credentials
+        session.register(
+            "before-sign", partial(_redact_signing_credentials, debug_log, session_credentials)
+        )
     chain.inject_credential_caches(session, environ)
     return session
 
 
 def _redact_signing_credentials(
-    debug_log: RedactingFormatter, request_signer: Any = None, **_: Any
+    debug_log: RedactingFormatter,
+    session_credentials: Callable[[], Any],
+    request_signer: Any = None,
+    event_name: str = "",
+    **_: Any,
 ) -> None:
     """``before-sign``: the debug log must never show the credentials about to sign.
 
     Resolving them here (the signer would do it next) obtains temporary
     credentials when v2 does, while the request is signed, so nothing is
-    fetched that v2 would not fetch.
+    fetched that v2 would not fetch.  The credentials are the request
+    signer's.  A botocore whose signer keeps them elsewhere gets, for the
+    EC2 client's requests, ``session_credentials()``: the session's, which
+    that client signs with (none for a request not signed).  The clients the
+    credential providers create (STS, SSO) sign with other credentials,
+    which are then left to the log's redaction of secret fields.
     """
-    credentials = getattr(request_signer, "_credentials", None)
+    credentials: Any = getattr(request_signer, "_credentials", _MOVED)
+    if credentials is _MOVED:
+        own = event_name.startswith(f"before-sign.{SERVICE}.")
+        credentials = session_credentials() if own else None
     if credentials is None:
         return
     frozen = credentials.get_frozen_credentials()
     debug_log.add(frozen.secret_key, frozen.token)
 
 
+#: an attribute a botocore no longer has
+_MOVED = object()
+
+
+def _session_credentials(session: botocore.session.Session) -> Any:
+    return session.get_credentials()
+
+
+def _no_credentials() -> None:
+    return None
+
+
 def create_client(session: botocore.session.Session, options: GlobalOptions) -> BaseClient:
     client = session.create_client(
         SERVICE,
         region_name=options.region,
+        # the pinned model's, whatever newer version a botocore may know
+        api_version=load_model().api_version,
         endpoint_url=options.endpoint_url,
         verify=chain.verify_setting(options.verify_ssl, options.ca_bundle),
     )
@@ -182,20 +216,36 @@ def create_client(session: botocore.session.Session, options: GlobalOptions) -> 
 
 
 def never_follow_redirects(client: BaseClient) -> None:
-    """The client's connection pools leave redirects alone, as urllib3 before 2.7 did."""
+    """The client's connection pools leave redirects alone, as urllib3 before 2.7 did.
+
+    The pool classes are told to the client's HTTP session, whose mapping of
+    them its pool manager (and any proxy manager) shares.  A botocore or
+    urllib3 of another shape (no such mapping, pools whose ``urlopen`` takes no
+    ``redirect``) keeps its own pools: what differs then is only a redirect
+    whose ``Location`` is not a URL, on urllib3 2.7 and later (see above).
+    """
     pools = _no_redirect_pool_classes()
-    # the session's own mapping, shared with its pool manager and any proxy manager
-    client._endpoint.http_session._pool_classes_by_scheme.update(pools)  # type: ignore[attr-defined]
+    endpoint = getattr(client, "_endpoint", None)
+    by_scheme = getattr(getattr(endpoint, "http_session", None), "_pool_classes_by_scheme", None)
+    if pools is None or not isinstance(by_scheme, dict) or set(by_scheme) != set(pools):
+        return
+    by_scheme.update(pools)
 
 
 @cache
-def _no_redirect_pool_classes() -> dict[str, type]:
-    from botocore.awsrequest import AWSHTTPConnectionPool, AWSHTTPSConnectionPool
+def _no_redirect_pool_classes() -> dict[str, type] | None:
+    """The pool classes that never handle a redirect; None where they cannot be made."""
+    import inspect
 
-    return {
-        "http": _without_redirects(AWSHTTPConnectionPool),
-        "https": _without_redirects(AWSHTTPSConnectionPool),
-    }
+    try:
+        from botocore.awsrequest import AWSHTTPConnectionPool, AWSHTTPSConnectionPool
+    except ImportError:
+        return None
+    pools: dict[str, Any] = {"http": AWSHTTPConnectionPool, "https": AWSHTTPSConnectionPool}
+    for pool_class in pools.values():
+        if "redirect" not in inspect.signature(pool_class.urlopen).parameters:
+            return None
+    return {scheme: _without_redirects(pool_class) for scheme, pool_class in pools.items()}
 
 
 def _without_redirects(pool_class: Any) -> type:
