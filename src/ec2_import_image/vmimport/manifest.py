@@ -12,7 +12,9 @@ YAML::
         platform: Linux
 
 CSV has the same keys as columns, one entry per row: ``disks`` separated by
-``;``, ``tags`` as ``k=v;k=v``, an empty cell meaning "not given".
+``;``, ``tags`` as ``k=v;k=v``, an empty cell meaning "not given"; the lists
+of the AMI's distribution (``copy_to_region``, ``share_with``, ``unshare``)
+separated by ``;`` and ``copy_kms_key`` as ``REGION=KEY;REGION=KEY``.
 
 A value comes from the entry, else the manifest's ``defaults``, else the
 command line (``--bucket``, ``--prefix``...).  A bad manifest is refused
@@ -35,6 +37,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from ec2_import_image.vmimport.distribute import options as distribution
 from ec2_import_image.vmimport.errors import UsageError
 from ec2_import_image.vmimport.spec import (
     DEFAULT_PREFIX,
@@ -70,6 +73,8 @@ KEYS = (
     "prefix",
     "tags",
     "keep_upload",
+    # what is asked of the AMI once it is finished (``distribute.options``)
+    *distribution.KEYS,
 )
 #: entry names become S3 key prefixes and tag values: a plain, portable alphabet
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -242,6 +247,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "prefix": _text,
     "tags": _tags,
     "keep_upload": _flag,
+    **distribution.CONVERTERS,
 }
 
 
@@ -324,7 +330,7 @@ def _converted(
             continue
         try:
             values[key] = CONVERTERS[key](value)
-        except BadValue as bad:
+        except (BadValue, distribution.Refused) as bad:
             problems.add(where, key, str(bad))
     return values
 
@@ -350,6 +356,8 @@ def _spec(
         problems.add(where, "kms_key_id", "needs encrypted: true")
     if values.get("license_type") and values.get("usage_operation"):
         problems.add(where, "usage_operation", "cannot be given with license_type")
+    for key, message in distribution.problems(values):
+        problems.add(where, key, message)
     if (
         any(not disk.is_s3 for disk in disks)
         and not values.get("bucket")
@@ -367,7 +375,7 @@ def _spec(
         options = options._replace(prefix=DEFAULT_PREFIX)
     if "role_name" not in values:
         options = options._replace(role_name=DEFAULT_ROLE)
-    return ImportSpec(name, disks, options)
+    return ImportSpec(name, disks, options, distribution.distribution(values))
 
 
 def _label(raw: Mapping[Any, Any], prefix: str) -> str:
