@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ from ec2_import_image.vmimport.state.distribution import ImageRole, ImageState
 from tests.emulator.conftest import BUCKET, REGION, Lab
 from tests.emulator.test_vmimport_import import run_import as import_on
 from tests.emulator.test_vmimport_import import tags_of
+from tests.support.children import kill_when, start_module
 from tests.support.diskfixtures import DiskFixtures
-from tests.support.vmimport_run import Counting
+from tests.support.vmimport_run import Counting, child_environ, vmimport
 
 WEST = "us-west-2"
 EU = "eu-west-1"
@@ -337,3 +339,148 @@ def test_bad_values_are_usage_errors_before_anything_is_sent(
         assert message in outcome.stderr, (argv, outcome.stderr)
     assert counting.calls == {}
     assert BUCKET
+
+
+#: an import of half an hour takes half a second, a copy a sixth of one
+SPEED = 3600.0
+
+
+def test_killed_during_the_copies_a_rerun_gives_the_same_amis_and_no_more(
+    make_lab: Any, disks: DiskFixtures, tmp_path: Path
+) -> None:
+    """A real child process, killed with SIGKILL while its second copy to another Region is
+    about to be sent (the named copy and one cross-Region copy answered; the original not yet
+    deregistered): the rerun finishes with one AMI per Region, those made before the kill."""
+    lab: Lab = make_lab(clock=time.monotonic, speed=SPEED)
+    lab.role()
+    lab.grant()
+    for region in (WEST, EU):
+        lab.client("ec2", region).describe_images(Owners=["self"])  # the backends, made here
+    state = tmp_path / "state.sqlite"
+    argv = [
+        "import",
+        str(disks.path("gpt-uefi.stream.vmdk")),
+        "--name",
+        "web-1",
+        "--bucket",
+        BUCKET,
+        "--state",
+        str(state),
+        "--poll-interval",
+        "0.2",
+        *WEB,
+        "--share-with",
+        ACCOUNT,
+        "--deprecate-after",
+        "90",
+    ]
+    child = start_module(
+        "tests.support.gated_child",
+        [lab.endpoint, "CopyImage", "2", *argv],
+        environ=child_environ(),
+    )
+    lines = kill_when(child, lambda seen: "blocked" in seen)
+    assert lines[-1] == "blocked" and "answered CopyImage 2" in lines, lines
+    before = {region: own_images(lab, region) for region in (REGION, WEST, EU)}
+    assert len(before[REGION]) == 2  # the original and its named copy
+    (named,) = [image for image in before[REGION] if image["Name"] == "web-1"]
+    copied = {region: images for region, images in before.items() if region != REGION}
+    assert sorted(len(images) for images in copied.values()) == [0, 1]
+
+    counting = Counting()
+    rerun = vmimport(lab.endpoint, *argv, variables=MOTO, sessions=counting)
+    assert rerun.status == ExitStatus.OK, rerun.stderr
+    assert counting.count("ImportImage") == counting.count("UploadPart") == 0
+    assert counting.count("CopyImage") == 1  # only the Region not copied to yet
+    result = json.loads(rerun.stdout)
+    assert result["image_id"] == named["ImageId"]
+    for region in (REGION, WEST, EU):
+        (image,) = own_images(lab, region)
+        assert image["Name"] == "web-1" and image["ImageId"] == result["images"][region]
+        assert launch(lab, region, image["ImageId"]) == [{"UserId": ACCOUNT}]
+        assert "DeprecationTime" in image
+    for region, images in copied.items():
+        if images:
+            assert result["images"][region] == images[0]["ImageId"]  # the copy made before
+    # a third run has nothing to do
+    counting = Counting()
+    third = vmimport(lab.endpoint, *argv, variables=MOTO, sessions=counting)
+    assert third.status == ExitStatus.OK, third.stderr
+    assert json.loads(third.stdout) == result
+    assert counting.count("CopyImage") == counting.count("DeregisterImage") == 0
+
+
+def test_a_batch_manifest_distributes_and_shows_its_steps(
+    granted: Lab, disks: DiskFixtures, tmp_path: Path
+) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for name in ("web-1", "db-1"):
+        (exports / f"{name}.vmdk").write_bytes(disks.path("gpt-uefi.stream.vmdk").read_bytes())
+    with (exports / "db-1.vmdk").open("ab") as extended:  # another content, another identity
+        extended.write(b"\0" * 512)
+    manifest = tmp_path / "vms.yaml"
+    manifest.write_text(
+        "defaults:\n"
+        f"  bucket: {BUCKET}\n"
+        f"  copy_to_region: [{WEST}]\n"
+        "  share_with: ['111122223333']\n"
+        "entries:\n"
+        "  - name: web-1\n"
+        "    disks: [exports/web-1.vmdk]\n"
+        "    ami_name: web-1 (2024)\n"
+        "    deprecate_at: 2031-01-01\n"
+        "  - name: db-1\n"
+        "    disks: [exports/db-1.vmdk]\n"
+        f"    copy_to_region: {WEST};{EU}\n"
+        "    imds_v2: true\n"
+    )
+    base = ("batch", str(manifest), "--poll-interval", "5")
+
+    def batch(*argv: str) -> Any:
+        return vmimport(
+            granted.endpoint,
+            *base,
+            *argv,
+            clock=granted.clock,
+            sleep=granted.clock.advance,
+            variables=MOTO,
+        )
+
+    planned = batch("--dry-run", "--json")
+    assert planned.status == ExitStatus.OK, planned.stderr
+    steps = [(s["entry"], s["action"], s["detail"]) for s in json.loads(planned.stdout)]
+    assert ("web-1", "name", f"{REGION}: name it 'web-1 (2024)'") in steps
+    assert ("db-1", "copy", f"{EU}: copy from {REGION}") in steps
+    assert ("web-1", "deprecate", f"{WEST}: deprecate at 2031-01-01T00:00:00Z") in steps
+    assert ("db-1", "share", f"{WEST}: share with account {ACCOUNT}") in steps
+
+    ran = batch()
+    assert ran.status == ExitStatus.OK, ran.stderr
+    rows = {
+        row["entry"]: row
+        for row in json.loads((tmp_path / "vms.yaml.results.json").read_text())["entries"]
+    }
+    assert set(rows["web-1"]["images"]) == {REGION, WEST}
+    assert set(rows["db-1"]["images"]) == {REGION, WEST, EU}
+    assert rows["db-1"]["shared"] == [ACCOUNT]
+    assert rows["web-1"]["image_id"] == rows["web-1"]["images"][REGION]
+    (web,) = own_images(granted, REGION, "web-1")
+    assert web["Name"] == "web-1 (2024)" and web["DeprecationTime"].startswith("2031-01-01")
+    for region in (REGION, WEST, EU):
+        (db,) = own_images(granted, region, "db-1")
+        assert db["ImdsSupport"] == "v2.0"
+    csv_text = (tmp_path / "vms.yaml.results.csv").read_text()
+    header = csv_text.splitlines()[0].split(",")
+    assert header[-2:] == ["images", "shared"]
+    assert f"{EU}={rows['db-1']['images'][EU]}" in csv_text
+
+    status = batch("--status", "--json")
+    assert status.status == ExitStatus.OK, status.stderr
+    found = {row["entry"]: row for row in json.loads(status.stdout)}
+    assert found["db-1"]["distribution"]["planned"] == []
+    assert any(line.startswith(f"{EU}: copy ") for line in found["db-1"]["distribution"]["done"])
+    assert found["db-1"]["images"] == rows["db-1"]["images"]
+    again = batch("--dry-run")
+    assert again.status == ExitStatus.OK
+    assert "copy" not in again.stdout and "share" not in again.stdout

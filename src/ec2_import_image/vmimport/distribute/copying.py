@@ -45,7 +45,14 @@ from ec2_import_image.vmimport.distribute.observe import describe
 from ec2_import_image.vmimport.distribute.pacing import Pacer
 from ec2_import_image.vmimport.distribute.plan import ImageView
 from ec2_import_image.vmimport.errors import Incomplete
-from ec2_import_image.vmimport.state.distribution import ImageRole, ImageState, RegionImage
+from ec2_import_image.vmimport.distribute.flags import tags_digest
+from ec2_import_image.vmimport.state.distribution import (
+    Applied,
+    ImageRole,
+    ImageState,
+    RegionImage,
+    Step,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -324,6 +331,11 @@ def _ended(
     )
     if view.state == "available":
         job.record(row)
+        job.db.record_applied(
+            job.claim,
+            Applied(region, view.image_id, Step.TAG, job.owner, tags_digest(request.tags)),
+            f"{region}: {view.image_id} tagged at its copy (TagSpecifications)",
+        )
         job.did(f"{region}: {view.image_id} is available")
         return view
     job.record(row._replace(state=ImageState.FAILED), f"{region}: {view.image_id} {view.state}")

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 
 def tags_digest(tags: Sequence[tuple[str, str]]) -> str:
-    """What the state database records of tags applied (their SHA-256, 16 hex digits)."""
+    """What the state database records of tags applied (their SHA-256, 16 hex digits; the
+    row's target is the owner they name)."""
     text = "\n".join(f"{key}={value}" for key, value in sorted(tags))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -52,7 +53,7 @@ def tag(job: Job, region: str, image: ImageView) -> None:
     if done:
         job.db.record_applied(
             job.claim,
-            Applied(region, image.image_id, Step.TAG, "", tags_digest(tags)),
+            Applied(region, image.image_id, Step.TAG, job.owner, tags_digest(tags)),
             f"{region}: tagged {image.image_id} and {len(image.snapshot_ids)} snapshot(s)",
         )
         job.did(f"{region}: tagged {image.image_id} and {len(image.snapshot_ids)} snapshot(s)")

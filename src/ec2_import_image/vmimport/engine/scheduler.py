@@ -106,6 +106,8 @@ class Stage(StrEnum):
     PREPARING = "preparing"
     QUEUED = "queued"
     WAITING = "waiting"
+    #: done; its AMI's distribution runs (``_distributions``)
+    DISTRIBUTING = "distributing"
 
 
 class _Held:
@@ -456,6 +458,7 @@ class Scheduler:
         if self.services.after is None:
             self._drop(held)
             return
+        held.stage = Stage.DISTRIBUTING
         self._distributions.submit(held.work.name, held.work.result)
 
     def _distributed(self, held: _Held, outcome: object) -> None:
