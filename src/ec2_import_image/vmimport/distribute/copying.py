@@ -41,11 +41,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ec2_import_image.importtasks.faults import Fault, classify
 from ec2_import_image.vmimport.distribute.errors import Refusal
+from ec2_import_image.vmimport.distribute.flags import tags_digest
 from ec2_import_image.vmimport.distribute.observe import describe
 from ec2_import_image.vmimport.distribute.pacing import Pacer
 from ec2_import_image.vmimport.distribute.plan import ImageView
 from ec2_import_image.vmimport.errors import Incomplete
-from ec2_import_image.vmimport.distribute.flags import tags_digest
 from ec2_import_image.vmimport.state.distribution import (
     Applied,
     ImageRole,
