@@ -26,21 +26,23 @@ from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
 from tests.support.vmimport_run import environment
 
 
-def main(argv: list[str]) -> int:
-    endpoint, operation, after, *rest = argv
+def gated(endpoint: str, event: str, after: int, argv: list[str], *, answered: str) -> int:
+    """``vmimport --endpoint-url ENDPOINT ARGV...``, the requests of ``event``
+    (``SERVICE.OPERATION``) gated: the first ``after`` go out, each printing ``ANSWERED N``
+    once answered; the next prints ``blocked`` and waits."""
     lock = threading.Lock()
-    answered = [0]
+    done_count = [0]
     passed = [0]
 
     def done(**_: Any) -> None:
         with lock:
-            answered[0] += 1
-            say(f"answered {operation} {answered[0]}")
+            done_count[0] += 1
+            say(f"{answered} {done_count[0]}")
 
     def gate(**_: Any) -> None:
         with lock:
             passed[0] += 1
-            blocked = passed[0] > int(after)
+            blocked = passed[0] > after
         if blocked:
             say("blocked")
             time.sleep(600)
@@ -48,8 +50,8 @@ def main(argv: list[str]) -> int:
     def sessions(options: GlobalOptions, env: Environment) -> Any:
         session = full_session(profile=options.profile, region=options.region, environ=env.environ)
         session.set_credentials(FAKE_KEY_ID, FAKE_SECRET)
-        session.register(f"before-call.ec2.{operation}", gate)
-        session.register(f"after-call.ec2.{operation}", done)
+        session.register(f"before-call.{event}", gate)
+        session.register(f"after-call.{event}", done)
         return session
 
     env = Environment(
@@ -60,7 +62,12 @@ def main(argv: list[str]) -> int:
         stdout_isatty=False,
         stderr_isatty=False,
     )
-    return cli.run(["--endpoint-url", endpoint, *rest], env, session_factory=sessions)
+    return cli.run(["--endpoint-url", endpoint, *argv], env, session_factory=sessions)
+
+
+def main(argv: list[str]) -> int:
+    endpoint, operation, after, *rest = argv
+    return gated(endpoint, f"ec2.{operation}", int(after), rest, answered=f"answered {operation}")
 
 
 if __name__ == "__main__":

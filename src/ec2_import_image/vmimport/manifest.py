@@ -53,6 +53,10 @@ from ec2_import_image.vmimport.spec import (
     Platform,
     parse_s3_url,
 )
+from ec2_import_image.vmimport.values import BadValue
+from ec2_import_image.vmimport.values import flag as _flag
+from ec2_import_image.vmimport.values import shown as _shown
+from ec2_import_image.vmimport.values import text as _text
 
 #: every key of an entry; ``defaults`` take all but ``name``
 KEYS = (
@@ -88,8 +92,6 @@ RESERVED_TAG_PREFIXES = ("aws:", "vmimport:")
 CSV_LIST_SEPARATOR = ";"
 #: where a value given as an option of ``import`` (or a default of ``batch``) is said to be
 COMMAND_LINE = "command line"
-TRUE_WORDS = ("true", "yes", "1", "on")
-FALSE_WORDS = ("false", "no", "0", "off")
 
 
 class ManifestProblem(NamedTuple):
@@ -148,24 +150,6 @@ class _Problems:
 E = TypeVar("E", bound=StrEnum)
 
 
-class BadValue(ValueError):
-    """A value a key cannot take; the message says what it can."""
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise BadValue(f"expected a text value, got {_shown(value)}")
-    return str(value)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
-
-
 def _choice(kind: type[E]) -> Callable[[Any], E]:
     def convert(value: Any) -> E:
         text = _text(value)
@@ -178,18 +162,6 @@ def _choice(kind: type[E]) -> Callable[[Any], E]:
         raise BadValue(f"{text!r} is not one of: {allowed}")
 
     return convert
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-    raise BadValue(f"expected true or false, got {_shown(value)}")
 
 
 def _name(value: Any) -> str:
@@ -330,7 +302,7 @@ def _converted(
             continue
         try:
             values[key] = CONVERTERS[key](value)
-        except (BadValue, distribution.Refused) as bad:
+        except BadValue as bad:
             problems.add(where, key, str(bad))
     return values
 

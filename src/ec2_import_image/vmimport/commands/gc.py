@@ -109,7 +109,7 @@ def _row(decision: Decision) -> dict[str, Any]:
 def _table(run: Run, rows: list[dict[str, Any]]) -> None:
     columns = ("region", "entry", "image_id", "imported_at", "verdict", "reason")
     cells = [[str(row[key] or "") for key in columns] for row in rows]
-    widths = [max(len(c), *(len(line[i]) for line in cells)) for i, c in enumerate(columns)]
+    widths = [max([len(c), *(len(line[i]) for line in cells)]) for i, c in enumerate(columns)]
     for line in [list(columns), *cells]:
         text = "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
         run.env.stdout.write(f"{text}\n")

@@ -43,70 +43,43 @@ def tag(job: Job, region: str, image: ImageView) -> None:
     ec2 = job.clients.ec2(region)
     tags = job.wanted.tags
     resources = [image.image_id, *image.snapshot_ids]
-    done = job.act(
-        region,
+    job.apply(
+        Applied(region, image.image_id, Step.TAG, job.owner, tags_digest(tags)),
         f"tag {image.image_id}",
         lambda: ec2.create_tags(
             Resources=resources, Tags=[{"Key": key, "Value": value} for key, value in tags]
         ),
+        f"{region}: tagged {image.image_id} and {len(image.snapshot_ids)} snapshot(s)",
     )
-    if done:
-        job.db.record_applied(
-            job.claim,
-            Applied(region, image.image_id, Step.TAG, job.owner, tags_digest(tags)),
-            f"{region}: tagged {image.image_id} and {len(image.snapshot_ids)} snapshot(s)",
-        )
-        job.did(f"{region}: tagged {image.image_id} and {len(image.snapshot_ids)} snapshot(s)")
 
 
 def imds(job: Job, region: str, image: ImageView) -> None:
     ec2 = job.clients.ec2(region)
-    done = job.act(
-        region,
+    job.apply(
+        Applied(region, image.image_id, Step.IMDS, "", IMDS_V2),
         f"require IMDSv2 on {image.image_id}",
-        lambda: ec2.modify_image_attribute(
-            ImageId=image.image_id,
-            ImdsSupport={"Value": IMDS_V2},
-        ),
+        lambda: ec2.modify_image_attribute(ImageId=image.image_id, ImdsSupport={"Value": IMDS_V2}),
+        f"{region}: {image.image_id} requires IMDSv2 (ImdsSupport v2.0, for good)",
     )
-    if done:
-        job.db.record_applied(
-            job.claim,
-            Applied(region, image.image_id, Step.IMDS, "", IMDS_V2),
-            f"{region}: {image.image_id} requires IMDSv2",
-        )
-        job.did(f"{region}: {image.image_id} requires IMDSv2 (ImdsSupport v2.0, for good)")
 
 
 def deprecate(job: Job, region: str, image: ImageView, when: str) -> None:
     ec2 = job.clients.ec2(region)
-    done = job.act(
-        region,
+    job.apply(
+        Applied(region, image.image_id, Step.DEPRECATE, "", when),
         f"deprecate {image.image_id} at {when}",
         lambda: ec2.enable_image_deprecation(ImageId=image.image_id, DeprecateAt=when),
+        f"{region}: {image.image_id} is deprecated at {when}",
     )
-    if done:
-        job.db.record_applied(
-            job.claim,
-            Applied(region, image.image_id, Step.DEPRECATE, "", when),
-            f"{region}: {image.image_id} deprecated at {when}",
-        )
-        job.did(f"{region}: {image.image_id} is deprecated at {when}")
 
 
 def protect(job: Job, region: str, image: ImageView) -> None:
     ec2 = job.clients.ec2(region)
-    done = job.act(
-        region,
+    job.apply(
+        Applied(region, image.image_id, Step.PROTECT, "", "enabled"),
         f"protect {image.image_id} from deregistration",
         lambda: ec2.enable_image_deregistration_protection(
             ImageId=image.image_id, WithCooldown=False
         ),
+        f"{region}: {image.image_id} is protected from deregistration",
     )
-    if done:
-        job.db.record_applied(
-            job.claim,
-            Applied(region, image.image_id, Step.PROTECT, "", "enabled"),
-            f"{region}: {image.image_id} protected from deregistration",
-        )
-        job.did(f"{region}: {image.image_id} is protected from deregistration")

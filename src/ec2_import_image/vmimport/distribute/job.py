@@ -20,7 +20,7 @@ from ec2_import_image.vmimport.distribute.pacing import CopySlots, Pace, Pacer
 from ec2_import_image.vmimport.distribute.plan import Wanted
 from ec2_import_image.vmimport.engine.identity import TAG_NAME, TAG_OWNER, TAG_SHA256
 from ec2_import_image.vmimport.errors import Incomplete
-from ec2_import_image.vmimport.state.distribution import RegionImage
+from ec2_import_image.vmimport.state.distribution import Applied, RegionImage
 
 if TYPE_CHECKING:
     from ec2_import_image.vmimport.state.db import StateDB
@@ -125,4 +125,25 @@ class Job:
             cause, fix = explained or (f"{code}: {message}", "")
             self.refused(Refusal(region, what, cause, fix))
             return False
+        return True
+
+    def apply(
+        self,
+        done: Applied,
+        what: str,
+        call: Callable[[], object],
+        line: str,
+        *,
+        undo: bool = False,
+        explain: Callable[[str, str], tuple[str, str] | None] | None = None,
+    ) -> bool:
+        """One step on one AMI (``act``), then recorded as applied (or, ``undo``, as undone)
+        with ``line`` as its history and what the run says."""
+        if not self.act(done.region, what, call, explain):
+            return False
+        if undo:
+            self.db.forget_applied(self.claim, done, line)
+        else:
+            self.db.record_applied(self.claim, done, line)
+        self.did(line)
         return True

@@ -42,6 +42,9 @@ from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from ec2_import_image.vmimport.values import BadValue, flag, text
+from ec2_import_image.vmimport.values import shown as _shown
+
 #: RegisterImage's and CopyImage's rule for ``Name``
 AMI_NAME = re.compile(r"^[A-Za-z0-9()\[\] ./\-'@_]{3,128}$")
 AMI_NAME_RULE = (
@@ -61,10 +64,8 @@ OWNER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 #: the longest ``--deprecate-after``: the service's 10 years, in whole days
 MAX_DEPRECATE_DAYS = 3650
 LIST_SEPARATOR = ";"
-
-
-class Refused(ValueError):
-    """A value a key cannot take; the message says why and what it can take."""
+#: what refuses a value (the manifest's own)
+Refused = BadValue
 
 
 class GranteeKind(StrEnum):
@@ -111,17 +112,7 @@ KEYS = Distribution._fields
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise Refused(f"expected a text value, got {_shown(value)}")
-    return str(value).strip()
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
+    return text(value).strip()
 
 
 def _items(value: Any, what: str) -> list[Any]:
@@ -266,18 +257,6 @@ def owner(value: Any) -> str:
             "with a letter or digit, at most 128 characters"
         )
     return text
-
-
-def flag(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in ("true", "yes", "1", "on"):
-            return True
-        if word in ("false", "no", "0", "off"):
-            return False
-    raise Refused(f"expected true or false, got {_shown(value)}")
 
 
 CONVERTERS: dict[str, Callable[[Any], Any]] = {

@@ -31,7 +31,7 @@ revoke X.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from ec2_import_image.vmimport.distribute.options import Grantee
 from ec2_import_image.vmimport.distribute.plan import MANAGED_KEY_CAUSE, ImageView, reencrypt_fix
@@ -53,83 +53,69 @@ def _explain_managed_key(region: str, home: str) -> Callable[[str, str], tuple[s
     return explain
 
 
-def share(job: Job, region: str, image: ImageView, grantee: Grantee) -> None:
+def _launch(job: Job, region: str, image: ImageView, grantee: Grantee, *, add: bool) -> None:
     ec2 = job.clients.ec2(region)
-    done = job.act(
-        region,
-        f"share {image.image_id} with {grantee}",
+    operation = "Add" if add else "Remove"
+    if add:
+        extra = "" if grantee.is_account else " (it can launch the AMI, not copy it)"
+        line = f"{region}: shared {image.image_id} with {grantee}{extra}"
+    else:
+        line = f"{region}: {grantee} can no longer launch {image.image_id}"
+    job.apply(
+        Applied(region, image.image_id, Step.SHARE, grantee.value),
+        f"{'share' if add else 'unshare'} {image.image_id} with {grantee}",
         lambda: ec2.modify_image_attribute(
             ImageId=image.image_id,
-            LaunchPermission={"Add": [{grantee.kind.value: grantee.value}]},  # type: ignore[misc]
+            LaunchPermission={operation: [{grantee.kind.value: grantee.value}]},  # type: ignore[misc]
         ),
-        _explain_managed_key(region, job.home),
+        line,
+        undo=not add,
+        explain=_explain_managed_key(region, job.home),
     )
-    if done:
-        job.db.record_applied(
-            job.claim,
-            Applied(region, image.image_id, Step.SHARE, grantee.value),
-            f"{region}: shared {image.image_id} with {grantee}",
-        )
-        extra = "" if grantee.is_account else " (it can launch the AMI, not copy it)"
-        job.did(f"{region}: shared {image.image_id} with {grantee}{extra}")
+
+
+def share(job: Job, region: str, image: ImageView, grantee: Grantee) -> None:
+    _launch(job, region, image, grantee, add=True)
 
 
 def unshare(job: Job, region: str, image: ImageView, grantee: Grantee) -> None:
-    ec2 = job.clients.ec2(region)
-    done = job.act(
-        region,
-        f"unshare {image.image_id} from {grantee}",
-        lambda: ec2.modify_image_attribute(
-            ImageId=image.image_id,
-            LaunchPermission={"Remove": [{grantee.kind.value: grantee.value}]},  # type: ignore[misc]
-        ),
-    )
-    if done:
-        job.db.forget_applied(
-            job.claim,
-            Applied(region, image.image_id, Step.SHARE, grantee.value),
-            f"{region}: unshared {image.image_id} from {grantee}",
-        )
-        job.did(f"{region}: {grantee} can no longer launch {image.image_id}")
+    _launch(job, region, image, grantee, add=False)
 
 
-def _snapshots(job: Job, region: str, image: ImageView, account: str, operation: str) -> bool:
+def _volumes(job: Job, region: str, image: ImageView, account: str, *, add: bool) -> None:
+    """The create-volume permission of every snapshot of the AMI, for one account."""
     ec2 = job.clients.ec2(region)
-    for snapshot_id in image.snapshot_ids:
-        ok = job.act(
-            region,
-            f"{operation} {account}'s create-volume permission on {snapshot_id}",
-            lambda snapshot_id=snapshot_id: ec2.modify_snapshot_attribute(  # type: ignore[misc]
+    operation: Literal["add", "remove"] = "add" if add else "remove"
+
+    def each() -> None:
+        for snapshot_id in image.snapshot_ids:
+            ec2.modify_snapshot_attribute(
                 SnapshotId=snapshot_id,
                 Attribute="createVolumePermission",
-                OperationType=operation,  # type: ignore[arg-type]
+                OperationType=operation,
                 UserIds=[account],
-            ),
-            _explain_managed_key(region, job.home),
-        )
-        if not ok:
-            return False
-    return True
+            )
+
+    count = len(image.snapshot_ids)
+    line = (
+        f"{region}: {account} may create volumes from {count} snapshot(s) of {image.image_id} "
+        "(and so copy it)"
+        if add
+        else f"{region}: {account} can no longer create volumes from {image.image_id}"
+    )
+    job.apply(
+        Applied(region, image.image_id, Step.VOLUME, account),
+        f"{operation} {account}'s create-volume permission on the snapshots of {image.image_id}",
+        each,
+        line,
+        undo=not add,
+        explain=_explain_managed_key(region, job.home),
+    )
 
 
 def share_snapshots(job: Job, region: str, image: ImageView, account: str) -> None:
-    if _snapshots(job, region, image, account, "add"):
-        job.db.record_applied(
-            job.claim,
-            Applied(region, image.image_id, Step.VOLUME, account),
-            f"{region}: {account} may create volumes from the snapshots of {image.image_id}",
-        )
-        job.did(
-            f"{region}: {account} may create volumes from {len(image.snapshot_ids)} snapshot(s) "
-            f"of {image.image_id} (and so copy it)"
-        )
+    _volumes(job, region, image, account, add=True)
 
 
 def unshare_snapshots(job: Job, region: str, image: ImageView, account: str) -> None:
-    if _snapshots(job, region, image, account, "remove"):
-        job.db.forget_applied(
-            job.claim,
-            Applied(region, image.image_id, Step.VOLUME, account),
-            f"{region}: {account}'s create-volume permission removed from {image.image_id}",
-        )
-        job.did(f"{region}: {account} can no longer create volumes from {image.image_id}")
+    _volumes(job, region, image, account, add=False)
