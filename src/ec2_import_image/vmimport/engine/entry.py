@@ -21,7 +21,8 @@ The phases (``state.records.Phase``)::
 - **wait**: the caller polls (``waiting``); each change of the task's state is
   a line of the entry's history.
 - **finish** (``finishing``): the AMI and snapshots tagged, the uploads
-  deleted, ``DONE``.
+  deleted, ``DONE``; then what is asked of the AMI (``Services.after``: the
+  ``distribute`` package's hook), also on each rerun of a ``DONE`` entry.
 
 Where to go on from is read from the state database (``resume_point``): an
 AMI recorded means finish, a task recorded means wait, anything else means

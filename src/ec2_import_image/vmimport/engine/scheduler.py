@@ -32,6 +32,13 @@ the entry's next attempt imports the new content.  A disk that is gone is a
 note, never an error: a finished entry needs nothing of it.  Neither makes
 the run fail.
 
+A finished entry's AMI is then taken where the manifest asks (``distribute``: its
+name, copies, shares, flags) in a thread of ``_distributions``, stage
+``distributing``: copies take minutes, and the loop goes on meanwhile; the entry
+is held (its lease renewed) until that ends.  A finished entry whose AMI no
+longer exists (``vmimport gc``, or by hand) is imported again (the next
+attempt), never returned dead.
+
 It ends when every entry of the manifest has ended (``DONE`` or ``FAILED``,
 failed ones not retried) or was set aside because its work could not be
 completed in this run (a rerun continues it).  Entries another process holds
