@@ -316,7 +316,9 @@ def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) 
                 if db is not None and entry is not None:
                     row.update(distribution_columns(db, spec.name, home))
                 rows.append(row)
-            _print_rows(run, rows, (*STATUS_COLUMNS, ("distribution", "distribution")))
+            asked = any(not show.asks_nothing(spec.distribution) for spec in loaded.entries)
+            extra = (("distribution", "distribution"),) if asked else ()
+            _print_rows(run, rows, (*STATUS_COLUMNS, *extra))
             return ExitStatus.OK
         steps = []
         for step in plan(loaded.entries, entries, disks, looking):

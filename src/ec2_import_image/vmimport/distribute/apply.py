@@ -191,6 +191,8 @@ class Distributor:
             raise DistributionFailed(job.refusals)
         if job.changed:
             job.say(f"distribution: {len(job.changed)} change(s) made")
+        if work.entry().last_error is not None:  # what an earlier run could not do is done
+            work.db.clear_error(work.claim)
         return answered
 
     # ------------------------------------------------------------------ steps

@@ -38,7 +38,7 @@ from ec2_import_image.vmimport.state.records import Entry, Phase
 
 #: the import's AMI before it exists
 TO_COME = "(the import's AMI)"
-__all__ = ["done_lines", "planned", "status", "summary", "utc_now", "views"]
+__all__ = ["asks_nothing", "done_lines", "planned", "status", "summary", "utc_now", "views"]
 
 
 def _grantees(targets: Sequence[str]) -> frozenset[Grantee]:
