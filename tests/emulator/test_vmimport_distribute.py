@@ -247,6 +247,8 @@ def test_an_ami_under_aws_ebs_is_not_shared_and_the_fix_is_said(
         state=state,
     )
     assert fixed.status == ExitStatus.OK, fixed.stderr
+    with StateDB.open(state) as db:
+        assert db.entry(boot.name).last_error is None  # what the first run could not do is done
     result = json.loads(fixed.stdout)
     for region in (REGION, WEST):
         (image,) = own_images(granted, region)

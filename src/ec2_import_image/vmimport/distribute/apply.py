@@ -185,11 +185,11 @@ class Distributor:
         for region in distribution.copy_to_region:
             if region == home:
                 job.say(f"{home} is the import's own Region: no copy there")
-        views = self._distribute(job, entry, attempt.image_id)
+        views = self._distribute(job, entry, attempt.image_id, distribution)
         answered = self._answer(work, result, views)
         if job.refusals:
             raise DistributionFailed(job.refusals)
-        if job.changed:
+        if job.changed and not asks_nothing(distribution):
             job.say(f"distribution: {len(job.changed)} change(s) made")
         if work.entry().last_error is not None:  # what an earlier run could not do is done
             work.db.clear_error(work.claim)
@@ -220,7 +220,9 @@ class Distributor:
     def _views(self, job: Job, own: str, which: Iterable[str]) -> dict[str, RegionView]:
         return {region: self._view(job, region, own)[0] for region in which}
 
-    def _distribute(self, job: Job, entry: Entry, own: str) -> dict[str, RegionView]:
+    def _distribute(
+        self, job: Job, entry: Entry, own: str, distribution: Distribution
+    ) -> dict[str, RegionView]:
         wanted = job.wanted
         home_view, found = self._view(job, job.home, own)
         imported_at = _imported_at(found, own)
@@ -233,8 +235,9 @@ class Distributor:
         self._record_original(job, own, found)
         views = {job.home: home_view, **self._views(job, own, job.wanted.copies)}
         planned = plan(job.wanted, views, job.now())
-        for step in planned:
-            job.say(f"to do: {step.region}: {step.detail}")
+        if not asks_nothing(distribution):
+            for step in planned:
+                job.say(f"to do: {step.region}: {step.detail}")
         views[job.home] = self._named(job, views[job.home], found, own)
         source = views[job.home].image
         if source is None or source.state != "available":

@@ -49,7 +49,8 @@ def tag(job: Job, region: str, image: ImageView) -> None:
         lambda: ec2.create_tags(
             Resources=resources, Tags=[{"Key": key, "Value": value} for key, value in tags]
         ),
-        f"{region}: tagged {image.image_id} and {len(image.snapshot_ids)} snapshot(s)",
+        f"{region}: tagged {image.image_id} and {len(image.snapshot_ids)} snapshot(s) "
+        f"(vmimport:owner {job.owner})",
     )
 
 
