@@ -97,19 +97,8 @@ def test_keep_one_plans_two_removals_per_region_and_yes_leaves_the_newest(
     by_hand = {r: hand_made(granted, r, results[0]["images"][r]) for r in (REGION, WEST)}
     before = {r: snapshots(granted, r) for r in (REGION, WEST)}
 
-    planned = gc(
-        granted,
-        "web-*",
-        "--keep",
-        "1",
-        "--state",
-        str(state),
-        "--region",
-        REGION,
-        "--region",
-        WEST,
-        "--json",
-    )
+    keep_one = ("web-*", "--keep", "1", "--state", str(state), "--region", REGION, "--region", WEST)
+    planned = gc(granted, *keep_one, "--json")
     assert planned.status == ExitStatus.OK, planned.stderr
     document = json.loads(planned.stdout)
     assert document["dry_run"] is True
@@ -125,19 +114,7 @@ def test_keep_one_plans_two_removals_per_region_and_yes_leaves_the_newest(
     assert "dry run: nothing was removed" in planned.stderr
     assert {r: snapshots(granted, r) for r in (REGION, WEST)} == before
 
-    removed = gc(
-        granted,
-        "web-*",
-        "--keep",
-        "1",
-        "--state",
-        str(state),
-        "--region",
-        REGION,
-        "--region",
-        WEST,
-        "--yes",
-    )
+    removed = gc(granted, *keep_one, "--yes")
     assert removed.status == ExitStatus.OK, removed.stderr
     for region in (REGION, WEST):
         left = {image["ImageId"]: image for image in own_images(granted, region)}
