@@ -486,3 +486,67 @@ def test_a_batch_manifest_distributes_and_shows_its_steps(
     again = batch("--dry-run")
     assert again.status == ExitStatus.OK
     assert "copy" not in again.stdout and "share" not in again.stdout
+
+
+class Throttled:
+    """A session factory whose clients have the service throttle the first polls of each copy
+    (DescribeImages of one AMI id, once a CopyImage was answered), before any is sent."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.copied = False
+
+    def _copied(self, **_: Any) -> None:
+        self.copied = True
+
+    def _poll(self, params: dict[str, Any], **_: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        if self.copied and params.get("ImageIds") and self.failures > 0:
+            self.failures -= 1
+            raise ClientError(
+                {
+                    "Error": {"Code": "RequestLimitExceeded", "Message": "Request limit exceeded."},
+                    "ResponseMetadata": {"HTTPStatusCode": 503},
+                },
+                "DescribeImages",
+            )
+
+    def __call__(self, options: Any, env: Any) -> Any:
+        from ec2_import_image.awsconfig.session import full_session
+        from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
+
+        session = full_session(profile=options.profile, region=options.region, environ=env.environ)
+        session.set_credentials(FAKE_KEY_ID, FAKE_SECRET)
+        session.register("after-call.ec2.CopyImage", self._copied)
+        session.register("before-parameter-build.ec2.DescribeImages", self._poll)
+        return session
+
+
+def test_failed_polls_of_the_copies_are_borne(granted: Lab, boot: Path, tmp_path: Path) -> None:
+    throttled = Throttled(failures=3)
+    outcome = run_import(
+        granted, str(boot), "--copy-to-region", WEST, state=tmp_path / "s", sessions=throttled
+    )
+    assert outcome.status == ExitStatus.OK, outcome.stderr
+    assert throttled.failures == 0
+    assert "RequestLimitExceeded" in outcome.stderr
+    assert "polling works again after" in outcome.stderr
+    assert set(json.loads(outcome.stdout)["images"]) == {REGION, WEST}
+    # and past --max-transient-seconds, the run stops (exit 3): a rerun continues
+    stopped = run_import(
+        granted,
+        str(boot),
+        "--copy-to-region",
+        EU,
+        "--max-transient-seconds",
+        "5",
+        state=tmp_path / "s",
+        sessions=Throttled(failures=1000),
+    )
+    assert stopped.status == ExitStatus.INCOMPLETE, stopped.stderr
+    assert "--max-transient-seconds 5" in stopped.stderr
+    again = run_import(granted, str(boot), "--copy-to-region", EU, state=tmp_path / "s")
+    assert again.status == ExitStatus.OK, again.stderr
+    assert set(json.loads(again.stdout)["images"]) == {REGION, WEST, EU}
+    assert len(own_images(granted, EU)) == 1  # the copy the stopped run made, not a second
