@@ -499,18 +499,16 @@ class Throttled:
     def _copied(self, **_: Any) -> None:
         self.copied = True
 
-    def _poll(self, params: dict[str, Any], **_: Any) -> None:
+    def _poll(self, **event: Any) -> None:
         from botocore.exceptions import ClientError
 
-        if self.copied and params.get("ImageIds") and self.failures > 0:
+        if self.copied and event["params"].get("ImageIds") and self.failures > 0:
             self.failures -= 1
-            raise ClientError(
-                {
-                    "Error": {"Code": "RequestLimitExceeded", "Message": "Request limit exceeded."},
-                    "ResponseMetadata": {"HTTPStatusCode": 503},
-                },
-                "DescribeImages",
-            )
+            reply: Any = {
+                "Error": {"Code": "RequestLimitExceeded", "Message": "Request limit exceeded."},
+                "ResponseMetadata": {"HTTPStatusCode": 503},
+            }
+            raise ClientError(reply, "DescribeImages")
 
     def __call__(self, options: Any, env: Any) -> Any:
         from ec2_import_image.awsconfig.session import full_session
