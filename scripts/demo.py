@@ -15,6 +15,9 @@
    (the emulator's own view, ``GET /emulator/images/{ami-id}``);
 7. ``vmimport import`` the same OVA from its file: check, upload, import, wait, tag the AMI
    and its snapshots, delete the upload; run again, it returns the same AMI and sends nothing;
+   run again with ``--ami-name``, ``--copy-to-region``, ``--share-with`` and
+   ``--deprecate-after``: the same AMI named, copied and shared, nothing imported again; then
+   ``vmimport gc``'s plan (a dry run) for it;
 8. ``vmimport batch`` a manifest of three VMs, interrupted with Ctrl-C once imports run, then
    run again to the end; show the results file;
 9. stop the emulator.
@@ -235,6 +238,35 @@ def main() -> int:
         run([*importing, "--tag", "project=demo", *state], env)
         step("vmimport import again: the same AMI, nothing sent")
         run([*importing, "--tag", "project=demo", *state], env)
+        step("vmimport import again, asking more of the AMI: named, copied, shared, no import")
+        distribution = [
+            "--ami-name",
+            "web-1",
+            "--copy-to-region",
+            "us-west-2",
+            "--share-with",
+            "111122223333",
+            "--deprecate-after",
+            "90",
+        ]
+        run([*importing, "--tag", "project=demo", *distribution, *state], env)
+        step("vmimport gc: the plan (a dry run) for the AMIs of web-* this state database made")
+        run(
+            [
+                *on_emulator,
+                "gc",
+                "web-*",
+                "--keep",
+                "1",
+                "--state",
+                str(home / "import.sqlite"),
+                "--region",
+                "us-east-1",
+                "--region",
+                "us-west-2",
+            ],
+            env,
+        )
         step("vmimport batch: three VMs, under --max-active 2, interrupted and run again")
         manifest = write_manifest(home, good)
         batch = [*on_emulator, "batch", str(manifest), "--max-active", "2", "--poll-interval", POLL]

@@ -78,7 +78,10 @@ def test_one_import_end_to_end_tags_the_ami_and_snapshots_and_deletes_the_upload
         "boot_mode",
         "platform",
         "architecture",
+        "images",
+        "shared",
     }
+    assert (result["images"], result["shared"]) == ({"us-east-1": result["image_id"]}, [])
     digest = sha256(boot)
     assert result["disks"] == [
         {
@@ -101,11 +104,19 @@ def test_one_import_end_to_end_tags_the_ami_and_snapshots_and_deletes_the_upload
         "vmimport:sha256": digest,
     }
     (image,) = granted.ec2.describe_images(ImageIds=[result["image_id"]])["Images"]
-    assert tags_of(image) == expected
+    with StateDB.open(tmp_path / "s") as db:
+        owner = db.owner_id()
+    finished = {
+        **expected,
+        "vmimport:owner": owner,  # the state database's id: what vmimport gc scopes by
+        "vmimport:imported-at": image["CreationDate"][:19] + "Z",
+    }
+    assert tags_of(image) == finished
     snapshots = granted.ec2.describe_snapshots(SnapshotIds=result["snapshot_ids"])["Snapshots"]
-    assert len(snapshots) == 1 and tags_of(snapshots[0]) == expected
+    assert len(snapshots) == 1 and tags_of(snapshots[0]) == finished
     (task,) = tasks(granted)
     assert task["ImportTaskId"] == result["import_task_id"]
+    # the task's tags are the import's own only: its ClientToken is as before the owner's tags
     assert tags_of(task) == {k: v for k, v in expected.items() if k != "Name"}
     assert task["BootMode"] == "uefi"  # detected from the disk's bytes
     assert objects(granted) == []  # the upload is deleted

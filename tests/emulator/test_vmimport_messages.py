@@ -171,7 +171,7 @@ def test_batch_status_json_uses_the_results_files_names(
     status = vmimport(granted.endpoint, "batch", str(manifest), "--status", "--json")
     web, db = json.loads(status.stdout)
     results = json.loads((tmp_path / "vms.yaml.results.json").read_text())["entries"][0]
-    assert set(web) == {*results, "updated"}
+    assert set(web) == {*results, "updated", "distribution"}
     assert {key: web[key] for key in results} == results
     assert "AMI" not in web and "task" not in web
     assert (db["entry"], db["status"], db["phase"], db["image_id"]) == (

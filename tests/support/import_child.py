@@ -14,55 +14,13 @@ database may or may not have recorded yet.
 from __future__ import annotations
 
 import sys
-import threading
-import time
-from typing import Any
 
-from ec2_import_image.awsconfig.session import full_session
-from ec2_import_image.environment import Environment
-from ec2_import_image.vmimport import cli
-from ec2_import_image.vmimport.context import GlobalOptions
-from tests.support.children import say
-from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
-from tests.support.vmimport_run import environment
+from tests.support.gated_child import gated
 
 
 def main(argv: list[str]) -> int:
     endpoint, after, *rest = argv
-    lock = threading.Lock()
-    completed = [0]
-    passed = [0]
-
-    def done(**_: Any) -> None:
-        with lock:
-            completed[0] += 1
-            say(f"sent {completed[0]}")
-
-    def gate(**_: Any) -> None:
-        with lock:
-            passed[0] += 1
-            blocked = passed[0] > int(after)
-        if blocked:
-            say("blocked")
-            time.sleep(600)
-
-    def sessions(options: GlobalOptions, env: Environment) -> Any:
-        session = full_session(profile=options.profile, region=options.region, environ=env.environ)
-        session.set_credentials(FAKE_KEY_ID, FAKE_SECRET)
-        session.register("before-call.s3.UploadPart", gate)
-        session.register("after-call.s3.UploadPart", done)
-        return session
-
-    tests_env = environment()
-    env = Environment(
-        stdout=sys.stdout,
-        stderr=sys.stderr,
-        environ=tests_env.environ,
-        program="vmimport",
-        stdout_isatty=False,
-        stderr_isatty=False,
-    )
-    return cli.run(["--endpoint-url", endpoint, *rest], env, session_factory=sessions)
+    return gated(endpoint, "s3.UploadPart", int(after), rest, answered="sent")
 
 
 if __name__ == "__main__":

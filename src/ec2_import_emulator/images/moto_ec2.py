@@ -39,7 +39,10 @@ def backends() -> Iterator[tuple[str, str, Any]]:
     """Every EC2 backend moto has made so far: (account, Region, backend)."""
     from moto.ec2.models import ec2_backends
 
-    for account, region, found in ec2_backends.iter_backends():
+    # listed before the first is yielded: what the caller does with one (reading a record,
+    # a snapshot) may make moto create another backend, which would change the dictionaries
+    # being iterated ("dictionary changed size during iteration")
+    for account, region, found in list(ec2_backends.iter_backends()):
         yield str(account), str(region), found
 
 

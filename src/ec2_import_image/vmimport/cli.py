@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "batch": "ec2_import_image.vmimport.commands.batch:batch",
     "check": "ec2_import_image.vmimport.commands.check:check",
     "explain": "ec2_import_image.vmimport.commands.explain:explain",
+    "gc": "ec2_import_image.vmimport.commands.gc:gc",
     "import": "ec2_import_image.vmimport.commands.importing:import_image",
     "setup-role": "ec2_import_image.vmimport.commands.setup_role:setup_role",
 }
@@ -54,10 +55,16 @@ terminated (SIGTERM).
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _global_option_decorators() -> list[Callable[[F], F]]:
+def _global_option_decorators(regions: bool = False) -> list[Callable[[F], F]]:
+    """``regions``: ``--region`` may be repeated (a command that works in several Regions)."""
     return [
         click.option(
-            "--region", metavar="REGION", help="The AWS Region (default: as the AWS CLI)."
+            "--region",
+            metavar="REGION",
+            multiple=regions,
+            help="An AWS Region (repeatable)."
+            if regions
+            else "The AWS Region (default: as the AWS CLI).",
         ),
         click.option("--profile", metavar="NAME", help="A profile of the AWS config files."),
         click.option(
@@ -76,8 +83,8 @@ def _global_option_decorators() -> list[Callable[[F], F]]:
     ]
 
 
-def global_options(function: F) -> F:
-    for decorator in reversed(_global_option_decorators()):
+def global_options(function: F, *, regions: bool = False) -> F:
+    for decorator in reversed(_global_option_decorators(regions)):
         function = decorator(function)
     return function
 
@@ -90,16 +97,30 @@ def _merge(run: Run, given: dict[str, Any]) -> None:
 def command(function: Callable[..., Any]) -> Callable[..., Any]:
     """A command's callback: the global options given after its name merged, then ``function(run,
     ...)``; its return value (an exit status) is the run's."""
+    return _command(function, regions=False)
 
+
+def command_in_regions(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``command`` whose ``--region`` may be repeated: ``function(run, regions=(...), ...)``
+    (the run's Region is the first given)."""
+    return _command(function, regions=True)
+
+
+def _command(function: Callable[..., Any], *, regions: bool) -> Callable[..., Any]:
     @functools.wraps(function)
     def callback(**kwargs: Any) -> Any:
         run = click.get_current_context().find_object(Run)
         assert run is not None
-        _merge(run, {name: kwargs.pop(name) for name in _GLOBAL_NAMES})
+        given = {name: kwargs.pop(name) for name in _GLOBAL_NAMES}
+        if regions:
+            chosen = tuple(dict.fromkeys(given["region"] or ()))
+            given["region"] = chosen[0] if chosen else None
+            kwargs["regions"] = chosen
+        _merge(run, given)
         with _debug_log(run):
             return function(run, **kwargs)
 
-    return global_options(callback)
+    return global_options(callback, regions=regions)
 
 
 _GLOBAL_NAMES = ("region", "profile", "endpoint_url", "debug", "json_output")

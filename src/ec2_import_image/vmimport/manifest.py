@@ -12,7 +12,9 @@ YAML::
         platform: Linux
 
 CSV has the same keys as columns, one entry per row: ``disks`` separated by
-``;``, ``tags`` as ``k=v;k=v``, an empty cell meaning "not given".
+``;``, ``tags`` as ``k=v;k=v``, an empty cell meaning "not given"; the lists
+of the AMI's distribution (``copy_to_region``, ``share_with``, ``unshare``)
+separated by ``;`` and ``copy_kms_key`` as ``REGION=KEY;REGION=KEY``.
 
 A value comes from the entry, else the manifest's ``defaults``, else the
 command line (``--bucket``, ``--prefix``...).  A bad manifest is refused
@@ -35,6 +37,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from ec2_import_image.vmimport.distribute import options as distribution
 from ec2_import_image.vmimport.errors import UsageError
 from ec2_import_image.vmimport.spec import (
     DEFAULT_PREFIX,
@@ -50,6 +53,10 @@ from ec2_import_image.vmimport.spec import (
     Platform,
     parse_s3_url,
 )
+from ec2_import_image.vmimport.values import BadValue
+from ec2_import_image.vmimport.values import flag as _flag
+from ec2_import_image.vmimport.values import shown as _shown
+from ec2_import_image.vmimport.values import text as _text
 
 #: every key of an entry; ``defaults`` take all but ``name``
 KEYS = (
@@ -70,6 +77,8 @@ KEYS = (
     "prefix",
     "tags",
     "keep_upload",
+    # what is asked of the AMI once it is finished (``distribute.options``)
+    *distribution.KEYS,
 )
 #: entry names become S3 key prefixes and tag values: a plain, portable alphabet
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -83,8 +92,6 @@ RESERVED_TAG_PREFIXES = ("aws:", "vmimport:")
 CSV_LIST_SEPARATOR = ";"
 #: where a value given as an option of ``import`` (or a default of ``batch``) is said to be
 COMMAND_LINE = "command line"
-TRUE_WORDS = ("true", "yes", "1", "on")
-FALSE_WORDS = ("false", "no", "0", "off")
 
 
 class ManifestProblem(NamedTuple):
@@ -143,24 +150,6 @@ class _Problems:
 E = TypeVar("E", bound=StrEnum)
 
 
-class BadValue(ValueError):
-    """A value a key cannot take; the message says what it can."""
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise BadValue(f"expected a text value, got {_shown(value)}")
-    return str(value)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return repr(value)
-
-
 def _choice(kind: type[E]) -> Callable[[Any], E]:
     def convert(value: Any) -> E:
         text = _text(value)
@@ -173,18 +162,6 @@ def _choice(kind: type[E]) -> Callable[[Any], E]:
         raise BadValue(f"{text!r} is not one of: {allowed}")
 
     return convert
-
-
-def _flag(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-    raise BadValue(f"expected true or false, got {_shown(value)}")
 
 
 def _name(value: Any) -> str:
@@ -242,6 +219,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "prefix": _text,
     "tags": _tags,
     "keep_upload": _flag,
+    **distribution.CONVERTERS,
 }
 
 
@@ -350,6 +328,8 @@ def _spec(
         problems.add(where, "kms_key_id", "needs encrypted: true")
     if values.get("license_type") and values.get("usage_operation"):
         problems.add(where, "usage_operation", "cannot be given with license_type")
+    for key, message in distribution.problems(values):
+        problems.add(where, key, message)
     if (
         any(not disk.is_s3 for disk in disks)
         and not values.get("bucket")
@@ -367,7 +347,7 @@ def _spec(
         options = options._replace(prefix=DEFAULT_PREFIX)
     if "role_name" not in values:
         options = options._replace(role_name=DEFAULT_ROLE)
-    return ImportSpec(name, disks, options)
+    return ImportSpec(name, disks, options, distribution.distribution(values))
 
 
 def _label(raw: Mapping[Any, Any], prefix: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
+from ec2_import_image.vmimport.distribute.options import Distribution
+
 #: the S3 key prefix uploads go under
 DEFAULT_PREFIX = "vmimport/"
 DEFAULT_ROLE = "vmimport"
@@ -85,11 +87,13 @@ class ImportOptions(NamedTuple):
 
 
 class ImportSpec(NamedTuple):
-    """One image to import: a unique name, its disks (the boot disk first), its options."""
+    """One image to import: a unique name, its disks (the boot disk first), its options, and
+    what is asked of its AMI once it is finished (``distribute``)."""
 
     name: str
     disks: tuple[DiskSource, ...]
     options: ImportOptions
+    distribution: Distribution = Distribution()
 
 
 def parse_s3_url(text: str) -> tuple[str, str] | None:

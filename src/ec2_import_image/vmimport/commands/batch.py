@@ -52,6 +52,8 @@ from ec2_import_image.vmimport.commands.importing import (
 )
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
+from ec2_import_image.vmimport.distribute import show
+from ec2_import_image.vmimport.distribute.results import columns as distribution_columns
 from ec2_import_image.vmimport.engine import changes
 from ec2_import_image.vmimport.engine.board import Board, LineBoard, LiveBoard, Row, recorded_row
 from ec2_import_image.vmimport.engine.plan import (
@@ -145,6 +147,7 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
         return _look(run, loaded, state_path, values)
     # the engine (and botocore) only when a batch runs: `vmimport --help` stays light
     from ec2_import_image.vmimport.checking import CachedAccountCheck
+    from ec2_import_image.vmimport.distribute.apply import Distributor
     from ec2_import_image.vmimport.engine.entry import KeyStyle, Services
     from ec2_import_image.vmimport.engine.scheduler import BatchOptions, Scheduler
 
@@ -166,7 +169,10 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
             db,
             loaded.entries,
             services=Services(
-                run, account_check=CachedAccountCheck(), concurrency=settings.upload.concurrency
+                run,
+                account_check=CachedAccountCheck(),
+                concurrency=settings.upload.concurrency,
+                after=Distributor.from_options(run, values),
             ),
             settings=settings,
             options=options,
@@ -229,6 +235,9 @@ def _write_results(run: Run, db: StateDB, loaded: Manifest, *, interrupted: bool
         )
     entries = {entry.name: entry for entry in db.entries()}
     rows = merged_rows(loaded.names, entries, previous or {})
+    for row in rows:
+        if row["entry"] in entries:
+            row.update(distribution_columns(db, row["entry"], run.region))
     json_path, csv_path = write_results(loaded.path, rows)
     run.env.stderr.write(f"results: {json_path} and {csv_path}\n")
     if run.options.json and not interrupted:
@@ -274,7 +283,7 @@ def _exit_status(run: Run, summary: Summary, total: int) -> int:
             "its traceback; report it)"
         )
     run.env.stderr.write(", ".join(parts) + "\n")
-    if summary.done == total:
+    if summary.done == total and not summary.set_aside:
         return ExitStatus.OK
     if summary.internal:
         return ExitStatus.INTERNAL
@@ -294,28 +303,62 @@ def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) 
         if db is not None:
             entries = {entry.name: entry for entry in db.entries()}
             disks = {name: db.disks(name) for name in entries}
+        home = _home(run)
+        now = show.utc_now()
         if values["show_status"]:
-            rows = [
-                status_row(
-                    spec,
-                    entries.get(spec.name),
-                    status_note(spec, entries.get(spec.name), disks.get(spec.name, ()), looking),
+            rows = []
+            for spec in loaded.entries:
+                entry = entries.get(spec.name)
+                row = status_row(
+                    spec, entry, status_note(spec, entry, disks.get(spec.name, ()), looking)
                 )
-                for spec in loaded.entries
-            ]
-            _print_rows(run, rows, STATUS_COLUMNS)
+                row["distribution"] = show.status(db, entry, spec.distribution, home, now)
+                if db is not None and entry is not None:
+                    row.update(distribution_columns(db, spec.name, home))
+                rows.append(row)
+            asked = any(not show.asks_nothing(spec.distribution) for spec in loaded.entries)
+            extra = (("distribution", "distribution"),) if asked else ()
+            _print_rows(run, rows, (*STATUS_COLUMNS, *extra))
             return ExitStatus.OK
-        steps = plan(loaded.entries, entries, disks, looking)
+        steps = []
+        for step in plan(loaded.entries, entries, disks, looking):
+            steps.append(step.to_json())
+            spec = next(s for s in loaded.entries if s.name == step.entry)
+            for later in show.planned(db, entries.get(spec.name), spec.distribution, home, now):
+                steps.append(
+                    {
+                        "entry": spec.name,
+                        "action": later.action.value,
+                        "detail": f"{later.region}: {later.detail}",
+                    }
+                )
     finally:
         if db is not None:
             db.close()
     columns = (("entry", "entry"), ("action", "action"), ("detail", "detail"))
-    _print_rows(run, [step.to_json() for step in steps], columns)
+    _print_rows(run, steps, columns)
     run.env.stderr.write(
         "dry run: nothing was done; a run also looks for each entry's task or AMI in the "
         "account (by its tags) before uploading it\n"
     )
     return ExitStatus.OK
+
+
+def _home(run: Run) -> str:
+    """The Region the imports go to, as the run resolves it (offline: no request is sent)."""
+    try:
+        region = run.region
+    except Exception:  # a configuration that cannot be read: the plan says so
+        region = None
+    return region or "(the import's Region)"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict) and set(value) == {"done", "planned"}:
+        return show.summary(value)
+    return str(value)
 
 
 def _print_rows(run: Run, rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> None:
@@ -325,7 +368,7 @@ def _print_rows(run: Run, rows: list[dict[str, Any]], columns: tuple[tuple[str, 
         run.env.stdout.write("\n")
         return
     headers = [header for header, _ in columns]
-    cells = [[("" if row[key] is None else str(row[key])) for _, key in columns] for row in rows]
+    cells = [[_cell(row[key]) for _, key in columns] for row in rows]
     widths = [
         max(len(header), *(len(line[i]) for line in cells)) for i, header in enumerate(headers)
     ]

@@ -37,6 +37,7 @@ import click
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
+from ec2_import_image.vmimport.distribute.pacing import DEFAULT_MAX_COPIES
 from ec2_import_image.vmimport.engine.polling import DEFAULT_MAX_TRANSIENT, DEFAULT_POLL_INTERVAL
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError, VmimportError
 from ec2_import_image.vmimport.manifest import NAME, NAME_RULE, entry_from_options, option_name
@@ -205,6 +206,13 @@ def _engine_options(state_default: str) -> list[Callable[[F], F]]:
             show_default=True,
             help="Parts sent at once per disk.",
         ),
+        click.option(
+            "--max-image-copies",
+            type=click.IntRange(min=1),
+            default=DEFAULT_MAX_COPIES,
+            show_default=True,
+            help="AMI copies in progress at once per destination Region (the service's limit).",
+        ),
     ]
 
 
@@ -234,6 +242,7 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
 def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values: Any) -> int:
     """Import disk images (local files or s3://bucket/key) into an AMI, idempotently."""
     # the engine (and botocore) only when a command runs: `vmimport --help` stays light
+    from ec2_import_image.vmimport.distribute.apply import Distributor
     from ec2_import_image.vmimport.engine.display import LineReporter, RichReporter
     from ec2_import_image.vmimport.engine.entry import EntryWork, KeyStyle, Services
     from ec2_import_image.vmimport.engine.errors import EntryFailed
@@ -285,7 +294,11 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
                 db,
                 claim,
                 spec=spec,
-                services=Services(run, concurrency=settings.upload.concurrency),
+                services=Services(
+                    run,
+                    concurrency=settings.upload.concurrency,
+                    after=Distributor.from_options(run, values),
+                ),
                 settings=settings,
                 reporter=reporter,
             )
@@ -297,11 +310,11 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
                     env.stderr.write(f"{line}\n")
                 env.stderr.flush()
                 if run.options.json:
-                    _write_json(run, failure_document(db, spec.name))
+                    _write_json(run, failure_document(db, spec.name, run.region))
                 return ExitStatus.PROBLEMS
             except VmimportError:
                 if run.options.json:
-                    _write_json(run, failure_document(db, spec.name))
+                    _write_json(run, failure_document(db, spec.name, run.region))
                 raise
             except KeyboardInterrupt:
                 reporter.close()
@@ -321,12 +334,14 @@ def _write_json(run: Run, document: dict[str, Any]) -> None:
     run.env.stdout.write("\n")
 
 
-def failure_document(db: StateDB, name: str) -> dict[str, Any]:
+def failure_document(db: StateDB, name: str, region: str | None = None) -> dict[str, Any]:
     """What ``--json`` prints for an import that failed or stopped: the entry as the results
     file of a batch has it (``status``, ``image_id``, ``import_task_id``, ``error_code``,
-    ``message``, ``cause``, ``remedy``...) and its disks."""
+    ``message``, ``cause``, ``remedy``, ``images``, ``shared``...) and its disks."""
+    from ec2_import_image.vmimport.distribute.results import columns
     from ec2_import_image.vmimport.engine.results import disk_objects, entry_row
 
     document = entry_row(db.entry(name))
+    document.update(columns(db, name, region))
     document["disks"] = [disk.to_json() for disk in disk_objects(db.disks(name))]
     return document

@@ -1,4 +1,5 @@
-"""The options of an import's request, shared by ``vmimport import`` and ``vmimport batch``.
+"""The options of an import's request, shared by ``vmimport import`` and ``vmimport batch``,
+and what is asked of its AMI once it is finished (``distribute``).
 
 For ``import`` they are the request; for ``batch`` the defaults under the
 manifest's own.  Either way they are handed on as the manifest's keys
@@ -37,7 +38,23 @@ REQUEST_KEYS = {
     "license_specifications": "license_specifications",
     "tags": "tags",
     "keep_upload": "keep_upload",
+    # what is asked of the AMI once it is finished (``distribute.options``)
+    "ami_name": "ami_name",
+    "copy_to_region": "copy_to_region",
+    "copy_kms_key": "copy_kms_key",
+    "share_with": "share_with",
+    "unshare": "unshare",
+    "deprecate_after": "deprecate_after",
+    "deprecate_at": "deprecate_at",
+    "deregistration_protection": "deregistration_protection",
+    "imds_v2": "imds_v2",
+    "owner": "owner",
 }
+
+IMDS_HELP = (
+    "Require IMDSv2 of instances launched from the AMI (ImdsSupport v2.0). Irreversible: the AMI "
+    "can never go back."
+)
 
 
 def request_options(function: F) -> F:
@@ -70,10 +87,69 @@ def request_options(function: F) -> F:
             default=None,
             help="Keep the uploaded objects once the AMI exists.",
         ),
+        *distribution_options(),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
     return function
+
+
+def distribution_options() -> list[Callable[[F], F]]:
+    """What is asked of the AMI once it is finished (``distribute``); none has a default."""
+    return [
+        click.option(
+            "--ami-name",
+            metavar="NAME",
+            help="The AMI's name (a copy named so replaces the import-ami-... AMI).",
+        ),
+        click.option(
+            "--copy-to-region",
+            multiple=True,
+            metavar="REGION",
+            help="Copy the AMI to this Region (repeatable).",
+        ),
+        click.option(
+            "--copy-kms-key",
+            multiple=True,
+            metavar="REGION=KEY",
+            help="Encrypt the copies in REGION with this KMS key (repeatable).",
+        ),
+        click.option(
+            "--share-with",
+            multiple=True,
+            metavar="ID",
+            help="Share with an account id, organization ARN or OU ARN, in every Region "
+            "(repeatable; never 'all').",
+        ),
+        click.option(
+            "--unshare",
+            multiple=True,
+            metavar="ID",
+            help="Remove a share (repeatable); a share not named is kept.",
+        ),
+        click.option(
+            "--deprecate-after",
+            metavar="DAYS",
+            help="Deprecate the AMI this many days after the import.",
+        ),
+        click.option(
+            "--deprecate-at",
+            metavar="DATE",
+            help="Deprecate the AMI at this date or time (UTC).",
+        ),
+        click.option(
+            "--deregistration-protection",
+            is_flag=True,
+            default=None,
+            help="Protect the AMI from deregistration.",
+        ),
+        click.option("--imds-v2", is_flag=True, default=None, help=IMDS_HELP),
+        click.option(
+            "--owner",
+            metavar="NAME",
+            help="The vmimport:owner tag (default: the state database's id): what gc scopes by.",
+        ),
+    ]
 
 
 def _tags(words: tuple[str, ...]) -> dict[str, str]:

@@ -14,7 +14,8 @@ the 7 days too.  What is found is resumed, never duplicated:
 
 Tasks that ended ``deleted`` are earlier failures: they are not adopted (the
 same ClientToken would get the same failed task back; ``--retry-failed``
-starts a new attempt).
+starts a new attempt).  Nor is a completed task whose AMI is gone
+(deregistered by ``vmimport gc`` or by hand): that import is made again.
 
 An import completed but never finished (its AMI not yet tagged) and then
 forgotten by the service is found when the state database still knows the
@@ -99,6 +100,15 @@ def discover(ec2: Any, identity: Identity) -> Discovered | None:
     tasks = find_tasks(ec2, identity)
     for wanted in (SUCCESS, ACTIVE):
         for task in tasks:
-            if status(task) == wanted and (wanted != SUCCESS or task.get("ImageId")):
+            if status(task) == wanted and (wanted != SUCCESS or _live(ec2, task.get("ImageId"))):
                 return Discovered(task=task)
     return None
+
+
+def _live(ec2: Any, image_id: Any) -> bool:
+    """Whether a completed task's AMI still exists (one deregistered since, by ``vmimport gc``
+    or by hand, is not adopted: the import is made again)."""
+    if not image_id:
+        return False
+    found = _live_images(ec2, [{"Name": "image-id", "Values": [str(image_id)]}])
+    return any(image.get("ImageId") == image_id for image in found)

@@ -21,7 +21,8 @@ The phases (``state.records.Phase``)::
 - **wait**: the caller polls (``waiting``); each change of the task's state is
   a line of the entry's history.
 - **finish** (``finishing``): the AMI and snapshots tagged, the uploads
-  deleted, ``DONE``.
+  deleted, ``DONE``; then what is asked of the AMI (``Services.after``: the
+  ``distribute`` package's hook), also on each rerun of a ``DONE`` entry.
 
 Where to go on from is read from the state database (``resume_point``): an
 AMI recorded means finish, a task recorded means wait, anything else means
@@ -37,7 +38,7 @@ the person watching through a ``Reporter``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -58,6 +59,7 @@ from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.engine import changes, finishing
 from ec2_import_image.vmimport.engine.changes import DiskChange, Found
 from ec2_import_image.vmimport.engine.discovery import (
+    LIVE_IMAGE_STATES,
     Discovered,
     discover,
     find_image_named_after,
@@ -121,16 +123,28 @@ class EngineSettings(NamedTuple):
     upload: UploadSettings = DEFAULT_SETTINGS
 
 
+#: what runs after an entry's AMI is finished, and on each rerun of a finished entry (the
+#: AMI's name, copies, shares, flags: ``distribute.apply.Distributor``); answers the result
+AfterImport = Callable[["EntryWork", ImportResult], ImportResult]
+
+
 class Services:
-    """The AWS clients entries use, made once (botocore clients are thread-safe)."""
+    """The AWS clients entries use, made once (botocore clients are thread-safe), and what
+    runs after an import (``after``)."""
 
     def __init__(
-        self, run: Run, *, account_check: AccountCheck = check_account, concurrency: int = 8
+        self,
+        run: Run,
+        *,
+        account_check: AccountCheck = check_account,
+        concurrency: int = 8,
+        after: AfterImport | None = None,
     ) -> None:
         self.run = run
         self.ec2: Any = run.client("ec2")
         self.s3: S3Clients = from_run(run, concurrency=concurrency)
         self.account_check = account_check
+        self.after = after
 
 
 class Reporter(Protocol):
@@ -584,8 +598,10 @@ class EntryWork:
 
     # ------------------------------------------------------------------- finish
 
-    def finish(self) -> ImportResult:
-        """Tag the AMI and snapshots, delete the uploads (``finishing``), ``DONE``."""
+    def finish(self, *, distribute: bool = True) -> ImportResult:
+        """Tag the AMI and snapshots, delete the uploads (``finishing``), ``DONE``; then the
+        AMI's distribution (``distributed``) unless the caller runs it (``batch``: in a
+        thread of its own)."""
         attempt = self.entry().attempt
         image_id = attempt.image_id
         assert image_id is not None
@@ -614,7 +630,8 @@ class EntryWork:
             shared = self.settings.keys is KeyStyle.CONTENT
             finishing.delete_uploads(s3, self.db, self.claim, self.reporter.step, shared=shared)
         self._enter(Phase.DONE, f"done: {image_id}")
-        return self._result(image_id, attempt.import_task_id, snapshots, facts)
+        result = self._result(image_id, attempt.import_task_id, snapshots, facts)
+        return self.distributed(result) if distribute else result
 
     def _result(
         self,
@@ -634,11 +651,30 @@ class EntryWork:
         )
 
     def result(self) -> ImportResult:
-        """The result of a ``DONE`` entry, as the state database and the AMI say."""
+        """The result of a ``DONE`` entry, as the state database and the AMI say, once its
+        distribution is reconciled (``distributed``)."""
         attempt = self.entry().attempt
         image_id = attempt.image_id
         facts = finishing.describe_image(self.services.ec2, image_id) if image_id else None
-        return self._result(image_id, attempt.import_task_id, attempt.snapshot_ids, facts)
+        result = self._result(image_id, attempt.import_task_id, attempt.snapshot_ids, facts)
+        return self.distributed(result)
+
+    def distributed(self, result: ImportResult) -> ImportResult:
+        """The finished AMI named, copied, shared, flagged as asked (``Services.after``)."""
+        after = self.services.after
+        return result if after is None else after(self, result)
+
+    def image_gone(self) -> str | None:
+        """Why a ``DONE`` entry's AMI cannot be returned (deregistered: by ``vmimport gc``, or
+        by hand), None while it exists."""
+        image_id = self.entry().attempt.image_id
+        if image_id is None:
+            return None
+        facts = finishing.describe_image(self.services.ec2, image_id)
+        if facts is not None and facts.state in LIVE_IMAGE_STATES:
+            return None
+        state = f" ({facts.state})" if facts is not None else ""
+        return f"its AMI {image_id} no longer exists{state}"
 
     def started_result(self, task: Mapping[str, Any]) -> ImportResult:
         """The result of an import left running (``--no-wait``): the task, no AMI yet."""

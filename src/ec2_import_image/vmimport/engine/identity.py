@@ -19,6 +19,15 @@ DescribeImportImageTasks' ``tag:`` filters (for the 7 days the service keeps
 a task), AMIs by DescribeImages' (the AMI and its snapshots get the same
 tags once the import is finished).
 
+Two more tags are put on the finished AMI, its snapshots and every copy
+(by ``distribute``, once the import is finished): ``vmimport:owner``, the
+state database's own id or ``--owner``, which scopes ``vmimport gc`` to what
+this database's imports made (another team's AMIs of the same name are never
+touched), and ``vmimport:imported-at``, the time the import registered its
+AMI (UTC, ``2024-05-01T12:00:00Z``), the import's own time, which a copy keeps
+(a copy's CreationDate is the copy's).  They are not in the import task's tags,
+so the ClientToken of an import is the same as before they existed.
+
 The ClientToken makes ImportImage idempotent: the SHA-256 (64 hex
 characters, the most ImportImage takes) of the entry's name, its disks'
 SHA-256s, the normalized request (keys sorted, tags sorted) and the attempt
@@ -40,6 +49,10 @@ TAG_NAME = "vmimport:name"
 TAG_SHA256 = "vmimport:sha256"
 #: the tag the AMI and its snapshots get besides the import's
 TAG_LABEL = "Name"
+#: who made the AMI (the state database's id, or ``--owner``): what ``vmimport gc`` scopes by
+TAG_OWNER = "vmimport:owner"
+#: when the import registered its AMI (UTC, ISO 8601 with a ``Z``), kept by every copy
+TAG_IMPORTED_AT = "vmimport:imported-at"
 #: the version of the token's recipe (a change of recipe must not reuse old tokens)
 TOKEN_RECIPE = 1
 

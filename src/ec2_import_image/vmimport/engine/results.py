@@ -2,15 +2,18 @@
 
 ``ImportResult`` is the JSON ``vmimport import`` prints: ``{"image_id",
 "import_task_id", "snapshot_ids", "disks": [{"source", "bucket", "key",
-"sha256", "size"}], "boot_mode", "platform", "architecture"}``.
+"sha256", "size"}], "boot_mode", "platform", "architecture", "images",
+"shared"}`` (``images``: the AMI in each Region, ``shared``: the grantees, from
+``distribute.results``).
 
 A batch writes its results beside the manifest after every run (also an
 interrupted one): ``MANIFEST.results.json`` (``{"manifest", "entries":
 [...]}``) and ``MANIFEST.results.csv`` (the same columns, snapshots joined by
 ``;``): for each entry its name, status (``done``, ``failed``, ``pending``,
 ``in-progress``), AMI, snapshots, import task, attempt, for a failure its
-code, message, cause and remedy, and a note (a finished entry's disks that
-changed or are gone).  Each file is written to a temporary name and renamed,
+code, message, cause and remedy, a note (a finished entry's disks that
+changed or are gone), and its AMI per Region and grantees (``images``,
+``shared``: ``distribute.results``).  Each file is written to a temporary name and renamed,
 so a reader never sees half a file; a file that cannot be written (a full
 disk, a read-only file system) is an ``Incomplete`` error naming it and the
 cause, and leaves no temporary file behind.
@@ -34,6 +37,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ec2_import_image.vmimport.distribute.results import flat as distribution_cells
 from ec2_import_image.vmimport.engine.request import DiskObject
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.state.records import DiskState, Entry, Phase
@@ -49,6 +53,10 @@ class ImportResult(NamedTuple):
     boot_mode: str | None
     platform: str | None
     architecture: str | None
+    #: (Region, AMI) of the import's AMIs, its own Region's included (``distribute``)
+    images: tuple[tuple[str, str], ...] = ()
+    #: the account ids, organization and OU ARNs the AMIs are shared with
+    shared: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +67,8 @@ class ImportResult(NamedTuple):
             "boot_mode": self.boot_mode,
             "platform": self.platform,
             "architecture": self.architecture,
+            "images": dict(self.images),
+            "shared": list(self.shared),
         }
 
 
@@ -114,6 +124,8 @@ COLUMNS = (
     "cause",
     "remedy",
     "note",
+    "images",
+    "shared",
 )
 
 
@@ -137,6 +149,8 @@ def entry_row(entry: Entry) -> dict[str, Any]:
         "cause": error.cause if error else None,
         "remedy": error.remedy if error else None,
         "note": entry.note,
+        "images": {},
+        "shared": [],
     }
 
 
@@ -158,6 +172,8 @@ def read_results(manifest: Path) -> dict[str, dict[str, Any]] | None:
         if isinstance(row, dict) and isinstance(row.get("entry"), str):
             kept = {key: row.get(key) for key in COLUMNS}
             kept["snapshot_ids"] = list(row.get("snapshot_ids") or [])
+            kept["images"] = dict(row.get("images") or {})
+            kept["shared"] = list(row.get("shared") or [])
             found[row["entry"]] = kept
     return found
 
@@ -208,8 +224,9 @@ def write_results(manifest: Path, rows: Sequence[dict[str, Any]]) -> tuple[Path,
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        flat = {key: row[key] for key in COLUMNS}
+        flat = {key: row.get(key) for key in COLUMNS}
         flat["snapshot_ids"] = ";".join(row["snapshot_ids"])
+        flat.update(distribution_cells(row))
         writer.writerow({key: "" if value is None else value for key, value in flat.items()})
     _replace(csv_path, buffer.getvalue())
     return json_path, csv_path

@@ -32,6 +32,13 @@ the entry's next attempt imports the new content.  A disk that is gone is a
 note, never an error: a finished entry needs nothing of it.  Neither makes
 the run fail.
 
+A finished entry's AMI is then taken where the manifest asks (``distribute``: its
+name, copies, shares, flags) in a thread of ``_distributions``, stage
+``distributing``: copies take minutes, and the loop goes on meanwhile; the entry
+is held (its lease renewed) until that ends.  A finished entry whose AMI no
+longer exists (``vmimport gc``, or by hand) is imported again (the next
+attempt), never returned dead.
+
 It ends when every entry of the manifest has ended (``DONE`` or ``FAILED``,
 failed ones not retried) or was set aside because its work could not be
 completed in this run (a rerun continues it).  Entries another process holds
@@ -55,6 +62,7 @@ from typing import NamedTuple
 
 from ec2_import_image.importtasks.faults import classify
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
+from ec2_import_image.vmimport.distribute.background import Background
 from ec2_import_image.vmimport.engine.board import Board, EntryLine
 from ec2_import_image.vmimport.engine.changes import Found
 from ec2_import_image.vmimport.engine.entry import (
@@ -105,6 +113,8 @@ class Stage(StrEnum):
     PREPARING = "preparing"
     QUEUED = "queued"
     WAITING = "waiting"
+    #: done; its AMI's distribution runs (``_distributions``)
+    DISTRIBUTING = "distributing"
 
 
 class _Held:
@@ -119,7 +129,13 @@ class _Held:
         self.started: float | None = None
 
 
-Outcome = Prepared | Resume | BaseException
+class _Distributed(NamedTuple):
+    """What a finished entry's distribution ended with (its result, or the exception)."""
+
+    outcome: object
+
+
+Outcome = Prepared | Resume | BaseException | _Distributed
 
 
 class Summary(NamedTuple):
@@ -173,6 +189,10 @@ class Scheduler:
         self._start_patience = Patience(clock, options.max_transient)
         self._renew_at = 0.0
         self._waiting_note: str | None = None
+        #: finished entries' distributions (copies take minutes: not in the loop's thread)
+        self._distributions = Background(
+            lambda name, outcome: self._results.put((name, _Distributed(outcome)))
+        )
 
     # ------------------------------------------------------------------ the loop
 
@@ -211,6 +231,7 @@ class Scheduler:
 
     def _shut_down(self) -> None:
         self.cancel.set()
+        self._distributions.close()
         for _ in self._workers:
             self._jobs.put(None)
         for worker in self._workers:
@@ -246,7 +267,7 @@ class Scheduler:
         if not self.held and not self._in_flight:
             due.append(now + self.options.poll_interval)  # entries another process holds
         pause = min(due) - now
-        if self._in_flight:
+        if self._in_flight or self._distributions.busy:
             if pause > 0:
                 self._collect(block=True, timeout=min(pause, WORKER_WAIT))
             return
@@ -271,7 +292,10 @@ class Scheduler:
         point = work.resume_point()
         if point is Resume.DONE:
             if not self._changed(work):
-                return Resume.DONE
+                gone = work.image_gone()
+                if gone is None:
+                    return Resume.DONE
+                work.restart(f"{gone}: a new import")  # never a dead AMI (vmimport gc)
             point = work.resume_point()
         if point is Resume.FAILED:
             work.restart("--retry-failed")
@@ -345,8 +369,12 @@ class Scheduler:
                     name, outcome = self._results.get_nowait()
             except queue.Empty:
                 return
-            self._in_flight -= 1
             held = self.held.get(name)
+            if isinstance(outcome, _Distributed):
+                if held is not None:
+                    self._distributed(held, outcome.outcome)
+                continue
+            self._in_flight -= 1
             if held is not None:
                 self._prepared(held, outcome)
 
@@ -362,6 +390,8 @@ class Scheduler:
             self._poll_at = min(self._poll_at, self.clock())
         elif outcome is Resume.FINISH:
             self._finish(held)
+        elif outcome is Resume.DONE:
+            self._distribute(held)
         elif isinstance(outcome, Resume):
             self._drop(held)
         elif isinstance(outcome, BaseException):
@@ -420,7 +450,7 @@ class Scheduler:
 
     def _finish(self, held: _Held) -> None:
         try:
-            result = held.work.finish()
+            result = held.work.finish(distribute=False)
         except EntryFailed as failure:
             self._fail(held, failure)
             return
@@ -428,8 +458,26 @@ class Scheduler:
             self._trouble(held, error)
             return
         self.board.update(held.work.name, phase="done", outcome=result.image_id or "")
-        self._drop(held)
+        self._distribute(held)
         self._start_at = min(self._start_at, self.clock())  # a slot is free
+
+    def _distribute(self, held: _Held) -> None:
+        """A finished entry's AMI named, copied, shared as asked (``EntryWork.result``), in a
+        thread of ``_distributions``; the entry is held (its lease renewed) until it ends."""
+        if self.services.after is None:
+            self._drop(held)
+            return
+        held.stage = Stage.DISTRIBUTING
+        self._distributions.submit(held.work.name, held.work.result)
+
+    def _distributed(self, held: _Held, outcome: object) -> None:
+        if isinstance(outcome, BaseException):
+            self._trouble(held, outcome)
+            return
+        image = getattr(outcome, "image_id", None)
+        if image:
+            self.board.update(held.work.name, outcome=image)
+        self._drop(held)
 
     # ---------------------------------------------------------------- leases
 

@@ -5,8 +5,10 @@ A rerun of an entry that has ended:
 - ``DONE``: the disks are identified again (``changes``: the detection
   ``batch`` makes too; hashes are reused while the files are unchanged); the
   same identity returns the recorded result, no byte sent and no import
-  started; other content under the same name is a new import (the next
-  attempt), since ``import`` is asked for this one VM by name;
+  started, unless its AMI no longer exists (deregistered by ``vmimport gc``
+  or by hand: a new import, the next attempt, said); other content under the
+  same name is a new import (the next attempt), since ``import`` is asked for
+  this one VM by name;
 - ``FAILED`` before the service ran a task (a check error, an upload, a
   refused ImportImage): tried again, as the command was run again;
 - ``FAILED`` with a task (the service failed it): the same failure is reported
@@ -83,6 +85,10 @@ def _rerun(work: EntryWork, options: SingleOptions) -> ImportResult | None:
     if entry.phase is Phase.DONE:
         # the disks are arguments of the command line: there (``manifest``), never MISSING
         if work.recheck().found is Found.SAME:
+            gone = work.image_gone()
+            if gone is not None:  # never a dead AMI: deregistered by vmimport gc, or by hand
+                _new_attempt(work, options, f"{gone}: a new import")
+                return None
             work.reporter.step(f"already imported: {entry.attempt.image_id}")
             if changed:
                 work.reporter.step(

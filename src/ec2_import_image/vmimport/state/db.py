@@ -7,6 +7,8 @@
 - ``store``: opening, durability (WAL, ``synchronous=FULL``), transactions;
 - ``entries``: specs, claims (``claim``, ``claim_next``, ``hold``), phases,
   attempts (ClientToken, task, AMI), errors, history;
+- ``distribution``: the database's owner id, each attempt's AMIs by Region
+  and what was applied to them (names, copies, shares, flags);
 - here: each entry's disks (digest, multipart upload and its parts, S3
   object) and the hash cache, and ``DiskJournal``, what the upload writes
   through.
@@ -21,6 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ec2_import_image.vmimport.state.distribution import DistributionStore
 from ec2_import_image.vmimport.state.entries import EntryStore
 from ec2_import_image.vmimport.state.errors import StateError, UnknownEntry
 from ec2_import_image.vmimport.state.records import (
@@ -67,7 +70,7 @@ def _clear_parts(conn: sqlite3.Connection, claim: Claim, position: int) -> None:
     )
 
 
-class StateDB(EntryStore):
+class StateDB(EntryStore, DistributionStore):
     """One open state database: ``StateDB.open(path)``; close it (or use ``with``)."""
 
     def disks(self, name: str) -> list[DiskState]:

@@ -148,10 +148,48 @@ _V3 = (
     "ALTER TABLE entries ADD COLUMN error_phase TEXT",
 )
 
+_V4 = (
+    # The database's own id, made at its creation (or at this migration): the value of the
+    # `vmimport:owner` tag of the AMIs its imports make, which scopes `vmimport gc`.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "INSERT INTO meta (key, value) VALUES ('owner', lower(hex(randomblob(8))))",
+    # An attempt's AMIs Region by Region (see state.distribution): the import's own
+    # (`original`), the copy that names it (`named`), the copies in other Regions (`copy`),
+    # each with its snapshots, its state and the ClientToken of the CopyImage that made it.
+    """CREATE TABLE images (
+        entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        region TEXT NOT NULL,
+        role TEXT NOT NULL,
+        image_id TEXT,
+        snapshot_ids TEXT NOT NULL DEFAULT '[]',
+        state TEXT NOT NULL,
+        copy_token TEXT,
+        source_image_id TEXT,
+        name TEXT,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (entry_id, attempt, region, role)
+    )""",
+    # What was applied to each of those AMIs: tags, IMDS, shares (one row per grantee),
+    # create-volume permissions, deprecation, deregistration protection.
+    """CREATE TABLE applied (
+        entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        region TEXT NOT NULL,
+        image_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        value TEXT NOT NULL DEFAULT '',
+        at REAL NOT NULL,
+        PRIMARY KEY (entry_id, attempt, region, image_id, step, target)
+    )""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "entries, attempts, disks, parts, events", _V1),
     Migration(2, "attempts remember the identity they import", _V2),
     Migration(3, "file identities with ctime, part hashes, notes, error phases", _V3),
+    Migration(4, "the database's owner id; each attempt's AMIs by Region, what was applied", _V4),
 )
 
 
