@@ -32,7 +32,6 @@ import base64
 import hashlib
 import itertools
 import json
-import ssl
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
@@ -109,7 +108,7 @@ class EbsStub(LoopbackServer):
         completion_polls: int = 0,
         tls: tuple[Path, Path] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(tls=tls)
         self.keep = keep
         self.encryption_by_default = encryption_by_default
         #: whether StartSnapshot's reply names the KMS key of an encrypted snapshot
@@ -123,15 +122,6 @@ class EbsStub(LoopbackServer):
         self.calls: list[Call] = []
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._tls: ssl.SSLContext | None = None
-        if tls is not None:
-            self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            self._tls.load_cert_chain(*tls)
-
-    @property
-    def endpoint(self) -> str:
-        plain = super().endpoint
-        return plain.replace("http://", "https://") if self._tls else plain
 
     # ------------------------------------------------------------ for the tests
 
@@ -216,18 +206,6 @@ def _escape(text: str) -> str:
 
 class _Handler(QuietHandler):
     stub: EbsStub
-
-    def setup(self) -> None:
-        if self.stub._tls is not None:
-            self.request = self.stub._tls.wrap_socket(self.request, server_side=True)
-        super().setup()
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            if self.stub._tls is not None:
-                self.request.close()
 
     # ------------------------------------------------------------ plumbing
 

@@ -7,7 +7,6 @@ Shared by the in-process tests (tests/vmimport/test_ebsdirect.py) and their chil
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import botocore.session
@@ -18,9 +17,10 @@ from ec2_import_image.vmimport.state.records import EntrySpec
 from ec2_import_image.vmimport.state.snapshots import SnapshotJournal
 from ec2_import_image.vmimport.upload.ebsclients import EbsClients
 from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
+from tests.support.uploads import RequestCounter
 
 
-class CountedEbs:
+class CountedEbs(RequestCounter):
     """The writer's clients on an endpoint, counting the requests each operation sent."""
 
     def __init__(
@@ -31,17 +31,12 @@ class CountedEbs:
         retries: int = 1,
         verify: str | bool | None = None,
     ) -> None:
+        super().__init__()
         self.endpoint = endpoint
         self.verify = verify
-        self.sent: dict[str, int] = {}
-        self._lock = threading.Lock()
         self._session = botocore.session.get_session()
         self._retries = retries
         self.clients = EbsClients(self.make, concurrency=concurrency)
-
-    def _count(self, model: Any, **_: Any) -> None:
-        with self._lock:
-            self.sent[model.name] = self.sent.get(model.name, 0) + 1
 
     def make(self, service: str, config: Config | None) -> Any:
         retries = Config(retries={"mode": "standard", "max_attempts": self._retries})
@@ -54,18 +49,9 @@ class CountedEbs:
             aws_secret_access_key=FAKE_SECRET,
             config=retries if config is None else config.merge(retries),
         )
-        client.meta.events.register(
-            f"before-call.{client.meta.service_model.service_name}", self._count
-        )
+        service_name = client.meta.service_model.service_name
+        client.meta.events.register(f"before-call.{service_name}", self._count)
         return client
-
-    def reset(self) -> None:
-        with self._lock:
-            self.sent.clear()
-
-    def count(self, operation: str) -> int:
-        with self._lock:
-            return self.sent.get(operation, 0)
 
 
 def disk_journal(db: StateDB, name: str, source: str) -> SnapshotJournal:

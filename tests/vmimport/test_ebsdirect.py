@@ -4,6 +4,7 @@ after a cancel, throttling, quotas, refused checksums, expiry, completion."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import threading
@@ -21,7 +22,15 @@ from ec2_import_image.diskimage.virtual import VirtualDisk, open_virtual_disk
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.records import SnapshotState
 from ec2_import_image.vmimport.state.snapshots import SnapshotJournal
-from ec2_import_image.vmimport.upload.blocks import BLOCK_SIZE, GiB, ZERO_BLOCK, linear_checksum
+from ec2_import_image.vmimport.upload.blocks import (
+    BLOCK_SIZE,
+    ZERO_BLOCK,
+    GiB,
+    linear_checksum,
+    plan_blocks,
+    read_blocks,
+    volume_gib,
+)
 from ec2_import_image.vmimport.upload.ebsclients import KeyNotUsable, resolve_kms_key
 from ec2_import_image.vmimport.upload.ebsdirect import (
     Action,
@@ -41,6 +50,7 @@ from ec2_import_image.vmimport.upload.ebserrors import (
 )
 from ec2_import_image.vmimport.upload.ebspacing import Pacing
 from ec2_import_image.vmimport.upload.errors import FileChanged, UploadCancelled
+from tests.support.children import kill_when, start_module
 from tests.support.diskfixtures import DiskFixtures, oracle
 from tests.support.ebsstub import DEFAULT_KEY, EbsStub
 from tests.support.snapshots import CountedEbs, disk_journal
@@ -176,10 +186,10 @@ def test_holes_are_not_read_and_zeros_not_written(
     assert set(ebs.only().data) == data_blocks
     assert outcome.blocks_written == len(data_blocks) and outcome.volume_size == 2
     assert sum(length for _, length in reads) <= 16 * MiB  # the holes were never read
-    with path.open("rb") as file:
+    with path.open("rb") as source:
         for offset, length in ((3 * MiB, 6 * MiB), (4095 * BLOCK_SIZE, size - 4095 * BLOCK_SIZE)):
-            file.seek(offset)
-            assert ebs.read(outcome.snapshot_id, offset, length) == file.read(length)
+            source.seek(offset)
+            assert ebs.read(outcome.snapshot_id, offset, length) == source.read(length)
 
 
 def test_an_encrypted_snapshot_gets_every_block_of_its_volume(tmp_path: Path, db: StateDB) -> None:
@@ -251,19 +261,26 @@ class CancelAfter:
                 self.event.set()
 
 
+def cancelled(ebs: EbsStub, journal: SnapshotJournal, path: Path, after: int) -> int:
+    """A write of the RAW disk ``path`` cancelled once ``after`` blocks were answered; answers
+    how many were."""
+    counted = CountedEbs(ebs.endpoint, concurrency=3)
+    stop = CancelAfter(counted, after)
+    with pytest.raises(UploadCancelled, match="stopped"):
+        write(ebs, journal, raw(path), counted=counted, cancel=stop.event)
+    return stop.answered
+
+
 def test_a_cancelled_write_resumes_with_only_the_missing_blocks(
     tmp_path: Path, db: StateDB, ebs: EbsStub
 ) -> None:
     path = dense(tmp_path / "dense.raw", 48)
     journal = disk_journal(db, "disk", str(path))
-    counted = CountedEbs(ebs.endpoint, concurrency=3)
-    stop = CancelAfter(counted, 20)
-    with pytest.raises(UploadCancelled, match="stopped"):
-        write(ebs, journal, raw(path), counted=counted, cancel=stop.event)
+    answered = cancelled(ebs, journal, path, 20)
     recorded = journal.snapshot()
     assert recorded is not None and recorded.state is SnapshotState.WRITING
     # every block EBS acknowledged was committed before the exception went on
-    assert recorded.written == stop.answered >= 20
+    assert recorded.written == answered >= 20
     assert recorded.written < 48
 
     again = CountedEbs(ebs.endpoint, concurrency=3)
@@ -281,12 +298,7 @@ def test_a_rerun_without_its_record_finds_the_snapshot_by_its_token(
     tmp_path: Path, db: StateDB, ebs: EbsStub
 ) -> None:
     path = dense(tmp_path / "dense.raw", 12)
-    counted = CountedEbs(ebs.endpoint, concurrency=2)
-    stop = CancelAfter(counted, 5)
-    with pytest.raises(UploadCancelled):
-        write(
-            ebs, disk_journal(db, "disk", str(path)), raw(path), counted=counted, cancel=stop.event
-        )
+    cancelled(ebs, disk_journal(db, "disk", str(path)), path, 5)
     with StateDB.open(tmp_path / "other.sqlite") as lost:
         outcome = write(ebs, disk_journal(lost, "disk", str(path)), raw(path))
     assert len(ebs.snapshots) == 1 and outcome.snapshot_id == ebs.only().snapshot_id
@@ -305,14 +317,11 @@ def test_an_expired_snapshot_is_reported_and_a_new_token_starts_anew(
 ) -> None:
     path = dense(tmp_path / "dense.raw", 10)
     journal = disk_journal(db, "disk", str(path))
-    counted = CountedEbs(ebs.endpoint, concurrency=2)
-    stop = CancelAfter(counted, 4)
-    with pytest.raises(UploadCancelled):
-        write(ebs, journal, raw(path), counted=counted, cancel=stop.event)
+    cancelled(ebs, journal, path, 4)
     first = ebs.only().snapshot_id
     ebs.expire(first)
     for _ in range(2):  # found in error, then known expired without asking
-        with pytest.raises(SnapshotExpired, match=f"snapshot {first} .* delete it") as raised:
+        with pytest.raises(SnapshotExpired, match=rf"snapshot {first} .* delete it") as raised:
             write(ebs, journal, raw(path))
         assert raised.value.snapshot_id == first
     recorded = journal.snapshot()
@@ -372,7 +381,7 @@ def test_a_block_damaged_on_its_way_stops_the_write_and_a_rerun_resumes(
     path = dense(tmp_path / "dense.raw", 8)
     journal = disk_journal(db, "disk", str(path))
     ebs.damage.add(5)
-    with pytest.raises(BlockRefused, match="refused block 5 .* damaged on their way") as raised:
+    with pytest.raises(BlockRefused, match=r"refused block 5 .* damaged on their way") as raised:
         write(ebs, journal, raw(path))
     assert raised.value.snapshot_id == ebs.only().snapshot_id
     outcome = write(ebs, journal, raw(path))
@@ -400,7 +409,7 @@ def test_a_disk_changing_under_the_writer_is_told(
             return disk.allocated(start, end)
 
     ebs.damage.add(2)
-    with pytest.raises(FileChanged, match="changed while it was written .* block 2"):
+    with pytest.raises(FileChanged, match=r"changed while it was written .* block 2"):
         write(ebs, disk_journal(db, "disk", str(path)), Changing())
 
 
@@ -474,3 +483,93 @@ def test_memory_holds_a_bounded_number_of_blocks(tmp_path: Path, db: StateDB, eb
     release.set()
     thread.join(60)
     assert result and result[0].changed_blocks == 64
+
+
+# ------------------------------------------------------------------ kill -9
+
+
+def test_a_write_killed_mid_way_resumes_with_only_the_missing_blocks(
+    tmp_path: Path, ebs: EbsStub
+) -> None:
+    """SIGKILL with 14 blocks in the snapshot, the state database holding the batches
+    committed before: the rerun writes every block not recorded (those EBS has but the
+    database lost included: writing one again changes nothing), to the same snapshot, and
+    completes it with the checksum of the whole disk."""
+    path = dense(tmp_path / "dense.raw", 40)
+    state = tmp_path / "state.sqlite"
+    child = start_module(
+        "tests.support.snapshot_child", [ebs.endpoint, str(state), str(path), TOKEN, "14"]
+    )
+    lines = kill_when(child, lambda lines: lines.count("blocked") == 2)
+    assert lines.count("blocked") == 2, lines
+    assert len(ebs.only().digests) == 14 == ebs.count("PutSnapshotBlock")
+    with StateDB.open(state) as db:
+        journal = disk_journal(db, "dense", str(path))
+        recorded = journal.snapshot()
+        assert recorded is not None and recorded.state is SnapshotState.WRITING
+        # committed in batches of 4 or more, and the last blocks answered may not have reached
+        # the database before the kill: whatever it holds, the rerun writes the rest
+        assert recorded.written <= 14
+        since = len(ebs.calls)
+        counted = CountedEbs(ebs.endpoint, concurrency=3)
+        outcome = write(ebs, journal, raw(path), counted=counted)
+    resent = ebs.indexes_sent(since)
+    assert len(resent) == 40 - recorded.written == outcome.blocks_written
+    assert counted.count("StartSnapshot") == 0 and len(ebs.snapshots) == 1
+    assert outcome.changed_blocks == 40 and outcome.action is Action.RESUMED
+    assert outcome.checksum == expected_checksum(path.read_bytes())
+    assert ebs.read(outcome.snapshot_id, 0, 40 * BLOCK_SIZE) == path.read_bytes()
+
+
+# ------------------------------------------------------------------ the block plan
+
+
+def test_the_volume_is_whole_gib_and_the_plan_joins_touching_extents() -> None:
+    assert [volume_gib(size) for size in (1, GiB, GiB + 1, 20 * GiB - 512)] == [1, 1, 2, 20]
+
+    class Mapped:
+        size = 3 * GiB + 5
+
+        def read(self, offset: int, length: int) -> bytes:
+            return bytes(length)
+
+        def allocated(self, start: int = 0, end: int | None = None) -> Iterator[Extent]:
+            # two extents inside one block, one touching the next, a far one, the last byte
+            yield from ((100, 10), (200, BLOCK_SIZE), (10 * MiB, 1), (3 * GiB + 4, 1))
+
+    plan = plan_blocks(Mapped())
+    assert plan.volume_blocks == 4 * 2048
+    assert plan.runs == (range(2), range(20, 21), range(6144, 6145))
+    assert plan.block_count == 4
+
+
+def test_blocks_are_read_in_runs_and_zero_blocks_are_the_shared_buffer() -> None:
+    data = bytearray(10 * BLOCK_SIZE + 100)
+    data[3 * BLOCK_SIZE] = 1
+    data[-1] = 2
+    reads: list[tuple[int, int]] = []
+
+    class Source:
+        size = len(data)
+
+        def read(self, offset: int, length: int) -> bytes:
+            reads.append((offset, length))
+            return bytes(data[offset : offset + length])
+
+        def allocated(self, start: int = 0, end: int | None = None) -> Iterator[Extent]:
+            yield (0, len(data))
+
+    blocks = list(read_blocks(Source(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11]))
+    assert [b.index for b in blocks] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11]
+    assert reads == [(0, 8 * BLOCK_SIZE), (8 * BLOCK_SIZE, BLOCK_SIZE), (10 * BLOCK_SIZE, 100)]
+    assert [b.index for b in blocks if not b.zero] == [3, 10]
+    assert all(b.data is ZERO_BLOCK for b in blocks if b.zero)
+    assert blocks[-2].data == bytes(99) + b"\2" + bytes(BLOCK_SIZE - 100)  # padded
+    assert blocks[-1].data is ZERO_BLOCK  # past the disk's end
+
+
+def test_the_linear_checksum_hashes_the_digests_concatenated_in_order() -> None:
+    digests = [hashlib.sha256(bytes([i]) * 7).digest() for i in range(5)]
+    joined = base64.b64encode(hashlib.sha256(b"".join(digests)).digest()).decode()
+    assert linear_checksum(digests) == joined
+    assert linear_checksum(reversed(digests)) != joined

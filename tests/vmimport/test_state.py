@@ -222,7 +222,7 @@ def test_a_version_2_hash_without_a_change_time_is_never_reused(tmp_path: Path) 
                 migrated.cached_digest(FileIdentity("/data/a.vmdk", 10, 20, 30, 40, ctime)) is None
             )
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.current_version()
     conn.close()
 
 

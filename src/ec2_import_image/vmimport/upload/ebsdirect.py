@@ -142,6 +142,7 @@ from ec2_import_image.vmimport.upload.ebspacing import DEFAULT_PACING, Pacing, S
 from ec2_import_image.vmimport.upload.ebspacing import transient as is_transient
 from ec2_import_image.vmimport.upload.errors import FileChanged, UploadCancelled, UploadError
 from ec2_import_image.vmimport.upload.progress import NullProgress, Progress
+from ec2_import_image.vmimport.upload.results import drain, ready
 
 DEFAULT_CONCURRENCY = 16
 #: minutes: see "Resume" in the module's docstring
@@ -963,7 +964,7 @@ class _Sender:
                 if writer.cancel.is_set() and failure is None:
                     self.stop.set()
                     failure = (Stopped(), -1, None)
-                for index, digest, error in self._ready():
+                for index, digest, error in ready(self.results, _POLL):
                     if index == -1:
                         running -= 1
                     elif error is not None:
@@ -984,7 +985,7 @@ class _Sender:
             self.stop.set()
             for thread in threads:
                 thread.join(_JOIN)
-            late = [WrittenBlock(i, d) for i, d, e in self._drain() if i >= 0 and d and not e]
+            late = [WrittenBlock(i, d) for i, d, e in drain(self.results) if i >= 0 and d and not e]
             with contextlib.suppress(Exception):
                 writer.journal.blocks_written(self.snapshot.snapshot_id, [*pending, *late])
             raise
@@ -992,17 +993,3 @@ class _Sender:
             error, index, digest = failure
             raise writer.failure(self.snapshot, error, index, digest)
         return sent
-
-    def _ready(self) -> list[tuple[int, bytes | None, BaseException | None]]:
-        try:
-            first = self.results.get(timeout=_POLL)
-        except queue.Empty:
-            return []
-        return [first, *self._drain()]
-
-    def _drain(self) -> list[tuple[int, bytes | None, BaseException | None]]:
-        ready = []
-        with contextlib.suppress(queue.Empty):
-            while True:
-                ready.append(self.results.get_nowait())
-        return ready
