@@ -42,33 +42,38 @@ class EbsClients:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def _client(self, service: str, config: Config | None) -> Any:
+    def _client(self, service: str) -> Any:
+        made = self._clients.get(service)  # a dict read is atomic: no lock once made
+        if made is not None:
+            return made
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._make(service, config)
+                self._clients[service] = self._make(service, self._config(service))
             return self._clients[service]
+
+    def _config(self, service: str) -> Config | None:
+        if service != "ebs":
+            return None
+        from botocore.config import Config
+
+        return Config(
+            max_pool_connections=self.concurrency + 2,
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        )
 
     @property
     def ebs(self) -> Any:
         """The EBS direct APIs client: a connection per writer thread."""
-        from botocore.config import Config
-
-        return self._client(
-            "ebs",
-            Config(
-                max_pool_connections=self.concurrency + 2,
-                request_checksum_calculation="when_required",
-                response_checksum_validation="when_required",
-            ),
-        )
+        return self._client("ebs")
 
     @property
     def ec2(self) -> Any:
-        return self._client("ec2", None)
+        return self._client("ec2")
 
     @property
     def kms(self) -> Any:
-        return self._client("kms", None)
+        return self._client("kms")
 
 
 def from_run(run: Run, *, concurrency: int = 16) -> EbsClients:
