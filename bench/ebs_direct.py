@@ -45,10 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from run import machine, replace_block  # noqa: E402  (bench/run.py, beside this file)
-from tests.support import tls  # noqa: E402
 from tests.support.ebsstub import EbsStub  # noqa: E402
 from tests.support.s3stub import S3Stub  # noqa: E402
-from upload import environment  # noqa: E402  (bench/upload.py, beside this file)
+from upload import home  # noqa: E402  (bench/upload.py, beside this file)
 
 GiB = 1024**3
 MiB = 1024**2
@@ -196,11 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("qemu-img is needed (apt-get install qemu-utils)")
     with tempfile.TemporaryDirectory(prefix="bench-ebs-") as scratch:
         where = Path(scratch)
-        (where / "config").write_text("")
-        (where / "credentials").write_text("")
-        use_tls = args.scheme == "https" and tls.OPENSSL is not None
-        cert = tls.self_signed(where) if use_tls else None
-        env = environment(where, cert[0] if cert else None)
+        env, cert = home(where, args.scheme)
+        use_tls = cert is not None
         print("making the disks", file=sys.stderr)
         disks = {"dense": dense(where / "dense.raw", GiB)}
         if not args.tune:
