@@ -80,10 +80,18 @@ left uploads from GitHub's runners unreliable (awslabs/coldsnap#437, reported fr
 NixOS/amis#352) until PR #438 made the count configurable (``--workers``; its download side
 followed in #452, noting the per-snapshot request limit).  The default here is 16 threads
 (8 MiB in flight: a 100 Mbit/s link at 100 ms round trips stays full), configurable
-(``concurrency``, the engine's ``--upload-threads``).  Quotas: CompleteSnapshot is limited to
-10 requests per second per account (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-resource-quotas.html);
-throttling beyond any limit is borne (``ebspacing``); ``ConcurrentLimitExceededException``
-and ``ServiceQuotaExceededException`` are "quota full" (``SnapshotQuotaFull``).  Memory is
+(``concurrency``, the engine's ``--upload-threads``).  Quotas: "CompleteSnapshot requests per
+account: 10 per second", not adjustable
+(https://docs.aws.amazon.com/ebs/latest/userguide/ebs-resource-quotas.html); the EBS direct
+APIs' other defaults are listed in each account's Service Quotas (service code ``ebs``) and
+were recorded (a published dump of one account's defaults, 2022) as "PutSnapshotBlock
+requests per snapshot" 1,000 per second (L-1774F84A, not adjustable: some 500 MiB/s per
+disk), "PutSnapshotBlock requests per account" 1,000 per second (L-AFAE1BE8, adjustable:
+shared by every disk a batch writes at once), "StartSnapshot requests per account" 10 per
+second and "Pending snapshots per account" 100 (L-94D7AB7D), which bounds the snapshots a
+batch may have started and not completed.  Throttling beyond any rate is borne (``ebspacing``);
+``ConcurrentLimitExceededException`` and ``ServiceQuotaExceededException`` are "quota full"
+(``SnapshotQuotaFull``).  Memory is
 bounded: a block is read once, by one reader thread, into a queue of ``concurrency`` blocks
 that the senders take from, so at most about twice ``concurrency`` blocks (plus one read of
 ``blocks.CHUNK_BLOCKS``) are held whatever the disk's size.
@@ -155,6 +163,9 @@ DEFAULT_BATCH_SECONDS = 5.0
 #: seconds a snapshot just started may be unknown to PutSnapshotBlock and DescribeSnapshots
 #: (coldsnap retries a block for 132 s for "snapshot does not exist" answers)
 SETTLING = 150.0
+#: StartSnapshot's ClientToken: "any string that includes up to 64 ASCII characters"
+#: (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-direct-api-idempotency.html)
+MAX_TOKEN = 64
 #: blocks read back from the journal per page
 PAGE = 4096
 #: seconds the coordinator waits for a sender's result before checking ``cancel``
@@ -240,7 +251,6 @@ class Journal(Protocol):
     ) -> None: ...
     def snapshot_expired(self, snapshot_id: str, message: str) -> None: ...
     def snapshot_forgotten(self, reason: str) -> None: ...
-    def note(self, message: str) -> None: ...
 
 
 class _View(NamedTuple):
@@ -486,6 +496,9 @@ class _Writer:
             )
         if self.request.kms_key_arn and self.request.encrypted is False:
             raise ValueError("a KMS key was given for an unencrypted snapshot")
+        token = self.request.client_token
+        if not 0 < len(token) <= MAX_TOKEN or not token.isascii():
+            raise ValueError(f"a ClientToken is 1 to {MAX_TOKEN} ASCII characters: {token!r}")
         return volume
 
     def run(self, *, wait: bool) -> SnapshotOutcome:
@@ -640,7 +653,12 @@ class _Writer:
             )
         if recorded.state is SnapshotState.COMPLETING:
             return recorded
-        view = self.waiter.describe(snapshot_id, settling=True)
+        started = recorded.started
+        recent = (
+            started is None
+            or (datetime.datetime.now(datetime.UTC) - started).total_seconds() < SETTLING
+        )
+        view = self.waiter.describe(snapshot_id, settling=recent)
         if view is None or view.state == "error":
             raise self.waiter.expired(recorded, view)
         if view.state == "completed":
