@@ -50,6 +50,7 @@ from ec2_import_image.vmimport.upload.ebserrors import (
 )
 from ec2_import_image.vmimport.upload.ebspacing import Pacing
 from ec2_import_image.vmimport.upload.errors import FileChanged, UploadCancelled
+from ec2_import_image.vmimport.upload.progress import NullProgress
 from tests.support.children import kill_when, start_module
 from tests.support.diskfixtures import DiskFixtures, oracle
 from tests.support.ebsstub import DEFAULT_KEY, EbsStub
@@ -292,6 +293,32 @@ def test_a_cancelled_write_resumes_with_only_the_missing_blocks(
     assert ebs.read(outcome.snapshot_id, 0, 48 * BLOCK_SIZE) == path.read_bytes()
     done = journal.snapshot()
     assert done is not None and done.state is SnapshotState.COMPLETED and done.written == 48
+
+
+def test_ctrl_c_commits_every_acknowledged_block_before_it_goes_on(
+    tmp_path: Path, db: StateDB, ebs: EbsStub
+) -> None:
+    """A KeyboardInterrupt in the calling thread (where the progress is told of each block):
+    the senders stop within their block, and every block EBS acknowledged is recorded."""
+    path = dense(tmp_path / "dense.raw", 30)
+    journal = disk_journal(db, "disk", str(path))
+
+    class Interrupting(NullProgress):
+        blocks = 0
+
+        def advance(self, amount: int) -> None:
+            self.blocks += 1
+            if self.blocks == 10:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write(ebs, journal, raw(path), progress=Interrupting())
+    recorded = journal.snapshot()
+    assert recorded is not None and recorded.written == len(ebs.only().digests) >= 10
+    again = CountedEbs(ebs.endpoint)
+    outcome = write(ebs, journal, raw(path), counted=again)
+    assert again.count("PutSnapshotBlock") == 30 - recorded.written
+    assert outcome.changed_blocks == 30
 
 
 def test_a_rerun_without_its_record_finds_the_snapshot_by_its_token(
