@@ -108,6 +108,7 @@ snapshot stays ``pending`` for a rerun.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime
 import queue
@@ -904,8 +905,13 @@ class _Sender:
             queue.SimpleQueue()
         )
 
+    def _stopping(self) -> bool:
+        """Whether to stop: an error, or the caller's cancel (each thread looks before its
+        next block, so a cancel stops them within the block each is sending)."""
+        return self.stop.is_set() or self.writer.cancel.is_set()
+
     def _offer(self, item: Block | None) -> bool:
-        while not self.stop.is_set():
+        while not self._stopping():
             try:
                 self.work.put(item, timeout=_POLL)
                 return True
@@ -917,7 +923,7 @@ class _Sender:
         progress = self.writer.progress
         try:
             for block in blocks:
-                if self.stop.is_set():
+                if self._stopping():
                     return
                 if block.zero and not self.snapshot.encrypted:
                     progress.advance(BLOCK_SIZE)  # nothing to write
@@ -936,7 +942,7 @@ class _Sender:
     def _send(self) -> None:
         writer, snapshot_id = self.writer, self.snapshot.snapshot_id
         try:
-            while not self.stop.is_set():
+            while not self._stopping():
                 try:
                     block = self.work.get(timeout=_POLL)
                 except queue.Empty:
@@ -973,6 +979,10 @@ class _Sender:
         writer = self.writer
         settings = writer.settings
         pending: list[WrittenBlock] = []
+        #: results taken off the queue and not handled yet (an interruption keeps them)
+        inbox: collections.deque[tuple[int, bytes | None, BaseException | None]] = (
+            collections.deque()
+        )
         sent = 0
         failure: tuple[BaseException, int, bytes | None] | None = None
         running = len(threads)
@@ -982,7 +992,10 @@ class _Sender:
                 if writer.cancel.is_set() and failure is None:
                     self.stop.set()
                     failure = (Stopped(), -1, None)
-                for index, digest, error in ready(self.results, _POLL):
+                inbox.extend(ready(self.results, _POLL))
+                acknowledged = 0
+                while inbox:
+                    index, digest, error = inbox[0]
                     if index == -1:
                         running -= 1
                     elif error is not None:
@@ -990,20 +1003,28 @@ class _Sender:
                             failure = (error, index, digest)
                     elif digest is not None:
                         pending.append(WrittenBlock(index, digest))
-                        sent += 1
-                        self.done += 1
-                        writer.progress.advance(BLOCK_SIZE)
+                        acknowledged += 1
+                    inbox.popleft()
+                sent += acknowledged
+                self.done += acknowledged
+                if acknowledged:
+                    writer.progress.advance(acknowledged * BLOCK_SIZE)
                 due = writer.clock() - last_commit >= settings.batch_seconds
                 if len(pending) >= settings.batch_blocks or (pending and due):
                     writer.journal.blocks_written(self.snapshot.snapshot_id, pending)
                     pending = []
                     last_commit = writer.clock()
             writer.journal.blocks_written(self.snapshot.snapshot_id, pending)
+            if failure is None and sent < missing and writer.cancel.is_set():
+                failure = (Stopped(), -1, None)
         except BaseException:
             self.stop.set()
             for thread in threads:
                 thread.join(_JOIN)
-            late = [WrittenBlock(i, d) for i, d, e in drain(self.results) if i >= 0 and d and not e]
+            taken = [*inbox, *drain(self.results)]
+            late = [WrittenBlock(i, d) for i, d, e in taken if i >= 0 and d and not e]
+            known = {block.index for block in pending}
+            late = [block for block in late if block.index not in known]
             with contextlib.suppress(Exception):
                 writer.journal.blocks_written(self.snapshot.snapshot_id, [*pending, *late])
             raise
