@@ -57,8 +57,9 @@ demo: $(STAMP)
 # vmimport check of a 10 GiB-virtual disk, local and on the emulator's S3; the reading of
 # every allocated block of a 20 GiB-virtual disk as RAW, qcow2 and stream VMDK (needs
 # qemu-img); a 40 MB file read through the ext and XFS readers (images made at run time by
-# mkfs, no root needed) and a 40 MiB btrfs file compressed with zstd, zlib and LZO; last,
-# the listing of a 40 MB zstd-compressed initramfs.
+# mkfs, no root needed) and a 40 MiB btrfs file compressed with zstd, zlib and LZO; the
+# listing of a 40 MB zstd-compressed initramfs; last, disks written into EBS snapshots with
+# the EBS direct APIs beside their upload to S3, to loopback stubs (needs qemu-img).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/upload.py
@@ -68,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fsread_btrfs.py
 	$(BIN)/python bench/initramfs.py
 	$(BIN)/python bench/os_read.py
+	$(BIN)/python bench/ebs_direct.py
 
 conformance: $(STAMP)
 	@test -n "$(CONFORMANCE)" || { echo "no conformance corpus in ../shared/conformance: set CONFORMANCE=DIR" >&2; exit 2; }

@@ -64,6 +64,15 @@ def environment(home: Path, ca_bundle: Path | None) -> dict[str, str]:
     return env
 
 
+def home(where: Path, scheme: str) -> tuple[dict[str, str], tuple[Path, Path] | None]:
+    """A child's environment in the scratch directory ``where`` (empty AWS files), and the
+    loopback certificate when ``scheme`` is https and openssl can make one."""
+    (where / "config").write_text("")
+    (where / "credentials").write_text("")
+    cert = tls.self_signed(where) if scheme == "https" and tls.OPENSSL is not None else None
+    return environment(where, cert[0] if cert else None), cert
+
+
 def upload_once(
     tool: str, endpoint: str, path: Path, env: dict[str, str], extra: list[str] | None = None
 ) -> Run:
@@ -154,12 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-upload-") as scratch:
         where = Path(scratch)
-        (where / "config").write_text("")
-        (where / "credentials").write_text("")
-        use_tls = args.scheme == "https" and tls.OPENSSL is not None
-        cert = tls.self_signed(where) if use_tls else None
+        env, cert = home(where, args.scheme)
+        use_tls = cert is not None
         files = {size: sparse(where, size * GiB) for size in (1, 4)}
-        env = environment(where, cert[0] if cert else None)
         with S3Stub(digests=False, tls=cert) as stub:
             if args.tune:
                 sys.stdout.write(tune(stub.endpoint, files[1], env, args.runs))

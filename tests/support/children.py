@@ -9,9 +9,10 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,3 +102,45 @@ def signal_when(
         child.kill()
         out, err = child.communicate()
     return Stopped(list(lines), out or "", err or "")
+
+
+class Gate:
+    """A botocore ``before-call`` handler: the first ``after`` requests pass; every other one
+    prints ``blocked`` and waits (until the process is killed)."""
+
+    def __init__(self, after: int) -> None:
+        self.after = after
+        self.passed = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, **_: object) -> None:
+        with self._lock:
+            self.passed += 1
+            blocked = self.passed > self.after
+        if blocked:
+            say("blocked")
+            time.sleep(600)
+
+
+class Recording:
+    """A journal whose ``method`` (called with an id and the items it records) prints
+    ``recorded N``, N the items recorded so far; the rest is the journal's."""
+
+    def __init__(self, journal: Any, method: str) -> None:
+        self._journal = journal
+        self._method = method
+        self._recorded = 0
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._journal, name)
+        if name != self._method:
+            return found
+
+        def record(key: str, items: Sequence[Any]) -> None:
+            found(key, items)
+            with self._lock:
+                self._recorded += len(items)
+                say(f"recorded {self._recorded}")
+
+        return record

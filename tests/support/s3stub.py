@@ -39,7 +39,6 @@ import hashlib
 import io
 import itertools
 import socket
-import ssl
 import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
@@ -192,7 +191,7 @@ class S3Stub(LoopbackServer):
         refuse_checksums: Collection[str] = (),
         tls: tuple[Path, Path] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(tls=tls)
         self.digests = digests
         self.refuse_checksums = frozenset(refuse_checksums) | (
             frozenset() if checksums else frozenset(OPERATIONS)
@@ -204,15 +203,6 @@ class S3Stub(LoopbackServer):
         self.calls: list[Call] = []
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._tls: ssl.SSLContext | None = None
-        if tls is not None:
-            self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            self._tls.load_cert_chain(*tls)
-
-    @property
-    def endpoint(self) -> str:
-        plain = super().endpoint
-        return plain.replace("http://", "https://") if self._tls else plain
 
     def count(self, operation: str) -> int:
         with self.lock:
@@ -267,18 +257,6 @@ def _escape(text: str) -> str:
 
 class _Handler(QuietHandler):
     stub: S3Stub
-
-    def setup(self) -> None:
-        if self.stub._tls is not None:
-            self.request = self.stub._tls.wrap_socket(self.request, server_side=True)
-        super().setup()
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            if self.stub._tls is not None:
-                self.request.close()  # the wrapped socket: the server closes the plain one
 
     # ------------------------------------------------------------ plumbing
 

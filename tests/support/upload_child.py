@@ -14,39 +14,17 @@ database may or may not have recorded yet.
 from __future__ import annotations
 
 import sys
-import threading
-import time
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from ec2_import_image.vmimport.state.db import DiskJournal, StateDB
-from ec2_import_image.vmimport.state.records import EntrySpec, Part
+from ec2_import_image.vmimport.state.db import StateDB
+from ec2_import_image.vmimport.state.records import EntrySpec
 from ec2_import_image.vmimport.upload.disk import upload_disk
 from ec2_import_image.vmimport.upload.keys import content_key
 from ec2_import_image.vmimport.upload.multipart import UploadSettings
-from tests.support.children import say
+from tests.support.children import Gate, Recording, say
 from tests.support.uploads import Counted, MiB
 
 SETTINGS = UploadSettings(concurrency=2, min_part_size=5 * MiB)
-
-
-class Printing:
-    """The disk's journal, printing how many parts are recorded."""
-
-    def __init__(self, journal: DiskJournal) -> None:
-        self.journal = journal
-        self.recorded = 0
-        self.lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.journal, name)
-
-    def parts_done(self, upload_id: str, parts: Sequence[Part]) -> None:
-        self.journal.parts_done(upload_id, parts)
-        with self.lock:
-            self.recorded += len(parts)
-            say(f"recorded {self.recorded}")
 
 
 def main(argv: list[str]) -> None:
@@ -54,19 +32,9 @@ def main(argv: list[str]) -> None:
     with StateDB.open(state) as db:
         name = Path(disk).stem
         db.put_entry(EntrySpec(name, (disk,)))
-        journal = Printing(db.journal(db.claim(name), 0))
+        journal = Recording(db.journal(db.claim(name), 0), "parts_done")
         counted = Counted(endpoint, concurrency=SETTINGS.concurrency)
-        passed = [0]
-
-        def gate(**_: Any) -> None:
-            with journal.lock:
-                passed[0] += 1
-                blocked = passed[0] > int(after)
-            if blocked:
-                say("blocked")
-                time.sleep(600)
-
-        counted.clients.plain.meta.events.register("before-call.s3.UploadPart", gate)
+        counted.clients.plain.meta.events.register("before-call.s3.UploadPart", Gate(int(after)))
         upload_disk(
             counted.clients,
             journal,

@@ -26,7 +26,27 @@ def write_disk(path: Path, size: int, seed: int = 1) -> Path:
     return path
 
 
-class Counted:
+class RequestCounter:
+    """Counts the requests each operation sent (a ``before-call`` handler of clients)."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def _count(self, model: Any, **_: Any) -> None:
+        with self._lock:
+            self.sent[model.name] = self.sent.get(model.name, 0) + 1
+
+    def reset(self) -> None:
+        with self._lock:
+            self.sent.clear()
+
+    def count(self, operation: str) -> int:
+        with self._lock:
+            return self.sent.get(operation, 0)
+
+
+class Counted(RequestCounter):
     """Upload clients on an endpoint, counting the requests each operation sent."""
 
     def __init__(
@@ -37,18 +57,13 @@ class Counted:
         retries: int = 2,
         verify: str | None = None,
     ) -> None:
+        super().__init__()
         self.endpoint = endpoint
         #: the CA bundle that verifies an HTTPS endpoint (None: botocore's default)
         self.verify = verify
-        self.sent: dict[str, int] = {}
-        self._lock = threading.Lock()
         self._session = botocore.session.get_session()
         self._retries = retries
         self.clients = S3Clients(self.make, concurrency=concurrency)
-
-    def _count(self, model: Any, **_: Any) -> None:
-        with self._lock:
-            self.sent[model.name] = self.sent.get(model.name, 0) + 1
 
     def make(self, config: Config) -> Any:
         client = self._session.create_client(
@@ -64,11 +79,3 @@ class Counted:
         )
         client.meta.events.register("before-call.s3", self._count)
         return client
-
-    def reset(self) -> None:
-        with self._lock:
-            self.sent.clear()
-
-    def count(self, operation: str) -> int:
-        with self._lock:
-            return self.sent.get(operation, 0)

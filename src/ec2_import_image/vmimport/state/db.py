@@ -11,6 +11,9 @@
   and what was applied to them (names, copies, shares, flags);
 - here: each entry's disks (digest, multipart upload and its parts, S3
   object) and the hash cache, and ``DiskJournal``, what the upload writes
+  through;
+- ``snapshots``: each disk's EBS snapshot and its acknowledged blocks (the
+  direct road), and ``SnapshotJournal``, what ``upload.ebsdirect`` writes
   through.
 
 Records in and out are the typed records of ``records``; times come from the
@@ -36,6 +39,7 @@ from ec2_import_image.vmimport.state.records import (
     PartHashes,
     StoredObject,
 )
+from ec2_import_image.vmimport.state.snapshots import SnapshotJournal, SnapshotStore
 from ec2_import_image.vmimport.state.store import Claim, maybe_utc
 
 _DISK_COLUMNS = (
@@ -70,7 +74,7 @@ def _clear_parts(conn: sqlite3.Connection, claim: Claim, position: int) -> None:
     )
 
 
-class StateDB(EntryStore, DistributionStore):
+class StateDB(EntryStore, DistributionStore, SnapshotStore):
     """One open state database: ``StateDB.open(path)``; close it (or use ``with``)."""
 
     def disks(self, name: str) -> list[DiskState]:
@@ -269,6 +273,10 @@ class StateDB(EntryStore, DistributionStore):
     def journal(self, claim: Claim, position: int) -> DiskJournal:
         """The disk's journal, as the upload writes it."""
         return DiskJournal(self, claim, position)
+
+    def snapshot_journal(self, claim: Claim, position: int) -> SnapshotJournal:
+        """The disk's snapshot journal, as ``upload.ebsdirect`` writes it."""
+        return SnapshotJournal(self, claim, position)
 
     # --------------------------------------------------------------- hash cache
 

@@ -118,7 +118,7 @@ class DistributionStore(Store):
             row = conn.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
         return str(row[0])
 
-    def _current(self, conn: sqlite3.Connection, name: str) -> tuple[int, int]:
+    def _entry_and_attempt(self, conn: sqlite3.Connection, name: str) -> tuple[int, int]:
         row = conn.execute("SELECT id, attempt FROM entries WHERE name = ?", (name,)).fetchone()
         if row is None:
             from ec2_import_image.vmimport.state.errors import UnknownEntry
@@ -129,7 +129,7 @@ class DistributionStore(Store):
     def region_images(self, name: str, attempt: int | None = None) -> list[RegionImage]:
         """The AMIs of the entry's attempt (its current one by default), by Region."""
         with self._read() as conn:
-            entry_id, current = self._current(conn, name)
+            entry_id, current = self._entry_and_attempt(conn, name)
             rows = conn.execute(
                 f"SELECT {_IMAGE_COLUMNS} FROM images WHERE entry_id = ? AND attempt = ? "
                 "ORDER BY region, role",
@@ -142,7 +142,7 @@ class DistributionStore(Store):
         role); ``note``: the line of history (default: the AMI and its state)."""
         with self._write() as conn:
             now = self._fence(conn, claim)
-            attempt = self._current(conn, claim.name)[1]
+            attempt = self._entry_and_attempt(conn, claim.name)[1]
             conn.execute(
                 "INSERT OR REPLACE INTO images (entry_id, attempt, region, role, image_id, state, "
                 "snapshot_ids, copy_token, source_image_id, name, updated_at) "
@@ -168,7 +168,7 @@ class DistributionStore(Store):
     def applied(self, name: str, attempt: int | None = None) -> list[Applied]:
         """What was applied to the AMIs of the entry's attempt (its current one by default)."""
         with self._read() as conn:
-            entry_id, current = self._current(conn, name)
+            entry_id, current = self._entry_and_attempt(conn, name)
             rows = conn.execute(
                 "SELECT region, image_id, step, target, value, at FROM applied "
                 "WHERE entry_id = ? AND attempt = ? ORDER BY region, image_id, step, target",
@@ -181,7 +181,7 @@ class DistributionStore(Store):
         history."""
         with self._write() as conn:
             now = self._fence(conn, claim)
-            attempt = self._current(conn, claim.name)[1]
+            attempt = self._entry_and_attempt(conn, claim.name)[1]
             conn.execute(
                 "INSERT OR REPLACE INTO applied (entry_id, attempt, region, image_id, step, "
                 "target, value, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -202,7 +202,7 @@ class DistributionStore(Store):
         """What was applied is undone (an unshare); ``done``: its Region, AMI, step, target."""
         with self._write() as conn:
             now = self._fence(conn, claim)
-            attempt = self._current(conn, claim.name)[1]
+            attempt = self._entry_and_attempt(conn, claim.name)[1]
             conn.execute(
                 "DELETE FROM applied WHERE entry_id = ? AND attempt = ? AND region = ? "
                 "AND image_id = ? AND step = ? AND target = ?",

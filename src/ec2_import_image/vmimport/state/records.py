@@ -9,6 +9,7 @@ before it returns and hands back fresh records when asked.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -253,3 +254,44 @@ class DiskState(NamedTuple):
     @property
     def is_s3(self) -> bool:
         return self.source.startswith("s3://")
+
+
+class SnapshotState(StrEnum):
+    """Where a disk's EBS snapshot, written with the EBS direct APIs, is on its way."""
+
+    WRITING = "writing"  # started (StartSnapshot answered): blocks are being written
+    COMPLETING = "completing"  # CompleteSnapshot sent (or about to be): waiting for `completed`
+    COMPLETED = "completed"  # the snapshot is `completed`
+    EXPIRED = "expired"  # found in `error` (past its Timeout, or failed): delete it, start anew
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenBlock:
+    """A block EBS acknowledged: its index (512 KiB units) and SHA-256 (the 32-byte digest)."""
+
+    index: int
+    sha256: bytes
+
+
+class DiskSnapshot(NamedTuple):
+    """The EBS snapshot a disk is written into (the direct road), as recorded.
+
+    ``written`` counts the blocks recorded as acknowledged (``StateDB.written_blocks``
+    lists them); ``changed_blocks`` and ``checksum`` are what CompleteSnapshot was sent.
+    """
+
+    snapshot_id: str
+    client_token: str
+    volume_size: int  # GiB
+    block_size: int
+    state: SnapshotState
+    encrypted: bool | None = None
+    kms_key_arn: str | None = None
+    timeout_minutes: int | None = None
+    started: datetime.datetime | None = None
+    completed: datetime.datetime | None = None
+    changed_blocks: int | None = None
+    checksum: str | None = None
+    #: the service's StateMessage of a snapshot found in `error`
+    message: str | None = None
+    written: int = 0

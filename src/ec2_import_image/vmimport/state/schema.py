@@ -185,11 +185,48 @@ _V4 = (
     )""",
 )
 
+_V5 = (
+    # The EBS snapshot each disk is written into with the EBS direct APIs (the direct road):
+    # its id, the ClientToken StartSnapshot was sent, its state, what it was completed with.
+    """CREATE TABLE disk_snapshots (
+        entry_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        snapshot_id TEXT NOT NULL,
+        client_token TEXT NOT NULL,
+        volume_size INTEGER NOT NULL,
+        block_size INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        encrypted INTEGER,
+        kms_key_arn TEXT,
+        timeout_minutes INTEGER,
+        started_at REAL NOT NULL,
+        completed_at REAL,
+        changed_blocks INTEGER,
+        checksum TEXT,
+        message TEXT,
+        PRIMARY KEY (entry_id, position),
+        FOREIGN KEY (entry_id, position) REFERENCES disks(entry_id, position) ON DELETE CASCADE
+    )""",
+    # The blocks EBS acknowledged for a disk's snapshot (index, 32-byte SHA-256), committed in
+    # batches: what a rerun does not write again, and what CompleteSnapshot's count and
+    # aggregated checksum are made of.
+    """CREATE TABLE snapshot_blocks (
+        entry_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        snapshot_id TEXT NOT NULL,
+        block_index INTEGER NOT NULL,
+        sha256 BLOB NOT NULL,
+        PRIMARY KEY (entry_id, position, block_index),
+        FOREIGN KEY (entry_id, position) REFERENCES disks(entry_id, position) ON DELETE CASCADE
+    ) WITHOUT ROWID""",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "entries, attempts, disks, parts, events", _V1),
     Migration(2, "attempts remember the identity they import", _V2),
     Migration(3, "file identities with ctime, part hashes, notes, error phases", _V3),
     Migration(4, "the database's owner id; each attempt's AMIs by Region, what was applied", _V4),
+    Migration(5, "EBS snapshots written block by block, and their blocks", _V5),
 )
 
 

@@ -104,6 +104,7 @@ from ec2_import_image.vmimport.state.records import (
     StoredObject,
 )
 from ec2_import_image.vmimport.upload import parts as layout
+from ec2_import_image.vmimport.upload import results as waiting
 from ec2_import_image.vmimport.upload.clients import ALGORITHM, LEGACY_ALGORITHM, S3Clients
 from ec2_import_image.vmimport.upload.errors import (
     FileChanged,
@@ -758,7 +759,7 @@ class _Sender:
                 if self.job.external_cancel is not None and self.job.external_cancel.is_set():
                     self.cancel.set()
                     failure = failure or UploadCancelled(f"the upload of {self.job.name} stopped")
-                ready = self._ready()
+                ready = waiting.ready(self.results, _POLL)
                 for number, part, error in ready:
                     if number == 0:
                         running -= 1
@@ -771,25 +772,12 @@ class _Sender:
             self.cancel.set()
             for worker in workers:
                 worker.join(_JOIN)
-            self._record([part for number, part, _ in self._drain() if number and part is not None])
+            late = waiting.drain(self.results)
+            self._record([part for number, part, _ in late if number and part is not None])
             raise
         if failure is not None:
             raise self._failure(failure, failed_part)
         return sent
-
-    def _ready(self) -> list[tuple[int, Part | None, BaseException | None]]:
-        try:
-            first = self.results.get(timeout=_POLL)
-        except queue.Empty:
-            return []
-        return [first, *self._drain()]
-
-    def _drain(self) -> list[tuple[int, Part | None, BaseException | None]]:
-        ready = []
-        with contextlib.suppress(queue.Empty):
-            while True:
-                ready.append(self.results.get_nowait())
-        return ready
 
     def _record(self, parts: list[Part]) -> None:
         if parts:

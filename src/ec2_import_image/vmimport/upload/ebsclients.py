@@ -1,0 +1,114 @@
+"""The clients of the direct road (EBS direct APIs, EC2, KMS) and the KMS key as an ARN.
+
+One botocore client per service, made on first use from the run's session (v2's
+configuration chain, ``--endpoint-url``), the EBS one with a connection pool as large as the
+writer's thread pool: "Is each thread using a separate connection? If the connections are
+limited on the application then multiple threads will wait for the connection to be
+available" (https://docs.aws.amazon.com/ebs/latest/userguide/ebsapi-performance.html).  EC2
+is asked for the snapshot's state (DescribeSnapshots), KMS for a key's ARN.
+
+StartSnapshot's ``KmsKeyArn`` is "The Amazon Resource Name (ARN) of the Key Management
+Service (KMS) key": a key id, an alias name or an alias ARN a user gives is resolved with KMS
+DescribeKey, which takes any of them and answers the key's ARN (``KeyMetadata.Arn``).  A key
+ARN is used as given (no call, no ``kms:DescribeKey`` permission needed).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ec2_import_image.vmimport.upload.errors import UploadError
+
+if TYPE_CHECKING:
+    from botocore.config import Config
+
+    from ec2_import_image.vmimport.context import Run
+
+#: a KMS key's ARN (not an alias's): arn:PARTITION:kms:REGION:ACCOUNT:key/ID
+_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+")
+
+ClientMaker = Callable[[str, "Config | None"], Any]
+
+
+class EbsClients:
+    """The direct road's clients, each made once, on first use (thread-safe)."""
+
+    def __init__(self, make: ClientMaker, *, concurrency: int = 16) -> None:
+        self._make = make
+        self.concurrency = concurrency
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, service: str) -> Any:
+        made = self._clients.get(service)  # a dict read is atomic: no lock once made
+        if made is not None:
+            return made
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._make(service, self._config(service))
+            return self._clients[service]
+
+    def _config(self, service: str) -> Config | None:
+        if service != "ebs":
+            return None
+        from botocore.config import Config
+
+        return Config(
+            max_pool_connections=self.concurrency + 2,
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+        )
+
+    @property
+    def ebs(self) -> Any:
+        """The EBS direct APIs client: a connection per writer thread."""
+        return self._client("ebs")
+
+    @property
+    def ec2(self) -> Any:
+        return self._client("ec2")
+
+    @property
+    def kms(self) -> Any:
+        return self._client("kms")
+
+
+def from_run(run: Run, *, concurrency: int = 16) -> EbsClients:
+    """The direct road's clients of a ``vmimport`` run (its session, its ``--endpoint-url``)."""
+
+    def make(service: str, config: Config | None) -> Any:
+        return run.create_client(service, config)
+
+    return EbsClients(make, concurrency=concurrency)
+
+
+class KeyNotUsable(UploadError):
+    """The KMS key given cannot be found or used."""
+
+
+def resolve_kms_key(kms: Any, key: str) -> str:
+    """The ARN of the KMS key ``key`` names (a key id, key ARN, alias name or alias ARN)."""
+    if _KEY_ARN.fullmatch(key):
+        return key
+    from botocore.exceptions import ClientError
+
+    try:
+        metadata = kms.describe_key(KeyId=key)["KeyMetadata"]
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        code = info.get("Code", "")
+        if code in ("NotFoundException", "InvalidArnException"):
+            raise KeyNotUsable(
+                f"the KMS key {key} does not exist in this Region ({code}: "
+                f"{info.get('Message', '')}): give a key id, key ARN or alias of this Region"
+            ) from None
+        raise
+    state = metadata.get("KeyState", "Enabled")
+    if state != "Enabled":
+        raise KeyNotUsable(
+            f"the KMS key {key} ({metadata.get('Arn')}) is {state}: EBS cannot encrypt with it"
+        )
+    return str(metadata["Arn"])
