@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ec2_import_emulator import errors
@@ -142,7 +143,14 @@ class _PartBytes(Mapping[int, bytes]):
 
 
 class MotoState:
-    """AwsState over moto's backends (imported on first use)."""
+    """AwsState over moto's backends (imported on first use).
+
+    ``now`` is the emulator's time (UTC, naive): the CreationDate of the AMI an import
+    registers is read off it, as those of RegisterImage and CopyImage are, so that a test's
+    clock orders them (the wall clock gives two imports of one second the same time)."""
+
+    def __init__(self, now: Callable[[], datetime] | None = None) -> None:
+        self._now = now or (lambda: datetime.now(UTC).replace(tzinfo=None, microsecond=0))
 
     def _partition(self, region: str) -> str:
         from moto.utilities.utils import get_partition
@@ -254,6 +262,7 @@ class MotoState:
             encrypted=spec.encrypted,
             kms_key_id=spec.kms_key_id,
             disks=tuple(disks),
+            now=self._now(),
         )
         return CreatedImage(image_id, list(snapshot_ids))
 

@@ -94,14 +94,13 @@ class Emulator:
     ) -> None:
         self._requested_port = port
         self._log_requests = log_requests
-        self.state = MotoState()
+        image_clock = ImageClock(clock, speed)
+        self.state = MotoState(now=image_clock.now)
         self.store = TaskStore(
             self.state, speed=speed, max_active_tasks=max_active_tasks, clock=clock
         )
         self.api = VMImportApi(self.store, self.state)
-        self.images = ImageApi(
-            ImageStore(ImageClock(clock, speed), ImageOptions(max_copies=max_image_copies))
-        )
+        self.images = ImageApi(ImageStore(image_clock, ImageOptions(max_copies=max_image_copies)))
         self.ebs = EbsDirect(clock=clock, speed=speed, faults=faults.Faults(ebs_faults))
         self._server: Any = None
         self._thread: threading.Thread | None = None

@@ -13,7 +13,7 @@ is Linux/UNIX, RunInstances:0002 Windows, RunInstances:0800 Windows BYOL).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ec2_import_emulator.images import moto_ec2, register
 from ec2_import_emulator.images.records import DeviceMapping, EbsDevice, ImageFacts, ImageRecord
@@ -46,6 +46,7 @@ def register_import(
     encrypted: bool,
     kms_key_id: str | None,
     disks: tuple[ImportedDisk, ...],
+    now: datetime,
 ) -> tuple[str, tuple[str, ...]]:
     """Register the snapshots and the ``pending`` AMI; answers their ids."""
     key = kms_key_id
@@ -87,7 +88,6 @@ def register_import(
         platform_details=PLATFORM_DETAILS.get(usage_operation, "Linux/UNIX"),
         usage_operation=usage_operation,
     )
-    now = datetime.now(UTC).replace(tzinfo=None)
     ami = register.create(
         account, region, name, description, record=ImageRecord(facts), now=now, state="pending"
     )
