@@ -17,7 +17,7 @@
 # info/check/compare, sfdisk --json, blkid, mdir: scripts/record_oracles.py), the
 # tests' oracles.
 # Variants no Linux tool makes (differencing VHD/VHDX, BitLocker) are built by hand from the
-# published formats (src/ec2_import_emulator/samples.py, tests/diskimage/test_checks.py).
+# published formats (src/ec2_import_emulator/samples.py, tests/diskimage/test_judge.py).
 set -euo pipefail
 
 OUT=${1:-tests/fixtures/disks}

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.diskimage.cache import CachedBlob
-from ec2_import_image.diskimage.checks import ImportRequest, disk_problems
 from ec2_import_image.diskimage.inspect import inspect_image
+from ec2_import_image.diskimage.judge import ImportRequest, disk_problems
 from ec2_import_image.diskimage.records import (
     BootMode,
     ContainerFormat,

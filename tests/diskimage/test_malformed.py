@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from ec2_import_emulator import samples
 from ec2_import_image.diskimage import fat, filesystems, ova, partitions, vhd, vhdx, vmdk
 from ec2_import_image.diskimage.blob import Blob, BytesBlob
-from ec2_import_image.diskimage.checks import ImportRequest, image_problems
 from ec2_import_image.diskimage.errors import DiskImageError
 from ec2_import_image.diskimage.inspect import inspect_image
+from ec2_import_image.diskimage.judge import ImportRequest, image_problems
 
 SEEDS = [
     samples.vmdk_stream_optimized(),

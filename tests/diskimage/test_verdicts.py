@@ -15,8 +15,8 @@ import pytest
 from ec2_import_emulator import samples
 from ec2_import_image.diskimage import vmdk
 from ec2_import_image.diskimage.blob import BytesBlob
-from ec2_import_image.diskimage.checks import ImportRequest, image_problems
 from ec2_import_image.diskimage.inspect import inspect_image
+from ec2_import_image.diskimage.judge import ImportRequest, image_problems
 from ec2_import_image.diskimage.records import (
     BootMode,
     ContainerFormat,

@@ -17,7 +17,7 @@ import pytest
 from ec2_import_image.iampolicy.evaluate import Decision
 from ec2_import_image.iampolicy.trust import vmimport_trust_policy
 from ec2_import_image.problems import Severity
-from ec2_import_image.vmimport.account.check import check_account
+from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
 from ec2_import_image.vmimport.account.records import AccountReport, EvaluatedBy
 from ec2_import_image.vmimport.account.requirements import role_policy_document

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ec2_import_image.iampolicy.trust import vmimport_trust_policy
-from ec2_import_image.vmimport.account.check import check_account
+from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
 from ec2_import_image.vmimport.account.requirements import POLICY_NAME
 from ec2_import_image.vmimport.errors import ExitStatus

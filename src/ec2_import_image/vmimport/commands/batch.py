@@ -146,10 +146,10 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
     if looking:
         return _look(run, loaded, state_path, values)
     # the engine (and botocore) only when a batch runs: `vmimport --help` stays light
-    from ec2_import_image.vmimport.checking import CachedAccountCheck
     from ec2_import_image.vmimport.distribute.apply import Distributor
     from ec2_import_image.vmimport.engine.entry import KeyStyle, Services
     from ec2_import_image.vmimport.engine.scheduler import BatchOptions, Scheduler
+    from ec2_import_image.vmimport.preflight import CachedAccountCheck
 
     settings = engine_settings(values, KeyStyle.ENTRY)
     options = BatchOptions(

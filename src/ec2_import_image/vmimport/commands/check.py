@@ -8,7 +8,7 @@ are judged against the request (``--format``, ``--boot-mode``,
 given, the account is checked too: the service role, its policies, the
 bucket's Region, the object, the caller.  OVA manifest digests need every
 byte: verified for local files, for S3 objects only with
-``--verify-digests``.  The work is ``checking.check_image``'s, which
+``--verify-digests``.  The work is ``preflight.check_image``'s, which
 ``vmimport import`` and ``batch`` run too.
 
 Exit status: 0 no problem of severity error, 1 some, 3 the check could not
@@ -22,9 +22,9 @@ from typing import Any
 import click
 
 from ec2_import_image.vmimport import cli
-from ec2_import_image.vmimport.checking import CheckRequest, check_image
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.errors import ExitStatus
+from ec2_import_image.vmimport.preflight import CheckRequest, check_image
 from ec2_import_image.vmimport.report import render_text, write_json
 from ec2_import_image.vmimport.spec import Architecture, BootMode, DiskFormat, Platform
 

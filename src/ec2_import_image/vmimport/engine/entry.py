@@ -5,7 +5,7 @@ The phases (``state.records.Phase``)::
     CHECKING -> HASHING -> (discovery) -> UPLOADING -> IMPORTING -> WAITING -> FINISHING -> DONE
                                                                                          \\-> FAILED
 
-- **check** (``checking``): the disks read from their bytes, judged with the
+- **check** (``preflight``): the disks read from their bytes, judged with the
   account (``vmimport check``); errors end the entry before anything is
   uploaded, unless the checks are skipped.  The inspections are kept: they
   give the Format and the boot mode of the request.
@@ -47,14 +47,7 @@ from ec2_import_image.diskimage.records import DiskReport
 from ec2_import_image.importtasks.tasks import Task, state_line, state_text, status, task_id
 from ec2_import_image.problems import Problem, Severity
 from ec2_import_image.shellcommand import command
-from ec2_import_image.vmimport.account.check import check_account
-from ec2_import_image.vmimport.checking import (
-    AccountCheck,
-    CheckRequest,
-    Inspected,
-    check_image,
-    inspect_disks,
-)
+from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.engine import changes, finishing
 from ec2_import_image.vmimport.engine.changes import DiskChange, Found
@@ -81,6 +74,13 @@ from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects
 from ec2_import_image.vmimport.engine.starting import start_import
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.explaining import CANCELLED, explained
+from ec2_import_image.vmimport.preflight import (
+    AccountCheck,
+    CheckRequest,
+    Inspected,
+    check_image,
+    inspect_disks,
+)
 from ec2_import_image.vmimport.report import CheckReport
 from ec2_import_image.vmimport.spec import DEFAULT_ROLE, ImportSpec
 from ec2_import_image.vmimport.state.db import StateDB

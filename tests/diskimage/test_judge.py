@@ -9,8 +9,8 @@ import pytest
 
 from ec2_import_emulator import samples
 from ec2_import_image.diskimage.blob import BytesBlob
-from ec2_import_image.diskimage.checks import ImportRequest, image_problems, manifest_problems
 from ec2_import_image.diskimage.inspect import inspect_image
+from ec2_import_image.diskimage.judge import ImportRequest, image_problems, manifest_problems
 from ec2_import_image.diskimage.ova import read_ova, verify_manifest
 from ec2_import_image.diskimage.records import DiskReport
 from ec2_import_image.diskimage.sources import FileBlob

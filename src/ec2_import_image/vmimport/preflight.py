@@ -17,12 +17,12 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from ec2_import_image.diskimage import checks, ova
+from ec2_import_image.diskimage import judge, ova
 from ec2_import_image.diskimage.errors import DiskImageError, SourceError
 from ec2_import_image.diskimage.inspect import inspect_image
 from ec2_import_image.diskimage.records import ContainerFormat, DiskReport
 from ec2_import_image.problems import Problem
-from ec2_import_image.vmimport.account.check import check_account
+from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
 from ec2_import_image.vmimport.account.records import AccountReport
 from ec2_import_image.vmimport.context import Run
@@ -89,14 +89,14 @@ def check_image(
 ) -> CheckReport:
     """The report of ``vmimport check`` for one image (``inspected``: disks already read)."""
     found = inspected or inspect_disks(run, request.disks, verify_digests=request.verify_digests)
-    judged = checks.ImportRequest(
+    judged = judge.ImportRequest(
         format=request.format,
         boot_mode=request.boot_mode,
         architecture=request.architecture,
         platform=request.platform,
     )
     reports = list(found.reports)
-    problems = checks.image_problems(reports, judged) if reports else []
+    problems = judge.image_problems(reports, judged) if reports else []
     problems = _in_disk_order(problems + list(found.digest_problems), reports)
     objects = tuple(filter(None, (S3Location.parse(disk) for disk in request.disks)))
     account = None
@@ -159,7 +159,7 @@ def _verify_digests(run: Run, opened: OpenedDisk, report: DiskReport) -> list[Pr
         raise reading_failed(error, opened.source) from None
     except DiskImageError:
         return []  # a damaged archive is reported by the disk checks already
-    return checks.manifest_problems(report.source, results)
+    return judge.manifest_problems(report.source, results)
 
 
 @contextlib.contextmanager
