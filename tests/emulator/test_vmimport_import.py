@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,21 @@ def test_one_import_end_to_end_tags_the_ami_and_snapshots_and_deletes_the_upload
     assert objects(granted) == []  # the upload is deleted
     for step in ("checked: no errors", "uploaded gpt-uefi.stream.vmdk", "deleted s3://"):
         assert step in outcome.stderr
+
+
+def test_the_amis_creation_date_is_the_emulators_time(
+    granted: Lab, boot: Path, tmp_path: Path
+) -> None:
+    """Read off the emulator's clock, as RegisterImage's and CopyImage's are: on the wall
+    clock, two imports in one second had one CreationDate and gc kept an arbitrary one."""
+    granted.elapse(3 * DAY)
+    outcome = run_import(granted, str(boot), state=tmp_path / "s")
+    assert outcome.status == ExitStatus.OK, outcome.stderr
+    (image,) = granted.ec2.describe_images(ImageIds=[json.loads(outcome.stdout)["image_id"]])[
+        "Images"
+    ]
+    created = datetime.fromisoformat(image["CreationDate"].replace("Z", "+00:00"))
+    assert created - datetime.now(UTC) > timedelta(days=2)
 
 
 def test_keep_upload_keeps_the_object(granted: Lab, boot: Path, tmp_path: Path) -> None:
