@@ -18,8 +18,9 @@ explained (``failures``).  Its fields:
   they work when pasted);
 - ``link``: the page (or public issue) that says so.
 
-Two renderers, both here: ``headline`` and ``body`` (together ``lines``) for a
-person, plain or decorated with rich markup for a terminal, in the words of
+Two renderers, both here: ``headline`` and ``body`` (together ``lines``; in
+one line, ``sentence``) for a person, plain or decorated with rich markup for
+a terminal, in the words of
 the program speaking (``Words``: vmimport's ``cause:``/``fix:``, the
 drop-in's ``Cause:``/``What usually fixes it:``); ``to_json`` for programs,
 mapping the record's fields to the keys each document has always had
@@ -114,6 +115,14 @@ def body(
 def lines(diagnostic: Diagnostic, *, decorated: bool = False) -> list[str]:
     """The headline and the body, as ``vmimport`` shows a problem."""
     return [headline(diagnostic, decorated=decorated), *body(diagnostic, decorated=decorated)]
+
+
+def sentence(diagnostic: Diagnostic, *, words: Words = VMIMPORT_WORDS) -> str:
+    """The diagnostic in one line, where a list of them is said (the distribution's steps
+    not done): ``eu-west-1: CopyImage of ami-1: why; fix: what to do``."""
+    said = (diagnostic.subject, diagnostic.message, diagnostic.context)
+    fix = f"; {words.hint}: {diagnostic.hint}" if diagnostic.hint else ""
+    return ": ".join(part for part in said if part) + fix
 
 
 # -- for a program ------------------------------------------------------------------------------

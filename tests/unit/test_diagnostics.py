@@ -16,6 +16,7 @@ from ec2_import_image.diagnostics import (
     body,
     headline,
     lines,
+    sentence,
     to_json,
 )
 from ec2_import_image.failures import explain
@@ -61,6 +62,15 @@ def test_a_person_reads_the_headline_and_each_part_there_is() -> None:
     assert headline(Diagnostic("incomplete", "the endpoint did not answer")) == (
         "error incomplete: the endpoint did not answer"
     )
+
+
+def test_a_list_of_diagnostics_reads_one_line_each() -> None:
+    copy = Diagnostic(
+        "copy-failed", "the copy ami-2 of ami-1", subject="eu-west-1", context="it ended failed"
+    )
+    assert sentence(copy) == "eu-west-1: the copy ami-2 of ami-1: it ended failed"
+    fixed = dataclasses.replace(copy, hint="run again")
+    assert sentence(fixed) == "eu-west-1: the copy ami-2 of ami-1: it ended failed; fix: run again"
 
 
 def test_the_dropin_words_a_known_failure_its_own_way() -> None:
