@@ -72,6 +72,6 @@ SEVERITY: dict[ProblemCode, Severity] = {
 }
 
 
-def problem(code: ProblemCode, source: str, message: str, remedy: str) -> Diagnostic:
-    """A problem of ``source`` with its code's fixed severity, and its fix."""
-    return Diagnostic(code, message, SEVERITY[code], subject=source, hint=remedy)
+def problem(code: ProblemCode, subject: str, message: str, remedy: str) -> Diagnostic:
+    """A problem of ``subject`` with its code's fixed severity, and its fix (the hint)."""
+    return Diagnostic(code, message, SEVERITY[code], subject=subject, hint=remedy)
