@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.diskimage.cache import CachedBlob
 from ec2_import_image.diskimage.inspect import inspect_image
@@ -22,7 +23,7 @@ from ec2_import_image.diskimage.records import (
     DiskReport,
     PartitionTable,
 )
-from ec2_import_image.problems import Problem, ProblemCode
+from ec2_import_image.problems import ProblemCode
 
 UNSUPPORTED_VMDK = "ClientError: Unsupported VMDK File Format"
 FOOTERS_NOT_IDENTICAL = "ClientError: Footers not identical"
@@ -94,7 +95,7 @@ def _found_name(report: DiskReport) -> str:
     return report.format.value.upper()
 
 
-def status_message(problem: Problem, report: DiskReport, declared: str) -> str:
+def status_message(problem: Diagnostic, report: DiskReport, declared: str) -> str:
     """The StatusMessage of a task that fails on ``problem`` (docs/emulator.md, Disk formats)."""
     code = problem.code
     if code is ProblemCode.UNSUPPORTED_FORMAT:
@@ -164,9 +165,9 @@ def inspect(declared: str, blob: Blob, *, boot: bool = True, name: str = "disk")
     return Inspection((_disk(report),))
 
 
-def _failing_report(report: DiskReport, problem: Problem) -> DiskReport:
+def _failing_report(report: DiskReport, problem: Diagnostic) -> DiskReport:
     """The report a problem is about (an OVA's disk, when the problem names one)."""
     for disk in report.disks:
-        if disk.source == problem.source:
+        if disk.source == problem.subject:
             return disk
     return report

@@ -2,10 +2,13 @@
 
 One table, shared by everything that explains a failure: the drop-in's
 waiter (the StatusMessage of a deleted task, or the error of an ImportImage
-call made with ``--wait``) and, later, the migration tool's ``vmimport
-explain``.  Each entry names its source (a page of the AWS VM Import/Export
-User Guide, or a public issue where users met the message), so that a
-remedy can be checked and the table extended without guessing.
+call made with ``--wait``), ``vmimport explain``, and ``import`` and ``batch``
+for a failed entry.  Each entry is a pattern and a ``Diagnostic`` (its code,
+cause as context, remedy as hint) whose link names its source (a page of the
+AWS VM Import/Export User Guide, or a public issue where users met the
+message), so that a remedy can be checked and the table extended without
+guessing.  ``explain`` gives the diagnostic of a message: the entry's, with
+the message as its own.
 
 Entries are tried in order and the first that matches wins: the specific
 forms of a message (``Disk validation failed [Unsupported VMDK File
@@ -16,8 +19,10 @@ Nothing here imports anything beyond the standard library.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cache
-from typing import NamedTuple
+
+from ec2_import_image.diagnostics import Diagnostic
 
 _GUIDE = "https://docs.aws.amazon.com/vm-import/latest/userguide"
 #: the AWS VM Import/Export User Guide's pages the entries cite
@@ -34,20 +39,10 @@ IMPORT_IMAGE_API = (
 )
 
 
-class KnownFailure(NamedTuple):
-    """One failure users meet: how to recognise it, why it happens, what fixes it."""
-
-    #: a stable name for the entry (tests, documentation, later ``vmimport explain``)
-    key: str
-    #: a regular expression searched, case-insensitively, in a StatusMessage or error message
-    pattern: str
-    cause: str
-    remedy: str
-    #: where the meaning of the message is documented or was established: a page or an issue
-    source: str
-
-    def matches(self, message: str) -> bool:
-        return _compiled(self.pattern).search(message) is not None
+def _known(code: str, pattern: str, cause: str, remedy: str, link: str) -> tuple[str, Diagnostic]:
+    """An entry: a regular expression searched, case-insensitively, in a StatusMessage or
+    error message, and its diagnostic (its message is the one matched)."""
+    return pattern, Diagnostic(code, "", context=cause, hint=remedy, link=link)
 
 
 @cache
@@ -55,8 +50,8 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-KNOWN_FAILURES: tuple[KnownFailure, ...] = (
-    KnownFailure(
+KNOWN_FAILURES: tuple[tuple[str, Diagnostic], ...] = (
+    _known(
         "service-role",
         r"service role\b.*(does not exist|sufficient permissions)",
         "The VM Import service role (vmimport, or the RoleName given) is missing, does not trust "
@@ -69,7 +64,7 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "vmimport check --bucket BUCKET DISK checks it; then start the import again.",
         f"{TROUBLESHOOTING}; {PERMISSIONS}",
     ),
-    KnownFailure(
+    _known(
         "s3-forbidden",
         r"do not have access to the given resource|403 Forbidden",
         "The service role could not read the disk image: the role's policy, the bucket policy, "
@@ -78,14 +73,14 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "the bucket policy and the object's owner, then start the import again.",
         PERMISSIONS,
     ),
-    KnownFailure(
+    _known(
         "ova-chunked",
         r"OVA with chunked disk files",
         "The OVA's disks are split into several files; VM Import reads each disk as one file.",
         "Export the VM again without splitting its disks (one file per disk), then import it.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "vmdk-not-stream-optimized",
         r"Unsupported VMDK File Format",
         "The VMDK is not stream-optimized, the only VMDK variant VM Import reads.",
@@ -93,7 +88,7 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "qemu-img convert -O vmdk -o subformat=streamOptimized in.vmdk out.vmdk.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "ova-unsupported",
         r"Unsupported OVA format",
         "The OVA is not laid out as VM Import expects (its descriptor first, disks as "
@@ -101,7 +96,7 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "Export the OVA again from the hypervisor, or import its VMDK disk alone with Format=vmdk.",
         "hashicorp/packer-plugin-amazon issue 457",
     ),
-    KnownFailure(
+    _known(
         "vmdk-compression-0",
         r"unsupported compression algorithm 0",
         "The VMDK is not compressed as a stream-optimized disk is: it was written for an OVF "
@@ -110,7 +105,7 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "it again.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "vmdk-corrupted",
         r"Uncompressed data has (an )?invalid length",
         "The VMDK is damaged, or its upload is incomplete.",
@@ -118,14 +113,14 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "the VM again.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "vhd-footers",
         r"Footers not identical",
         "The VHD is a differencing disk, or was damaged while it was written or uploaded.",
         "Merge the disk with its parent (or export the VM again) and upload the whole file again.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "disk-image-size-0",
         r"disk-image-size=0",
         "The service found no disk image it could measure: an empty object, a wrong S3Key or a "
@@ -134,7 +129,7 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "VHDX, VMDK or RAW.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "disk-validation",
         r"Disk validation failed",
         "The disk image could not be read as the declared format.",
@@ -142,7 +137,7 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "convert it to RAW or VHD first).",
         REQUIREMENTS,
     ),
-    KnownFailure(
+    _known(
         "unknown-os",
         r"Unknown OS|Missing OS files",
         "VM Import did not recognise an operating system it supports on the first disk.",
@@ -150,14 +145,14 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "the disk with import-snapshot and register the AMI with register-image.",
         f"{TROUBLESHOOTING}; hashicorp/packer-plugin-amazon issue 103",
     ),
-    KnownFailure(
+    _known(
         "efi-partition",
         r"EFI partition detected",
         "The disk boots with UEFI and the import was started for legacy BIOS.",
         "Start the import again with --boot-mode uefi, or remove the EFI system partition.",
         "coreos/fedora-coreos-tracker issue 406; openshift/os pull request 396",
     ),
-    KnownFailure(
+    _known(
         "grub-default-kernel",
         r"BLSC-style GRUB",
         "VM Import could not find the default kernel in the BLS-style GRUB configuration.",
@@ -165,49 +160,49 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "export the VM again.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "kernel",
         r"Unsupported kernel version|Unable to determine kernel version",
         "The kernel is not one VM Import supports for that distribution, or it was not found.",
         "Boot the VM on a supported kernel of its distribution before exporting it.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "grub-duplicates",
         r"Multiple different grub/menu\.lst files",
         "Several GRUB configurations were found: dual-boot VMs are not supported.",
         "Keep one bootloader configuration (one system) on the VM, then export it again.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "initramfs",
         r"initramfs/initrd",
         "The initramfs of the Linux VM could not be read to find the drivers it needs.",
         "Check it with lsinitramfs, rebuild it if it reports errors, then export the VM again.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "fstab",
         r"Could not read fstab",
         "The Linux VM has several boot volumes or several /etc directories.",
         "Keep one system and one /etc on the VM, then export it again.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "lvm-activation",
         r"Logical volume group activation failed",
         "A logical volume of the disk could not be activated: the file or the disk may be damaged.",
         "Check the volume groups on the VM, upload the disk image again and compare checksums.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "multiple-directories",
         r"Multiple directories found",
         "The Linux VM has several boot volumes or several /etc directories.",
         "Keep one system and one /etc on the VM, then export it again.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "no-valid-partitions",
         r"No valid partitions",
         "The boot disk has no partition the service can read as a volume: no partition table, "
@@ -216,21 +211,21 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "the boot disk first, and import a disk with a readable system partition.",
         f"{TROUBLESHOOTING}; {REQUIREMENTS}",
     ),
-    KnownFailure(
+    _known(
         "no-bootable-partition",
         r"No bootable partition found",
         "No boot partition was found on the disk.",
         "Import the disk that holds the boot partition (first in the disk containers).",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "booter-networking",
         r"Booter Networking failure",
         "The Windows VM lacks the .NET Framework 3.5 SP1 that the EC2 configuration service needs.",
         "Install .NET Framework 3.5 SP1 or later on the VM, then export it again.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "first-boot",
         r"FirstBootFailure",
         "The Windows VM did not boot and reach the network during the import (drivers, DHCP, "
@@ -239,7 +234,7 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "hardening before exporting the VM again.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "s3-location",
         r"Invalid S3 source location",
         "The S3 bucket or key given is wrong.",
@@ -247,7 +242,7 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "import's Region.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "bucket-region",
         r"not local to the region|is not in the \S+ region",
         "The S3 bucket is in another Region than the import.",
@@ -255,7 +250,7 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "Region.",
         TROUBLESHOOTING,
     ),
-    KnownFailure(
+    _known(
         "arm64",
         r"architecture=arm64 has an invalid format",
         "ImportImage accepts i386 and x86_64 disks only.",
@@ -263,7 +258,7 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
         "arm64 --boot-mode uefi.",
         f"{IMPORT_IMAGE_API}; hashicorp/packer-plugin-amazon issue 264",
     ),
-    KnownFailure(
+    _known(
         "kms-key",
         r"KMS key",
         "The KMS key of the import (KmsKeyId, or the bucket's SSE-KMS key) may not be used by "
@@ -275,11 +270,12 @@ KNOWN_FAILURES: tuple[KnownFailure, ...] = (
 )
 
 
-def explain(message: str) -> KnownFailure | None:
-    """The first known failure that ``message`` (a StatusMessage or error message) matches."""
+def explain(message: str) -> Diagnostic | None:
+    """The diagnostic of the first known failure that ``message`` (a StatusMessage or error
+    message) matches."""
     if not message:
         return None
-    for failure in KNOWN_FAILURES:
-        if failure.matches(message):
-            return failure
+    for pattern, known in KNOWN_FAILURES:
+        if _compiled(pattern).search(message) is not None:
+            return replace(known, message=message)
     return None

@@ -1,8 +1,10 @@
-"""A problem a check found: the one record every check reports (disk and account alike).
+"""The codes of the problems a check finds, and their severities (disk and account alike).
 
 Shared by everything that judges an import before or after it runs: the
-disk-image checks (``diskimage``), the account checks of ``vmimport``, the
-emulator's verdicts.
+disk-image checks (``diskimage``), the guest OS's (``guestos``), the account
+checks of ``vmimport``, the emulator's verdicts.  A problem is a
+``diagnostics.Diagnostic`` whose subject is the disk (``file.ova!disk.vmdk``
+inside an OVA) or the account resource concerned.
 
 Each code has one fixed severity (``SEVERITY``): an ``error`` means VM Import
 refuses or fails the import, a ``warning`` that it may still succeed.  The
@@ -16,13 +18,8 @@ each and whether the service is known to fail that way are in docs/checks.md.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NamedTuple
 
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    NOTE = "note"
+from ec2_import_image.diagnostics import Diagnostic, Severity
 
 
 class ProblemCode(StrEnum):
@@ -75,15 +72,6 @@ SEVERITY: dict[ProblemCode, Severity] = {
 }
 
 
-class Problem(NamedTuple):
-    code: ProblemCode
-    severity: Severity
-    #: the disk (``file.ova!disk.vmdk`` inside an OVA) or account resource concerned
-    source: str
-    message: str
-    remedy: str
-
-
-def problem(code: ProblemCode, source: str, message: str, remedy: str) -> Problem:
-    """A problem with its code's fixed severity."""
-    return Problem(code, SEVERITY[code], source, message, remedy)
+def problem(code: ProblemCode, subject: str, message: str, remedy: str) -> Diagnostic:
+    """A problem of ``subject`` with its code's fixed severity, and its fix (the hint)."""
+    return Diagnostic(code, message, SEVERITY[code], subject=subject, hint=remedy)

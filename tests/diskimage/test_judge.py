@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from ec2_import_emulator import samples
+from ec2_import_image.diagnostics import Diagnostic, Severity
 from ec2_import_image.diskimage.blob import BytesBlob
 from ec2_import_image.diskimage.inspect import inspect_image
 from ec2_import_image.diskimage.judge import ImportRequest, image_problems, manifest_problems
 from ec2_import_image.diskimage.ova import read_ova, verify_manifest
 from ec2_import_image.diskimage.records import DiskReport
 from ec2_import_image.diskimage.sources import FileBlob
-from ec2_import_image.problems import SEVERITY, Problem, ProblemCode, Severity
+from ec2_import_image.problems import SEVERITY, ProblemCode
 from tests.support.diskfixtures import DiskFixtures
 
 Code = ProblemCode
@@ -29,11 +30,11 @@ def from_bytes(data: bytes, name: str = "disk") -> DiskReport:
     return inspect_image(BytesBlob(data), name)
 
 
-def codes(problems: list[Problem]) -> list[ProblemCode]:
+def codes(problems: list[Diagnostic]) -> list[str]:
     return [problem.code for problem in problems]
 
 
-def judge(report: DiskReport, **request: str) -> list[ProblemCode]:
+def judge(report: DiskReport, **request: str) -> list[str]:
     return codes(image_problems([report], ImportRequest(**request)))
 
 
@@ -94,8 +95,8 @@ def test_fixture_problems(
     problems = image_problems([report], ImportRequest(**request_))
     found = [problem for problem in problems if problem.code is code]
     assert found, codes(problems)
-    assert all(p.severity is SEVERITY[code] and p.source == name for p in found)
-    assert all(p.message and p.remedy for p in found)
+    assert all(p.severity is SEVERITY[code] and p.subject == name for p in found)
+    assert all(p.message and p.hint for p in found)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import tarfile
 import pytest
 
 from ec2_import_emulator import samples
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.diskimage import vmdk
 from ec2_import_image.diskimage.blob import BytesBlob
 from ec2_import_image.diskimage.inspect import inspect_image
@@ -27,7 +28,7 @@ from ec2_import_image.diskimage.records import (
     PartitionTable,
 )
 from ec2_import_image.diskimage.sources import FileBlob
-from ec2_import_image.problems import Problem, ProblemCode
+from ec2_import_image.problems import ProblemCode
 from tests.support.diskfixtures import DiskFixtures
 from tests.support.oracles import oracle
 
@@ -40,11 +41,11 @@ def inspect(disks: DiskFixtures, name: str) -> DiskReport:
         return inspect_image(blob, name)
 
 
-def judged(*reports: DiskReport, **request: str) -> list[Problem]:
+def judged(*reports: DiskReport, **request: str) -> list[Diagnostic]:
     return image_problems(list(reports), ImportRequest(**request))
 
 
-def codes(problems: list[Problem]) -> list[ProblemCode]:
+def codes(problems: list[Diagnostic]) -> list[str]:
     return [problem.code for problem in problems]
 
 
@@ -234,7 +235,7 @@ def test_an_esp_without_fat_is_said_so_not_truncated(
     problems = judged(report)
     assert codes(problems) == [Code.ESP_NOT_FAT]
     assert said in problems[0].message and "UEFI firmware" in problems[0].message
-    assert "mkfs.vfat" in problems[0].remedy
+    assert "mkfs.vfat" in str(problems[0].hint)
 
 
 def test_an_esp_whose_fat_cannot_be_read(disks: DiskFixtures) -> None:
@@ -260,9 +261,9 @@ def test_a_whole_disk_luks_volume_is_named_with_a_fix_that_works(disks: DiskFixt
     encrypted, table = judged(report)
     assert (encrypted.code, table.code) == (Code.ENCRYPTED_VOLUME, Code.NO_PARTITION_TABLE)
     assert "encrypted volume (luks)" in encrypted.message
-    assert "cryptsetup open luks.raw" in encrypted.remedy
-    assert "import-snapshot" not in encrypted.remedy + table.remedy
-    assert "encrypted volume (luks)" in table.message and "decrypt it first" in table.remedy
+    assert "cryptsetup open luks.raw" in str(encrypted.hint)
+    assert "import-snapshot" not in str(encrypted.hint) + str(table.hint)
+    assert "encrypted volume (luks)" in table.message and "decrypt it first" in str(table.hint)
     # as a data disk: still encrypted, but a data disk needs no partition table
     assert codes(judged(inspect(disks, "gpt-uefi.raw"), report)) == [Code.ENCRYPTED_VOLUME]
 
@@ -273,5 +274,5 @@ def test_a_whole_disk_file_system_is_named_with_a_fix_that_works(disks: DiskFixt
     (found,) = judged(report)
     assert found.code is Code.NO_PARTITION_TABLE
     assert "the whole disk is one ext4 file system" in found.message
-    assert "/dev/sda1" in found.remedy and "data disk" in found.remedy
+    assert "/dev/sda1" in str(found.hint) and "data disk" in str(found.hint)
     assert judged(inspect(disks, "gpt-uefi.raw"), report) == []

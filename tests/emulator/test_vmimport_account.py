@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from ec2_import_image.diagnostics import Severity
 from ec2_import_image.iampolicy.evaluate import Decision
 from ec2_import_image.iampolicy.trust import vmimport_trust_policy
-from ec2_import_image.problems import Severity
 from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
 from ec2_import_image.vmimport.account.records import AccountReport, EvaluatedBy
@@ -102,8 +102,8 @@ def test_role_missing(make_lab: Callable[..., Lab]) -> None:
     assert codes(report) == ["role-missing"]
     (problem,) = report.problems
     assert problem.severity is Severity.ERROR
-    assert problem.source == "role:vmimport"
-    assert problem.remedy.endswith(f"vmimport setup-role --bucket {BUCKET} --region {REGION}")
+    assert problem.subject == "role:vmimport"
+    assert str(problem.hint).endswith(f"vmimport setup-role --bucket {BUCKET} --region {REGION}")
     assert report.to_json()["role"] == {
         "name": "vmimport",
         "exists": False,
@@ -120,7 +120,7 @@ def test_role_missing(make_lab: Callable[..., Lab]) -> None:
 def test_a_role_name_names_the_role(ready: Lab) -> None:
     report = check(ready.endpoint, INPUTS._replace(role_name="importer"))
     assert codes(report) == ["role-missing"]
-    assert "--role-name importer" in report.problems[0].remedy
+    assert "--role-name importer" in str(report.problems[0].hint)
 
 
 def trusted(make_lab: Callable[..., Lab], **changes: Any) -> Lab:
@@ -171,7 +171,7 @@ def test_missing_get_object(lab: Lab) -> None:
     }
     problem = report.problems[0]
     assert f"s3:GetObject on arn:aws:s3:::{BUCKET}/{KEY}" in problem.message
-    assert problem.remedy == f"Grant them: vmimport setup-role --bucket {BUCKET} --region {REGION}"
+    assert problem.hint == f"Grant them: vmimport setup-role --bucket {BUCKET} --region {REGION}"
 
 
 def test_explicit_deny_wins(ready: Lab) -> None:
@@ -181,7 +181,7 @@ def test_explicit_deny_wins(ready: Lab) -> None:
     assert codes(report) == ["role-policy-s3"]
     assert decisions(report, "s3")["s3:GetObject"] is Decision.EXPLICIT_DENY
     assert "denied by inline policy deny statement 1" in report.problems[0].message
-    assert report.problems[0].remedy.startswith("Remove or narrow the Deny")
+    assert str(report.problems[0].hint).startswith("Remove or narrow the Deny")
 
 
 def test_wildcard_allow(lab: Lab) -> None:
@@ -278,7 +278,7 @@ def test_bucket_in_another_region(lab: Lab) -> None:
     inputs = AccountInputs(region=REGION, objects=(S3Location("eu-disks", "a.raw"),))
     report = check(lab.endpoint, inputs)
     assert codes(report) == ["bucket-region"]
-    assert report.problems[0].source == "s3://eu-disks"
+    assert report.problems[0].subject == "s3://eu-disks"
     assert "is in eu-west-1, not in us-east-1" in report.problems[0].message
     (bucket,) = report.to_json()["buckets"]
     assert (bucket["region"], bucket["location_constraint"], bucket["in_import_region"]) == (
@@ -294,7 +294,7 @@ def test_object_missing_and_bucket_missing(ready: Lab) -> None:
         objects=(S3Location(BUCKET, "nope.raw"), S3Location("no-such-bucket", "a.raw")),
     )
     report = check(ready.endpoint, inputs)
-    missing = [(p.code, p.source) for p in report.problems]
+    missing = [(p.code, p.subject) for p in report.problems]
     assert ("object-missing", f"s3://{BUCKET}/nope.raw") in missing
     assert ("object-missing", "s3://no-such-bucket") in missing
     assert [o["exists"] for o in report.to_json()["objects"]] == [False, False]
@@ -324,7 +324,7 @@ def test_an_sse_kms_object_needs_kms_permissions(lab: Lab) -> None:
         "arn": key_arn,
         "policy": "read",
     }
-    assert f"--kms-key-id {key_arn}" in report.problems[0].remedy
+    assert f"--kms-key-id {key_arn}" in str(report.problems[0].hint)
     grant_all(lab, keys=(key_arn,))
     report = check(lab.endpoint)
     assert report.problems == ()
@@ -454,7 +454,7 @@ def test_root_caller(proxied: Any) -> None:
     proxy = proxied({"GetCallerIdentity": root_caller()})
     report = check(proxy.endpoint)
     assert codes(report) == ["caller-is-root"]
-    assert report.problems[0].source == "caller:arn:aws:iam::123456789012:root"
+    assert report.problems[0].subject == "caller:arn:aws:iam::123456789012:root"
     assert report.caller.is_root
 
 

@@ -57,11 +57,11 @@ def test_a_message_is_explained_without_calling_aws() -> None:
         outcome = vmimport(dead, "explain", "--json", "--message", sample)
         assert outcome.status == ExitStatus.OK, key
         (task,) = json.loads(outcome.stdout)["tasks"]
-        entry = next(failure for failure in KNOWN_FAILURES if failure.key == key)
+        entry = next(failure for _, failure in KNOWN_FAILURES if failure.code == key)
         assert (task["cause"], task["remedy"], task["source"]) == (
-            entry.cause,
-            entry.remedy,
-            entry.source,
+            entry.context,
+            entry.hint,
+            entry.link,
         )
     unknown = vmimport(dead, "explain", "--message", "ClientError: something new")
     assert unknown.status == ExitStatus.OK

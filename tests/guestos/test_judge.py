@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from ec2_import_image.diagnostics import Severity
 from ec2_import_image.diskimage.blob import BytesBlob
 from ec2_import_image.diskimage.sources import FileBlob
 from ec2_import_image.guestos.judge import (
@@ -39,7 +40,7 @@ from ec2_import_image.guestos.osreport import (
     WindowsFacts,
 )
 from ec2_import_image.guestos.read import read_os
-from ec2_import_image.problems import ProblemCode, Severity
+from ec2_import_image.problems import ProblemCode
 from tests.support.osfixtures import OsImages
 
 C = ProblemCode
@@ -181,7 +182,7 @@ def linux(**changes: object) -> OsReport:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def codes(report: OsReport, road: Road) -> list[tuple[ProblemCode, Severity]]:
+def codes(report: OsReport, road: Road) -> list[tuple[str, Severity]]:
     return [(p.code, p.severity) for p in judge_os(report, road)]
 
 

@@ -83,7 +83,7 @@ SAMPLES = [
 def test_messages_users_meet_are_explained(message: str, key: str) -> None:
     found = explain(message)
     assert found is not None
-    assert found.key == key
+    assert (found.code, found.message) == (key, message)
 
 
 @pytest.mark.parametrize("message", ["", "User cancelled", "pending", "An internal error occurred"])
@@ -92,15 +92,17 @@ def test_other_messages_are_not(message: str) -> None:
 
 
 def test_every_entry_is_complete_and_sourced() -> None:
-    keys = [entry.key for entry in KNOWN_FAILURES]
+    keys = [entry.code for _, entry in KNOWN_FAILURES]
     assert len(keys) == len(set(keys))
-    for entry in KNOWN_FAILURES:
-        re.compile(entry.pattern)
-        assert entry.cause.endswith(".") and entry.remedy.endswith("."), entry.key
+    for pattern, entry in KNOWN_FAILURES:
+        re.compile(pattern)
+        assert entry.context and entry.context.endswith("."), entry.code
+        assert entry.hint and entry.hint.endswith("."), entry.code
         # a page (https://...) or a public issue or pull request (owner/repo ... number)
-        assert re.search(r"https://\S+|\b[\w.-]+/[\w.-]+ (issue|pull request) \d+", entry.source)
+        assert entry.link is not None
+        assert re.search(r"https://\S+|\b[\w.-]+/[\w.-]+ (issue|pull request) \d+", entry.link)
 
 
 def test_every_entry_is_reached_by_a_sample() -> None:
     """No entry is shadowed by an earlier, more general one."""
-    assert {key for _, key in SAMPLES} == {entry.key for entry in KNOWN_FAILURES}
+    assert {key for _, key in SAMPLES} == {entry.code for _, entry in KNOWN_FAILURES}

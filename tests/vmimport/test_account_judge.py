@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from ec2_import_image.diagnostics import Severity
 from ec2_import_image.iampolicy.evaluate import Decision
 from ec2_import_image.iampolicy.servicerole import needs
 from ec2_import_image.iampolicy.trust import vmimport_trust_policy
-from ec2_import_image.problems import SEVERITY, ProblemCode, Severity
+from ec2_import_image.problems import SEVERITY, ProblemCode
 from ec2_import_image.vmimport.account import problems
 from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
 from ec2_import_image.vmimport.account.judge import judge

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.vmimport.errors import ExitStatus, status_for
 from ec2_import_image.vmimport.state import paths, schema
 from ec2_import_image.vmimport.state.claims import Owner
@@ -25,7 +26,6 @@ from ec2_import_image.vmimport.state.errors import (
 from ec2_import_image.vmimport.state.records import (
     EntryChange,
     EntrySpec,
-    ErrorInfo,
     FileDigest,
     FileIdentity,
     ImportOptions,
@@ -125,15 +125,17 @@ def test_steps_errors_and_attempts_are_recorded_with_their_times(
     db.record_task(claim, "import-ami-1")
     db.add_event(claim, "task active: 42%", progress=0.42)
     clock.advance(10)
-    db.record_error(claim, ErrorInfo("ClientError", "Unknown OS", "no kernel", "check the disk"))
+    db.record_error(
+        claim, Diagnostic("ClientError", "Unknown OS", context="no kernel", hint="check the disk")
+    )
     db.set_phase(claim, Phase.FAILED)
     web = db.entry("web-1")
     assert web.phase is Phase.FAILED
     assert web.attempt.client_token == "token-1"
     assert web.attempt.import_task_id == "import-ami-1"
     assert web.attempt.finished == at(clock)
-    assert web.last_error == ErrorInfo(
-        "ClientError", "Unknown OS", "no kernel", "check the disk", at(clock)
+    assert web.last_error == Diagnostic(
+        "ClientError", "Unknown OS", context="no kernel", hint="check the disk"
     )
     events = db.events("web-1")
     assert [(e.phase, e.message, e.progress) for e in events][-4:] == [
@@ -435,7 +437,7 @@ def test_progress_past_an_error_clears_it_and_done_always_does(db: StateDB) -> N
     db.put_entries([WEB, DB])
     web = db.claim("web-1")
     db.set_phase(web, Phase.UPLOADING)
-    db.record_error(web, ErrorInfo("upload-failed", "the upload of web-1.vmdk failed"))
+    db.record_error(web, Diagnostic("upload-failed", "the upload of web-1.vmdk failed"))
     db.set_phase(web, Phase.HASHING)  # a rerun starts again: the error still says why
     db.set_phase(web, Phase.UPLOADING)
     assert db.entry("web-1").last_error is not None
@@ -444,14 +446,14 @@ def test_progress_past_an_error_clears_it_and_done_always_does(db: StateDB) -> N
     # the sequence: an error, then the result, then DONE
     other = db.claim("db-1")
     db.set_phase(other, Phase.FINISHING)
-    db.record_error(other, ErrorInfo("upload-failed", "the upload failed"))
+    db.record_error(other, Diagnostic("upload-failed", "the upload failed"))
     db.record_result(other, "ami-1", ["snap-1"])
     db.set_phase(other, Phase.DONE)
     done = db.entry("db-1")
     assert (done.phase, done.last_error) == (Phase.DONE, None)
     # a failure keeps its error
     db.restart(web)
-    db.record_error(web, ErrorInfo("import-failed", "the task failed"))
+    db.record_error(web, Diagnostic("import-failed", "the task failed"))
     db.set_phase(web, Phase.FAILED)
     assert db.entry("web-1").last_error is not None
 

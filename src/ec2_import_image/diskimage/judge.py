@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.diskimage.ova import DigestCheck
 from ec2_import_image.diskimage.records import (
     ACCEPTED_FORMATS,
@@ -29,7 +30,7 @@ from ec2_import_image.diskimage.records import (
     PartitionType,
     Variant,
 )
-from ec2_import_image.problems import Problem, ProblemCode, problem
+from ec2_import_image.problems import ProblemCode, problem
 from ec2_import_image.shellcommand import DiskFile, command
 
 MAX_DISK_SIZE = 8 * 1024**4
@@ -121,7 +122,9 @@ def _to_stream_vmdk(file: DiskFile) -> str:
     return file.then(*TO_STREAM_VMDK, file.path, "out.vmdk")
 
 
-def _format_problems(report: DiskReport, declared: str | None, file: DiskFile) -> Iterator[Problem]:
+def _format_problems(
+    report: DiskReport, declared: str | None, file: DiskFile
+) -> Iterator[Diagnostic]:
     source = report.source
     if report.format not in ACCEPTED_FORMATS:
         name = _FORMAT_NAMES[report.format]
@@ -148,7 +151,7 @@ def _format_problems(report: DiskReport, declared: str | None, file: DiskFile) -
         )
 
 
-def _vmdk_problems(report: DiskReport, file: DiskFile) -> Iterator[Problem]:
+def _vmdk_problems(report: DiskReport, file: DiskFile) -> Iterator[Diagnostic]:
     source = report.source
     if report.descriptor_only:
         files = ", ".join(report.extent_files)
@@ -169,7 +172,7 @@ def _vmdk_problems(report: DiskReport, file: DiskFile) -> Iterator[Problem]:
         )
 
 
-def _container_problems(report: DiskReport, file: DiskFile) -> Iterator[Problem]:
+def _container_problems(report: DiskReport, file: DiskFile) -> Iterator[Diagnostic]:
     source = report.source
     if report.format is ContainerFormat.VMDK:
         yield from _vmdk_problems(report, file)
@@ -219,7 +222,7 @@ def _container_problems(report: DiskReport, file: DiskFile) -> Iterator[Problem]
         )
 
 
-def _ova_problems(report: DiskReport) -> Iterator[Problem]:
+def _ova_problems(report: DiskReport) -> Iterator[Diagnostic]:
     facts = report.ova
     if facts is None:
         return
@@ -274,7 +277,7 @@ def _descriptor_first(source: str, members: Sequence[str]) -> str:
     )
 
 
-def manifest_problems(source: str, checks: Sequence[DigestCheck]) -> list[Problem]:
+def manifest_problems(source: str, checks: Sequence[DigestCheck]) -> list[Diagnostic]:
     """``ova-manifest-mismatch`` for each digest that does not match (or names no file)."""
     return [
         problem(
@@ -306,7 +309,7 @@ _WHOLE_DISK = (
 )
 
 
-def _whole_disk_problems(report: DiskReport, boot: bool) -> Iterator[Problem]:
+def _whole_disk_problems(report: DiskReport, boot: bool) -> Iterator[Diagnostic]:
     """A disk without a partition table: name what fills it, and say what works."""
     source = report.source
     filesystem = report.filesystem
@@ -351,7 +354,9 @@ def _whole_disk_problems(report: DiskReport, boot: bool) -> Iterator[Problem]:
     )
 
 
-def _contents_problems(report: DiskReport, request: ImportRequest, boot: bool) -> Iterator[Problem]:
+def _contents_problems(
+    report: DiskReport, request: ImportRequest, boot: bool
+) -> Iterator[Diagnostic]:
     source = report.source
     if report.partition_table is None:
         return
@@ -373,7 +378,7 @@ def _contents_problems(report: DiskReport, request: ImportRequest, boot: bool) -
 
 def _filesystem_problems(
     report: DiskReport, request: ImportRequest, boot: bool
-) -> Iterator[Problem]:
+) -> Iterator[Diagnostic]:
     source = report.source
     for partition in report.partitions:
         if partition.filesystem is None and partition.type in _DATA_TYPES:
@@ -400,7 +405,7 @@ def _filesystem_problems(
         )
 
 
-def _boot_problems(report: DiskReport, request: ImportRequest) -> Iterator[Problem]:
+def _boot_problems(report: DiskReport, request: ImportRequest) -> Iterator[Diagnostic]:
     source = report.source
     mode = report.boot_mode
     wanted = request.boot_mode
@@ -435,7 +440,7 @@ def _boot_problems(report: DiskReport, request: ImportRequest) -> Iterator[Probl
         )
 
 
-def _esp_problem(report: DiskReport, fault: EspFault, *, legacy: bool) -> Problem:
+def _esp_problem(report: DiskReport, fault: EspFault, *, legacy: bool) -> Diagnostic:
     source = report.source
     if fault.damage is not None:
         what = f"a FAT file system that cannot be read ({fault.damage})"
@@ -460,7 +465,7 @@ def _esp_problem(report: DiskReport, fault: EspFault, *, legacy: bool) -> Proble
 
 def _request_problems(
     source: str, request: ImportRequest, boot: DiskReport | None
-) -> Iterator[Problem]:
+) -> Iterator[Diagnostic]:
     if request.boot_mode == "uefi-preferred":
         yield problem(
             ProblemCode.BOOT_MODE_UNSUPPORTED,
@@ -491,7 +496,7 @@ def disk_problems(
     boot: bool,
     declared: str | None = None,
     inside: str | None = None,
-) -> list[Problem]:
+) -> list[Diagnostic]:
     """The problems of one disk image (an OVA and its disks included; ``inside``: the OVA
     this disk is a member of)."""
     file = DiskFile(report.source) if inside is None else DiskFile.inside(inside, report.source)
@@ -511,9 +516,9 @@ def disk_problems(
     return found
 
 
-def image_problems(reports: Sequence[DiskReport], request: ImportRequest) -> list[Problem]:
+def image_problems(reports: Sequence[DiskReport], request: ImportRequest) -> list[Diagnostic]:
     """Every disk-side problem of one import (its disks in order, the first the boot disk)."""
-    found: list[Problem] = []
+    found: list[Diagnostic] = []
     for index, report in enumerate(reports):
         found.extend(disk_problems(report, request, boot=index == 0, declared=request.format))
     disks = [disk for report in reports for disk in report.all_disks()]

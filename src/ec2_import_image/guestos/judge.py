@@ -44,10 +44,11 @@ code, for the emulator's ImportImage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from ec2_import_image.diagnostics import Diagnostic, Severity
 from ec2_import_image.guestos import rules
 from ec2_import_image.guestos.osreport import (
     BootLoader,
@@ -59,7 +60,7 @@ from ec2_import_image.guestos.osreport import (
     OsStatus,
     VolumeState,
 )
-from ec2_import_image.problems import Problem, ProblemCode, Severity
+from ec2_import_image.problems import ProblemCode
 
 
 class Road(StrEnum):
@@ -120,9 +121,9 @@ SERVICE_MESSAGES: dict[ProblemCode, ServiceMessage] = {
 UNDETERMINED_WITHOUT_BLS = "ClientError: Unable to determine kernel version"
 
 
-def service_message(problem: Problem, report: OsReport) -> str | None:
+def service_message(problem: Diagnostic, report: OsReport) -> str | None:
     """The status message ImportImage would end with for this problem (image road)."""
-    message = SERVICE_MESSAGES[problem.code].message
+    message = SERVICE_MESSAGES[ProblemCode(problem.code)].message
     if message is None:
         return None
     if (
@@ -136,13 +137,10 @@ def service_message(problem: Problem, report: OsReport) -> str | None:
 # -- facts to findings ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A code and what it says, before a road gives it a severity."""
-
-    code: ProblemCode
-    message: str
-    remedy: str
+def _finding(code: ProblemCode, message: str, remedy: str) -> Diagnostic:
+    """A code, what it says and its fix, before a road gives it a severity (``judge_os``)
+    and the disk its subject."""
+    return Diagnostic(code, message, hint=remedy)
 
 
 _SNAPSHOT_OR_DIRECT = (
@@ -151,11 +149,11 @@ _SNAPSHOT_OR_DIRECT = (
 )
 
 
-def _os_findings(report: OsReport) -> list[Finding]:
+def _os_findings(report: OsReport) -> list[Diagnostic]:
     if report.status is OsStatus.NOT_FOUND:
         read = [fact.where for fact in report.volumes if fact.state is VolumeState.READ]
         return [
-            Finding(
+            _finding(
                 ProblemCode.OS_NOT_FOUND,
                 "no operating system was found: every file system that could hold one was "
                 f"read ({', '.join(read)}) and none holds a Linux root (/etc with fstab or "
@@ -165,10 +163,10 @@ def _os_findings(report: OsReport) -> list[Finding]:
         ]
     if not report.found:
         return []
-    found: list[Finding] = []
+    found: list[Diagnostic] = []
     if report.family is OsFamily.LINUX and not report.has_fstab:
         found.append(
-            Finding(
+            _finding(
                 ProblemCode.OS_NOT_FOUND,
                 f"the Linux root ({report.root}) has no /etc/fstab: ImportImage looks for an "
                 "etc directory with fstab",
@@ -191,15 +189,15 @@ def _service_pack(report: OsReport) -> int | None:
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
-def _linux_support(report: OsReport) -> list[Finding]:
-    found: list[Finding] = []
+def _linux_support(report: OsReport) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
     name = report.pretty_name or f"{report.distribution} {report.version}"
     version = report.version_detail or report.version
     verdict = rules.linux_support(report.distribution, version)
     page = f"{rules.PREREQUISITES} (read {rules.READ})"
     if verdict.support is rules.Support.NOT_TAKEN:
         found.append(
-            Finding(
+            _finding(
                 ProblemCode.OS_UNSUPPORTED,
                 f"{name}: {verdict.detail}: ImportImage does not take it ({page})",
                 "upgrade the system to a version the page lists, or " + _SNAPSHOT_OR_DIRECT,
@@ -209,7 +207,7 @@ def _linux_support(report: OsReport) -> list[Finding]:
     if report.default_kernel is None:
         if report.kernel_undetermined is not None:
             found.append(
-                Finding(
+                _finding(
                     ProblemCode.KERNEL_UNDETERMINED,
                     f"ImportImage cannot tell the default kernel: {report.kernel_undetermined}",
                     _undetermined_remedy(report),
@@ -220,7 +218,7 @@ def _linux_support(report: OsReport) -> list[Finding]:
         kernel = rules.kernel_support(verdict, report.default_kernel, _service_pack(report))
         if kernel.support is rules.Support.NOT_TAKEN:
             found.append(
-                Finding(
+                _finding(
                     ProblemCode.KERNEL_UNSUPPORTED,
                     f"{name}: the default {kernel.detail} for this version ({page})",
                     "make a kernel of the listed series the default (or install it) before "
@@ -240,7 +238,7 @@ def _undetermined_remedy(report: OsReport) -> str:
     return "give GRUB a default entry for an installed kernel, or " + _SNAPSHOT_OR_DIRECT
 
 
-def _windows_support(report: OsReport) -> list[Finding]:
+def _windows_support(report: OsReport) -> list[Diagnostic]:
     facts = report.windows
     if facts is None or report.version is None:
         return []
@@ -253,7 +251,7 @@ def _windows_support(report: OsReport) -> list[Finding]:
     if support is not rules.Support.NOT_TAKEN:
         return []
     return [
-        Finding(
+        _finding(
             ProblemCode.OS_UNSUPPORTED,
             f"{report.pretty_name or 'Windows'}: {detail} ({rules.PREREQUISITES}, read "
             f"{rules.READ})",
@@ -262,8 +260,8 @@ def _windows_support(report: OsReport) -> list[Finding]:
     ]
 
 
-def _linux_nitro_findings(report: OsReport) -> list[Finding]:
-    found: list[Finding] = []
+def _linux_nitro_findings(report: OsReport) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
     named = [entry for entry in report.fstab if entry.kind is DeviceKind.DEVICE_NAME]
     root_named = report.root_device_kind is DeviceKind.DEVICE_NAME
     if named or root_named:
@@ -271,7 +269,7 @@ def _linux_nitro_findings(report: OsReport) -> list[Finding]:
         if root_named:
             what.append(f"root={report.root_device} on the kernel's command line")
         found.append(
-            Finding(
+            _finding(
                 ProblemCode.FSTAB_DEVICE_NAMES,
                 "devices named by kernel names that Nitro instances do not give (their "
                 f"EBS volumes are /dev/nvme*): {'; '.join(what)}",
@@ -286,7 +284,7 @@ def _linux_nitro_findings(report: OsReport) -> list[Finding]:
             if config.kind is NetworkKind.STATIC
         ]
         found.append(
-            Finding(
+            _finding(
                 ProblemCode.STATIC_NETWORK,
                 f"static addresses, which do not hold in a VPC: {', '.join(static)}",
                 "configure the interfaces for DHCP before exporting the VM; the image road "
@@ -299,7 +297,7 @@ def _linux_nitro_findings(report: OsReport) -> list[Finding]:
         initramfs = report.initramfs
         if drivers.nvme is DriverState.MISSING:
             found.append(
-                Finding(
+                _finding(
                     ProblemCode.NO_NVME_DRIVER,
                     f"kernel {kernel} has no NVMe driver: on a Nitro instance it cannot reach "
                     "its root volume",
@@ -308,7 +306,7 @@ def _linux_nitro_findings(report: OsReport) -> list[Finding]:
             )
         elif drivers.nvme is DriverState.MODULE and initramfs is not None and initramfs.read:
             found.append(
-                Finding(
+                _finding(
                     ProblemCode.NO_NVME_DRIVER,
                     f"kernel {kernel} has the NVMe driver as a module, but its initramfs "
                     f"({', '.join(initramfs.paths)}) does not hold it: on a Nitro instance the "
@@ -318,7 +316,7 @@ def _linux_nitro_findings(report: OsReport) -> list[Finding]:
             )
         if drivers.ena is DriverState.MISSING:
             found.append(
-                Finding(
+                _finding(
                     ProblemCode.NO_ENA_DRIVER,
                     f"kernel {kernel} has no ENA driver (ena): a Nitro instance has no network",
                     "install the ENA driver for the kernel (kernels from 4.9 on carry ena; "
@@ -336,14 +334,14 @@ def _nvme_remedy(report: OsReport) -> str:
     return f"put the NVMe driver in the initramfs: {how}, then export the VM again"
 
 
-def _windows_nitro_findings(report: OsReport) -> list[Finding]:
+def _windows_nitro_findings(report: OsReport) -> list[Diagnostic]:
     drivers = report.drivers
     if drivers is None:
         return []
-    found: list[Finding] = []
+    found: list[Diagnostic] = []
     if drivers.nvme is DriverState.MISSING:
         found.append(
-            Finding(
+            _finding(
                 ProblemCode.NO_NVME_DRIVER,
                 "neither the AWS NVMe driver (AWSNVMe) nor Windows' own (stornvme) is "
                 "installed: on a Nitro instance Windows cannot reach its boot volume",
@@ -353,7 +351,7 @@ def _windows_nitro_findings(report: OsReport) -> list[Finding]:
         )
     if drivers.ena is DriverState.MISSING:
         found.append(
-            Finding(
+            _finding(
                 ProblemCode.NO_ENA_DRIVER,
                 "the ENA driver (ena) is not installed: a Nitro instance has no network",
                 "install the ENA driver (EC2 user guide, 'Install the ENA driver on EC2 "
@@ -363,7 +361,7 @@ def _windows_nitro_findings(report: OsReport) -> list[Finding]:
     return found
 
 
-def findings(report: OsReport) -> list[Finding]:
+def findings(report: OsReport) -> list[Diagnostic]:
     """Every finding of the report, before roads weigh them."""
     found = _os_findings(report)
     if report.found and report.family is OsFamily.LINUX:
@@ -373,15 +371,13 @@ def findings(report: OsReport) -> list[Finding]:
     return found
 
 
-def judge_os(report: OsReport, road: Road, *, source: str = "disk") -> list[Problem]:
+def judge_os(report: OsReport, road: Road, *, source: str = "disk") -> list[Diagnostic]:
     """The problems the operating system gives on ``road`` (``source`` names the disk)."""
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     for finding in findings(report):
-        severity = ROAD_SEVERITY[finding.code][road]
+        severity = ROAD_SEVERITY[ProblemCode(finding.code)][road]
         if severity is not None:
-            problems.append(
-                Problem(finding.code, severity, source, finding.message, finding.remedy)
-            )
+            problems.append(replace(finding, severity=severity, subject=source))
     return problems
 
 
@@ -414,7 +410,8 @@ def _blocking(report: OsReport) -> dict[Road, tuple[ProblemCode, ...]]:
     every = findings(report)
     blocking: dict[Road, tuple[ProblemCode, ...]] = {}
     for road in ROADS:
-        codes = [f.code for f in every if ROAD_SEVERITY[f.code][road] is Severity.ERROR]
+        codes = [ProblemCode(f.code) for f in every]
+        codes = [code for code in codes if ROAD_SEVERITY[code][road] is Severity.ERROR]
         blocking[road] = tuple(dict.fromkeys(codes))
     return blocking
 

@@ -17,11 +17,11 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.diskimage import judge, ova
 from ec2_import_image.diskimage.errors import DiskImageError, SourceError
 from ec2_import_image.diskimage.inspect import inspect_image
 from ec2_import_image.diskimage.records import ContainerFormat, DiskReport
-from ec2_import_image.problems import Problem
 from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
 from ec2_import_image.vmimport.account.records import AccountReport
@@ -55,7 +55,7 @@ class Inspected(NamedTuple):
     and the problems of their OVA manifest digests."""
 
     reports: tuple[DiskReport, ...]
-    digest_problems: tuple[Problem, ...]
+    digest_problems: tuple[Diagnostic, ...]
 
 
 def inspect_disks(
@@ -67,7 +67,7 @@ def inspect_disks(
         if disk.startswith("s3://") and S3Location.parse(disk) is None:
             raise UsageError(f"{disk!r} is not s3://BUCKET/KEY")
     reports: list[DiskReport] = []
-    digest_problems: list[Problem] = []
+    digest_problems: list[Diagnostic] = []
     for argument in disks:
         try:
             with open_disk(run, argument) as opened:
@@ -149,7 +149,7 @@ def _should_verify(opened: OpenedDisk, report: DiskReport, verify_digests: bool)
     return opened.local or verify_digests
 
 
-def _verify_digests(run: Run, opened: OpenedDisk, report: DiskReport) -> list[Problem]:
+def _verify_digests(run: Run, opened: OpenedDisk, report: DiskReport) -> list[Diagnostic]:
     """Every byte the manifest names, digested with a progress bar on a terminal."""
     try:
         contents = ova.read_ova(opened.blob)
@@ -192,11 +192,11 @@ def _progress(run: Run, label: str) -> Iterator[Advance]:
         yield advance
 
 
-def _in_disk_order(problems: list[Problem], reports: list[DiskReport]) -> list[Problem]:
+def _in_disk_order(problems: list[Diagnostic], reports: list[DiskReport]) -> list[Diagnostic]:
     """Problems sorted by the position of their disk (stable within one disk)."""
     order: dict[str, int] = {}
     for index, report in enumerate(reports):
         order.setdefault(report.source, index)
         for inner in report.disks:
             order.setdefault(inner.source, index)
-    return sorted(problems, key=lambda p: order.get(p.source, len(reports)))
+    return sorted(problems, key=lambda p: order.get(p.subject or "", len(reports)))

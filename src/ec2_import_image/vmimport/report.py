@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any, NamedTuple, TextIO
 
+from ec2_import_image import diagnostics
+from ec2_import_image.diagnostics import Diagnostic, Keys, Severity, to_json
 from ec2_import_image.diskimage.records import DiskReport, Partition
-from ec2_import_image.problems import Problem, Severity
 
 SCHEMA_RESOURCE = "check-report.schema.json"
 
@@ -24,7 +25,7 @@ class CheckReport(NamedTuple):
     disks: tuple[DiskReport, ...]
     #: the account object (region, role, bucket, object, caller), None when not checked
     account: Mapping[str, Any] | None
-    problems: tuple[Problem, ...]
+    problems: tuple[Diagnostic, ...]
 
     @property
     def ok(self) -> bool:
@@ -35,7 +36,7 @@ class CheckReport(NamedTuple):
             "ok": self.ok,
             "disks": [disk_json(disk) for disk in self.disks],
             "account": None if self.account is None else dict(self.account),
-            "problems": [problem_json(problem) for problem in self.problems],
+            "problems": [to_json(problem, Keys.CHECK) for problem in self.problems],
         }
 
 
@@ -72,16 +73,6 @@ def disk_json(report: DiskReport) -> dict[str, Any]:
         "esp_loaders": list(report.esp_loaders),
         "filesystem": None if report.filesystem is None else report.filesystem.value,
         "disks": [disk_json(disk) for disk in report.disks],
-    }
-
-
-def problem_json(problem: Problem) -> dict[str, Any]:
-    return {
-        "code": str(problem.code),
-        "severity": problem.severity.value,
-        "source": problem.source,
-        "message": problem.message,
-        "remedy": problem.remedy,
     }
 
 
@@ -188,13 +179,8 @@ def render_text(report: CheckReport, console: Any) -> None:
     warnings = len(report.problems) - errors
     console.print("")
     for problem in report.problems:
-        colour = "red" if problem.severity is Severity.ERROR else "yellow"
-        console.print(
-            f"[bold {colour}]{problem.severity.value}[/] {problem.code} "
-            f"({_escape(problem.source)}): {_escape(problem.message)}"
-        )
-        if problem.remedy:
-            console.print(f"  fix: {_escape(problem.remedy)}")
+        for line in diagnostics.lines(problem, decorated=True):
+            console.print(line)
     verdict = (
         "the import would fail as things stand"
         if errors

@@ -350,16 +350,13 @@ class Waiter:
 
 def explanation(message: str) -> list[str]:
     """Cause, remedy and source of a failure users commonly meet; [] for any other."""
+    from ec2_import_image.diagnostics import DROPIN_WORDS, body
     from ec2_import_image.failures import explain
 
     known = explain(message)
     if known is None:
         return []
-    return [
-        f"Cause: {known.cause}",
-        f"What usually fixes it: {known.remedy}",
-        f"See: {known.source}",
-    ]
+    return body(known, indent="", words=DROPIN_WORDS)
 
 
 def _seconds(value: float) -> int:

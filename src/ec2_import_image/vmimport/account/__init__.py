@@ -10,7 +10,7 @@ user).  Public API:
   buckets, KMS key);
 - ``check.check_account(run, inputs) -> records.AccountReport``: reads the
   account (raising ``errors.Incomplete`` when it cannot), then judges;
-- ``AccountReport.problems`` (``Problem`` records, codes in ``problems``)
+- ``AccountReport.problems`` (``Diagnostic`` records, codes in ``problems``)
   and ``AccountReport.to_json()`` (the report's ``"account"`` object);
 - ``setup.plan_role`` / ``setup.apply_plan``: the role ``setup-role``
   creates or repairs, from the same requirements (``requirements``) the

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.iampolicy import arn
 from ec2_import_image.iampolicy.document import PolicyDocument, PolicyError, Principal, parse
 from ec2_import_image.iampolicy.evaluate import Decision, Request, Verdict, evaluate
@@ -22,7 +23,6 @@ from ec2_import_image.iampolicy.servicerole import Area, Need, kms_key_resource,
 from ec2_import_image.iampolicy.trust import judge_trust
 from ec2_import_image.iampolicy.truth import Truth
 from ec2_import_image.iampolicy.wildcard import Text
-from ec2_import_image.problems import Problem
 from ec2_import_image.vmimport.account import problems
 from ec2_import_image.vmimport.account.inputs import AccountInputs
 from ec2_import_image.vmimport.account.reading import AccountFacts, BucketFacts, KeyFacts, RoleFacts
@@ -193,8 +193,8 @@ class _Judge:
 
 def _permission_problems(
     inputs: AccountInputs, permissions: Sequence[Permission], fix: str
-) -> list[Problem]:
-    found: list[Problem] = []
+) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
     for area in Area:
         mine = [p for p in permissions if p.area is area]
         denied = [p for p in mine if p.decision in DENIED]
@@ -208,7 +208,7 @@ def _permission_problems(
 
 def _role_report(
     inputs: AccountInputs, facts: AccountFacts, simulation: Simulation | None
-) -> tuple[RoleReport, list[Problem]]:
+) -> tuple[RoleReport, list[Diagnostic]]:
     role = facts.role
     if role is None:
         missing = problems.role_missing(inputs, problems.setup_role_command(inputs))
@@ -216,7 +216,7 @@ def _role_report(
     key_arns = [k.arn for k in facts.keys if k.arn and k.named_by != "--kms-key-id"]
     fix = problems.setup_role_command(inputs, key_arns)
     judge = _Judge(inputs, facts, role)
-    found: list[Problem] = []
+    found: list[Diagnostic] = []
     trust = judge_trust(role.trust_document, account=judge.account, region=inputs.region)
     if trust.decision in DENIED:
         found.append(problems.role_trust(inputs, trust.reason, fix))
@@ -239,7 +239,7 @@ def _role_report(
     return report, found
 
 
-def _bucket_problems(inputs: AccountInputs, bucket: BucketFacts) -> list[Problem]:
+def _bucket_problems(inputs: AccountInputs, bucket: BucketFacts) -> list[Diagnostic]:
     if not bucket.exists:
         return [problems.bucket_missing(inputs, bucket.name)]
     if bucket.region is not None and bucket.region != inputs.region:
@@ -251,7 +251,7 @@ def judge(
     inputs: AccountInputs, facts: AccountFacts, simulation: Simulation | None = None
 ) -> AccountReport:
     """The report and its problems, in the order: caller, role, permissions, buckets, objects."""
-    found: list[Problem] = []
+    found: list[Diagnostic] = []
     if facts.caller.is_root:
         found.append(problems.caller_is_root(facts.caller))
     role, role_problems = _role_report(inputs, facts, simulation)

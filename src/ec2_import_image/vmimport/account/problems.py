@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.iampolicy.evaluate import Decision
 from ec2_import_image.iampolicy.servicerole import Area
-from ec2_import_image.problems import Problem, ProblemCode, problem
+from ec2_import_image.problems import ProblemCode, problem
 from ec2_import_image.shellcommand import command
 from ec2_import_image.vmimport.account.inputs import DEFAULT_ROLE, AccountInputs
 from ec2_import_image.vmimport.account.records import CallerReport, ObjectReport, Permission
@@ -63,7 +64,7 @@ def _role(inputs: AccountInputs) -> str:
     return f"role:{inputs.role_name}"
 
 
-def caller_is_root(caller: CallerReport) -> Problem:
+def caller_is_root(caller: CallerReport) -> Diagnostic:
     return problem(
         Code.CALLER_IS_ROOT,
         f"caller:{caller.arn}",
@@ -73,7 +74,7 @@ def caller_is_root(caller: CallerReport) -> Problem:
     )
 
 
-def role_missing(inputs: AccountInputs, fix: str) -> Problem:
+def role_missing(inputs: AccountInputs, fix: str) -> Diagnostic:
     return problem(
         Code.ROLE_MISSING,
         _role(inputs),
@@ -82,7 +83,7 @@ def role_missing(inputs: AccountInputs, fix: str) -> Problem:
     )
 
 
-def role_trust(inputs: AccountInputs, reason: str, fix: str) -> Problem:
+def role_trust(inputs: AccountInputs, reason: str, fix: str) -> Diagnostic:
     return problem(
         Code.ROLE_TRUST,
         _role(inputs),
@@ -91,7 +92,7 @@ def role_trust(inputs: AccountInputs, reason: str, fix: str) -> Problem:
     )
 
 
-def trust_unknown(inputs: AccountInputs, reason: str) -> Problem:
+def trust_unknown(inputs: AccountInputs, reason: str) -> Diagnostic:
     return problem(
         Code.ACCOUNT_UNKNOWN,
         _role(inputs),
@@ -112,7 +113,9 @@ def _listing(permissions: Iterable[Permission]) -> str:
     )
 
 
-def not_allowed(inputs: AccountInputs, area: Area, denied: list[Permission], fix: str) -> Problem:
+def not_allowed(
+    inputs: AccountInputs, area: Area, denied: list[Permission], fix: str
+) -> Diagnostic:
     if any(p.decision is Decision.EXPLICIT_DENY for p in denied):
         remedy = f"Remove or narrow the Deny that names them, then: {fix}"
     else:
@@ -121,7 +124,7 @@ def not_allowed(inputs: AccountInputs, area: Area, denied: list[Permission], fix
     return problem(AREA_CODES[area], _role(inputs), message, remedy)
 
 
-def undecided(inputs: AccountInputs, area: Area, unknown: list[Permission], fix: str) -> Problem:
+def undecided(inputs: AccountInputs, area: Area, unknown: list[Permission], fix: str) -> Diagnostic:
     return problem(
         Code.ACCOUNT_UNKNOWN,
         _role(inputs),
@@ -132,7 +135,7 @@ def undecided(inputs: AccountInputs, area: Area, unknown: list[Permission], fix:
     )
 
 
-def kms_key_missing(inputs: AccountInputs, key: str, named_by: str) -> Problem:
+def kms_key_missing(inputs: AccountInputs, key: str, named_by: str) -> Diagnostic:
     return problem(
         Code.ROLE_POLICY_KMS,
         f"kms:{key}",
@@ -143,7 +146,7 @@ def kms_key_missing(inputs: AccountInputs, key: str, named_by: str) -> Problem:
     )
 
 
-def bucket_missing(inputs: AccountInputs, bucket: str) -> Problem:
+def bucket_missing(inputs: AccountInputs, bucket: str) -> Diagnostic:
     return problem(
         Code.OBJECT_MISSING,
         f"s3://{bucket}",
@@ -153,7 +156,7 @@ def bucket_missing(inputs: AccountInputs, bucket: str) -> Problem:
     )
 
 
-def bucket_region(inputs: AccountInputs, bucket: str, region: str) -> Problem:
+def bucket_region(inputs: AccountInputs, bucket: str, region: str) -> Diagnostic:
     return problem(
         Code.BUCKET_REGION,
         f"s3://{bucket}",
@@ -163,7 +166,7 @@ def bucket_region(inputs: AccountInputs, bucket: str, region: str) -> Problem:
     )
 
 
-def object_missing(inputs: AccountInputs, item: ObjectReport) -> Problem:
+def object_missing(inputs: AccountInputs, item: ObjectReport) -> Diagnostic:
     upload = command("aws", "s3", "cp", "DISK", item.uri, reach=inputs.reach_here)
     return problem(
         Code.OBJECT_MISSING,

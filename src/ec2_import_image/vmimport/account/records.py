@@ -13,9 +13,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from ec2_import_image.diagnostics import Diagnostic, Severity
 from ec2_import_image.iampolicy.evaluate import Decision
 from ec2_import_image.iampolicy.servicerole import Area
-from ec2_import_image.problems import Problem, Severity
 
 
 class EvaluatedBy(StrEnum):
@@ -215,7 +215,7 @@ class AccountReport(NamedTuple):
     kms_keys: tuple[KmsKeyReport, ...]
     caller: CallerReport
     #: what is wrong or undecided, in the order found (caller, role, permissions, buckets, objects)
-    problems: tuple[Problem, ...] = ()
+    problems: tuple[Diagnostic, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.iampolicy import arn
 from ec2_import_image.iampolicy.document import PolicyError, load, parse
 from ec2_import_image.iampolicy.evaluate import Decision
 from ec2_import_image.iampolicy.trust import VMIE_PRINCIPAL, judge_trust, vmimport_trust_policy
-from ec2_import_image.problems import Problem
 from ec2_import_image.shellcommand import Reach
 from ec2_import_image.vmimport.account import judge, reading
 from ec2_import_image.vmimport.account.inputs import AccountInputs
@@ -299,7 +299,7 @@ class Blocker(NamedTuple):
 DENIED_BY = "denied by "
 
 
-def remaining_problems(plan: RolePlan) -> tuple[Problem, ...]:
+def remaining_problems(plan: RolePlan) -> tuple[Diagnostic, ...]:
     """What the account checks still find in the role as the plan leaves it (the buckets taken
     as existing in the Region: this command judges the role, not the buckets)."""
     return _judged(plan).problems

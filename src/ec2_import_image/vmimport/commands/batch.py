@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ec2_import_image import diagnostics
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.commands.importing import (
     engine_options,
@@ -263,10 +264,8 @@ def _say_ended(run: Run, db: StateDB, loaded: Manifest, summary: Summary) -> Non
             continue
         error = entry.last_error
         lines.append(f"failed: {entry.name}: {error.message if error else 'failed'}")
-        if error is not None and error.cause:
-            lines.append(f"  cause: {error.cause}")
-        if error is not None and error.remedy:
-            lines.append(f"  fix: {error.remedy}")
+        if error is not None:
+            lines.extend(diagnostics.body(error))
     for name, message in summary.reasons:
         lines.append(f"to continue in another run: {name}: {message}")
     for line in lines:

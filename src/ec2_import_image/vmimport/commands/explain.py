@@ -2,9 +2,10 @@
 
 The tasks are described (DescribeImportImageTasks) and each failed one's
 StatusMessage is looked up in the shared table of known failures
-(``ec2_import_image.failures``): its cause, its remedy, and the source that
-says so.  ``--message`` explains a text (a StatusMessage or an error message
-pasted from a log) without calling AWS.  A message the table does not know
+(``ec2_import_image.failures``): its diagnostic's cause, remedy, and the
+source that says so, rendered by ``diagnostics``.  ``--message`` explains a
+text (a StatusMessage or an error message pasted from a log) without calling
+AWS.  A message the table does not know
 says so and suggests ``vmimport check``.
 
 Every task the service knows is explained, even when another id asked about
@@ -27,36 +28,26 @@ from typing import Any, NamedTuple
 
 import click
 
-from ec2_import_image.failures import KnownFailure
-from ec2_import_image.failures import explain as look_up
+from ec2_import_image.diagnostics import Diagnostic, Keys, body, to_json
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.errors import ExitStatus, Incomplete, UsageError
-from ec2_import_image.vmimport.explaining import CANCELLED, UNKNOWN_CAUSE, UNKNOWN_REMEDY
+from ec2_import_image.vmimport.explaining import CANCELLED, explained
 
 
 class Explanation(NamedTuple):
     task_id: str | None
     status: str | None
     status_message: str | None
-    #: the known failure, None when the message is unknown or nothing failed
-    known: KnownFailure | None
-    #: whether there is a failure to explain (a deleted task, or a --message)
-    failed: bool
+    #: the failure's diagnostic (``explaining.explained``), None when nothing failed
+    diagnostic: Diagnostic | None
 
     def to_json(self) -> dict[str, Any]:
-        cause = remedy = source = None
-        if self.known is not None:
-            cause, remedy, source = self.known.cause, self.known.remedy, self.known.source
-        elif self.failed:
-            cause, remedy = UNKNOWN_CAUSE, UNKNOWN_REMEDY
         return {
             "task_id": self.task_id,
             "status": self.status,
             "status_message": self.status_message,
-            "cause": cause,
-            "remedy": remedy,
-            "source": source,
+            **to_json(self.diagnostic, Keys.EXPLAIN),
         }
 
 
@@ -64,8 +55,8 @@ def _explained(task: Mapping[str, Any]) -> Explanation:
     status = str(task.get("Status", ""))
     message = task.get("StatusMessage")
     failed = status in ("deleted", "deleting") and bool(message) and message != CANCELLED
-    known = look_up(str(message)) if failed else None
-    return Explanation(str(task.get("ImportTaskId", "")), status, message, known, failed)
+    diagnostic = explained(str(message)) if failed else None
+    return Explanation(str(task.get("ImportTaskId", "")), status, message, diagnostic)
 
 
 #: the error codes of an id the service refuses (``.Malformed``, or one it does not know)
@@ -150,8 +141,7 @@ def explain(run: Run, *, task_ids: tuple[str, ...], message: str | None) -> int:
         raise UsageError("give import task ids, or --message TEXT (one or the other)")
     unknown: list[Unknown] = []
     if message is not None:
-        known = look_up(message)
-        explanations = [Explanation(None, None, message, known, True)]
+        explanations = [Explanation(None, None, message, explained(message))]
     else:
         described = describe_tasks(run, task_ids)
         explanations = [_explained(task) for task in described.tasks]
@@ -182,11 +172,8 @@ def _render(run: Run, explanations: list[Explanation]) -> None:
             console.print(f"[bold]{escape(item.task_id)}[/]: {escape(item.status or '')}")
         if item.status_message:
             console.print(f"  message: {escape(item.status_message)}")
-        if not item.failed:
+        if item.diagnostic is None:
             console.print("  nothing failed" if item.status != "deleted" else "  cancelled")
             continue
-        data = item.to_json()
-        console.print(f"  cause: {escape(str(data['cause']))}")
-        console.print(f"  fix: {escape(str(data['remedy']))}")
-        if data["source"]:
-            console.print(f"  source: {escape(str(data['source']))}")
+        for line in body(item.diagnostic, decorated=True):
+            console.print(line)

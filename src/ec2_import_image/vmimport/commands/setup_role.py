@@ -17,7 +17,8 @@ from typing import Any
 
 import click
 
-from ec2_import_image.problems import Problem, Severity
+from ec2_import_image import diagnostics
+from ec2_import_image.diagnostics import Diagnostic, Keys, Severity, to_json
 from ec2_import_image.shellcommand import command
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.account.inputs import DEFAULT_ROLE
@@ -52,7 +53,7 @@ _WHAT = {
 
 
 def _summary(
-    plan: RolePlan, dry_run: bool, problems: tuple[Problem, ...], blocked: tuple[Blocker, ...]
+    plan: RolePlan, dry_run: bool, problems: tuple[Diagnostic, ...], blocked: tuple[Blocker, ...]
 ) -> dict[str, Any]:
     after = plan.role_after()
     return {
@@ -77,9 +78,7 @@ def _summary(
             "kms_keys": list(plan.kms_key_arns),
             "document": plan.policy_document,
         },
-        "problems": [
-            {**problem._asdict(), "severity": problem.severity.value} for problem in problems
-        ],
+        "problems": [to_json(problem, Keys.CHECK) for problem in problems],
         "blocked_by": [blocker.to_json() for blocker in blocked],
     }
 
@@ -120,7 +119,7 @@ def _report(
     run: Run,
     plan: RolePlan,
     dry_run: bool,
-    problems: tuple[Problem, ...],
+    problems: tuple[Diagnostic, ...],
     blocked: tuple[Blocker, ...],
 ) -> None:
     console = run.console()
@@ -151,8 +150,10 @@ def _report(
         written = plan.policy_action is not Action.KEEP
         _document(run, f"Inline policy {POLICY_NAME}", plan.policy_document, written)
     for problem in problems:
-        line(f"{problem.severity.value}: [{problem.code}] {problem.message}", "bold")
-        line(f"  fix: {problem.remedy}")
+        head, *rest = diagnostics.lines(problem)
+        line(head, "bold")
+        for text in rest:
+            line(text)
 
 
 @click.command(

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ec2_import_image.vmimport.distribute import flags, naming, regions, retire, sharing
-from ec2_import_image.vmimport.distribute.errors import DistributionFailed, Refusal
+from ec2_import_image.vmimport.distribute.errors import DistributionFailed, Refused, refusal
 from ec2_import_image.vmimport.distribute.job import Job
 from ec2_import_image.vmimport.distribute.observe import Clients, describe, region_view
 from ec2_import_image.vmimport.distribute.options import Distribution, Grantee
@@ -288,7 +288,8 @@ class Distributor:
             source = next((i for i in found if i.state == "available" and i.name != name), None)
         if source is None:
             job.refused(
-                Refusal(
+                refusal(
+                    Refused.AMI_UNAVAILABLE,
                     job.home,
                     f"name the AMI {name!r}",
                     f"the import's AMI {own} is not available to copy",
@@ -325,7 +326,8 @@ class Distributor:
         view = views[step.region]
         image = view.image
         if step.action is Action.BLOCKED:
-            job.refused(Refusal(step.region, f"{step.action} {step.target}".strip(), step.detail))
+            what = f"{step.action} {step.target}".strip()
+            job.refused(refusal(Refused.BLOCKED, step.region, what, step.detail))
             return
         if image is None or image.state != "available":
             return  # its copy failed or is not there: the refusal says why

@@ -39,8 +39,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.importtasks.faults import Fault, classify
-from ec2_import_image.vmimport.distribute.errors import Refusal
+from ec2_import_image.vmimport.distribute.errors import Refused, refusal
 from ec2_import_image.vmimport.distribute.flags import tags_digest
 from ec2_import_image.vmimport.distribute.observe import describe
 from ec2_import_image.vmimport.distribute.pacing import Pacer
@@ -212,12 +213,13 @@ def _started(job: Job, region: str, order: CopyOrder, token: str) -> str | None:
     return image_id
 
 
-def _refusal(job: Job, region: str, request: CopyRequest, refused: CopyRefused) -> Refusal:
+def _refusal(job: Job, region: str, request: CopyRequest, refused: CopyRefused) -> Diagnostic:
     what = f"CopyImage of {request.source_image_id} as {request.name!r}"
     if refused.code == DUPLICATE_NAME:
         holders = holder_of(job.clients.ec2(region), request.name)
         held = ", ".join(str(image.get("ImageId")) for image in holders) or "another AMI"
-        return Refusal(
+        return refusal(
+            Refused.NAME_TAKEN,
             region,
             what,
             f"the name {request.name!r} is taken by {held} in {region} (AMI names are unique "
@@ -228,7 +230,7 @@ def _refusal(job: Job, region: str, request: CopyRequest, refused: CopyRefused) 
     fix = ""
     if request.kms_key:
         fix = f"check the key {request.kms_key} of --copy-kms-key {region}=... and its policy"
-    return Refusal(region, what, f"{refused.code}: {refused.message}", fix)
+    return refusal(Refused.COPY_REFUSED, region, what, f"{refused.code}: {refused.message}", fix)
 
 
 def make_copies(job: Job, orders: Mapping[str, CopyOrder]) -> dict[str, ImageView]:
@@ -346,7 +348,8 @@ def _ended(
         if request.kms_key
         else "run again to copy it again"
     )
-    job.refused(Refusal(region, f"the copy {view.image_id} of {request.source_image_id}", why, fix))
+    what = f"the copy {view.image_id} of {request.source_image_id}"
+    job.refused(refusal(Refused.COPY_FAILED, region, what, why, fix))
     if view.state == "failed":
         from ec2_import_image.vmimport.distribute.retire import deregister
 

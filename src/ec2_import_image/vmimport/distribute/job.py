@@ -13,8 +13,9 @@ import datetime
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ec2_import_image.diagnostics import Diagnostic, sentence
 from ec2_import_image.importtasks.faults import classify
-from ec2_import_image.vmimport.distribute.errors import Refusal
+from ec2_import_image.vmimport.distribute.errors import Refused, refusal
 from ec2_import_image.vmimport.distribute.observe import Clients, KeyJudge
 from ec2_import_image.vmimport.distribute.pacing import CopySlots, Pace, Pacer
 from ec2_import_image.vmimport.distribute.plan import Wanted
@@ -61,7 +62,7 @@ class Job:
         self.say = say
         #: what this run changed, one line each (said as it happens, and kept for the end)
         self.changed: list[str] = []
-        self.refusals: list[Refusal] = []
+        self.refusals: list[Diagnostic] = []
 
     @property
     def entry(self) -> str:
@@ -96,9 +97,9 @@ class Job:
         self.changed.append(line)
         self.say(line)
 
-    def refused(self, refusal: Refusal) -> None:
-        self.refusals.append(refusal)
-        self.say(f"not done: {refusal.line()}")
+    def refused(self, refused: Diagnostic) -> None:
+        self.refusals.append(refused)
+        self.say(f"not done: {sentence(refused)}")
 
     def act(
         self,
@@ -123,7 +124,7 @@ class Job:
             code, message = str(info.get("Code", "")), str(info.get("Message", ""))
             explained = explain(code, message) if explain is not None else None
             cause, fix = explained or (f"{code}: {message}", "")
-            self.refused(Refusal(region, what, cause, fix))
+            self.refused(refusal(Refused.REFUSED, region, what, cause, fix))
             return False
         return True
 

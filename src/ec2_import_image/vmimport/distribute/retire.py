@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from ec2_import_image.vmimport.distribute.errors import Refusal
+from ec2_import_image.vmimport.distribute.errors import Refused, refusal
 from ec2_import_image.vmimport.distribute.plan import ImageView
 from ec2_import_image.vmimport.state.distribution import ImageState, Step
 
@@ -104,7 +104,8 @@ def retire(job: Job, region: str, image: ImageView) -> bool:
         )
         if not ours:
             job.refused(
-                Refusal(
+                refusal(
+                    Refused.PROTECTED,
                     region,
                     f"deregister {image.image_id}",
                     f"its deregistration protection is on ({image.protection}), and vmimport did "
@@ -121,7 +122,8 @@ def retire(job: Job, region: str, image: ImageView) -> bool:
         state = str(fresh[0].get("DeregistrationProtection", "")) if fresh else ""
         if state.startswith(("enabled", "disabled-until")):
             job.refused(
-                Refusal(
+                refusal(
+                    Refused.COOLDOWN,
                     region,
                     f"deregister {image.image_id}",
                     f"its deregistration protection's cooldown holds ({state})",

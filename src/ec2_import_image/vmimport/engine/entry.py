@@ -43,9 +43,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from ec2_import_image import diagnostics
+from ec2_import_image.diagnostics import Diagnostic, Severity
 from ec2_import_image.diskimage.records import DiskReport
 from ec2_import_image.importtasks.tasks import Task, state_line, state_text, status, task_id
-from ec2_import_image.problems import Problem, Severity
 from ec2_import_image.shellcommand import command
 from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.context import Run
@@ -86,7 +87,6 @@ from ec2_import_image.vmimport.spec import DEFAULT_ROLE, ImportSpec
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.records import (
     Entry,
-    ErrorInfo,
     FileDigest,
     ObjectState,
     Phase,
@@ -182,21 +182,21 @@ class Prepared(NamedTuple):
     disks: tuple[DiskObject, ...]
 
 
-def _problem_line(item: Problem) -> str:
-    return f"{item.severity} {item.code} ({item.source}): {item.message}\n  fix: {item.remedy}"
+def _problem_line(item: Diagnostic) -> str:
+    return "\n".join(diagnostics.lines(item))
 
 
-def check_failure(problems: Sequence[Problem]) -> EntryFailed:
+def check_failure(problems: Sequence[Diagnostic]) -> EntryFailed:
     """The failure of an entry whose check found errors: the first is its cause and remedy,
     the others its details (each problem said once)."""
     errors = [p for p in problems if p.severity is Severity.ERROR]
     first = errors[0]
     more = f" and {len(errors) - 1} more" if len(errors) > 1 else ""
-    info = ErrorInfo(
+    info = Diagnostic(
         FailureCode.CHECK,
-        f"vmimport check found {first.code} in {first.source}{more}: nothing was uploaded",
-        first.message,
-        first.remedy,
+        f"vmimport check found {first.code} in {first.subject}{more}: nothing was uploaded",
+        context=first.message,
+        hint=first.hint,
     )
     return EntryFailed(info, [_problem_line(p) for p in errors[1:]])
 
@@ -415,11 +415,11 @@ class EntryWork:
             code = str(error.response.get("Error", {}).get("Code", ""))
             if code in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
                 raise EntryFailed(
-                    ErrorInfo(
+                    Diagnostic(
                         FailureCode.CHECK,
                         f"{location} does not exist",
-                        "The disk's S3 object is not there (or its bucket is not).",
-                        "Upload the disk, or correct the s3:// URL.",
+                        context="The disk's S3 object is not there (or its bucket is not).",
+                        hint="Upload the disk, or correct the s3:// URL.",
                     )
                 ) from None
             raise
@@ -522,18 +522,19 @@ class EntryWork:
         message = str(task.get("StatusMessage") or status(task))
         kept = self._kept_uploads()
         if message == CANCELLED:
-            info = ErrorInfo(
+            info = Diagnostic(
                 FailureCode.CANCELLED,
                 f"{task_id(task)} was cancelled",
-                "Someone cancelled the import task (CancelImportTask).",
-                "Start a new attempt: --retry-failed.",
+                context="Someone cancelled the import task (CancelImportTask).",
+                hint="Start a new attempt: --retry-failed.",
             )
             return EntryFailed(info, kept)
         why = explained(message)
         failed = f"{task_id(task)} failed: {message}"
-        info = ErrorInfo(FailureCode.TASK, failed, why.cause, why.remedy)
-        source = [f"see: {why.source}"] if why.source else []
-        return EntryFailed(info, [*source, self.check_line(), *kept])
+        info = Diagnostic(
+            FailureCode.TASK, failed, context=why.context, hint=why.hint, link=why.link
+        )
+        return EntryFailed(info, [self.check_line(), *kept])
 
     def check_line(self) -> str:
         """The ``vmimport check`` of this entry's disks and account, as a command to paste:
@@ -586,13 +587,13 @@ class EntryWork:
         if found is not None and found.image is not None:
             return self._adopt(found)
         raise EntryFailed(
-            ErrorInfo(
+            Diagnostic(
                 FailureCode.LOST,
                 f"the service no longer knows {attempt.import_task_id}, and no AMI carries the "
                 "entry's tags or is named after the task",
-                "The service forgets an import task 7 days after it started; the import "
+                context="The service forgets an import task 7 days after it started; the import "
                 "failed, or its AMI was deregistered before vmimport tagged it.",
-                "Start a new attempt with --retry-failed.",
+                hint="Start a new attempt with --retry-failed.",
             )
         )
 
@@ -608,11 +609,11 @@ class EntryWork:
         facts = finishing.describe_image(self.services.ec2, image_id)
         if facts is None:
             raise EntryFailed(
-                ErrorInfo(
+                Diagnostic(
                     FailureCode.LOST,
                     f"the AMI {image_id} no longer exists",
-                    "The AMI was deregistered before vmimport finished the import.",
-                    "Start a new attempt with --retry-failed.",
+                    context="The AMI was deregistered before vmimport finished the import.",
+                    hint="Start a new attempt with --retry-failed.",
                 )
             )
         snapshots = attempt.snapshot_ids or facts.snapshot_ids
@@ -701,7 +702,7 @@ class EntryWork:
             code = FailureCode.UPLOAD
         else:
             code = FailureCode.INCOMPLETE
-        self.db.record_error(self.claim, ErrorInfo(code, message))
+        self.db.record_error(self.claim, Diagnostic(code, message))
 
 
 def _recorded_identity(name: str, sha256: str) -> Identity:

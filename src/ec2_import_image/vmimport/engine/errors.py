@@ -1,6 +1,6 @@
 """How an entry fails, and the signals the engine's callers act on.
 
-``EntryFailed`` is an entry's end: it carries the ``ErrorInfo`` the state
+``EntryFailed`` is an entry's end: it carries the ``Diagnostic`` the state
 database keeps (a code, the message, the failure table's cause and remedy)
 and the lines a person reads.  ``import`` exits 1 on it; ``batch`` records it
 and goes on with the other entries.  ``QuotaFull`` is no failure: the
@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.importtasks.faults import Fault
 from ec2_import_image.vmimport.errors import Failed
-from ec2_import_image.vmimport.state.records import ErrorInfo
 
 
 class FailureCode(StrEnum):
-    """What kind of end an entry met (``ErrorInfo.code``, the results' ``status`` detail)."""
+    """What kind of end an entry met (its ``Diagnostic``'s code, the results' ``status`` detail)."""
 
     #: ``vmimport check`` found errors in the disks or the account (nothing was uploaded)
     CHECK = "check-failed"
@@ -43,7 +43,7 @@ class FailureCode(StrEnum):
 class EntryFailed(Failed):
     """An entry ended without an AMI; ``info`` is what the state database keeps."""
 
-    def __init__(self, info: ErrorInfo, details: Sequence[str] = ()) -> None:
+    def __init__(self, info: Diagnostic, details: Sequence[str] = ()) -> None:
         super().__init__(info.message)
         self.info = info
         #: further lines for a person (a check's problems, one per line)

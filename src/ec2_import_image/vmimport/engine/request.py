@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.diskimage.records import ACCEPTED_FORMATS, BootMode, DiskReport
 from ec2_import_image.vmimport.engine.errors import EntryFailed, FailureCode
 from ec2_import_image.vmimport.spec import DEFAULT_ROLE, ImportOptions
-from ec2_import_image.vmimport.state.records import ErrorInfo
 
 #: the only resource type ImportImage's TagSpecifications take
 TASK_RESOURCE = "import-image-task"
@@ -56,11 +56,11 @@ def detected_format(report: DiskReport | None, given: str | None, source: str) -
         return report.format.value
     found = "cannot be read" if report is None else f"is {report.format.value}"
     raise EntryFailed(
-        ErrorInfo(
+        Diagnostic(
             FailureCode.CHECK,
             f"the format of {source} {found}: VM Import takes OVA, VMDK, VHD, VHDX and RAW",
-            "The Format of the disk could not be told from its bytes.",
-            "Convert the disk to a format VM Import takes (vmimport check says how), or give "
+            context="The Format of the disk could not be told from its bytes.",
+            hint="Convert the disk to a format VM Import takes (vmimport check says how), or give "
             "--format.",
         )
     )

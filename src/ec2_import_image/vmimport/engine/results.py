@@ -37,6 +37,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ec2_import_image.diagnostics import Keys, to_json
 from ec2_import_image.vmimport.distribute.results import flat as distribution_cells
 from ec2_import_image.vmimport.engine.request import DiskObject
 from ec2_import_image.vmimport.errors import Incomplete
@@ -144,10 +145,7 @@ def entry_row(entry: Entry) -> dict[str, Any]:
         "snapshot_ids": list(entry.attempt.snapshot_ids),
         "import_task_id": entry.attempt.import_task_id,
         "attempt": entry.attempt.number,
-        "error_code": error.code if error else None,
-        "message": error.message if error else None,
-        "cause": error.cause if error else None,
-        "remedy": error.remedy if error else None,
+        **to_json(error, Keys.RESULTS),
         "note": entry.note,
         "images": {},
         "shared": [],

@@ -60,6 +60,7 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from typing import NamedTuple
 
+from ec2_import_image import diagnostics
 from ec2_import_image.importtasks.faults import classify
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
 from ec2_import_image.vmimport.distribute.background import Background
@@ -437,11 +438,7 @@ class Scheduler:
     def _fail(self, held: _Held, failure: EntryFailed) -> None:
         held.work.fail(failure)
         info = failure.info
-        lines = [f"failed: {info.message}"]
-        if info.cause:
-            lines.append(f"  cause: {info.cause}")
-        if info.remedy:
-            lines.append(f"  fix: {info.remedy}")
+        lines = [f"failed: {info.message}", *diagnostics.body(info)]
         lines.extend(f"  {detail}" for detail in failure.details)
         self.board.update(
             held.work.name, phase="failed", outcome=info.message, line="\n".join(lines)

@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+from ec2_import_image import diagnostics
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
 from ec2_import_image.vmimport.engine.changes import Found
 from ec2_import_image.vmimport.engine.entry import EntryWork, Prepared, Resume
@@ -39,7 +41,7 @@ from ec2_import_image.vmimport.engine.polling import Backoff, Patience
 from ec2_import_image.vmimport.engine.results import ImportResult
 from ec2_import_image.vmimport.engine.waiting import GaveUp, WaitLimits, poll_tasks, wait_for_task
 from ec2_import_image.vmimport.errors import VmimportError, from_aws
-from ec2_import_image.vmimport.state.records import ErrorInfo, Phase
+from ec2_import_image.vmimport.state.records import Phase
 
 
 class SingleOptions(NamedTuple):
@@ -110,7 +112,7 @@ def _rerun(work: EntryWork, options: SingleOptions) -> ImportResult | None:
         else:
             why_again = "(the same import would fail the same way: --retry-failed starts a new one)"
         raise EntryFailed(
-            entry.last_error or ErrorInfo(FailureCode.TASK, "the import failed"), [why_again]
+            entry.last_error or Diagnostic(FailureCode.TASK, "the import failed"), [why_again]
         )
     if options.retry_failed:
         why = "--retry-failed"
@@ -209,11 +211,8 @@ def _wait(work: EntryWork, task: Task, limits: WaitLimits, clock: Clock, *, fres
 
 def failure_lines(failure: EntryFailed) -> list[str]:
     """What a person reads of a failed entry: the message, the cause, the remedy, details."""
-    info: ErrorInfo = failure.info
-    lines = [info.message]
-    if info.cause:
-        lines.append(f"cause: {info.cause}")
-    if info.remedy:
-        lines.append(f"fix: {info.remedy}")
-    lines.extend(failure.details)
-    return lines
+    return [
+        failure.info.message,
+        *diagnostics.body(failure.info, indent=""),
+        *failure.details,
+    ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.failures import explain
 from ec2_import_image.importtasks.faults import classify
 from ec2_import_image.importtasks.tasks import Task
@@ -29,7 +30,6 @@ from ec2_import_image.vmimport.engine.errors import (
 )
 from ec2_import_image.vmimport.engine.quota import QUOTA_CODE
 from ec2_import_image.vmimport.errors import from_aws
-from ec2_import_image.vmimport.state.records import ErrorInfo
 
 MISMATCH_CODE = "IdempotentParameterMismatch"
 MISMATCH_CAUSE = (
@@ -55,11 +55,12 @@ def start_import(ec2: Any, request: Mapping[str, Any], token: str) -> Task:
         if fault.transient:
             raise TransientStart(fault) from None
         known = explain(message)
-        cause, remedy = (known.cause, known.remedy) if known is not None else (None, None)
+        cause, remedy = (known.context, known.hint) if known is not None else (None, None)
         if code == MISMATCH_CODE:
             cause, remedy = MISMATCH_CAUSE, MISMATCH_REMEDY
+        refused = f"ImportImage refused: {code}: {message}"
         raise EntryFailed(
-            ErrorInfo(FailureCode.REFUSED, f"ImportImage refused: {code}: {message}", cause, remedy)
+            Diagnostic(FailureCode.REFUSED, refused, context=cause, hint=remedy)
         ) from None
     except BotoCoreError as error:
         fault = classify(error)

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.vmimport.state.claims import Owner, is_free
 from ec2_import_image.vmimport.state.errors import Busy, StateError, UnknownEntry
 from ec2_import_image.vmimport.state.records import (
@@ -21,7 +22,6 @@ from ec2_import_image.vmimport.state.records import (
     Entry,
     EntryChange,
     EntrySpec,
-    ErrorInfo,
     Event,
     Holder,
     ImportOptions,
@@ -166,7 +166,7 @@ class EntryStore(Store):
         error = (
             None
             if row[8] is None
-            else ErrorInfo(row[8], row[9] or "", row[10], row[11], maybe_utc(row[12]))
+            else Diagnostic(row[8], row[9] or "", context=row[10], hint=row[11])
         )
         attempt = Attempt(
             number=int(row[5]),
@@ -379,15 +379,15 @@ class EntryStore(Store):
             now = self._fence(conn, claim)
             self._event(conn, claim.entry_id, now, message, progress)
 
-    def record_error(self, claim: Claim, error: ErrorInfo) -> None:
-        """Remember the entry's last error (its time is the clock's when not given)."""
+    def record_error(self, claim: Claim, error: Diagnostic) -> None:
+        """Remember the entry's last error (its code, message, context as the cause and hint as
+        the remedy), at the clock's time."""
         with self._write() as conn:
             now = self._fence(conn, claim)
-            at = error.at.timestamp() if error.at else now
             conn.execute(
                 "UPDATE entries SET error_code = ?, error_message = ?, error_cause = ?, "
                 "error_remedy = ?, error_at = ?, error_phase = phase WHERE id = ?",
-                (error.code, error.message, error.cause, error.remedy, at, claim.entry_id),
+                (error.code, error.message, error.context, error.hint, now, claim.entry_id),
             )
             self._event(conn, claim.entry_id, now, f"error: {error.code}: {error.message}")
 

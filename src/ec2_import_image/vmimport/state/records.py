@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
+from ec2_import_image.diagnostics import Diagnostic
+
 
 class Phase(StrEnum):
     """Where an entry is on its way from disk files to an AMI.
@@ -99,16 +101,6 @@ class EntrySpec(NamedTuple):
     options: ImportOptions = ImportOptions()
 
 
-class ErrorInfo(NamedTuple):
-    """The last error of an entry: a code, the message, and the failure table's explanation."""
-
-    code: str
-    message: str
-    cause: str | None = None
-    remedy: str | None = None
-    at: datetime.datetime | None = None
-
-
 class Holder(NamedTuple):
     """Who holds a claim: a process on a host, until the lease expires."""
 
@@ -146,7 +138,9 @@ class Entry(NamedTuple):
     spec: EntrySpec
     phase: Phase
     attempt: Attempt
-    last_error: ErrorInfo | None
+    #: the last error: a code (``engine.errors.FailureCode``), the message, the failure
+    #: table's cause (context) and remedy (hint)
+    last_error: Diagnostic | None
     holder: Holder | None
     created: datetime.datetime
     updated: datetime.datetime
