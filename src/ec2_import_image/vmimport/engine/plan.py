@@ -145,17 +145,17 @@ def plan_entry(
         return Step(spec.name, PlannedAction.MISSING, gone)
     if entry is None or entry.phase is Phase.PENDING:
         return _fresh(spec)
-    name, attempt = spec.name, entry.attempt
-    if entry.phase is Phase.DONE:
+    name, attempt, point = spec.name, entry.attempt, entry.resumes_at
+    if point is Phase.DONE:
         return Step(name, *_done(spec, entry, disks, looking))
-    if entry.phase is Phase.FAILED:
+    if point is Phase.FAILED:
         message = entry.last_error.message if entry.last_error else "failed"
         if retry:
             return Step(name, PlannedAction.RETRY, f"attempt {attempt.number + 1} (was: {message})")
         return Step(name, PlannedAction.SKIP, f"failed: {message} (--retry-failed starts it again)")
-    if attempt.image_id:
+    if point is Phase.FINISHING:
         return Step(name, PlannedAction.FINISH, f"tag {attempt.image_id}, delete the uploads")
-    if attempt.import_task_id:
+    if point is Phase.WAITING:
         return Step(name, PlannedAction.WAIT, f"wait for {attempt.import_task_id}")
     under_way = _uploads(disks)
     detail = f"{entry.phase.value}" + (f" ({under_way})" if under_way else "")
