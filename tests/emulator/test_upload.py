@@ -13,7 +13,7 @@ from ec2_import_image.vmimport.state.db import DiskJournal, StateDB
 from ec2_import_image.vmimport.state.records import EntrySpec, ObjectState
 from ec2_import_image.vmimport.upload.disk import upload_disk
 from ec2_import_image.vmimport.upload.keys import content_key
-from ec2_import_image.vmimport.upload.multipart import Action, UploadOutcome, UploadSettings
+from ec2_import_image.vmimport.upload.multipart import ObjectDelivery, UploadOutcome, UploadSettings
 from tests.emulator.conftest import Lab
 from tests.support.children import kill_when, start_module
 from tests.support.uploads import Counted, MiB, write_disk
@@ -72,8 +72,8 @@ def test_an_upload_to_the_emulator_holds_the_disk_and_its_sha256(
 ) -> None:
     counted = Counted(s3.endpoint)
     outcome = run(counted, journal_for(db, disk), disk)
-    assert (outcome.action, outcome.parts_sent, outcome.checksum_algorithm) == (
-        Action.UPLOADED,
+    assert (outcome.delivery, outcome.parts_sent, outcome.checksum_algorithm) == (
+        ObjectDelivery.UPLOADED,
         PARTS,
         "SHA256",
     )
@@ -83,7 +83,7 @@ def test_an_upload_to_the_emulator_holds_the_disk_and_its_sha256(
     assert head["ContentLength"] == SIZE
     counted.reset()
     again = run(counted, journal_for(db, disk), disk)
-    assert (again.action, again.ours) == (Action.FOUND, True)
+    assert (again.delivery, again.ours) == (ObjectDelivery.FOUND, True)
     assert counted.count("UploadPart") == 0
 
 
@@ -106,7 +106,7 @@ def test_an_upload_killed_with_sigkill_is_resumed_sending_only_the_missing_parts
         assert on_s3 == 4
         counted = Counted(s3.endpoint)
         outcome = run(counted, resumed_db.journal(resumed_db.claim("web-1"), 0), disk)
-        assert outcome.action is Action.RESUMED
+        assert outcome.delivery is ObjectDelivery.RESUMED
         assert counted.count("UploadPart") == PARTS - on_s3 == outcome.parts_sent
         assert stored_sha256(s3, outcome.target.key) == sha256(disk)
         stored = resumed_db.disks("web-1")[0].object
@@ -137,6 +137,6 @@ def test_an_interrupted_upload_is_resumed_and_one_s3_forgot_starts_over(
     counted.reset()
     outcome = run(counted, journal, disk)
     assert on_s3 >= 1
-    assert outcome.action is Action.UPLOADED
+    assert outcome.delivery is ObjectDelivery.UPLOADED
     assert counted.count("UploadPart") == PARTS
     assert stored_sha256(s3, outcome.target.key) == sha256(disk)

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from ec2_import_emulator import samples as images
-from ec2_import_image.vmimport.engine.scheduler import Scheduler, Stage
+from ec2_import_image.vmimport.engine.scheduler import Scheduler
 from ec2_import_image.vmimport.errors import ExitStatus
+from ec2_import_image.vmimport.state.records import Phase
 from tests.emulator.conftest import Lab
 from tests.emulator.test_vmimport_batch import results, run_batch, write_manifest
 from tests.support.diskfixtures import DiskFixtures
@@ -71,7 +72,7 @@ def turns(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[int, int, int]
 
     def counted(self: Scheduler) -> None:
         claim(self)
-        queued = sum(1 for held in self.held.values() if held.stage is Stage.QUEUED)
+        queued = sum(1 for held in self.held.values() if held.phase is Phase.QUEUED)
         seen.append((queued, self._in_flight, self.options.max_active))
 
     monkeypatch.setattr(Scheduler, "_claim", counted)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from ec2_import_image.dropin.cli.argparsing import OPTIONAL, ZERO_OR_MORE, Argument
 from ec2_import_image.dropin.cli.commandline import (
-    Action,
+    CommandKind,
     UnsupportedCommandError,
     global_arguments,
     known_commands,
@@ -228,7 +228,7 @@ def test_recorded_command_line(case: Case) -> None:
     argv = recorded_argv(case)
     invocation = parse_line(argv)
     expected_globals, operation_name, expected_values = naive_reading(argv)
-    assert invocation.action is Action.OPERATION
+    assert invocation.kind is CommandKind.OPERATION
     assert invocation.program == "aws"
     assert invocation.operation is not None
     assert invocation.operation.cli_name == operation_name
@@ -260,7 +260,7 @@ def test_recorded_command_line_error(case: Case) -> None:
 def test_recorded_help(case: Case) -> None:
     argv = recorded_argv(case)
     invocation = parse_line(argv)
-    assert invocation.action is Action.HELP
+    assert invocation.kind is CommandKind.HELP
     operation_name = argv[argv.index("ec2") + 1]
     assert invocation.words == ("ec2", operation_name)
     assert invocation.operation is not None
@@ -269,7 +269,7 @@ def test_recorded_help(case: Case) -> None:
 
 def test_recorded_version() -> None:
     (case,) = VERSION_CASES
-    assert parse_line(recorded_argv(case)).action is Action.VERSION
+    assert parse_line(recorded_argv(case)).kind is CommandKind.VERSION
 
 
 # Hand-written expectations for the recorded cases that exercise the parser most.
@@ -358,7 +358,7 @@ def test_recorded_command_line_by_hand(ident: str) -> None:
     (case,) = [c for c in CASES if c.ident == ident]
     operation_name, values, changed_globals = CASE_VALUES[ident]
     invocation = parse_line(recorded_argv(case))
-    assert invocation.action is Action.OPERATION
+    assert invocation.kind is CommandKind.OPERATION
     assert invocation.values == values_of(operation_name, **values)
     # (the other globals are checked against the plain reading above)
     for dest, value in {"endpoint_url": ENDPOINT, **changed_globals}.items():
@@ -391,7 +391,7 @@ def test_usage() -> None:
 )
 def test_global_options_anywhere(argv: list[str]) -> None:
     invocation = parse_line(argv)
-    assert invocation.action is Action.OPERATION
+    assert invocation.kind is CommandKind.OPERATION
     assert given_globals(invocation.globals) == globals_with(region="eu-west-1", paginate=False)
     assert invocation.values == values_of("import-image", description="d")
 
@@ -457,7 +457,7 @@ def test_a_global_value_may_be_a_command_word() -> None:
     assert invocation.globals.profile == "ec2"
     assert invocation.words == ("ec2", "import-image")
     invocation = parse_line(["--profile", "help", "ec2", "import-image"])
-    assert (invocation.action, invocation.globals.profile) == (Action.OPERATION, "help")
+    assert (invocation.kind, invocation.globals.profile) == (CommandKind.OPERATION, "help")
 
 
 @pytest.mark.parametrize("output", OUTPUT_CHOICES)
@@ -625,7 +625,7 @@ def test_operation_options_before_the_command_word() -> None:
 @pytest.mark.parametrize("operation_name", ["describe-import-image-tasks", "cancel-import-task"])
 def test_other_operations(operation_name: str) -> None:
     invocation = parse_line(["ec2", operation_name])
-    assert invocation.action is Action.OPERATION
+    assert invocation.kind is CommandKind.OPERATION
     assert invocation.operation is not None
     assert invocation.operation.cli_name == operation_name
     assert invocation.values == values_of(operation_name)
@@ -669,8 +669,8 @@ def test_known_commands() -> None:
 def test_help_at_the_top() -> None:
     for argv in (["help"], ["--region", "r", "help"], ["help", "help"], ["help", "--foo"]):
         invocation = parse_line(argv)
-        assert (invocation.action, invocation.words, invocation.operation) == (
-            Action.HELP,
+        assert (invocation.kind, invocation.words, invocation.operation) == (
+            CommandKind.HELP,
             (),
             None,
         )
@@ -689,8 +689,8 @@ def test_help_takes_only_its_topics() -> None:
 def test_help_of_the_service() -> None:
     for argv in (["ec2", "help"], ["ec2", "help", "import-image"], ["--debug", "ec2", "help"]):
         invocation = parse_line(argv)
-        assert (invocation.action, invocation.words, invocation.operation) == (
-            Action.HELP,
+        assert (invocation.kind, invocation.words, invocation.operation) == (
+            CommandKind.HELP,
             ("ec2",),
             None,
         )
@@ -709,7 +709,7 @@ def test_help_of_the_service() -> None:
 )
 def test_help_of_the_operation(argv: list[str]) -> None:
     invocation = parse_line(argv)
-    assert invocation.action is Action.HELP
+    assert invocation.kind is CommandKind.HELP
     assert invocation.words == ("ec2", "import-image")
     assert invocation.operation is not None
     assert invocation.operation.cli_name == "import-image"
@@ -717,7 +717,7 @@ def test_help_of_the_operation(argv: list[str]) -> None:
 
 def test_help_as_a_value_is_not_help() -> None:
     invocation = parse_line(["ec2", "import-image", "--description", "help"])
-    assert (invocation.action, invocation.values["description"]) == (Action.OPERATION, "help")
+    assert (invocation.kind, invocation.values["description"]) == (CommandKind.OPERATION, "help")
 
 
 # -- --version ---------------------------------------------------------------------------
@@ -736,7 +736,7 @@ def test_help_as_a_value_is_not_help() -> None:
 )
 def test_version(argv: list[str]) -> None:
     invocation = parse_line(argv)
-    assert (invocation.program, invocation.action) == ("aws", Action.VERSION)
+    assert (invocation.program, invocation.kind) == ("aws", CommandKind.VERSION)
     assert invocation.globals == GlobalOptions()
 
 
@@ -768,7 +768,7 @@ def test_version_after_an_error() -> None:
 def test_short_program() -> None:
     invocation = parse_line(["--description", "d", "--region", "r", "--dry-run"], program=SHORT)
     assert invocation.program == SHORT
-    assert invocation.action is Action.OPERATION
+    assert invocation.kind is CommandKind.OPERATION
     assert invocation.words == ("ec2", "import-image")
     assert invocation.operation is not None
     assert invocation.operation.cli_name == "import-image"
@@ -778,19 +778,19 @@ def test_short_program() -> None:
 
 def test_short_program_without_arguments() -> None:
     invocation = parse_line([], program=SHORT)
-    assert invocation.action is Action.OPERATION
+    assert invocation.kind is CommandKind.OPERATION
     assert invocation.values == values_of("import-image")
 
 
 @pytest.mark.parametrize("argv", [["help"], ["--description", "x", "help"]])
 def test_short_program_help(argv: list[str]) -> None:
     invocation = parse_line(argv, program=SHORT)
-    assert (invocation.program, invocation.action) == (SHORT, Action.HELP)
+    assert (invocation.program, invocation.kind) == (SHORT, CommandKind.HELP)
     assert invocation.words == ("ec2", "import-image")
 
 
 def test_short_program_version() -> None:
-    assert parse_line(["--version"], program=SHORT).action is Action.VERSION
+    assert parse_line(["--version"], program=SHORT).kind is CommandKind.VERSION
 
 
 def test_short_program_errors_name_it_in_the_usage() -> None:
@@ -904,9 +904,9 @@ def our_outcome(argv: list[str]) -> Outcome:
     except GeneralError as error:
         return ("crash", str(error))
     parsed_globals = given_globals(invocation.globals)
-    if invocation.action is Action.VERSION:
+    if invocation.kind is CommandKind.VERSION:
         return ("version",)
-    if invocation.action is Action.HELP:
+    if invocation.kind is CommandKind.HELP:
         return ("help", invocation.words, parsed_globals)
     extensions = {o.dest for o in invocation.options if o.argument().exact}
     values = {k: v for k, v in invocation.values.items() if k not in extensions}

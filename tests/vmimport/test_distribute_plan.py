@@ -10,7 +10,7 @@ import pytest
 from ec2_import_image.vmimport.distribute import options, retention
 from ec2_import_image.vmimport.distribute.options import Grantee, GranteeKind, Refused
 from ec2_import_image.vmimport.distribute.plan import (
-    Action,
+    DistributionAction,
     ImageView,
     KeyView,
     RegionView,
@@ -195,7 +195,7 @@ def test_a_fresh_import_plans_every_step_in_order() -> None:
     # an OU launches, and has no create-volume permission
     assert ("us-east-1", "share-snapshots", ACCOUNT.value) in home
     assert not any(a[1] == "share-snapshots" and a[2] == UNIT.value for a in home)
-    deprecation = next(s for s in steps if s.action is Action.DEPRECATE)
+    deprecation = next(s for s in steps if s.action is DistributionAction.DEPRECATE)
     assert deprecation.target == "2025-03-01T08:30:00Z"  # 90 days after the import
 
 
@@ -233,12 +233,12 @@ def test_an_ami_under_aws_ebs_is_blocked_with_the_fix() -> None:
         {HOME: RegionView(HOME, managed), WEST: RegionView(WEST, managed)},
         NOW,
     )
-    blocked = [s for s in steps if s.action is Action.BLOCKED]
+    blocked = [s for s in steps if s.action is DistributionAction.BLOCKED]
     assert [s.region for s in blocked] == [HOME, WEST]
     assert "aws/ebs" in blocked[0].detail and "--ami-name" in blocked[0].detail
     assert f"--copy-kms-key {WEST}=KEY" in blocked[1].detail
     customer = image("ami-2", keys=(KeyView("arn:aws:kms:us-east-1:1:key/y", False),))
-    assert Action.SHARE in [
+    assert DistributionAction.SHARE in [
         s.action for s in plan(wanted(share=(ACCOUNT,)), {HOME: RegionView(HOME, customer)}, NOW)
     ]
 
@@ -247,13 +247,13 @@ def test_deprecation_times() -> None:
     there = {HOME: RegionView(HOME, image("ami-1"))}
     at = datetime.datetime(2025, 6, 1, 0, 0, 40, tzinfo=datetime.UTC)
     (step,) = plan(wanted(deprecate_at=at), there, NOW)
-    assert step.action is Action.DEPRECATE and step.target == "2025-06-01T00:01:00Z"
+    assert step.action is DistributionAction.DEPRECATE and step.target == "2025-06-01T00:01:00Z"
     (past,) = plan(wanted(deprecate_at=NOW - datetime.timedelta(days=1)), there, NOW)
-    assert past.action is Action.BLOCKED and "is past" in past.detail
+    assert past.action is DistributionAction.BLOCKED and "is past" in past.detail
     (far,) = plan(wanted(deprecate_at=NOW + datetime.timedelta(days=3700)), there, NOW)
-    assert far.action is Action.BLOCKED and "10 years" in far.detail
+    assert far.action is DistributionAction.BLOCKED and "10 years" in far.detail
     (late,) = plan(wanted(deprecate_after=1), there, NOW)  # imported a month ago
-    assert late.action is Action.DEPRECATE and "are past" in late.detail
+    assert late.action is DistributionAction.DEPRECATE and "are past" in late.detail
     assert late.target == "2025-01-01T12:01:00Z"
     done = {
         HOME: RegionView(

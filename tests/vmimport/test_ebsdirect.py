@@ -33,7 +33,7 @@ from ec2_import_image.vmimport.upload.blocks import (
 )
 from ec2_import_image.vmimport.upload.ebsclients import KeyNotUsable, resolve_kms_key
 from ec2_import_image.vmimport.upload.ebsdirect import (
-    Action,
+    SnapshotDelivery,
     SnapshotOutcome,
     SnapshotRequest,
     SnapshotSettings,
@@ -147,7 +147,9 @@ def test_the_snapshot_reads_back_as_qemu_converts_the_disk(
     ]
     assert outcome.changed_blocks == len(snapshot.data) == outcome.blocks_written
     assert outcome.checksum == expected_checksum(data)
-    assert outcome.action is Action.STARTED and outcome.completed and not outcome.encrypted
+    assert (
+        outcome.delivery is SnapshotDelivery.STARTED and outcome.completed and not outcome.encrypted
+    )
     assert snapshot.params == {
         "VolumeSize": 1,
         "ClientToken": TOKEN,
@@ -288,7 +290,7 @@ def test_a_cancelled_write_resumes_with_only_the_missing_blocks(
     outcome = write(ebs, journal, raw(path), counted=again)
     assert again.count("PutSnapshotBlock") == 48 - recorded.written == outcome.blocks_written
     assert again.count("StartSnapshot") == 0 and len(ebs.snapshots) == 1
-    assert outcome.action is Action.RESUMED and outcome.changed_blocks == 48
+    assert outcome.delivery is SnapshotDelivery.RESUMED and outcome.changed_blocks == 48
     assert outcome.checksum == expected_checksum(path.read_bytes())
     assert ebs.read(outcome.snapshot_id, 0, 48 * BLOCK_SIZE) == path.read_bytes()
     done = journal.snapshot()
@@ -329,7 +331,7 @@ def test_a_rerun_without_its_record_finds_the_snapshot_by_its_token(
     with StateDB.open(tmp_path / "other.sqlite") as lost:
         outcome = write(ebs, disk_journal(lost, "disk", str(path)), raw(path))
     assert len(ebs.snapshots) == 1 and outcome.snapshot_id == ebs.only().snapshot_id
-    assert outcome.changed_blocks == 12 and outcome.action is Action.STARTED
+    assert outcome.changed_blocks == 12 and outcome.delivery is SnapshotDelivery.STARTED
     with (
         StateDB.open(tmp_path / "third.sqlite") as lost,
         pytest.raises(SnapshotConflict, match="ClientToken vmimport-test-token-1 was used"),
@@ -543,7 +545,7 @@ def test_a_write_killed_mid_way_resumes_with_only_the_missing_blocks(
     resent = ebs.indexes_sent(since)
     assert len(resent) == 40 - recorded.written == outcome.blocks_written
     assert counted.count("StartSnapshot") == 0 and len(ebs.snapshots) == 1
-    assert outcome.changed_blocks == 40 and outcome.action is Action.RESUMED
+    assert outcome.changed_blocks == 40 and outcome.delivery is SnapshotDelivery.RESUMED
     assert outcome.checksum == expected_checksum(path.read_bytes())
     assert ebs.read(outcome.snapshot_id, 0, 40 * BLOCK_SIZE) == path.read_bytes()
 

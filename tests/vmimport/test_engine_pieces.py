@@ -21,7 +21,7 @@ from ec2_import_image.vmimport.engine.identity import (
     finished_tags,
     s3_stand_in,
 )
-from ec2_import_image.vmimport.engine.plan import Action, Looking, plan_entry
+from ec2_import_image.vmimport.engine.plan import Looking, PlannedAction, plan_entry
 from ec2_import_image.vmimport.engine.polling import Backoff, Patience
 from ec2_import_image.vmimport.engine.request import (
     DiskObject,
@@ -204,23 +204,23 @@ def test_the_plan_of_each_kind_of_entry(tmp_path: Path) -> None:
     on_s3 = ImportSpec("s3", (DiskSource("s3://b/k.vmdk"),), ImportOptions())
     fresh = plan_entry(spec, None, (), Looking())
     assert (fresh.action, fresh.detail) == (
-        Action.UPLOAD,
+        PlannedAction.UPLOAD,
         "upload 1 disk(s), 2.0 KiB, to s3://b/vmimport/web/d.vmdk",
     )
-    assert plan_entry(on_s3, None, (), Looking()).action is Action.IMPORT
+    assert plan_entry(on_s3, None, (), Looking()).action is PlannedAction.IMPORT
     waiting = _entry("web", Phase.WAITING, Attempt(1, "t", "import-ami-1"))
     assert plan_entry(spec, waiting, (), Looking()).detail == "wait for import-ami-1"
     finishing = _entry("web", Phase.FINISHING, Attempt(1, "t", "import-ami-1", "ami-1"))
-    assert plan_entry(spec, finishing, (), Looking()).action is Action.FINISH
+    assert plan_entry(spec, finishing, (), Looking()).action is PlannedAction.FINISH
     failed = _entry("web", Phase.FAILED, Attempt(3))
-    assert plan_entry(spec, failed, (), Looking()).action is Action.SKIP
+    assert plan_entry(spec, failed, (), Looking()).action is PlannedAction.SKIP
     assert plan_entry(spec, failed, (), Looking(retry_failed=True)).detail.startswith("attempt 4")
     uploading = _entry("web", Phase.UPLOADING, Attempt(1))
-    assert plan_entry(spec, uploading, (), Looking()).action is Action.RESUME
+    assert plan_entry(spec, uploading, (), Looking()).action is PlannedAction.RESUME
     gone = ImportSpec("gone", (DiskSource(str(tmp_path / "gone.vmdk")),), ImportOptions())
     missing = plan_entry(gone, None, (), Looking())
     assert (missing.action, missing.detail) == (
-        Action.MISSING,
+        PlannedAction.MISSING,
         f"{tmp_path / 'gone.vmdk'}: no such file (a run refuses the manifest until it is there)",
     )
     finished = _entry(
@@ -229,7 +229,7 @@ def test_the_plan_of_each_kind_of_entry(tmp_path: Path) -> None:
     assert plan_entry(gone, finished, (), Looking()).detail == (
         "done: ami-1 (gone.vmdk no longer there: the AMI holds what it was (nothing needs it now))"
     )
-    assert plan_entry(gone, waiting, (), Looking()).action is Action.WAIT  # needs no disk
+    assert plan_entry(gone, waiting, (), Looking()).action is PlannedAction.WAIT  # needs no disk
 
 
 def test_results_keep_the_rows_of_entries_the_state_does_not_know(tmp_path: Path) -> None:

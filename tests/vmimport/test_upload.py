@@ -31,7 +31,7 @@ from ec2_import_image.vmimport.upload.errors import (
 from ec2_import_image.vmimport.upload.hashing import RACY_SECONDS, identify
 from ec2_import_image.vmimport.upload.keys import content_key, entry_key
 from ec2_import_image.vmimport.upload.multipart import (
-    Action,
+    ObjectDelivery,
     ObjectTarget,
     UploadOutcome,
     UploadSettings,
@@ -158,7 +158,7 @@ def test_an_upload_sends_the_file_in_parts_with_its_sha256_and_checksums(
     key = outcome.target.key
     assert key == f"vmimport/{sha256(disk)[:16]}/disk.img"
     assert outcome == UploadOutcome(
-        outcome.target, sha256(disk), SIZE, Action.UPLOADED, True, PARTS, SIZE, "SHA256"
+        outcome.target, sha256(disk), SIZE, ObjectDelivery.UPLOADED, True, PARTS, SIZE, "SHA256"
     )
     stored = stub.objects[key]
     assert stored.size == SIZE
@@ -193,12 +193,12 @@ def test_a_second_run_sends_nothing(db: StateDB, stub: S3Stub, disk: Path, tmp_p
     run(counted, journal, disk)
     counted.reset()
     again = run(counted, journal, disk)
-    assert (again.action, again.ours, again.parts_sent) == (Action.FOUND, True, 0)
+    assert (again.delivery, again.ours, again.parts_sent) == (ObjectDelivery.FOUND, True, 0)
     assert counted.sent == {"HeadObject": 1}
     # with the state lost, the object is found again, and is not this tool's to delete
     with StateDB.open(tmp_path / "other.sqlite") as fresh:
         found = run(counted, journal_for(fresh, disk), disk)
-        assert (found.action, found.ours) == (Action.FOUND, False)
+        assert (found.delivery, found.ours) == (ObjectDelivery.FOUND, False)
         stored = fresh.disks("disk")[0].object
         assert stored is not None and stored.state is ObjectState.FOUND
 
@@ -211,7 +211,7 @@ def test_an_interrupted_upload_resumes_sending_only_the_missing_parts(
     assert recorded is not None and len(recorded.parts) >= 2
     counted.reset()
     resumed = run(counted, db.journal(db.claim("disk"), 0), disk)
-    assert resumed.action is Action.RESUMED
+    assert resumed.delivery is ObjectDelivery.RESUMED
     assert counted.count("UploadPart") == PARTS - on_s3 == resumed.parts_sent
     assert counted.count("CreateMultipartUpload") == 0
     assert counted.count("ListParts") == -(-on_s3 // 2)  # pages of 2
@@ -242,7 +242,7 @@ def test_an_upload_id_s3_forgot_starts_over(db: StateDB, stub: S3Stub, disk: Pat
     stub.forget_uploads()
     counted.reset()
     again = run(counted, db.journal(db.claim("disk"), 0), disk)
-    assert again.action is Action.UPLOADED
+    assert again.delivery is ObjectDelivery.UPLOADED
     assert counted.count("UploadPart") == PARTS
     assert counted.count("CreateMultipartUpload") == 1
     assert any("S3 no longer knows upload" in e.message for e in db.events("disk"))
@@ -298,7 +298,7 @@ def test_an_object_this_tool_uploaded_is_replaced_when_the_disk_changed(
     run(counted, journal, disk, by_entry)
     write_disk(disk, SIZE, seed=2)
     replaced = run(counted, journal, disk, by_entry)
-    assert replaced.action is Action.UPLOADED
+    assert replaced.delivery is ObjectDelivery.UPLOADED
     assert stub.objects["wave1/web-1/disk.img"].metadata == {"sha256": sha256(disk)}
 
 
@@ -317,7 +317,7 @@ def test_a_lost_connection_fails_in_one_line_and_a_rerun_resumes(
     stub.drop_parts_after = None
     counted.reset()
     resumed = run(counted, db.journal(db.claim("disk"), 0), disk)
-    assert resumed.action is Action.RESUMED
+    assert resumed.delivery is ObjectDelivery.RESUMED
     assert counted.count("UploadPart") == PARTS - 2
     assert stub.objects[resumed.target.key].etag == multipart_etag(disk)
 
@@ -347,7 +347,7 @@ def test_a_cancel_event_stops_the_upload_and_leaves_it_to_resume(
         run(counted, journal, disk, settings=SETTINGS._replace(concurrency=1), cancel=cancel)
     assert db.disks("disk")[0].upload is not None
     resumed = run(counted, db.journal(db.claim("disk"), 0), disk)
-    assert resumed.action is Action.RESUMED
+    assert resumed.delivery is ObjectDelivery.RESUMED
 
 
 @pytest.mark.skipif(tls.OPENSSL is None, reason="needs the openssl command")
@@ -443,7 +443,7 @@ def test_a_part_damaged_on_its_way_is_not_taken_for_a_changed_file(
     assert "the file still holds the bytes hashed" in str(refused.value)
     assert db.disks("disk")[0].upload is not None and stub.uploads  # kept for the rerun
     resumed = run(counted, db.journal(db.claim("disk"), 0), disk)
-    assert resumed.action is Action.RESUMED
+    assert resumed.delivery is ObjectDelivery.RESUMED
     assert stub.objects[resumed.target.key].etag == multipart_etag(disk)
 
 
@@ -492,7 +492,7 @@ def test_an_upload_started_with_crc32_keeps_it_and_each_part_is_read_and_checked
     counted = Counted(stub.endpoint)
     before = len(stub.calls)
     outcome = upload_file(counted.clients, journal, digest, target, settings=SETTINGS)
-    assert (outcome.action, outcome.checksum_algorithm) == (Action.RESUMED, "CRC32")
+    assert (outcome.delivery, outcome.checksum_algorithm) == (ObjectDelivery.RESUMED, "CRC32")
     data = disk.read_bytes()
     sent = {c.part_number: c.headers for c in stub.calls[before:] if c.operation == "UploadPart"}
     assert sent == {

@@ -15,7 +15,7 @@ from ec2_import_image import __version__
 from ec2_import_image.awsconfig import files as config
 from ec2_import_image.dropin.cli.aliases import ExternalAlias
 from ec2_import_image.dropin.cli.commandline import (
-    Action,
+    CommandKind,
     UnknownCommandError,
     UnsupportedCommandError,
     first_pass,
@@ -102,10 +102,10 @@ def run_command(argv: list[str], state: RunState, *, quiet_parameter_errors: boo
             from ec2_import_image.dropin.commands.external import run_external
 
             return run_external(alias.command, env)
-        if invocation.action is Action.VERSION:
+        if invocation.kind is CommandKind.VERSION:
             env.stdout.write(version_string() + "\n")
             return ExitStatus.SUCCESS
-        if invocation.action is Action.HELP:
+        if invocation.kind is CommandKind.HELP:
             from ec2_import_image.dropin.commands.handover import for_help
 
             handed = for_help(invocation.words, argv, env, through_alias=invocation.through_alias)

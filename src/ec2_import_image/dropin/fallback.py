@@ -57,7 +57,7 @@ _VERSION = re.compile(rb"\baws-cli/(\d+)\.")
 _OWN_VERSION = b" ec2-import-image/"
 
 
-class Problem(enum.Enum):
+class NoFallback(enum.Enum):
     """Why there is no AWS CLI to hand a command line to."""
 
     #: ``EC2_IMPORT_IMAGE_FALLBACK`` is set empty
@@ -76,8 +76,8 @@ class Fallback(NamedTuple):
     """The AWS CLI found, or why there is none."""
 
     path: str | None
-    problem: Problem | None = None
-    #: the value the problem is about (the variable's, or the marker's)
+    reason: NoFallback | None = None
+    #: the value the reason is about (the variable's, or the marker's)
     detail: str = ""
 
 
@@ -124,9 +124,9 @@ def _looping(environ: Mapping[str, str], argv: Sequence[str] | None) -> Fallback
         return None
     marker = Marker.parse(value)
     if marker is None:
-        return Fallback(None, Problem.LOOP, value)
+        return Fallback(None, NoFallback.LOOP, value)
     if marker.hops >= MAX_HOPS or (argv is not None and marker.digest == line_digest(argv)):
-        return Fallback(None, Problem.LOOP, marker.path)
+        return Fallback(None, NoFallback.LOOP, marker.path)
     return None
 
 
@@ -152,19 +152,19 @@ def find_fallback(
         candidate = shutil.which(EXECUTABLE, path=directory)
         if candidate is not None and not is_this_tool(candidate, own):
             return Fallback(candidate)
-    return Fallback(None, Problem.NOT_FOUND)
+    return Fallback(None, NoFallback.NOT_FOUND)
 
 
 def _configured(value: str, environ: Mapping[str, str], own: set[str]) -> Fallback:
     if not value:
-        return Fallback(None, Problem.DISABLED)
+        return Fallback(None, NoFallback.DISABLED)
     path: str | None = value
     if os.sep not in value and (os.altsep is None or os.altsep not in value):
         path = shutil.which(value, path=environ.get("PATH", os.defpath))
     if path is None or not os.path.isfile(path) or not os.access(path, os.X_OK):
-        return Fallback(None, Problem.NOT_EXECUTABLE, value)
+        return Fallback(None, NoFallback.NOT_EXECUTABLE, value)
     if is_this_tool(path, own):
-        return Fallback(None, Problem.SELF, path)
+        return Fallback(None, NoFallback.SELF, path)
     return Fallback(path)
 
 

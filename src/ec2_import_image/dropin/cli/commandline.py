@@ -86,8 +86,8 @@ class UnknownCommandError(ParamValidationError):
     """
 
 
-class Action(enum.Enum):
-    """What a command line asks for."""
+class CommandKind(enum.Enum):
+    """What kind of thing a command line asks for."""
 
     VERSION = "version"
     HELP = "help"
@@ -105,8 +105,8 @@ class Invocation(Record):
     """What the command line asks for."""
 
     __slots__ = (
-        "action",
         "globals",
+        "kind",
         "operation",
         "options",
         "program",
@@ -117,11 +117,11 @@ class Invocation(Record):
     program: str
     #: the global options, resolved, with those of the aliases expanded on the way laid over
     globals: GlobalOptions
-    action: Action
+    kind: CommandKind
     #: the command words that were given: (), ("ec2",) or ("ec2", "import-image")
     words: tuple[str, ...]
     operation: Operation | None
-    #: the operation's options (``Action.OPERATION``) or the waiter's (``Action.WAIT``)
+    #: the operation's options (``CommandKind.OPERATION``) or the waiter's (``CommandKind.WAIT``)
     options: tuple[Option, ...]
     #: parsed operation options by destination
     values: Mapping[str, Any]
@@ -132,7 +132,7 @@ class Invocation(Record):
         self,
         program: str,
         globals: GlobalOptions,
-        action: Action,
+        kind: CommandKind,
         *,
         words: tuple[str, ...] = (),
         operation: Operation | None = None,
@@ -301,14 +301,14 @@ class _Line:
     def program(self) -> str:
         return self.top.program
 
-    def invocation(self, action: Action, **fields: Any) -> Invocation:
+    def invocation(self, kind: CommandKind, **fields: Any) -> Invocation:
         """The invocation, with the global options as the aliases expanded so far left them."""
         if self.aliases is None:
-            return Invocation(self.program, self.top.globals, action, **fields)
+            return Invocation(self.program, self.top.globals, kind, **fields)
         return Invocation(
             self.program,
             self.aliases.globals,
-            action,
+            kind,
             through_alias=self.aliases.expanded,
             **fields,
         )
@@ -323,7 +323,7 @@ def parse_command(top: TopLevel, aliases: CommandAliases | None = None) -> Invoc
     line = _Line(top, aliases)
     program = top.program
     if top.command is None:
-        return line.invocation(Action.VERSION)
+        return line.invocation(CommandKind.VERSION)
     if top.command == "help":
         return _parse_help_topic(line, top.rest)
     if top.command != SERVICE:
@@ -344,7 +344,7 @@ def parse_command(top: TopLevel, aliases: CommandAliases | None = None) -> Invoc
     )
     assert op_name is not None  # the operation word is required
     if op_name == "help":
-        return line.invocation(Action.HELP, words=(SERVICE,))
+        return line.invocation(CommandKind.HELP, words=(SERVICE,))
     # a command reached through an alias that shadows it has lost its parent: `wait`, not `ec2 wait`
     own_lineage = (op_name,) if shadowed else (SERVICE, op_name)
     if op_name == WAIT:
@@ -357,7 +357,7 @@ def parse_command(top: TopLevel, aliases: CommandAliases | None = None) -> Invoc
         words=(SERVICE, op_name),
         operation=operation,
         remaining=rest,
-        action=Action.OPERATION,
+        kind=CommandKind.OPERATION,
         lineage=own_lineage,
     )
 
@@ -368,7 +368,7 @@ def _parse_operation(
     words: tuple[str, ...],
     operation: Operation,
     remaining: list[str],
-    action: Action,
+    kind: CommandKind,
     lineage: tuple[str, ...] = (),
 ) -> Invocation:
     """The last pass: the options of an operation (or of a waiter on it), and ``help``.
@@ -377,10 +377,10 @@ def _parse_operation(
     its options, as v2 makes them: once any exists, a free word must be one.
     """
     if remaining == ["help"]:
-        return line.invocation(Action.HELP, words=words, operation=operation)
+        return line.invocation(CommandKind.HELP, words=words, operation=operation)
     program, aliases = line.program, line.aliases
     options = (
-        operation_options(operation) if action is Action.OPERATION else waiter_options(operation)
+        operation_options(operation) if kind is CommandKind.OPERATION else waiter_options(operation)
     )
     names = () if aliases is None else aliases.names(lineage)
     if aliases is not None and names:
@@ -395,21 +395,21 @@ def _parse_operation(
                 words=words,
                 operation=operation,
                 remaining=aliases.expand(lineage, word, args),
-                action=action,
+                kind=kind,
                 lineage=lineage,
             )
     parser = ArgParser([*(o.argument() for o in options), Argument("help", nargs=OPTIONAL)])
     third = parse_known(parser, remaining, program)
     help_word = third.values.pop("help")
     if help_word == "help":
-        return line.invocation(Action.HELP, words=words, operation=operation)
+        return line.invocation(CommandKind.HELP, words=words, operation=operation)
     extras = list(third.extras)
     if help_word is not None:
         extras.append(help_word)
     if extras:
         raise UnknownOptionsError(f"Unknown options: {', '.join(extras)}")
     return line.invocation(
-        action, words=words, operation=operation, options=tuple(options), values=third.values
+        kind, words=words, operation=operation, options=tuple(options), values=third.values
     )
 
 
@@ -426,7 +426,7 @@ def _parse_help_topic(line: _Line, remaining: list[str]) -> Invocation:
         topic = parsed.values["subcommand"]
         if topic is not None:
             raise UnsupportedCommandError(_unsupported(line.program, f"help {topic}"))
-    return line.invocation(Action.HELP)
+    return line.invocation(CommandKind.HELP)
 
 
 def _parse_wait(
@@ -462,7 +462,7 @@ def _parse_wait(
             f"{program}: [ERROR]: too few arguments"
         )
     if waiter == "help":
-        return line.invocation(Action.HELP, words=(SERVICE, WAIT))
+        return line.invocation(CommandKind.HELP, words=(SERVICE, WAIT))
     if waiter != IMPORT_WAITER:
         raise UnsupportedCommandError(_unsupported(program, f"{SERVICE} {WAIT} {waiter}"))
     operation = load_model().operation(WAITER_OPERATION)
@@ -471,7 +471,7 @@ def _parse_wait(
         words=(SERVICE, WAIT, waiter),
         operation=operation,
         remaining=rest,
-        action=Action.WAIT,
+        kind=CommandKind.WAIT,
         lineage=(*lineage, waiter),
     )
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from ec2_import_image.dropin.cli.aliases import AliasExpander, AliasTable, load_aliases
 from ec2_import_image.dropin.cli.argparsing import VersionRequested
 from ec2_import_image.dropin.cli.commandline import (
-    Action,
+    CommandKind,
     Invocation,
     parse_command,
     parse_top_level,
@@ -46,7 +46,7 @@ def parse_invocation(
     aliases = load_aliases(env.environ) if program == AWS else AliasTable()
     top = parse_top_level(argv, program, list(aliases.section()))
     if top.command is None:
-        return Invocation(program, GlobalOptions(), Action.VERSION)
+        return Invocation(program, GlobalOptions(), CommandKind.VERSION)
     state.globals = top.globals  # an error in their resolution is reported by them
     state.globals = resolved(top.globals)
     check_output_encoding(env)
@@ -55,7 +55,7 @@ def parse_invocation(
     try:
         return parse_command(expander.expand_toplevel(top), expander)
     except VersionRequested:  # `--version` in an alias
-        return Invocation(program, expander.globals, Action.VERSION, through_alias=True)
+        return Invocation(program, expander.globals, CommandKind.VERSION, through_alias=True)
     finally:
         state.globals = expander.globals
 

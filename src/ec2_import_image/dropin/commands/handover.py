@@ -39,7 +39,7 @@ from ec2_import_image.dropin.fallback import (
     FALLBACK_VARIABLE,
     HANDOVER_MARKER,
     Fallback,
-    Problem,
+    NoFallback,
     find_fallback,
     major_version,
     marker_for,
@@ -89,7 +89,7 @@ def for_help(
         return None
     fallback = find_fallback(env.environ, env.console_script, argv)
     if fallback.path is None:
-        if fallback.problem in (Problem.NOT_EXECUTABLE, Problem.SELF):
+        if fallback.reason in (NoFallback.NOT_EXECUTABLE, NoFallback.SELF):
             raise ParamValidationError(refusal_hint(fallback))
         return None
     if through_alias and major_version(fallback.path, env.environ) != 2:
@@ -99,23 +99,23 @@ def for_help(
 
 def refusal_hint(fallback: Fallback) -> str:
     """One line: why no AWS CLI ran the command, and how to get one."""
-    if fallback.problem is Problem.LOOP:
+    if fallback.reason is NoFallback.LOOP:
         return (
             f"This run was started by ec2-import-image handing this command line to "
             f"'{fallback.detail}' ({HANDOVER_MARKER} is set), which runs this tool again: "
             f"a loop, stopped here. Set {FALLBACK_VARIABLE} to the path of the AWS CLI's aws."
         )
-    if fallback.problem is Problem.NOT_EXECUTABLE:
+    if fallback.reason is NoFallback.NOT_EXECUTABLE:
         return (
             f"{FALLBACK_VARIABLE} names '{fallback.detail}', which is not an executable file: "
             "set it to the path of the AWS CLI's aws."
         )
-    if fallback.problem is Problem.SELF:
+    if fallback.reason is NoFallback.SELF:
         return (
             f"{FALLBACK_VARIABLE} names '{fallback.detail}', which is this tool: "
             "set it to the path of the AWS CLI's aws."
         )
-    if fallback.problem is Problem.DISABLED:
+    if fallback.reason is NoFallback.DISABLED:
         return (
             f"{FALLBACK_VARIABLE} is set empty, which turns the hand-over to the AWS CLI off: "
             "unset it to use the first aws on PATH that is not this tool, or set it to "

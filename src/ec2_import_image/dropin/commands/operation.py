@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ec2_import_image.dropin.cli.commandline import Action, Invocation
+from ec2_import_image.dropin.cli.commandline import CommandKind, Invocation
 from ec2_import_image.dropin.errors import ExitStatus, stdout_writes
 from ec2_import_image.dropin.params.build import CallPlan, build_call
 from ec2_import_image.dropin.runstate import RunState
@@ -47,7 +47,7 @@ def _send(invocation: Invocation, plan: CallPlan, state: RunState) -> ExitStatus
     options = invocation.globals
     session = create_session(options, env.environ, state.debug_log)
     client = create_client(session, options)
-    waits = invocation.action is Action.WAIT or (plan.wait and plan.skeleton is None)
+    waits = invocation.kind is CommandKind.WAIT or (plan.wait and plan.skeleton is None)
     if not waits:
         result = _call(client, operation.name, plan)
     else:
@@ -56,7 +56,7 @@ def _send(invocation: Invocation, plan: CallPlan, state: RunState) -> ExitStatus
 
         describe = getattr(client, "describe_import_image_tasks")  # noqa: B009 - built at run time
         reach = reach_options(options, client.meta.region_name, env.environ)
-        if invocation.action is Action.WAIT:
+        if invocation.kind is CommandKind.WAIT:
             return wait_command(describe, plan, env, reach)
         result = import_and_wait(
             lambda: _call(client, operation.name, plan), describe, plan, env, reach

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ec2_import_image.dropin.cli.commandline import Action, Invocation
+from ec2_import_image.dropin.cli.commandline import CommandKind, Invocation
 from ec2_import_image.dropin.cli.options import WAIT_LIMIT_KINDS, OptionKind
 from ec2_import_image.dropin.errors import ParamValidationError
 from ec2_import_image.dropin.params.cli_input import load_cli_input
@@ -103,7 +103,7 @@ def build_call(
 
 def _check_wait_limits(invocation: Invocation, plan: CallPlan) -> None:
     """The limits of waiting mean nothing without ``--wait`` (the waiter always waits)."""
-    if plan.wait or invocation.action is Action.WAIT or not plan.wait_limits:
+    if plan.wait or invocation.kind is CommandKind.WAIT or not plan.wait_limits:
         return
     given = ", ".join(o.cli_name for o in invocation.options if o.kind in plan.wait_limits)
     raise ParamValidationError(f"{given} can only be used with --wait")

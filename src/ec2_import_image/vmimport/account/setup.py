@@ -56,8 +56,8 @@ from ec2_import_image.vmimport.errors import Incomplete, UsageError
 ROLE_DESCRIPTION = "VM Import/Export service role (vmimport setup-role)"
 
 
-class Action(StrEnum):
-    """What happens to one document."""
+class DocumentAction(StrEnum):
+    """What happens to one of the role's documents (its trust policy, its inline policy)."""
 
     CREATE = "create"
     KEEP = "keep"
@@ -87,10 +87,10 @@ class RolePlan(NamedTuple):
     caller: CallerReport
     #: the role as it is (None when it does not exist)
     current: RoleFacts | None
-    trust_action: Action
+    trust_action: DocumentAction
     trust_reason: str
     trust_document: Any
-    policy_action: Action
+    policy_action: DocumentAction
     policy_reason: str
     policy_document: dict[str, Any]
     buckets: tuple[str, ...]
@@ -192,28 +192,34 @@ def _my_policy(current: RoleFacts | None) -> Any:
     return next((p.document for p in mine), None)
 
 
-def _plan_trust(current: RoleFacts | None, account: str, region: str) -> tuple[Action, str, Any]:
+def _plan_trust(
+    current: RoleFacts | None, account: str, region: str
+) -> tuple[DocumentAction, str, Any]:
     if current is None:
-        return Action.CREATE, "the role does not exist", vmimport_trust_policy()
+        return DocumentAction.CREATE, "the role does not exist", vmimport_trust_policy()
     verdict = judge_trust(current.trust_document, account=account, region=region)
     if verdict.decision in judge.DENIED:
         return (
-            Action.REPAIR,
+            DocumentAction.REPAIR,
             verdict.reason,
             repaired_trust(current.trust_document, account, region),
         )
     if verdict.decision is Decision.UNKNOWN:
         reason = f"kept: whether VM Import may assume the role is not decided ({verdict.reason})"
-        return Action.KEEP, reason, current.trust_document
-    return Action.KEEP, f"VM Import may assume the role ({verdict.reason})", current.trust_document
+        return DocumentAction.KEEP, reason, current.trust_document
+    return (
+        DocumentAction.KEEP,
+        f"VM Import may assume the role ({verdict.reason})",
+        current.trust_document,
+    )
 
 
-def _plan_policy(existing: Any, document: dict[str, Any]) -> tuple[Action, str]:
+def _plan_policy(existing: Any, document: dict[str, Any]) -> tuple[DocumentAction, str]:
     if existing is None:
-        return Action.CREATE, f"the role has no inline policy {POLICY_NAME}"
+        return DocumentAction.CREATE, f"the role has no inline policy {POLICY_NAME}"
     if _canonical(existing) != _canonical(document):
-        return Action.UPDATE, "the policy does not grant every named bucket and key"
-    return Action.KEEP, "the policy grants every named bucket and key"
+        return DocumentAction.UPDATE, "the policy does not grant every named bucket and key"
+    return DocumentAction.KEEP, "the policy grants every named bucket and key"
 
 
 def plan_role(
@@ -238,11 +244,11 @@ def plan_role(
     document = role_policy_document(arn.partition_of(region), all_buckets, all_keys)
     policy_action, policy_reason = _plan_policy(existing, document)
     steps: list[Step] = []
-    if trust_action is Action.CREATE:
+    if trust_action is DocumentAction.CREATE:
         steps.append(Step(Change.CREATE_ROLE, role_name, trust, trust_reason))
-    elif trust_action is Action.REPAIR:
+    elif trust_action is DocumentAction.REPAIR:
         steps.append(Step(Change.UPDATE_TRUST, role_name, trust, trust_reason))
-    if policy_action is not Action.KEEP:
+    if policy_action is not DocumentAction.KEEP:
         target = f"{role_name}/{POLICY_NAME}"
         steps.append(Step(Change.PUT_POLICY, target, document, policy_reason))
     inputs = AccountInputs(

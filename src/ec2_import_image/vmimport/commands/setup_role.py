@@ -24,9 +24,9 @@ from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.account.inputs import DEFAULT_ROLE
 from ec2_import_image.vmimport.account.requirements import POLICY_NAME
 from ec2_import_image.vmimport.account.setup import (
-    Action,
     Blocker,
     Change,
+    DocumentAction,
     RolePlan,
     apply_plan,
     blockers,
@@ -134,9 +134,9 @@ def _report(
     for step in plan.steps:
         verb = _DONE[step.change][1 if dry_run else 0]
         line(f"  {verb} {_WHAT[step.change].format(role=role, policy=POLICY_NAME)}: {step.why}.")
-    if plan.trust_action is Action.KEEP:
+    if plan.trust_action is DocumentAction.KEEP:
         line(f"  Trust policy unchanged: {plan.trust_reason}.")
-    if plan.policy_action is Action.KEEP:
+    if plan.policy_action is DocumentAction.KEEP:
         line(f"  Inline policy {POLICY_NAME} unchanged: {plan.policy_reason}.")
     line(f"  Buckets granted: {', '.join(plan.buckets)}")
     if plan.kms_key_arns:
@@ -146,8 +146,8 @@ def _report(
         line(text)
     if dry_run:
         trust = plan.role_after().trust_document
-        _document(run, "Trust policy", trust, plan.trust_action is not Action.KEEP)
-        written = plan.policy_action is not Action.KEEP
+        _document(run, "Trust policy", trust, plan.trust_action is not DocumentAction.KEEP)
+        written = plan.policy_action is not DocumentAction.KEEP
         _document(run, f"Inline policy {POLICY_NAME}", plan.policy_document, written)
     for problem in problems:
         head, *rest = diagnostics.lines(problem)

@@ -42,7 +42,7 @@ from ec2_import_image.vmimport.distribute.observe import Clients, describe, regi
 from ec2_import_image.vmimport.distribute.options import Distribution, Grantee
 from ec2_import_image.vmimport.distribute.pacing import CopySlots, Pace
 from ec2_import_image.vmimport.distribute.plan import (
-    Action,
+    DistributionAction,
     ImageView,
     Planned,
     RegionView,
@@ -325,29 +325,33 @@ class Distributor:
     def _apply(self, job: Job, step: Planned, views: Mapping[str, RegionView]) -> None:
         view = views[step.region]
         image = view.image
-        if step.action is Action.BLOCKED:
+        if step.action is DistributionAction.BLOCKED:
             what = f"{step.action} {step.target}".strip()
             job.refused(refusal(Refused.BLOCKED, step.region, what, step.detail))
             return
         if image is None or image.state != "available":
             return  # its copy failed or is not there: the refusal says why
         grantees = {g.value: g for g in (*job.wanted.share, *job.wanted.unshare)}
-        actions: dict[Action, Callable[[], None]] = {
-            Action.TAG: lambda: flags.tag(job, step.region, image),
-            Action.IMDS: lambda: flags.imds(job, step.region, image),
-            Action.DEPRECATE: lambda: flags.deprecate(job, step.region, image, step.target),
-            Action.PROTECT: lambda: flags.protect(job, step.region, image),
-            Action.SHARE: lambda: sharing.share(job, step.region, image, _grantee(grantees, step)),
-            Action.UNSHARE: lambda: sharing.unshare(
+        actions: dict[DistributionAction, Callable[[], None]] = {
+            DistributionAction.TAG: lambda: flags.tag(job, step.region, image),
+            DistributionAction.IMDS: lambda: flags.imds(job, step.region, image),
+            DistributionAction.DEPRECATE: lambda: flags.deprecate(
+                job, step.region, image, step.target
+            ),
+            DistributionAction.PROTECT: lambda: flags.protect(job, step.region, image),
+            DistributionAction.SHARE: lambda: sharing.share(
                 job, step.region, image, _grantee(grantees, step)
             ),
-            Action.SHARE_SNAPSHOTS: lambda: sharing.share_snapshots(
+            DistributionAction.UNSHARE: lambda: sharing.unshare(
+                job, step.region, image, _grantee(grantees, step)
+            ),
+            DistributionAction.SHARE_SNAPSHOTS: lambda: sharing.share_snapshots(
                 job, step.region, image, step.target
             ),
-            Action.UNSHARE_SNAPSHOTS: lambda: sharing.unshare_snapshots(
+            DistributionAction.UNSHARE_SNAPSHOTS: lambda: sharing.unshare_snapshots(
                 job, step.region, image, step.target
             ),
-            Action.RETIRE: lambda: self._retire(job, step, view),
+            DistributionAction.RETIRE: lambda: self._retire(job, step, view),
         }
         run = actions.get(step.action)
         if run is not None:

@@ -57,7 +57,9 @@ LIVE = ("available", "pending")
 NEW_IMAGE = "the new AMI"
 
 
-class Action(StrEnum):
+class DistributionAction(StrEnum):
+    """What one step of an AMI's distribution does (the numbered list above)."""
+
     NAME = "name"
     COPY = "copy"
     TAG = "tag"
@@ -159,7 +161,7 @@ class Wanted(NamedTuple):
 
 class Planned(NamedTuple):
     region: str
-    action: Action
+    action: DistributionAction
     #: the AMI the step acts on (None: the AMI a copy will make)
     image_id: str | None
     #: what the step sets: a grantee, a time, a name, an AMI to retire
@@ -243,13 +245,17 @@ def _deprecation(
             return None
         days = wanted.deprecate_after
         return Planned(
-            region, Action.DEPRECATE, image_id, "", f"deprecate {days} days after the import"
+            region,
+            DistributionAction.DEPRECATE,
+            image_id,
+            "",
+            f"deprecate {days} days after the import",
         )
     target = minute(asked)
     if target - now > MAX_AHEAD:
         return Planned(
             region,
-            Action.BLOCKED,
+            DistributionAction.BLOCKED,
             image_id,
             iso(target),
             f"deprecation at {iso(target)} is more than 10 years ahead: the service takes at "
@@ -259,7 +265,7 @@ def _deprecation(
     if wanted.deprecate_at is not None and target <= now:
         return Planned(
             region,
-            Action.BLOCKED,
+            DistributionAction.BLOCKED,
             image_id,
             iso(target),
             f"--deprecate-at {iso(target)} is past: the service takes only a time ahead; give a "
@@ -279,7 +285,7 @@ def _deprecation(
         since = image.deprecation <= now and wanted.deprecate_at is None and asked <= now
         if already or since:
             return None
-    return Planned(region, Action.DEPRECATE, image_id, iso(target), detail)
+    return Planned(region, DistributionAction.DEPRECATE, image_id, iso(target), detail)
 
 
 def _missing_tags(image: ImageView, wanted: Wanted) -> bool:
@@ -342,17 +348,23 @@ def _shares(region: str, view: RegionView, wanted: Wanted) -> list[Planned]:
         blocked = shares_blocked(region, image, wanted.home)
         if blocked is not None:
             targets = ", ".join(str(g) for g in dict.fromkeys([*adds, *volume_adds]))
-            return [Planned(region, Action.BLOCKED, image_id, targets, blocked)]
+            return [Planned(region, DistributionAction.BLOCKED, image_id, targets, blocked)]
     for grantee in adds:
         kind = "account" if grantee.is_account else "organization or OU (launch only: no copy)"
         steps.append(
-            Planned(region, Action.SHARE, image_id, grantee.value, f"share with {kind} {grantee}")
+            Planned(
+                region,
+                DistributionAction.SHARE,
+                image_id,
+                grantee.value,
+                f"share with {kind} {grantee}",
+            )
         )
     for grantee in volume_adds:
         steps.append(
             Planned(
                 region,
-                Action.SHARE_SNAPSHOTS,
+                DistributionAction.SHARE_SNAPSHOTS,
                 image_id,
                 grantee.value,
                 f"create-volume permission on the snapshots for {grantee}",
@@ -362,13 +374,19 @@ def _shares(region: str, view: RegionView, wanted: Wanted) -> list[Planned]:
         for grantee in wanted.unshare:
             if grantee in view.launch:
                 steps.append(
-                    Planned(region, Action.UNSHARE, image_id, grantee.value, f"unshare {grantee}")
+                    Planned(
+                        region,
+                        DistributionAction.UNSHARE,
+                        image_id,
+                        grantee.value,
+                        f"unshare {grantee}",
+                    )
                 )
             if grantee.is_account and grantee.value in view.volumes:
                 steps.append(
                     Planned(
                         region,
-                        Action.UNSHARE_SNAPSHOTS,
+                        DistributionAction.UNSHARE_SNAPSHOTS,
                         image_id,
                         grantee.value,
                         f"remove {grantee}'s create-volume permission on the snapshots",
@@ -387,24 +405,38 @@ def plan_region(view: RegionView, wanted: Wanted, now: datetime.datetime) -> lis
             if wanted.name is None:
                 return []  # the import's own AMI is the engine's: nothing to make here
             steps.append(
-                Planned(region, Action.NAME, None, wanted.name, f"name it {wanted.name!r}")
+                Planned(
+                    region, DistributionAction.NAME, None, wanted.name, f"name it {wanted.name!r}"
+                )
             )
         else:
             named = f" as {wanted.name!r}" if wanted.name else ""
             steps.append(
-                Planned(region, Action.COPY, None, region, f"copy from {wanted.home}{named}")
+                Planned(
+                    region, DistributionAction.COPY, None, region, f"copy from {wanted.home}{named}"
+                )
             )
     else:
         if _missing_tags(image, wanted):
             steps.append(
-                Planned(region, Action.TAG, image.image_id, "", "tag it and its snapshots")
+                Planned(
+                    region, DistributionAction.TAG, image.image_id, "", "tag it and its snapshots"
+                )
             )
         if wanted.imds and image.imds != IMDS_V2:
             steps.append(
-                Planned(region, Action.IMDS, image.image_id, IMDS_V2, "require IMDSv2 (for good)")
+                Planned(
+                    region,
+                    DistributionAction.IMDS,
+                    image.image_id,
+                    IMDS_V2,
+                    "require IMDSv2 (for good)",
+                )
             )
     if image is None and wanted.imds:
-        steps.append(Planned(region, Action.IMDS, None, IMDS_V2, "require IMDSv2 (for good)"))
+        steps.append(
+            Planned(region, DistributionAction.IMDS, None, IMDS_V2, "require IMDSv2 (for good)")
+        )
     steps.extend(_shares(region, view, wanted))
     deprecation = _deprecation(region, image, wanted, now)
     if deprecation is not None:
@@ -413,7 +445,7 @@ def plan_region(view: RegionView, wanted: Wanted, now: datetime.datetime) -> lis
         steps.append(
             Planned(
                 region,
-                Action.PROTECT,
+                DistributionAction.PROTECT,
                 image.image_id if image is not None else None,
                 "",
                 "turn deregistration protection on",
@@ -423,7 +455,7 @@ def plan_region(view: RegionView, wanted: Wanted, now: datetime.datetime) -> lis
         steps.append(
             Planned(
                 region,
-                Action.RETIRE,
+                DistributionAction.RETIRE,
                 old.image_id,
                 old.image_id,
                 f"deregister {old.image_id} ({old.name!r}) and delete its snapshots, once "

@@ -35,8 +35,11 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
 
-#: the phases a row ends in: its elapsed time stops there (``incomplete``: set aside)
-ENDED = frozenset({Phase.DONE.value, Phase.FAILED.value, "incomplete"})
+#: the row of an entry set aside (its work could not be completed in this run; a rerun goes
+#: on): the run's word for it, not a phase of the entry
+SET_ASIDE = "incomplete"
+#: the phases a row ends in: its elapsed time stops there
+ENDED = frozenset({Phase.DONE.value, Phase.FAILED.value, SET_ASIDE})
 
 
 class Row(NamedTuple):
@@ -247,7 +250,7 @@ def _cells(row: Row, columns: Sequence[str], now: float) -> list[str]:
 
 #: the order rows are kept in when not all fit: those at work, then the failed, the done, the
 #: pending (the manifest's order among them, and on the screen)
-_RANK = {Phase.PENDING.value: 3, Phase.DONE.value: 2, Phase.FAILED.value: 1, "incomplete": 1}
+_RANK = {Phase.PENDING.value: 3, Phase.DONE.value: 2, Phase.FAILED.value: 1, SET_ASIDE: 1}
 
 
 def _shown(rows: Sequence[Row], room: int) -> tuple[list[Row], list[Row]]:

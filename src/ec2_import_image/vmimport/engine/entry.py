@@ -163,16 +163,6 @@ class Reporter(Protocol):
         """The import task's state, each time it is polled."""
 
 
-class Resume(StrEnum):
-    """Where an entry goes on from, as its state says."""
-
-    DONE = "done"
-    FAILED = "failed"
-    FINISH = "finish"
-    WAIT = "wait"
-    PREPARE = "prepare"
-
-
 class Prepared(NamedTuple):
     """An entry ready to start: its identity, request and token, its disks on S3."""
 
@@ -243,17 +233,9 @@ class EntryWork:
         self.db.set_phase(self.claim, phase, message)
         self.reporter.phase(phase, message)
 
-    def resume_point(self) -> Resume:
-        entry = self.entry()
-        if entry.phase is Phase.DONE:
-            return Resume.DONE
-        if entry.phase is Phase.FAILED:
-            return Resume.FAILED
-        if entry.attempt.image_id:
-            return Resume.FINISH
-        if entry.attempt.import_task_id:
-            return Resume.WAIT
-        return Resume.PREPARE
+    def resume_point(self) -> Phase:
+        """The phase the entry goes on from (``Entry.resumes_at``)."""
+        return self.entry().resumes_at
 
     def restart(self, why: str) -> None:
         """The next attempt (a new ClientToken); the disks' uploads and objects are kept."""
@@ -262,9 +244,9 @@ class EntryWork:
 
     # ------------------------------------------------------------------ prepare
 
-    def prepare(self) -> Prepared | Resume:
-        """Check, hash, discover, upload: the entry ready to start, or where to go on from
-        when the account already holds its work."""
+    def prepare(self) -> Prepared | Phase:
+        """Check, hash, discover, upload: the entry ready to start, or the phase to go on from
+        (``WAITING``, ``FINISHING``) when the account already holds its work."""
         judge = self.entry().phase in (Phase.PENDING, Phase.CHECKING)
         if judge:
             self._enter(Phase.CHECKING, "checking the disks and the account")
@@ -432,22 +414,22 @@ class EntryWork:
             self.db.record_object(self.claim, position, stored)
         return sha256 or s3_stand_in(str(head.get("ETag", "")), size)
 
-    def _adopt(self, found: Discovered) -> Resume:
+    def _adopt(self, found: Discovered) -> Phase:
         """Work found in the account becomes this attempt's."""
         self.reporter.step(f"found: {found.describe()}")
         if found.image is not None:
             facts = finishing.image_facts(found.image)
             self.db.record_result(self.claim, facts.image_id, facts.snapshot_ids)
             self._enter(Phase.FINISHING, f"finishing {facts.image_id}")
-            return Resume.FINISH
+            return Phase.FINISHING
         task = found.task
         assert task is not None
         self.db.record_task(self.claim, task_id(task))
         if task.get("ImageId"):
             self.completed(task)
-            return Resume.FINISH
+            return Phase.FINISHING
         self._enter(Phase.WAITING, f"waiting for {task_id(task)}")
-        return Resume.WAIT
+        return Phase.WAITING
 
     def _key_for(self, digest: FileDigest) -> str:
         prefix = self.spec.options.prefix
@@ -574,7 +556,7 @@ class EntryWork:
         lines += [f"to delete it: {command('aws', 's3', 'rm', url, reach=reach)}" for url in urls]
         return lines
 
-    def lost(self) -> Resume:
+    def lost(self) -> Phase:
         """The service no longer knows the task: an AMI with the entry's tags, the AMI named
         after the task (completed, never finished), or a failure."""
         attempt = self.entry().attempt

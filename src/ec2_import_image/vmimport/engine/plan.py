@@ -38,7 +38,9 @@ from ec2_import_image.vmimport.upload.keys import entry_key
 from ec2_import_image.vmimport.upload.progress import human_size
 
 
-class Action(StrEnum):
+class PlannedAction(StrEnum):
+    """What a run would do with one entry (``--plan``: each step's ``action``)."""
+
     UPLOAD = "upload"
     IMPORT = "import"
     RESUME = "resume"
@@ -61,7 +63,7 @@ class Looking(NamedTuple):
 
 class Step(NamedTuple):
     entry: str
-    action: Action
+    action: PlannedAction
     detail: str
 
     def to_json(self) -> dict[str, str]:
@@ -79,14 +81,16 @@ def _fresh(spec: ImportSpec) -> Step:
     local = [disk.location for disk in spec.disks if not disk.is_s3]
     if not local:
         sources = ", ".join(disk.location for disk in spec.disks)
-        return Step(spec.name, Action.IMPORT, f"import from {sources}")
+        return Step(spec.name, PlannedAction.IMPORT, f"import from {sources}")
     total = sum(_size(path) for path in local)
     bucket = spec.options.bucket or "?"
     keys = ", ".join(
         f"s3://{bucket}/{entry_key(spec.options.prefix, spec.name, path)}" for path in local
     )
     return Step(
-        spec.name, Action.UPLOAD, f"upload {len(local)} disk(s), {human_size(total)}, to {keys}"
+        spec.name,
+        PlannedAction.UPLOAD,
+        f"upload {len(local)} disk(s), {human_size(total)}, to {keys}",
     )
 
 
@@ -115,20 +119,20 @@ def missing_note(spec: ImportSpec, entry: Entry | None, retry_failed: bool) -> s
 
 def _done(
     spec: ImportSpec, entry: Entry, disks: Sequence[DiskState], looking: Looking
-) -> tuple[Action, str]:
+) -> tuple[PlannedAction, str]:
     image = entry.attempt.image_id
     change = changes.look(_locations(spec), entry, disks, looking.cache)
     note = change.note(reimport=looking.reimport_changed)
     if change.found in (Found.CHANGED, Found.UNSURE):
-        action = Action.REIMPORT if looking.reimport_changed else Action.CHANGED
+        action = PlannedAction.REIMPORT if looking.reimport_changed else PlannedAction.CHANGED
         return action, f"done: {image}; {note}"
     if change.found is Found.UNCONFIRMED:
         names = ", ".join(change.disks)
-        return Action.SKIP, (
+        return PlannedAction.SKIP, (
             f"done: {image} (a run hashes {names} once more to confirm it: its hash was made "
             "too soon after it was written)"
         )
-    return Action.SKIP, f"done: {image}" + (f" ({note})" if note else "")
+    return PlannedAction.SKIP, f"done: {image}" + (f" ({note})" if note else "")
 
 
 def plan_entry(
@@ -138,24 +142,24 @@ def plan_entry(
     retry = looking.retry_failed
     gone = missing_note(spec, entry, retry)
     if gone is not None:
-        return Step(spec.name, Action.MISSING, gone)
+        return Step(spec.name, PlannedAction.MISSING, gone)
     if entry is None or entry.phase is Phase.PENDING:
         return _fresh(spec)
-    name, attempt = spec.name, entry.attempt
-    if entry.phase is Phase.DONE:
+    name, attempt, point = spec.name, entry.attempt, entry.resumes_at
+    if point is Phase.DONE:
         return Step(name, *_done(spec, entry, disks, looking))
-    if entry.phase is Phase.FAILED:
+    if point is Phase.FAILED:
         message = entry.last_error.message if entry.last_error else "failed"
         if retry:
-            return Step(name, Action.RETRY, f"attempt {attempt.number + 1} (was: {message})")
-        return Step(name, Action.SKIP, f"failed: {message} (--retry-failed starts it again)")
-    if attempt.image_id:
-        return Step(name, Action.FINISH, f"tag {attempt.image_id}, delete the uploads")
-    if attempt.import_task_id:
-        return Step(name, Action.WAIT, f"wait for {attempt.import_task_id}")
+            return Step(name, PlannedAction.RETRY, f"attempt {attempt.number + 1} (was: {message})")
+        return Step(name, PlannedAction.SKIP, f"failed: {message} (--retry-failed starts it again)")
+    if point is Phase.FINISHING:
+        return Step(name, PlannedAction.FINISH, f"tag {attempt.image_id}, delete the uploads")
+    if point is Phase.WAITING:
+        return Step(name, PlannedAction.WAIT, f"wait for {attempt.import_task_id}")
     under_way = _uploads(disks)
     detail = f"{entry.phase.value}" + (f" ({under_way})" if under_way else "")
-    return Step(name, Action.RESUME, f"resume from {detail}, then import")
+    return Step(name, PlannedAction.RESUME, f"resume from {detail}, then import")
 
 
 def plan(

@@ -33,7 +33,7 @@ note, never an error: a finished entry needs nothing of it.  Neither makes
 the run fail.
 
 A finished entry's AMI is then taken where the manifest asks (``distribute``: its
-name, copies, shares, flags) in a thread of ``_distributions``, stage
+name, copies, shares, flags) in a thread of ``_distributions``, phase
 ``distributing``: copies take minutes, and the loop goes on meanwhile; the entry
 is held (its lease renewed) until that ends.  A finished entry whose AMI no
 longer exists (``vmimport gc``, or by hand) is imported again (the next
@@ -57,20 +57,18 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from enum import StrEnum
 from typing import NamedTuple
 
 from ec2_import_image import diagnostics
 from ec2_import_image.importtasks.faults import classify
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
 from ec2_import_image.vmimport.distribute.background import Background
-from ec2_import_image.vmimport.engine.board import Board, EntryLine
+from ec2_import_image.vmimport.engine.board import SET_ASIDE, Board, EntryLine
 from ec2_import_image.vmimport.engine.changes import Found
 from ec2_import_image.vmimport.engine.entry import (
     EngineSettings,
     EntryWork,
     Prepared,
-    Resume,
     Services,
 )
 from ec2_import_image.vmimport.engine.errors import EntryFailed, QuotaFull, TransientStart
@@ -110,20 +108,14 @@ class BatchOptions(NamedTuple):
     reimport_changed: bool = False
 
 
-class Stage(StrEnum):
-    PREPARING = "preparing"
-    QUEUED = "queued"
-    WAITING = "waiting"
-    #: done; its AMI's distribution runs (``_distributions``)
-    DISTRIBUTING = "distributing"
-
-
 class _Held:
     """An entry this process works on."""
 
     def __init__(self, work: EntryWork) -> None:
         self.work = work
-        self.stage = Stage.PREPARING
+        #: what the loop does with it: ``PREPARING`` (a worker's), ``QUEUED`` (for an import
+        #: slot), ``WAITING`` (its task polled), ``DISTRIBUTING`` (``_distributions``)
+        self.phase = Phase.PREPARING
         self.prepared: Prepared | None = None
         self.task_id: str | None = None
         #: when this run started its task (a moment of "no such task" is then normal)
@@ -136,7 +128,7 @@ class _Distributed(NamedTuple):
     outcome: object
 
 
-Outcome = Prepared | Resume | BaseException | _Distributed
+Outcome = Prepared | Phase | BaseException | _Distributed
 
 
 class Summary(NamedTuple):
@@ -261,9 +253,9 @@ class Scheduler:
     def _idle(self) -> None:
         now = self.clock()
         due = [self._renew_at]
-        if any(h.stage is Stage.WAITING for h in self.held.values()):
+        if any(h.phase is Phase.WAITING for h in self.held.values()):
             due.append(self._poll_at)
-        if any(h.stage is Stage.QUEUED for h in self.held.values()):
+        if any(h.phase is Phase.QUEUED for h in self.held.values()):
             due.append(self._start_at)
         if not self.held and not self._in_flight:
             due.append(now + self.options.poll_interval)  # entries another process holds
@@ -289,19 +281,19 @@ class Scheduler:
                 outcome = error
             self._results.put((name, outcome))
 
-    def _prepare(self, work: EntryWork) -> Prepared | Resume:
+    def _prepare(self, work: EntryWork) -> Prepared | Phase:
         point = work.resume_point()
-        if point is Resume.DONE:
+        if point is Phase.DONE:
             if not self._changed(work):
                 gone = work.image_gone()
                 if gone is None:
-                    return Resume.DONE
+                    return Phase.DONE
                 work.restart(f"{gone}: a new import")  # never a dead AMI (vmimport gc)
             point = work.resume_point()
-        if point is Resume.FAILED:
+        if point is Phase.FAILED:
             work.restart("--retry-failed")
             point = work.resume_point()
-        if point is not Resume.PREPARE:
+        if point is not Phase.PREPARING:
             return point
         return work.prepare()
 
@@ -328,7 +320,7 @@ class Scheduler:
     def waiting_for_slots(self) -> int:
         """Entries queued for an import slot, or being prepared (each may end queued): never
         more than ``max_active``."""
-        return self._count(Stage.QUEUED) + self._in_flight
+        return self._count(Phase.QUEUED) + self._in_flight
 
     def _claim(self) -> None:
         while (
@@ -354,11 +346,11 @@ class Scheduler:
             self.held[spec.name] = held
             self._in_flight += 1
             if work.entry().phase is not Phase.DONE:  # a finished one is only looked at again
-                self.board.update(spec.name, phase="preparing")
+                self.board.update(spec.name, phase=Phase.PREPARING.value)
             self._jobs.put((spec.name, held))
 
-    def _count(self, stage: Stage) -> int:
-        return sum(1 for held in self.held.values() if held.stage is stage)
+    def _count(self, phase: Phase) -> int:
+        return sum(1 for held in self.held.values() if held.phase is phase)
 
     def _collect(self, *, block: bool, timeout: float = 0.0) -> None:
         while True:
@@ -382,18 +374,20 @@ class Scheduler:
     def _prepared(self, held: _Held, outcome: Outcome) -> None:
         name = held.work.name
         if isinstance(outcome, Prepared):
-            held.stage, held.prepared = Stage.QUEUED, outcome
-            self.board.update(name, phase="queued", line="uploaded: queued for an import slot")
+            held.phase, held.prepared = Phase.QUEUED, outcome
+            self.board.update(
+                name, phase=Phase.QUEUED.value, line="uploaded: queued for an import slot"
+            )
             self._start_at = min(self._start_at, self.clock())
-        elif outcome is Resume.WAIT:
-            held.stage = Stage.WAITING
+        elif outcome is Phase.WAITING:
+            held.phase = Phase.WAITING
             held.task_id = held.work.entry().attempt.import_task_id
             self._poll_at = min(self._poll_at, self.clock())
-        elif outcome is Resume.FINISH:
+        elif outcome is Phase.FINISHING:
             self._finish(held)
-        elif outcome is Resume.DONE:
+        elif outcome is Phase.DONE:
             self._distribute(held)
-        elif isinstance(outcome, Resume):
+        elif isinstance(outcome, Phase):
             self._drop(held)
         elif isinstance(outcome, BaseException):
             self._trouble(held, outcome)
@@ -432,7 +426,7 @@ class Scheduler:
         self.set_aside[name] = message
         if internal:
             self.internal.add(name)
-        self.board.update(name, phase="incomplete", outcome=message, line=f"set aside: {message}")
+        self.board.update(name, phase=SET_ASIDE, outcome=message, line=f"set aside: {message}")
         self._drop(held)
 
     def _fail(self, held: _Held, failure: EntryFailed) -> None:
@@ -441,7 +435,7 @@ class Scheduler:
         lines = [f"failed: {info.message}", *diagnostics.body(info)]
         lines.extend(f"  {detail}" for detail in failure.details)
         self.board.update(
-            held.work.name, phase="failed", outcome=info.message, line="\n".join(lines)
+            held.work.name, phase=Phase.FAILED.value, outcome=info.message, line="\n".join(lines)
         )
         self._drop(held)
 
@@ -454,7 +448,7 @@ class Scheduler:
         except VmimportError as error:
             self._trouble(held, error)
             return
-        self.board.update(held.work.name, phase="done", outcome=result.image_id or "")
+        self.board.update(held.work.name, phase=Phase.DONE.value, outcome=result.image_id or "")
         self._distribute(held)
         self._start_at = min(self._start_at, self.clock())  # a slot is free
 
@@ -464,7 +458,7 @@ class Scheduler:
         if self.services.after is None:
             self._drop(held)
             return
-        held.stage = Stage.DISTRIBUTING
+        held.phase = Phase.DISTRIBUTING
         self._distributions.submit(held.work.name, held.work.result)
 
     def _distributed(self, held: _Held, outcome: object) -> None:
@@ -487,13 +481,13 @@ class Scheduler:
             try:
                 self.db.renew(held.work.claim)
             except LostClaim as lost:
-                if held.stage is not Stage.PREPARING:
+                if held.phase is not Phase.PREPARING:
                     self._trouble(held, lost)
 
     # ---------------------------------------------------------------- polls
 
     def _poll(self) -> None:
-        waiting = {h.task_id: h for h in self.held.values() if h.stage is Stage.WAITING}
+        waiting = {h.task_id: h for h in self.held.values() if h.phase is Phase.WAITING}
         now = self.clock()
         if not waiting or now < self._poll_at:
             return
@@ -529,7 +523,7 @@ class Scheduler:
             fresh = held.started is not None and self.clock() - held.started < FRESH_SECONDS
             if fresh:
                 return
-            if held.work.lost() is Resume.FINISH:
+            if held.work.lost() is Phase.FINISHING:
                 self._finish(held)
             return
         held.work.observe(task)
@@ -545,7 +539,7 @@ class Scheduler:
         queued = [
             held
             for name in self.specs
-            if (held := self.held.get(name)) is not None and held.stage is Stage.QUEUED
+            if (held := self.held.get(name)) is not None and held.phase is Phase.QUEUED
         ]
         now = self.clock()
         if not queued or now < self._start_at:
@@ -608,7 +602,7 @@ class Scheduler:
             self._trouble(held, error)
             return True
         self._start_patience.recovered()
-        held.stage, held.prepared = Stage.WAITING, None
+        held.phase, held.prepared = Phase.WAITING, None
         held.task_id, held.started = task_id(task), self.clock()
         self._poll_backoff.reset()
         self._poll_at = min(self._poll_at, self.clock() + FIRST_DELAY)

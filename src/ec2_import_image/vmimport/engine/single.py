@@ -30,7 +30,7 @@ from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
 from ec2_import_image.vmimport.engine.changes import Found
-from ec2_import_image.vmimport.engine.entry import EntryWork, Prepared, Resume
+from ec2_import_image.vmimport.engine.entry import EntryWork, Prepared
 from ec2_import_image.vmimport.engine.errors import (
     EntryFailed,
     FailureCode,
@@ -130,20 +130,20 @@ def _new_attempt(work: EntryWork, options: SingleOptions, why: str) -> None:
 
 
 def _drive(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportResult:
-    if work.resume_point() in (Resume.DONE, Resume.FAILED):
+    if work.resume_point().final:
         done = _rerun(work, options)
         if done is not None:
             return done
     while True:
         point = work.resume_point()
-        if point is Resume.PREPARE:
+        if point is Phase.PREPARING:
             prepared = work.prepare()
             if isinstance(prepared, Prepared):
                 task = _start(work, prepared, options.limits, clock)
                 if not options.wait:
                     return work.started_result(task)
                 _wait(work, task, options.limits, clock, fresh=True)
-        elif point is Resume.WAIT:
+        elif point is Phase.WAITING:
             task_id = work.entry().attempt.import_task_id
             assert task_id is not None
             if not options.wait:
@@ -151,7 +151,7 @@ def _drive(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportResul
                 if found is not None and status(found) not in (SUCCESS, FAILURE):
                     return work.started_result(found)
             _wait(work, {"ImportTaskId": task_id}, options.limits, clock, fresh=False)
-        elif point is Resume.FINISH:
+        elif point is Phase.FINISHING:
             return work.finish()
         else:  # an entry ended during this run
             raise AssertionError(f"unexpected resume point {point}")

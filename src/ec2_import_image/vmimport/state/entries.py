@@ -353,8 +353,11 @@ class EntryStore(Store):
         The last error is cleared by progress past the phase it stopped the entry in
         (an upload's error once the import starts, a wait's once the AMI is finished;
         ``DONE`` always): it no longer says what holds the entry.  Entering that phase
-        again (a rerun trying once more) keeps it, and ``FAILED`` keeps it.
+        again (a rerun trying once more) keeps it, and ``FAILED`` keeps it.  A phase the
+        database does not store (``Phase.stored``: a run's own) is refused.
         """
+        if not phase.stored:
+            raise ValueError(f"the state database does not store the phase {phase}")
         with self._write() as conn:
             now = self._fence(conn, claim)
             conn.execute("UPDATE entries SET phase = ? WHERE id = ?", (str(phase), claim.entry_id))

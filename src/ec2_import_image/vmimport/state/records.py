@@ -17,21 +17,38 @@ from ec2_import_image.diagnostics import Diagnostic
 
 
 class Phase(StrEnum):
-    """Where an entry is on its way from disk files to an AMI.
+    """Where an entry is on its way from disk files to an AMI: its one lifecycle.
+
+    The members run in the order of that way (``passes``).  The state database
+    stores the phases an entry can be found in by a later run (``stored``);
+    three more are what a run does with an entry it holds between them, never
+    stored: ``PREPARING`` (claimed, its check, hash and upload to come: also
+    where ``EntryWork.resume_point`` says a rerun goes on from before its task
+    is started), ``QUEUED`` (uploaded, waiting for an import slot: ``batch``)
+    and ``DISTRIBUTING`` (done, its AMI named, copied, shared: ``batch``).
 
     The database does not enforce an order: the commands decide. ``DONE`` and
     ``FAILED`` are final for an attempt (``StateDB.restart`` begins the next).
     """
 
     PENDING = "pending"
+    PREPARING = "preparing"  # not stored: claimed, to be checked, hashed and uploaded
     CHECKING = "checking"
     HASHING = "hashing"
     UPLOADING = "uploading"
+    QUEUED = "queued"  # not stored: uploaded, waiting for an import slot (batch)
     IMPORTING = "importing"  # ImportImage sent (or about to be): the token is recorded first
     WAITING = "waiting"  # the task runs in AWS
     FINISHING = "finishing"  # tagging the AMI and snapshots, deleting the upload
     DONE = "done"
+    DISTRIBUTING = "distributing"  # not stored: done, its AMI's distribution runs (batch)
     FAILED = "failed"
+
+    @property
+    def stored(self) -> bool:
+        """Whether the state database records it (the others are a run's, while it holds the
+        entry)."""
+        return self not in _UNSTORED
 
     @property
     def final(self) -> bool:
@@ -43,6 +60,9 @@ class Phase(StrEnum):
             return False
         order = list(Phase)
         return order.index(self) > order.index(other)
+
+
+_UNSTORED = frozenset({Phase.PREPARING, Phase.QUEUED, Phase.DISTRIBUTING})
 
 
 class ObjectState(StrEnum):
@@ -146,6 +166,19 @@ class Entry(NamedTuple):
     updated: datetime.datetime
     #: what a run found about a finished entry's disks (changed, or gone), None when nothing
     note: str | None = None
+
+    @property
+    def resumes_at(self) -> Phase:
+        """The phase a run goes on from, as the state says: ``DONE`` or ``FAILED`` (it ended),
+        ``FINISHING`` (its AMI is known), ``WAITING`` (its task is), else ``PREPARING`` (check,
+        hash, upload; the same ClientToken finds a task started before a crash)."""
+        if self.phase.final:
+            return self.phase
+        if self.attempt.image_id:
+            return Phase.FINISHING
+        if self.attempt.import_task_id:
+            return Phase.WAITING
+        return Phase.PREPARING
 
 
 class Event(NamedTuple):

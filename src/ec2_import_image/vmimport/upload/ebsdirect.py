@@ -211,7 +211,9 @@ class SnapshotRequest(NamedTuple):
     kms_key_arn: str | None = None
 
 
-class Action(StrEnum):
+class SnapshotDelivery(StrEnum):
+    """How a disk's snapshot came to be: what this run wrote of it."""
+
     STARTED = "started"  # a new snapshot, written from the first block
     RESUMED = "resumed"  # the snapshot of an earlier run, its missing blocks written
     FOUND = "found"  # already completed: nothing written
@@ -224,7 +226,7 @@ class SnapshotOutcome(NamedTuple):
     volume_size: int
     encrypted: bool
     kms_key_arn: str | None
-    action: Action
+    delivery: SnapshotDelivery
     blocks_written: int
     bytes_written: int
     #: the blocks CompleteSnapshot was sent (every run's), None when found completed unrecorded
@@ -512,15 +514,15 @@ class _Writer:
             )
             recorded = None
         if recorded is None:
-            snapshot, action = self._start(volume), Action.STARTED
+            snapshot, delivery = self._start(volume), SnapshotDelivery.STARTED
         else:
-            snapshot, action = self._resume(recorded, volume), Action.RESUMED
+            snapshot, delivery = self._resume(recorded, volume), SnapshotDelivery.RESUMED
         sent = 0
         if snapshot.state is SnapshotState.COMPLETED:
-            return self._outcome(snapshot, Action.FOUND, 0, True)
+            return self._outcome(snapshot, SnapshotDelivery.FOUND, 0, True)
         if snapshot.state is SnapshotState.WRITING:
             snapshot = self._encryption(snapshot)
-            sent = self._write(snapshot, action)
+            sent = self._write(snapshot, delivery)
             changed, checksum = self._aggregate(snapshot)
             self.journal.snapshot_completing(snapshot.snapshot_id, changed, checksum)
             snapshot = snapshot._replace(
@@ -536,17 +538,17 @@ class _Writer:
                 encrypted=view.encrypted, kms_key_arn=view.kms_key_id or snapshot.kms_key_arn
             )
             completed = True
-        return self._outcome(snapshot, action, sent, completed)
+        return self._outcome(snapshot, delivery, sent, completed)
 
     def _outcome(
-        self, snapshot: DiskSnapshot, action: Action, sent: int, completed: bool
+        self, snapshot: DiskSnapshot, delivery: SnapshotDelivery, sent: int, completed: bool
     ) -> SnapshotOutcome:
         return SnapshotOutcome(
             snapshot.snapshot_id,
             snapshot.volume_size,
             bool(snapshot.encrypted),
             snapshot.kms_key_arn,
-            action,
+            delivery,
             sent,
             sent * BLOCK_SIZE,
             snapshot.changed_blocks,
@@ -720,7 +722,7 @@ class _Writer:
             tail = range(position, plan.volume_blocks)
             yield from (Block(i, ZERO_BLOCK) for i in missing(tail))
 
-    def _write(self, snapshot: DiskSnapshot, action: Action) -> int:
+    def _write(self, snapshot: DiskSnapshot, delivery: SnapshotDelivery) -> int:
         """Every block still to write, sent; answers how many were acknowledged."""
         plan = plan_blocks(self.disk)
         zero_fill = bool(snapshot.encrypted)
@@ -731,7 +733,7 @@ class _Writer:
             total = plan.block_count
             done = sum(1 for i in plan.indexes() if written[i >> 3] & (1 << (i & 7)))
         kind = "encrypted " if zero_fill else ""
-        if action is Action.RESUMED and done:
+        if delivery is SnapshotDelivery.RESUMED and done:
             self.progress.note(f"{done} of {total} blocks of {self.name} already written")
         self.progress.begin(
             f"writing {self.name} to {kind}snapshot {snapshot.snapshot_id}",

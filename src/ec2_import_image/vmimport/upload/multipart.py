@@ -152,7 +152,9 @@ class ObjectTarget(NamedTuple):
         return f"s3://{self.bucket}/{self.key}"
 
 
-class Action(StrEnum):
+class ObjectDelivery(StrEnum):
+    """How a file's S3 object came to be there: what this run sent of it."""
+
     FOUND = "found"  # already there: nothing sent
     UPLOADED = "uploaded"  # sent from the first part
     RESUMED = "resumed"  # an earlier upload continued
@@ -164,7 +166,7 @@ class UploadOutcome(NamedTuple):
     target: ObjectTarget
     sha256: str
     size: int
-    action: Action
+    delivery: ObjectDelivery
     ours: bool
     parts_sent: int
     bytes_sent: int
@@ -365,7 +367,7 @@ class _Upload:
         self.progress.note(
             f"{self.target.url} is already there (same SHA-256 and size): nothing to send"
         )
-        return self._outcome(Action.FOUND, ours, 0, 0, None)
+        return self._outcome(ObjectDelivery.FOUND, ours, 0, 0, None)
 
     def _stored(self, state: ObjectState) -> None:
         self.journal.object_stored(
@@ -401,7 +403,7 @@ class _Upload:
 
     def _multipart(self, upload: MultipartUpload | None) -> UploadOutcome:
         have: dict[int, Part] = {}
-        action = Action.UPLOADED
+        delivery = ObjectDelivery.UPLOADED
         try:
             if upload is not None:
                 listed = self._list_parts(upload)
@@ -412,20 +414,20 @@ class _Upload:
                     upload = None
                 else:
                     have = self._reconcile(upload, listed)
-                    action = Action.RESUMED
+                    delivery = ObjectDelivery.RESUMED
             if upload is None:
                 upload = self._create()
                 self.journal.upload_started(upload)
-            return self._send_and_complete(upload, have, action)
+            return self._send_and_complete(upload, have, delivery)
         except _PartChanged as changed:
             raise self._changed(upload, changed) from None
 
     def _send_and_complete(
-        self, upload: MultipartUpload, have: dict[int, Part], action: Action
+        self, upload: MultipartUpload, have: dict[int, Part], delivery: ObjectDelivery
     ) -> UploadOutcome:
         count = layout.part_count(self.size, upload.part_size)
         missing = [n for n in range(1, count + 1) if n not in have]
-        if action is Action.RESUMED:
+        if delivery is ObjectDelivery.RESUMED:
             self.progress.note(
                 f"resuming the upload of {self.name}: {len(have)} of {count} parts already on S3"
             )
@@ -444,7 +446,7 @@ class _Upload:
                 self.progress.end(f"the upload of {self.name} stopped")
         self._stored(ObjectState.UPLOADED)
         return self._outcome(
-            action,
+            delivery,
             True,
             len(sent),
             sum(part.size for part in sent.values()),
@@ -692,10 +694,10 @@ class _Upload:
             self.journal.digest_confirmed(self.digest)
 
     def _outcome(
-        self, action: Action, ours: bool, parts: int, sent: int, algorithm: str | None
+        self, delivery: ObjectDelivery, ours: bool, parts: int, sent: int, algorithm: str | None
     ) -> UploadOutcome:
         return UploadOutcome(
-            self.target, self.digest.sha256, self.size, action, ours, parts, sent, algorithm
+            self.target, self.digest.sha256, self.size, delivery, ours, parts, sent, algorithm
         )
 
 
