@@ -40,7 +40,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from ec2_import_image.diskimage.records import DiskReport
@@ -707,8 +706,3 @@ class EntryWork:
 def _recorded_identity(name: str, sha256: str) -> Identity:
     """An identity known by its combined SHA-256 only (its tags are all that is needed)."""
     return Identity(name, (sha256,))
-
-
-def disk_label(location: str) -> str:
-    """A disk as a person names it: its file name, or its S3 URL."""
-    return location if location.startswith("s3://") else Path(location).name
