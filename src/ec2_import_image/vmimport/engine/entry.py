@@ -46,6 +46,7 @@ from ec2_import_image.diskimage.records import DiskReport
 from ec2_import_image.importtasks.tasks import Task, state_line, state_text, status, task_id
 from ec2_import_image.problems import Problem, Severity
 from ec2_import_image.shellcommand import command
+from ec2_import_image.vmimport import s3objects
 from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.engine import changes, finishing
@@ -140,7 +141,7 @@ class Services:
         after: AfterImport | None = None,
     ) -> None:
         self.run = run
-        self.ec2: Any = run.client("ec2")
+        self.ec2 = run.client("ec2")
         self.s3: S3Clients = from_run(run, concurrency=concurrency)
         self.account_check = account_check
         self.after = after
@@ -405,31 +406,23 @@ class EntryWork:
 
     def _look_at(self, position: int, location: str) -> str:
         """An ``s3://`` disk: its object's size and SHA-256 (or stand-in), recorded as found."""
-        from botocore.exceptions import ClientError
-
         bucket, _, key = location.removeprefix("s3://").partition("/")
-        try:
-            head = self.services.s3.plain.head_object(Bucket=bucket, Key=key)
-        except ClientError as error:
-            code = str(error.response.get("Error", {}).get("Code", ""))
-            if code in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
-                raise EntryFailed(
-                    ErrorInfo(
-                        FailureCode.CHECK,
-                        f"{location} does not exist",
-                        "The disk's S3 object is not there (or its bucket is not).",
-                        "Upload the disk, or correct the s3:// URL.",
-                    )
-                ) from None
-            raise
-        metadata = {str(k).lower(): str(v) for k, v in head.get("Metadata", {}).items()}
-        sha256 = metadata.get("sha256")
-        size = int(head.get("ContentLength", 0))
+        head = s3objects.head(self.services.s3.plain, bucket, key)
+        if head is None:
+            raise EntryFailed(
+                ErrorInfo(
+                    FailureCode.CHECK,
+                    f"{location} does not exist",
+                    "The disk's S3 object is not there (or its bucket is not).",
+                    "Upload the disk, or correct the s3:// URL.",
+                )
+            )
+        sha256, size = head.sha256, head.size
         self._s3_disks[position] = DiskObject(location, bucket, key, sha256, size)
         stored = StoredObject(bucket, key, size, sha256, ObjectState.FOUND)
         if self.db.disks(self.name)[position].object != stored:
             self.db.record_object(self.claim, position, stored)
-        return sha256 or s3_stand_in(str(head.get("ETag", "")), size)
+        return sha256 or s3_stand_in(head.etag, size)
 
     def _adopt(self, found: Discovered) -> Resume:
         """Work found in the account becomes this attempt's."""
