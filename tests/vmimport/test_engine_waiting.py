@@ -4,7 +4,7 @@ wait for one task on a fake clock (transient failures borne, limits, a task just
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
@@ -17,6 +17,9 @@ from ec2_import_image.vmimport.engine.waiting import (
 )
 from ec2_import_image.vmimport.errors import Incomplete
 from tests.support.clock import FakeClock
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.client import EC2Client
 
 
 def error(code: str, status: int = 400) -> ClientError:
@@ -53,7 +56,7 @@ class FakeEc2:
 
 def test_a_forgotten_task_is_found_out_id_by_id() -> None:
     ec2 = FakeEc2({"import-ami-1": "active", "import-ami-3": "completed"})
-    states = poll_tasks(ec2, ["import-ami-1", "import-ami-2", "import-ami-3"])
+    states = poll_tasks(cast("EC2Client", ec2), ["import-ami-1", "import-ami-2", "import-ami-3"])
     assert {name: (task or {}).get("Status") for name, task in states.items()} == {
         "import-ami-1": "active",
         "import-ami-2": None,
@@ -67,7 +70,7 @@ def wait(ec2: FakeEc2, clock: FakeClock, limits: WaitLimits, **options: Any) -> 
     notes: list[str] = []
     seen: list[str] = []
     ended = wait_for_task(
-        ec2,
+        cast("EC2Client", ec2),
         "import-ami-1",
         limits=limits,
         clock=clock.clock,

@@ -64,7 +64,6 @@ SECTOR = 512
 FLAG_ZERO_GTE = 0x4
 FLAG_COMPRESSED = 0x10000
 FLAG_MARKERS = 0x20000
-COMPRESS_DEFLATE = 1
 GD_AT_END = 0xFFFFFFFFFFFFFFFF
 MARKER_EOS, MARKER_GT, MARKER_GD, MARKER_FOOTER = 0, 1, 2, 3
 DESCRIPTOR_SIGNATURE = b"# Disk DescriptorFile"
@@ -156,17 +155,6 @@ class VmdkInfo:
     truncation: str | None
     #: the header deferred to a footer, found at the end with the end-of-stream marker
     footer: bool = False
-
-    @property
-    def stream_optimized(self) -> bool:
-        header = self.header
-        return (
-            header is not None
-            and header.compressed
-            and header.markers
-            and header.compress_algorithm == COMPRESS_DEFLATE
-            and self.variant is Variant.STREAM_OPTIMIZED
-        )
 
 
 def is_sparse(head: bytes) -> bool:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import enum
 from typing import Any, NamedTuple
 
+from ec2_import_image.awserrors import error_code, error_message, status_code
+
 #: DescribeImportImageTasks' answer for a task id it does not know
 UNKNOWN_TASK = "InvalidConversionTaskId"
 
@@ -76,12 +78,11 @@ def classify(error: BaseException, *, own_tasks: bool = False) -> Fault:
 def _classify_service_error(
     error: BaseException, response: dict[str, Any], own_tasks: bool
 ) -> Fault:
-    info = response.get("Error") or {}
-    code = str(info.get("Code") or "Unknown")
-    reason = f"An error occurred ({code}): {info.get('Message', '')}"
-    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    code = error_code(error) or "Unknown"
+    reason = f"An error occurred ({code}): {error_message(error)}"
+    status = status_code(error)
     transient = (
-        (isinstance(status, int) and status >= 500)
+        (status is not None and status >= 500)
         or _botocore_retries(parsed_response=response, status=status)
         or (own_tasks and code == UNKNOWN_TASK)
     )

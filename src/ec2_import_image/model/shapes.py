@@ -30,7 +30,6 @@ MODEL_TYPES = ("service-2", "paginators-1")
 SCALAR_TYPES = frozenset(
     {"string", "integer", "long", "float", "double", "boolean", "timestamp", "blob"}
 )
-_MEMBER_TRAITS = ("documentation", "locationName", "queryName", "xmlName", "deprecated")
 
 
 class Shape:

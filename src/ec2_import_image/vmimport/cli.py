@@ -34,7 +34,7 @@ from ec2_import_image.vmimport.signals import sigterm_stops, terminated
 PROGRAM = "vmimport"
 LOG = logging.getLogger("ec2_import_image.vmimport")
 
-#: command name -> "module:attribute", imported on first use (hatch's lazy group)
+#: command name -> "module:attribute", imported on first use (``LazyGroup``)
 COMMANDS: dict[str, str] = {
     "batch": "ec2_import_image.vmimport.commands.batch:batch",
     "check": "ec2_import_image.vmimport.commands.check:check",
@@ -139,7 +139,13 @@ def _debug_log(run: Run) -> Iterator[None]:
 
 
 class LazyGroup(click.Group):
-    """A group whose commands are imported when they run or are listed."""
+    """A group whose commands are imported when they run or are listed.
+
+    click's documented pattern ("Lazily Loading Subcommands" in its documentation's
+    "Complex Applications",
+    https://click.palletsprojects.com/en/stable/complex/#lazily-loading-subcommands):
+    ``list_commands`` names the commands without importing them, ``get_command`` imports
+    the one asked for."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMANDS, *super().list_commands(ctx)})

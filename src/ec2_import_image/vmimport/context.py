@@ -16,14 +16,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 from ec2_import_image.environment import Environment
 from ec2_import_image.shellcommand import Reach
 
 if TYPE_CHECKING:
     import botocore.session
+    from botocore.client import BaseClient
     from botocore.config import Config
+    from mypy_boto3_ebs.client import EBSClient
+    from mypy_boto3_ec2.client import EC2Client
+    from mypy_boto3_iam.client import IAMClient
+    from mypy_boto3_kms.client import KMSClient
+    from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_sts.client import STSClient
     from rich.console import Console
 
 
@@ -63,7 +70,7 @@ class Run:
         self.options = options or GlobalOptions()
         self._session_factory = session_factory
         self._session: botocore.session.Session | None = None
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str], BaseClient] = {}
         self._lock = threading.RLock()
         #: the command line's program and command words (``vmimport import``), once known
         self.command_path = "vmimport"
@@ -74,21 +81,46 @@ class Run:
                 self._session = self._session_factory(self.options, self.env)
             return self._session
 
-    def client(self, service: str) -> Any:
-        """A botocore client of ``service``, sent to ``--endpoint-url`` when given."""
-        return self.configured_client(service, "", None)
+    # ``client`` is typed per service for mypy (the boto3-stubs extras of the dev extra, read
+    # only under TYPE_CHECKING): botocore makes each service's client class at run time, as the
+    # stubs describe it.
 
-    def configured_client(self, service: str, name: str, config: Config | None) -> Any:
-        """The client of ``service`` with ``config``, made once per ``name`` ("" is the
-        default client of ``client``)."""
+    @overload
+    def client(
+        self, service: Literal["ebs"], name: str = ..., config: Config | None = ...
+    ) -> EBSClient: ...
+    @overload
+    def client(
+        self, service: Literal["ec2"], name: str = ..., config: Config | None = ...
+    ) -> EC2Client: ...
+    @overload
+    def client(
+        self, service: Literal["iam"], name: str = ..., config: Config | None = ...
+    ) -> IAMClient: ...
+    @overload
+    def client(
+        self, service: Literal["kms"], name: str = ..., config: Config | None = ...
+    ) -> KMSClient: ...
+    @overload
+    def client(
+        self, service: Literal["s3"], name: str = ..., config: Config | None = ...
+    ) -> S3Client: ...
+    @overload
+    def client(
+        self, service: Literal["sts"], name: str = ..., config: Config | None = ...
+    ) -> STSClient: ...
+    def client(self, service: str, name: str = "", config: Config | None = None) -> BaseClient:
+        """The client of ``service``, sent to ``--endpoint-url`` when given; made once per
+        ``name`` (with ``config``: "" is the run's default client of the service)."""
         with self._lock:
             key = (service, name)
             if key not in self._clients:
                 self._clients[key] = self.create_client(service, config)
             return self._clients[key]
 
-    def create_client(self, service: str, config: Config | None = None) -> Any:
-        """A new client of ``service`` (thread-safe), sent to ``--endpoint-url`` when given."""
+    def create_client(self, service: str, config: Config | None = None) -> BaseClient:
+        """A new client of ``service`` (not kept), sent to ``--endpoint-url`` when given: its
+        type is the caller's to say (``typing.cast``), knowing the service."""
         with self._lock:
             return self.session().create_client(
                 service, endpoint_url=self.options.endpoint_url, config=config

@@ -11,44 +11,28 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from ec2_import_image.awserrors import denied
 from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.diskimage.cache import CachedBlob, ReadStats
 from ec2_import_image.diskimage.errors import SourceError
 from ec2_import_image.diskimage.sources import FileBlob, RangedBlob
+from ec2_import_image.vmimport import s3objects
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.errors import Incomplete, UsageError, from_aws
+from ec2_import_image.vmimport.s3objects import S3Object
 from ec2_import_image.vmimport.spec import parse_s3_url
 
 log = logging.getLogger("ec2_import_image.vmimport")
-
-#: S3 error codes of an object that is not there
-MISSING_CODES = frozenset({"404", "NoSuchKey", "NoSuchBucket", "NotFound"})
-#: a HEAD request's refusal: its reply has no body, hence no code to tell why
-FORBIDDEN_CODES = frozenset({"403", "Forbidden", "AccessDenied"})
-
-
-class S3Object(NamedTuple):
-    bucket: str
-    key: str
-    size: int
-    #: ``AES256``, ``aws:kms``..., None when not encrypted at rest by S3
-    encryption: str | None
-    kms_key_id: str | None
-
-    @property
-    def url(self) -> str:
-        return f"s3://{self.bucket}/{self.key}"
 
 
 class ObjectMissing(Exception):
     """The S3 object (or its bucket) does not exist."""
 
-    def __init__(self, url: str, code: str) -> None:
+    def __init__(self, url: str) -> None:
         super().__init__(url)
         self.url = url
-        self.code = code
 
 
 class OpenedDisk(NamedTuple):
@@ -63,26 +47,19 @@ class OpenedDisk(NamedTuple):
         return self.s3 is None
 
 
-def head_object(run: Run, bucket: str, key: str) -> S3Object:
+def _head(run: Run, bucket: str, key: str) -> S3Object:
     """The object's size and encryption; ``ObjectMissing`` when it is not there."""
     from botocore.exceptions import ClientError
 
     try:
-        reply = run.client("s3").head_object(Bucket=bucket, Key=key)
+        found = s3objects.head(run.client("s3"), bucket, key)
     except ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", ""))
-        if code in MISSING_CODES:
-            raise ObjectMissing(f"s3://{bucket}/{key}", code) from None
-        if code in FORBIDDEN_CODES:
+        if denied(error):
             raise _forbidden(run, f"s3://{bucket}/{key}") from None
         raise
-    return S3Object(
-        bucket,
-        key,
-        int(reply.get("ContentLength", 0)),
-        reply.get("ServerSideEncryption"),
-        reply.get("SSEKMSKeyId"),
-    )
+    if found is None:
+        raise ObjectMissing(f"s3://{bucket}/{key}")
+    return found
 
 
 def _forbidden(run: Run, url: str) -> Incomplete:
@@ -107,7 +84,7 @@ def _forbidden(run: Run, url: str) -> Incomplete:
 
 
 def _ranged_reader(run: Run, found: S3Object) -> Blob:
-    client: Any = run.client("s3")
+    client = run.client("s3")
 
     def fetch(offset: int, length: int) -> bytes:
         reply = client.get_object(
@@ -134,7 +111,7 @@ def open_disk(run: Run, argument: str) -> Iterator[OpenedDisk]:
         located = parse_s3_url(argument)
         if located is None:
             raise UsageError(f"{argument!r} is not s3://BUCKET/KEY")
-        found = head_object(run, *located)
+        found = _head(run, *located)
         yield OpenedDisk(
             argument, CachedBlob(_ranged_reader(run, found), stats=stats), stats, found
         )

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import IntEnum
 
+from ec2_import_image.awserrors import error_code, error_message
+
 
 class ExitStatus(IntEnum):
     OK = 0
@@ -121,14 +123,10 @@ def from_aws(error: BaseException) -> VmimportError | None:
     if isinstance(error, exceptions.NoRegionError):
         return Incomplete("no AWS Region was given: use --region or set AWS_REGION")
     if isinstance(error, exceptions.ClientError):
-        info = error.response.get("Error", {})
         operation = getattr(error, "operation_name", "the call")
-        code = str(info.get("Code", ""))
+        code = error_code(error) or ""
         if code in REFUSED_CREDENTIALS:
-            return credentials_refused(operation, code, str(info.get("Message", "")))
-        return Incomplete(
-            f"{operation} failed: {info.get('Code', 'Unknown')}: {info.get('Message', '')}".rstrip(
-                ": "
-            )
-        )
+            return credentials_refused(operation, code, error_message(error))
+        said = f"{code or 'Unknown'}: {error_message(error)}"
+        return Incomplete(f"{operation} failed: {said}".rstrip(": "))
     return Incomplete(str(error))

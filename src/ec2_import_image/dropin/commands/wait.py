@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ec2_import_image.awserrors import error_message
 from ec2_import_image.dropin.errors import ExitStatus, GeneralError
 from ec2_import_image.dropin.params.build import CallPlan
 from ec2_import_image.dropin.waiting.waiter import Limits, Selection, Waiter, explanation
@@ -71,7 +72,7 @@ def _start(start: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any]:
         from ec2_import_image.dropin.service.errors import translate
 
         translated = translate(error)
-        lines = explanation(str((error.response.get("Error") or {}).get("Message") or ""))
+        lines = explanation(error_message(error))
         if translated is None or not lines:
             raise
         translated.message = "\n".join([translated.message, *lines])

@@ -26,8 +26,7 @@ from typing import Any
 from ec2_import_image.dropin.errors import ParamValidationError, crash_as_in_v2, param_error
 from ec2_import_image.dropin.params.paramfile import get_paramfile
 
-#: the names of the two options
-JSON_INPUT = "cli-input-json"
+#: the option whose document is YAML (the other, ``cli-input-json``, is JSON)
 YAML_INPUT = "cli-input-yaml"
 
 

@@ -17,6 +17,7 @@ import sys
 from types import TracebackType
 
 from ec2_import_image.awsconfig.chain import SettingConversionError
+from ec2_import_image.awserrors import error_fields
 from ec2_import_image.dropin.errors import (
     CliError,
     GeneralError,
@@ -36,8 +37,7 @@ def translate(error: BaseException) -> CliError | None:
     from botocore import exceptions
 
     if isinstance(error, exceptions.ClientError):
-        details = dict(error.response.get("Error", {}))
-        shown = {k: v for k, v in details.items() if k in ("Code", "Message")}
+        shown = {k: v for k, v in error_fields(error).items() if k in ("Code", "Message")}
         return ServiceError(str(error), shown)
     if isinstance(error, exceptions.NoRegionError):
         return NoRegionError(

@@ -9,7 +9,7 @@ must be checked).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ec2_import_image.vmimport.account import judge, reading, simulation
 from ec2_import_image.vmimport.account.inputs import AccountInputs
@@ -17,17 +17,18 @@ from ec2_import_image.vmimport.account.records import AccountReport
 from ec2_import_image.vmimport.errors import Incomplete, VmimportError, from_aws
 
 if TYPE_CHECKING:
+    from mypy_boto3_iam.client import IAMClient
+
     from ec2_import_image.vmimport.context import Run
 
 
-def single_attempt_client(run: Run, service: str) -> Any:
-    """A client that does not retry: for a call whose failure has a fallback (the simulation
-    falls back to the documents; retrying an endpoint that does not implement it only waits)."""
+def single_attempt_iam(run: Run) -> IAMClient:
+    """An IAM client that does not retry: for a call whose failure has a fallback (the
+    simulation falls back to the documents; retrying an endpoint that does not implement it
+    only waits)."""
     from botocore.config import Config
 
-    return run.configured_client(
-        service, "single-attempt", Config(retries={"total_max_attempts": 1})
-    )
+    return run.client("iam", "single-attempt", Config(retries={"total_max_attempts": 1}))
 
 
 def check_account(run: Run, inputs: AccountInputs) -> AccountReport:
@@ -37,7 +38,7 @@ def check_account(run: Run, inputs: AccountInputs) -> AccountReport:
         simulated = None
         if facts.role is not None:
             needs = judge.role_needs(inputs, facts)
-            iam = single_attempt_client(run, "iam")
+            iam = single_attempt_iam(run)
             simulated = simulation.simulate(iam, facts.role.arn, needs)
     except VmimportError:
         raise

@@ -12,9 +12,11 @@ else botocore raises (no credentials, endpoint unreachable) is turned into
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, overload
 
+from ec2_import_image.awserrors import denied, error_code
 from ec2_import_image.iampolicy import arn
+from ec2_import_image.vmimport import s3objects
 from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
 from ec2_import_image.vmimport.account.records import (
     CallerReport,
@@ -26,16 +28,24 @@ from ec2_import_image.vmimport.account.records import (
 )
 from ec2_import_image.vmimport.errors import Incomplete
 
-#: error codes meaning "not allowed to read this"
-ACCESS_DENIED = frozenset(
-    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "403", "Forbidden"}
-)
+if TYPE_CHECKING:
+    from mypy_boto3_iam.client import IAMClient
+    from mypy_boto3_kms.client import KMSClient
+    from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_sts.client import STSClient
 
 
 class Clients(Protocol):
     """Where botocore clients come from (``context.Run``)."""
 
-    def client(self, service: str) -> Any: ...
+    @overload
+    def client(self, service: Literal["iam"]) -> IAMClient: ...
+    @overload
+    def client(self, service: Literal["kms"]) -> KMSClient: ...
+    @overload
+    def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sts"]) -> STSClient: ...
 
 
 class RolePolicy(NamedTuple):
@@ -80,14 +90,6 @@ class AccountFacts(NamedTuple):
     keys: tuple[KeyFacts, ...]
 
 
-def error_code(error: Exception) -> str | None:
-    response = getattr(error, "response", None)
-    if not isinstance(response, dict):
-        return None
-    code = response.get("Error", {}).get("Code")
-    return None if code is None else str(code)
-
-
 def _client_error() -> type[Exception]:
     from botocore.exceptions import ClientError
 
@@ -107,10 +109,9 @@ def read(
     try:
         return call(**params)
     except _client_error() as error:
-        code = error_code(error)
-        if code in missing:
+        if error_code(error) in missing:
             return None
-        if code in ACCESS_DENIED:
+        if denied(error):
             raise _denied(what, error) from None
         raise
 
@@ -129,7 +130,7 @@ def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterator[Any
         yield from page.get(key, [])
 
 
-def _managed_policy(iam: Any, role_name: str, policy_arn: str) -> RolePolicy:
+def _managed_policy(iam: IAMClient, role_name: str, policy_arn: str) -> RolePolicy:
     what = f"the policies of role {role_name}"
     policy = read(what, iam.get_policy, PolicyArn=policy_arn)["Policy"]
     version_id = str(policy["DefaultVersionId"])
@@ -156,7 +157,7 @@ def read_role(clients: Clients, role_name: str) -> RoleFacts | None:
         ):
             policies.append(_managed_policy(iam, role_name, str(attached["PolicyArn"])))
     except _client_error() as error:
-        if error_code(error) in ACCESS_DENIED:
+        if denied(error):
             raise _denied(f"the policies of role {role_name}", error) from None
         raise
     boundary = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
@@ -178,7 +179,7 @@ def region_of(location_constraint: str | None) -> str:
     return location_constraint
 
 
-def _bucket_policy(s3: Any, bucket: str) -> tuple[PolicyState, Any, str | None]:
+def _bucket_policy(s3: S3Client, bucket: str) -> tuple[PolicyState, Any, str | None]:
     try:
         reply = s3.get_bucket_policy(Bucket=bucket)
     except _client_error() as error:
@@ -221,28 +222,28 @@ _ENCRYPTIONS = {
 
 
 def read_object(clients: Clients, location: S3Location) -> ObjectReport:
-    reply = read(
+    found: s3objects.S3Object | None = read(
         f"the object {location.uri}",
-        clients.client("s3").head_object,
-        missing=frozenset({"404", "NoSuchKey", "NotFound"}),
-        Bucket=location.bucket,
-        Key=location.key,
+        s3objects.head,
+        client=clients.client("s3"),
+        bucket=location.bucket,
+        key=location.key,
     )
-    if reply is None:
+    if found is None:
         return ObjectReport(location.bucket, location.key, exists=False)
-    sse = reply.get("ServerSideEncryption")
-    key_id = reply.get("SSEKMSKeyId")
     return ObjectReport(
         bucket=location.bucket,
         key=location.key,
         exists=True,
-        size=int(reply.get("ContentLength", 0)),
-        encryption=_ENCRYPTIONS.get(sse, Encryption.SSE_S3),
-        kms_key_id=None if key_id is None else str(key_id),
+        size=found.size,
+        encryption=_ENCRYPTIONS.get(found.encryption, Encryption.SSE_S3),
+        kms_key_id=found.kms_key_id,
     )
 
 
-def key_arn_of(kms: Any, named: str, region: str, account: str) -> tuple[bool | None, str | None]:
+def key_arn_of(
+    kms: KMSClient, named: str, region: str, account: str
+) -> tuple[bool | None, str | None]:
     """Whether the key exists and its ARN (None when it cannot be told)."""
     try:
         metadata = kms.describe_key(KeyId=named)["KeyMetadata"]

@@ -15,11 +15,15 @@ assumed those keys absent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ec2_import_image.awserrors import error_code
 from ec2_import_image.iampolicy.evaluate import Decision, Verdict
 from ec2_import_image.iampolicy.servicerole import Need
 from ec2_import_image.iampolicy.truth import Truth
+
+if TYPE_CHECKING:
+    from mypy_boto3_iam.client import IAMClient
 
 #: a family's prefix -> the actions simulated for it
 FAMILIES: Mapping[str, tuple[str, ...]] = {
@@ -81,7 +85,9 @@ def _worst(verdicts: Iterable[Verdict]) -> Verdict:
     return max(verdicts, key=lambda verdict: _RANK[verdict.decision])
 
 
-def _results(iam: Any, role_arn: str, resource: str, actions: Sequence[str]) -> dict[str, Verdict]:
+def _results(
+    iam: IAMClient, role_arn: str, resource: str, actions: Sequence[str]
+) -> dict[str, Verdict]:
     found: dict[str, Verdict] = {}
     pages = iam.get_paginator("simulate_principal_policy").paginate(
         PolicySourceArn=role_arn, ActionNames=list(actions), ResourceArns=[resource]
@@ -98,7 +104,7 @@ def _results(iam: Any, role_arn: str, resource: str, actions: Sequence[str]) -> 
     return found
 
 
-def simulate(iam: Any, role_arn: str, needs: Sequence[Need]) -> Simulation:
+def simulate(iam: IAMClient, role_arn: str, needs: Sequence[Need]) -> Simulation:
     """Every need's verdict from IAM's simulation, or a note saying why there is none."""
     from botocore.exceptions import BotoCoreError, ClientError
     from botocore.parsers import ResponseParserError
@@ -119,7 +125,7 @@ def simulate(iam: Any, role_arn: str, needs: Sequence[Need]) -> Simulation:
                     )
                 verdicts[need] = _worst(a for a in answers if a is not None)
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "an error")
+        code = error_code(error) or "an error"
         return Simulation(None, f"SimulatePrincipalPolicy answered {code}")
     except (BotoCoreError, ResponseParserError) as error:
         return Simulation(

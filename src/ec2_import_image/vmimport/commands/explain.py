@@ -24,15 +24,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
+from ec2_import_image.awserrors import error_code, error_message
 from ec2_import_image.diagnostics import Diagnostic, Keys, body, to_json
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.errors import ExitStatus, Incomplete, UsageError
 from ec2_import_image.vmimport.explaining import CANCELLED, explained
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.client import EC2Client
 
 
 class Explanation(NamedTuple):
@@ -93,7 +97,7 @@ class Described(NamedTuple):
     unknown: list[Unknown]
 
 
-def _describe(client: Any, wanted: list[str]) -> Described:
+def _describe(client: EC2Client, wanted: list[str]) -> Described:
     """One DescribeImportImageTasks of ``wanted`` (every page); an id refused: ``unknown``
     (the service refuses the whole call, so several ids are then asked about one by one)."""
     from botocore.exceptions import ClientError
@@ -105,8 +109,7 @@ def _describe(client: Any, wanted: list[str]) -> Described:
             for task in page.get("ImportImageTasks", []):
                 found[str(task.get("ImportTaskId"))] = task
     except ClientError as error:
-        info = error.response.get("Error", {})
-        code = str(info.get("Code", ""))
+        code = error_code(error) or ""
         if not code.startswith(TASK_ID_CODE):
             raise
         if len(wanted) > 1:
@@ -115,7 +118,7 @@ def _describe(client: Any, wanted: list[str]) -> Described:
                 [task for one in each for task in one.tasks],
                 [item for one in each for item in one.unknown],
             )
-        message = str(info.get("Message") or f"the import task {wanted[0]} is unknown")
+        message = error_message(error) or f"the import task {wanted[0]} is unknown"
         return Described([], [Unknown(wanted[0], code == MALFORMED_CODE, message)])
     return Described([found[task_id] for task_id in wanted if task_id in found], [])
 

@@ -39,6 +39,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ec2_import_image.awserrors import error_code, error_message
 from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.importtasks.faults import Fault, classify
 from ec2_import_image.vmimport.distribute.errors import Refused, refusal
@@ -139,14 +140,13 @@ def start_copy(ec2: EC2Client, request: CopyRequest, token: str) -> str:
     try:
         reply = ec2.copy_image(**request.params(token))
     except ClientError as error:
-        info = error.response.get("Error", {})
-        code = str(info.get("Code", ""))
+        code = error_code(error) or ""
         if code == QUOTA_CODE:
-            raise CopyQuotaFull(str(info.get("Message", ""))) from None
+            raise CopyQuotaFull(error_message(error)) from None
         fault = classify(error)
         if fault.transient:
             raise TransientCopy(fault) from None
-        raise CopyRefused(code, str(info.get("Message", ""))) from None
+        raise CopyRefused(code, error_message(error)) from None
     except Exception as error:
         fault = classify(error)
         if fault.transient:

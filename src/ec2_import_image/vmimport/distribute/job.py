@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ec2_import_image.awserrors import error_code, error_message
 from ec2_import_image.diagnostics import Diagnostic, sentence
 from ec2_import_image.importtasks.faults import classify
 from ec2_import_image.vmimport.distribute.errors import Refused, refusal
@@ -120,8 +121,7 @@ class Job:
             fault = classify(error)
             if fault.transient:
                 raise Incomplete(f"{region}: {what} failed: {fault.reason}") from None
-            info = error.response.get("Error", {})
-            code, message = str(info.get("Code", "")), str(info.get("Message", ""))
+            code, message = error_code(error) or "", error_message(error)
             explained = explain(code, message) if explain is not None else None
             cause, fix = explained or (f"{code}: {message}", "")
             self.refused(refusal(Refused.REFUSED, region, what, cause, fix))

@@ -25,11 +25,14 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ec2_import_image.awserrors import error_code
 from ec2_import_image.vmimport.distribute.options import Grantee, GranteeKind
 from ec2_import_image.vmimport.distribute.plan import ImageView, KeyView, RegionView, choose
 
 if TYPE_CHECKING:
+    from botocore.config import Config
     from mypy_boto3_ec2.client import EC2Client
+    from mypy_boto3_kms.client import KMSClient
 
     from ec2_import_image.vmimport.context import Run
 
@@ -44,16 +47,16 @@ class Clients:
         self.run = run
 
     def ec2(self, region: str) -> EC2Client:
-        client: EC2Client = self._client("ec2", region)
-        return client
+        return self.run.client("ec2", f"region {region}", _in(region))
 
-    def kms(self, region: str) -> Any:
-        return self._client("kms", region)
+    def kms(self, region: str) -> KMSClient:
+        return self.run.client("kms", f"region {region}", _in(region))
 
-    def _client(self, service: str, region: str) -> Any:
-        from botocore.config import Config
 
-        return self.run.configured_client(service, f"region {region}", Config(region_name=region))
+def _in(region: str) -> Config:
+    from botocore.config import Config
+
+    return Config(region_name=region)
 
 
 def parse_time(text: Any) -> datetime.datetime | None:
@@ -114,7 +117,7 @@ def describe(ec2: EC2Client, image_id: str) -> ImageView | None:
     try:
         images = ec2.describe_images(ImageIds=[image_id]).get("Images", [])
     except ClientError as error:
-        if str(error.response.get("Error", {}).get("Code", "")).startswith("InvalidAMIID"):
+        if (error_code(error) or "").startswith("InvalidAMIID"):
             return None
         raise
     return image_view(images[0]) if images else None

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from ec2_import_image.awserrors import error_code, error_message
 from ec2_import_image.vmimport.distribute.observe import (
     Clients,
     find_images,
@@ -91,7 +92,7 @@ def _references(clients: Clients, region: str, ids: Sequence[str]) -> dict[str, 
             try:
                 reply = ec2.describe_image_references(**request)  # type: ignore[arg-type]
             except ClientError as error:
-                code = str(error.response.get("Error", {}).get("Code", ""))
+                code = error_code(error) or ""
                 if code in NOT_ANSWERED or code.startswith(
                     ("UnauthorizedOperation", "AccessDenied")
                 ):
@@ -157,8 +158,8 @@ def remove(clients: Clients, decision: Decision) -> Removed:
             clients.ec2(candidate.region), candidate.image_id, candidate.snapshot_ids
         )
     except ClientError as error:
-        info = error.response.get("Error", {})
-        return Removed(decision, None, f"{info.get('Code', '')}: {info.get('Message', '')}")
+        said = f"{error_code(error) or ''}: {error_message(error)}"
+        return Removed(decision, None, said)
     return Removed(decision, outcome)
 
 

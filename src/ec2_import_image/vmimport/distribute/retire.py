@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from ec2_import_image.awserrors import error_code
 from ec2_import_image.vmimport.distribute.errors import Refused, refusal
 from ec2_import_image.vmimport.distribute.plan import ImageView
 from ec2_import_image.vmimport.state.distribution import ImageState, Step
@@ -35,14 +36,6 @@ class Deregistered(NamedTuple):
     kept: tuple[tuple[str, str], ...] = ()
 
 
-def _code(error: BaseException) -> str:
-    from botocore.exceptions import ClientError
-
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code", ""))
-    return ""
-
-
 def _delete_each(ec2: EC2Client, image_id: str, snapshots: Sequence[str]) -> Deregistered:
     from botocore.exceptions import ClientError
 
@@ -52,7 +45,7 @@ def _delete_each(ec2: EC2Client, image_id: str, snapshots: Sequence[str]) -> Der
         try:
             ec2.delete_snapshot(SnapshotId=snapshot_id)
         except ClientError as error:
-            code = _code(error)
+            code = error_code(error)
             if code == "InvalidSnapshot.NotFound":
                 continue
             kept.append((snapshot_id, code or str(error)))
@@ -72,7 +65,7 @@ def deregister(ec2: EC2Client, image_id: str, snapshots: Sequence[str] = ()) -> 
         ec2.deregister_image(ImageId=image_id)
         return _delete_each(ec2, image_id, snapshots)
     except ClientError as error:
-        code = _code(error)
+        code = error_code(error) or ""
         if code.startswith("InvalidAMIID"):
             return _delete_each(ec2, image_id, snapshots)
         if code in ("UnknownParameter", "InvalidParameter") and "DeleteAssociated" in str(error):

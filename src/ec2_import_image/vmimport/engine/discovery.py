@@ -27,11 +27,15 @@ cannot be told from another: that one gap is in docs/vmimport.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ec2_import_image.importtasks.tasks import ACTIVE, SUCCESS, Task, describe_all, status
 from ec2_import_image.vmimport.engine.identity import Identity
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.client import EC2Client
+    from mypy_boto3_ec2.type_defs import FilterTypeDef
 
 #: AMI states that mean the image exists (or soon will)
 LIVE_IMAGE_STATES = ("available", "pending")
@@ -58,11 +62,11 @@ class Discovered(NamedTuple):
         return f"the import task {found} ({status(self.task)}) carries these tags"
 
 
-def find_tasks(ec2: Any, identity: Identity) -> list[Task]:
+def find_tasks(ec2: EC2Client, identity: Identity) -> list[Task]:
     return describe_all(ec2.describe_import_image_tasks, {"Filters": identity.filters()})
 
 
-def _live_images(ec2: Any, filters: list[dict[str, Any]]) -> list[Mapping[str, Any]]:
+def _live_images(ec2: EC2Client, filters: Sequence[FilterTypeDef]) -> list[Mapping[str, Any]]:
     """This account's AMIs matching the filters that exist or are being made."""
     images: list[Mapping[str, Any]] = []
     for page in ec2.get_paginator("describe_images").paginate(Owners=["self"], Filters=filters):
@@ -76,11 +80,11 @@ def _preferred(images: list[Mapping[str, Any]]) -> Mapping[str, Any]:
     return (available or images)[0]
 
 
-def find_images(ec2: Any, identity: Identity) -> list[Mapping[str, Any]]:
+def find_images(ec2: EC2Client, identity: Identity) -> list[Mapping[str, Any]]:
     return _live_images(ec2, identity.filters())
 
 
-def find_image_named_after(ec2: Any, import_task_id: str) -> Discovered | None:
+def find_image_named_after(ec2: EC2Client, import_task_id: str) -> Discovered | None:
     """The AMI the import task registered, found by its name (the task's id)."""
     images = [
         image
@@ -92,7 +96,7 @@ def find_image_named_after(ec2: Any, import_task_id: str) -> Discovered | None:
     return Discovered(image=_preferred(images), named_after=import_task_id)
 
 
-def discover(ec2: Any, identity: Identity) -> Discovered | None:
+def discover(ec2: EC2Client, identity: Identity) -> Discovered | None:
     """The work found for ``identity`` (see the module's docstring), None when there is none."""
     images = find_images(ec2, identity)
     if images:
@@ -105,7 +109,7 @@ def discover(ec2: Any, identity: Identity) -> Discovered | None:
     return None
 
 
-def _live(ec2: Any, image_id: Any) -> bool:
+def _live(ec2: EC2Client, image_id: Any) -> bool:
     """Whether a completed task's AMI still exists (one deregistered since, by ``vmimport gc``
     or by hand, is not adopted: the import is made again)."""
     if not image_id:

@@ -40,7 +40,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from ec2_import_image import diagnostics
@@ -48,6 +47,7 @@ from ec2_import_image.diagnostics import Diagnostic, Severity
 from ec2_import_image.diskimage.records import DiskReport
 from ec2_import_image.importtasks.tasks import Task, state_line, state_text, status, task_id
 from ec2_import_image.shellcommand import command
+from ec2_import_image.vmimport import s3objects
 from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.engine import changes, finishing
@@ -141,7 +141,7 @@ class Services:
         after: AfterImport | None = None,
     ) -> None:
         self.run = run
-        self.ec2: Any = run.client("ec2")
+        self.ec2 = run.client("ec2")
         self.s3: S3Clients = from_run(run, concurrency=concurrency)
         self.account_check = account_check
         self.after = after
@@ -388,31 +388,23 @@ class EntryWork:
 
     def _look_at(self, position: int, location: str) -> str:
         """An ``s3://`` disk: its object's size and SHA-256 (or stand-in), recorded as found."""
-        from botocore.exceptions import ClientError
-
         bucket, _, key = location.removeprefix("s3://").partition("/")
-        try:
-            head = self.services.s3.plain.head_object(Bucket=bucket, Key=key)
-        except ClientError as error:
-            code = str(error.response.get("Error", {}).get("Code", ""))
-            if code in ("404", "NoSuchKey", "NotFound", "NoSuchBucket"):
-                raise EntryFailed(
-                    Diagnostic(
-                        FailureCode.CHECK,
-                        f"{location} does not exist",
-                        context="The disk's S3 object is not there (or its bucket is not).",
-                        hint="Upload the disk, or correct the s3:// URL.",
-                    )
-                ) from None
-            raise
-        metadata = {str(k).lower(): str(v) for k, v in head.get("Metadata", {}).items()}
-        sha256 = metadata.get("sha256")
-        size = int(head.get("ContentLength", 0))
+        head = s3objects.head(self.services.s3.plain, bucket, key)
+        if head is None:
+            raise EntryFailed(
+                Diagnostic(
+                    FailureCode.CHECK,
+                    f"{location} does not exist",
+                    context="The disk's S3 object is not there (or its bucket is not).",
+                    hint="Upload the disk, or correct the s3:// URL.",
+                )
+            )
+        sha256, size = head.sha256, head.size
         self._s3_disks[position] = DiskObject(location, bucket, key, sha256, size)
         stored = StoredObject(bucket, key, size, sha256, ObjectState.FOUND)
         if self.db.disks(self.name)[position].object != stored:
             self.db.record_object(self.claim, position, stored)
-        return sha256 or s3_stand_in(str(head.get("ETag", "")), size)
+        return sha256 or s3_stand_in(head.etag, size)
 
     def _adopt(self, found: Discovered) -> Phase:
         """Work found in the account becomes this attempt's."""
@@ -690,8 +682,3 @@ class EntryWork:
 def _recorded_identity(name: str, sha256: str) -> Identity:
     """An identity known by its combined SHA-256 only (its tags are all that is needed)."""
     return Identity(name, (sha256,))
-
-
-def disk_label(location: str) -> str:
-    """A disk as a person names it: its file name, or its S3 URL."""
-    return location if location.startswith("s3://") else Path(location).name

@@ -17,12 +17,17 @@ entries can share one; ``batch`` names them by entry, and need not look).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ec2_import_image.awserrors import error_code
 from ec2_import_image.importtasks.tasks import Task
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.records import ObjectState, StoredObject
 from ec2_import_image.vmimport.state.store import Claim
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.client import EC2Client
+    from mypy_boto3_s3.client import S3Client
 
 
 class ImageFacts(NamedTuple):
@@ -57,20 +62,22 @@ def image_facts(image: Mapping[str, Any]) -> ImageFacts:
     )
 
 
-def describe_image(ec2: Any, image_id: str) -> ImageFacts | None:
+def describe_image(ec2: EC2Client, image_id: str) -> ImageFacts | None:
     """The AMI's facts; None when it does not exist (any more)."""
     from botocore.exceptions import ClientError
 
     try:
         images = ec2.describe_images(ImageIds=[image_id]).get("Images", [])
     except ClientError as error:
-        if str(error.response.get("Error", {}).get("Code", "")).startswith("InvalidAMIID"):
+        if (error_code(error) or "").startswith("InvalidAMIID"):
             return None
         raise
     return image_facts(images[0]) if images else None
 
 
-def tag_resources(ec2: Any, resources: Sequence[str], tags: Sequence[tuple[str, str]]) -> None:
+def tag_resources(
+    ec2: EC2Client, resources: Sequence[str], tags: Sequence[tuple[str, str]]
+) -> None:
     ec2.create_tags(
         Resources=list(resources), Tags=[{"Key": key, "Value": value} for key, value in tags]
     )
@@ -89,7 +96,7 @@ def _shared_elsewhere(db: StateDB, name: str, stored: StoredObject) -> str | Non
 
 
 def delete_uploads(
-    s3: Any, db: StateDB, claim: Claim, note: Callable[[str], None], *, shared: bool = True
+    s3: S3Client, db: StateDB, claim: Claim, note: Callable[[str], None], *, shared: bool = True
 ) -> list[str]:
     """Delete the objects this tool uploaded for the entry; answers their URLs.
 

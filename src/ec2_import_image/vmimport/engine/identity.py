@@ -43,7 +43,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.type_defs import FilterTypeDef
 
 TAG_NAME = "vmimport:name"
 TAG_SHA256 = "vmimport:sha256"
@@ -89,7 +92,7 @@ class Identity(NamedTuple):
         merged.update(self.own_tags())
         return tuple(sorted(merged.items()))
 
-    def filters(self) -> list[dict[str, Any]]:
+    def filters(self) -> list[FilterTypeDef]:
         """DescribeImportImageTasks/DescribeImages filters that find this identity's work."""
         return [{"Name": f"tag:{key}", "Values": [value]} for key, value in self.own_tags()]
 

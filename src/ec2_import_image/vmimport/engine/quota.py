@@ -10,9 +10,12 @@ ResourceCountLimitExceeded as "not now": it backs off and tries again.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ec2_import_image.importtasks.tasks import ACTIVE, describe_all, task_id
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.client import EC2Client
 
 #: ImportImage's answer when the Region's active tasks are at the quota
 QUOTA_CODE = "ResourceCountLimitExceeded"
@@ -22,7 +25,7 @@ DEFAULT_UPLOADS = 2
 ACTIVE_FILTER = [{"Name": "task-state", "Values": [ACTIVE]}]
 
 
-def active_task_ids(ec2: Any) -> set[str]:
+def active_task_ids(ec2: EC2Client) -> set[str]:
     """Every active import image task of the account in the Region (every page)."""
     tasks = describe_all(ec2.describe_import_image_tasks, {"Filters": ACTIVE_FILTER})
     return {task_id(task) for task in tasks}

@@ -16,8 +16,9 @@ answers that are not a task:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ec2_import_image.awserrors import error_code, error_message
 from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.failures import explain
 from ec2_import_image.importtasks.faults import classify
@@ -31,6 +32,9 @@ from ec2_import_image.vmimport.engine.errors import (
 from ec2_import_image.vmimport.engine.quota import QUOTA_CODE
 from ec2_import_image.vmimport.errors import from_aws
 
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.client import EC2Client
+
 MISMATCH_CODE = "IdempotentParameterMismatch"
 MISMATCH_CAUSE = (
     "The ClientToken of this attempt was already used for an import with other parameters "
@@ -39,16 +43,15 @@ MISMATCH_CAUSE = (
 MISMATCH_REMEDY = "Start a new attempt with --retry-failed (or give the entry a new name)."
 
 
-def start_import(ec2: Any, request: Mapping[str, Any], token: str) -> Task:
+def start_import(ec2: EC2Client, request: Mapping[str, Any], token: str) -> Task:
     """ImportImage with ``token``; answers the task (new, or the one the token started)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         reply: Task = ec2.import_image(**request, ClientToken=token)
     except ClientError as error:
-        info = error.response.get("Error", {})
-        code = str(info.get("Code", "Unknown"))
-        message = str(info.get("Message", ""))
+        code = error_code(error) or "Unknown"
+        message = error_message(error)
         if code == QUOTA_CODE:
             raise QuotaFull(message) from None
         fault = classify(error)

@@ -18,8 +18,9 @@ transient.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
+from ec2_import_image.awserrors import error_code
 from ec2_import_image.importtasks.faults import UNKNOWN_TASK, MissingTasks, classify
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, by_id, describe_all, status
 from ec2_import_image.vmimport.engine.polling import (
@@ -29,6 +30,9 @@ from ec2_import_image.vmimport.engine.polling import (
     Patience,
 )
 from ec2_import_image.vmimport.errors import Incomplete
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2.client import EC2Client
 
 #: task ids per DescribeImportImageTasks request
 CHUNK = 50
@@ -51,14 +55,10 @@ class GaveUp(Incomplete):
 
 
 def _unknown_task(error: BaseException) -> bool:
-    from botocore.exceptions import ClientError
-
-    if not isinstance(error, ClientError):
-        return False
-    return str(error.response.get("Error", {}).get("Code", "")).startswith(UNKNOWN_TASK)
+    return (error_code(error) or "").startswith(UNKNOWN_TASK)
 
 
-def _describe(ec2: Any, ids: Sequence[str]) -> dict[str, Task]:
+def _describe(ec2: EC2Client, ids: Sequence[str]) -> dict[str, Task]:
     found = by_id(describe_all(ec2.describe_import_image_tasks, {"ImportTaskIds": list(ids)}))
     missing = [name for name in ids if name not in found]
     if missing:
@@ -66,7 +66,7 @@ def _describe(ec2: Any, ids: Sequence[str]) -> dict[str, Task]:
     return found
 
 
-def poll_tasks(ec2: Any, ids: Sequence[str]) -> dict[str, Task | None]:
+def poll_tasks(ec2: EC2Client, ids: Sequence[str]) -> dict[str, Task | None]:
     """The tasks' states by id; None for a task the service does not know (any more)."""
     states: dict[str, Task | None] = {}
     wanted = list(dict.fromkeys(ids))
@@ -91,7 +91,7 @@ def poll_tasks(ec2: Any, ids: Sequence[str]) -> dict[str, Task | None]:
 
 
 def wait_for_task(
-    ec2: Any,
+    ec2: EC2Client,
     task_id: str,
     *,
     limits: WaitLimits,

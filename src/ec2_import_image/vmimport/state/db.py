@@ -98,41 +98,50 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore):
             return self._disk(conn, claim.entry_id, row)
 
     @staticmethod
-    def _disk(conn: sqlite3.Connection, entry_id: int, row: Sequence[Any]) -> DiskState:
-        (position, source, path, device, inode, size, mtime_ns, sha256) = row[:8]
-        digest = (
-            None
-            if sha256 is None
-            else FileDigest(
-                FileIdentity(path, device, inode, size, mtime_ns, row[20]),
-                sha256,
-                _part_hashes(row[21], row[22]),
+    def _disk(conn: sqlite3.Connection, entry_id: int, row: sqlite3.Row) -> DiskState:
+        position = int(row["position"])
+        digest = None
+        if row["sha256"] is not None:
+            identity = FileIdentity(
+                row["path"],
+                row["device"],
+                row["inode"],
+                row["size"],
+                row["mtime_ns"],
+                row["ctime_ns"],
             )
-        )
+            parts_hashed = _part_hashes(row["hashed_part_size"], row["part_sha256s"])
+            digest = FileDigest(identity, row["sha256"], parts_hashed)
         upload = None
-        if row[8] is not None:
+        if row["upload_id"] is not None:
             parts = tuple(
-                Part(int(r[0]), int(r[1]), r[2], r[3])
+                Part(int(r["number"]), int(r["size"]), r["etag"], r["checksum"])
                 for r in conn.execute(
                     "SELECT number, size, etag, checksum FROM parts "
                     "WHERE entry_id = ? AND position = ? AND upload_id = ? ORDER BY number",
-                    (entry_id, position, row[8]),
+                    (entry_id, position, row["upload_id"]),
                 )
             )
             upload = MultipartUpload(
-                upload_id=row[8],
-                bucket=row[9],
-                key=row[10],
-                sha256=row[11],
-                part_size=int(row[12]),
-                checksum_algorithm=row[13],
-                started=maybe_utc(row[14]),
+                upload_id=row["upload_id"],
+                bucket=row["upload_bucket"],
+                key=row["upload_key"],
+                sha256=row["upload_sha256"],
+                part_size=int(row["part_size"]),
+                checksum_algorithm=row["checksum_algorithm"],
+                started=maybe_utc(row["upload_started_at"]),
                 parts=parts,
             )
         stored = None
-        if row[15] is not None:
-            stored = StoredObject(row[15], row[16], row[17], row[18], ObjectState(row[19]))
-        return DiskState(int(position), source, digest, upload, stored)
+        if row["object_bucket"] is not None:
+            stored = StoredObject(
+                row["object_bucket"],
+                row["object_key"],
+                row["object_size"],
+                row["object_sha256"],
+                ObjectState(row["object_state"]),
+            )
+        return DiskState(position, row["source"], digest, upload, stored)
 
     def _update_disk(
         self,
@@ -208,7 +217,7 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore):
                 "SELECT upload_id FROM disks WHERE entry_id = ? AND position = ?",
                 (claim.entry_id, position),
             ).fetchone()
-            if current is None or current[0] != upload_id:
+            if current is None or current["upload_id"] != upload_id:
                 raise StateError(
                     f"{claim.name} disk {position + 1}: upload {upload_id} is not the current one"
                 )
@@ -293,7 +302,9 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore):
             ).fetchone()
         if row is None:
             return None
-        return FileDigest(identity, str(row[0]), _part_hashes(row[1], row[2]))
+        return FileDigest(
+            identity, str(row["sha256"]), _part_hashes(row["part_size"], row["part_sha256s"])
+        )
 
     def remember_sha256(self, digest: FileDigest) -> None:
         """Record a file's digest for reuse; older hashes of the same path are dropped."""

@@ -27,9 +27,9 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ec2_import_image.vmimport.state.store import Claim, Store, utc
 
@@ -95,17 +95,17 @@ _IMAGE_COLUMNS = (
 )
 
 
-def _image(row: Sequence[Any]) -> RegionImage:
+def _image(row: sqlite3.Row) -> RegionImage:
     return RegionImage(
-        region=row[0],
-        role=ImageRole(row[1]),
-        image_id=row[2],
-        state=ImageState(row[3]),
-        snapshot_ids=tuple(json.loads(row[4] or "[]")),
-        copy_token=row[5],
-        source_image_id=row[6],
-        name=row[7],
-        updated=utc(row[8]),
+        region=row["region"],
+        role=ImageRole(row["role"]),
+        image_id=row["image_id"],
+        state=ImageState(row["state"]),
+        snapshot_ids=tuple(json.loads(row["snapshot_ids"] or "[]")),
+        copy_token=row["copy_token"],
+        source_image_id=row["source_image_id"],
+        name=row["name"],
+        updated=utc(row["updated_at"]),
     )
 
 
@@ -116,7 +116,7 @@ class DistributionStore(Store):
         """The database's own id (the default ``vmimport:owner`` tag)."""
         with self._read() as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
-        return str(row[0])
+        return str(row["value"])
 
     def _entry_and_attempt(self, conn: sqlite3.Connection, name: str) -> tuple[int, int]:
         row = conn.execute("SELECT id, attempt FROM entries WHERE name = ?", (name,)).fetchone()
@@ -124,7 +124,7 @@ class DistributionStore(Store):
             from ec2_import_image.vmimport.state.errors import UnknownEntry
 
             raise UnknownEntry(f"no entry named {name} in {self.path}")
-        return int(row[0]), int(row[1])
+        return int(row["id"]), int(row["attempt"])
 
     def region_images(self, name: str, attempt: int | None = None) -> list[RegionImage]:
         """The AMIs of the entry's attempt (its current one by default), by Region."""
@@ -174,7 +174,12 @@ class DistributionStore(Store):
                 "WHERE entry_id = ? AND attempt = ? ORDER BY region, image_id, step, target",
                 (entry_id, current if attempt is None else attempt),
             ).fetchall()
-        return [Applied(r[0], r[1], Step(r[2]), r[3], r[4], utc(r[5])) for r in rows]
+        return [
+            Applied(
+                r["region"], r["image_id"], Step(r["step"]), r["target"], r["value"], utc(r["at"])
+            )
+            for r in rows
+        ]
 
     def record_applied(self, claim: Claim, done: Applied, note: str) -> None:
         """One thing applied (replaces the same step and target's row), with its line of

@@ -53,22 +53,22 @@ def _record(conn: sqlite3.Connection, claim: Claim, position: int) -> DiskSnapsh
     written = conn.execute(
         "SELECT count(*) FROM snapshot_blocks WHERE entry_id = ? AND position = ? "
         "AND snapshot_id = ?",
-        (claim.entry_id, position, row[0]),
+        (claim.entry_id, position, row["snapshot_id"]),
     ).fetchone()[0]
     return DiskSnapshot(
-        snapshot_id=row[0],
-        client_token=row[1],
-        volume_size=int(row[2]),
-        block_size=int(row[3]),
-        state=SnapshotState(row[4]),
-        encrypted=_flag(row[5]),
-        kms_key_arn=row[6],
-        timeout_minutes=row[7],
-        started=maybe_utc(row[8]),
-        completed=maybe_utc(row[9]),
-        changed_blocks=row[10],
-        checksum=row[11],
-        message=row[12],
+        snapshot_id=row["snapshot_id"],
+        client_token=row["client_token"],
+        volume_size=int(row["volume_size"]),
+        block_size=int(row["block_size"]),
+        state=SnapshotState(row["state"]),
+        encrypted=_flag(row["encrypted"]),
+        kms_key_arn=row["kms_key_arn"],
+        timeout_minutes=row["timeout_minutes"],
+        started=maybe_utc(row["started_at"]),
+        completed=maybe_utc(row["completed_at"]),
+        changed_blocks=row["changed_blocks"],
+        checksum=row["checksum"],
+        message=row["message"],
         written=int(written),
     )
 
@@ -126,7 +126,7 @@ class SnapshotStore(Store):
             "SELECT snapshot_id FROM disk_snapshots WHERE entry_id = ? AND position = ?",
             (claim.entry_id, position),
         ).fetchone()
-        if row is None or row[0] != snapshot_id:
+        if row is None or row["snapshot_id"] != snapshot_id:
             raise StateError(
                 f"{claim.name} disk {position + 1}: snapshot {snapshot_id} is not the current one"
             )

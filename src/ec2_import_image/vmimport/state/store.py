@@ -169,6 +169,8 @@ class Store:
         owner: Owner,
         lease_seconds: float,
     ) -> None:
+        # rows are read by column name (and still by position): sqlite3.Row
+        conn.row_factory = sqlite3.Row
         self._conn = conn
         self.path = path
         self._clock = clock

@@ -19,19 +19,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Final, cast
 
 if TYPE_CHECKING:
+    from botocore.client import BaseClient
     from botocore.config import Config
+    from mypy_boto3_s3.client import S3Client
 
     from ec2_import_image.vmimport.context import Run
 
 #: the checksum algorithm new uploads ask for: each part's SHA-256 is known from the hash pass
-ALGORITHM = "SHA256"
+ALGORITHM: Final = "SHA256"
 #: the algorithm of uploads an earlier vmimport created (botocore computed each part's CRC32)
-LEGACY_ALGORITHM = "CRC32"
+LEGACY_ALGORITHM: Final = "CRC32"
 
-ClientMaker = Callable[["Config"], Any]
+#: makes the botocore S3 client (typed where it is used: ``S3Clients.plain``)
+ClientMaker = Callable[["Config"], object]
 
 
 class S3Clients:
@@ -41,23 +44,24 @@ class S3Clients:
         self._make = make
         self.concurrency = concurrency
         self.checksums = checksums
-        self._client: Any = None
+        self._client: S3Client | None = None
         self._lock = threading.Lock()
 
     @property
-    def plain(self) -> Any:
+    def plain(self) -> S3Client:
         """The client: it adds no checksum; the caller gives each part's."""
         with self._lock:
             if self._client is None:
                 from botocore.config import Config
 
-                self._client = self._make(
+                made = self._make(
                     Config(
                         max_pool_connections=self.concurrency + 2,
                         request_checksum_calculation="when_required",
                         response_checksum_validation="when_required",
                     )
                 )
+                self._client = cast("S3Client", made)
             return self._client
 
     def disable_checksums(self) -> None:
@@ -67,7 +71,7 @@ class S3Clients:
 def from_run(run: Run, *, concurrency: int = 8, checksums: bool = True) -> S3Clients:
     """The upload client of a ``vmimport`` run (its session, its ``--endpoint-url``)."""
 
-    def make(config: Config) -> Any:
+    def make(config: Config) -> BaseClient:
         return run.create_client("s3", config)
 
     return S3Clients(make, concurrency=concurrency, checksums=checksums)

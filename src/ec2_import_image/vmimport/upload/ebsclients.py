@@ -18,19 +18,25 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
+from ec2_import_image.awserrors import error_code, error_message
 from ec2_import_image.vmimport.upload.errors import UploadError
 
 if TYPE_CHECKING:
+    from botocore.client import BaseClient
     from botocore.config import Config
+    from mypy_boto3_ebs.client import EBSClient
+    from mypy_boto3_ec2.client import EC2Client
+    from mypy_boto3_kms.client import KMSClient
 
     from ec2_import_image.vmimport.context import Run
 
 #: a KMS key's ARN (not an alias's): arn:PARTITION:kms:REGION:ACCOUNT:key/ID
 _KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+")
 
-ClientMaker = Callable[[str, "Config | None"], Any]
+#: makes a botocore client of a service (typed where it is used: ``EbsClients.ebs``...)
+ClientMaker = Callable[[str, "Config | None"], object]
 
 
 class EbsClients:
@@ -39,10 +45,10 @@ class EbsClients:
     def __init__(self, make: ClientMaker, *, concurrency: int = 16) -> None:
         self._make = make
         self.concurrency = concurrency
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, object] = {}
         self._lock = threading.Lock()
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: str) -> object:
         made = self._clients.get(service)  # a dict read is atomic: no lock once made
         if made is not None:
             return made
@@ -63,23 +69,23 @@ class EbsClients:
         )
 
     @property
-    def ebs(self) -> Any:
+    def ebs(self) -> EBSClient:
         """The EBS direct APIs client: a connection per writer thread."""
-        return self._client("ebs")
+        return cast("EBSClient", self._client("ebs"))
 
     @property
-    def ec2(self) -> Any:
-        return self._client("ec2")
+    def ec2(self) -> EC2Client:
+        return cast("EC2Client", self._client("ec2"))
 
     @property
-    def kms(self) -> Any:
-        return self._client("kms")
+    def kms(self) -> KMSClient:
+        return cast("KMSClient", self._client("kms"))
 
 
 def from_run(run: Run, *, concurrency: int = 16) -> EbsClients:
     """The direct road's clients of a ``vmimport`` run (its session, its ``--endpoint-url``)."""
 
-    def make(service: str, config: Config | None) -> Any:
+    def make(service: str, config: Config | None) -> BaseClient:
         return run.create_client(service, config)
 
     return EbsClients(make, concurrency=concurrency)
@@ -89,7 +95,7 @@ class KeyNotUsable(UploadError):
     """The KMS key given cannot be found or used."""
 
 
-def resolve_kms_key(kms: Any, key: str) -> str:
+def resolve_kms_key(kms: KMSClient, key: str) -> str:
     """The ARN of the KMS key ``key`` names (a key id, key ARN, alias name or alias ARN)."""
     if _KEY_ARN.fullmatch(key):
         return key
@@ -98,12 +104,11 @@ def resolve_kms_key(kms: Any, key: str) -> str:
     try:
         metadata = kms.describe_key(KeyId=key)["KeyMetadata"]
     except ClientError as error:
-        info = error.response.get("Error", {})
-        code = info.get("Code", "")
+        code = error_code(error)
         if code in ("NotFoundException", "InvalidArnException"):
             raise KeyNotUsable(
                 f"the KMS key {key} does not exist in this Region ({code}: "
-                f"{info.get('Message', '')}): give a key id, key ARN or alias of this Region"
+                f"{error_message(error)}): give a key id, key ARN or alias of this Region"
             ) from None
         raise
     state = metadata.get("KeyState", "Enabled")

@@ -120,6 +120,7 @@ from typing import Any, NamedTuple, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ec2_import_image.awserrors import error_code, error_message
 from ec2_import_image.diskimage.errors import DiskImageError
 from ec2_import_image.vmimport.errors import from_aws
 from ec2_import_image.vmimport.state.records import DiskSnapshot, SnapshotState, WrittenBlock
@@ -265,16 +266,9 @@ class _View(NamedTuple):
     kms_key_id: str | None
 
 
-def _code(error: BaseException) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code", ""))
-    return ""
-
-
 def _said(error: ClientError) -> str:
-    info = error.response.get("Error", {})
     reason = error.response.get("Reason")
-    said = f"{info.get('Code')}: {info.get('Message', '')}".rstrip(": ")
+    said = f"{error_code(error)}: {error_message(error)}".rstrip(": ")
     return f"{said} ({reason})" if reason else said
 
 
@@ -384,7 +378,7 @@ class _Waiter:
         seconds of not knowing it, when it was just started)."""
 
         def retry(error: BaseException, lasted: float) -> bool:
-            if _code(error) == _EC2_NOT_FOUND:
+            if error_code(error) == _EC2_NOT_FOUND:
                 return settling and lasted < SETTLING
             return is_transient(error)
 
@@ -397,7 +391,7 @@ class _Waiter:
                 clock=self.clock,
             )
         except ClientError as error:
-            if _code(error) == _EC2_NOT_FOUND:
+            if error_code(error) == _EC2_NOT_FOUND:
                 return None
             raise
         found = [s for s in reply.get("Snapshots", []) if s.get("SnapshotId") == snapshot_id]
@@ -566,7 +560,7 @@ class _Writer:
             raise self._refusal(operation, error, snapshot_id) from None
 
     def _refusal(self, operation: str, error: ClientError, snapshot_id: str | None) -> Exception:
-        code, said = _code(error), _said(error)
+        code, said = error_code(error), _said(error)
         where = f"snapshot {snapshot_id}" if snapshot_id else "a snapshot"
         if code in _QUOTA:
             return SnapshotQuotaFull(
@@ -754,7 +748,7 @@ class _Writer:
     def retry_put(self, error: BaseException, lasted: float) -> bool:
         """Whether a failed PutSnapshotBlock is tried again: transient, or a snapshot just
         started that EBS does not know yet."""
-        if _code(error) == _NOT_FOUND:
+        if error_code(error) == _NOT_FOUND:
             return self.clock() < self.fresh_until
         return is_transient(error)
 
@@ -791,7 +785,7 @@ class _Writer:
             return UploadCancelled(f"writing {self.name} to an EBS snapshot stopped")
         if isinstance(error, OSError | DiskImageError):
             return UploadError(f"cannot read {self.name}: {error}")
-        code = _code(error)
+        code = error_code(error)
         if isinstance(error, ClientError) and code in (_INVALID, _NOT_FOUND):
             view = self.waiter.describe(snapshot.snapshot_id)
             if view is None or view.state == "error":
@@ -838,15 +832,16 @@ class _Writer:
     def _complete(self, snapshot: DiskSnapshot, *, again: bool) -> None:
         """CompleteSnapshot with the recorded count and checksum.  ``again``: an earlier run
         may have sent it already, so a refusal while the snapshot is pending is that."""
-        assert snapshot.changed_blocks is not None and snapshot.checksum is not None
+        count, checksum = snapshot.changed_blocks, snapshot.checksum
+        assert count is not None and checksum is not None
         snapshot_id = snapshot.snapshot_id
         ebs = self.clients.ebs
         try:
             reply = paced(
                 lambda: ebs.complete_snapshot(
                     SnapshotId=snapshot_id,
-                    ChangedBlocksCount=snapshot.changed_blocks,
-                    Checksum=snapshot.checksum,
+                    ChangedBlocksCount=count,
+                    Checksum=checksum,
                     ChecksumAlgorithm="SHA256",
                     ChecksumAggregationMethod="LINEAR",
                 ),
@@ -855,7 +850,7 @@ class _Writer:
                 clock=self.clock,
             )
         except ClientError as error:
-            if _code(error) not in (_INVALID, _NOT_FOUND):
+            if error_code(error) not in (_INVALID, _NOT_FOUND):
                 raise self._refusal("CompleteSnapshot", error, snapshot_id) from None
             view = self.waiter.describe(snapshot_id)
             if view is None or view.state == "error":

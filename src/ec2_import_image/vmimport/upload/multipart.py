@@ -86,13 +86,15 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TypedDict, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ec2_import_image.awserrors import error_code, error_message, status_code
+from ec2_import_image.vmimport import s3objects
 from ec2_import_image.vmimport.errors import from_aws
 from ec2_import_image.vmimport.state.records import (
     DiskState,
@@ -117,9 +119,19 @@ from ec2_import_image.vmimport.upload.hashing import identify, settled
 from ec2_import_image.vmimport.upload.progress import NullProgress, Progress
 from ec2_import_image.vmimport.upload.slices import Cancelled, FileSlice
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
+
+
+class _Where(TypedDict):
+    """The object an upload writes, as S3's operations name it."""
+
+    Bucket: str
+    Key: str
+
+
 #: error codes of an endpoint that does not take S3's transport checksums
 _CHECKSUM_REFUSALS = frozenset({"NotImplemented", "InvalidArgument", "InvalidRequest"})
-_MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 #: S3's answer to a part whose bytes do not match the checksum (or Content-MD5) it carried
 _BAD_DIGEST = frozenset({"BadDigest"})
 #: the algorithms whose part checksums this tool can give (the hash pass's, or a CRC32)
@@ -207,14 +219,9 @@ class _PartChanged(Exception):
         self.how = how
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 def _refuses_checksums(error: BaseException) -> bool:
     return isinstance(error, ClientError) and (
-        _code(error) in _CHECKSUM_REFUSALS
-        or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 501
+        error_code(error) in _CHECKSUM_REFUSALS or status_code(error) == 501
     )
 
 
@@ -290,7 +297,7 @@ class _Upload:
         return self.digest.size
 
     @property
-    def where(self) -> dict[str, str]:
+    def where(self) -> _Where:
         return {"Bucket": self.target.bucket, "Key": self.target.key}
 
     def run(self) -> UploadOutcome:
@@ -326,18 +333,10 @@ class _Upload:
     # --------------------------------------------------------------- looking
 
     def _head(self) -> _Head | None:
-        try:
-            reply = self.clients.plain.head_object(**self.where)
-        except ClientError as error:
-            if _code(error) in _MISSING:
-                return None
-            raise
-        metadata = {str(k).lower(): str(v) for k, v in reply.get("Metadata", {}).items()}
-        return _Head(
-            int(reply.get("ContentLength", 0)),
-            metadata.get("sha256"),
-            layout.normal_etag(reply.get("ETag")),
-        )
+        found = s3objects.head(self.clients.plain, self.target.bucket, self.target.key)
+        if found is None:
+            return None
+        return _Head(found.size, found.sha256, layout.normal_etag(found.etag))
 
     def _recorded_as_ours(self, state: DiskState) -> bool:
         stored = state.object
@@ -487,7 +486,7 @@ class _Upload:
         return self._created(reply, part_size, None)
 
     def _created(
-        self, reply: dict[str, Any], part_size: int, algorithm: str | None
+        self, reply: Mapping[str, Any], part_size: int, algorithm: str | None
     ) -> MultipartUpload:
         if algorithm is not None and algorithm not in _ALGORITHMS:
             raise UploadError(
@@ -520,14 +519,15 @@ class _Upload:
             for page in pages:
                 for item in page.get("Parts", []):
                     number = int(item["PartNumber"])
+                    checksum = item.get(f"Checksum{algorithm}") if algorithm else None
                     listed[number] = Part(
                         number,
                         int(item["Size"]),
                         layout.normal_etag(item.get("ETag")),
-                        item.get(f"Checksum{algorithm}") if algorithm else None,
+                        None if checksum is None else str(checksum),
                     )
         except ClientError as error:
-            if _code(error) == "NoSuchUpload":
+            if error_code(error) == "NoSuchUpload":
                 return None
             raise
         return listed
@@ -608,6 +608,7 @@ class _Upload:
         where = layout.part_range(number, self.size, upload.part_size)
         algorithm = upload.checksum_algorithm
         local: layout.LocalDigests | None = None
+        extra: dict[str, Any]
         if algorithm == ALGORITHM:
             given = self.hashes.of(number)
             extra = {"ChecksumAlgorithm": ALGORITHM, f"Checksum{ALGORITHM}": given}
@@ -625,7 +626,8 @@ class _Upload:
             **self.where,
             UploadId=upload.upload_id,
             PartNumber=number,
-            Body=body,
+            # a file object botocore reads (read, seek, tell), not an io class
+            Body=cast("IO[bytes]", body),
             ContentLength=where.length,
             **extra,
         )
@@ -635,23 +637,26 @@ class _Upload:
             if _MD5_ETAG.fullmatch(etag) and etag != local.md5:
                 raise _PartChanged(number, "the endpoint received other bytes than were hashed")
             return Part(number, where.length, etag)
-        return Part(number, where.length, etag, reply.get(f"Checksum{algorithm}") or given)
+        echoed = reply.get(f"Checksum{algorithm}")
+        return Part(number, where.length, etag, str(echoed) if echoed else given)
 
     def _complete(self, upload: MultipartUpload, have: dict[int, Part]) -> None:
         algorithm = upload.checksum_algorithm
-        listed = []
+        listed: list[CompletedPartTypeDef] = []
         for number in sorted(have):
             part = have[number]
-            item: dict[str, Any] = {"PartNumber": number, "ETag": f'"{part.etag}"'}
-            if algorithm and part.checksum:
-                item[f"Checksum{algorithm}"] = part.checksum
+            item: CompletedPartTypeDef = {"PartNumber": number, "ETag": f'"{part.etag}"'}
+            if algorithm == ALGORITHM and part.checksum:
+                item["ChecksumSHA256"] = part.checksum
+            elif algorithm == LEGACY_ALGORITHM and part.checksum:
+                item["ChecksumCRC32"] = part.checksum
             listed.append(item)
         try:
             reply = self.clients.plain.complete_multipart_upload(
                 **self.where, UploadId=upload.upload_id, MultipartUpload={"Parts": listed}
             )
         except ClientError as error:
-            if _code(error) != "NoSuchUpload":
+            if error_code(error) != "NoSuchUpload":
                 raise
             head = self._head()
             if head is None or head.sha256 != self.digest.sha256 or head.size != self.size:
@@ -789,8 +794,7 @@ class _Sender:
         """S3 refused a part's bytes: the file changed since it was hashed when the part's
         bytes, read again, are not the ones hashed; else they were damaged on their way (the
         upload stays, for a rerun)."""
-        info = error.response.get("Error", {})
-        said = f"{info.get('Code')}: {info.get('Message', '')}"
+        said = f"{error_code(error)}: {error_message(error)}"
         where = layout.part_range(number, self.job.size, self.upload.part_size)
         local = layout.local_digests(self.job.fd, where)
         if local.sha256 != self.job.hashes.of(number):
@@ -804,7 +808,7 @@ class _Sender:
 
     def _failure(self, error: BaseException, number: int) -> BaseException:
         """What a worker's error becomes (botocore's are worded by ``upload_file``)."""
-        if isinstance(error, ClientError) and _code(error) in _BAD_DIGEST:
+        if isinstance(error, ClientError) and error_code(error) in _BAD_DIGEST:
             return self._refused(number, error)
         if self.upload.checksum_algorithm and _refuses_checksums(error):
             return _ChecksumsRefused()
