@@ -127,6 +127,7 @@ class Waiter:
         self._selection = selection
         self._waited = list(selection.task_ids) if selection.own else None
         self._seen = by_id(initial)
+        self._pacer = Pacer(self._pacer.pacing, self._env.clock)  # each wait from the first delay
         self._start = self._env.clock()
         try:
             if initial:
