@@ -19,6 +19,7 @@ from ec2_import_image.diskimage.blob import Extent
 from ec2_import_image.diskimage.records import ContainerFormat
 from ec2_import_image.diskimage.sources import FileBlob
 from ec2_import_image.diskimage.virtual import VirtualDisk, open_virtual_disk
+from ec2_import_image.importtasks.pacing import Pacing
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.records import SnapshotState
 from ec2_import_image.vmimport.state.snapshots import SnapshotJournal
@@ -48,7 +49,6 @@ from ec2_import_image.vmimport.upload.ebserrors import (
     SnapshotFailed,
     SnapshotQuotaFull,
 )
-from ec2_import_image.vmimport.upload.ebspacing import Pacing
 from ec2_import_image.vmimport.upload.errors import FileChanged, UploadCancelled
 from ec2_import_image.vmimport.upload.progress import NullProgress
 from tests.support.children import kill_when, start_module

@@ -1,4 +1,4 @@
-"""The engine's pure pieces: identity, tags and tokens; the request; back-off and patience;
+"""The engine's pure pieces: identity, tags and tokens; the request; failures borne;
 the results files; the plan."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ec2_import_image.diskimage.records import BootMode, ContainerFormat
-from ec2_import_image.importtasks.faults import Fault, FaultKind
+from ec2_import_image.importtasks.pacing import Pacer, Pacing
 from ec2_import_image.vmimport.engine.errors import EntryFailed
 from ec2_import_image.vmimport.engine.identity import (
     Identity,
@@ -22,7 +22,6 @@ from ec2_import_image.vmimport.engine.identity import (
     s3_stand_in,
 )
 from ec2_import_image.vmimport.engine.plan import Looking, PlannedAction, plan_entry
-from ec2_import_image.vmimport.engine.polling import Backoff, Patience
 from ec2_import_image.vmimport.engine.request import (
     DiskObject,
     detected_boot_mode,
@@ -30,7 +29,7 @@ from ec2_import_image.vmimport.engine.request import (
     import_request,
 )
 from ec2_import_image.vmimport.engine.results import write_results
-from ec2_import_image.vmimport.errors import ExitStatus, Incomplete, status_for
+from ec2_import_image.vmimport.errors import ExitStatus, Incomplete, bear, status_for
 from ec2_import_image.vmimport.spec import (
     Architecture,
     DiskSource,
@@ -146,26 +145,18 @@ def test_the_request_has_what_was_given_and_sorted_tags() -> None:
     assert other_role["RoleName"] == "mine" and "BootMode" not in other_role
 
 
-def test_backoff_grows_to_its_cap() -> None:
-    backoff = Backoff(cap=10.0)
-    assert [backoff.next() for _ in range(6)] == [2.0, 3.0, 4.5, 6.75, 10.0, 10.0]
-    backoff.reset()
-    assert backoff.next(failed=True) == 2.0 and backoff.next() == 4.0
-    assert Backoff(cap=0.5).next() == 0.5
-
-
 def test_patience_gives_up_after_the_streak_lasted_its_limit() -> None:
     clock = FakeClock()
-    patience = Patience(clock.clock, 60)
-    fault = Fault(FaultKind.TRANSIENT, "An error occurred (Throttling): slow down", Exception())
-    assert patience.failed(fault, "polling") == 0
+    pacer = Pacer(Pacing(patience=60), clock.clock)
+    reason = "An error occurred (Throttling): slow down"
+    assert bear(pacer, "polling", reason) == 0
     clock.sleep(30)
-    assert patience.failed(fault, "polling") == 30 and patience.failing
-    assert patience.recovered() == 30 and not patience.failing
-    patience.failed(fault, "polling")
+    assert bear(pacer, "polling", reason) == 30 and pacer.failing
+    assert pacer.succeeded() == 30 and not pacer.failing
+    bear(pacer, "polling", reason)
     clock.sleep(60)
     with pytest.raises(Incomplete, match=r"polling failed for 60 s \(--max-transient-seconds 60\)"):
-        patience.failed(fault, "polling")
+        bear(pacer, "polling", reason)
 
 
 def _entry(name: str, phase: Phase, attempt: Attempt) -> Entry:

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from enum import IntEnum
 
 from ec2_import_image.awserrors import error_code, error_message
+from ec2_import_image.importtasks.pacing import Pacer, PatienceExhausted
 
 
 class ExitStatus(IntEnum):
@@ -101,6 +102,18 @@ def credentials_refused(operation: str, code: str, message: str) -> Incomplete:
         f"the AWS credentials are not valid ({answer}): check the access key, its secret and "
         "session token, the profile, and that they belong to the endpoint's account"
     )
+
+
+def bear(pacer: Pacer, what: str, reason: str) -> float:
+    """A transient failure of ``what`` borne (``Pacer.failed``): how long failures have lasted;
+    once they have lasted ``--max-transient-seconds``, ``Incomplete`` with the last ``reason``."""
+    try:
+        return pacer.failed()
+    except PatienceExhausted as exhausted:
+        raise Incomplete(
+            f"{what} failed for {round(exhausted.lasted)} s (--max-transient-seconds "
+            f"{round(exhausted.patience)}): {reason}; run again to continue"
+        ) from None
 
 
 def from_aws(error: BaseException) -> VmimportError | None:

@@ -1,12 +1,14 @@
 """The waiting loop: poll until every task is completed, one fails, or a limit runs out.
 
 Polls are DescribeImportImageTasks calls (every page, each call with
-botocore's own retries) spaced by a growing delay (2 s, times 1.5, at most
-30 s).  A poll that fails transiently (see ``faults``) is said on stderr and
-tried again with a delay that doubles, up to the same cap; the wait gives up
-when failures have lasted ``--max-transient-seconds`` or when ``--max-wait``
-runs out, polling once more at that limit so that the end drawn is the
-task's state then.  A permanent failure ends the wait at once.
+botocore's own retries) paced by the shared policy (``importtasks.pacing``: a
+delay from 2 s, times 1.5, at most 30 s).  A poll that fails transiently (see
+``faults``) is said on stderr and tried again with a delay that doubles, up to
+the same cap; the wait gives up when failures have lasted
+``--max-transient-seconds`` (the policy's ``PatienceExhausted``, said in v2's
+waiter wording) or when ``--max-wait`` runs out, polling once more at that
+limit so that the end drawn is the task's state then.  A permanent failure
+ends the wait at once.
 
 Every end but success says which tasks are still running, with the commands
 that resume waiting and cancel (``hints``); Ctrl-C too, after one last poll
@@ -30,6 +32,7 @@ from ec2_import_image.dropin.waiting.display import Reporter, make_reporter
 from ec2_import_image.dropin.waiting.hints import hint_lines
 from ec2_import_image.environment import Environment
 from ec2_import_image.importtasks.faults import Fault, MissingTasks, classify
+from ec2_import_image.importtasks.pacing import POLLING, Pacer, Pacing, PatienceExhausted
 from ec2_import_image.importtasks.tasks import (
     ACTIVE,
     FAILURE,
@@ -50,13 +53,8 @@ TERMINAL_FAILURE = (
     'Waiter encountered a terminal failure state: For expression "ImportImageTasks[].Status" '
     f'we matched expected path: "{FAILURE}" at least once'
 )
-#: seconds between polls: the first delay, its growth after a poll and after a failed one
-FIRST_DELAY = 2.0
-BACKOFF = 1.5
-TRANSIENT_BACKOFF = 2.0
-MAX_DELAY = 30.0
 DEFAULT_MAX_WAIT = 14400
-DEFAULT_MAX_TRANSIENT = 300
+DEFAULT_MAX_TRANSIENT = int(POLLING.patience)
 
 
 class WaiterFailed(GeneralError):
@@ -96,14 +94,6 @@ class Selection(NamedTuple):
     filtered: bool = False
 
 
-class _Streak:
-    """Failed polls in a row: since when, and the last failure."""
-
-    def __init__(self, started: float, fault: Fault) -> None:
-        self.started = started
-        self.fault = fault
-
-
 class Waiter:
     """One wait: its tasks, their last known states, the failures under way."""
 
@@ -124,7 +114,9 @@ class Waiter:
         self._selection = Selection({})
         self._waited: list[str] | None = None
         self._seen: dict[str, Task] = {}
-        self._streak: _Streak | None = None
+        self._pacer = Pacer(Pacing(patience=limits.max_transient), env.clock)
+        #: the last failed poll, while polls fail (the pacer knows since when)
+        self._fault: Fault | None = None
         self._start = 0.0
 
     # -- the loop ----------------------------------------------------------
@@ -135,6 +127,7 @@ class Waiter:
         self._selection = selection
         self._waited = list(selection.task_ids) if selection.own else None
         self._seen = by_id(initial)
+        self._pacer = Pacer(self._pacer.pacing, self._env.clock)  # each wait from the first delay
         self._start = self._env.clock()
         try:
             if initial:
@@ -147,35 +140,35 @@ class Waiter:
             reporter.close()
 
     def _loop(self) -> list[Task]:
-        delay = FIRST_DELAY
         if self._selection.own:  # the task was just created: give it a moment
-            self._env.sleep(self._pause(delay))
+            self._env.sleep(self._pacer.within(self._pacer.delay, self._limit()))
         while True:
             began = self._env.clock()
+            exhausted: PatienceExhausted | None = None
             try:
                 found = self._fetch()
             except Exception as error:
                 fault = classify(error, own_tasks=self._selection.own)
                 if not fault.transient:
                     raise self._permanent(fault) from None
-                if self._streak is None:
-                    self._streak = _Streak(began, fault)
-                self._streak.fault = fault
+                self._fault = fault
+                try:
+                    self._pacer.failed(began)
+                except PatienceExhausted as out:
+                    exhausted = out
             else:
-                if self._streak is not None:
-                    seconds = _seconds(self._env.clock() - self._streak.started)
-                    self._note(f"Polling works again after {seconds} s of failed polls.")
-                    self._streak = None
+                outage = self._pacer.succeeded()
+                if outage is not None:
+                    self._note(f"Polling works again after {_seconds(outage)} s of failed polls.")
+                self._fault = None
                 done = self._evaluate(found)
                 if done is not None:
                     return done
-            self._check_limits()
-            pause = self._pause(delay)
-            if self._streak is not None:
-                self._note_failure(self._streak, pause)
+            self._check_limits(exhausted)
+            pause = self._pacer.pause(self._limit())
+            if self._fault is not None:
+                self._note_failure(self._fault, pause)
             self._env.sleep(pause)
-            growth = BACKOFF if self._streak is None else TRANSIENT_BACKOFF
-            delay = min(delay * growth, MAX_DELAY)
 
     def _fetch(self) -> dict[str, Task]:
         """One poll: every page; the tasks waited for chosen on the first one."""
@@ -227,14 +220,14 @@ class Waiter:
         return None
 
     # -- time ----------------------------------------------------------------
-    def _pause(self, delay: float) -> float:
-        """The next sleep: ``delay``, cut short so that a limit falls on a poll."""
+    def _limit(self) -> float:
+        """When the next sleep must end, so that a limit falls on a poll."""
         limit = self._start + self._limits.max_wait
-        if self._streak is not None:
-            limit = min(limit, self._streak.started + self._limits.max_transient)
-        return max(0.0, min(delay, limit - self._env.clock()))
+        gives_up_at = self._pacer.gives_up_at
+        return limit if gives_up_at is None else min(limit, gives_up_at)
 
-    def _check_limits(self) -> None:
+    def _check_limits(self, exhausted: PatienceExhausted | None) -> None:
+        """``--max-wait`` first, then ``--max-transient-seconds`` (``exhausted``)."""
         now = self._env.clock()
         if now - self._start >= self._limits.max_wait:
             raise self._gave_up(
@@ -242,11 +235,10 @@ class Waiter:
                 f"Stopped waiting after {_seconds(now - self._start)} s "
                 f"(--max-wait {self._limits.max_wait})",
             )
-        streak = self._streak
-        if streak is not None and now - streak.started >= self._limits.max_transient:
+        if exhausted is not None and self._fault is not None:
             raise self._gave_up(
-                streak.fault.reason,
-                f"Polls have failed for {_seconds(now - streak.started)} s "
+                self._fault.reason,
+                f"Polls have failed for {_seconds(exhausted.lasted)} s "
                 f"(--max-transient-seconds {self._limits.max_transient})",
             )
 
@@ -270,8 +262,8 @@ class Waiter:
 
     def _gave_up(self, reason: str, opening: str) -> WaiterFailed:
         lines = [f"Waiter {WAITER_NAME} failed: {reason}"]
-        if self._streak is not None and reason != self._streak.fault.reason:
-            lines.append(f"The last poll failed: {self._streak.fault.reason}")
+        if self._fault is not None and reason != self._fault.reason:
+            lines.append(f"The last poll failed: {self._fault.reason}")
         lines += self._still_running(opening, self._unfinished())
         return WaiterFailed("\n".join(lines))
 
@@ -305,7 +297,7 @@ class Waiter:
 
     def _interrupted(self) -> None:
         """Ctrl-C: one last look at the tasks, then where they stand and the commands."""
-        if self._waited and self._streak is None:
+        if self._waited and self._fault is None:
             try:
                 found = by_id(describe_all(self._describe, self._by_ids()))
                 states = [found[name] for name in self._waited if name in found]
@@ -331,10 +323,10 @@ class Waiter:
         if self._reporter is not None:
             self._reporter.note(text)
 
-    def _note_failure(self, streak: _Streak, pause: float) -> None:
-        failing = _seconds(self._env.clock() - streak.started)
+    def _note_failure(self, fault: Fault, pause: float) -> None:
+        failing = _seconds(self._env.clock() - (self._pacer.since or 0.0))
         self._note(
-            f"Poll failed ({streak.fault.reason}); trying again in {_seconds(pause)} s "
+            f"Poll failed ({fault.reason}); trying again in {_seconds(pause)} s "
             f"(failing for {failing} s, giving up at {self._limits.max_transient} s)"
         )
 

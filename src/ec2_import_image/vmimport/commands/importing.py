@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ec2_import_image.importtasks.pacing import POLLING
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.distribute.pacing import DEFAULT_MAX_COPIES
-from ec2_import_image.vmimport.engine.polling import DEFAULT_MAX_TRANSIENT, DEFAULT_POLL_INTERVAL
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError, VmimportError
 from ec2_import_image.vmimport.manifest import NAME, NAME_RULE, entry_from_options, option_name
 from ec2_import_image.vmimport.spec import MAX_DISKS, ImportSpec
@@ -181,14 +181,14 @@ def _engine_options(state_default: str) -> list[Callable[[F], F]]:
         click.option(
             "--max-transient-seconds",
             type=click.IntRange(min=0),
-            default=int(DEFAULT_MAX_TRANSIENT),
+            default=int(POLLING.patience),
             show_default=True,
             help="How long polls may keep failing transiently.",
         ),
         click.option(
             "--poll-interval",
             type=click.FloatRange(min=0.05),
-            default=DEFAULT_POLL_INTERVAL,
+            default=POLLING.cap,
             show_default=True,
             help="The longest pause between two polls, in seconds.",
         ),

@@ -45,7 +45,7 @@ from ec2_import_image.importtasks.faults import Fault, classify
 from ec2_import_image.vmimport.distribute.errors import Refused, refusal
 from ec2_import_image.vmimport.distribute.flags import tags_digest
 from ec2_import_image.vmimport.distribute.observe import describe
-from ec2_import_image.vmimport.distribute.pacing import Pacer
+from ec2_import_image.vmimport.distribute.pacing import CopyWait
 from ec2_import_image.vmimport.distribute.plan import ImageView
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.state.distribution import (
@@ -295,7 +295,7 @@ def make_copies(job: Job, orders: Mapping[str, CopyOrder]) -> dict[str, ImageVie
 _STILL = ImageView("", "", "pending")
 
 
-def _poll(job: Job, pacer: Pacer, region: str, image_id: str) -> ImageView | None:
+def _poll(job: Job, pacer: CopyWait, region: str, image_id: str) -> ImageView | None:
     try:
         view = describe(job.clients.ec2(region), image_id)
     except Exception as error:

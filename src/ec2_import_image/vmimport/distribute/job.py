@@ -18,7 +18,7 @@ from ec2_import_image.diagnostics import Diagnostic, sentence
 from ec2_import_image.importtasks.faults import classify
 from ec2_import_image.vmimport.distribute.errors import Refused, refusal
 from ec2_import_image.vmimport.distribute.observe import Clients, KeyJudge
-from ec2_import_image.vmimport.distribute.pacing import CopySlots, Pace, Pacer
+from ec2_import_image.vmimport.distribute.pacing import CopySlots, CopyWait, Pace
 from ec2_import_image.vmimport.distribute.plan import Wanted
 from ec2_import_image.vmimport.engine.identity import TAG_NAME, TAG_OWNER, TAG_SHA256
 from ec2_import_image.vmimport.errors import Incomplete
@@ -84,8 +84,8 @@ class Job:
     def owner_key(self) -> str:
         return TAG_OWNER
 
-    def pacer(self) -> Pacer:
-        return Pacer(self.pace, self.clock, self.sleep)
+    def pacer(self) -> CopyWait:
+        return CopyWait(self.pace, self.clock, self.sleep)
 
     def recorded(self) -> list[RegionImage]:
         return self.db.region_images(self.entry)

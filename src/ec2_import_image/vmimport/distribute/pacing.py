@@ -1,8 +1,7 @@
 """The pace of the distribution's waits, and the copies it has in flight per Region.
 
-This is the one place the distribution waits (to be folded into the shared
-pacing policy with the import's ``engine.polling``, whose ``Backoff`` and
-``Patience`` it uses): a ``Pacer`` spaces the polls of copies in progress
+This is the one place the distribution waits, on the shared pacing policy
+(``importtasks.pacing``): a ``CopyWait`` spaces the polls of copies in progress
 from 2 s up to ``--poll-interval``, bears a streak of transient failures
 (``importtasks.faults``: throttling, 5xx, connection errors) for
 ``--max-transient-seconds``, and stops at ``--max-wait`` (the copies go on in
@@ -25,13 +24,8 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ec2_import_image.importtasks.faults import Fault
-from ec2_import_image.vmimport.engine.polling import (
-    DEFAULT_MAX_TRANSIENT,
-    DEFAULT_POLL_INTERVAL,
-    Backoff,
-    Patience,
-)
-from ec2_import_image.vmimport.errors import Incomplete
+from ec2_import_image.importtasks.pacing import POLLING, Pacer, Pacing
+from ec2_import_image.vmimport.errors import Incomplete, bear
 
 #: the service's limit on copies in progress into one Region (the user guide, "Copy an AMI")
 DEFAULT_MAX_COPIES = 100
@@ -42,8 +36,8 @@ FRESH_SECONDS = 60.0
 class Pace(NamedTuple):
     """``--poll-interval``, ``--max-transient-seconds``, ``--max-wait`` (None: no limit)."""
 
-    poll_interval: float = DEFAULT_POLL_INTERVAL
-    max_transient: float = DEFAULT_MAX_TRANSIENT
+    poll_interval: float = POLLING.cap
+    max_transient: float = POLLING.patience
     max_wait: float | None = None
 
 
@@ -51,8 +45,8 @@ class StoppedWaiting(Incomplete):
     """``--max-wait`` ran out while copies were in progress (they go on in AWS)."""
 
 
-class Pacer:
-    """One wait: its delays, its patience with failures, its deadline."""
+class CopyWait:
+    """One wait: its pace (delays, patience with failures), its deadline."""
 
     def __init__(
         self,
@@ -64,8 +58,7 @@ class Pacer:
         self.clock = clock
         self._sleep = sleep
         self.began = clock()
-        self._backoff = Backoff(pace.poll_interval)
-        self._patience = Patience(clock, pace.max_transient)
+        self._pacer = Pacer(Pacing(cap=pace.poll_interval, patience=pace.max_transient), clock)
 
     def fresh(self, since: float) -> bool:
         """Whether a moment of "no such AMI" since ``since`` is the service catching up."""
@@ -73,10 +66,10 @@ class Pacer:
 
     def failed(self, fault: Fault, what: str) -> float:
         """A transient failure borne (``Incomplete`` once the streak is too long)."""
-        return self._patience.failed(fault, what)
+        return bear(self._pacer, what, fault.reason)
 
     def recovered(self) -> float | None:
-        return self._patience.recovered()
+        return self._pacer.succeeded()
 
     def pause(self, what: str) -> None:
         """Sleep until the next poll; ``StoppedWaiting`` past ``--max-wait``."""
@@ -87,13 +80,7 @@ class Pacer:
                 f"stopped waiting for {what} after {round(waited)} s (--max-wait {round(limit)}); "
                 "the copies go on in AWS: run the same command again to continue"
             )
-        delay = self._backoff.next(failed=self._patience.failing)
-        if limit is not None:
-            delay = max(0.0, min(delay, self.began + limit - self.clock()))
-        self._sleep(delay)
-
-    def reset(self) -> None:
-        self._backoff.reset()
+        self._sleep(self._pacer.pause(None if limit is None else self.began + limit))
 
 
 class CopySlots:

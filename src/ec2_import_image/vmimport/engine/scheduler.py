@@ -61,6 +61,7 @@ from typing import NamedTuple
 
 from ec2_import_image import diagnostics
 from ec2_import_image.importtasks.faults import classify
+from ec2_import_image.importtasks.pacing import POLLING, Pacer, Pacing
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
 from ec2_import_image.vmimport.distribute.background import Background
 from ec2_import_image.vmimport.engine.board import SET_ASIDE, Board, EntryLine
@@ -72,13 +73,6 @@ from ec2_import_image.vmimport.engine.entry import (
     Services,
 )
 from ec2_import_image.vmimport.engine.errors import EntryFailed, QuotaFull, TransientStart
-from ec2_import_image.vmimport.engine.polling import (
-    DEFAULT_MAX_TRANSIENT,
-    DEFAULT_POLL_INTERVAL,
-    FIRST_DELAY,
-    Backoff,
-    Patience,
-)
 from ec2_import_image.vmimport.engine.quota import (
     DEFAULT_MAX_ACTIVE,
     DEFAULT_UPLOADS,
@@ -86,7 +80,7 @@ from ec2_import_image.vmimport.engine.quota import (
     free_slots,
 )
 from ec2_import_image.vmimport.engine.waiting import FRESH_SECONDS, poll_tasks
-from ec2_import_image.vmimport.errors import Incomplete, VmimportError, from_aws
+from ec2_import_image.vmimport.errors import Incomplete, VmimportError, bear, from_aws
 from ec2_import_image.vmimport.spec import ImportSpec
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.errors import LostClaim
@@ -101,8 +95,8 @@ WORKER_WAIT = 0.5
 class BatchOptions(NamedTuple):
     max_active: int = DEFAULT_MAX_ACTIVE
     uploads: int = DEFAULT_UPLOADS
-    poll_interval: float = DEFAULT_POLL_INTERVAL
-    max_transient: float = DEFAULT_MAX_TRANSIENT
+    poll_interval: float = POLLING.cap
+    max_transient: float = POLLING.patience
     retry_failed: bool = False
     #: import again the finished entries whose disks changed since (else only said)
     reimport_changed: bool = False
@@ -174,12 +168,11 @@ class Scheduler:
         self._workers: list[threading.Thread] = []
         self._in_flight = 0
         self._retry: dict[str, int] = {}
-        self._poll_at = 0.0
-        self._poll_backoff = Backoff(options.poll_interval)
-        self._poll_patience = Patience(clock, options.max_transient)
-        self._start_at = 0.0
-        self._start_backoff = Backoff(options.poll_interval)
-        self._start_patience = Patience(clock, options.max_transient)
+        pacing = Pacing(cap=options.poll_interval, patience=options.max_transient)
+        #: the polls of the tasks waited for, and the starts of queued entries: each paced
+        #: on the shared policy, each with its due time
+        self._polls = Pacer(pacing, clock)
+        self._starts = Pacer(pacing, clock)
         self._renew_at = 0.0
         self._waiting_note: str | None = None
         #: finished entries' distributions (copies take minutes: not in the loop's thread)
@@ -254,9 +247,9 @@ class Scheduler:
         now = self.clock()
         due = [self._renew_at]
         if any(h.phase is Phase.WAITING for h in self.held.values()):
-            due.append(self._poll_at)
+            due.append(self._polls.due)
         if any(h.phase is Phase.QUEUED for h in self.held.values()):
-            due.append(self._start_at)
+            due.append(self._starts.due)
         if not self.held and not self._in_flight:
             due.append(now + self.options.poll_interval)  # entries another process holds
         pause = min(due) - now
@@ -378,11 +371,11 @@ class Scheduler:
             self.board.update(
                 name, phase=Phase.QUEUED.value, line="uploaded: queued for an import slot"
             )
-            self._start_at = min(self._start_at, self.clock())
+            self._starts.sooner(self.clock())
         elif outcome is Phase.WAITING:
             held.phase = Phase.WAITING
             held.task_id = held.work.entry().attempt.import_task_id
-            self._poll_at = min(self._poll_at, self.clock())
+            self._polls.sooner(self.clock())
         elif outcome is Phase.FINISHING:
             self._finish(held)
         elif outcome is Phase.DONE:
@@ -450,7 +443,7 @@ class Scheduler:
             return
         self.board.update(held.work.name, phase=Phase.DONE.value, outcome=result.image_id or "")
         self._distribute(held)
-        self._start_at = min(self._start_at, self.clock())  # a slot is free
+        self._starts.sooner(self.clock())  # a slot is free
 
     def _distribute(self, held: _Held) -> None:
         """A finished entry's AMI named, copied, shared as asked (``EntryWork.result``), in a
@@ -489,7 +482,7 @@ class Scheduler:
     def _poll(self) -> None:
         waiting = {h.task_id: h for h in self.held.values() if h.phase is Phase.WAITING}
         now = self.clock()
-        if not waiting or now < self._poll_at:
+        if not waiting or not self._polls.is_due(now):
             return
         try:
             states = poll_tasks(self.services.ec2, [name for name in waiting if name])
@@ -497,15 +490,14 @@ class Scheduler:
             fault = classify(error, own_tasks=True)
             if not fault.transient:
                 raise Incomplete(f"polling the import tasks failed: {fault.reason}") from None
-            lasted = self._poll_patience.failed(fault, "polling the import tasks")
-            pause = self._poll_backoff.next(failed=True)
+            lasted = bear(self._polls, "polling the import tasks", fault.reason)
+            pause = self._polls.later(now)
             self.board.note(
                 f"polling the import tasks failed ({fault.reason}); failing for "
                 f"{round(lasted)} s, trying again in {round(pause)} s"
             )
-            self._poll_at = now + pause
             return
-        outage = self._poll_patience.recovered()
+        outage = self._polls.succeeded()
         if outage is not None:
             self.board.note(f"polling works again after {round(outage)} s of failed polls")
         for name, task in states.items():
@@ -516,7 +508,7 @@ class Scheduler:
                 self._fail(held, failure)
             except VmimportError as error:
                 self._trouble(held, error)
-        self._poll_at = now + self._poll_backoff.next()
+        self._polls.later(now)
 
     def _observed(self, held: _Held, task: Task | None) -> None:
         if task is None:
@@ -542,7 +534,7 @@ class Scheduler:
             if (held := self.held.get(name)) is not None and held.phase is Phase.QUEUED
         ]
         now = self.clock()
-        if not queued or now < self._start_at:
+        if not queued or not self._starts.is_due(now):
             return
         try:
             active = len(active_task_ids(self.services.ec2))
@@ -557,8 +549,8 @@ class Scheduler:
         for held in queued[:free]:
             if not self._start(held):
                 return
-        self._start_backoff.reset()
-        self._start_at = self.clock() + FIRST_DELAY
+        self._starts.reset()
+        self._starts.due = self.clock() + self._starts.delay
 
     def _waiting_for_slots(self, active: int) -> None:
         note = (
@@ -568,16 +560,16 @@ class Scheduler:
         if note != self._waiting_note:
             self._waiting_note = note
             self.board.note(note)
-        self._start_at = self.clock() + self._start_backoff.next()
+        self._starts.succeeded()  # the count answered: no transient failure goes on
+        self._starts.later()
 
     def _start_later(self, error: BaseException) -> None:
         fault = classify(error)
         if not fault.transient:
             raise Incomplete(f"counting the active import tasks failed: {fault.reason}") from None
-        self._start_patience.failed(fault, "starting imports")
-        pause = self._start_backoff.next(failed=True)
+        bear(self._starts, "starting imports", fault.reason)
+        pause = self._starts.later()
         self.board.note(f"{fault.reason}: trying again in {round(pause)} s")
-        self._start_at = self.clock() + pause
 
     def _start(self, held: _Held) -> bool:
         """Start one queued entry; False when no more should start now."""
@@ -585,12 +577,12 @@ class Scheduler:
         try:
             task = held.work.start(held.prepared)
         except QuotaFull as full:
-            pause = self._start_backoff.next()
+            self._starts.succeeded()  # the service answered: no transient failure goes on
+            pause = self._starts.later()
             self.board.note(
                 f"ResourceCountLimitExceeded ({full}): backing off, trying again in "
                 f"{round(pause)} s"
             )
-            self._start_at = self.clock() + pause
             return False
         except TransientStart as transient:
             self._start_later(transient.fault.error)
@@ -601,9 +593,9 @@ class Scheduler:
         except VmimportError as error:
             self._trouble(held, error)
             return True
-        self._start_patience.recovered()
+        self._starts.succeeded()
         held.phase, held.prepared = Phase.WAITING, None
         held.task_id, held.started = task_id(task), self.clock()
-        self._poll_backoff.reset()
-        self._poll_at = min(self._poll_at, self.clock() + FIRST_DELAY)
+        self._polls.reset()
+        self._polls.sooner(self.clock() + self._polls.delay)
         return True

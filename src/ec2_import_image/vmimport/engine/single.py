@@ -37,10 +37,9 @@ from ec2_import_image.vmimport.engine.errors import (
     QuotaFull,
     TransientStart,
 )
-from ec2_import_image.vmimport.engine.polling import Backoff, Patience
 from ec2_import_image.vmimport.engine.results import ImportResult
 from ec2_import_image.vmimport.engine.waiting import GaveUp, WaitLimits, poll_tasks, wait_for_task
-from ec2_import_image.vmimport.errors import VmimportError, from_aws
+from ec2_import_image.vmimport.errors import VmimportError, bear, from_aws
 from ec2_import_image.vmimport.state.records import Phase
 
 
@@ -160,22 +159,20 @@ def _drive(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportResul
 def _start(work: EntryWork, prepared: Prepared, limits: WaitLimits, clock: Clock) -> Task:
     """ImportImage, tried again while the quota is full or the call fails transiently."""
     began = clock.now()
-    backoff = Backoff(limits.poll_interval)
-    patience = Patience(clock.now, limits.max_transient)
+    pacer = limits.pacer(clock.now)
     while True:
         try:
-            task = work.start(prepared)
-            patience.recovered()
-            return task
+            return work.start(prepared)
         except QuotaFull as full:
-            pause = backoff.next()
+            pacer.succeeded()  # the service answered: no transient failure goes on
+            pause = pacer.next_delay()
             work.reporter.step(
                 f"the Region's quota of active import tasks is reached ({full}): trying again "
                 f"in {round(pause)} s"
             )
         except TransientStart as transient:
-            patience.failed(transient.fault, "ImportImage")
-            pause = backoff.next(failed=True)
+            bear(pacer, "ImportImage", transient.fault.reason)
+            pause = pacer.next_delay()
             work.reporter.step(
                 f"ImportImage failed ({transient}): trying again in {round(pause)} s"
             )

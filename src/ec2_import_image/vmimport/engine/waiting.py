@@ -7,12 +7,12 @@ asked again id by id, and an unknown task is answered None so that its
 entry can look for its AMI instead.
 
 ``wait_for_task`` polls one task until it ends (``completed`` or
-``deleted``), on the run's clock: delays from ``polling.Backoff``, transient
-failures borne for ``--max-transient-seconds`` (``polling.Patience``), a
-permanent failure at once, and ``--max-wait`` (the import goes on in AWS: a
-rerun continues the wait).  Right after ImportImage answered, the service may
-deny for a moment that the new task exists: for the run's own task that is
-transient.
+``deleted``), on the run's clock and the shared pacing policy
+(``importtasks.pacing``: delays up to ``--poll-interval``, transient failures
+borne for ``--max-transient-seconds``), a permanent failure at once, and
+``--max-wait`` (the import goes on in AWS: a rerun continues the wait).  Right
+after ImportImage answered, the service may deny for a moment that the new
+task exists: for the run's own task that is transient.
 """
 
 from __future__ import annotations
@@ -22,14 +22,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ec2_import_image.awserrors import error_code
 from ec2_import_image.importtasks.faults import UNKNOWN_TASK, MissingTasks, classify
+from ec2_import_image.importtasks.pacing import POLLING, Pacer, Pacing
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, by_id, describe_all, status
-from ec2_import_image.vmimport.engine.polling import (
-    DEFAULT_MAX_TRANSIENT,
-    DEFAULT_POLL_INTERVAL,
-    Backoff,
-    Patience,
-)
-from ec2_import_image.vmimport.errors import Incomplete
+from ec2_import_image.vmimport.errors import Incomplete, bear
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -46,8 +41,12 @@ class WaitLimits(NamedTuple):
     """``--max-wait`` (None: no limit), ``--max-transient-seconds``, ``--poll-interval``."""
 
     max_wait: float | None = None
-    max_transient: float = DEFAULT_MAX_TRANSIENT
-    poll_interval: float = DEFAULT_POLL_INTERVAL
+    max_transient: float = POLLING.patience
+    poll_interval: float = POLLING.cap
+
+    def pacer(self, clock: Callable[[], float]) -> Pacer:
+        """A wait at this pace: the shared policy, capped and borne as the options say."""
+        return Pacer(Pacing(cap=self.poll_interval, patience=self.max_transient), clock)
 
 
 class GaveUp(Incomplete):
@@ -107,8 +106,7 @@ def wait_for_task(
     the service catching up).
     """
     began = clock()
-    backoff = Backoff(limits.poll_interval)
-    patience = Patience(clock, limits.max_transient)
+    pacer = limits.pacer(clock)
     while True:
         try:
             task = poll_tasks(ec2, [task_id])[task_id]
@@ -116,13 +114,13 @@ def wait_for_task(
             fault = classify(error, own_tasks=fresh)
             if not fault.transient:
                 raise Incomplete(f"polling {task_id} failed: {fault.reason}") from None
-            lasted = patience.failed(fault, f"polling {task_id}")
+            lasted = bear(pacer, f"polling {task_id}", fault.reason)
             note(f"polling {task_id} failed ({fault.reason}); failing for {round(lasted)} s")
         else:
             if task is None and not (fresh and clock() - began < FRESH_SECONDS):
                 return None
-            if patience.failing:
-                outage = patience.recovered() or 0.0
+            outage = pacer.succeeded()
+            if outage is not None:
                 note(f"polling works again after {round(outage)} s of failed polls")
             if task is not None:
                 on_state(task)
@@ -135,7 +133,4 @@ def wait_for_task(
                 f"{round(limits.max_wait)}); the import goes on in AWS: run the same command "
                 "again to continue"
             )
-        pause = backoff.next(failed=patience.failing)
-        if limits.max_wait is not None:
-            pause = max(0.0, min(pause, began + limits.max_wait - clock()))
-        sleep(pause)
+        sleep(pacer.pause(None if limits.max_wait is None else began + limits.max_wait))

@@ -122,6 +122,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ec2_import_image.awserrors import error_code, error_message
 from ec2_import_image.diskimage.errors import DiskImageError
+from ec2_import_image.importtasks.pacing import Pacer, Pacing
 from ec2_import_image.vmimport.errors import from_aws
 from ec2_import_image.vmimport.state.records import DiskSnapshot, SnapshotState, WrittenBlock
 from ec2_import_image.vmimport.upload.blocks import (
@@ -148,7 +149,7 @@ from ec2_import_image.vmimport.upload.ebserrors import (
     SnapshotFailed,
     SnapshotQuotaFull,
 )
-from ec2_import_image.vmimport.upload.ebspacing import DEFAULT_PACING, Pacing, Stopped, paced
+from ec2_import_image.vmimport.upload.ebspacing import DEFAULT_PACING, Stopped, paced
 from ec2_import_image.vmimport.upload.ebspacing import transient as is_transient
 from ec2_import_image.vmimport.upload.errors import FileChanged, UploadCancelled, UploadError
 from ec2_import_image.vmimport.upload.progress import NullProgress, Progress
@@ -421,7 +422,9 @@ class _Waiter:
         """Poll until ``completed`` (recorded); ``SnapshotFailed`` on ``error``."""
         snapshot_id = snapshot.snapshot_id
         progress.note(f"waiting for snapshot {snapshot_id} of {self.name} to be completed")
-        delay = self.settings.poll_first
+        pacer = Pacer(
+            Pacing(first=self.settings.poll_first, cap=self.settings.poll_cap), self.clock
+        )
         started = self.clock()
         while True:
             view = self.describe(snapshot_id, settling=True)
@@ -443,9 +446,8 @@ class _Waiter:
                     f"snapshot {snapshot_id} of {self.name} is still {view.state} after "
                     f"{round(waited)} s: run again to go on waiting"
                 )
-            if self.cancel.wait(delay):
+            if self.cancel.wait(pacer.next_delay()):
                 raise Stopped()
-            delay = min(delay * 1.5, self.settings.poll_cap)
 
 
 class _Writer:

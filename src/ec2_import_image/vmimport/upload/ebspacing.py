@@ -14,12 +14,16 @@ not a rate (``ebserrors.SnapshotQuotaFull``).
 
 botocore gives up after its few attempts (3 in ``standard`` mode), and sooner when its retry
 quota (a token bucket shared by a client's threads) runs dry, which is what a pool of
-writers all throttled at once does to it.  So each call has a second, outer policy here, in
-one place: a failure that ``importtasks.faults.classify`` judges transient (the same
-checkers of botocore, any 5xx, connection errors and time-outs, unparsable replies) is tried
-again after a delay that doubles from ``first`` up to ``cap`` seconds, each drawn between half
-and all of it ("equal jitter", so that throttled threads do not come back together), for as
-long as a streak of failures lasts less than ``patience`` seconds.  The EBS user guide asks
+writers all throttled at once does to it.  So each call has a second, outer policy: the
+shared pacing policy (``importtasks.pacing``, the one the polls of both programs follow),
+with the direct road's numbers (``DEFAULT_PACING``).  A failure that
+``importtasks.faults.classify`` judges transient (the same checkers of botocore, any 5xx,
+connection errors and time-outs, unparsable replies) is tried again after a delay that
+doubles (every delay here follows a failure) from ``first`` up to ``cap`` seconds, for as
+long as a streak of failures lasts less than ``patience`` seconds.  What this road adds to
+the policy is how it sleeps: each delay is drawn between half and all of it ("equal jitter",
+so that a pool of throttled threads does not come back together), and the sleep is a wait on
+the caller's ``cancel`` event.  The EBS user guide asks
 for as much ("build retry mechanisms into your EBS direct APIs workflows to handle
 throttling, timeouts, and service unavailability",
 https://docs.aws.amazon.com/ebs/latest/userguide/ebsapi-performance.html).  A wait ends at
@@ -32,21 +36,14 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
+
+from ec2_import_image.importtasks.pacing import Pacer, Pacing, PatienceExhausted
 
 T = TypeVar("T")
 
-
-class Pacing(NamedTuple):
-    """The outer policy: delays from ``first`` doubling to ``cap`` seconds, for a streak of
-    transient failures shorter than ``patience`` seconds."""
-
-    first: float = 1.0
-    cap: float = 20.0
-    patience: float = 300.0
-
-
-DEFAULT_PACING = Pacing()
+#: the direct road's retries: from 1 s, doubling to 20 s, for a streak shorter than 300 s
+DEFAULT_PACING = Pacing(first=1.0, cap=20.0, patience=300.0)
 
 
 class Stopped(Exception):
@@ -72,21 +69,21 @@ def paced(
     """``call()``, tried again while it fails transiently (``retry(error, seconds failing)``,
     by default ``transient``); the last failure is raised once the streak lasts
     ``pacing.patience`` seconds."""
-    delay = pacing.first
-    since: float | None = None
+    pacer = Pacer(pacing, clock)
     while True:
         if cancel.is_set():
             raise Stopped()
         try:
             return call()
         except Exception as error:
-            now = clock()
-            since = now if since is None else since
-            lasted = now - since
-            judged = retry(error, lasted) if retry is not None else transient(error)
-            if not judged or lasted >= pacing.patience:
+            try:
+                lasted: float | None = pacer.failed()
+            except PatienceExhausted:
+                lasted = None  # the streak has lasted ``patience``: the failure stands
+            if lasted is None or not (
+                retry(error, lasted) if retry is not None else transient(error)
+            ):
                 raise
-        wait = min(delay, pacing.cap)
+        wait = pacer.next_delay()
         if cancel.wait(wait / 2 + wait / 2 * rand()):
             raise Stopped()
-        delay = min(delay * 2, pacing.cap)
