@@ -47,9 +47,9 @@ def _options_from_json(text: str) -> ImportOptions:
 
 _ENTRY_COLUMNS = (
     "e.id, e.name, e.position, e.options, e.phase, e.attempt, e.claim_owner, e.claim_expires, "
-    "e.error_code, e.error_message, e.error_cause, e.error_remedy, e.error_at, "
+    "e.error_code, e.error_message, e.error_cause, e.error_remedy, "
     "e.created_at, e.updated_at, a.client_token, a.import_task_id, a.image_id, a.snapshot_ids, "
-    "a.started_at, a.finished_at, a.identity, e.note"
+    "a.started_at AS attempt_started_at, a.finished_at AS attempt_finished_at, a.identity, e.note"
 )
 _NO_ERROR = (
     "error_code = NULL, error_message = NULL, error_cause = NULL, error_remedy = NULL, "
@@ -116,19 +116,19 @@ class EntryStore(Store):
             )
             self._event(conn, int(entry_id or 0), now, "entry added")
             return EntryChange.NEW
-        entry_id = int(row[0])
+        entry_id = int(row["id"])
         if position is not None:
             conn.execute("UPDATE entries SET position = ? WHERE id = ?", (position, entry_id))
         stored = [
-            r[0]
+            r["source"]
             for r in conn.execute(
                 "SELECT source FROM disks WHERE entry_id = ? ORDER BY position", (entry_id,)
             )
         ]
-        if row[1] == options and tuple(stored) == spec.disks:
+        if row["options"] == options and tuple(stored) == spec.disks:
             return EntryChange.SAME
-        if not is_free(row[2], row[3], now, self.owner):
-            raise Busy(spec.name, self._holder(row[2], row[3]))
+        if not is_free(row["claim_owner"], row["claim_expires"], now, self.owner):
+            raise Busy(spec.name, self._holder(row["claim_owner"], row["claim_expires"]))
         conn.execute(
             "UPDATE entries SET options = ?, updated_at = ? WHERE id = ?",
             (options, now, entry_id),
@@ -156,40 +156,49 @@ class EntryStore(Store):
         who = Owner.decode(owner or "?:0:?")
         return Holder(who.host, who.pid, who.token, utc(expires or 0.0))
 
-    def _entry(self, conn: sqlite3.Connection, row: Sequence[Any]) -> Entry:
+    def _entry(self, conn: sqlite3.Connection, row: sqlite3.Row) -> Entry:
         disks = tuple(
-            r[0]
+            r["source"]
             for r in conn.execute(
-                "SELECT source FROM disks WHERE entry_id = ? ORDER BY position", (row[0],)
+                "SELECT source FROM disks WHERE entry_id = ? ORDER BY position", (row["id"],)
             )
         )
         error = (
             None
-            if row[8] is None
-            else Diagnostic(row[8], row[9] or "", context=row[10], hint=row[11])
+            if row["error_code"] is None
+            else Diagnostic(
+                row["error_code"],
+                row["error_message"] or "",
+                context=row["error_cause"],
+                hint=row["error_remedy"],
+            )
         )
         attempt = Attempt(
-            number=int(row[5]),
-            client_token=row[15],
-            import_task_id=row[16],
-            image_id=row[17],
-            snapshot_ids=tuple(json.loads(row[18] or "[]")),
-            started=maybe_utc(row[19]),
-            finished=maybe_utc(row[20]),
-            identity=row[21],
+            number=int(row["attempt"]),
+            client_token=row["client_token"],
+            import_task_id=row["import_task_id"],
+            image_id=row["image_id"],
+            snapshot_ids=tuple(json.loads(row["snapshot_ids"] or "[]")),
+            started=maybe_utc(row["attempt_started_at"]),
+            finished=maybe_utc(row["attempt_finished_at"]),
+            identity=row["identity"],
         )
-        holder = None if row[6] is None else self._holder(row[6], row[7])
+        holder = (
+            None
+            if row["claim_owner"] is None
+            else self._holder(row["claim_owner"], row["claim_expires"])
+        )
         return Entry(
-            name=row[1],
-            position=int(row[2]),
-            spec=EntrySpec(row[1], disks, _options_from_json(row[3])),
-            phase=Phase(row[4]),
+            name=row["name"],
+            position=int(row["position"]),
+            spec=EntrySpec(row["name"], disks, _options_from_json(row["options"])),
+            phase=Phase(row["phase"]),
             attempt=attempt,
             last_error=error,
             holder=holder,
-            created=utc(row[13]),
-            updated=utc(row[14]),
-            note=row[22],
+            created=utc(row["created_at"]),
+            updated=utc(row["updated_at"]),
+            note=row["note"],
         )
 
     def entry(self, name: str) -> Entry:
@@ -210,7 +219,7 @@ class EntryStore(Store):
         row = conn.execute("SELECT id FROM entries WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise UnknownEntry(f"no entry named {name} in {self.path}")
-        return int(row[0])
+        return int(row["id"])
 
     def _rows_of(self, name: str, query: str) -> list[Any]:
         """The rows ``query`` selects for the named entry (its id is the one parameter)."""
@@ -224,7 +233,17 @@ class EntryStore(Store):
             "SELECT at, attempt, phase, message, progress FROM events "
             "WHERE entry_id = ? ORDER BY id",
         )
-        return [Event(name, utc(r[0]), int(r[1]), Phase(r[2]), r[3], r[4]) for r in rows]
+        return [
+            Event(
+                name,
+                utc(r["at"]),
+                int(r["attempt"]),
+                Phase(r["phase"]),
+                r["message"],
+                r["progress"],
+            )
+            for r in rows
+        ]
 
     def attempts(self, name: str) -> list[Attempt]:
         """Every attempt of the entry, the first first."""
@@ -235,14 +254,14 @@ class EntryStore(Store):
         )
         return [
             Attempt(
-                int(r[0]),
-                r[1],
-                r[2],
-                r[3],
-                tuple(json.loads(r[4])),
-                maybe_utc(r[5]),
-                maybe_utc(r[6]),
-                r[7],
+                number=int(r["number"]),
+                client_token=r["client_token"],
+                import_task_id=r["import_task_id"],
+                image_id=r["image_id"],
+                snapshot_ids=tuple(json.loads(r["snapshot_ids"])),
+                started=maybe_utc(r["started_at"]),
+                finished=maybe_utc(r["finished_at"]),
+                identity=r["identity"],
             )
             for r in rows
         ]
@@ -259,9 +278,10 @@ class EntryStore(Store):
             ).fetchone()
             if row is None:
                 raise UnknownEntry(f"no entry named {name} in {self.path}")
-            if not is_free(row[1], row[2], now, self.owner):
-                raise Busy(name, self._holder(row[1], row[2]))
-            return self._take(conn, name, int(row[0]), row[1], now)
+            owner, expires = row["claim_owner"], row["claim_expires"]
+            if not is_free(owner, expires, now, self.owner):
+                raise Busy(name, self._holder(owner, expires))
+            return self._take(conn, name, int(row["id"]), owner, now)
 
     def claim_next(self, want: Callable[[Entry], bool] | None = None) -> Claim | None:
         """Claim the first entry (manifest order) that no live process holds, this one
@@ -272,11 +292,12 @@ class EntryStore(Store):
             now = self._clock()
             mine = self.owner.encode()
             for row in conn.execute(f"{_ENTRY_QUERY} ORDER BY e.position, e.id").fetchall():
-                if row[6] == mine or not is_free(row[6], row[7], now, self.owner):
+                owner = row["claim_owner"]
+                if owner == mine or not is_free(owner, row["claim_expires"], now, self.owner):
                     continue
                 entry = self._entry(conn, row)
                 if accept(entry):
-                    return self._take(conn, entry.name, int(row[0]), row[6], now)
+                    return self._take(conn, entry.name, int(row["id"]), owner, now)
         return None
 
     def _take(

@@ -340,5 +340,5 @@ class Store:
         conn.execute(
             "INSERT INTO events (entry_id, at, attempt, phase, message, progress) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (entry_id, now, row[1], row[0], message, progress),
+            (entry_id, now, row["attempt"], row["phase"], message, progress),
         )
