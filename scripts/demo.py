@@ -138,6 +138,11 @@ entries:
 def interrupted_batch(command: list[str], env: dict[str, str]) -> None:
     """Run a batch until its first import has started, then press Ctrl-C (SIGINT)."""
     print("$ " + shlex.join([os.path.basename(command[0]), *command[1:]]), flush=True)
+    # Ctrl-C reaches the batch whatever started the demo: a shell running it in the
+    # background (`make demo &`, a CI runner's script) starts it with SIGINT ignored, which a
+    # child inherits (and a Python started so keeps ignoring it); a handled signal is reset
+    # to its default in the child instead
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     for line in process.stderr:
