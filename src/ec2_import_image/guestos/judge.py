@@ -88,6 +88,12 @@ ROAD_SEVERITY: dict[ProblemCode, dict[Road, Severity | None]] = {
 }
 
 
+def needs_initramfs(road: Road) -> bool:
+    """Whether judging ``road`` needs the default kernel's initramfs read (tens of MB over
+    S3): where a missing NVMe driver stops the road, only the initramfs can tell."""
+    return ROAD_SEVERITY[ProblemCode.NO_NVME_DRIVER][road] is Severity.ERROR
+
+
 @dataclass(frozen=True)
 class ServiceMessage:
     """What ImportImage's task says when it fails on a code (None: the import succeeds and
