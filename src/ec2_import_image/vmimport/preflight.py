@@ -80,7 +80,8 @@ def inspect_disks(
 ) -> Inspected:
     """Read every DISK through its container (see the module's docstring); ``digests``
     false: no OVA manifest digest at all (what the import's request needs is the headers);
-    ``os_for``: the road the operating system is read for (None: not read)."""
+    ``os_for``: the road the operating system is read for (None: not read; nor is it when
+    an S3 object is missing)."""
     for disk in disks:
         if disk.startswith("s3://") and S3Location.parse(disk) is None:
             raise UsageError(f"{disk!r} is not s3://BUCKET/KEY")
@@ -101,7 +102,8 @@ def inspect_disks(
             if digests and _should_verify(opened, inspected, verify_digests):
                 digest_problems.extend(_verify_digests(run, opened, inspected))
         guest = None
-        if os_for is not None and opened_disks:
+        # a missing object leaves the image's system unread: its other disks are not it
+        if os_for is not None and opened_disks and len(opened_disks) == len(disks):
             guest = _read_guest_os(opened_disks, virtual_disks, os_for)
     return Inspected(tuple(reports), tuple(digest_problems), guest)
 
