@@ -6,9 +6,10 @@ import pytest
 from hypothesis import settings
 
 from tests.support.diskfixtures import DiskFixtures
+from tests.support.osfixtures import OsImages
 from tests.support.runner import harness
 
-__all__ = ["disks", "harness"]
+__all__ = ["disks", "harness", "os_images"]
 
 # `make test` (and so CI) draws the same examples every run: a gate that passes once passes
 # again.  `HYPOTHESIS_PROFILE=explore make test` draws new ones, many more, to look for bugs.
@@ -21,3 +22,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 def disks(tmp_path_factory: pytest.TempPathFactory) -> DiskFixtures:
     """The disk images made by real tools (tests/fixtures/disks/), unpacked once per session."""
     return DiskFixtures(tmp_path_factory.mktemp("disks"))
+
+
+@pytest.fixture(scope="session")
+def os_images(tmp_path_factory: pytest.TempPathFactory) -> OsImages:
+    """The operating-system disks (tests/fixtures/os/), unpacked once per session."""
+    return OsImages(tmp_path_factory.mktemp("os"))

@@ -14,6 +14,7 @@ from ec2_import_image.vmimport.errors import ExitStatus
 from ec2_import_image.vmimport.report import schema
 from tests.emulator.conftest import BUCKET, Lab
 from tests.support.diskfixtures import DiskFixtures
+from tests.support.osfixtures import OsImages
 from tests.support.vmimport_run import vmimport
 
 
@@ -107,3 +108,29 @@ def test_an_unreachable_endpoint_means_the_check_could_not_be_completed(
     assert outcome.stderr.startswith("vmimport: error: ")
     assert len(outcome.stderr.splitlines()) == 1
     assert "Traceback" not in outcome.stderr
+
+
+def test_an_s3_disks_system_is_read_by_ranges_without_its_initramfs(
+    granted: Lab, os_images: OsImages
+) -> None:
+    """centos7 on S3: its system is read with ranged GETs; the image road does not ask
+    where the NVMe driver is, so its initramfs is not fetched and no-nvme-driver is not
+    given (it is, from the same bytes, for a local disk); the road advised, since
+    ImportImage refuses the kernel, says that the driver's place is not known."""
+    url = upload_file(granted, os_images.path("centos7"), "exports/centos7.raw")
+    outcome = vmimport(granted.endpoint, "--debug", "check", url)
+    line = next(line for line in outcome.stderr.splitlines() if "bytes read in" in line)
+    read, requests = int(line.split(f"{url}: ")[1].split()[0]), int(line.split()[-2])
+    assert 0 < read <= 2 * 1024 * 1024 and requests <= 16
+    status, document = report(granted, url)
+    assert status == ExitStatus.PROBLEMS  # kernel-unsupported: an error of the image road
+    found = document["disks"][0]["os"]
+    assert (found["distribution"], found["version"]) == ("centos", "7")
+    assert found["initramfs"]["read"] is False and found["drivers"]["nvme"] == "module"
+    assert [p["code"] for p in document["problems"]] == ["kernel-unsupported"]
+    assert document["roads"]["image"] == ["kernel-unsupported"]
+    assert document["recommended_road"] == "direct"
+    assert "the initramfs was not read" in document["road_reason"]
+    _, local = report(granted, str(os_images.path("centos7")))
+    assert local["disks"][0]["os"]["initramfs"]["read"] is True
+    assert [p["code"] for p in local["problems"]] == ["kernel-unsupported", "no-nvme-driver"]

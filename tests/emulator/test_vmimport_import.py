@@ -22,6 +22,7 @@ from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.records import ObjectState, Phase
 from tests.emulator.conftest import BUCKET, Lab
 from tests.support.diskfixtures import DiskFixtures
+from tests.support.osfixtures import OsImages
 from tests.support.vmimport_run import Counting, Outcome, vmimport
 
 DAY = 86400.0
@@ -323,6 +324,18 @@ def test_check_errors_stop_before_anything_is_uploaded(
         (entry,) = db.entries()
         assert entry.phase is Phase.FAILED
         assert entry.last_error is not None and entry.last_error.code == "check-failed"
+
+
+def test_an_os_the_image_road_refuses_stops_before_the_upload(
+    granted: Lab, os_images: OsImages, tmp_path: Path
+) -> None:
+    """Debian 8 is read from the disk and is not among the systems ImportImage takes: the
+    import stops at the check, as on any check error, with nothing uploaded or started."""
+    outcome = run_import(granted, str(os_images.path("debian8")), state=tmp_path / "s")
+    assert outcome.status == ExitStatus.PROBLEMS
+    assert "vmimport check found os-unsupported" in outcome.stderr
+    assert "Debian GNU/Linux 8 (jessie)" in outcome.stderr
+    assert objects(granted) == [] and tasks(granted) == []
 
 
 def test_the_quota_of_active_tasks_is_waited_for(make_lab: Any, boot: Path, tmp_path: Path) -> None:

@@ -41,6 +41,7 @@ from ec2_import_image.guestos.osreport import (
 )
 from ec2_import_image.guestos.read import read_os
 from ec2_import_image.problems import ProblemCode
+from tests.support.diskfixtures import DiskFixtures
 from tests.support.osfixtures import OsImages
 
 C = ProblemCode
@@ -410,6 +411,45 @@ def test_the_emulators_sample_disks_keep_todays_verdicts() -> None:
         assert report.status is OsStatus.NO_FILESYSTEM
         assert all(judge_os(report, road) == [] for road in ROADS)
         assert roads(report).recommended is Road.IMAGE
+
+
+@pytest.mark.parametrize("name", ["gpt-uefi.raw", "mbr-linux.raw", "big.raw"])
+def test_a_stand_in_root_is_not_judged(disks: DiskFixtures, name: str) -> None:
+    """The disk fixtures' roots hold /etc/fstab (by /dev/sda2) and an empty /boot, nothing
+    that names a system: found, not identified, so no road gets a problem from it (before,
+    kernel-undetermined stopped the image road and fstab-device-names the others)."""
+    with FileBlob(disks.path(name)) as blob:
+        report = read_os([blob], read_initramfs=True)
+    assert (report.status, report.family, report.distribution) == (
+        OsStatus.FOUND,
+        OsFamily.LINUX,
+        None,
+    )
+    assert [entry.spec for entry in report.fstab] == ["/dev/sda2"]
+    assert report.kernel_undetermined is not None  # what the judge used to act on
+    assert not report.identified
+    assert all(judge_os(report, road) == [] for road in ROADS)
+    verdicts = roads(report)
+    assert verdicts.recommended is Road.IMAGE and all(verdicts.ok(road) for road in ROADS)
+    named = replace(report, distribution="debian", version="12")
+    assert named.identified and judge_os(named, Road.IMAGE) != []
+
+
+def test_an_unread_initramfs_does_not_recommend_the_direct_road() -> None:
+    """Over S3 the image road skips the initramfs: an NVMe module may or may not be in it,
+    so the direct road, whose AMI must reach its root on Nitro, is not the one advised."""
+    unread = linux(
+        initramfs=InitramfsFacts(("/boot/initrd.img-6.1.0-13-amd64",), False),
+        drivers=Drivers(DriverState.MODULE, DriverState.MODULE, DriverState.MODULE),
+    )
+    assert all(judge_os(unread, road) == [] for road in ROADS)
+    verdicts = roads(unread)
+    assert verdicts.recommended is Road.IMAGE
+    assert "the initramfs was not read" in verdicts.reason
+    built_in = replace(
+        unread, drivers=Drivers(DriverState.BUILTIN, DriverState.MODULE, DriverState.MODULE)
+    )
+    assert roads(built_in).recommended is Road.DIRECT
 
 
 def test_every_code_has_a_severity_on_every_road() -> None:

@@ -186,7 +186,7 @@ def read(os_images: OsImages, name: str, *, initramfs: bool = True) -> OsReport:
     return _READ[key]
 
 
-def _kernels(case: Linux) -> list[str]:
+def tree_kernels(case: Linux) -> list[str]:
     """The kernels the trees given to mkfs hold: /boot's vmlinuz-* (the rescue copy is not a
     version) and the /lib/modules directories with a modules.dep."""
     boot = manifest_paths(case.name, case.boot_tree or case.root_tree)
@@ -259,7 +259,7 @@ def test_btrfs_root_is_the_subvolume_the_tools_made(os_images: OsImages) -> None
 @pytest.mark.parametrize("case", LINUX, ids=lambda case: case.name)
 def test_kernels_are_those_the_trees_hold(os_images: OsImages, case: Linux) -> None:
     report = read(os_images, case.name)
-    assert sorted(report.kernels) == _kernels(case)
+    assert sorted(report.kernels) == tree_kernels(case)
 
 
 @pytest.mark.parametrize("case", LINUX, ids=lambda case: case.name)
@@ -285,26 +285,29 @@ def test_grubenvs_are_what_grub_editenv_wrote() -> None:
 @pytest.mark.parametrize("case", LINUX, ids=lambda case: case.name)
 def test_drivers_are_where_the_trees_and_cpio_put_them(os_images: OsImages, case: Linux) -> None:
     report = read(os_images, case.name)
-    kernel = case.booted_kernel
-    listing = initramfs_names(case.name, case.initrd)
-    tree = manifest_paths(case.name, case.root_tree)
     assert report.drivers is not None and report.initramfs is not None
     assert report.initramfs.read and report.initramfs.paths == (f"/boot/{case.initrd}",)
+    assert report.drivers.nvme is expected_driver(case, "nvme")
+    assert report.drivers.ena is expected_driver(case, "ena")
+    assert report.drivers.xen is expected_driver(case, "xen-blkfront")
 
-    def expected(driver: str) -> DriverState:
-        module = MODULE_PATHS[driver]
-        if driver in case.builtin:
-            assert not any(module in path for path in tree)  # built in: no module file
-            return DriverState.BUILTIN
-        if any(f"modules/{kernel}/{module}" in line for line in listing):
-            return DriverState.INITRAMFS
-        if any(f"modules/{kernel}/{module}" in path for path in tree):
-            return DriverState.MODULE
-        return DriverState.MISSING
 
-    assert report.drivers.nvme is expected("nvme")
-    assert report.drivers.ena is expected("ena")
-    assert report.drivers.xen is expected("xen-blkfront")
+def expected_driver(case: Linux, driver: str) -> DriverState:
+    """Where the booted kernel's ``driver`` is, from the tree's manifest and cpio -it's
+    listing of its initramfs (a driver the fixture builds in has no module file)."""
+    kernel = case.booted_kernel
+    module = MODULE_PATHS[driver]
+    tree = manifest_paths(case.name, case.root_tree)
+    if driver in case.builtin:
+        assert not any(module in path for path in tree)  # built in: no module file
+        return DriverState.BUILTIN
+    if any(
+        f"modules/{kernel}/{module}" in line for line in initramfs_names(case.name, case.initrd)
+    ):
+        return DriverState.INITRAMFS
+    if any(f"modules/{kernel}/{module}" in path for path in tree):
+        return DriverState.MODULE
+    return DriverState.MISSING
 
 
 def test_the_drivers_the_fixtures_were_made_for(os_images: OsImages) -> None:

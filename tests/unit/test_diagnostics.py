@@ -112,5 +112,14 @@ def test_json_keeps_each_documents_keys() -> None:
 
 
 def test_a_check_problem_in_json_is_valid_against_the_published_schema() -> None:
-    document = {"ok": False, "disks": [], "account": None, "problems": [to_json(VMDK, Keys.CHECK)]}
+    document = {
+        "version": 2,
+        "ok": False,
+        "disks": [],
+        "account": None,
+        "problems": [to_json(VMDK, Keys.CHECK)],
+        "roads": {road: ["vmdk-not-stream-optimized"] for road in ("image", "snapshot", "direct")},
+        "recommended_road": None,
+        "road_reason": "every road is stopped",
+    }
     jsonschema.validate(document, schema())

@@ -12,7 +12,7 @@ import pytest
 
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.errors import ExitStatus
-from ec2_import_image.vmimport.report import schema
+from ec2_import_image.vmimport.report import SCHEMA_VERSION, schema
 from tests.support.diskfixtures import DiskFixtures, names
 from tests.support.vmimport_run import Outcome, environment, session_factory
 
@@ -30,6 +30,7 @@ def report(*argv: str) -> tuple[int, dict[str, Any]]:
     outcome = vmimport("check", "--json", *argv)
     document = json.loads(outcome.stdout)
     jsonschema.validate(document, schema())
+    assert document["version"] == SCHEMA_VERSION == 2
     return outcome.status, document
 
 

@@ -1,6 +1,7 @@
 """Inspect a disk image: the container, then through it the partitions, file systems, ESP.
 
-``inspect_image(blob, source)`` is the one entry point: it never raises for
+``inspect_image(blob, source)`` is the one entry point (``inspect_image_disks``
+also gives the virtual disks it opened, for reading what they hold): it never raises for
 what is in the bytes (a malformed structure becomes ``damage`` or
 ``truncation`` in the report, a refused feature ``refused``); only
 :class:`~.errors.SourceError` (the bytes could not be read) comes out.  The
@@ -196,16 +197,38 @@ def _raw(report: DiskReport, blob: Blob) -> DiskReport:
 
 def inspect_image(blob: Blob, source: str) -> DiskReport:
     """Everything the checks need about one image file (an OVA's disks included)."""
+    return _inspect(blob, source, [])
+
+
+def inspect_image_disks(blob: Blob, source: str) -> tuple[DiskReport, tuple[Blob | None, ...]]:
+    """:func:`inspect_image`, and the virtual disks the file holds (an OVA's in order), for
+    reading what they hold (the guest OS) without opening the containers again (a stream
+    VMDK's completeness check reads every grain table).  A disk that cannot be read whole
+    is None: refused, damaged, incomplete, a descriptor without its extents, or a
+    differencing disk (its parent's data would read as zeros)."""
+    disks: list[Blob | None] = []
+    report = _inspect(blob, source, disks)
+    return report, tuple(disks)
+
+
+def _whole(container: Container) -> Blob | None:
+    unread = (container.refused, container.damage, container.truncation, container.parent)
+    return container.disk if all(fact is None for fact in unread) else None
+
+
+def _inspect(blob: Blob, source: str, found: list[Blob | None]) -> DiskReport:
     fmt = _guarded(lambda: identify(blob))
     if fmt is ContainerFormat.UNKNOWN:
+        found.append(None)
         return _report(source, blob, fmt, foreign=foreign(blob.read(0, HEAD)))
     try:
         container = open_container(blob, fmt)
     except FormatError as exc:
+        found.append(None)
         return _report(source, blob, fmt, damage=str(exc))
     if container.ova is not None:
         disks = tuple(
-            inspect_image(disk.blob, f"{source}!{disk.name}") for disk in container.ova.disks
+            _inspect(disk.blob, f"{source}!{disk.name}", found) for disk in container.ova.disks
         )
         report = _report(
             source, blob, fmt, truncation=container.truncation, ova=container.ova.facts
@@ -214,5 +237,8 @@ def inspect_image(blob: Blob, source: str) -> DiskReport:
     try:
         report = _guarded(lambda: _container_report(source, blob, container))
     except FormatError as exc:
+        found.append(None)
         return _report(source, blob, fmt, damage=str(exc))
-    return _raw(report, blob) if fmt is ContainerFormat.RAW else report
+    report = _raw(report, blob) if fmt is ContainerFormat.RAW else report
+    found.append(_whole(container) if report.complete else None)
+    return report

@@ -36,9 +36,12 @@ problem there), and why:
   the snapshot and direct roads exist to register a system that is ready for Nitro as it
   is (they register it with ENA support on): errors there.
 
-Only an operating system positively read is judged: an OS that could not be read, or a
-fact that was not read (the initramfs skipped, no ``/lib/modules`` of the kernel), gives
-no problem.  ``SERVICE_MESSAGES`` holds the status message the service gives for each
+Only an operating system positively read is judged (``OsReport.identified``: its
+distribution or Windows version was read): an OS that could not be read, a root that
+holds an fstab and nothing that names a system, or a fact that was not read (the
+initramfs skipped, no ``/lib/modules`` of the kernel), gives no problem; and the direct
+road is recommended only for a Linux known to reach its root through NVMe at boot.
+``SERVICE_MESSAGES`` holds the status message the service gives for each
 code, for the emulator's ImportImage.
 """
 
@@ -83,6 +86,12 @@ ROAD_SEVERITY: dict[ProblemCode, dict[Road, Severity | None]] = {
     ProblemCode.NO_NVME_DRIVER: {Road.IMAGE: W, Road.SNAPSHOT: E, Road.DIRECT: E},
     ProblemCode.NO_ENA_DRIVER: {Road.IMAGE: W, Road.SNAPSHOT: E, Road.DIRECT: E},
 }
+
+
+def needs_initramfs(road: Road) -> bool:
+    """Whether judging ``road`` needs the default kernel's initramfs read (tens of MB over
+    S3): where a missing NVMe driver stops the road, only the initramfs can tell."""
+    return ROAD_SEVERITY[ProblemCode.NO_NVME_DRIVER][road] is Severity.ERROR
 
 
 @dataclass(frozen=True)
@@ -161,7 +170,7 @@ def _os_findings(report: OsReport) -> list[Diagnostic]:
                 "put the system disk first; a disk that boots by itself can " + _SNAPSHOT_OR_DIRECT,
             )
         ]
-    if not report.found:
+    if not report.identified:
         return []
     found: list[Diagnostic] = []
     if report.family is OsFamily.LINUX and not report.has_fstab:
@@ -364,9 +373,9 @@ def _windows_nitro_findings(report: OsReport) -> list[Diagnostic]:
 def findings(report: OsReport) -> list[Diagnostic]:
     """Every finding of the report, before roads weigh them."""
     found = _os_findings(report)
-    if report.found and report.family is OsFamily.LINUX:
+    if report.identified and report.family is OsFamily.LINUX:
         found.extend(_linux_nitro_findings(report))
-    elif report.found and report.family is OsFamily.WINDOWS:
+    elif report.identified and report.family is OsFamily.WINDOWS:
         found.extend(_windows_nitro_findings(report))
     return found
 
@@ -416,6 +425,19 @@ def _blocking(report: OsReport) -> dict[Road, tuple[ProblemCode, ...]]:
     return blocking
 
 
+def _nvme_untold(report: OsReport) -> str | None:
+    """Why a Linux's NVMe driver at boot is not known (None: it is known, either way): the
+    direct road is recommended only for a system known to reach its root on Nitro."""
+    drivers = report.drivers
+    if drivers is None:
+        return "its drivers could not be told (no modules of the kernel GRUB boots)"
+    if drivers.nvme is DriverState.MODULE and not (report.initramfs and report.initramfs.read):
+        return (
+            "whether the NVMe driver is in the initramfs is not known (the initramfs was not read)"
+        )
+    return None
+
+
 def roads(report: OsReport) -> RoadVerdicts:
     """Which road each can take and the one to take (pure: the report alone)."""
     blocking = _blocking(report)
@@ -431,11 +453,12 @@ def roads(report: OsReport) -> RoadVerdicts:
             "direct road would register an AMI that boots only if the disk boots by itself "
             "(choose one with --via if it does)",
         )
-    if not report.found:
+    if not report.identified:
         return RoadVerdicts(
             blocking,
             Road.IMAGE,
-            "the operating system could not be read: the image road, as without the check",
+            "the operating system could not be read or identified: the image road, as "
+            "without the check",
         )
     if report.family is OsFamily.WINDOWS and ok(Road.IMAGE):
         return RoadVerdicts(
@@ -447,7 +470,8 @@ def roads(report: OsReport) -> RoadVerdicts:
         network_ready = report.network is NetworkKind.DHCP or (
             report.network is NetworkKind.UNKNOWN and bool(report.cloud_init)
         )
-        if ok(Road.DIRECT) and network_ready:
+        untold = _nvme_untold(report)
+        if ok(Road.DIRECT) and network_ready and untold is None:
             return RoadVerdicts(
                 blocking,
                 Road.DIRECT,
@@ -466,14 +490,18 @@ def roads(report: OsReport) -> RoadVerdicts:
                 else "ImportImage takes it"
                 + ("" if network_ready else " and sets DHCP (no network configuration found)")
             )
+            if untold is not None and ok(Road.DIRECT):
+                why += f"; the direct road may do as well, but {untold}"
             return RoadVerdicts(blocking, Road.IMAGE, why)
     for road in (Road.DIRECT, Road.SNAPSHOT):
         if ok(road):
             stopped = ", ".join(code.value for code in blocking[Road.IMAGE])
+            untold = _nvme_untold(report) if report.family is OsFamily.LINUX else None
             return RoadVerdicts(
                 blocking,
                 road,
-                f"ImportImage refuses it ({stopped}); the disk goes in as it boots",
+                f"ImportImage refuses it ({stopped}); the disk goes in as it boots"
+                + (f" ({untold})" if untold else ""),
             )
     lacks = "; ".join(
         f"{road.value}: {', '.join(code.value for code in codes)}"

@@ -8,10 +8,11 @@ The JSON names of the fields that scripts rely on are fixed by issue 20 (``famil
 the default entry's ``root=``) and what stopped the read where it stopped.
 
 Whether an OS was found at all is :class:`OsStatus`: only ``found`` is an OS positively
-read.  ``not-found`` is a conclusion (every volume that could hold a system was read, and
-none holds one); ``unreadable`` and ``no-file-system`` are not (a volume could not be
-read, or the disk has no file system that could hold a system): the checks say nothing of
-an OS they could not read.
+read, and only one whose distribution or Windows version was read is judged
+(:attr:`OsReport.identified`).  ``not-found`` is a conclusion (every volume that could
+hold a system was read, and none holds one); ``unreadable`` and ``no-file-system`` are
+not (a volume could not be read, or the disk has no file system that could hold a
+system): the checks say nothing of an OS they could not read.
 """
 
 from __future__ import annotations
@@ -237,6 +238,18 @@ class OsReport:
     @property
     def found(self) -> bool:
         return self.status is OsStatus.FOUND
+
+    @property
+    def identified(self) -> bool:
+        """The system was found and named: a Linux distribution (os-release or a release
+        file) or a Windows version (the SOFTWARE hive) was read.  Only an identified system
+        is judged: a root holding little more than /etc/fstab (a stand-in, as in the test
+        disks and the emulator's samples) says nothing of what ImportImage will meet."""
+        if not self.found:
+            return False
+        if self.family is OsFamily.WINDOWS:
+            return self.version is not None
+        return self.distribution is not None
 
     def to_json(self) -> dict[str, Any]:
         """The ``os`` object of a disk in ``vmimport check --json``."""

@@ -2,10 +2,13 @@
 ``vmimport import``/``batch`` stop an entry on its errors before anything is uploaded.
 
 ``inspect_disks`` reads each DISK (a local path or ``s3://bucket/key``) from its
-bytes with the shared readers, and verifies an OVA's manifest digests where
-that is asked (local files always, S3 objects with ``verify_digests``).
-``check_image`` adds the judgement against the request and, when a DISK is on
-S3 or a bucket is named, the account checks; it answers a ``CheckReport``.
+bytes with the shared readers, verifies an OVA's manifest digests where
+that is asked (local files always, S3 objects with ``verify_digests``), and
+reads the operating system from all the disks together (``guestos.read_os``:
+a root on LVM may span them; the initramfs over S3 only for a road that needs
+it).  ``check_image`` adds the judgement against the request (the OS's for the
+road asked for, ``via``) and, when a DISK is on S3 or a bucket is named, the
+account checks; it answers a ``CheckReport`` with what each road would meet.
 ``import`` needs the inspections even when the checks are skipped: the
 Format and the boot mode it declares come from them.
 """
@@ -19,9 +22,13 @@ from typing import NamedTuple
 
 from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.diskimage import judge, ova
+from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.diskimage.errors import DiskImageError, SourceError
-from ec2_import_image.diskimage.inspect import inspect_image
+from ec2_import_image.diskimage.inspect import inspect_image_disks
 from ec2_import_image.diskimage.records import ContainerFormat, DiskReport
+from ec2_import_image.guestos.judge import Road, judge_os, needs_initramfs
+from ec2_import_image.guestos.osreport import OsReport, OsStatus
+from ec2_import_image.guestos.read import read_os
 from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
 from ec2_import_image.vmimport.account.records import AccountReport
@@ -29,6 +36,7 @@ from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.disks import ObjectMissing, OpenedDisk, open_disk, reading_failed
 from ec2_import_image.vmimport.errors import Incomplete, UsageError
 from ec2_import_image.vmimport.report import CheckReport
+from ec2_import_image.vmimport.roadverdicts import road_verdicts
 
 #: how the account is checked (``check_account``, or a cache of it for a batch)
 AccountCheck = Callable[[Run, AccountInputs], AccountReport]
@@ -48,36 +56,77 @@ class CheckRequest(NamedTuple):
     bucket: str | None = None
     kms_key_id: str | None = None
     verify_digests: bool = False
+    #: the road the import takes: the operating system's problems are judged for it
+    via: Road = Road.IMAGE
 
 
 class Inspected(NamedTuple):
     """The disks read from their bytes, in order (an S3 object that is missing is left out),
-    and the problems of their OVA manifest digests."""
+    the problems of their OVA manifest digests, and the operating system read from them all
+    (None when it was not asked for)."""
 
     reports: tuple[DiskReport, ...]
     digest_problems: tuple[Diagnostic, ...]
+    os: OsReport | None = None
 
 
 def inspect_disks(
-    run: Run, disks: Sequence[str], *, verify_digests: bool = False, digests: bool = True
+    run: Run,
+    disks: Sequence[str],
+    *,
+    verify_digests: bool = False,
+    digests: bool = True,
+    os_for: Road | None = Road.IMAGE,
 ) -> Inspected:
     """Read every DISK through its container (see the module's docstring); ``digests``
-    false: no OVA manifest digest at all (what the import's request needs is the headers)."""
+    false: no OVA manifest digest at all (what the import's request needs is the headers);
+    ``os_for``: the road the operating system is read for (None: not read; nor is it when
+    an S3 object is missing)."""
     for disk in disks:
         if disk.startswith("s3://") and S3Location.parse(disk) is None:
             raise UsageError(f"{disk!r} is not s3://BUCKET/KEY")
     reports: list[DiskReport] = []
     digest_problems: list[Diagnostic] = []
-    for argument in disks:
-        try:
-            with open_disk(run, argument) as opened:
-                inspected = _inspect(opened)
-                reports.append(inspected)
-                if digests and _should_verify(opened, inspected, verify_digests):
-                    digest_problems.extend(_verify_digests(run, opened, inspected))
-        except ObjectMissing:
-            continue  # the account checks report it (object-missing)
-    return Inspected(tuple(reports), tuple(digest_problems))
+    with contextlib.ExitStack() as stack:
+        opened_disks: list[OpenedDisk] = []
+        virtual_disks: list[Blob | None] = []
+        for argument in disks:
+            try:
+                opened = stack.enter_context(open_disk(run, argument))
+            except ObjectMissing:
+                continue  # the account checks report it (object-missing)
+            inspected, virtual = _inspect(opened)
+            reports.append(inspected)
+            opened_disks.append(opened)
+            virtual_disks.extend(virtual)
+            if digests and _should_verify(opened, inspected, verify_digests):
+                digest_problems.extend(_verify_digests(run, opened, inspected))
+        guest = None
+        # a missing object leaves the image's system unread: its other disks are not it
+        if os_for is not None and opened_disks and len(opened_disks) == len(disks):
+            guest = _read_guest_os(opened_disks, virtual_disks, os_for)
+    return Inspected(tuple(reports), tuple(digest_problems), guest)
+
+
+def _read_guest_os(
+    opened: Sequence[OpenedDisk], virtual: Sequence[Blob | None], road: Road
+) -> OsReport:
+    """The operating system on the image's virtual disks (the boot disk first), read
+    through the containers the inspection opened; the initramfs is read from local disks,
+    and over S3 only for a road where the NVMe driver's place decides (tens of MB of ranged
+    GETs).  A disk that cannot be read whole leaves the system unread (a root on LVM may
+    span the disks): the disk checks say why."""
+    disks = [disk for disk in virtual if disk is not None]
+    if len(disks) < len(virtual):
+        return OsReport(
+            status=OsStatus.UNREADABLE,
+            findings=("a disk of the image cannot be read whole (see the disk checks)",),
+        )
+    initramfs = all(disk.local for disk in opened) or needs_initramfs(road)
+    try:
+        return read_os(disks, read_initramfs=initramfs)
+    except SourceError as error:
+        raise reading_failed(error, opened[0].source) from None
 
 
 def check_image(
@@ -88,7 +137,9 @@ def check_image(
     account_check: AccountCheck = check_account,
 ) -> CheckReport:
     """The report of ``vmimport check`` for one image (``inspected``: disks already read)."""
-    found = inspected or inspect_disks(run, request.disks, verify_digests=request.verify_digests)
+    found = inspected or inspect_disks(
+        run, request.disks, verify_digests=request.verify_digests, os_for=request.via
+    )
     judged = judge.ImportRequest(
         format=request.format,
         boot_mode=request.boot_mode,
@@ -97,6 +148,8 @@ def check_image(
     )
     reports = list(found.reports)
     problems = judge.image_problems(reports, judged) if reports else []
+    if found.os is not None and reports:
+        problems += judge_os(found.os, request.via, source=reports[0].source)
     problems = _in_disk_order(problems + list(found.digest_problems), reports)
     objects = tuple(filter(None, (S3Location.parse(disk) for disk in request.disks)))
     account = None
@@ -115,7 +168,9 @@ def check_image(
         checked = account_check(run, inputs)
         account = checked.to_json()
         problems.extend(checked.problems)
-    return CheckReport(tuple(reports), account, tuple(problems))
+    return CheckReport(
+        tuple(reports), account, tuple(problems), found.os, road_verdicts(problems, found.os)
+    )
 
 
 class CachedAccountCheck:
@@ -134,9 +189,9 @@ class CachedAccountCheck:
             return self._answers[inputs]
 
 
-def _inspect(opened: OpenedDisk) -> DiskReport:
+def _inspect(opened: OpenedDisk) -> tuple[DiskReport, tuple[Blob | None, ...]]:
     try:
-        return inspect_image(opened.blob, opened.source)
+        return inspect_image_disks(opened.blob, opened.source)
     except SourceError as error:
         raise reading_failed(error, opened.source) from None
 

@@ -3,8 +3,10 @@
 The JSON follows ``schemas/check-report.schema.json`` (shipped in the package,
 published as docs/check-report.schema.json): sizes in bytes; disks in
 argument order, an OVA's disks nested and named ``file.ova!disk.vmdk``;
-problems in disk order, then the account's.  The summary for people goes to
-stdout too (it is the command's answer), styled only on a terminal.
+the image's operating system (read from all its disks) on the first, the boot
+disk; problems in disk order, then the account's; what each road would meet.
+The summary for people goes to stdout too (it is the command's answer), styled
+only on a terminal.
 """
 
 from __future__ import annotations
@@ -17,8 +19,13 @@ from typing import Any, NamedTuple, TextIO
 from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic, Keys, Severity, to_json
 from ec2_import_image.diskimage.records import DiskReport, Partition
+from ec2_import_image.guestos.judge import RoadVerdicts
+from ec2_import_image.guestos.osreport import OsFamily, OsReport, OsStatus, VolumeState
 
 SCHEMA_RESOURCE = "check-report.schema.json"
+#: the version of the report's JSON (its ``version``): 2 added each disk's ``os``,
+#: ``roads``, ``recommended_road`` and ``road_reason``
+SCHEMA_VERSION = 2
 
 
 class CheckReport(NamedTuple):
@@ -26,17 +33,29 @@ class CheckReport(NamedTuple):
     #: the account object (region, role, bucket, object, caller), None when not checked
     account: Mapping[str, Any] | None
     problems: tuple[Diagnostic, ...]
+    #: the operating system read from the image's disks (None: not read)
+    os: OsReport | None
+    #: what each road would meet, and the road to take
+    roads: RoadVerdicts
 
     @property
     def ok(self) -> bool:
         return not any(p.severity is Severity.ERROR for p in self.problems)
 
     def to_json(self) -> dict[str, Any]:
+        verdicts = self.roads.to_json()
         return {
+            "version": SCHEMA_VERSION,
             "ok": self.ok,
-            "disks": [disk_json(disk) for disk in self.disks],
+            "disks": [
+                disk_json(disk, self.os if index == 0 else None)
+                for index, disk in enumerate(self.disks)
+            ],
             "account": None if self.account is None else dict(self.account),
             "problems": [to_json(problem, Keys.CHECK) for problem in self.problems],
+            "roads": verdicts["roads"],
+            "recommended_road": verdicts["recommended_road"],
+            "road_reason": verdicts["reason"],
         }
 
 
@@ -58,7 +77,8 @@ def partition_json(partition: Partition) -> dict[str, Any]:
     }
 
 
-def disk_json(report: DiskReport) -> dict[str, Any]:
+def disk_json(report: DiskReport, guest: OsReport | None = None) -> dict[str, Any]:
+    """A disk's object; ``guest``, the image's operating system, goes on the boot disk."""
     table = report.partition_table
     return {
         "source": report.source,
@@ -73,6 +93,7 @@ def disk_json(report: DiskReport) -> dict[str, Any]:
         "esp_loaders": list(report.esp_loaders),
         "filesystem": None if report.filesystem is None else report.filesystem.value,
         "disks": [disk_json(disk) for disk in report.disks],
+        "os": None if guest is None else guest.to_json(),
     }
 
 
@@ -164,11 +185,68 @@ def _account_lines(account: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _os_lines(guest: OsReport) -> list[str]:
+    """The operating system in a few lines: what, where, boot, fstab, network, drivers."""
+    if guest.status is OsStatus.NOT_FOUND:
+        return ["  operating system: none on the file systems read (every one was read)"]
+    if not guest.found:
+        unread = [
+            f"{fact.where}: {fact.detail or fact.filesystem}"
+            for fact in guest.volumes
+            if fact.state is VolumeState.UNREADABLE
+        ]
+        reasons = [*guest.findings, *unread]
+        reason = f": {_escape('; '.join(reasons))}" if reasons else ""
+        return [f"  operating system: not read ({guest.status.value}{reason})"]
+    where = f" on {guest.root}" if guest.root else ""
+    if not guest.identified:
+        return [
+            f"  operating system: a {guest.family} root{where} that names no system "
+            "(no os-release or release file): not judged"
+        ]
+    name = " ".join(filter(None, (guest.distribution, guest.version_detail or guest.version)))
+    lines = [f"  operating system: {_escape(guest.pretty_name or name)} ({name}){where}"]
+    if guest.family is OsFamily.LINUX:
+        kernel = guest.default_kernel or f"none determined ({guest.kernel_undetermined})"
+        loader = guest.boot_loader.value if guest.boot_loader else "no boot loader"
+        lines.append(
+            f"    default kernel: {_escape(kernel)} ({loader}; {len(guest.kernels)} installed)"
+        )
+        mounts = ", ".join(f"{e.spec} on {e.mount}" for e in guest.fstab) or "no entries"
+        lines.append(f"    fstab: {_escape(mounts)}")
+        cloud = {True: "yes", False: "no", None: "unknown"}[guest.cloud_init]
+        lines.append(f"    network: {guest.network.value}; cloud-init: {cloud}")
+    if guest.drivers is not None:
+        drivers = guest.drivers
+        initramfs = guest.initramfs
+        skipped = " (initramfs not read)" if initramfs is not None and not initramfs.read else ""
+        lines.append(
+            f"    drivers: nvme {drivers.nvme.value}, ena {drivers.ena.value}, "
+            f"xen {drivers.xen.value}{skipped}"
+        )
+    return lines
+
+
+def _road_line(verdicts: RoadVerdicts) -> str:
+    """What each road would meet, and the road to take."""
+    roads = "; ".join(
+        f"{road.value} " + ("ok" if not codes else ", ".join(code.value for code in codes))
+        for road, codes in verdicts.blocking.items()
+    )
+    taken = verdicts.recommended.value if verdicts.recommended else "none"
+    return f"[bold]Roads[/]: {roads}. Recommended: {taken} ({_escape(verdicts.reason)})"
+
+
 def render_text(report: CheckReport, console: Any) -> None:
     """The report for a person (a rich Console; plain text when it is not a terminal)."""
-    for disk in report.disks:
+    for index, disk in enumerate(report.disks):
         for line in _disk_lines(disk, ""):
             console.print(line)
+        if index == 0 and report.os is not None:
+            for line in _os_lines(report.os):
+                console.print(line)
+    if report.disks:
+        console.print(_road_line(report.roads))
     if report.account is not None:
         for line in _account_lines(report.account):
             console.print(line)

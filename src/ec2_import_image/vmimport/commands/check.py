@@ -2,9 +2,11 @@
 
 Each DISK (a local path or ``s3://bucket/key``; several are one multi-volume
 image, the first the boot disk) is read from its bytes with the shared
-readers: its container, what is inside, the boot mode it supports.  The disks
-are judged against the request (``--format``, ``--boot-mode``,
-``--architecture``, ``--platform``).  When a DISK is on S3 or ``--bucket`` is
+readers: its container, what is inside, the boot mode it supports, and the
+operating system on the disks together.  The disks are judged against the
+request (``--format``, ``--boot-mode``, ``--architecture``, ``--platform``),
+the operating system for the image road; the report says what each road to an
+AMI would meet and the one to take.  When a DISK is on S3 or ``--bucket`` is
 given, the account is checked too: the service role, its policies, the
 bucket's Region, the object, the caller.  OVA manifest digests need every
 byte: verified for local files, for S3 objects only with

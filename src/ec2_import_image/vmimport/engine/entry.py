@@ -45,6 +45,7 @@ from typing import Any, NamedTuple, Protocol
 from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic, Severity
 from ec2_import_image.diskimage.records import DiskReport
+from ec2_import_image.guestos.judge import Road
 from ec2_import_image.importtasks.tasks import Task, state_line, state_text, status, task_id
 from ec2_import_image.shellcommand import command
 from ec2_import_image.vmimport import s3objects
@@ -288,6 +289,7 @@ class EntryWork:
             self.sources,
             verify_digests=self.settings.verify_digests,
             digests=judge,
+            os_for=Road.IMAGE if judge else None,
         )
         self._reports = {report.source: report for report in inspected.reports}
         if not judge:
