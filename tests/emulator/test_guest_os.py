@@ -15,7 +15,7 @@ import pytest
 
 from ec2_import_emulator import lifecycle, oscheck, samples
 from ec2_import_emulator.oscheck import OsVerdict
-from ec2_import_image.guestos.judge import SERVICE_MESSAGES
+from ec2_import_image.guestos.judge import SERVICE_MESSAGES, Road, judge_os
 from ec2_import_image.guestos.osreport import OsFamily, OsReport, OsStatus
 from ec2_import_image.problems import ProblemCode
 from tests.emulator.conftest import Lab
@@ -183,9 +183,17 @@ def test_the_sample_disks_have_no_system_to_judge(lab: Lab) -> None:
 
 
 def test_a_root_with_only_fstab_is_not_judged() -> None:
-    """A Linux root found by its /etc/fstab alone (no release file) names no distribution:
-    nothing to judge, though it is Linux."""
-    stand_in = OsReport(status=OsStatus.FOUND, family=OsFamily.LINUX, root="disk 1")
+    """A Linux root found by its /etc/fstab alone (no release file, no /boot: the disk
+    fixtures' and the demo's stand-in roots) names no distribution: nothing to judge, though
+    it is Linux and the shared judge finds its kernel undetermined."""
+    stand_in = OsReport(
+        status=OsStatus.FOUND,
+        family=OsFamily.LINUX,
+        root="disk 1 partition 2",
+        kernel_undetermined="no GRUB configuration in /boot and no kernel",
+    )
+    codes = [problem.code for problem in judge_os(stand_in, Road.IMAGE)]
+    assert codes == [ProblemCode.KERNEL_UNDETERMINED]
     assert oscheck.verdict(stand_in) == OsVerdict(platform="Linux")
 
 
