@@ -8,7 +8,8 @@ and copies its allocated extents into the snapshot-content store
 (``snapshots``), so ImportImage's and ImportSnapshot's snapshots hold what the
 disk holds and a reader of the snapshot sees the bytes, zeros elsewhere.  A
 disk imported from an EBS snapshot (ImportImage's ``SnapshotId``) reads that
-snapshot's content.
+snapshot's content.  ``disk_blob`` is either kind of disk as an import reads it
+(the check of its guest, ``oscheck``, reads the same bytes).
 
 A disk that cannot be read at this point (the object deleted or replaced since
 the import started) leaves the snapshot holding zeros, which the log says.
@@ -21,7 +22,12 @@ from dataclasses import dataclass
 
 from ec2_import_emulator import ec2snapshots, errors
 from ec2_import_emulator.aws_state import AwsState
-from ec2_import_emulator.snapshots import SnapshotContent, SnapshotKey, default_store
+from ec2_import_emulator.snapshots import (
+    SnapshotContent,
+    SnapshotKey,
+    default_store,
+    snapshot_blob,
+)
 from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.diskimage.errors import DiskImageError
 from ec2_import_image.diskimage.records import ContainerFormat
@@ -59,6 +65,15 @@ def virtual_disk(state: AwsState, account: str, source: DiskSource) -> Blob:
     declared = ContainerFormat(source.declared.lower())
     member = source.member if declared is ContainerFormat.OVA else None
     return open_virtual_disk(blob, source.name, declared=declared, member=member)
+
+
+def disk_blob(state: AwsState, account: str, region: str, source: DiskSource) -> Blob:
+    """The disk an import reads: an uploaded image's virtual disk, or an EBS snapshot's
+    volume (raises as ``virtual_disk``, ``snapshots.UnknownSnapshot`` for a snapshot
+    without content)."""
+    if source.snapshot_id is not None:
+        return snapshot_blob(account, region, source.snapshot_id)
+    return virtual_disk(state, account, source)
 
 
 def store(

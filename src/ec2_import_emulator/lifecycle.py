@@ -8,6 +8,7 @@ transcripts saw a range, Progress moves through it during the phase.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -70,6 +71,14 @@ def progress_at(age: float) -> int:
         return phase.progress_from
     fraction = min(max((age - phase.start) / (end - phase.start), 0.0), 1.0)
     return phase.progress_from + round(span * fraction)
+
+
+#: a disk whose operating system the service refuses fails the task when ``converting``
+#: ends: the service reads the guest to update it (``oscheck``; modelled, docs/emulator.md)
+OS_CHECKED_AT = start_of(UPDATING)
+#: the age a task shows while its operating-system read has no verdict yet: the last moment
+#: of ``converting``
+OS_WAITING_AT = math.nextafter(OS_CHECKED_AT, 0.0)
 
 
 def reached(age: float, message: str) -> bool:

@@ -19,6 +19,7 @@ import tarfile
 import time
 import uuid
 import zlib
+from collections.abc import Iterable
 
 from ec2_import_image.diskimage.crc32c import crc32c
 
@@ -198,26 +199,45 @@ def _marker(sectors: int, kind: int) -> bytes:
     return _pad(struct.pack("<QII", sectors, 0, kind))
 
 
+def _grains(extents: Iterable[tuple[int, bytes]]) -> dict[int, bytes]:
+    """The grains (by number) that runs of bytes at their offsets fill, zeros elsewhere."""
+    size = GRAIN_SECTORS * SECTOR
+    grains: dict[int, bytearray] = {}
+    for offset, run in extents:
+        position = 0
+        while position < len(run):
+            number, within = divmod(offset + position, size)
+            piece = run[position : position + size - within]
+            grain = grains.setdefault(number, bytearray(size))
+            grain[within : within + len(piece)] = piece
+            position += len(piece)
+    return {number: bytes(grain) for number, grain in grains.items()}
+
+
 def vmdk_stream_optimized(
-    capacity: int = 2048, create_type: str = "streamOptimized", data: bytes | None = None
+    capacity: int = 2048,
+    create_type: str = "streamOptimized",
+    data: bytes | None = None,
+    *,
+    extents: Iterable[tuple[int, bytes]] | None = None,
 ) -> bytes:
     """A stream-optimized VMDK of ``capacity`` sectors, laid out as VMware writes it.
 
     Header (grain directory at the end), descriptor, deflated grains (each a
     marker: LBA and size), the grain tables and directory behind their markers,
     the footer (the header again, with the directory's offset), end of stream.
-    ``data`` (default: an MBR disk) fills the first grains.
+    ``data`` (default: an MBR disk) fills the first grains; or ``extents``, runs of
+    bytes at their offsets (a large disk given by what is not zeros).
     """
-    data = raw_mbr() if data is None else data
+    if extents is None:
+        extents = [(0, raw_mbr() if data is None else data)]
     extent = f'RW {capacity} SPARSE "disk.vmdk"'
     descriptor = _pad(_descriptor(create_type, capacity, extent))
     body = bytearray(descriptor)
     sector = 1 + len(descriptor) // SECTOR
-    grain_bytes = GRAIN_SECTORS * SECTOR
     tables: dict[int, list[int]] = {}
-    for number in range(-(-len(data) // grain_bytes)):
-        grain = data[number * grain_bytes : (number + 1) * grain_bytes].ljust(grain_bytes, b"\0")
-        if not any(grain):
+    for number, grain in sorted(_grains(extents).items()):
+        if grain.count(0) == len(grain):
             continue
         packed = zlib.compress(grain)
         tables.setdefault(number // 512, [0] * 512)[number % 512] = sector

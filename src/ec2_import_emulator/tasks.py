@@ -1,6 +1,8 @@
 """Import tasks: their state on the emulator's clock, and the store that keeps them.
 
-Nothing runs in the background.  A task's state is computed from its age
+Nothing runs in the background but the check of each import's guest (``oscheck``, a
+thread per task: a task waits at the end of ``converting`` until it has its verdict).
+A task's state is computed from its age
 (real seconds since it started times the speed) whenever it is looked at, and
 ``TaskStore.advance`` -- called before every request the emulator serves --
 carries out what the age implies: the snapshots and the pending AMI once the
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-from ec2_import_emulator import diskcontent, errors, lifecycle
+from ec2_import_emulator import diskcontent, errors, lifecycle, oscheck
 from ec2_import_emulator.aws_state import (
     AwsState,
     CreatedImage,
@@ -31,6 +33,7 @@ from ec2_import_emulator.aws_state import (
 )
 from ec2_import_emulator.formats import DiskImage, Inspection
 from ec2_import_emulator.validate import ImportRequest
+from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.diskimage.records import BootMode
 
 LOG = logging.getLogger("ec2_import_emulator")
@@ -131,13 +134,37 @@ class Task:
     image: CreatedImage | None = None
     available: bool = False
     broken: bool = False
+    #: the check of the guest (``oscheck``), started with a task whose disks pass inspection
+    os_check: oscheck.OsCheck | None = None
 
     @property
     def failure(self) -> str | None:
+        """The StatusMessage of a disk that fails inspection (the task fails in validation)."""
         for inspection in self.inspections:
             if inspection.failure is not None:
                 return inspection.failure
         return None
+
+    @property
+    def os_verdict(self) -> oscheck.OsVerdict | None:
+        """The guest check's verdict; None while it runs (``NOT_READ`` without a check)."""
+        if self.os_check is None:
+            return oscheck.NOT_READ
+        return self.os_check.verdict
+
+    def checked_age(self, age: float) -> float:
+        """The age the task shows: held at the end of ``converting`` while the check of its
+        guest has no verdict."""
+        if age >= lifecycle.OS_CHECKED_AT and self.os_verdict is None:
+            return lifecycle.OS_WAITING_AT
+        return age
+
+    @property
+    def os_failure(self) -> str | None:
+        """The StatusMessage of a guest the service refuses (the task fails as converting
+        ends), once the check has its verdict."""
+        verdict = self.os_verdict
+        return verdict.failure if verdict is not None else None
 
     def disks(self) -> list[DiskImage]:
         """Every disk the import converts, in order (an OVA gives several)."""
@@ -174,6 +201,9 @@ class Task:
             return
         if self.failure is not None and age >= lifecycle.FAILED_AT:
             return
+        age = self.checked_age(age)
+        if self.os_failure is not None and age >= lifecycle.OS_CHECKED_AT:
+            return
         try:
             if self.image is None and lifecycle.reached(age, lifecycle.PREPARING_AMI):
                 self.image = state.create_image(self.account, self.region, self.image_spec())
@@ -200,6 +230,10 @@ class Task:
         failure = self.failure
         if failure is not None and age >= lifecycle.FAILED_AT:
             return State(DELETED, failure, None, lifecycle.start_of(lifecycle.VALIDATING))
+        age = self.checked_age(age)
+        os_failure = self.os_failure
+        if os_failure is not None and age >= lifecycle.OS_CHECKED_AT:
+            return State(DELETED, os_failure, None, lifecycle.OS_CHECKED_AT)
         if age >= lifecycle.COMPLETED_AT:
             return State(COMPLETED, None, None, age)
         phase = lifecycle.phase_at(age)
@@ -207,7 +241,10 @@ class Task:
 
     @property
     def platform(self) -> str:
-        return self.request.platform or "Linux"
+        """The request's Platform, else the system the check found, else Linux."""
+        verdict = self.os_verdict
+        found = verdict.platform if verdict is not None else None
+        return self.request.platform or found or oscheck.LINUX
 
     @property
     def architecture(self) -> str:
@@ -217,13 +254,13 @@ class Task:
     def license_type(self) -> str | None:
         if self.request.license_type or self.request.usage_operation:
             return self.request.license_type
-        return "AWS" if self.platform == "Windows" else "BYOL"
+        return "AWS" if self.platform == oscheck.WINDOWS else "BYOL"
 
     @property
     def usage_operation(self) -> str:
         if self.request.usage_operation:
             return self.request.usage_operation
-        if self.platform == "Windows":
+        if self.platform == oscheck.WINDOWS:
             return "RunInstances:0800" if self.license_type == "BYOL" else "RunInstances:0002"
         return "RunInstances"
 
@@ -240,6 +277,23 @@ class Task:
             return self.request.boot_mode
         disks = self.disks()
         return "uefi" if disks and disks[0].boot_mode is BootMode.UEFI else "legacy-bios"
+
+    def check_guest(self, state: AwsState) -> None:
+        """Start the check of the guest (``oscheck``) in its own thread, when the disks pass
+        inspection."""
+        if self.failure is not None or self.os_check is not None:
+            return
+        sources = self.disk_sources()
+
+        def disks() -> list[Blob]:
+            return [
+                diskcontent.disk_blob(state, self.account, self.region, source)
+                for source in sources
+            ]
+
+        self.os_check = oscheck.OsCheck(
+            lambda: oscheck.read_verdict(disks, self.task_id), self.task_id
+        )
 
     def image_spec(self) -> ImageSpec:
         description = self.request.description or f"AWS-VMImport service: {self.platform}"
@@ -408,7 +462,22 @@ class TaskStore:
             task = Task(new_task_id(), account, region, request, tuple(inspections), self._clock())
             added = self.add(task)
             assert isinstance(added, Task)
+            if added is task:
+                task.check_guest(self._state)
             return added
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait (up to ``timeout`` seconds each) until every guest check has its verdict: a
+        test's manual clock calls it before it moves, so what a task shows at an age does
+        not depend on how fast the threads ran."""
+        with self._lock:
+            checks = [
+                task.os_check
+                for task in self._all()
+                if isinstance(task, Task) and task.os_check is not None
+            ]
+        for check in checks:
+            check.wait(timeout)
 
     def _find(self, account: str, region: str, task_id: str, kind: str | None) -> ImportTask:
         if not well_formed(task_id):

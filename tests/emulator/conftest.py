@@ -122,6 +122,7 @@ def _shared_lab(_moto_environment: None) -> Iterator[Lab]:
     """
     clock = ManualClock()
     emulator = Emulator(0, clock=clock, speed=1.0).start()
+    clock.before_advance = emulator.store.settle
     shared = Lab(emulator, clock)
     shared.s3.list_buckets()
     shared.iam.list_roles()
@@ -145,6 +146,8 @@ def make_lab(_shared_lab: Lab) -> Iterator[Callable[..., Lab]]:
         clock = options.setdefault("clock", ManualClock())
         options.setdefault("speed", 1.0)
         emulator = Emulator(0, **options).start()
+        if isinstance(clock, ManualClock):
+            clock.before_advance = emulator.store.settle
         started.append(emulator)
         _reset_moto(emulator.endpoint)
         return Lab(emulator, clock)

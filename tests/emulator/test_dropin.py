@@ -19,6 +19,7 @@ from ec2_import_emulator import samples as images
 from ec2_import_image.iampolicy.trust import VMIMPORT_TRUST_POLICY
 from ec2_import_image.vmimport.account.requirements import role_policy_document
 from tests.emulator.conftest import Lab
+from tests.support.osfixtures import stream_vmdk
 from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET, base_env, run_main, with_path
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "cases"
@@ -56,22 +57,28 @@ def aws(lab: Lab, tmp_path: Path) -> Callable[..., tuple[int, str, str]]:
     return run
 
 
-def test_import_follow_and_complete(lab: Lab, aws: Callable[..., tuple[int, str, str]]) -> None:
-    lab.upload(images.ova(), "vms/web.ova")
+def _import_image(
+    aws: Callable[..., tuple[int, str, str]], fmt: str, key: str, *options: str
+) -> str:
+    """``aws ec2 import-image`` of one disk of the lab's bucket; answers the task id."""
     rc, out, err = aws(
         "ec2",
         "import-image",
-        "--description",
-        "web server",
+        *options,
         "--disk-containers",
-        "Format=ova,UserBucket={S3Bucket=import-bucket,S3Key=vms/web.ova}",
+        f"Format={fmt},UserBucket={{S3Bucket=import-bucket,S3Key={key}}}",
         "--query",
         "ImportTaskId",
         "--output",
         "text",
     )
     assert (rc, err) == (0, "")
-    task_id = out.strip()
+    return out.strip()
+
+
+def test_import_follow_and_complete(lab: Lab, aws: Callable[..., tuple[int, str, str]]) -> None:
+    lab.upload(images.ova(), "vms/web.ova")
+    task_id = _import_image(aws, "ova", "vms/web.ova", "--description", "web server")
     assert task_id.startswith("import-ami-")
     rc, out, _ = aws(
         "ec2", "describe-import-image-tasks", "--filters", "Name=task-state,Values=active"
@@ -92,6 +99,35 @@ def test_import_follow_and_complete(lab: Lab, aws: Callable[..., tuple[int, str,
     status, image_id = out.split()
     assert (rc, status) == (0, "completed")
     assert image_id in {i["ImageId"] for i in lab.ec2.describe_images(Owners=["self"])["Images"]}
+
+
+def test_a_refused_system_fails_as_on_the_service(
+    lab: Lab, aws: Callable[..., tuple[int, str, str]]
+) -> None:
+    """Debian 8 (not among the systems ImportImage takes) fails when converting ends."""
+    disk = stream_vmdk("debian8")
+    lab.upload(disk, "vms/jessie.vmdk")
+    task_id = _import_image(aws, "vmdk", "vms/jessie.vmdk")
+    lab.elapse(lifecycle.OS_CHECKED_AT)
+    rc, out, err = aws("ec2", "describe-import-image-tasks", "--import-task-ids", task_id)
+    assert (rc, err) == (0, "")
+    assert json.loads(out) == {
+        "ImportImageTasks": [
+            {
+                "ImportTaskId": task_id,
+                "SnapshotDetails": [
+                    {
+                        "DiskImageSize": float(len(disk)),
+                        "Format": "VMDK",
+                        "Status": "completed",
+                        "UserBucket": {"S3Bucket": "import-bucket", "S3Key": "vms/jessie.vmdk"},
+                    }
+                ],
+                "Status": "deleted",
+                "StatusMessage": "ClientError: Unknown OS / Missing OS files",
+            }
+        ]
+    }
 
 
 def test_cancel_and_table_output(lab: Lab, aws: Callable[..., tuple[int, str, str]]) -> None:

@@ -41,16 +41,24 @@ class FakeClock:
 
 
 class ManualClock:
-    """Returns ``now`` when called; ``advance`` moves it."""
+    """Returns ``now`` when called; ``advance`` moves it.
+
+    ``before_advance`` runs before each move: an emulator's ``TaskStore.settle``, so the
+    work its threads do on real time (reading an import's guest) is done before the
+    test's time moves, and what a task shows at an age is deterministic.
+    """
 
     def __init__(self, start: float = 1000.0) -> None:
         self.now = start
         self._lock = threading.Lock()
+        self.before_advance: Callable[[], None] | None = None
 
     def __call__(self) -> float:
         with self._lock:
             return self.now
 
     def advance(self, seconds: float) -> None:
+        if self.before_advance is not None:
+            self.before_advance()
         with self._lock:
             self.now += seconds

@@ -14,6 +14,7 @@ per test session into sparse files.
 from __future__ import annotations
 
 import json
+import lzma
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,23 @@ class OsImages:
         if not target.exists():
             unpack(FIXTURES / f"{name}.raw.xz", target)
         return target
+
+
+def extents(name: str) -> tuple[int, list[tuple[int, bytes]]]:
+    """Fixture ``name``'s size and its non-zero extents (offset, bytes), read from the pack."""
+    with lzma.open(FIXTURES / f"{name}.raw.xz", "rb") as source:
+        header = json.loads(source.readline())
+        runs = [(offset, source.read(length)) for offset, length in header["extents"]]
+    return int(header["size"]), runs
+
+
+def stream_vmdk(name: str) -> bytes:
+    """Fixture ``name`` as a stream-optimized VMDK (the emulator's sample writer), so an
+    import uploads its few MiB of data, not its hundreds of MiB of zeros."""
+    from ec2_import_emulator import samples
+
+    size, runs = extents(name)
+    return samples.vmdk_stream_optimized(-(-size // samples.SECTOR), extents=runs)
 
 
 def records(name: str) -> dict[str, Any]:
