@@ -14,11 +14,12 @@ The read runs in the task's own daemon thread (``OsCheck``), started with the ta
 on a request's path: ImportImage answers at once, and a task whose verdict is not in yet
 when it reaches the check waits there (``tasks``).
 
-Only a system positively read and found unsupported fails: a Windows, or a Linux whose
-distribution was read (os-release or an older release file).  A disk whose system cannot
-be read (no file system that could hold one, an encrypted or unknown one, the emulator's
-sample disks, a root that is only an ``/etc/fstab``), or any error of the read, is a
-verdict of nothing: the task goes on as it did before the check.  Warnings
+What fails is what the shared judge finds (``OsReport.identified``, ``judge_os``): a
+system positively read and found unsupported (a Windows, or a Linux whose distribution was
+read), or file systems all read that hold no system ("Unknown OS / Missing OS files").  A
+disk whose system cannot be read (no file system that could hold one, an encrypted or
+unknown one, the emulator's sample disks, a root that is only an ``/etc/fstab``), or any
+error of the read, is a verdict of nothing: the task goes on as it did before the check.  Warnings
 (``no-nvme-driver``, ``no-ena-driver``) and notes do not fail it either.
 
 The verdict also says what the disk holds (``platform``): the service reports a Windows
@@ -57,22 +58,13 @@ class OsVerdict:
 NOT_READ = OsVerdict()
 
 
-def positively_read(report: OsReport) -> bool:
-    """Whether the system was read far enough to be judged (see the module)."""
-    if not report.found:
-        return False
-    if report.family is OsFamily.WINDOWS:
-        return True
-    return report.family is OsFamily.LINUX and report.distribution is not None
-
-
 def verdict(report: OsReport) -> OsVerdict:
-    """The service's word on the system of ``report`` (pure)."""
-    if not report.found or report.family is None:
-        return NOT_READ
-    platform = WINDOWS if report.family is OsFamily.WINDOWS else LINUX
-    if not positively_read(report):
-        return OsVerdict(platform=platform)
+    """The service's word on the system of ``report`` (pure): the image road's errors of the
+    shared judge (``judge_os``: an identified system, or file systems read that hold none),
+    each with the service's message."""
+    platform = None
+    if report.found and report.family is not None:
+        platform = WINDOWS if report.family is OsFamily.WINDOWS else LINUX
     for problem in judge_os(report, Road.IMAGE):
         if problem.severity is Severity.ERROR:
             message = service_message(problem, report)
