@@ -45,7 +45,15 @@ from typing import Any, NamedTuple, Protocol
 from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic, Severity
 from ec2_import_image.diskimage.records import DiskReport
-from ec2_import_image.importtasks.tasks import Task, state_line, state_text, status, task_id
+from ec2_import_image.importtasks.tasks import (
+    Task,
+    fields,
+    state_line,
+    state_text,
+    status,
+    status_message,
+    task_id,
+)
 from ec2_import_image.shellcommand import command
 from ec2_import_image.vmimport import s3objects
 from ec2_import_image.vmimport.account.assessment import check_account
@@ -479,7 +487,7 @@ class EntryWork:
         text = state_text(task)
         if text != self._seen_state:
             self._seen_state = text
-            progress = str(task.get("Progress") or "")
+            progress = str(fields(task).get("Progress") or "")
             fraction = int(progress) / 100 if progress.isdigit() else None
             self.db.add_event(self.claim, state_line(task), fraction)
         self.reporter.task(task)
@@ -493,7 +501,7 @@ class EntryWork:
     def task_failed(self, task: Task) -> EntryFailed:
         """The failure of a task that ended ``deleted``: its message, cause and remedy, and
         the uploads kept for the next attempt."""
-        message = str(task.get("StatusMessage") or status(task))
+        message = status_message(task) or status(task)
         kept = self._kept_uploads()
         if message == CANCELLED:
             info = Diagnostic(

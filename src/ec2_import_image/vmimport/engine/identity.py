@@ -56,6 +56,8 @@ TAG_LABEL = "Name"
 TAG_OWNER = "vmimport:owner"
 #: when the import registered its AMI (UTC, ISO 8601 with a ``Z``), kept by every copy
 TAG_IMPORTED_AT = "vmimport:imported-at"
+#: which disk of the import (1, 2, ...) a snapshot road's ImportSnapshot task carries
+TAG_DISK = "vmimport:disk"
 #: the version of the token's recipe (a change of recipe must not reuse old tokens)
 TOKEN_RECIPE = 1
 

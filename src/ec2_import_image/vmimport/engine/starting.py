@@ -1,6 +1,9 @@
-"""The ImportImage call: the request, its ClientToken, and what each refusal means.
+"""The calls that start an import task (ImportImage, and the snapshot road's ImportSnapshot):
+the request, its ClientToken, and what each refusal means.
 
-The token makes the call idempotent (``identity``): sent again after a crash,
+Both count against one quota of active tasks and refuse in the same words,
+so one function reads both (``start_task``).  The token makes the call
+idempotent (``identity``): sent again after a crash,
 or by another process, it answers the task the first call started.  The
 answers that are not a task:
 
@@ -15,7 +18,7 @@ answers that are not a task:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ec2_import_image.awserrors import error_code, error_message
@@ -45,10 +48,23 @@ MISMATCH_REMEDY = "Start a new attempt with --retry-failed (or give the entry a 
 
 def start_import(ec2: EC2Client, request: Mapping[str, Any], token: str) -> Task:
     """ImportImage with ``token``; answers the task (new, or the one the token started)."""
+    return start_task(ec2.import_image, "ImportImage", request, token)
+
+
+def start_snapshot_import(ec2: EC2Client, request: Mapping[str, Any], token: str) -> Task:
+    """ImportSnapshot with ``token``; answers the task (new, or the one the token started)."""
+    return start_task(ec2.import_snapshot, "ImportSnapshot", request, token)
+
+
+def start_task(
+    call: Callable[..., Any], operation: str, request: Mapping[str, Any], token: str
+) -> Task:
+    """``call`` (the client's method of ``operation``) with ``token``: its reply, the task, or
+    the refusal read as the module says."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        reply: Task = ec2.import_image(**request, ClientToken=token)
+        reply: Task = call(**request, ClientToken=token)
     except ClientError as error:
         code = error_code(error) or "Unknown"
         message = error_message(error)
@@ -61,7 +77,7 @@ def start_import(ec2: EC2Client, request: Mapping[str, Any], token: str) -> Task
         cause, remedy = (known.context, known.hint) if known is not None else (None, None)
         if code == MISMATCH_CODE:
             cause, remedy = MISMATCH_CAUSE, MISMATCH_REMEDY
-        refused = f"ImportImage refused: {code}: {message}"
+        refused = f"{operation} refused: {code}: {message}"
         raise EntryFailed(
             Diagnostic(FailureCode.REFUSED, refused, context=cause, hint=remedy)
         ) from None
