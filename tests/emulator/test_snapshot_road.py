@@ -41,14 +41,14 @@ def _disks(lab: Lab, *data: tuple[str, bytes]) -> list[DiskObject]:
     return disks
 
 
-def _plan(lab: Lab, options: ImportOptions = ImportOptions(), attempt: int = 1) -> Any:
+def _plan(lab: Lab) -> Any:
     disks = _disks(
         lab,
         ("boot.vmdk", images.vmdk_stream_optimized()),
         ("data.raw", images.raw_mbr()),
     )
     tags = IDENTITY.tags([("team", "web")])
-    return disk_tasks(IDENTITY, options, disks, ["VMDK", "RAW"], tags, attempt=attempt)
+    return disk_tasks(IDENTITY, ImportOptions(), disks, ["VMDK", "RAW"], tags, attempt=1)
 
 
 def _start(lab: Lab, planned: Any, recorded: dict[int, str] | None = None) -> list[Started]:
@@ -58,12 +58,12 @@ def _start(lab: Lab, planned: Any, recorded: dict[int, str] | None = None) -> li
     return started
 
 
-def _wait(lab: Lab, started: list[Started], limits: WaitLimits = WaitLimits()) -> Any:
+def _wait(lab: Lab, started: list[Started], limits: WaitLimits | None = None) -> Any:
     states: list[str] = []
     ended = wait_tasks(
         lab.ec2,
         started,
-        limits=limits,
+        limits=limits or WaitLimits(),
         clock=lab.clock,
         sleep=lab.elapse,
         on_state=lambda task: states.append(status(task)),

@@ -434,8 +434,8 @@ class EntryWork:
     def _key_for(self, digest: FileDigest) -> str:
         prefix = self.spec.options.prefix
         if self.settings.keys is KeyStyle.ENTRY:
-            return entry_key(prefix, self.name, digest.path)
-        return content_key(prefix, digest.sha256, digest.path)
+            return entry_key(prefix, self.name, digest.name)
+        return content_key(prefix, digest.sha256, digest.name)
 
     def _upload(self) -> tuple[DiskObject, ...]:
         disks: list[DiskObject] = []

@@ -27,6 +27,10 @@ The steps, each recorded in the state database (``Journal``) before the next:
    have changed since it was hashed (else the object is deleted and the upload
    refused: the file is still being written).
 
+A span of the file (``FileDigest.span``: an OVA's member, for the roads that
+import the disk inside it) is uploaded as the object, each part read from the
+span's offset on: the archive is never copied to a temporary file.
+
 The object holds what it names.  The ``sha256`` metadata (and the import's
 ``vmimport:sha256`` tag) is the hash pass's; the bytes are read again as each
 part is sent, seconds or days later (a resumed upload).  So each part carries
@@ -88,7 +92,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TypedDict, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -259,8 +262,7 @@ def upload_file(
         known = from_aws(error)
         reason = known.message if known is not None else str(error)
         raise UploadError(
-            f"the upload of {Path(digest.path).name} to {target.url} failed: {reason} "
-            "(run again to resume)"
+            f"the upload of {digest.name} to {target.url} failed: {reason} (run again to resume)"
         ) from None
     except OSError as error:
         raise UploadError(f"cannot read {digest.path}: {error.strerror or error}") from None
@@ -289,7 +291,7 @@ class _Upload:
         self.settings = settings
         self.progress = progress
         self.external_cancel = cancel
-        self.name = Path(digest.path).name
+        self.name = digest.name
         self.fd = -1
 
     @property
@@ -588,10 +590,14 @@ class _Upload:
                 keep, agrees = None, local.md5 == on_s3.etag if md5_etag else mine is not None
         return Part(on_s3.number, on_s3.size, on_s3.etag, keep) if agrees else None
 
+    def in_file(self, where: layout.PartRange) -> layout.PartRange:
+        """Where a part of the object lies in the file (a span's parts from its offset)."""
+        return where._replace(offset=self.digest.offset + where.offset)
+
     def read_part(self, where: layout.PartRange) -> layout.LocalDigests:
         """The part's bytes read again: their digests, once their SHA-256 is the hash pass's
         (``_PartChanged`` otherwise)."""
-        local = layout.local_digests(self.fd, where)
+        local = layout.local_digests(self.fd, self.in_file(where))
         if local.sha256 != self.hashes.of(where.number):
             raise _PartChanged(where.number, "its bytes are not the ones hashed")
         return local
@@ -619,9 +625,8 @@ class _Upload:
                 extra = {"ChecksumAlgorithm": algorithm, f"Checksum{algorithm}": given}
             else:
                 extra = {"ContentMD5": local.md5_base64}
-        body = FileSlice(
-            self.fd, where.offset, where.length, on_progress=on_progress, cancel=cancel
-        )
+        start = self.in_file(where).offset
+        body = FileSlice(self.fd, start, where.length, on_progress=on_progress, cancel=cancel)
         reply = self.clients.plain.upload_part(
             **self.where,
             UploadId=upload.upload_id,
@@ -796,7 +801,7 @@ class _Sender:
         upload stays, for a rerun)."""
         said = f"{error_code(error)}: {error_message(error)}"
         where = layout.part_range(number, self.job.size, self.upload.part_size)
-        local = layout.local_digests(self.job.fd, where)
+        local = layout.local_digests(self.job.fd, self.job.in_file(where))
         if local.sha256 != self.job.hashes.of(number):
             return _PartChanged(
                 number, f"S3 refused its bytes, which are not the ones hashed ({said})"
