@@ -222,10 +222,49 @@ class _PartChanged(Exception):
         self.how = how
 
 
-def _refuses_checksums(error: BaseException) -> bool:
+def refuses_checksums(error: BaseException) -> bool:
     return isinstance(error, ClientError) and (
         error_code(error) in _CHECKSUM_REFUSALS or status_code(error) == 501
     )
+
+
+def abort(clients: S3Clients, upload: MultipartUpload) -> None:
+    """Abort an upload of this tool, best effort (a bucket lifecycle rule cleans up)."""
+    with contextlib.suppress(ClientError, BotoCoreError):
+        clients.plain.abort_multipart_upload(
+            Bucket=upload.bucket, Key=upload.key, UploadId=upload.upload_id
+        )
+
+
+def list_parts(
+    clients: S3Clients, upload: MultipartUpload, page_size: int | None = None
+) -> dict[int, Part] | None:
+    """The parts S3 has for the upload (None when it no longer knows the upload id), each
+    with the checksum of the upload's algorithm when S3 lists one."""
+    pages = clients.plain.get_paginator("list_parts").paginate(
+        Bucket=upload.bucket,
+        Key=upload.key,
+        UploadId=upload.upload_id,
+        PaginationConfig={"PageSize": page_size} if page_size else {},
+    )
+    algorithm = upload.checksum_algorithm
+    listed: dict[int, Part] = {}
+    try:
+        for page in pages:
+            for item in page.get("Parts", []):
+                number = int(item["PartNumber"])
+                checksum = item.get(f"Checksum{algorithm}") if algorithm else None
+                listed[number] = Part(
+                    number,
+                    int(item["Size"]),
+                    layout.normal_etag(item.get("ETag")),
+                    None if checksum is None else str(checksum),
+                )
+    except ClientError as error:
+        if error_code(error) == "NoSuchUpload":
+            return None
+        raise
+    return listed
 
 
 def upload_file(
@@ -394,11 +433,7 @@ class _Upload:
         return None
 
     def _abort(self, upload: MultipartUpload) -> None:
-        """Abort an upload of this tool, best effort (a bucket lifecycle rule cleans up)."""
-        with contextlib.suppress(ClientError, BotoCoreError):
-            self.clients.plain.abort_multipart_upload(
-                Bucket=upload.bucket, Key=upload.key, UploadId=upload.upload_id
-            )
+        abort(self.clients, upload)
 
     # -------------------------------------------------------------- uploading
 
@@ -478,7 +513,7 @@ class _Upload:
                     **self.where, Metadata=metadata, ChecksumAlgorithm=ALGORITHM
                 )
             except ClientError as error:
-                if not _refuses_checksums(error):
+                if not refuses_checksums(error):
                     raise
                 self.clients.disable_checksums()
                 self.progress.note("the endpoint refused transport checksums: sending without")
@@ -506,33 +541,7 @@ class _Upload:
         )
 
     def _list_parts(self, upload: MultipartUpload) -> dict[int, Part] | None:
-        """The parts S3 has for the upload (None when it no longer knows the upload id), each
-        with the checksum of the upload's algorithm when S3 lists one."""
-        pages = self.clients.plain.get_paginator("list_parts").paginate(
-            **self.where,
-            UploadId=upload.upload_id,
-            PaginationConfig=(
-                {"PageSize": self.settings.list_page_size} if self.settings.list_page_size else {}
-            ),
-        )
-        algorithm = upload.checksum_algorithm
-        listed: dict[int, Part] = {}
-        try:
-            for page in pages:
-                for item in page.get("Parts", []):
-                    number = int(item["PartNumber"])
-                    checksum = item.get(f"Checksum{algorithm}") if algorithm else None
-                    listed[number] = Part(
-                        number,
-                        int(item["Size"]),
-                        layout.normal_etag(item.get("ETag")),
-                        None if checksum is None else str(checksum),
-                    )
-        except ClientError as error:
-            if error_code(error) == "NoSuchUpload":
-                return None
-            raise
-        return listed
+        return list_parts(self.clients, upload, self.settings.list_page_size)
 
     def _reconcile(self, upload: MultipartUpload, listed: dict[int, Part]) -> dict[int, Part]:
         """The parts S3 has that are this file's; the journal brought in line with them."""
@@ -815,7 +824,7 @@ class _Sender:
         """What a worker's error becomes (botocore's are worded by ``upload_file``)."""
         if isinstance(error, ClientError) and error_code(error) in _BAD_DIGEST:
             return self._refused(number, error)
-        if self.upload.checksum_algorithm and _refuses_checksums(error):
+        if self.upload.checksum_algorithm and refuses_checksums(error):
             return _ChecksumsRefused()
         if isinstance(error, Cancelled):
             return UploadCancelled(f"the upload of {self.job.name} stopped")
