@@ -14,6 +14,7 @@ from ec2_import_emulator.snapshots import snapshot_blob
 from ec2_import_image.importtasks.tasks import SNAPSHOT, fields, status, status_message, task_id
 from ec2_import_image.vmimport.engine.discovery import discover_snapshot_tasks, find_tasks
 from ec2_import_image.vmimport.engine.identity import TAG_DISK, Identity
+from ec2_import_image.vmimport.engine.quota import active_task_ids
 from ec2_import_image.vmimport.engine.request import DiskObject
 from ec2_import_image.vmimport.engine.snapshotroad import (
     Started,
@@ -173,3 +174,11 @@ def test_max_wait_counts_for_every_disk(lab: Lab) -> None:
     limit = lifecycle.SNAPSHOT_COMPLETED_AT / 2
     with pytest.raises(GaveUp, match="--max-wait"):
         _wait(lab, started, WaitLimits(max_wait=limit))
+
+
+def test_snapshot_tasks_count_against_the_quota_of_active_tasks(lab: Lab) -> None:
+    started = _start(lab, _plan(lab))
+    image = lab.start("RAW", images.raw_mbr(), key="image.raw")
+    assert active_task_ids(lab.ec2) == {image, *(task_id(s.task) for s in started)}
+    _wait(lab, started)
+    assert active_task_ids(lab.ec2) <= {image}
