@@ -87,6 +87,10 @@ def stored_spec(spec: ImportSpec) -> EntrySpec:
             license_specifications=options.license_specifications,
             tags=options.tags,
             keep_upload=options.keep_upload,
+            via=options.via.value,
+            ena=options.ena,
+            tpm=options.tpm,
+            uefi_data=options.uefi_data,
         ),
     )
 

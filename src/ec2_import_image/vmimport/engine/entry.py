@@ -75,11 +75,13 @@ from ec2_import_image.vmimport.engine.identity import (
 )
 from ec2_import_image.vmimport.engine.request import (
     DiskObject,
+    Prepared,
     detected_boot_mode,
     detected_format,
     import_request,
 )
 from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects
+from ec2_import_image.vmimport.engine.road import RoadSteps, steps_for
 from ec2_import_image.vmimport.engine.starting import start_import
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.explaining import CANCELLED, explained
@@ -171,15 +173,6 @@ class Reporter(Protocol):
         """The import task's state, each time it is polled."""
 
 
-class Prepared(NamedTuple):
-    """An entry ready to start: its identity, request and token, its disks on S3."""
-
-    identity: Identity
-    request: dict[str, Any]
-    token: str
-    disks: tuple[DiskObject, ...]
-
-
 def _problem_line(item: Diagnostic) -> str:
     return "\n".join(diagnostics.lines(item))
 
@@ -225,6 +218,7 @@ class EntryWork:
         self._s3_disks: dict[int, DiskObject] = {}
         self._identity: Identity | None = None
         self._seen_state: str | None = None
+        self._road: RoadSteps | None = None
 
     @property
     def name(self) -> str:
@@ -253,29 +247,42 @@ class EntryWork:
     # ------------------------------------------------------------------ prepare
 
     def prepare(self) -> Prepared | Phase:
-        """Check, hash, discover, upload: the entry ready to start, or the phase to go on from
-        (``WAITING``, ``FINISHING``) when the account already holds its work."""
+        """Check, hash, discover, then the road's own steps (``road``): the entry ready to
+        start (the image road), or the phase to go on from (``WAITING``, ``FINISHING``) when
+        the account already holds its work or the road registered the AMI itself."""
         judge = self.entry().phase in (Phase.PENDING, Phase.CHECKING)
         if judge:
             self._enter(Phase.CHECKING, "checking the disks and the account")
         self._check(judge)
         self._enter(Phase.HASHING, f"hashing {len(self.sources)} disk(s)")
         identity = self.identify()
-        self.reporter.step(f"looking for imports tagged vmimport:sha256={identity.sha256[:16]}…")
-        found = discover(self.services.ec2, identity)
+        road = self.road
+        if self.entry().attempt.via != road.road.value:
+            self.db.record_via(self.claim, road.road.value)
+        found = road.discover(self, identity)
         if found is not None:
             return self._adopt(found)
         self.reporter.step("none found: this is a new import")
-        local = sum(1 for disk in self.spec.disks if not disk.is_s3)
-        self._enter(
-            Phase.UPLOADING,
-            f"uploading {local} disk(s)" if local else "the disks are on S3: nothing to upload",
-        )
-        disks = self._upload()
-        reports = [self._reports[s] for s in self.sources if self._reports and s in self._reports]
+        return road.deliver(self, identity)
+
+    @property
+    def road(self) -> RoadSteps:
+        """The steps of the road the entry takes (``--via``)."""
+        if self._road is None:
+            self._road = steps_for(self.spec.options.via)
+        return self._road
+
+    @property
+    def reports(self) -> dict[str, DiskReport]:
+        """The disks' inspections by source (the check's), empty before it ran."""
+        return self._reports or {}
+
+    def image_request(self, identity: Identity, disks: Sequence[DiskObject]) -> Prepared:
+        """The image road's ImportImage request of the uploaded disks, and its token."""
+        reports = [self.reports[s] for s in self.sources if s in self.reports]
         formats = [
             detected_format(
-                self._reports.get(source) if self._reports else None,
+                self.reports.get(source),
                 self.spec.options.format.value if self.spec.options.format else None,
                 source,
             )
@@ -288,7 +295,7 @@ class EntryWork:
             self.spec.options, disks, formats, boot_mode, identity.tags(self.spec.options.tags)
         )
         token = client_token(identity, request, self.entry().attempt.number)
-        return Prepared(identity, request, token, disks)
+        return Prepared(identity, request, token, tuple(disks))
 
     def _check(self, judge: bool) -> None:
         inspected = inspect_disks(
@@ -414,6 +421,16 @@ class EntryWork:
             self.db.record_object(self.claim, position, stored)
         return sha256 or s3_stand_in(head.etag, size)
 
+    def enter(self, phase: Phase, message: str) -> None:
+        """The entry enters a phase (a road's steps: ``UPLOADING``, ``WAITING``...)."""
+        self._enter(phase, message)
+
+    def registered(self, image_id: str, snapshot_ids: Sequence[str]) -> Phase:
+        """A registering road's AMI and snapshots recorded: on to finishing."""
+        self.db.record_result(self.claim, image_id, snapshot_ids)
+        self._enter(Phase.FINISHING, f"registered {image_id}")
+        return Phase.FINISHING
+
     def _adopt(self, found: Discovered) -> Phase:
         """Work found in the account becomes this attempt's."""
         self.reporter.step(f"found: {found.describe()}")
@@ -437,7 +454,14 @@ class EntryWork:
             return entry_key(prefix, self.name, digest.name)
         return content_key(prefix, digest.sha256, digest.name)
 
-    def _upload(self) -> tuple[DiskObject, ...]:
+    def upload_disks(self) -> tuple[DiskObject, ...]:
+        """Each local disk uploaded to the entry's bucket (resumably), each ``s3://`` disk as
+        found: the disks on S3, in order (the image and snapshot roads)."""
+        local = sum(1 for disk in self.spec.disks if not disk.is_s3)
+        self._enter(
+            Phase.UPLOADING,
+            f"uploading {local} disk(s)" if local else "the disks are on S3: nothing to upload",
+        )
         disks: list[DiskObject] = []
         bucket = self.spec.options.bucket
         for position, disk in enumerate(self.spec.disks):
@@ -603,7 +627,7 @@ class EntryWork:
             self.db.record_result(self.claim, image_id, snapshots)
         identity_sha = attempt.identity or self.identify().sha256
         identity = _recorded_identity(self.name, identity_sha)
-        tags = finished_tags(identity.tags(self.spec.options.tags), self.name)
+        tags = finished_tags(identity.tags(self.spec.options.tags), self.name, attempt.via)
         finishing.tag_resources(self.services.ec2, [image_id, *snapshots], tags)
         self.reporter.step(f"tagged {image_id} and {len(snapshots)} snapshot(s)")
         if self.spec.options.keep_upload:
@@ -631,6 +655,7 @@ class EntryWork:
             boot_mode=facts.boot_mode if facts else None,
             platform=facts.platform if facts else None,
             architecture=facts.architecture if facts else None,
+            via=self.entry().attempt.via,
         )
 
     def result(self) -> ImportResult:
@@ -669,6 +694,7 @@ class EntryWork:
             boot_mode=task.get("BootMode"),
             platform=task.get("Platform"),
             architecture=task.get("Architecture"),
+            via=self.entry().attempt.via,
         )
 
     def fail(self, failure: EntryFailed) -> None:

@@ -30,13 +30,14 @@ from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
 from ec2_import_image.vmimport.engine.changes import Found
-from ec2_import_image.vmimport.engine.entry import EntryWork, Prepared
+from ec2_import_image.vmimport.engine.entry import EntryWork
 from ec2_import_image.vmimport.engine.errors import (
     EntryFailed,
     FailureCode,
     QuotaFull,
     TransientStart,
 )
+from ec2_import_image.vmimport.engine.request import Prepared
 from ec2_import_image.vmimport.engine.results import ImportResult
 from ec2_import_image.vmimport.engine.waiting import GaveUp, WaitLimits, poll_tasks, wait_for_task
 from ec2_import_image.vmimport.errors import VmimportError, bear, from_aws

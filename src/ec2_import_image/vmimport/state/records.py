@@ -109,6 +109,12 @@ class ImportOptions(NamedTuple):
     license_specifications: tuple[str, ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
     keep_upload: bool = False
+    #: the road to the AMI (``roads.Road``)
+    via: str = "image"
+    #: what RegisterImage is asked (the snapshot and direct roads)
+    ena: bool = True
+    tpm: bool = False
+    uefi_data: str | None = None
 
 
 class EntrySpec(NamedTuple):
@@ -149,6 +155,8 @@ class Attempt(NamedTuple):
     finished: datetime.datetime | None = None
     #: the ``vmimport:sha256`` of the disks this attempt imports (see ``engine.identity``)
     identity: str | None = None
+    #: the road this attempt takes to its AMI (``roads.Road``)
+    via: str = "image"
 
 
 class Entry(NamedTuple):
