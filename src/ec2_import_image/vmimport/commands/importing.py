@@ -223,6 +223,7 @@ def _engine_options(state_default: str) -> list[Callable[[F], F]]:
 def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
     """The engine's settings from the options of ``engine_options``."""
     from ec2_import_image.vmimport.engine.entry import EngineSettings
+    from ec2_import_image.vmimport.engine.waiting import WaitLimits
     from ec2_import_image.vmimport.upload.multipart import UploadSettings
 
     return EngineSettings(
@@ -231,6 +232,11 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
         verify_digests=values["verify_digests"],
         upload=UploadSettings(
             concurrency=values["upload_threads"], min_part_size=values["part_size"] * MiB
+        ),
+        limits=WaitLimits(
+            max_wait=values.get("max_wait"),
+            max_transient=values["max_transient_seconds"],
+            poll_interval=values["poll_interval"],
         ),
     )
 
@@ -256,7 +262,6 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
         failure_lines,
         import_one,
     )
-    from ec2_import_image.vmimport.engine.waiting import WaitLimits
 
     if len(disks) > MAX_DISKS:
         raise UsageError(f"{len(disks)} disks: an image can have at most {MAX_DISKS} volumes")
@@ -266,11 +271,7 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
     settings = engine_settings(values, KeyStyle.CONTENT)
     options = SingleOptions(
         wait=not values["no_wait"],
-        limits=WaitLimits(
-            max_wait=values["max_wait"],
-            max_transient=values["max_transient_seconds"],
-            poll_interval=values["poll_interval"],
-        ),
+        limits=settings.limits,
         retry_failed=values["retry_failed"],
     )
     env = run.env

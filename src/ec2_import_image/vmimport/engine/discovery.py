@@ -45,7 +45,7 @@ from ec2_import_image.importtasks.tasks import (
     fields,
     status,
 )
-from ec2_import_image.vmimport.engine.identity import TAG_DISK, Identity
+from ec2_import_image.vmimport.engine.identity import TAG_DISK, TAG_VIA, Identity
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -134,6 +134,17 @@ def _preferred(images: list[Mapping[str, Any]]) -> Mapping[str, Any]:
 
 def find_images(ec2: EC2Client, identity: Identity) -> list[Mapping[str, Any]]:
     return _live_images(ec2, identity.filters())
+
+
+def find_registered(ec2: EC2Client, identity: Identity, via: str) -> Discovered | None:
+    """The AMI a registering road (``via``) made for ``identity``: its tags and
+    ``vmimport:via``."""
+    filters: list[FilterTypeDef] = [
+        *identity.filters(),
+        {"Name": f"tag:{TAG_VIA}", "Values": [via]},
+    ]
+    images = _live_images(ec2, filters)
+    return Discovered(image=_preferred(images)) if images else None
 
 
 def find_image_named_after(ec2: EC2Client, import_task_id: str) -> Discovered | None:

@@ -73,6 +73,7 @@ from ec2_import_image.vmimport.engine.identity import (
     finished_tags,
     s3_stand_in,
 )
+from ec2_import_image.vmimport.engine.members import is_ova, member_object
 from ec2_import_image.vmimport.engine.request import (
     DiskObject,
     Prepared,
@@ -83,6 +84,7 @@ from ec2_import_image.vmimport.engine.request import (
 from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects
 from ec2_import_image.vmimport.engine.road import RoadSteps, steps_for
 from ec2_import_image.vmimport.engine.starting import start_import
+from ec2_import_image.vmimport.engine.waiting import WaitLimits
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.explaining import CANCELLED, explained
 from ec2_import_image.vmimport.preflight import (
@@ -131,6 +133,9 @@ class EngineSettings(NamedTuple):
     #: verify an S3 OVA's manifest digests too (reads every byte)
     verify_digests: bool = False
     upload: UploadSettings = DEFAULT_SETTINGS
+    #: the waits a road makes inside ``prepare`` (the snapshot road's tasks): ``--max-wait``,
+    #: ``--max-transient-seconds``, ``--poll-interval``
+    limits: WaitLimits = WaitLimits()
 
 
 #: what runs after an entry's AMI is finished, and on each rerun of a finished entry (the
@@ -448,15 +453,17 @@ class EntryWork:
         self._enter(Phase.WAITING, f"waiting for {task_id(task)}")
         return Phase.WAITING
 
-    def _key_for(self, digest: FileDigest) -> str:
+    def key_for(self, digest: FileDigest) -> str:
+        """The S3 key of an uploaded disk (``settings.keys``)."""
         prefix = self.spec.options.prefix
         if self.settings.keys is KeyStyle.ENTRY:
             return entry_key(prefix, self.name, digest.name)
         return content_key(prefix, digest.sha256, digest.name)
 
-    def upload_disks(self) -> tuple[DiskObject, ...]:
+    def upload_disks(self, *, members: bool = False) -> tuple[DiskObject, ...]:
         """Each local disk uploaded to the entry's bucket (resumably), each ``s3://`` disk as
-        found: the disks on S3, in order (the image and snapshot roads)."""
+        found: the disks on S3, in order (the image and snapshot roads).  ``members``: an
+        OVA's disk as an object of its own instead of the OVA (``engine.members``)."""
         local = sum(1 for disk in self.spec.disks if not disk.is_s3)
         self._enter(
             Phase.UPLOADING,
@@ -465,6 +472,9 @@ class EntryWork:
         disks: list[DiskObject] = []
         bucket = self.spec.options.bucket
         for position, disk in enumerate(self.spec.disks):
+            if members and is_ova(self, disk):
+                disks.append(member_object(self, position, disk))
+                continue
             if disk.is_s3:
                 disks.append(self._s3_disks[position])
                 continue
@@ -474,7 +484,7 @@ class EntryWork:
                 self.services.s3,
                 self.db.journal(self.claim, position),
                 digest,
-                ObjectTarget(bucket, self._key_for(digest)),
+                ObjectTarget(bucket, self.key_for(digest)),
                 settings=self.settings.upload,
                 progress=self.reporter.progress,
                 cancel=self.cancel,

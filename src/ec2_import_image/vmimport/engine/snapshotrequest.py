@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ec2_import_image.diskimage.records import ContainerFormat
+from ec2_import_image.roads import TABLE, Road
 from ec2_import_image.vmimport.engine.identity import TAG_DISK
 from ec2_import_image.vmimport.engine.request import DiskObject
 from ec2_import_image.vmimport.spec import DEFAULT_ROLE, ImportOptions
@@ -33,19 +34,15 @@ from ec2_import_image.vmimport.spec import DEFAULT_ROLE, ImportOptions
 #: the resource type of ImportSnapshot's TagSpecifications
 SNAPSHOT_TASK_RESOURCE = "import-snapshot-task"
 
-#: the Format ImportSnapshot is given for a disk of each container format (an OVA's disk is
-#: the stream-optimized VMDK it holds)
-_SNAPSHOT_FORMAT = {
-    ContainerFormat.VHD: "VHD",
-    ContainerFormat.VMDK: "VMDK",
-    ContainerFormat.RAW: "RAW",
-    ContainerFormat.OVA: "VMDK",
-}
-
 
 def snapshot_format(container: ContainerFormat) -> str | None:
-    """ImportSnapshot's Format for a disk of this container (None: it takes none)."""
-    return _SNAPSHOT_FORMAT.get(container)
+    """ImportSnapshot's Format for a disk of this container: the road's formats (the roads'
+    table) by their API names, an OVA as the VMDK it holds; None for the others."""
+    if container is ContainerFormat.OVA:
+        return "VMDK"
+    if container in TABLE[Road.SNAPSHOT].formats:
+        return container.value.upper()
+    return None
 
 
 def disk_tags(tags: Sequence[tuple[str, str]], position: int) -> tuple[tuple[str, str], ...]:

@@ -14,6 +14,11 @@ transient failures borne, ``--max-wait`` over all the disks together).  What a
 wait ends with is for the engine to act on: every task ``completed`` (its
 snapshot per disk, ``snapshot_ids``), or the first ``deleted`` one
 (``first_failure``), explained as an image task's failure is.
+
+``SnapshotRoad`` is the road's steps for the engine (``road.RoadSteps``):
+``discover`` the AMI registered for the identity by this road; ``snapshots``
+the disks on S3 (``EntryWork.upload_disks``, an OVA's disk as its own object),
+their tasks started and waited for, and their snapshots in disk order.
 """
 
 from __future__ import annotations
@@ -21,18 +26,29 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ec2_import_image.diagnostics import Diagnostic
+from ec2_import_image.diskimage.records import ContainerFormat
 from ec2_import_image.importtasks.tasks import FAILURE, SNAPSHOT, Task, fields, status, task_id
-from ec2_import_image.vmimport.engine.discovery import discover_snapshot_tasks
+from ec2_import_image.roads import Road, roads_taking
+from ec2_import_image.vmimport.engine.discovery import (
+    Discovered,
+    discover_snapshot_tasks,
+    find_registered,
+)
+from ec2_import_image.vmimport.engine.errors import EntryFailed, FailureCode
 from ec2_import_image.vmimport.engine.identity import Identity, client_token
 from ec2_import_image.vmimport.engine.request import DiskObject
-from ec2_import_image.vmimport.engine.snapshotrequest import snapshot_request
-from ec2_import_image.vmimport.engine.starting import start_snapshot_import
+from ec2_import_image.vmimport.engine.snapshotrequest import snapshot_format, snapshot_request
+from ec2_import_image.vmimport.engine.starting import start_retrying, start_snapshot_import
 from ec2_import_image.vmimport.engine.waiting import GaveUp, WaitLimits, wait_for_task
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.spec import ImportOptions
+from ec2_import_image.vmimport.state.records import Phase
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
+
+    from ec2_import_image.vmimport.engine.entry import EntryWork
 
 
 class DiskTask(NamedTuple):
@@ -169,3 +185,82 @@ def first_failure(ended: Mapping[int, Task]) -> Task | None:
 def snapshot_ids(ended: Mapping[int, Task]) -> list[str]:
     """Each disk's snapshot, in disk order (every task completed)."""
     return [str(fields(ended[position]).get("SnapshotId", "")) for position in sorted(ended)]
+
+
+def _format(work: EntryWork, source: str) -> str:
+    """The disk's ImportSnapshot Format: the one given, else the one its bytes show."""
+    given = work.spec.options.format
+    report = work.reports.get(source)
+    container = ContainerFormat(given.value) if given is not None else None
+    if container is None and report is not None:
+        container = report.format
+    fmt = None if container is None else snapshot_format(container)
+    if fmt is not None:
+        return fmt
+    named = "cannot be read" if container is None else f"is {container.value}"
+    taking = ", ".join(road.value for road in roads_taking(container)) if container else ""
+    raise EntryFailed(
+        Diagnostic(
+            FailureCode.CHECK,
+            f"the format of {source} {named}: ImportSnapshot takes VHD, VMDK and RAW",
+            context="The snapshot road imports each disk with ImportSnapshot.",
+            hint=f"Take a road that takes it (--via {taking.replace(', ', ' or --via ')})."
+            if taking
+            else "Convert the disk to VMDK, VHD or RAW.",
+        )
+    )
+
+
+class SnapshotRoad:
+    """ImportSnapshot per disk, then RegisterImage (see the module's docstring)."""
+
+    road = Road.SNAPSHOT
+
+    def discover(self, work: EntryWork, identity: Identity) -> Discovered | None:
+        work.reporter.step(
+            f"looking for AMIs tagged vmimport:sha256={identity.sha256[:16]}… by this road"
+        )
+        return find_registered(work.services.ec2, identity, self.road.value)
+
+    def snapshots(self, work: EntryWork, identity: Identity) -> list[str]:
+        """The disks on S3, one ImportSnapshot task each (recorded, found or started), waited
+        for: their snapshots in disk order.  A task that failed ends the entry."""
+        disks = work.upload_disks(members=True)
+        formats = [_format(work, source) for source in work.sources]
+        attempt = work.entry().attempt.number
+        tags = identity.tags(work.spec.options.tags)
+        planned = disk_tasks(identity, work.spec.options, disks, formats, tags, attempt=attempt)
+        work.enter(Phase.IMPORTING, f"starting {len(planned)} ImportSnapshot task(s)")
+        ec2 = work.services.ec2
+        limits = work.settings.limits
+        env = work.services.run.env
+
+        def told(started: Started) -> None:
+            line = f"disk {started.position + 1}: {started.how} {task_id(started.task)}"
+            work.db.add_event(work.claim, line)
+            work.reporter.step(line)
+
+        tasks = start_retrying(
+            lambda: start_tasks(ec2, identity, planned, {}, on_started=told),
+            "ImportSnapshot",
+            limits=limits,
+            clock=env.clock,
+            sleep=env.sleep,
+            step=work.reporter.step,
+        )
+        work.enter(Phase.WAITING, f"waiting for {len(tasks)} snapshot task(s)")
+        ended = wait_tasks(
+            ec2,
+            tasks,
+            limits=limits,
+            clock=env.clock,
+            sleep=env.sleep,
+            on_state=work.observe,
+            note=work.reporter.step,
+        )
+        failed = first_failure(ended)
+        if failed is not None:
+            # the attempt's task: a rerun fails again rather than start anew (--retry-failed)
+            work.db.record_task(work.claim, task_id(failed))
+            raise work.task_failed(failed)
+        return snapshot_ids(ended)

@@ -19,7 +19,7 @@ answers that are not a task:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ec2_import_image.awserrors import error_code, error_message
 from ec2_import_image.diagnostics import Diagnostic
@@ -33,10 +33,13 @@ from ec2_import_image.vmimport.engine.errors import (
     TransientStart,
 )
 from ec2_import_image.vmimport.engine.quota import QUOTA_CODE
-from ec2_import_image.vmimport.errors import from_aws
+from ec2_import_image.vmimport.engine.waiting import GaveUp, WaitLimits
+from ec2_import_image.vmimport.errors import bear, from_aws
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
+
+Started = TypeVar("Started")
 
 MISMATCH_CODE = "IdempotentParameterMismatch"
 MISMATCH_CAUSE = (
@@ -88,3 +91,38 @@ def start_task(
         known_error = from_aws(error)
         raise known_error or error from None
     return reply
+
+
+def start_retrying(
+    start: Callable[[], Started],
+    operation: str,
+    *,
+    limits: WaitLimits,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    step: Callable[[str], None],
+) -> Started:
+    """``start()`` (a call of ``operation`` that starts tasks), tried again while the quota of
+    active tasks is full or the call fails transiently, within ``--max-wait``."""
+    began = clock()
+    pacer = limits.pacer(clock)
+    while True:
+        try:
+            return start()
+        except QuotaFull as full:
+            pacer.succeeded()  # the service answered: no transient failure goes on
+            pause = pacer.next_delay()
+            step(
+                f"the Region's quota of active import tasks is reached ({full}): trying again "
+                f"in {round(pause)} s"
+            )
+        except TransientStart as transient:
+            bear(pacer, operation, transient.fault.reason)
+            pause = pacer.next_delay()
+            step(f"{operation} failed ({transient}): trying again in {round(pause)} s")
+        if limits.max_wait is not None and clock() - began + pause > limits.max_wait:
+            raise GaveUp(
+                f"the import could not be started within --max-wait {round(limits.max_wait)} s "
+                "(the Region's quota of active import tasks stays full): run again later"
+            )
+        sleep(pause)
