@@ -9,12 +9,13 @@
 
 ``TABLE`` says, per road, the container formats it takes (ImportImage: OVA, VMDK, VHD,
 VHDX, RAW, the disk checks' ``ACCEPTED_FORMATS``; ImportSnapshot: VHD, VMDK, RAW, the only
-Formats its ``DiskContainer`` takes; direct: every container ``diskimage.virtual`` reads
-through to its virtual disk), whether it takes arm64 (ImportImage takes i386 and x86_64
-only; RegisterImage takes arm64 with UEFI), whether it takes a Windows guest (the image
-road only: licensing and drivers are what ImportImage does) and what it needs of the
-account (a bucket, the ``vmimport`` service role).  The disk checks of each road
-(``vmimport.roadcheck``) and the guest's judgement (``guestos.judge``) read it here.
+Formats its ``DiskContainer`` takes, an OVA's VMDK among them; direct: every container
+``diskimage.virtual`` reads through to its virtual disk), whether it takes arm64
+(ImportImage takes i386 and x86_64 only; RegisterImage takes arm64 with UEFI), whether it
+takes a Windows guest (the image road only: licensing and drivers are what ImportImage
+does) and what it needs of the account (a bucket, the ``vmimport`` service role).  The
+disk checks of each road (``vmimport.roadcheck``) and the guest's judgement
+(``guestos.judge``) read it here.
 """
 
 from __future__ import annotations
@@ -74,7 +75,10 @@ TABLE: dict[Road, RoadTerms] = {
     ),
     Road.SNAPSHOT: RoadTerms(
         "S3 upload, then ImportSnapshot per disk and RegisterImage",
-        frozenset({ContainerFormat.VHD, ContainerFormat.VMDK, ContainerFormat.RAW}),
+        # ImportSnapshot's Formats; an OVA goes in as its VMDK, uploaded as its own object
+        frozenset(
+            {ContainerFormat.VHD, ContainerFormat.VMDK, ContainerFormat.RAW, ContainerFormat.OVA}
+        ),
         _STREAM,
         arm64=True,
         windows=False,

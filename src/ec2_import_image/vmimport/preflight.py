@@ -22,6 +22,8 @@ from ec2_import_image.diskimage import judge, ova
 from ec2_import_image.diskimage.errors import DiskImageError, SourceError
 from ec2_import_image.diskimage.inspect import inspect_image
 from ec2_import_image.diskimage.records import ContainerFormat, DiskReport
+from ec2_import_image.roads import Road
+from ec2_import_image.vmimport import roadcheck
 from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
 from ec2_import_image.vmimport.account.records import AccountReport
@@ -48,6 +50,8 @@ class CheckRequest(NamedTuple):
     bucket: str | None = None
     kms_key_id: str | None = None
     verify_digests: bool = False
+    #: the road the disks are judged for (``roadcheck``)
+    via: Road = Road.IMAGE
 
 
 class Inspected(NamedTuple):
@@ -96,7 +100,7 @@ def check_image(
         platform=request.platform,
     )
     reports = list(found.reports)
-    problems = judge.image_problems(reports, judged) if reports else []
+    problems = roadcheck.disk_problems(request.via, reports, judged) if reports else []
     problems = _in_disk_order(problems + list(found.digest_problems), reports)
     objects = tuple(filter(None, (S3Location.parse(disk) for disk in request.disks)))
     account = None

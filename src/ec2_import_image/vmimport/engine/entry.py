@@ -54,6 +54,7 @@ from ec2_import_image.importtasks.tasks import (
     status_message,
     task_id,
 )
+from ec2_import_image.roads import TABLE, Road
 from ec2_import_image.shellcommand import command
 from ec2_import_image.vmimport import s3objects
 from ec2_import_image.vmimport.account.assessment import check_account
@@ -332,6 +333,7 @@ class EntryWork:
         """The check's report; its warnings said (its errors are the caller's)."""
         options = self.spec.options
         local = any(not disk.is_s3 for disk in self.spec.disks)
+        local = local and TABLE[options.via].bucket  # the direct road uploads nothing to S3
         report = check_image(
             self.services.run,
             CheckRequest(
@@ -344,6 +346,7 @@ class EntryWork:
                 bucket=options.bucket if local else None,
                 kms_key_id=options.kms_key_id,
                 verify_digests=self.settings.verify_digests,
+                via=options.via,
             ),
             inspected=inspected,
             account_check=self.services.account_check,
@@ -566,6 +569,7 @@ class EntryWork:
             "--boot-mode": options.boot_mode.value if options.boot_mode else None,
             "--architecture": options.architecture.value if options.architecture else None,
             "--platform": options.platform.value if options.platform else None,
+            "--via": options.via.value if options.via is not Road.IMAGE else None,
         }
         for option, value in named.items():
             if value:

@@ -1,0 +1,88 @@
+"""The disk checks of each road (``vmimport.roadcheck``) on fixtures made by real tools."""
+
+from __future__ import annotations
+
+import pytest
+
+from ec2_import_image.diskimage.inspect import inspect_image
+from ec2_import_image.diskimage.judge import ImportRequest
+from ec2_import_image.diskimage.records import DiskReport
+from ec2_import_image.diskimage.sources import FileBlob
+from ec2_import_image.problems import ProblemCode as C
+from ec2_import_image.roads import Road
+from ec2_import_image.vmimport.roadcheck import disk_problems
+from tests.support.diskfixtures import DiskFixtures
+
+
+def report(disks: DiskFixtures, name: str) -> DiskReport:
+    path = disks.path(name)
+    with FileBlob(path) as blob:
+        return inspect_image(blob, str(path))
+
+
+def codes(disks: DiskFixtures, name: str, road: Road, **request: str | None) -> set[str]:
+    asked = ImportRequest(
+        request.get("format"), None, request.get("architecture"), request.get("platform")
+    )
+    found = disk_problems(road, [report(disks, name)], asked)
+    return {item.code for item in found if item.severity.value == "error"}
+
+
+def test_a_qcow2_is_refused_on_image_and_snapshot_with_the_road_that_takes_it(
+    disks: DiskFixtures,
+) -> None:
+    assert codes(disks, "gpt-uefi.qcow2", Road.DIRECT) == set()
+    for road in (Road.IMAGE, Road.SNAPSHOT):
+        assert codes(disks, "gpt-uefi.qcow2", road) == {C.UNSUPPORTED_FORMAT}
+    (refused,) = disk_problems(Road.SNAPSHOT, [report(disks, "gpt-uefi.qcow2")], ImportRequest())
+    assert "the snapshot road" in refused.message and refused.hint == "import it with --via direct"
+
+
+@pytest.mark.parametrize("name", ["gpt-uefi.vdi", "gpt-uefi.dynamic.vhdx", "gpt-uefi.raw"])
+def test_the_direct_road_takes_every_container_the_readers_read(
+    disks: DiskFixtures, name: str
+) -> None:
+    assert codes(disks, name, Road.DIRECT) == set()
+
+
+def test_a_vhdx_is_not_taken_by_import_snapshot(disks: DiskFixtures) -> None:
+    assert codes(disks, "gpt-uefi.dynamic.vhdx", Road.SNAPSHOT) == {C.UNSUPPORTED_FORMAT}
+    assert codes(disks, "gpt-uefi.dynamic.vhdx", Road.IMAGE) == set()
+
+
+def test_a_sparse_vmdk_is_taken_as_it_is_by_the_direct_road_only(disks: DiskFixtures) -> None:
+    assert codes(disks, "gpt-uefi.sparse.vmdk", Road.DIRECT) == set()
+    for road in (Road.IMAGE, Road.SNAPSHOT):
+        assert codes(disks, "gpt-uefi.sparse.vmdk", road) == {C.VMDK_NOT_STREAM_OPTIMIZED}
+
+
+def test_arm64_is_refused_on_the_image_road_only(disks: DiskFixtures) -> None:
+    assert codes(disks, "gpt-arm64.raw", Road.IMAGE) == {C.ARM64_UNSUPPORTED}
+    for road in (Road.SNAPSHOT, Road.DIRECT):
+        assert codes(disks, "gpt-arm64.raw", road, architecture="arm64") == set()
+
+
+def test_windows_takes_the_image_road_only(disks: DiskFixtures) -> None:
+    assert C.PLATFORM_UNSUPPORTED not in codes(
+        disks, "gpt-uefi.raw", Road.IMAGE, platform="Windows"
+    )
+    for road in (Road.SNAPSHOT, Road.DIRECT):
+        found = disk_problems(
+            road, [report(disks, "gpt-uefi.raw")], ImportRequest(platform="Windows")
+        )
+        (refused,) = [item for item in found if item.code == C.PLATFORM_UNSUPPORTED]
+        assert (
+            "license activation" in refused.message and refused.hint == "import it with --via image"
+        )
+
+
+def test_check_via_judges_the_disk_for_that_road(disks: DiskFixtures) -> None:
+    from tests.vmimport.test_check import report as checked
+
+    qcow2 = str(disks.path("gpt-uefi.qcow2"))
+    status, document = checked(qcow2)
+    assert (status, [p["code"] for p in document["problems"]]) == (1, ["unsupported-format"])
+    status, document = checked("--via", "direct", qcow2)
+    assert (status, document["ok"]) == (0, True)
+    status, document = checked("--via", "direct", "--platform", "Windows", qcow2)
+    assert "platform-unsupported" in [p["code"] for p in document["problems"]]
