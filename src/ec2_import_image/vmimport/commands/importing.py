@@ -208,7 +208,7 @@ def _engine_options(state_default: str) -> list[Callable[[F], F]]:
             type=click.IntRange(min=1, max=64),
             default=8,
             show_default=True,
-            help="Parts sent at once per disk.",
+            help="Parts (S3) or blocks (--via direct: EBS direct APIs) sent at once per disk.",
         ),
         click.option(
             "--max-image-copies",
@@ -223,6 +223,7 @@ def _engine_options(state_default: str) -> list[Callable[[F], F]]:
 def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
     """The engine's settings from the options of ``engine_options``."""
     from ec2_import_image.vmimport.engine.entry import EngineSettings
+    from ec2_import_image.vmimport.upload.ebsdirect import SnapshotSettings
     from ec2_import_image.vmimport.upload.multipart import UploadSettings
 
     return EngineSettings(
@@ -232,6 +233,7 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
         upload=UploadSettings(
             concurrency=values["upload_threads"], min_part_size=values["part_size"] * MiB
         ),
+        snapshots=SnapshotSettings(concurrency=values["upload_threads"]),
     )
 
 

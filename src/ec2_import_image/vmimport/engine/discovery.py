@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ec2_import_image.importtasks.tasks import ACTIVE, SUCCESS, Task, describe_all, status
-from ec2_import_image.vmimport.engine.identity import Identity
+from ec2_import_image.vmimport.engine.identity import TAG_VIA, Identity
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -82,6 +82,17 @@ def _preferred(images: list[Mapping[str, Any]]) -> Mapping[str, Any]:
 
 def find_images(ec2: EC2Client, identity: Identity) -> list[Mapping[str, Any]]:
     return _live_images(ec2, identity.filters())
+
+
+def find_registered(ec2: EC2Client, identity: Identity, via: str) -> Discovered | None:
+    """The AMI a registering road (snapshot, direct) made for ``identity``: its identity's
+    tags and ``vmimport:via`` (put on at RegisterImage), None when there is none."""
+    filters: list[FilterTypeDef] = [
+        *identity.filters(),
+        {"Name": f"tag:{TAG_VIA}", "Values": [via]},
+    ]
+    images = _live_images(ec2, filters)
+    return Discovered(image=_preferred(images)) if images else None
 
 
 def find_image_named_after(ec2: EC2Client, import_task_id: str) -> Discovered | None:

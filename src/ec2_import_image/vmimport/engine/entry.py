@@ -40,7 +40,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic, Severity
@@ -107,6 +107,10 @@ from ec2_import_image.vmimport.upload.multipart import (
 )
 from ec2_import_image.vmimport.upload.progress import Progress
 
+if TYPE_CHECKING:
+    from ec2_import_image.vmimport.upload.ebsclients import EbsClients
+    from ec2_import_image.vmimport.upload.ebsdirect import SnapshotSettings
+
 
 class KeyStyle(StrEnum):
     """How uploaded objects are named (``upload.keys``)."""
@@ -124,6 +128,8 @@ class EngineSettings(NamedTuple):
     #: verify an S3 OVA's manifest digests too (reads every byte)
     verify_digests: bool = False
     upload: UploadSettings = DEFAULT_SETTINGS
+    #: how the direct road writes its snapshots (``upload.ebsdirect``; None: its defaults)
+    snapshots: SnapshotSettings | None = None
 
 
 #: what runs after an entry's AMI is finished, and on each rerun of a finished entry (the
@@ -148,6 +154,17 @@ class Services:
         self.s3: S3Clients = from_run(run, concurrency=concurrency)
         self.account_check = account_check
         self.after = after
+        self._concurrency = concurrency
+        self._ebs: EbsClients | None = None
+
+    @property
+    def ebs(self) -> EbsClients:
+        """The direct road's clients (EBS direct APIs, EC2, KMS), made on first use."""
+        if self._ebs is None:
+            from ec2_import_image.vmimport.upload import ebsclients
+
+            self._ebs = ebsclients.from_run(self.run, concurrency=self._concurrency)
+        return self._ebs
 
 
 class Reporter(Protocol):
