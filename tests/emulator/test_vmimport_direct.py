@@ -21,6 +21,7 @@ from ec2_import_image.vmimport.errors import ExitStatus
 from ec2_import_image.vmimport.state.db import StateDB
 from tests.emulator.conftest import Lab
 from tests.emulator.snapshotlab import ebs_client, read_blocks, volume_from
+from tests.support.children import kill_when, start_module
 from tests.support.diskfixtures import DiskFixtures, oracle
 from tests.support.vmimport_run import Outcome, vmimport
 
@@ -130,3 +131,40 @@ def test_the_image_roads_refusals_are_not_the_direct_roads(
     assert "platform-unsupported" in windows.stderr and own_snapshots(lab) == []
     with StateDB.open(tmp_path / "s") as db:
         assert db.entry("gpt-uefi.v3.qcow2").attempt.via == "image"  # checked, never prepared
+
+
+def test_killed_mid_upload_and_run_again_one_snapshot_and_one_ami(lab: Lab, tmp_path: Path) -> None:
+    """``kill -9`` while blocks are being written (two sent, the senders then held), then the
+    same command again: it writes into the same snapshot (StartSnapshot's ClientToken), and
+    the account ends with one snapshot and one AMI."""
+    disk = DiskFixtures(tmp_path).path("gpt-uefi.raw")
+    state = tmp_path / "state.sqlite"
+    argv = [
+        "import",
+        "--via",
+        "direct",
+        str(disk),
+        "--state",
+        str(state),
+        "--upload-threads",
+        "2",
+    ]
+    child = start_module(
+        "tests.support.gated_child_event",
+        [lab.endpoint, "ebs.PutSnapshotBlock", "2", *argv],
+    )
+    lines = kill_when(child, lambda lines: lines.count("blocked") == 2)
+    assert lines.count("blocked") == 2, lines
+    (started,) = own_snapshots(lab)
+    assert started["State"] == "pending" and own_images(lab) == []
+
+    outcome = vmimport(lab.endpoint, *argv, clock=lab.clock, sleep=lab.clock.advance)
+    assert outcome.status == ExitStatus.OK, outcome.stderr
+    result = json.loads(outcome.stdout)
+    (snapshot,) = own_snapshots(lab)
+    assert snapshot["SnapshotId"] == started["SnapshotId"] == result["snapshot_ids"][0]
+    assert snapshot["State"] == "completed"
+    (image,) = own_images(lab)
+    assert image["ImageId"] == result["image_id"]
+    volume = volume_from(read_blocks(ebs_client(lab), snapshot["SnapshotId"]), disk.stat().st_size)
+    assert volume == disk.read_bytes()
