@@ -208,7 +208,7 @@ def _engine_options(state_default: str) -> list[Callable[[F], F]]:
             type=click.IntRange(min=1, max=64),
             default=8,
             show_default=True,
-            help="Parts sent at once per disk.",
+            help="Parts (S3) or blocks (--via direct: EBS direct APIs) sent at once per disk.",
         ),
         click.option(
             "--max-image-copies",
@@ -224,6 +224,7 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
     """The engine's settings from the options of ``engine_options``."""
     from ec2_import_image.vmimport.engine.entry import EngineSettings
     from ec2_import_image.vmimport.engine.waiting import WaitLimits
+    from ec2_import_image.vmimport.upload.ebsdirect import SnapshotSettings
     from ec2_import_image.vmimport.upload.multipart import UploadSettings
 
     return EngineSettings(
@@ -238,6 +239,7 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
             max_transient=values["max_transient_seconds"],
             poll_interval=values["poll_interval"],
         ),
+        snapshots=SnapshotSettings(concurrency=values["upload_threads"]),
     )
 
 

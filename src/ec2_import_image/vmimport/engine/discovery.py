@@ -137,8 +137,8 @@ def find_images(ec2: EC2Client, identity: Identity) -> list[Mapping[str, Any]]:
 
 
 def find_registered(ec2: EC2Client, identity: Identity, via: str) -> Discovered | None:
-    """The AMI a registering road (``via``) made for ``identity``: its tags and
-    ``vmimport:via``."""
+    """The AMI a registering road (snapshot, direct) made for ``identity``: its identity's
+    tags and ``vmimport:via`` (put on at RegisterImage), None when there is none."""
     filters: list[FilterTypeDef] = [
         *identity.filters(),
         {"Name": f"tag:{TAG_VIA}", "Values": [via]},

@@ -40,7 +40,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic, Severity
@@ -117,6 +117,10 @@ from ec2_import_image.vmimport.upload.multipart import (
 )
 from ec2_import_image.vmimport.upload.progress import Progress
 
+if TYPE_CHECKING:
+    from ec2_import_image.vmimport.upload.ebsclients import EbsClients
+    from ec2_import_image.vmimport.upload.ebsdirect import SnapshotSettings
+
 
 class KeyStyle(StrEnum):
     """How uploaded objects are named (``upload.keys``)."""
@@ -137,6 +141,8 @@ class EngineSettings(NamedTuple):
     #: the waits a road makes inside ``prepare`` (the snapshot road's tasks): ``--max-wait``,
     #: ``--max-transient-seconds``, ``--poll-interval``
     limits: WaitLimits = WaitLimits()
+    #: how the direct road writes its snapshots (``upload.ebsdirect``; None: its defaults)
+    snapshots: SnapshotSettings | None = None
 
 
 #: what runs after an entry's AMI is finished, and on each rerun of a finished entry (the
@@ -161,6 +167,17 @@ class Services:
         self.s3: S3Clients = from_run(run, concurrency=concurrency)
         self.account_check = account_check
         self.after = after
+        self._concurrency = concurrency
+        self._ebs: EbsClients | None = None
+
+    @property
+    def ebs(self) -> EbsClients:
+        """The direct road's clients (EBS direct APIs, EC2, KMS), made on first use."""
+        if self._ebs is None:
+            from ec2_import_image.vmimport.upload import ebsclients
+
+            self._ebs = ebsclients.from_run(self.run, concurrency=self._concurrency)
+        return self._ebs
 
 
 class Reporter(Protocol):

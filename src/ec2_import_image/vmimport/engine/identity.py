@@ -132,3 +132,19 @@ def client_token(identity: Identity, request: Mapping[str, Any], attempt: int) -
     }
     text = json.dumps(recipe, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def snapshot_token(identity: Identity, position: int, attempt: int) -> str:
+    """The direct road's StartSnapshot ClientToken of one disk in one attempt (64 hex
+    characters, the most it takes): as ImportImage's, made of the identity and the attempt,
+    and of the disk's position (each disk is a snapshot of its own)."""
+    recipe = {
+        "recipe": TOKEN_RECIPE,
+        "road": "direct",
+        "name": identity.name,
+        "disks": list(identity.digests),
+        "position": position,
+        "attempt": attempt,
+    }
+    text = json.dumps(recipe, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()

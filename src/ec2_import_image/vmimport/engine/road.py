@@ -84,7 +84,13 @@ def _image() -> RoadSteps:
     return ImageRoad()
 
 
-_ROADS = {Road.IMAGE: _image}
+def _direct() -> RoadSteps:
+    from ec2_import_image.vmimport.engine.direct import DirectRoad
+
+    return DirectRoad()
+
+
+_ROADS = {Road.IMAGE: _image, Road.DIRECT: _direct}
 
 
 def steps_for(road: Road) -> RoadSteps:
