@@ -34,10 +34,10 @@ from ec2_import_image.diskimage.sources import FileBlob
 from ec2_import_image.diskimage.virtual import VirtualDisk, open_virtual_disk, siblings
 from ec2_import_image.importtasks.pacing import POLLING, Pacer
 from ec2_import_image.roads import Road
-from ec2_import_image.vmimport import register
 from ec2_import_image.vmimport.disks import open_disk
 from ec2_import_image.vmimport.engine.discovery import Discovered, find_registered
 from ec2_import_image.vmimport.engine.identity import TAG_VIA, Identity, snapshot_token
+from ec2_import_image.vmimport.engine.registering import register_snapshots, road_tags
 from ec2_import_image.vmimport.state.records import Phase
 from ec2_import_image.vmimport.upload.ebsclients import resolve_kms_key
 from ec2_import_image.vmimport.upload.ebsdirect import (
@@ -96,13 +96,7 @@ class DirectRoad:
                 if replaced == REPLACEMENTS:
                     raise unusable.error from None
                 self._replace(work, unusable)
-        return self._register(work, identity, snapshots)
-
-    def _tags(self, work: EntryWork, identity: Identity) -> tuple[tuple[str, str], ...]:
-        """The import's tags and the road's (StartSnapshot's, and the AMI's at RegisterImage)."""
-        tags = dict(identity.tags(work.spec.options.tags))
-        tags[TAG_VIA] = self.road.value
-        return tuple(sorted(tags.items()))
+        return register_snapshots(work, identity, snapshots, self.road)
 
     def _write_all(self, work: EntryWork, identity: Identity) -> list[str]:
         options = work.spec.options
@@ -116,7 +110,7 @@ class DirectRoad:
             request = SnapshotRequest(
                 client_token=snapshot_token(identity, position, attempt),
                 description=options.description,
-                tags=self._tags(work, identity),
+                tags=road_tags(work, identity, self.road),
                 encrypted=True if options.encrypted or kms_arn else None,
                 kms_key_arn=kms_arn,
             )
@@ -177,31 +171,6 @@ class DirectRoad:
             with contextlib.suppress(ClientError):
                 work.services.ec2.delete_snapshot(SnapshotId=snapshot_id)
         work.restart(f"{unusable.error}: deleted, written again under new ClientTokens")
-
-    def _register(self, work: EntryWork, identity: Identity, snapshots: list[str]) -> Phase:
-        options = work.spec.options
-        first = next(iter(work.reports.values()), None) if work.reports else None
-        boot = first.all_disks()[0] if first is not None and first.all_disks() else first
-        distribution = work.spec.distribution
-        registration = register.Registration(
-            name=distribution.ami_name or register.default_name(identity),
-            architecture=register.architecture_of(
-                boot, options.architecture.value if options.architecture else None
-            ),
-            boot_mode=register.boot_mode_of(
-                boot, options.boot_mode.value if options.boot_mode else None
-            ),
-            snapshot_ids=tuple(snapshots),
-            ena=options.ena,
-            imds_v2=distribution.imds_v2,
-            tpm=options.tpm,
-            uefi_data=register.uefi_data(options.uefi_data),
-            description=options.description,
-            tags=self._tags(work, identity),
-        )
-        work.enter(Phase.IMPORTING, f"registering the AMI {registration.name!r}")
-        image_id = register.register_image(work.services.ec2, registration, identity)
-        return work.registered(image_id, snapshots)
 
 
 class _Unusable(Exception):

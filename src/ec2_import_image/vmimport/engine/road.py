@@ -28,14 +28,10 @@ Roads:
 - **direct** (``engine.direct.DirectRoad``): AMIs by tags; each disk's virtual blocks into
   an EBS snapshot (``upload.ebsdirect``), waited for ``completed``; RegisterImage
   (``vmimport.register``); ``FINISHING``.
-- **snapshot** (to come, its own module): ``discover`` the AMIs with the identity's tags and
-  ``vmimport:via=snapshot`` (as ``direct.discover_registered`` does) and the snapshot tasks
-  with the identity's tags; ``deliver``: ``work.upload_disks()`` (an OVA's member as its own
-  object), ImportSnapshot per disk with a ClientToken from the identity, the disk's position
-  and the attempt (recorded before the call, the task id after), the import's tags on the
-  task (``import-snapshot-task``), waited for as image tasks are; then
-  ``register.register_image`` with the snapshots in disk order and ``work.registered``.
-  Register it in ``_ROADS`` below.
+- **snapshot** (``engine.snapshotroad.SnapshotRoad``): AMIs by tags; the disks on S3 (an
+  OVA's disk as its own object, ``engine.members``); ImportSnapshot per disk (ClientToken by
+  ImportImage's recipe, the task found again by its tags), waited for as image tasks are;
+  RegisterImage (``engine.registering``); ``FINISHING``.
 """
 
 from __future__ import annotations
@@ -90,7 +86,13 @@ def _direct() -> RoadSteps:
     return DirectRoad()
 
 
-_ROADS = {Road.IMAGE: _image, Road.DIRECT: _direct}
+def _snapshot() -> RoadSteps:
+    from ec2_import_image.vmimport.engine.snapshotroad import SnapshotRoad
+
+    return SnapshotRoad()
+
+
+_ROADS = {Road.IMAGE: _image, Road.SNAPSHOT: _snapshot, Road.DIRECT: _direct}
 
 
 def steps_for(road: Road) -> RoadSteps:

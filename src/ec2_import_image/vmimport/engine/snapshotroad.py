@@ -16,9 +16,10 @@ snapshot per disk, ``snapshot_ids``), or the first ``deleted`` one
 (``first_failure``), explained as an image task's failure is.
 
 ``SnapshotRoad`` is the road's steps for the engine (``road.RoadSteps``):
-``discover`` the AMI registered for the identity by this road; ``snapshots``
-the disks on S3 (``EntryWork.upload_disks``, an OVA's disk as its own object),
-their tasks started and waited for, and their snapshots in disk order.
+``discover`` the AMI registered for the identity by this road; ``deliver`` the
+disks on S3 (``EntryWork.upload_disks``, an OVA's disk as its own object),
+their tasks started and waited for (``snapshots``), then the AMI registered
+from their snapshots in disk order (``registering``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ec2_import_image.vmimport.engine.discovery import (
 )
 from ec2_import_image.vmimport.engine.errors import EntryFailed, FailureCode
 from ec2_import_image.vmimport.engine.identity import Identity, client_token
+from ec2_import_image.vmimport.engine.registering import register_snapshots
 from ec2_import_image.vmimport.engine.request import DiskObject
 from ec2_import_image.vmimport.engine.snapshotrequest import snapshot_format, snapshot_request
 from ec2_import_image.vmimport.engine.starting import start_retrying, start_snapshot_import
@@ -221,6 +223,10 @@ class SnapshotRoad:
             f"looking for AMIs tagged vmimport:sha256={identity.sha256[:16]}… by this road"
         )
         return find_registered(work.services.ec2, identity, self.road.value)
+
+    def deliver(self, work: EntryWork, identity: Identity) -> Phase:
+        """The disks' snapshots, then the AMI registered from them: ``FINISHING``."""
+        return register_snapshots(work, identity, self.snapshots(work, identity), self.road)
 
     def snapshots(self, work: EntryWork, identity: Identity) -> list[str]:
         """The disks on S3, one ImportSnapshot task each (recorded, found or started), waited
