@@ -142,3 +142,23 @@ def test_a_qcow2_is_refused_for_the_snapshot_road(lab: Lab, disks: DiskFixtures)
     assert outcome.status == ExitStatus.PROBLEMS, outcome.stderr
     said = outcome.stdout + outcome.stderr
     assert "QCOW2" in said and "--via direct" in said
+
+
+def test_a_batch_by_the_snapshot_road(granted: Lab, disks: DiskFixtures, tmp_path: Path) -> None:
+    vmdk = disks.path("gpt-uefi.stream.vmdk")
+    lines = ["defaults:", f"  bucket: {BUCKET}", "  via: snapshot", "entries:"]
+    for name in ("vm-a", "vm-b"):
+        lines += [f"  - name: {name}", f"    disks: [{vmdk}]"]
+    manifest = tmp_path / "vms.yaml"
+    manifest.write_text("\n".join(lines) + "\n")
+    outcome = vmimport(
+        granted.endpoint,
+        "batch",
+        str(manifest),
+        clock=granted.clock,
+        sleep=granted.clock.advance,
+    )
+    assert outcome.status == ExitStatus.OK, outcome.stderr
+    assert len(_snapshot_tasks(granted)) == 2 and len(_images(granted)) == 2
+    names = {tags_of(image)["vmimport:name"] for image in _images(granted)}
+    assert names == {"vm-a", "vm-b"}
