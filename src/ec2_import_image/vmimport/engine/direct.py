@@ -88,6 +88,7 @@ class DirectRoad:
         return find_registered(work.services.ec2, identity, self.road.value)
 
     def deliver(self, work: EntryWork, identity: Identity) -> Phase:
+        uefi = register.uefi_data(work.spec.options.uefi_data)  # refused before any write
         for replaced in range(REPLACEMENTS + 1):
             try:
                 snapshots = self._write_all(work, identity)
@@ -96,7 +97,7 @@ class DirectRoad:
                 if replaced == REPLACEMENTS:
                     raise unusable.error from None
                 self._replace(work, unusable)
-        return self._register(work, identity, snapshots)
+        return self._register(work, identity, snapshots, uefi)
 
     def _tags(self, work: EntryWork, identity: Identity) -> tuple[tuple[str, str], ...]:
         """The import's tags and the road's (StartSnapshot's, and the AMI's at RegisterImage)."""
@@ -178,9 +179,11 @@ class DirectRoad:
                 work.services.ec2.delete_snapshot(SnapshotId=snapshot_id)
         work.restart(f"{unusable.error}: deleted, written again under new ClientTokens")
 
-    def _register(self, work: EntryWork, identity: Identity, snapshots: list[str]) -> Phase:
+    def _register(
+        self, work: EntryWork, identity: Identity, snapshots: list[str], uefi: str | None
+    ) -> Phase:
         options = work.spec.options
-        first = next(iter(work.reports.values()), None) if work.reports else None
+        first = work.reports.get(work.sources[0])
         boot = first.all_disks()[0] if first is not None and first.all_disks() else first
         distribution = work.spec.distribution
         registration = register.Registration(
@@ -195,7 +198,7 @@ class DirectRoad:
             ena=options.ena,
             imds_v2=distribution.imds_v2,
             tpm=options.tpm,
-            uefi_data=register.uefi_data(options.uefi_data),
+            uefi_data=uefi,
             description=options.description,
             tags=self._tags(work, identity),
         )
