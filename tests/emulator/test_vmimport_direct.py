@@ -19,7 +19,7 @@ import pytest
 
 from ec2_import_image.vmimport.errors import ExitStatus
 from ec2_import_image.vmimport.state.db import StateDB
-from tests.emulator.conftest import Lab
+from tests.emulator.conftest import BUCKET, Lab
 from tests.emulator.snapshotlab import ebs_client, read_blocks, volume_from
 from tests.support.children import kill_when, start_module
 from tests.support.diskfixtures import DiskFixtures, oracle
@@ -168,3 +168,53 @@ def test_killed_mid_upload_and_run_again_one_snapshot_and_one_ami(lab: Lab, tmp_
     assert image["ImageId"] == result["image_id"]
     volume = volume_from(read_blocks(ebs_client(lab), snapshot["SnapshotId"]), disk.stat().st_size)
     assert volume == disk.read_bytes()
+
+
+def test_a_batch_takes_each_entry_by_its_road(
+    lab: Lab, fixtures: DiskFixtures, tmp_path: Path
+) -> None:
+    """A manifest whose defaults take the direct road and one entry the image road: each
+    entry's AMI is made by its road, and the results say which (``via``)."""
+    lab.grant()
+    manifest = tmp_path / "vms.yaml"
+    manifest.write_text(
+        "defaults: {via: direct}\n"
+        "entries:\n"
+        f"  - {{name: kvm-1, disks: [{fixtures.path('gpt-uefi.v3.qcow2')}]}}\n"
+        f"  - {{name: vbox-1, disks: [{fixtures.path('gpt-uefi.vdi')}]}}\n"
+        f"  - {{name: esx-1, disks: [{fixtures.path('gpt-uefi.stream.vmdk')}], via: image,"
+        f" bucket: {BUCKET}}}\n"
+    )
+    outcome = vmimport(
+        lab.endpoint, "batch", str(manifest), clock=lab.clock, sleep=lab.clock.advance
+    )
+    assert outcome.status == ExitStatus.OK, outcome.stderr
+    rows = json.loads((tmp_path / "vms.yaml.results.json").read_text())
+    assert rows["version"] == 2
+    found = {row["entry"]: row for row in rows["entries"]}
+    assert {name: row["via"] for name, row in found.items()} == {
+        "kvm-1": "direct",
+        "vbox-1": "direct",
+        "esx-1": "image",
+    }
+    assert found["kvm-1"]["import_task_id"] is None and found["esx-1"]["import_task_id"]
+    by_name = {tags_of(image)["vmimport:name"]: image for image in own_images(lab)}
+    assert {name: tags_of(image)["vmimport:via"] for name, image in by_name.items()} == {
+        "kvm-1": "direct",
+        "vbox-1": "direct",
+        "esx-1": "image",
+    }
+
+
+def test_the_plan_of_a_direct_entry_names_its_road(
+    lab: Lab, fixtures: DiskFixtures, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "vms.yaml"
+    disk = fixtures.path("gpt-uefi.v3.qcow2")
+    manifest.write_text(f"entries:\n  - {{name: kvm-1, disks: [{disk}], via: direct}}\n")
+    outcome = vmimport(lab.endpoint, "batch", str(manifest), "--dry-run")
+    assert outcome.status == ExitStatus.OK, outcome.stderr
+    assert (
+        "into EBS snapshots (--via direct), then RegisterImage" in outcome.stdout + outcome.stderr
+    )
+    assert "s3://" not in outcome.stdout + outcome.stderr

@@ -34,6 +34,7 @@ from ec2_import_image.diskimage.sources import FileBlob
 from ec2_import_image.diskimage.virtual import VirtualDisk, open_virtual_disk, siblings
 from ec2_import_image.importtasks.pacing import POLLING, Pacer
 from ec2_import_image.roads import Road
+from ec2_import_image.vmimport import register
 from ec2_import_image.vmimport.disks import open_disk
 from ec2_import_image.vmimport.engine.discovery import Discovered, find_registered
 from ec2_import_image.vmimport.engine.identity import TAG_VIA, Identity, snapshot_token
@@ -88,6 +89,7 @@ class DirectRoad:
         return find_registered(work.services.ec2, identity, self.road.value)
 
     def deliver(self, work: EntryWork, identity: Identity) -> Phase:
+        uefi = register.uefi_data(work.spec.options.uefi_data)  # refused before any write
         for replaced in range(REPLACEMENTS + 1):
             try:
                 snapshots = self._write_all(work, identity)
@@ -96,7 +98,7 @@ class DirectRoad:
                 if replaced == REPLACEMENTS:
                     raise unusable.error from None
                 self._replace(work, unusable)
-        return register_snapshots(work, identity, snapshots, self.road)
+        return register_snapshots(work, identity, snapshots, self.road, uefi)
 
     def _write_all(self, work: EntryWork, identity: Identity) -> list[str]:
         options = work.spec.options

@@ -273,13 +273,13 @@ class EntryWork:
         """Check, hash, discover, then the road's own steps (``road``): the entry ready to
         start (the image road), or the phase to go on from (``WAITING``, ``FINISHING``) when
         the account already holds its work or the road registered the AMI itself."""
+        road = self.road  # a road this version does not take is refused before any work
         judge = self.entry().phase in (Phase.PENDING, Phase.CHECKING)
         if judge:
             self._enter(Phase.CHECKING, "checking the disks and the account")
         self._check(judge)
         self._enter(Phase.HASHING, f"hashing {len(self.sources)} disk(s)")
         identity = self.identify()
-        road = self.road
         if self.entry().attempt.via != road.road.value:
             self.db.record_via(self.claim, road.road.value)
         found = road.discover(self, identity)

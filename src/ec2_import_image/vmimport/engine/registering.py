@@ -28,12 +28,13 @@ def road_tags(work: EntryWork, identity: Identity, road: Road) -> tuple[tuple[st
 
 
 def register_snapshots(
-    work: EntryWork, identity: Identity, snapshots: Sequence[str], road: Road
+    work: EntryWork, identity: Identity, snapshots: Sequence[str], road: Road, uefi: str | None
 ) -> Phase:
     """RegisterImage of the disks' snapshots (the boot disk's first), as the options and the
-    boot disk's check say; the AMI recorded: ``FINISHING``."""
+    boot disk's check say (``uefi``: ``--uefi-data`` read before anything was written); the
+    AMI recorded: ``FINISHING``."""
     options = work.spec.options
-    first = next(iter(work.reports.values()), None) if work.reports else None
+    first = work.reports.get(work.sources[0])
     boot = first.all_disks()[0] if first is not None and first.all_disks() else first
     distribution = work.spec.distribution
     registration = register.Registration(
@@ -48,7 +49,7 @@ def register_snapshots(
         ena=options.ena,
         imds_v2=distribution.imds_v2,
         tpm=options.tpm,
-        uefi_data=register.uefi_data(options.uefi_data),
+        uefi_data=uefi,
         description=options.description,
         tags=road_tags(work, identity, road),
     )

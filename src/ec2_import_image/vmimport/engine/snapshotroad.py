@@ -31,6 +31,7 @@ from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.diskimage.records import ContainerFormat
 from ec2_import_image.importtasks.tasks import FAILURE, SNAPSHOT, Task, fields, status, task_id
 from ec2_import_image.roads import Road, roads_taking
+from ec2_import_image.vmimport import register
 from ec2_import_image.vmimport.engine.discovery import (
     Discovered,
     discover_snapshot_tasks,
@@ -226,7 +227,9 @@ class SnapshotRoad:
 
     def deliver(self, work: EntryWork, identity: Identity) -> Phase:
         """The disks' snapshots, then the AMI registered from them: ``FINISHING``."""
-        return register_snapshots(work, identity, self.snapshots(work, identity), self.road)
+        uefi = register.uefi_data(work.spec.options.uefi_data)  # refused before any upload
+        snapshots = self.snapshots(work, identity)
+        return register_snapshots(work, identity, snapshots, self.road, uefi)
 
     def snapshots(self, work: EntryWork, identity: Identity) -> list[str]:
         """The disks on S3, one ImportSnapshot task each (recorded, found or started), waited
