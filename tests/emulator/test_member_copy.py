@@ -23,7 +23,8 @@ from tests.emulator.conftest import Lab
 from tests.support.uploads import Counted, CtrlCAfterParts, MiB
 
 BUCKET = "disks"
-MEMBER = 16 * MiB + 4321  # four parts of 5 MiB, the last one short
+MEMBER = 36 * MiB + 4321  # eight parts of 5 MiB, the last one short
+PARTS = 8
 TARGET = ObjectTarget(BUCKET, "vmimport/web-1/vm-disk1.vmdk")
 
 
@@ -67,11 +68,11 @@ def test_the_member_is_copied_by_s3(lab: Lab, db: StateDB, ova: Any) -> None:
     outcome = _copy(counted, journal, members[0])
     assert (outcome.delivery, outcome.parts_sent, outcome.size) == (
         ObjectDelivery.UPLOADED,
-        4,
+        PARTS,
         MEMBER,
     )
     assert outcome.checksum_algorithm == "SHA256"
-    assert counted.count("UploadPartCopy") == 4 and counted.count("UploadPart") == 0
+    assert counted.count("UploadPartCopy") == PARTS and counted.count("UploadPart") == 0
     assert _stored(lab) == disks[0]
     head = lab.s3.head_object(Bucket=BUCKET, Key=TARGET.key)
     assert head["Metadata"] == {"vmimport-member": member_digest(members[0])}
@@ -97,7 +98,7 @@ def test_an_interrupted_copy_resumes(lab: Lab, db: StateDB, ova: Any) -> None:
     counted.reset()
     outcome = _copy(counted, journal, members[0])
     assert outcome.delivery is ObjectDelivery.RESUMED
-    assert 1 <= on_s3 < 4 and counted.count("UploadPartCopy") == 4 - on_s3
+    assert 1 <= on_s3 < PARTS and counted.count("UploadPartCopy") == PARTS - on_s3
     assert _stored(lab) == disks[0]
 
 

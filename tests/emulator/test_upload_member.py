@@ -25,7 +25,8 @@ from tests.emulator.conftest import Lab
 from tests.emulator.test_upload import BUCKET, SETTINGS, journal_for
 from tests.support.uploads import Counted, CtrlCAfterParts, MiB
 
-MEMBER = 17 * MiB + 12345  # four parts of 5 MiB, the last one short
+MEMBER = 37 * MiB + 12345  # eight parts of 5 MiB, the last one short
+PARTS = 8
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ def test_a_member_is_uploaded_as_its_own_object(
         want = hashlib.sha256(disks[0]).hexdigest()
         assert outcome.sha256 == want and outcome.size == MEMBER
         assert outcome.target.key == f"vmimport/{want[:16]}/vm-disk1.vmdk"
-        assert (outcome.delivery, outcome.parts_sent) == (ObjectDelivery.UPLOADED, 4)
+        assert (outcome.delivery, outcome.parts_sent) == (ObjectDelivery.UPLOADED, PARTS)
         assert _stored(s3, outcome.target.key) == disks[0]
         head = s3.s3.head_object(Bucket=BUCKET, Key=outcome.target.key)
         assert head["Metadata"] == {"sha256": want}
@@ -115,7 +116,8 @@ def test_an_interrupted_member_upload_resumes(
         counted.reset()
         outcome = _run(counted, journal, path, spans[0])
         assert outcome.delivery is ObjectDelivery.RESUMED
-        assert 1 <= on_s3 < 4 and counted.count("UploadPart") == 4 - on_s3
+        # the parts in flight when Ctrl-C came (at most one per thread) may have landed
+        assert 1 <= on_s3 < PARTS and counted.count("UploadPart") == PARTS - on_s3
         assert _stored(s3, outcome.target.key) == disks[0]
 
 
