@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ec2_import_image.roads import Road
+from ec2_import_image.roads import ROADS, Road
 from ec2_import_image.vmimport.distribute.options import AMI_NAME
+from ec2_import_image.vmimport.engine import road as road_steps
 from ec2_import_image.vmimport.engine.identity import Identity, snapshot_token
 from ec2_import_image.vmimport.engine.road import steps_for
 from ec2_import_image.vmimport.errors import UsageError
@@ -52,7 +53,11 @@ def test_each_disk_and_attempt_has_its_own_snapshot_token() -> None:
     assert len(tokens) == 4 and all(len(token) == 64 for token in tokens)
 
 
-def test_a_road_this_version_does_not_take_is_a_usage_error() -> None:
-    assert steps_for(Road.DIRECT).road is Road.DIRECT
+def test_every_road_has_its_steps_and_one_missing_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for road in ROADS:
+        assert steps_for(road).road is road
+    monkeypatch.delitem(road_steps._ROADS, Road.SNAPSHOT)
     with pytest.raises(UsageError, match="--via snapshot"):
         steps_for(Road.SNAPSHOT)
