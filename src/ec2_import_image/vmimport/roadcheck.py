@@ -13,7 +13,8 @@ their terms do:
 - arm64 is ImportImage's refusal only (``arm64-unsupported``): RegisterImage takes arm64
   with UEFI; ``uefi-preferred`` likewise (RegisterImage takes it);
 - a Windows platform is refused off the image road (``platform-unsupported``), with the
-  reason (``roads.WINDOWS_REASON``).
+  reason (``roads.WINDOWS_REASON``);
+- the service role is not judged where the road uses none (``account_problems``).
 """
 
 from __future__ import annotations
@@ -83,3 +84,22 @@ def disk_problems(
             )
         )
     return found
+
+
+#: what the service role is judged on (the roads without a role need none of it)
+_ROLE_CODES = frozenset(
+    {
+        ProblemCode.ROLE_MISSING,
+        ProblemCode.ROLE_TRUST,
+        ProblemCode.ROLE_POLICY_S3,
+        ProblemCode.ROLE_POLICY_EC2,
+        ProblemCode.ROLE_POLICY_KMS,
+    }
+)
+
+
+def account_problems(road: Road, problems: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """The account's problems that hold on ``road`` (no role problem where none is used)."""
+    if TABLE[road].role:
+        return list(problems)
+    return [item for item in problems if item.code not in _ROLE_CODES]
