@@ -11,7 +11,8 @@ their terms do:
 - a VMDK of any variant the readers know is taken by the direct road (it reads the virtual
   disk through it); the snapshot road takes stream-optimized ones, as ImportImage does;
 - arm64 is ImportImage's refusal only (``arm64-unsupported``): RegisterImage takes arm64
-  with UEFI; ``uefi-preferred`` likewise (RegisterImage takes it);
+  with UEFI, and refuses it with legacy-bios (``boot-mode-mismatch``); ``uefi-preferred``
+  is ImportImage's refusal only too (RegisterImage takes it);
 - a Windows platform is refused off the image road (``platform-unsupported``), with the
   reason (``roads.WINDOWS_REASON``);
 - the service role is not judged where the road uses none (``account_problems``).
@@ -73,6 +74,19 @@ def disk_problems(
         if code is ProblemCode.VMDK_NOT_STREAM_OPTIMIZED and terms.vmdk_variants is None:
             continue
         found.append(item)
+    boot = reports[0].all_disks()[0] if reports and reports[0].all_disks() else None
+    arm = request.architecture == "arm64" or (
+        boot is not None and boot.esp_loaders == ("BOOTAA64.EFI",)
+    )
+    if arm and request.boot_mode == "legacy-bios":
+        found.append(
+            problem(
+                ProblemCode.BOOT_MODE_MISMATCH,
+                reports[0].source,
+                "an arm64 AMI boots with UEFI only: RegisterImage refuses legacy-bios for it",
+                "register it with --boot-mode uefi (or leave the boot mode to the check)",
+            )
+        )
     if request.platform and request.platform.lower() == "windows" and not terms.windows:
         source = reports[0].source if reports else ""
         found.append(
