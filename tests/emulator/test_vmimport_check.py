@@ -107,3 +107,16 @@ def test_an_unreachable_endpoint_means_the_check_could_not_be_completed(
     assert outcome.stderr.startswith("vmimport: error: ")
     assert len(outcome.stderr.splitlines()) == 1
     assert "Traceback" not in outcome.stderr
+
+
+def test_the_direct_road_needs_no_role(lab: Lab, disks: DiskFixtures) -> None:
+    """The role has no permission yet: the image road's check says so, the direct road's
+    judges the object and leaves the role alone (it uses none)."""
+    lab.s3.create_bucket(Bucket=BUCKET)
+    url = upload_file(lab, disks.path("gpt-uefi.v3.qcow2"), "exports/kvm.qcow2")
+    status, document = report(lab, url)
+    found = {problem["code"] for problem in document["problems"]}
+    assert status == ExitStatus.PROBLEMS and "unsupported-format" in found
+    assert any(code.startswith("role-") for code in found)
+    status, document = report(lab, "--via", "direct", url)
+    assert (status, document["problems"]) == (ExitStatus.OK, [])

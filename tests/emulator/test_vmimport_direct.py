@@ -116,10 +116,17 @@ def test_an_arm64_uefi_disk_gives_an_arm64_ami(
     lab: Lab, fixtures: DiskFixtures, tmp_path: Path
 ) -> None:
     source = str(fixtures.path("gpt-arm64.raw"))
-    outcome = run_direct(lab, source, state=tmp_path / "s")
+    asked = ("--imds-v2", "--tpm", "--no-ena", "--description", "graviton")
+    outcome = run_direct(lab, source, *asked, state=tmp_path / "s")
     assert outcome.status == ExitStatus.OK, outcome.stderr
     (image,) = own_images(lab)
     assert (image["Architecture"], image["BootMode"]) == ("arm64", "uefi")
+    assert (image["ImdsSupport"], image["TpmSupport"], image.get("EnaSupport")) == (
+        "v2.0",
+        "v2.0",
+        False,
+    )
+    assert image["Description"] == "graviton"
 
 
 def test_the_image_roads_refusals_are_not_the_direct_roads(

@@ -233,6 +233,8 @@ def test_the_roads_that_upload_need_a_bucket_and_register_image_keys_need_its_ro
         "  - {name: a, disks: [exports/web-1.vmdk], via: snapshot}\n"
         "  - {name: b, disks: [exports/web-1.vmdk], bucket: d, tpm: true}\n"
         "  - {name: c, disks: [exports/web-1.vmdk], via: road}\n"
+        "  - {name: d, disks: [exports/web-1.vmdk], via: direct, tpm: true,"
+        " boot_mode: legacy-bios}\n"
     )
     with pytest.raises(ManifestError) as raised:
         load_manifest(path)
@@ -240,3 +242,4 @@ def test_the_roads_that_upload_need_a_bucket_and_register_image_keys_need_its_ro
     assert ("entries[0] (a)", "bucket") in problems
     assert ("entries[1] (b)", "tpm") in problems
     assert ("entries[2] (c)", "via") in problems
+    assert ("entries[3] (d)", "tpm") in problems

@@ -62,6 +62,14 @@ def test_arm64_is_refused_on_the_image_road_only(disks: DiskFixtures) -> None:
         assert codes(disks, "gpt-arm64.raw", road, architecture="arm64") == set()
 
 
+def test_an_arm64_disk_registered_with_legacy_bios_is_refused(disks: DiskFixtures) -> None:
+    both = [report(disks, "gpt-both.raw")]  # boots with a BIOS too: the disk allows it
+    assert disk_problems(Road.DIRECT, both, ImportRequest(boot_mode="legacy-bios")) == []
+    asked = ImportRequest(boot_mode="legacy-bios", architecture="arm64")
+    (refused,) = disk_problems(Road.DIRECT, both, asked)
+    assert refused.code == C.BOOT_MODE_MISMATCH and "arm64 AMI boots with UEFI" in refused.message
+
+
 def test_windows_takes_the_image_road_only(disks: DiskFixtures) -> None:
     assert C.PLATFORM_UNSUPPORTED not in codes(
         disks, "gpt-uefi.raw", Road.IMAGE, platform="Windows"

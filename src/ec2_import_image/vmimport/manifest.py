@@ -343,6 +343,8 @@ def _spec(
     for key in ("tpm", "uefi_data"):
         if values.get(key) and road is Road.IMAGE:
             problems.add(where, key, "is given at RegisterImage: only with via snapshot or direct")
+    if values.get("tpm") and values.get("boot_mode") is BootMode.LEGACY_BIOS:
+        problems.add(where, "tpm", "needs UEFI (TpmSupport is refused with legacy-bios)")
     if (
         TABLE[road].bucket
         and any(not disk.is_s3 for disk in disks)

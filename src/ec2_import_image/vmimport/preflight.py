@@ -118,7 +118,7 @@ def check_image(
         )
         checked = account_check(run, inputs)
         account = checked.to_json()
-        problems.extend(checked.problems)
+        problems.extend(roadcheck.account_problems(request.via, checked.problems))
     return CheckReport(tuple(reports), account, tuple(problems))
 
 

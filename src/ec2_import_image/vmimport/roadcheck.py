@@ -11,9 +11,11 @@ their terms do:
 - a VMDK of any variant the readers know is taken by the direct road (it reads the virtual
   disk through it); the snapshot road takes stream-optimized ones, as ImportImage does;
 - arm64 is ImportImage's refusal only (``arm64-unsupported``): RegisterImage takes arm64
-  with UEFI; ``uefi-preferred`` likewise (RegisterImage takes it);
+  with UEFI, and refuses it with legacy-bios (``boot-mode-mismatch``); ``uefi-preferred``
+  is ImportImage's refusal only too (RegisterImage takes it);
 - a Windows platform is refused off the image road (``platform-unsupported``), with the
-  reason (``roads.WINDOWS_REASON``).
+  reason (``roads.WINDOWS_REASON``);
+- the service role is not judged where the road uses none (``account_problems``).
 """
 
 from __future__ import annotations
@@ -72,6 +74,19 @@ def disk_problems(
         if code is ProblemCode.VMDK_NOT_STREAM_OPTIMIZED and terms.vmdk_variants is None:
             continue
         found.append(item)
+    boot = reports[0].all_disks()[0] if reports and reports[0].all_disks() else None
+    arm = request.architecture == "arm64" or (
+        boot is not None and boot.esp_loaders == ("BOOTAA64.EFI",)
+    )
+    if arm and request.boot_mode == "legacy-bios":
+        found.append(
+            problem(
+                ProblemCode.BOOT_MODE_MISMATCH,
+                reports[0].source,
+                "an arm64 AMI boots with UEFI only: RegisterImage refuses legacy-bios for it",
+                "register it with --boot-mode uefi (or leave the boot mode to the check)",
+            )
+        )
     if request.platform and request.platform.lower() == "windows" and not terms.windows:
         source = reports[0].source if reports else ""
         found.append(
@@ -83,3 +98,22 @@ def disk_problems(
             )
         )
     return found
+
+
+#: what the service role is judged on (the roads without a role need none of it)
+_ROLE_CODES = frozenset(
+    {
+        ProblemCode.ROLE_MISSING,
+        ProblemCode.ROLE_TRUST,
+        ProblemCode.ROLE_POLICY_S3,
+        ProblemCode.ROLE_POLICY_EC2,
+        ProblemCode.ROLE_POLICY_KMS,
+    }
+)
+
+
+def account_problems(road: Road, problems: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """The account's problems that hold on ``road`` (no role problem where none is used)."""
+    if TABLE[road].role:
+        return list(problems)
+    return [item for item in problems if item.code not in _ROLE_CODES]

@@ -252,7 +252,8 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
 @click.option("--max-wait", type=click.IntRange(min=1), help="Stop waiting after so many seconds.")
 @cli.command
 def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values: Any) -> int:
-    """Import disk images (local files or s3://bucket/key) into an AMI, idempotently."""
+    """Import disk images (local files or s3://bucket/key) into an AMI, idempotently, by the
+    road --via names (image: S3 and ImportImage; direct: EBS direct APIs and RegisterImage)."""
     # the engine (and botocore) only when a command runs: `vmimport --help` stays light
     from ec2_import_image.vmimport.distribute.apply import Distributor
     from ec2_import_image.vmimport.engine.display import LineReporter, RichReporter

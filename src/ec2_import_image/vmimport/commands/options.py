@@ -131,7 +131,8 @@ def distribution_options() -> list[Callable[[F], F]]:
         click.option(
             "--ami-name",
             metavar="NAME",
-            help="The AMI's name (a copy named so replaces the import-ami-... AMI).",
+            help="The AMI's name (image: a copy named so replaces the import-ami-... AMI; "
+            "snapshot, direct: given at RegisterImage).",
         ),
         click.option(
             "--copy-to-region",

@@ -30,6 +30,11 @@ prepare again, which is cheap for what is done (the hash is reused, an upload
 finds its object or resumes its parts, discovery and the token find the task
 a crash left behind).  ``kill -9`` anywhere loses nothing.
 
+Discovery and what follows it up to the AMI are the road's (``road.RoadSteps``, chosen by
+``--via``): the phases above are the image road's; the direct road (``direct``) writes the
+disks into EBS snapshots in ``UPLOADING`` and registers the AMI in ``IMPORTING``, then goes
+on to ``FINISHING`` as the image road does once its task completed.
+
 ``EntryWork`` does the phases; the ``import`` command (``single``) and the
 batch ``scheduler`` decide when.  It talks to AWS through ``Services`` and to
 the person watching through a ``Reporter``.
