@@ -18,6 +18,8 @@
    run again with ``--ami-name``, ``--copy-to-region``, ``--share-with`` and
    ``--deprecate-after``: the same AMI named, copied and shared, nothing imported again; then
    ``vmimport gc``'s plan (a dry run) for it;
+   beside it, the direct road: the same disk as a qcow2, ``vmimport import --via direct``
+   (EBS direct APIs, then RegisterImage: no bucket, no role), and its AMI;
 8. ``vmimport batch`` a manifest of three VMs, interrupted with Ctrl-C once imports run, then
    run again to the end; show the results file;
 9. stop the emulator.
@@ -255,6 +257,21 @@ def main() -> int:
             "90",
         ]
         run([*importing, "--tag", "project=demo", *distribution, *state], env)
+        step("vmimport import --via direct: the disk as qcow2, written into an EBS snapshot")
+        from tests.support.diskfixtures import CONTAINERS, unpack
+
+        qcow2 = home / "web-server.qcow2"
+        unpack(CONTAINERS / "gpt-uefi.v3.qcow2.xz", qcow2)
+        direct = [*on_emulator, "import", str(qcow2), "--via", "direct", "--name", "web-2"]
+        print("$ " + shlex.join(["vmimport", *direct[1:], *state]), flush=True)
+        output = subprocess.run(
+            [*direct, *state], env=env, stdout=subprocess.PIPE, text=True, check=False
+        )
+        if output.returncode != 0:
+            raise SystemExit(f"vmimport import --via direct exited {output.returncode}")
+        registered = json.loads(output.stdout)["image_id"]
+        print(f"{registered} (via direct: no bucket, no role, no import task)")
+        show_image(endpoint, registered)
         step("vmimport gc: the plan (a dry run) for the AMIs of web-* this state database made")
         run(
             [

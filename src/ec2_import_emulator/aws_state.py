@@ -215,6 +215,12 @@ class MotoState:
         algorithm = upload.metadata.get("x-amz-checksum-algorithm")
         return Upload(str(algorithm).upper() if algorithm else None, _PartBytes(upload))
 
+    def object_etag(self, account: str, bucket: str, key: str) -> str | None:
+        """An object's ETag as moto keeps it (quoted), None when there is none."""
+        found = self._bucket(account, bucket)
+        stored = None if found is None else found.keys.get(key)
+        return None if stored is None else str(stored.etag)
+
     def _bucket(self, account: str, bucket: str) -> Any:
         from moto.s3.models import s3_backends
 

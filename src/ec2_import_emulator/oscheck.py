@@ -36,9 +36,10 @@ from dataclasses import dataclass
 from ec2_import_image.diagnostics import Severity
 from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.diskimage.cache import CachedBlob
-from ec2_import_image.guestos.judge import Road, judge_os, service_message
+from ec2_import_image.guestos.judge import judge_os, service_message
 from ec2_import_image.guestos.osreport import OsFamily, OsReport
 from ec2_import_image.guestos.read import read_os
+from ec2_import_image.roads import Road
 
 LOG = logging.getLogger("ec2_import_emulator")
 

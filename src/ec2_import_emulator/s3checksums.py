@@ -27,7 +27,14 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
   (``400 InvalidPart``), as it refuses any part checksum for an upload created
   without an algorithm; its reply carries the object's checksum: the
   algorithm's digest of the parts' digests in order, base64, ``-`` and the
-  part count (S3's "composite" checksum).
+  part count (S3's "composite" checksum);
+- ``UploadPartCopy`` (a byte range of another object copied into a part, moto
+  copies it): refused with ``412 PreconditionFailed`` when its
+  ``x-amz-copy-source-if-match`` is not the source's ETag, which moto ignores
+  (https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html);
+  accepted into an upload with an algorithm, its ``CopyPartResult`` carries the
+  part's checksum, which S3 computes for a copied part as for a sent one and
+  the completion then needs.
 
 Only path-style requests (``/bucket/key``, what clients of a ``127.0.0.1``
 endpoint send) whose body is not ``aws-chunked`` are looked at: a checksum in
@@ -103,6 +110,10 @@ class Uploads(Protocol):
         """The upload, None when moto does not know it (moto then answers NoSuchUpload)."""
         ...
 
+    def object_etag(self, account: str, bucket: str, key: str) -> str | None:
+        """An object's ETag (quoted, as S3 gives it), None when there is no such object."""
+        ...
+
 
 class _Request(NamedTuple):
     operation: str
@@ -111,7 +122,8 @@ class _Request(NamedTuple):
 
 
 def _operation(environ: Environ) -> _Request | None:
-    """UploadPart, ListParts or CompleteMultipartUpload, path-style; None for anything else."""
+    """UploadPart, UploadPartCopy, ListParts or CompleteMultipartUpload, path-style; None for
+    anything else."""
     bucket, _, key = environ.get("PATH_INFO", "").lstrip("/").partition("/")
     if not bucket or not key:
         return None
@@ -120,8 +132,9 @@ def _operation(environ: Environ) -> _Request | None:
     if not upload_id:
         return None
     method = environ.get("REQUEST_METHOD", "")
-    if method == "PUT" and "partNumber" in query and "HTTP_X_AMZ_COPY_SOURCE" not in environ:
-        return _Request("UploadPart", bucket, upload_id)
+    if method == "PUT" and "partNumber" in query:
+        copy = "HTTP_X_AMZ_COPY_SOURCE" in environ
+        return _Request("UploadPartCopy" if copy else "UploadPart", bucket, upload_id)
     if method == "GET" and "partNumber" not in query:
         return _Request("ListParts", bucket, upload_id)
     if method == "POST":
@@ -218,6 +231,8 @@ class PartChecksums:
             return None  # moto answers (NoSuchUpload), or an algorithm not checked here
         if request.operation == "UploadPart":
             return self._upload_part(environ, start_response, app, upload)
+        if request.operation == "UploadPartCopy":
+            return self._upload_part_copy(environ, start_response, app, request, account)
         if request.operation == "ListParts":
             return self._list_parts(environ, start_response, app, upload)
         return self._complete(environ, start_response, app, upload)
@@ -251,6 +266,42 @@ class PartChecksums:
             captured.headers = [(k, v) for k, v in captured.headers if k.lower() != header]
             captured.headers.append((header, checksum(upload.algorithm, data)))
         return captured.send(start_response, body)
+
+    def _upload_part_copy(
+        self,
+        environ: Environ,
+        start_response: StartResponse,
+        app: WsgiApp,
+        request: _Request,
+        account: str,
+    ) -> Iterable[bytes]:
+        wanted = environ.get("HTTP_X_AMZ_COPY_SOURCE_IF_MATCH")
+        if wanted is not None:
+            source = urllib.parse.unquote(environ["HTTP_X_AMZ_COPY_SOURCE"]).partition("?")[0]
+            bucket, _, key = source.lstrip("/").partition("/")
+            etag = self.uploads.object_etag(account, bucket, key)
+            if etag is not None and etag.strip('"') != wanted.strip('"'):
+                return error_reply(
+                    start_response,
+                    412,
+                    "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold",
+                )
+        captured = _Captured()
+        body = b"".join(app(environ, captured.start_response))
+        query = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
+        upload = self.uploads.multipart_upload(account, request.bucket, request.upload_id)
+        algorithm = None if upload is None else upload.algorithm
+        if not captured.ok or upload is None or algorithm is None:
+            return captured.send(start_response, body)
+        data = upload.parts.get(int(query.get("partNumber") or 0))
+        if data is None:
+            return captured.send(start_response, body)
+
+        def amend(root: ET.Element) -> None:
+            ET.SubElement(root, _tag(f"Checksum{algorithm}")).text = checksum(algorithm, data)
+
+        return captured.send(start_response, _amended(body, amend))
 
     def _list_parts(
         self, environ: Environ, start_response: StartResponse, app: WsgiApp, upload: Upload

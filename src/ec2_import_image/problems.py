@@ -44,6 +44,8 @@ class ProblemCode(StrEnum):
     UNSUPPORTED_FILESYSTEM = "unsupported-filesystem"
     ARM64_UNSUPPORTED = "arm64-unsupported"
     TOO_MANY_VOLUMES = "too-many-volumes"
+    #: a platform the road does not take (Windows off the image road: ``roads``)
+    PLATFORM_UNSUPPORTED = "platform-unsupported"
     # the operating system's (guestos.judge: severity per road)
     OS_NOT_FOUND = "os-not-found"
     OS_UNSUPPORTED = "os-unsupported"

@@ -15,9 +15,10 @@ import pytest
 
 from ec2_import_emulator import lifecycle, oscheck, samples
 from ec2_import_emulator.oscheck import OsVerdict
-from ec2_import_image.guestos.judge import SERVICE_MESSAGES, Road, judge_os
+from ec2_import_image.guestos.judge import SERVICE_MESSAGES, judge_os
 from ec2_import_image.guestos.osreport import OsFamily, OsReport, OsStatus
 from ec2_import_image.problems import ProblemCode
+from ec2_import_image.roads import Road
 from tests.emulator.conftest import Lab
 from tests.support.osfixtures import stream_vmdk
 

@@ -150,3 +150,36 @@ def test_an_upload_without_an_algorithm_lists_none_and_refuses_part_checksums(s3
             MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag, "ChecksumSHA256": "x"}]},
         )
     assert error_of(refused)[0] == "InvalidPart"
+
+
+def test_a_copied_range_gets_its_checksum_and_if_match_is_honoured(s3: Any) -> None:
+    source = b"".join(PARTS)
+    s3.put_object(Bucket=BUCKET, Key="archive.ova", Body=source)
+    etag = s3.head_object(Bucket=BUCKET, Key="archive.ova")["ETag"]
+    upload_id = started(s3, key="member.vmdk")
+    where = {"Bucket": BUCKET, "Key": "member.vmdk", "UploadId": upload_id}
+    copy = {"CopySource": {"Bucket": BUCKET, "Key": "archive.ova"}}
+    first, second = (1, 5 * MiB), (5 * MiB + 1, len(source) - 1)
+    replies = [
+        s3.upload_part_copy(
+            **where, **copy, PartNumber=n, CopySourceRange=f"bytes={a}-{b}", CopySourceIfMatch=etag
+        )["CopyPartResult"]
+        for n, (a, b) in ((1, first), (2, second))
+    ]
+    wanted = [source[first[0] : first[1] + 1], source[second[0] : second[1] + 1]]
+    assert [r["ChecksumSHA256"] for r in replies] == [sha256_of(data) for data in wanted]
+    with pytest.raises(ClientError) as refused:
+        s3.upload_part_copy(
+            **where, **copy, PartNumber=3, CopySourceRange="bytes=0-9", CopySourceIfMatch='"0"'
+        )
+    assert error_of(refused) == (
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+    )
+    parts = [
+        {"PartNumber": n, "ETag": r["ETag"], "ChecksumSHA256": r["ChecksumSHA256"]}
+        for n, r in ((1, replies[0]), (2, replies[1]))
+    ]
+    s3.complete_multipart_upload(**where, MultipartUpload={"Parts": parts})
+    body = s3.get_object(Bucket=BUCKET, Key="member.vmdk")["Body"].read()
+    assert body == b"".join(wanted)

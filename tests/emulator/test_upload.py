@@ -16,7 +16,7 @@ from ec2_import_image.vmimport.upload.keys import content_key
 from ec2_import_image.vmimport.upload.multipart import ObjectDelivery, UploadOutcome, UploadSettings
 from tests.emulator.conftest import Lab
 from tests.support.children import kill_when, start_module
-from tests.support.uploads import Counted, MiB, write_disk
+from tests.support.uploads import Counted, CtrlCAfterParts, MiB, write_disk
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "disks"
@@ -118,17 +118,8 @@ def test_an_interrupted_upload_is_resumed_and_one_s3_forgot_starts_over(
 ) -> None:
     counted = Counted(s3.endpoint)
     journal = journal_for(db, disk)
-
-    class CtrlC:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(journal, name)
-
-        def parts_done(self, upload_id: str, parts: Any) -> None:
-            journal.parts_done(upload_id, parts)
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        run(counted, CtrlC(), disk)
+        run(counted, CtrlCAfterParts(journal), disk)
     upload = db.disks("web-1")[0].upload
     assert upload is not None
     on_s3 = len(s3.s3.list_parts(Bucket=BUCKET, Key=upload.key, UploadId=upload.upload_id)["Parts"])

@@ -121,6 +121,7 @@ def test_a_batch_under_the_quota_with_one_broken_disk(
         assert row["import_task_id"] == task["ImportTaskId"]
         tags = tags_of(image)
         assert tags.pop("vmimport:owner") and tags.pop("vmimport:imported-at")
+        assert tags.pop("vmimport:via") == "image" and row["via"] == "image"
         assert tags == {
             "Name": name,
             "project": "dc-exit",

@@ -134,3 +134,16 @@ def test_an_s3_disks_system_is_read_by_ranges_without_its_initramfs(
     _, local = report(granted, str(os_images.path("centos7")))
     assert local["disks"][0]["os"]["initramfs"]["read"] is True
     assert [p["code"] for p in local["problems"]] == ["kernel-unsupported", "no-nvme-driver"]
+
+
+def test_the_direct_road_needs_no_role(lab: Lab, disks: DiskFixtures) -> None:
+    """The role has no permission yet: the image road's check says so, the direct road's
+    judges the object and leaves the role alone (it uses none)."""
+    lab.s3.create_bucket(Bucket=BUCKET)
+    url = upload_file(lab, disks.path("gpt-uefi.v3.qcow2"), "exports/kvm.qcow2")
+    status, document = report(lab, url)
+    found = {problem["code"] for problem in document["problems"]}
+    assert status == ExitStatus.PROBLEMS and "unsupported-format" in found
+    assert any(code.startswith("role-") for code in found)
+    status, document = report(lab, "--via", "direct", url)
+    assert (status, document["problems"]) == (ExitStatus.OK, [])

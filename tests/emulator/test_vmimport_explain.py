@@ -43,6 +43,24 @@ def test_a_failed_task_is_explained_with_its_cause_remedy_and_source(lab: Lab) -
     assert "fix: Export the VM as OVA" in text.stdout
 
 
+def test_snapshot_tasks_are_explained_beside_image_tasks(lab: Lab) -> None:
+    image = lab.start("VMDK", images.vmdk_monolithic_sparse(), "disk.vmdk")
+    bucket = lab.upload(images.vhdx(), "disk.vhdx")
+    snapshot = lab.ec2.import_snapshot(DiskContainer={"Format": "VHDX", "UserBucket": bucket})
+    failed = str(snapshot["ImportTaskId"])
+    lab.elapse(lifecycle.COMPLETED_AT)
+    outcome = vmimport(lab.endpoint, "explain", "--json", failed, image)
+    assert outcome.status == ExitStatus.OK
+    tasks = json.loads(outcome.stdout)["tasks"]
+    assert [task["task_id"] for task in tasks] == [failed, image]
+    assert tasks[0]["status"] == "deleted"
+    assert tasks[0]["status_message"].startswith("ClientError: Disk validation failed")
+    assert "could not be read as the declared format" in tasks[0]["cause"]
+    gone = vmimport(lab.endpoint, "explain", "import-snap-0123456789abcdef0")
+    assert gone.status == ExitStatus.INCOMPLETE
+    assert "does not exist" in gone.stderr
+
+
 def test_an_unknown_task_cannot_be_explained(lab: Lab) -> None:
     outcome = vmimport(lab.endpoint, "explain", "import-ami-0123456789abcdef0")
     assert outcome.status == ExitStatus.INCOMPLETE

@@ -82,8 +82,10 @@ def test_one_import_end_to_end_tags_the_ami_and_snapshots_and_deletes_the_upload
         "architecture",
         "images",
         "shared",
+        "via",
     }
     assert (result["images"], result["shared"]) == ({"us-east-1": result["image_id"]}, [])
+    assert result["via"] == "image"
     digest = sha256(boot)
     assert result["disks"] == [
         {
@@ -110,6 +112,7 @@ def test_one_import_end_to_end_tags_the_ami_and_snapshots_and_deletes_the_upload
         owner = db.owner_id()
     finished = {
         **expected,
+        "vmimport:via": "image",  # the road, on the AMI only: never in the task's tags (token)
         "vmimport:owner": owner,  # the state database's id: what vmimport gc scopes by
         "vmimport:imported-at": image["CreationDate"][:19] + "Z",
     }

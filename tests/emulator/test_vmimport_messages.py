@@ -41,7 +41,7 @@ def test_a_malformed_task_id_is_a_usage_error_without_the_seven_day_hint(lab: La
     assert outcome.status == ExitStatus.USAGE
     assert outcome.stderr == (
         "vmimport: error: The import task ID 'foo' is malformed (an import task id is "
-        "import-ami- and hexadecimal digits)\n"
+        "import-ami- or import-snap- and hexadecimal digits)\n"
     )
     assert "7 days" not in outcome.stderr
 

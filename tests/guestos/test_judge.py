@@ -16,9 +16,7 @@ from ec2_import_image.diskimage.blob import BytesBlob
 from ec2_import_image.diskimage.sources import FileBlob
 from ec2_import_image.guestos.judge import (
     ROAD_SEVERITY,
-    ROADS,
     SERVICE_MESSAGES,
-    Road,
     judge_os,
     roads,
     service_message,
@@ -41,6 +39,7 @@ from ec2_import_image.guestos.osreport import (
 )
 from ec2_import_image.guestos.read import read_os
 from ec2_import_image.problems import ProblemCode
+from ec2_import_image.roads import ROADS, Road
 from tests.support.diskfixtures import DiskFixtures
 from tests.support.osfixtures import OsImages
 

@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 
 from ec2_import_image.diskimage.cache import CachedBlob, ReadStats
 from ec2_import_image.diskimage.sources import FileBlob
-from ec2_import_image.guestos.judge import ROADS, judge_os, roads
+from ec2_import_image.guestos.judge import judge_os, roads
 from ec2_import_image.guestos.osreport import OsReport, OsStatus
 from ec2_import_image.guestos.read import read_os
+from ec2_import_image.roads import ROADS
 from tests.support.fsmutation import PatchedBlob, RecordingBlob, mutations
 from tests.support.osfixtures import NAMES, OsImages
 

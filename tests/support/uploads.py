@@ -26,6 +26,21 @@ def write_disk(path: Path, size: int, seed: int = 1) -> Path:
     return path
 
 
+class CtrlCAfterParts:
+    """A disk journal that records the first parts acknowledged, then raises
+    ``KeyboardInterrupt`` as Ctrl-C would (an upload interrupted after some parts)."""
+
+    def __init__(self, journal: Any) -> None:
+        self._journal = journal
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._journal, name)
+
+    def parts_done(self, upload_id: str, parts: Any) -> None:
+        self._journal.parts_done(upload_id, parts)
+        raise KeyboardInterrupt
+
+
 class RequestCounter:
     """Counts the requests each operation sent (a ``before-call`` handler of clients)."""
 

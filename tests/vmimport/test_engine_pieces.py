@@ -36,6 +36,7 @@ from ec2_import_image.vmimport.spec import (
     ImportOptions,
     ImportSpec,
     LicenseType,
+    Platform,
 )
 from ec2_import_image.vmimport.state.records import Attempt, Entry, Phase
 from tests.support.clock import FakeClock
@@ -256,3 +257,19 @@ def test_a_results_file_that_cannot_be_written_is_incomplete_and_leaves_nothing(
     )
     assert status_for(refused.value) is ExitStatus.INCOMPLETE
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_image_roads_token_is_what_it_was_before_the_roads() -> None:
+    """An import started by the version before the roads (main 081bb2e computed this token
+    for this request) is found by its ClientToken after them: ``via`` and RegisterImage's
+    options are in no ImportImage request."""
+    from ec2_import_image.roads import Road
+
+    identity = Identity("web-1", ("a" * 64,))
+    options = ImportOptions(bucket="b", platform=Platform.LINUX, tags=(("project", "x"),))
+    disks = [DiskObject("/d/web-1.vmdk", "b", "vmimport/aaaa/web-1.vmdk", "a" * 64, 10)]
+    for asked in (options, options._replace(via=Road.IMAGE, ena=False, tpm=True)):
+        request = import_request(asked, disks, ["vmdk"], "uefi", identity.tags(asked.tags))
+        assert client_token(identity, request, 1) == (
+            "51e26844217bb95dd6e575382d969bfe77da4951490ebdcba835a3bbe87bd5f0"
+        )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from ec2_import_image.roads import Road
 from ec2_import_image.vmimport.manifest import ManifestError, load_manifest
 from ec2_import_image.vmimport.spec import (
     BootMode,
@@ -206,3 +207,39 @@ def test_only_the_selected_entries_are_read_but_every_name_stays_unique(exports:
     path.write_text(path.read_text() + "  - name: there\n    disks: [x.vmdk]\n")
     with pytest.raises(ManifestError, match="already the name of"):
         load_manifest(path, only=lambda name: name == "here")
+
+
+def test_the_road_is_a_key_like_every_other_and_direct_needs_no_bucket(exports: Path) -> None:
+    path = exports / "roads.yaml"
+    path.write_text(
+        "defaults: {via: direct}\n"
+        "entries:\n"
+        "  - {name: a, disks: [exports/web-1.vmdk], tpm: true, ena: false}\n"
+        "  - {name: b, disks: [exports/web-1.vmdk], via: image, bucket: disks}\n"
+        "  - {name: c, disks: [exports/web-1.vmdk]}\n"
+    )
+    a, b, c = load_manifest(path, {"via": "snapshot"}).entries
+    assert (a.options.via, b.options.via, c.options.via) == (Road.DIRECT, Road.IMAGE, Road.DIRECT)
+    assert (a.options.tpm, a.options.ena, a.options.bucket) == (True, False, None)
+    assert (c.options.ena, c.options.tpm) == (True, False)  # RegisterImage's defaults
+
+
+def test_the_roads_that_upload_need_a_bucket_and_register_image_keys_need_its_roads(
+    exports: Path,
+) -> None:
+    path = exports / "roads.yaml"
+    path.write_text(
+        "entries:\n"
+        "  - {name: a, disks: [exports/web-1.vmdk], via: snapshot}\n"
+        "  - {name: b, disks: [exports/web-1.vmdk], bucket: d, tpm: true}\n"
+        "  - {name: c, disks: [exports/web-1.vmdk], via: road}\n"
+        "  - {name: d, disks: [exports/web-1.vmdk], via: direct, tpm: true,"
+        " boot_mode: legacy-bios}\n"
+    )
+    with pytest.raises(ManifestError) as raised:
+        load_manifest(path)
+    problems = [(p.where, p.key) for p in raised.value.problems]
+    assert ("entries[0] (a)", "bucket") in problems
+    assert ("entries[1] (b)", "tpm") in problems
+    assert ("entries[2] (c)", "via") in problems
+    assert ("entries[3] (d)", "tpm") in problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import sqlite3
 import subprocess
 import sys
@@ -468,3 +469,39 @@ def test_a_note_is_kept_until_changed_and_a_new_attempt_clears_it(db: StateDB) -
     assert notes == ["note: changed: the AMI holds the old content"]  # said once
     db.restart(claim)
     assert db.entry("web-1").note is None
+
+
+def test_a_version_5_database_gains_the_road_of_each_attempt(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with StateDB.open(path, migrations=schema.MIGRATIONS[:5]) as old:
+        old.put_entry(WEB)
+        claim = old.claim("web-1")
+        old.record_token(claim, "token-1")
+        old.release(claim)
+    with StateDB.open(path) as new:
+        # every attempt made before the roads took the image road
+        assert new.entry("web-1").attempt.via == "image"
+        claim = new.claim("web-1")
+        new.record_via(claim, "direct")
+        assert new.entry("web-1").attempt.via == "direct"
+        assert new.restart(claim).number == 2
+        assert [a.via for a in new.attempts("web-1")] == ["direct", "image"]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 6
+    conn.close()
+
+
+def test_options_stored_before_the_roads_read_as_the_same_spec(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with StateDB.open(path) as db:
+        db.put_entry(WEB)
+    conn = sqlite3.connect(path)
+    (text,) = conn.execute("SELECT options FROM entries").fetchone()
+    stored = {
+        k: v for k, v in json.loads(text).items() if k not in ("via", "ena", "tpm", "uefi_data")
+    }
+    with conn:  # as a version before the roads wrote them
+        conn.execute("UPDATE entries SET options = ?", (json.dumps(stored, sort_keys=True),))
+    conn.close()
+    with StateDB.open(path) as db:
+        assert db.put_entry(WEB) is EntryChange.SAME

@@ -123,10 +123,10 @@ def _to_stream_vmdk(file: DiskFile) -> str:
 
 
 def _format_problems(
-    report: DiskReport, declared: str | None, file: DiskFile
+    report: DiskReport, declared: str | None, file: DiskFile, accepted: frozenset[ContainerFormat]
 ) -> Iterator[Diagnostic]:
     source = report.source
-    if report.format not in ACCEPTED_FORMATS:
+    if report.format not in accepted:
         name = _FORMAT_NAMES[report.format]
         if report.format is not ContainerFormat.UNKNOWN:
             remedy = f"convert it: {_to_stream_vmdk(file)}"
@@ -496,11 +496,13 @@ def disk_problems(
     boot: bool,
     declared: str | None = None,
     inside: str | None = None,
+    formats: frozenset[ContainerFormat] = ACCEPTED_FORMATS,
 ) -> list[Diagnostic]:
     """The problems of one disk image (an OVA and its disks included; ``inside``: the OVA
-    this disk is a member of)."""
+    this disk is a member of; ``formats``: the containers the road takes, ImportImage's by
+    default, the others judged by the caller, ``vmimport.roadcheck``)."""
     file = DiskFile(report.source) if inside is None else DiskFile.inside(inside, report.source)
-    found = list(_format_problems(report, declared, file))
+    found = list(_format_problems(report, declared, file, formats))
     if any(p.code is ProblemCode.UNSUPPORTED_FORMAT for p in found):
         return found
     found.extend(_container_problems(report, file))
@@ -516,11 +518,21 @@ def disk_problems(
     return found
 
 
-def image_problems(reports: Sequence[DiskReport], request: ImportRequest) -> list[Diagnostic]:
-    """Every disk-side problem of one import (its disks in order, the first the boot disk)."""
+def image_problems(
+    reports: Sequence[DiskReport],
+    request: ImportRequest,
+    *,
+    formats: frozenset[ContainerFormat] = ACCEPTED_FORMATS,
+) -> list[Diagnostic]:
+    """Every disk-side problem of one import (its disks in order, the first the boot disk;
+    ``formats`` as ``disk_problems`` takes them)."""
     found: list[Diagnostic] = []
     for index, report in enumerate(reports):
-        found.extend(disk_problems(report, request, boot=index == 0, declared=request.format))
+        found.extend(
+            disk_problems(
+                report, request, boot=index == 0, declared=request.format, formats=formats
+            )
+        )
     disks = [disk for report in reports for disk in report.all_disks()]
     source = reports[0].source if reports else ""
     found.extend(_request_problems(source, request, disks[0] if disks else None))

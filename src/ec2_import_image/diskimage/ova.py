@@ -55,6 +55,11 @@ class OvaContents:
     members: tuple[Member, ...]
     disks: tuple[OvaDisk, ...]
 
+    def disk_members(self) -> tuple[Member, ...]:
+        """Where each disk lies in the archive (its tar member), in the order of ``disks``."""
+        by_name = {member.name: member for member in self.members}
+        return tuple(by_name[disk.name] for disk in self.disks)
+
 
 @dataclass(frozen=True)
 class DigestCheck:

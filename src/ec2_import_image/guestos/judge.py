@@ -48,7 +48,6 @@ code, for the emulator's ImportImage.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import Any
 
 from ec2_import_image.diagnostics import Diagnostic, Severity
@@ -64,15 +63,8 @@ from ec2_import_image.guestos.osreport import (
     VolumeState,
 )
 from ec2_import_image.problems import ProblemCode
+from ec2_import_image.roads import ROADS, Road
 
-
-class Road(StrEnum):
-    IMAGE = "image"
-    SNAPSHOT = "snapshot"
-    DIRECT = "direct"
-
-
-ROADS = (Road.IMAGE, Road.SNAPSHOT, Road.DIRECT)
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
 
 #: what each code weighs on each road (None: not a problem there); see the docstring

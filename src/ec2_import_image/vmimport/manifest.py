@@ -37,6 +37,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from ec2_import_image.roads import DEFAULT_ROAD, TABLE, Road
 from ec2_import_image.vmimport.distribute import options as distribution
 from ec2_import_image.vmimport.errors import UsageError
 from ec2_import_image.vmimport.spec import (
@@ -77,6 +78,10 @@ KEYS = (
     "prefix",
     "tags",
     "keep_upload",
+    "via",
+    "ena",
+    "tpm",
+    "uefi_data",
     # what is asked of the AMI once it is finished (``distribute.options``)
     *distribution.KEYS,
 )
@@ -219,6 +224,10 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "prefix": _text,
     "tags": _tags,
     "keep_upload": _flag,
+    "via": _choice(Road),
+    "ena": _flag,
+    "tpm": _flag,
+    "uefi_data": _text,
     **distribution.CONVERTERS,
 }
 
@@ -330,8 +339,15 @@ def _spec(
         problems.add(where, "usage_operation", "cannot be given with license_type")
     for key, message in distribution.problems(values):
         problems.add(where, key, message)
+    road = values.get("via", DEFAULT_ROAD)
+    for key in ("tpm", "uefi_data"):
+        if values.get(key) and road is Road.IMAGE:
+            problems.add(where, key, "is given at RegisterImage: only with via snapshot or direct")
+    if values.get("tpm") and values.get("boot_mode") is BootMode.LEGACY_BIOS:
+        problems.add(where, "tpm", "needs UEFI (TpmSupport is refused with legacy-bios)")
     if (
-        any(not disk.is_s3 for disk in disks)
+        TABLE[road].bucket
+        and any(not disk.is_s3 for disk in disks)
         and not values.get("bucket")
         and not problems.about(where, "bucket")
     ):

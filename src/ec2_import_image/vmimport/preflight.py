@@ -26,9 +26,11 @@ from ec2_import_image.diskimage.blob import Blob
 from ec2_import_image.diskimage.errors import DiskImageError, SourceError
 from ec2_import_image.diskimage.inspect import inspect_image_disks
 from ec2_import_image.diskimage.records import ContainerFormat, DiskReport
-from ec2_import_image.guestos.judge import Road, judge_os, needs_initramfs
+from ec2_import_image.guestos.judge import judge_os, needs_initramfs
 from ec2_import_image.guestos.osreport import OsReport, OsStatus
 from ec2_import_image.guestos.read import read_os
+from ec2_import_image.roads import ROADS, Road
+from ec2_import_image.vmimport import roadcheck
 from ec2_import_image.vmimport.account.assessment import check_account
 from ec2_import_image.vmimport.account.inputs import AccountInputs, S3Location
 from ec2_import_image.vmimport.account.records import AccountReport
@@ -56,7 +58,8 @@ class CheckRequest(NamedTuple):
     bucket: str | None = None
     kms_key_id: str | None = None
     verify_digests: bool = False
-    #: the road the import takes: the operating system's problems are judged for it
+    #: the road the import takes: the disks (``roadcheck``) and the operating system are
+    #: judged for it
     via: Road = Road.IMAGE
 
 
@@ -147,10 +150,17 @@ def check_image(
         platform=request.platform,
     )
     reports = list(found.reports)
-    problems = judge.image_problems(reports, judged) if reports else []
+    # each road's own checks of the disks (and below, of the account): the one asked for
+    # gives the problems, every road its verdict (``roadverdicts``)
+    per_road = {
+        road: (roadcheck.disk_problems(road, reports, judged) if reports else [])
+        + list(found.digest_problems)
+        for road in ROADS
+    }
+    problems = list(per_road[request.via])
     if found.os is not None and reports:
         problems += judge_os(found.os, request.via, source=reports[0].source)
-    problems = _in_disk_order(problems + list(found.digest_problems), reports)
+    problems = _in_disk_order(problems, reports)
     objects = tuple(filter(None, (S3Location.parse(disk) for disk in request.disks)))
     account = None
     if objects or request.bucket:
@@ -167,9 +177,11 @@ def check_image(
         )
         checked = account_check(run, inputs)
         account = checked.to_json()
-        problems.extend(checked.problems)
+        problems.extend(roadcheck.account_problems(request.via, checked.problems))
+        for road in ROADS:
+            per_road[road] += roadcheck.account_problems(road, checked.problems)
     return CheckReport(
-        tuple(reports), account, tuple(problems), found.os, road_verdicts(problems, found.os)
+        tuple(reports), account, tuple(problems), found.os, road_verdicts(per_road, found.os)
     )
 
 

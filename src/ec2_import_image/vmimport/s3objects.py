@@ -31,6 +31,9 @@ class S3Object(NamedTuple):
     #: ``AES256``, ``aws:kms``..., None when not encrypted at rest by S3
     encryption: str | None
     kms_key_id: str | None
+    #: the made-of-a-member digest of an object vmimport copied out of an OVA
+    #: (``upload.membercopy``; None on other objects)
+    member: str | None = None
 
     @property
     def url(self) -> str:
@@ -56,4 +59,5 @@ def head(client: S3Client, bucket: str, key: str) -> S3Object | None:
         sha256=metadata.get("sha256"),
         encryption=reply.get("ServerSideEncryption"),
         kms_key_id=reply.get("SSEKMSKeyId"),
+        member=metadata.get("vmimport-member"),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
+from ec2_import_image.roads import DEFAULT_ROAD, Road
 from ec2_import_image.vmimport.distribute.options import Distribution
 
 #: the S3 key prefix uploads go under
@@ -84,6 +85,13 @@ class ImportOptions(NamedTuple):
     license_specifications: tuple[str, ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
     keep_upload: bool = False
+    #: the road to the AMI (``roads``): ImportImage, ImportSnapshot, or the EBS direct APIs
+    via: Road = DEFAULT_ROAD
+    #: RegisterImage's (the snapshot and direct roads): EnaSupport, TpmSupport v2.0, and a
+    #: UEFI variable store file (its base64 is ``UefiData``)
+    ena: bool = True
+    tpm: bool = False
+    uefi_data: str | None = None
 
 
 class ImportSpec(NamedTuple):

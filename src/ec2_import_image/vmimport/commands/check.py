@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from ec2_import_image.roads import Road
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.errors import ExitStatus
@@ -59,6 +60,13 @@ BOOT_MODES = [*(member.value for member in BootMode), "uefi-preferred"]
     is_flag=True,
     help="Also verify an S3 OVA's manifest digests (reads every byte).",
 )
+@click.option(
+    "--via",
+    type=click.Choice([road.value for road in Road], case_sensitive=False),
+    default=Road.IMAGE.value,
+    show_default=True,
+    help="The road to the AMI the disks are judged for (image, snapshot, direct).",
+)
 @cli.command
 def check(
     run: Run,
@@ -72,6 +80,7 @@ def check(
     bucket: str | None,
     kms_key_id: str | None,
     verify_digests: bool,
+    via: str,
 ) -> int:
     """Check disk images (local paths or s3://bucket/key) and the account before an import."""
     report = check_image(
@@ -86,6 +95,7 @@ def check(
             bucket=bucket,
             kms_key_id=kms_key_id,
             verify_digests=verify_digests,
+            via=Road(via.lower()),
         ),
     )
     if run.options.json:

@@ -1,6 +1,7 @@
 """``vmimport explain TASK_ID... | --message TEXT``: why an import failed, and what fixes it.
 
-The tasks are described (DescribeImportImageTasks) and each failed one's
+The tasks are described (DescribeImportImageTasks; DescribeImportSnapshotTasks
+for the snapshot road's ``import-snap-`` ids) and each failed one's
 StatusMessage is looked up in the shared table of known failures
 (``ec2_import_image.failures``): its diagnostic's cause, remedy, and the
 source that says so, rendered by ``diagnostics``.  ``--message`` explains a
@@ -30,6 +31,15 @@ import click
 
 from ec2_import_image.awserrors import error_code, error_message
 from ec2_import_image.diagnostics import Diagnostic, Keys, body, to_json
+from ec2_import_image.importtasks.tasks import (
+    IMAGE,
+    SNAPSHOT,
+    TaskKind,
+    describe_all,
+    status,
+    status_message,
+    task_id,
+)
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.errors import ExitStatus, Incomplete, UsageError
@@ -56,11 +66,11 @@ class Explanation(NamedTuple):
 
 
 def _explained(task: Mapping[str, Any]) -> Explanation:
-    status = str(task.get("Status", ""))
-    message = task.get("StatusMessage")
-    failed = status in ("deleted", "deleting") and bool(message) and message != CANCELLED
+    state = status(task)
+    message = status_message(task) or None
+    failed = state in ("deleted", "deleting") and bool(message) and message != CANCELLED
     diagnostic = explained(str(message)) if failed else None
-    return Explanation(str(task.get("ImportTaskId", "")), status, message, diagnostic)
+    return Explanation(task_id(task), state, message, diagnostic)
 
 
 #: the error codes of an id the service refuses (``.Malformed``, or one it does not know)
@@ -87,7 +97,9 @@ class Unknown(NamedTuple):
     def sentence(self) -> str:
         said = self.message.rstrip(".")
         if self.malformed:
-            return f"{said} (an import task id is import-ami- and hexadecimal digits)"
+            return (
+                f"{said} (an import task id is import-ami- or import-snap- and hexadecimal digits)"
+            )
         return f"{said} ({FORGOTTEN})"
 
 
@@ -97,35 +109,55 @@ class Described(NamedTuple):
     unknown: list[Unknown]
 
 
-def _describe(client: EC2Client, wanted: list[str]) -> Described:
-    """One DescribeImportImageTasks of ``wanted`` (every page); an id refused: ``unknown``
-    (the service refuses the whole call, so several ids are then asked about one by one)."""
+#: the id prefix of ImportSnapshot's tasks (the snapshot road's)
+SNAPSHOT_PREFIX = "import-snap-"
+
+
+def _kind(name: str) -> TaskKind:
+    return SNAPSHOT if name.startswith(SNAPSHOT_PREFIX) else IMAGE
+
+
+def _describe(client: EC2Client, wanted: list[str], kind: TaskKind) -> Described:
+    """One Describe of ``wanted`` (every page); an id refused: ``unknown`` (the service
+    refuses the whole call, so several ids are then asked about one by one)."""
     from botocore.exceptions import ClientError
 
     found: dict[str, Mapping[str, Any]] = {}
-    paginator = client.get_paginator("describe_import_image_tasks")
     try:
-        for page in paginator.paginate(ImportTaskIds=wanted):
-            for task in page.get("ImportImageTasks", []):
-                found[str(task.get("ImportTaskId"))] = task
+        for task in describe_all(kind.describe(client), {"ImportTaskIds": wanted}, kind.key):
+            found[task_id(task)] = task
     except ClientError as error:
         code = error_code(error) or ""
         if not code.startswith(TASK_ID_CODE):
             raise
         if len(wanted) > 1:
-            each = [_describe(client, [task_id]) for task_id in wanted]
+            each = [_describe(client, [name], kind) for name in wanted]
             return Described(
                 [task for one in each for task in one.tasks],
                 [item for one in each for item in one.unknown],
             )
         message = error_message(error) or f"the import task {wanted[0]} is unknown"
         return Described([], [Unknown(wanted[0], code == MALFORMED_CODE, message)])
-    return Described([found[task_id] for task_id in wanted if task_id in found], [])
+    return Described([found[name] for name in wanted if name in found], [])
 
 
 def describe_tasks(run: Run, task_ids: Iterable[str]) -> Described:
-    """The tasks, in the order asked (every page followed), and the ids the service refused."""
-    return _describe(run.client("ec2"), list(dict.fromkeys(task_ids)))
+    """The tasks, in the order asked (every page followed), and the ids the service refused:
+    image tasks and snapshot tasks, each kind by its own Describe."""
+    wanted = list(dict.fromkeys(task_ids))
+    client = run.client("ec2")
+    tasks: dict[str, Mapping[str, Any]] = {}
+    unknown: dict[str, Unknown] = {}
+    for kind in (IMAGE, SNAPSHOT):
+        ids = [name for name in wanted if _kind(name) == kind]
+        if ids:
+            described = _describe(client, ids, kind)
+            tasks.update((task_id(task), task) for task in described.tasks)
+            unknown.update((item.task_id, item) for item in described.unknown)
+    return Described(
+        [tasks[name] for name in wanted if name in tasks],
+        [unknown[name] for name in wanted if name in unknown],
+    )
 
 
 def _unknown_error(unknown: list[Unknown]) -> UsageError | Incomplete:

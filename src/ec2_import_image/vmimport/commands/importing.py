@@ -87,6 +87,10 @@ def stored_spec(spec: ImportSpec) -> EntrySpec:
             license_specifications=options.license_specifications,
             tags=options.tags,
             keep_upload=options.keep_upload,
+            via=options.via.value,
+            ena=options.ena,
+            tpm=options.tpm,
+            uefi_data=options.uefi_data,
         ),
     )
 
@@ -204,7 +208,7 @@ def _engine_options(state_default: str) -> list[Callable[[F], F]]:
             type=click.IntRange(min=1, max=64),
             default=8,
             show_default=True,
-            help="Parts sent at once per disk.",
+            help="Parts (S3) or blocks (--via direct: EBS direct APIs) sent at once per disk.",
         ),
         click.option(
             "--max-image-copies",
@@ -219,6 +223,8 @@ def _engine_options(state_default: str) -> list[Callable[[F], F]]:
 def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
     """The engine's settings from the options of ``engine_options``."""
     from ec2_import_image.vmimport.engine.entry import EngineSettings
+    from ec2_import_image.vmimport.engine.waiting import WaitLimits
+    from ec2_import_image.vmimport.upload.ebsdirect import SnapshotSettings
     from ec2_import_image.vmimport.upload.multipart import UploadSettings
 
     return EngineSettings(
@@ -228,6 +234,12 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
         upload=UploadSettings(
             concurrency=values["upload_threads"], min_part_size=values["part_size"] * MiB
         ),
+        limits=WaitLimits(
+            max_wait=values.get("max_wait"),
+            max_transient=values["max_transient_seconds"],
+            poll_interval=values["poll_interval"],
+        ),
+        snapshots=SnapshotSettings(concurrency=values["upload_threads"]),
     )
 
 
@@ -240,7 +252,8 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
 @click.option("--max-wait", type=click.IntRange(min=1), help="Stop waiting after so many seconds.")
 @cli.command
 def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values: Any) -> int:
-    """Import disk images (local files or s3://bucket/key) into an AMI, idempotently."""
+    """Import disk images (local files or s3://bucket/key) into an AMI, idempotently, by the
+    road --via names (image: S3 and ImportImage; direct: EBS direct APIs and RegisterImage)."""
     # the engine (and botocore) only when a command runs: `vmimport --help` stays light
     from ec2_import_image.vmimport.distribute.apply import Distributor
     from ec2_import_image.vmimport.engine.display import LineReporter, RichReporter
@@ -252,7 +265,6 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
         failure_lines,
         import_one,
     )
-    from ec2_import_image.vmimport.engine.waiting import WaitLimits
 
     if len(disks) > MAX_DISKS:
         raise UsageError(f"{len(disks)} disks: an image can have at most {MAX_DISKS} volumes")
@@ -262,11 +274,7 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
     settings = engine_settings(values, KeyStyle.CONTENT)
     options = SingleOptions(
         wait=not values["no_wait"],
-        limits=WaitLimits(
-            max_wait=values["max_wait"],
-            max_transient=values["max_transient_seconds"],
-            poll_interval=values["poll_interval"],
-        ),
+        limits=settings.limits,
         retry_failed=values["retry_failed"],
     )
     env = run.env

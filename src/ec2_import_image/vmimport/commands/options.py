@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ec2_import_image.roads import Road
 from ec2_import_image.vmimport.commands.check import ARCHITECTURE_HELP, choice
 from ec2_import_image.vmimport.errors import UsageError
 from ec2_import_image.vmimport.spec import Architecture, BootMode, DiskFormat, LicenseType, Platform
@@ -38,6 +39,10 @@ REQUEST_KEYS = {
     "license_specifications": "license_specifications",
     "tags": "tags",
     "keep_upload": "keep_upload",
+    "via": "via",
+    "ena": "ena",
+    "tpm": "tpm",
+    "uefi_data": "uefi_data",
     # what is asked of the AMI once it is finished (``distribute.options``)
     "ami_name": "ami_name",
     "copy_to_region": "copy_to_region",
@@ -50,6 +55,13 @@ REQUEST_KEYS = {
     "imds_v2": "imds_v2",
     "owner": "owner",
 }
+
+VIA_HELP = (
+    "The road to the AMI: image (S3 upload, then ImportImage: the service adapts the guest; "
+    "the default), snapshot (S3 upload, ImportSnapshot per disk, then RegisterImage) or direct "
+    "(the EBS direct APIs, then RegisterImage: no bucket, no role). The last two leave the "
+    "guest as it is: Linux only, arm64 too."
+)
 
 IMDS_HELP = (
     "Require IMDSv2 of instances launched from the AMI (ImdsSupport v2.0). Irreversible: the AMI "
@@ -87,6 +99,25 @@ def request_options(function: F) -> F:
             default=None,
             help="Keep the uploaded objects once the AMI exists.",
         ),
+        click.option("--via", type=choice(Road), help=VIA_HELP),
+        click.option(
+            "--ena/--no-ena",
+            default=None,
+            help="EnaSupport of the AMI RegisterImage makes (snapshot, direct; default on: "
+            "Nitro instances need it).",
+        ),
+        click.option(
+            "--tpm",
+            is_flag=True,
+            default=None,
+            help="TpmSupport v2.0 at RegisterImage (snapshot, direct; UEFI only).",
+        ),
+        click.option(
+            "--uefi-data",
+            metavar="FILE",
+            help="A UEFI variable store (e.g. Secure Boot keys) for RegisterImage's UefiData "
+            "(snapshot, direct).",
+        ),
         *distribution_options(),
     ]
     for decorator in reversed(decorators):
@@ -100,7 +131,8 @@ def distribution_options() -> list[Callable[[F], F]]:
         click.option(
             "--ami-name",
             metavar="NAME",
-            help="The AMI's name (a copy named so replaces the import-ami-... AMI).",
+            help="The AMI's name (image: a copy named so replaces the import-ami-... AMI; "
+            "snapshot, direct: given at RegisterImage).",
         ),
         click.option(
             "--copy-to-region",

@@ -103,7 +103,9 @@ def import_tags(entry: Entry, identity: str) -> tuple[tuple[str, str], ...]:
     """The tags the engine put on the AMI (the import's, ``Name``): the stored spec's, since a
     rerun with other options applies none of them to the import."""
     return finished_tags(
-        Identity(entry.name, (identity,)).tags(entry.spec.options.tags), entry.name
+        Identity(entry.name, (identity,)).tags(entry.spec.options.tags),
+        entry.name,
+        entry.attempt.via,
     )
 
 

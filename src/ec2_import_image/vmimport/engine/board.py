@@ -27,7 +27,14 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol, TextIO
 
-from ec2_import_image.importtasks.tasks import ACTIVE, Task, state_line, state_text, status
+from ec2_import_image.importtasks.tasks import (
+    ACTIVE,
+    Task,
+    state_line,
+    state_text,
+    status,
+    status_message,
+)
 from ec2_import_image.vmimport.state.records import Entry, Phase
 from ec2_import_image.vmimport.upload.progress import Progress, human_size
 
@@ -392,7 +399,7 @@ class EntryLine:
 
     def task(self, task: Task) -> None:
         percent = str(task.get("Progress") or "")
-        shown = (status(task), task.get("StatusMessage"))
+        shown = (status(task), status_message(task))
         line = state_line(task) if shown != self._last else None
         self._last = shown
         progress = f"{percent}%" if percent and status(task) == ACTIVE else ""

@@ -12,6 +12,10 @@ the 7 days too.  What is found is resumed, never duplicated:
 - a completed task: finish it (tag the AMI, clean up);
 - an active task: wait for it.
 
+The snapshot road's ImportSnapshot tasks carry the same tags and
+``vmimport:disk`` (``snapshotrequest``): ``discover_snapshot_tasks`` finds, per
+disk, a completed task whose snapshot still exists, else an active one.
+
 Tasks that ended ``deleted`` are earlier failures: they are not adopted (the
 same ClientToken would get the same failed task back; ``--retry-failed``
 starts a new attempt).  Nor is a completed task whose AMI is gone
@@ -30,8 +34,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ec2_import_image.importtasks.tasks import ACTIVE, SUCCESS, Task, describe_all, status
-from ec2_import_image.vmimport.engine.identity import Identity
+from ec2_import_image.importtasks.tasks import (
+    ACTIVE,
+    IMAGE,
+    SNAPSHOT,
+    SUCCESS,
+    Task,
+    TaskKind,
+    describe_all,
+    fields,
+    status,
+)
+from ec2_import_image.vmimport.engine.identity import TAG_DISK, TAG_VIA, Identity
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
@@ -62,8 +76,46 @@ class Discovered(NamedTuple):
         return f"the import task {found} ({status(self.task)}) carries these tags"
 
 
-def find_tasks(ec2: EC2Client, identity: Identity) -> list[Task]:
-    return describe_all(ec2.describe_import_image_tasks, {"Filters": identity.filters()})
+def find_tasks(ec2: EC2Client, identity: Identity, kind: TaskKind = IMAGE) -> list[Task]:
+    """The tasks of a kind that carry the identity's tags, every page."""
+    return describe_all(kind.describe(ec2), {"Filters": identity.filters()}, kind.key)
+
+
+def _disk_position(task: Task) -> int | None:
+    """The disk (from 0) a snapshot task's ``vmimport:disk`` tag names; None without one."""
+    for tag in task.get("Tags") or []:
+        if tag.get("Key") == TAG_DISK and str(tag.get("Value", "")).isdigit():
+            return int(tag["Value"]) - 1
+    return None
+
+
+def discover_snapshot_tasks(ec2: EC2Client, identity: Identity, disks: int) -> dict[int, Task]:
+    """The ImportSnapshot task to adopt for each disk (by position from 0) that has one: a
+    completed task whose snapshot still exists before an active one; ``deleted`` tasks, and
+    completed ones whose snapshot is gone, are not adopted."""
+    found: dict[int, Task] = {}
+    tasks = find_tasks(ec2, identity, SNAPSHOT)
+    for wanted in (SUCCESS, ACTIVE):
+        for task in tasks:
+            position = _disk_position(task)
+            if position is None or not 0 <= position < disks or position in found:
+                continue
+            if status(task) != wanted:
+                continue
+            if wanted == SUCCESS and not _snapshot_exists(ec2, fields(task).get("SnapshotId")):
+                continue
+            found[position] = task
+    return found
+
+
+def _snapshot_exists(ec2: EC2Client, snapshot_id: Any) -> bool:
+    """Whether a completed snapshot task's snapshot is still in the account."""
+    if not snapshot_id:
+        return False
+    reply = ec2.describe_snapshots(
+        OwnerIds=["self"], Filters=[{"Name": "snapshot-id", "Values": [str(snapshot_id)]}]
+    )
+    return any(found.get("SnapshotId") == snapshot_id for found in reply.get("Snapshots", []))
 
 
 def _live_images(ec2: EC2Client, filters: Sequence[FilterTypeDef]) -> list[Mapping[str, Any]]:
@@ -82,6 +134,17 @@ def _preferred(images: list[Mapping[str, Any]]) -> Mapping[str, Any]:
 
 def find_images(ec2: EC2Client, identity: Identity) -> list[Mapping[str, Any]]:
     return _live_images(ec2, identity.filters())
+
+
+def find_registered(ec2: EC2Client, identity: Identity, via: str) -> Discovered | None:
+    """The AMI a registering road (snapshot, direct) made for ``identity``: its identity's
+    tags and ``vmimport:via`` (put on at RegisterImage), None when there is none."""
+    filters: list[FilterTypeDef] = [
+        *identity.filters(),
+        {"Name": f"tag:{TAG_VIA}", "Values": [via]},
+    ]
+    images = _live_images(ec2, filters)
+    return Discovered(image=_preferred(images)) if images else None
 
 
 def find_image_named_after(ec2: EC2Client, import_task_id: str) -> Discovered | None:

@@ -12,7 +12,14 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, TextIO
 
-from ec2_import_image.importtasks.tasks import ACTIVE, Task, state_line, state_text, status
+from ec2_import_image.importtasks.tasks import (
+    ACTIVE,
+    Task,
+    state_line,
+    state_text,
+    status,
+    status_message,
+)
 from ec2_import_image.vmimport.state.records import Phase
 from ec2_import_image.vmimport.upload.progress import LineProgress, Progress, RichProgress
 
@@ -42,7 +49,7 @@ class LineReporter:
 
     def task(self, task: Task) -> None:
         """A line when the task's status or StatusMessage changes (not at each percent)."""
-        shown = (status(task), task.get("StatusMessage"))
+        shown = (status(task), status_message(task))
         if shown != self._last:
             self._last = shown
             self.step(state_line(task))
@@ -69,7 +76,7 @@ class RichReporter:
 
     def task(self, task: Task) -> None:
         text = state_text(task)
-        shown = (status(task), task.get("StatusMessage"))
+        shown = (status(task), status_message(task))
         if shown != self._last:
             self._last = shown
             self.step(state_line(task))

@@ -30,6 +30,11 @@ prepare again, which is cheap for what is done (the hash is reused, an upload
 finds its object or resumes its parts, discovery and the token find the task
 a crash left behind).  ``kill -9`` anywhere loses nothing.
 
+Discovery and what follows it up to the AMI are the road's (``road.RoadSteps``, chosen by
+``--via``): the phases above are the image road's; the direct road (``direct``) writes the
+disks into EBS snapshots in ``UPLOADING`` and registers the AMI in ``IMPORTING``, then goes
+on to ``FINISHING`` as the image road does once its task completed.
+
 ``EntryWork`` does the phases; the ``import`` command (``single``) and the
 batch ``scheduler`` decide when.  It talks to AWS through ``Services`` and to
 the person watching through a ``Reporter``.
@@ -40,13 +45,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic, Severity
 from ec2_import_image.diskimage.records import DiskReport
-from ec2_import_image.guestos.judge import Road
-from ec2_import_image.importtasks.tasks import Task, state_line, state_text, status, task_id
+from ec2_import_image.importtasks.tasks import (
+    Task,
+    fields,
+    state_line,
+    state_text,
+    status,
+    status_message,
+    task_id,
+)
+from ec2_import_image.roads import TABLE, Road
 from ec2_import_image.shellcommand import command
 from ec2_import_image.vmimport import s3objects
 from ec2_import_image.vmimport.account.assessment import check_account
@@ -66,14 +79,18 @@ from ec2_import_image.vmimport.engine.identity import (
     finished_tags,
     s3_stand_in,
 )
+from ec2_import_image.vmimport.engine.members import is_ova, member_object
 from ec2_import_image.vmimport.engine.request import (
     DiskObject,
+    Prepared,
     detected_boot_mode,
     detected_format,
     import_request,
 )
 from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects
+from ec2_import_image.vmimport.engine.road import RoadSteps, steps_for
 from ec2_import_image.vmimport.engine.starting import start_import
+from ec2_import_image.vmimport.engine.waiting import WaitLimits
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.explaining import CANCELLED, explained
 from ec2_import_image.vmimport.preflight import (
@@ -105,6 +122,10 @@ from ec2_import_image.vmimport.upload.multipart import (
 )
 from ec2_import_image.vmimport.upload.progress import Progress
 
+if TYPE_CHECKING:
+    from ec2_import_image.vmimport.upload.ebsclients import EbsClients
+    from ec2_import_image.vmimport.upload.ebsdirect import SnapshotSettings
+
 
 class KeyStyle(StrEnum):
     """How uploaded objects are named (``upload.keys``)."""
@@ -122,6 +143,11 @@ class EngineSettings(NamedTuple):
     #: verify an S3 OVA's manifest digests too (reads every byte)
     verify_digests: bool = False
     upload: UploadSettings = DEFAULT_SETTINGS
+    #: the waits a road makes inside ``prepare`` (the snapshot road's tasks): ``--max-wait``,
+    #: ``--max-transient-seconds``, ``--poll-interval``
+    limits: WaitLimits = WaitLimits()
+    #: how the direct road writes its snapshots (``upload.ebsdirect``; None: its defaults)
+    snapshots: SnapshotSettings | None = None
 
 
 #: what runs after an entry's AMI is finished, and on each rerun of a finished entry (the
@@ -146,6 +172,17 @@ class Services:
         self.s3: S3Clients = from_run(run, concurrency=concurrency)
         self.account_check = account_check
         self.after = after
+        self._concurrency = concurrency
+        self._ebs: EbsClients | None = None
+
+    @property
+    def ebs(self) -> EbsClients:
+        """The direct road's clients (EBS direct APIs, EC2, KMS), made on first use."""
+        if self._ebs is None:
+            from ec2_import_image.vmimport.upload import ebsclients
+
+            self._ebs = ebsclients.from_run(self.run, concurrency=self._concurrency)
+        return self._ebs
 
 
 class Reporter(Protocol):
@@ -162,15 +199,6 @@ class Reporter(Protocol):
 
     def task(self, task: Task) -> None:
         """The import task's state, each time it is polled."""
-
-
-class Prepared(NamedTuple):
-    """An entry ready to start: its identity, request and token, its disks on S3."""
-
-    identity: Identity
-    request: dict[str, Any]
-    token: str
-    disks: tuple[DiskObject, ...]
 
 
 def _problem_line(item: Diagnostic) -> str:
@@ -218,6 +246,7 @@ class EntryWork:
         self._s3_disks: dict[int, DiskObject] = {}
         self._identity: Identity | None = None
         self._seen_state: str | None = None
+        self._road: RoadSteps | None = None
 
     @property
     def name(self) -> str:
@@ -246,29 +275,42 @@ class EntryWork:
     # ------------------------------------------------------------------ prepare
 
     def prepare(self) -> Prepared | Phase:
-        """Check, hash, discover, upload: the entry ready to start, or the phase to go on from
-        (``WAITING``, ``FINISHING``) when the account already holds its work."""
+        """Check, hash, discover, then the road's own steps (``road``): the entry ready to
+        start (the image road), or the phase to go on from (``WAITING``, ``FINISHING``) when
+        the account already holds its work or the road registered the AMI itself."""
+        road = self.road  # a road this version does not take is refused before any work
         judge = self.entry().phase in (Phase.PENDING, Phase.CHECKING)
         if judge:
             self._enter(Phase.CHECKING, "checking the disks and the account")
         self._check(judge)
         self._enter(Phase.HASHING, f"hashing {len(self.sources)} disk(s)")
         identity = self.identify()
-        self.reporter.step(f"looking for imports tagged vmimport:sha256={identity.sha256[:16]}…")
-        found = discover(self.services.ec2, identity)
+        if self.entry().attempt.via != road.road.value:
+            self.db.record_via(self.claim, road.road.value)
+        found = road.discover(self, identity)
         if found is not None:
             return self._adopt(found)
         self.reporter.step("none found: this is a new import")
-        local = sum(1 for disk in self.spec.disks if not disk.is_s3)
-        self._enter(
-            Phase.UPLOADING,
-            f"uploading {local} disk(s)" if local else "the disks are on S3: nothing to upload",
-        )
-        disks = self._upload()
-        reports = [self._reports[s] for s in self.sources if self._reports and s in self._reports]
+        return road.deliver(self, identity)
+
+    @property
+    def road(self) -> RoadSteps:
+        """The steps of the road the entry takes (``--via``)."""
+        if self._road is None:
+            self._road = steps_for(self.spec.options.via)
+        return self._road
+
+    @property
+    def reports(self) -> dict[str, DiskReport]:
+        """The disks' inspections by source (the check's), empty before it ran."""
+        return self._reports or {}
+
+    def image_request(self, identity: Identity, disks: Sequence[DiskObject]) -> Prepared:
+        """The image road's ImportImage request of the uploaded disks, and its token."""
+        reports = [self.reports[s] for s in self.sources if s in self.reports]
         formats = [
             detected_format(
-                self._reports.get(source) if self._reports else None,
+                self.reports.get(source),
                 self.spec.options.format.value if self.spec.options.format else None,
                 source,
             )
@@ -281,7 +323,7 @@ class EntryWork:
             self.spec.options, disks, formats, boot_mode, identity.tags(self.spec.options.tags)
         )
         token = client_token(identity, request, self.entry().attempt.number)
-        return Prepared(identity, request, token, disks)
+        return Prepared(identity, request, token, tuple(disks))
 
     def _check(self, judge: bool) -> None:
         inspected = inspect_disks(
@@ -314,6 +356,7 @@ class EntryWork:
         """The check's report; its warnings said (its errors are the caller's)."""
         options = self.spec.options
         local = any(not disk.is_s3 for disk in self.spec.disks)
+        local = local and TABLE[options.via].bucket  # the direct road uploads nothing to S3
         report = check_image(
             self.services.run,
             CheckRequest(
@@ -326,6 +369,7 @@ class EntryWork:
                 bucket=options.bucket if local else None,
                 kms_key_id=options.kms_key_id,
                 verify_digests=self.settings.verify_digests,
+                via=options.via,
             ),
             inspected=inspected,
             account_check=self.services.account_check,
@@ -408,6 +452,16 @@ class EntryWork:
             self.db.record_object(self.claim, position, stored)
         return sha256 or s3_stand_in(head.etag, size)
 
+    def enter(self, phase: Phase, message: str) -> None:
+        """The entry enters a phase (a road's steps: ``UPLOADING``, ``WAITING``...)."""
+        self._enter(phase, message)
+
+    def registered(self, image_id: str, snapshot_ids: Sequence[str]) -> Phase:
+        """A registering road's AMI and snapshots recorded: on to finishing."""
+        self.db.record_result(self.claim, image_id, snapshot_ids)
+        self._enter(Phase.FINISHING, f"registered {image_id}")
+        return Phase.FINISHING
+
     def _adopt(self, found: Discovered) -> Phase:
         """Work found in the account becomes this attempt's."""
         self.reporter.step(f"found: {found.describe()}")
@@ -425,16 +479,28 @@ class EntryWork:
         self._enter(Phase.WAITING, f"waiting for {task_id(task)}")
         return Phase.WAITING
 
-    def _key_for(self, digest: FileDigest) -> str:
+    def key_for(self, digest: FileDigest) -> str:
+        """The S3 key of an uploaded disk (``settings.keys``)."""
         prefix = self.spec.options.prefix
         if self.settings.keys is KeyStyle.ENTRY:
-            return entry_key(prefix, self.name, digest.path)
-        return content_key(prefix, digest.sha256, digest.path)
+            return entry_key(prefix, self.name, digest.name)
+        return content_key(prefix, digest.sha256, digest.name)
 
-    def _upload(self) -> tuple[DiskObject, ...]:
+    def upload_disks(self, *, members: bool = False) -> tuple[DiskObject, ...]:
+        """Each local disk uploaded to the entry's bucket (resumably), each ``s3://`` disk as
+        found: the disks on S3, in order (the image and snapshot roads).  ``members``: an
+        OVA's disk as an object of its own instead of the OVA (``engine.members``)."""
+        local = sum(1 for disk in self.spec.disks if not disk.is_s3)
+        self._enter(
+            Phase.UPLOADING,
+            f"uploading {local} disk(s)" if local else "the disks are on S3: nothing to upload",
+        )
         disks: list[DiskObject] = []
         bucket = self.spec.options.bucket
         for position, disk in enumerate(self.spec.disks):
+            if members and is_ova(self, disk):
+                disks.append(member_object(self, position, disk))
+                continue
             if disk.is_s3:
                 disks.append(self._s3_disks[position])
                 continue
@@ -444,7 +510,7 @@ class EntryWork:
                 self.services.s3,
                 self.db.journal(self.claim, position),
                 digest,
-                ObjectTarget(bucket, self._key_for(digest)),
+                ObjectTarget(bucket, self.key_for(digest)),
                 settings=self.settings.upload,
                 progress=self.reporter.progress,
                 cancel=self.cancel,
@@ -481,7 +547,7 @@ class EntryWork:
         text = state_text(task)
         if text != self._seen_state:
             self._seen_state = text
-            progress = str(task.get("Progress") or "")
+            progress = str(fields(task).get("Progress") or "")
             fraction = int(progress) / 100 if progress.isdigit() else None
             self.db.add_event(self.claim, state_line(task), fraction)
         self.reporter.task(task)
@@ -495,7 +561,7 @@ class EntryWork:
     def task_failed(self, task: Task) -> EntryFailed:
         """The failure of a task that ended ``deleted``: its message, cause and remedy, and
         the uploads kept for the next attempt."""
-        message = str(task.get("StatusMessage") or status(task))
+        message = status_message(task) or status(task)
         kept = self._kept_uploads()
         if message == CANCELLED:
             info = Diagnostic(
@@ -526,6 +592,7 @@ class EntryWork:
             "--boot-mode": options.boot_mode.value if options.boot_mode else None,
             "--architecture": options.architecture.value if options.architecture else None,
             "--platform": options.platform.value if options.platform else None,
+            "--via": options.via.value if options.via is not Road.IMAGE else None,
         }
         for option, value in named.items():
             if value:
@@ -597,7 +664,7 @@ class EntryWork:
             self.db.record_result(self.claim, image_id, snapshots)
         identity_sha = attempt.identity or self.identify().sha256
         identity = _recorded_identity(self.name, identity_sha)
-        tags = finished_tags(identity.tags(self.spec.options.tags), self.name)
+        tags = finished_tags(identity.tags(self.spec.options.tags), self.name, attempt.via)
         finishing.tag_resources(self.services.ec2, [image_id, *snapshots], tags)
         self.reporter.step(f"tagged {image_id} and {len(snapshots)} snapshot(s)")
         if self.spec.options.keep_upload:
@@ -625,6 +692,7 @@ class EntryWork:
             boot_mode=facts.boot_mode if facts else None,
             platform=facts.platform if facts else None,
             architecture=facts.architecture if facts else None,
+            via=self.entry().attempt.via,
         )
 
     def result(self) -> ImportResult:
@@ -663,6 +731,7 @@ class EntryWork:
             boot_mode=task.get("BootMode"),
             platform=task.get("Platform"),
             architecture=task.get("Architecture"),
+            via=self.entry().attempt.via,
         )
 
     def fail(self, failure: EntryFailed) -> None:

@@ -56,6 +56,12 @@ TAG_LABEL = "Name"
 TAG_OWNER = "vmimport:owner"
 #: when the import registered its AMI (UTC, ISO 8601 with a ``Z``), kept by every copy
 TAG_IMPORTED_AT = "vmimport:imported-at"
+#: which disk of the import (1, 2, ...) a snapshot road's ImportSnapshot task carries
+TAG_DISK = "vmimport:disk"
+#: the road the import took to its AMI (``roads.Road``), on the AMI and its snapshots (and on
+#: the snapshots StartSnapshot makes, for the direct road); never in an image task's tags, so
+#: the image road's ClientTokens are what they were before roads existed
+TAG_VIA = "vmimport:via"
 #: the version of the token's recipe (a change of recipe must not reuse old tokens)
 TOKEN_RECIPE = 1
 
@@ -97,10 +103,15 @@ class Identity(NamedTuple):
         return [{"Name": f"tag:{key}", "Values": [value]} for key, value in self.own_tags()]
 
 
-def finished_tags(tags: Iterable[tuple[str, str]], name: str) -> tuple[tuple[str, str], ...]:
-    """The AMI's and snapshots' tags: the import's, and ``Name`` = the entry's name."""
+def finished_tags(
+    tags: Iterable[tuple[str, str]], name: str, via: str | None = None
+) -> tuple[tuple[str, str], ...]:
+    """The AMI's and snapshots' tags: the import's, ``Name`` = the entry's name, and the road
+    it took (``vmimport:via``) when given."""
     merged = dict(tags)
     merged[TAG_LABEL] = name
+    if via is not None:
+        merged[TAG_VIA] = via
     return tuple(sorted(merged.items()))
 
 
@@ -117,6 +128,22 @@ def client_token(identity: Identity, request: Mapping[str, Any], attempt: int) -
         "name": identity.name,
         "disks": list(identity.digests),
         "request": json.loads(normalized(request)),
+        "attempt": attempt,
+    }
+    text = json.dumps(recipe, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def snapshot_token(identity: Identity, position: int, attempt: int) -> str:
+    """The direct road's StartSnapshot ClientToken of one disk in one attempt (64 hex
+    characters, the most it takes): as ImportImage's, made of the identity and the attempt,
+    and of the disk's position (each disk is a snapshot of its own)."""
+    recipe = {
+        "recipe": TOKEN_RECIPE,
+        "road": "direct",
+        "name": identity.name,
+        "disks": list(identity.digests),
+        "position": position,
         "attempt": attempt,
     }
     text = json.dumps(recipe, sort_keys=True, separators=(",", ":"), ensure_ascii=True)

@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from ec2_import_image.roads import TABLE
 from ec2_import_image.vmimport.engine import changes
 from ec2_import_image.vmimport.engine.changes import Found, HashCache
 from ec2_import_image.vmimport.engine.results import COLUMNS, Status, entry_row
@@ -79,6 +80,14 @@ def _size(path: str) -> int:
 
 def _fresh(spec: ImportSpec) -> Step:
     local = [disk.location for disk in spec.disks if not disk.is_s3]
+    if not TABLE[spec.options.via].bucket:
+        total = sum(_size(path) for path in local)
+        return Step(
+            spec.name,
+            PlannedAction.UPLOAD,
+            f"write {len(spec.disks)} disk(s), {human_size(total)} local, into EBS snapshots "
+            f"(--via {spec.options.via.value}), then RegisterImage",
+        )
     if not local:
         sources = ", ".join(disk.location for disk in spec.disks)
         return Step(spec.name, PlannedAction.IMPORT, f"import from {sources}")

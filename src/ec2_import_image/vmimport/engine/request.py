@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.diskimage.records import ACCEPTED_FORMATS, BootMode, DiskReport
 from ec2_import_image.vmimport.engine.errors import EntryFailed, FailureCode
+from ec2_import_image.vmimport.engine.identity import Identity
 from ec2_import_image.vmimport.spec import DEFAULT_ROLE, ImportOptions
 
 #: the only resource type ImportImage's TagSpecifications take
@@ -46,6 +47,16 @@ class DiskObject(NamedTuple):
             "sha256": self.sha256,
             "size": self.size,
         }
+
+
+class Prepared(NamedTuple):
+    """An entry of the image road ready to start: its identity, request and token, its disks
+    on S3."""
+
+    identity: Identity
+    request: dict[str, Any]
+    token: str
+    disks: tuple[DiskObject, ...]
 
 
 def detected_format(report: DiskReport | None, given: str | None, source: str) -> str:

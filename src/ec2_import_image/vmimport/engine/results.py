@@ -3,7 +3,7 @@
 ``ImportResult`` is the JSON ``vmimport import`` prints: ``{"image_id",
 "import_task_id", "snapshot_ids", "disks": [{"source", "bucket", "key",
 "sha256", "size"}], "boot_mode", "platform", "architecture", "images",
-"shared"}`` (``images``: the AMI in each Region, ``shared``: the grantees, from
+"shared", "via"}`` (``images``: the AMI in each Region, ``shared``: the grantees, from
 ``distribute.results``).
 
 A batch writes its results beside the manifest after every run (also an
@@ -13,7 +13,10 @@ interrupted one): ``MANIFEST.results.json`` (``{"manifest", "entries":
 ``in-progress``), AMI, snapshots, import task, attempt, for a failure its
 code, message, cause and remedy, a note (a finished entry's disks that
 changed or are gone), and its AMI per Region and grantees (``images``,
-``shared``: ``distribute.results``).  Each file is written to a temporary name and renamed,
+``shared``: ``distribute.results``), and the road it takes (``via``: image, snapshot,
+direct).  The JSON document says its ``version`` (``RESULTS_VERSION``: 2 since ``via``; a
+file without one is version 1); the CSV's columns are ``COLUMNS``, new ones appended.
+Each file is written to a temporary name and renamed,
 so a reader never sees half a file; a file that cannot be written (a full
 disk, a read-only file system) is an ``Incomplete`` error naming it and the
 cause, and leaves no temporary file behind.
@@ -44,6 +47,8 @@ from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.state.records import DiskState, Entry, Phase
 
 RESULTS_SUFFIX = ".results"
+#: the results files' version: 2 added ``via`` (the road) to each entry
+RESULTS_VERSION = 2
 
 
 class ImportResult(NamedTuple):
@@ -58,6 +63,8 @@ class ImportResult(NamedTuple):
     images: tuple[tuple[str, str], ...] = ()
     #: the account ids, organization and OU ARNs the AMIs are shared with
     shared: tuple[str, ...] = ()
+    #: the road the import took (``roads.Road``)
+    via: str = "image"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +77,7 @@ class ImportResult(NamedTuple):
             "architecture": self.architecture,
             "images": dict(self.images),
             "shared": list(self.shared),
+            "via": self.via,
         }
 
 
@@ -127,6 +135,7 @@ COLUMNS = (
     "note",
     "images",
     "shared",
+    "via",
 )
 
 
@@ -149,6 +158,7 @@ def entry_row(entry: Entry) -> dict[str, Any]:
         "note": entry.note,
         "images": {},
         "shared": [],
+        "via": entry.attempt.via,
     }
 
 
@@ -172,6 +182,7 @@ def read_results(manifest: Path) -> dict[str, dict[str, Any]] | None:
             kept["snapshot_ids"] = list(row.get("snapshot_ids") or [])
             kept["images"] = dict(row.get("images") or {})
             kept["shared"] = list(row.get("shared") or [])
+            kept["via"] = row.get("via") or "image"
             found[row["entry"]] = kept
     return found
 
@@ -211,7 +222,8 @@ def _replace(path: Path, text: str) -> None:
 
 
 def results_json(manifest: Path, rows: Sequence[dict[str, Any]]) -> str:
-    return json.dumps({"manifest": str(manifest), "entries": list(rows)}, indent=2) + "\n"
+    document = {"manifest": str(manifest), "version": RESULTS_VERSION, "entries": list(rows)}
+    return json.dumps(document, indent=2) + "\n"
 
 
 def write_results(manifest: Path, rows: Sequence[dict[str, Any]]) -> tuple[Path, Path]:

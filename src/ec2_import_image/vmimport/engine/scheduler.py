@@ -66,12 +66,7 @@ from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, t
 from ec2_import_image.vmimport.distribute.background import Background
 from ec2_import_image.vmimport.engine.board import SET_ASIDE, Board, EntryLine
 from ec2_import_image.vmimport.engine.changes import Found
-from ec2_import_image.vmimport.engine.entry import (
-    EngineSettings,
-    EntryWork,
-    Prepared,
-    Services,
-)
+from ec2_import_image.vmimport.engine.entry import EngineSettings, EntryWork, Services
 from ec2_import_image.vmimport.engine.errors import EntryFailed, QuotaFull, TransientStart
 from ec2_import_image.vmimport.engine.quota import (
     DEFAULT_MAX_ACTIVE,
@@ -79,6 +74,7 @@ from ec2_import_image.vmimport.engine.quota import (
     active_task_ids,
     free_slots,
 )
+from ec2_import_image.vmimport.engine.request import Prepared
 from ec2_import_image.vmimport.engine.waiting import FRESH_SECONDS, poll_tasks
 from ec2_import_image.vmimport.errors import Incomplete, VmimportError, bear, from_aws
 from ec2_import_image.vmimport.spec import ImportSpec

@@ -30,16 +30,16 @@ from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, status, task_id
 from ec2_import_image.vmimport.engine.changes import Found
-from ec2_import_image.vmimport.engine.entry import EntryWork, Prepared
+from ec2_import_image.vmimport.engine.entry import EntryWork
 from ec2_import_image.vmimport.engine.errors import (
     EntryFailed,
     FailureCode,
-    QuotaFull,
-    TransientStart,
 )
+from ec2_import_image.vmimport.engine.request import Prepared
 from ec2_import_image.vmimport.engine.results import ImportResult
-from ec2_import_image.vmimport.engine.waiting import GaveUp, WaitLimits, poll_tasks, wait_for_task
-from ec2_import_image.vmimport.errors import VmimportError, bear, from_aws
+from ec2_import_image.vmimport.engine.starting import start_retrying
+from ec2_import_image.vmimport.engine.waiting import WaitLimits, poll_tasks, wait_for_task
+from ec2_import_image.vmimport.errors import VmimportError, from_aws
 from ec2_import_image.vmimport.state.records import Phase
 
 
@@ -158,30 +158,14 @@ def _drive(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportResul
 
 def _start(work: EntryWork, prepared: Prepared, limits: WaitLimits, clock: Clock) -> Task:
     """ImportImage, tried again while the quota is full or the call fails transiently."""
-    began = clock.now()
-    pacer = limits.pacer(clock.now)
-    while True:
-        try:
-            return work.start(prepared)
-        except QuotaFull as full:
-            pacer.succeeded()  # the service answered: no transient failure goes on
-            pause = pacer.next_delay()
-            work.reporter.step(
-                f"the Region's quota of active import tasks is reached ({full}): trying again "
-                f"in {round(pause)} s"
-            )
-        except TransientStart as transient:
-            bear(pacer, "ImportImage", transient.fault.reason)
-            pause = pacer.next_delay()
-            work.reporter.step(
-                f"ImportImage failed ({transient}): trying again in {round(pause)} s"
-            )
-        if limits.max_wait is not None and clock.now() - began + pause > limits.max_wait:
-            raise GaveUp(
-                f"the import could not be started within --max-wait {round(limits.max_wait)} s "
-                "(the Region's quota of active import tasks stays full): run again later"
-            )
-        clock.sleep(pause)
+    return start_retrying(
+        lambda: work.start(prepared),
+        "ImportImage",
+        limits=limits,
+        clock=clock.now,
+        sleep=clock.sleep,
+        step=work.reporter.step,
+    )
 
 
 def _wait(work: EntryWork, task: Task, limits: WaitLimits, clock: Clock, *, fresh: bool) -> None:

@@ -1,6 +1,10 @@
 """Polling import tasks: one poll of many tasks (``batch``), and the wait for one (``import``).
 
-``poll_tasks`` asks DescribeImportImageTasks about the tasks named, in
+Both kinds of task are polled the same way (``importtasks.tasks.TaskKind``:
+ImportImage's by DescribeImportImageTasks, the snapshot road's by
+DescribeImportSnapshotTasks, whose unknown ids get the same error code).
+
+``poll_tasks`` asks the kind's Describe operation about the tasks named, in
 chunks, every page of each.  The service refuses a whole request when one of
 the ids is unknown to it (a task it forgot after 7 days); then the chunk is
 asked again id by id, and an unknown task is answered None so that its
@@ -23,13 +27,22 @@ from typing import TYPE_CHECKING, NamedTuple
 from ec2_import_image.awserrors import error_code
 from ec2_import_image.importtasks.faults import UNKNOWN_TASK, MissingTasks, classify
 from ec2_import_image.importtasks.pacing import POLLING, Pacer, Pacing
-from ec2_import_image.importtasks.tasks import FAILURE, SUCCESS, Task, by_id, describe_all, status
+from ec2_import_image.importtasks.tasks import (
+    FAILURE,
+    IMAGE,
+    SUCCESS,
+    Task,
+    TaskKind,
+    by_id,
+    describe_all,
+    status,
+)
 from ec2_import_image.vmimport.errors import Incomplete, bear
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
 
-#: task ids per DescribeImportImageTasks request
+#: task ids per Describe request
 CHUNK = 50
 #: seconds after ImportImage during which "no such task" is the service catching up
 FRESH_SECONDS = 60.0
@@ -57,22 +70,24 @@ def _unknown_task(error: BaseException) -> bool:
     return (error_code(error) or "").startswith(UNKNOWN_TASK)
 
 
-def _describe(ec2: EC2Client, ids: Sequence[str]) -> dict[str, Task]:
-    found = by_id(describe_all(ec2.describe_import_image_tasks, {"ImportTaskIds": list(ids)}))
+def _describe(ec2: EC2Client, ids: Sequence[str], kind: TaskKind) -> dict[str, Task]:
+    found = by_id(describe_all(kind.describe(ec2), {"ImportTaskIds": list(ids)}, kind.key))
     missing = [name for name in ids if name not in found]
     if missing:
         raise MissingTasks(f"The reply lists no task {', '.join(missing)}.")
     return found
 
 
-def poll_tasks(ec2: EC2Client, ids: Sequence[str]) -> dict[str, Task | None]:
+def poll_tasks(
+    ec2: EC2Client, ids: Sequence[str], kind: TaskKind = IMAGE
+) -> dict[str, Task | None]:
     """The tasks' states by id; None for a task the service does not know (any more)."""
     states: dict[str, Task | None] = {}
     wanted = list(dict.fromkeys(ids))
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
         try:
-            states.update(_describe(ec2, chunk))
+            states.update(_describe(ec2, chunk, kind))
         except Exception as error:
             if not _unknown_task(error):
                 raise
@@ -81,7 +96,7 @@ def poll_tasks(ec2: EC2Client, ids: Sequence[str]) -> dict[str, Task | None]:
                 continue
             for name in chunk:
                 try:
-                    states.update(_describe(ec2, [name]))
+                    states.update(_describe(ec2, [name], kind))
                 except Exception as single:
                     if not _unknown_task(single):
                         raise
@@ -99,6 +114,7 @@ def wait_for_task(
     on_state: Callable[[Task], None],
     note: Callable[[str], None],
     fresh: bool = False,
+    kind: TaskKind = IMAGE,
 ) -> Task | None:
     """The task once it ended; None when the service does not know it (see the module).
 
@@ -109,7 +125,7 @@ def wait_for_task(
     pacer = limits.pacer(clock)
     while True:
         try:
-            task = poll_tasks(ec2, [task_id])[task_id]
+            task = poll_tasks(ec2, [task_id], kind)[task_id]
         except Exception as error:
             fault = classify(error, own_tasks=fresh)
             if not fault.transient:

@@ -307,7 +307,10 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore):
         )
 
     def remember_sha256(self, digest: FileDigest) -> None:
-        """Record a file's digest for reuse; older hashes of the same path are dropped."""
+        """Record a file's digest for reuse; older hashes of the same path are dropped.  A
+        span's digest (an OVA's member) is not a file's: it is not recorded."""
+        if digest.span is not None:
+            return
         with self._write() as conn:
             conn.execute("DELETE FROM file_hashes WHERE path = ?", (digest.identity.path,))
             conn.execute(

@@ -49,7 +49,8 @@ _ENTRY_COLUMNS = (
     "e.id, e.name, e.position, e.options, e.phase, e.attempt, e.claim_owner, e.claim_expires, "
     "e.error_code, e.error_message, e.error_cause, e.error_remedy, "
     "e.created_at, e.updated_at, a.client_token, a.import_task_id, a.image_id, a.snapshot_ids, "
-    "a.started_at AS attempt_started_at, a.finished_at AS attempt_finished_at, a.identity, e.note"
+    "a.started_at AS attempt_started_at, a.finished_at AS attempt_finished_at, a.identity, "
+    "e.note, a.via"
 )
 _NO_ERROR = (
     "error_code = NULL, error_message = NULL, error_cause = NULL, error_remedy = NULL, "
@@ -125,7 +126,8 @@ class EntryStore(Store):
                 "SELECT source FROM disks WHERE entry_id = ? ORDER BY position", (entry_id,)
             )
         ]
-        if row["options"] == options and tuple(stored) == spec.disks:
+        same = row["options"] == options or _options_from_json(row["options"]) == spec.options
+        if same and tuple(stored) == spec.disks:
             return EntryChange.SAME
         if not is_free(row["claim_owner"], row["claim_expires"], now, self.owner):
             raise Busy(spec.name, self._holder(row["claim_owner"], row["claim_expires"]))
@@ -182,6 +184,7 @@ class EntryStore(Store):
             started=maybe_utc(row["attempt_started_at"]),
             finished=maybe_utc(row["attempt_finished_at"]),
             identity=row["identity"],
+            via=row["via"],
         )
         holder = (
             None
@@ -250,7 +253,8 @@ class EntryStore(Store):
         rows = self._rows_of(
             name,
             "SELECT number, client_token, import_task_id, image_id, snapshot_ids, "
-            "started_at, finished_at, identity FROM attempts WHERE entry_id = ? ORDER BY number",
+            "started_at, finished_at, identity, via FROM attempts WHERE entry_id = ? "
+            "ORDER BY number",
         )
         return [
             Attempt(
@@ -262,6 +266,7 @@ class EntryStore(Store):
                 started=maybe_utc(r["started_at"]),
                 finished=maybe_utc(r["finished_at"]),
                 identity=r["identity"],
+                via=r["via"],
             )
             for r in rows
         ]
@@ -449,6 +454,11 @@ class EntryStore(Store):
     def record_token(self, claim: Claim, client_token: str) -> None:
         """The current attempt's ClientToken: recorded before ImportImage is sent."""
         self._update_attempt(claim, "client_token = ?", (client_token,))
+
+    def record_via(self, claim: Claim, via: str) -> None:
+        """The road the current attempt takes (``roads.Road``; ``image`` until recorded: the
+        engine records it as the attempt prepares)."""
+        self._update_attempt(claim, "via = ?", (via,))
 
     def record_task(self, claim: Claim, import_task_id: str) -> None:
         self._update_attempt(claim, "import_task_id = ?", (import_task_id,))

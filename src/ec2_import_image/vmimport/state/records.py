@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import PurePath
 from typing import NamedTuple
 
 from ec2_import_image.diagnostics import Diagnostic
@@ -108,6 +109,12 @@ class ImportOptions(NamedTuple):
     license_specifications: tuple[str, ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
     keep_upload: bool = False
+    #: the road to the AMI (``roads.Road``)
+    via: str = "image"
+    #: what RegisterImage is asked (the snapshot and direct roads)
+    ena: bool = True
+    tpm: bool = False
+    uefi_data: str | None = None
 
 
 class EntrySpec(NamedTuple):
@@ -148,6 +155,8 @@ class Attempt(NamedTuple):
     finished: datetime.datetime | None = None
     #: the ``vmimport:sha256`` of the disks this attempt imports (see ``engine.identity``)
     identity: str | None = None
+    #: the road this attempt takes to its AMI (``roads.Road``)
+    via: str = "image"
 
 
 class Entry(NamedTuple):
@@ -221,12 +230,22 @@ class PartHashes(NamedTuple):
         return self.sha256s[number - 1]
 
 
+class Span(NamedTuple):
+    """A byte range of a file that is a disk of its own: an OVA's member, by its name."""
+
+    name: str
+    offset: int
+    length: int
+
+
 class FileDigest(NamedTuple):
-    """A local file, its SHA-256 (hex), and its parts' SHA-256s when they were computed."""
+    """A local file, its SHA-256 (hex), and its parts' SHA-256s when they were computed; with a
+    ``span``, of that range of the file only (the file's identity is the whole file's)."""
 
     identity: FileIdentity
     sha256: str
     parts: PartHashes | None = None
+    span: Span | None = None
 
     @property
     def path(self) -> str:
@@ -234,7 +253,18 @@ class FileDigest(NamedTuple):
 
     @property
     def size(self) -> int:
-        return self.identity.size
+        """The bytes hashed: the span's, else the file's."""
+        return self.identity.size if self.span is None else self.span.length
+
+    @property
+    def offset(self) -> int:
+        """Where the bytes hashed begin in the file."""
+        return 0 if self.span is None else self.span.offset
+
+    @property
+    def name(self) -> str:
+        """The disk's name: the span's (an OVA's member), else the file's."""
+        return PurePath(self.path).name if self.span is None else PurePath(self.span.name).name
 
 
 class Part(NamedTuple):

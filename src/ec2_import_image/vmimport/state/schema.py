@@ -221,12 +221,19 @@ _V5 = (
     ) WITHOUT ROWID""",
 )
 
+_V6 = (
+    # The road each attempt takes to its AMI (`roads.Road`: image, snapshot, direct); every
+    # attempt made before roads existed took the image road.
+    "ALTER TABLE attempts ADD COLUMN via TEXT NOT NULL DEFAULT 'image'",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "entries, attempts, disks, parts, events", _V1),
     Migration(2, "attempts remember the identity they import", _V2),
     Migration(3, "file identities with ctime, part hashes, notes, error phases", _V3),
     Migration(4, "the database's owner id; each attempt's AMIs by Region, what was applied", _V4),
     Migration(5, "EBS snapshots written block by block, and their blocks", _V5),
+    Migration(6, "the road each attempt takes (image, snapshot, direct)", _V6),
 )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from ec2_import_image.vmimport.state.records import FileDigest, FileIdentity
+from ec2_import_image.vmimport.state.records import FileDigest, FileIdentity, Span
 from ec2_import_image.vmimport.upload import parts
 from ec2_import_image.vmimport.upload.clients import S3Clients
 from ec2_import_image.vmimport.upload.hashing import Layout, identify, sha256_file
@@ -62,12 +62,14 @@ def hash_disk(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     clock: Callable[[], float] = time.time,
+    span: Span | None = None,
 ) -> FileDigest:
     """The disk's SHA-256 and its parts' (reused from the state database when the file is
-    unchanged), recorded for the disk before it returns."""
+    unchanged), recorded for the disk before it returns; with ``span``, of that range of
+    the file (an OVA's member), hashed each time."""
     shown = progress or NullProgress()
-    name = Path(path).name
-    shown.begin(f"hashing {name}", identify(path).size)
+    name = Path(path).name if span is None else f"{span.name} in {Path(path).name}"
+    shown.begin(f"hashing {name}", identify(path).size if span is None else span.length)
     ended = False
     try:
         result = sha256_file(
@@ -77,6 +79,7 @@ def hash_disk(
             on_progress=shown.advance,
             clock=clock,
             cancel=cancel,
+            span=span,
         )
         ended = True
         how = "known from an earlier run" if result.reused else "computed"
@@ -101,8 +104,11 @@ def upload_disk(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     clock: Callable[[], float] = time.time,
+    span: Span | None = None,
 ) -> UploadOutcome:
-    """Hash the disk, then make ``s3://bucket/key_for(digest)`` hold it (``upload_file``)."""
+    """Hash the disk, then make ``s3://bucket/key_for(digest)`` hold it (``upload_file``);
+    with ``span``, that range of the file as the object (an OVA's member, streamed from
+    the archive)."""
     digest = hash_disk(
         journal,
         path,
@@ -110,6 +116,7 @@ def upload_disk(
         progress=progress,
         cancel=cancel,
         clock=clock,
+        span=span,
     )
     target = ObjectTarget(bucket, key_for(digest))
     return upload_file(

@@ -184,6 +184,10 @@ _INVALID = "ValidationException"
 _EC2_NOT_FOUND = "InvalidSnapshot.NotFound"
 
 
+#: sleeps so many seconds; True when the wait is to stop (``threading.Event.wait``'s answer)
+Pause = Callable[[float], bool]
+
+
 class SnapshotSettings(NamedTuple):
     """How to write: threads, the snapshot's Timeout (minutes), commit batches, the outer
     retry policy, the wait for ``completed`` (first and longest delay between polls, the
@@ -285,11 +289,13 @@ def write_snapshot(
     name: str | None = None,
     wait: bool = True,
     clock: Callable[[], float] = time.monotonic,
+    pause: Pause | None = None,
 ) -> SnapshotOutcome:
     """Make the disk an EBS snapshot, or finish the one an earlier run started with the same
     ``request.client_token`` (see the module's steps); ``name`` names the disk in messages.
     With ``wait=False`` it returns once CompleteSnapshot is accepted (``wait_for_snapshot``
-    waits later)."""
+    waits later).  ``pause`` sleeps between two polls of the wait for ``completed`` (the
+    run's sleep, on its clock; by default a wait on ``cancel``)."""
     writer = _Writer(
         clients,
         journal,
@@ -300,6 +306,7 @@ def write_snapshot(
         cancel=cancel or threading.Event(),
         name=name or str(getattr(disk, "source", "the disk")),
         clock=clock,
+        pause=pause,
     )
     with _worded(writer.name):
         return writer.run(wait=wait)
@@ -314,6 +321,7 @@ def wait_for_snapshot(
     cancel: threading.Event | None = None,
     name: str = "the disk",
     clock: Callable[[], float] = time.monotonic,
+    pause: Pause | None = None,
 ) -> DiskSnapshot:
     """Wait until the journal's snapshot (CompleteSnapshot sent) is ``completed``; answers its
     record.  ``SnapshotFailed`` when it ends in ``error``."""
@@ -330,6 +338,7 @@ def wait_for_snapshot(
             cancel=cancel or threading.Event(),
             clock=clock,
             name=name,
+            pause=pause,
         )
         waiter.wait(recorded, progress or NullProgress())
     done = journal.snapshot()
@@ -366,6 +375,7 @@ class _Waiter:
         cancel: threading.Event,
         clock: Callable[[], float],
         name: str,
+        pause: Pause | None = None,
     ) -> None:
         self.clients = clients
         self.journal = journal
@@ -373,6 +383,7 @@ class _Waiter:
         self.cancel = cancel
         self.clock = clock
         self.name = name
+        self.pause: Pause = pause or cancel.wait
 
     def describe(self, snapshot_id: str, *, settling: bool = False) -> _View | None:
         """The snapshot as EC2 shows it; None when EC2 does not know it (after ``SETTLING``
@@ -446,7 +457,7 @@ class _Waiter:
                     f"snapshot {snapshot_id} of {self.name} is still {view.state} after "
                     f"{round(waited)} s: run again to go on waiting"
                 )
-            if self.cancel.wait(pacer.next_delay()):
+            if self.pause(pacer.next_delay()) or self.cancel.is_set():
                 raise Stopped()
 
 
@@ -463,6 +474,7 @@ class _Writer:
         cancel: threading.Event,
         name: str,
         clock: Callable[[], float],
+        pause: Pause | None = None,
     ) -> None:
         self.clients = clients
         self.journal = journal
@@ -474,7 +486,7 @@ class _Writer:
         self.name = name
         self.clock = clock
         self.waiter = _Waiter(
-            clients, journal, settings=settings, cancel=cancel, clock=clock, name=name
+            clients, journal, settings=settings, cancel=cancel, clock=clock, name=name, pause=pause
         )
         #: until when (``clock``) the snapshot may be unknown yet (just started)
         self.fresh_until = 0.0

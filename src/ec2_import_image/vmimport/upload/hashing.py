@@ -24,6 +24,10 @@ least ``RACY_SECONDS`` older than the moment hashing began; a racy hash is
 recorded for reuse later, once an upload's part checksums have proven every
 byte (``DiskJournal.digest_confirmed``).  A file whose ``stat`` changes while
 it is read is refused (``FileChanged``): it is still being written.
+
+A span of a file (``Span``: an OVA's member, uploaded as an object of its
+own) is hashed the same way, from its offset for its length, and never from
+or into the cache: the cache holds whole files' hashes, by path.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from ec2_import_image.vmimport.state.records import FileDigest, FileIdentity, PartHashes
+from ec2_import_image.vmimport.state.records import FileDigest, FileIdentity, PartHashes, Span
 from ec2_import_image.vmimport.upload.errors import FileChanged, UploadCancelled, UploadError
 from ec2_import_image.vmimport.upload.parts import part_size_for, sha256_base64
 
@@ -88,12 +92,19 @@ def sha256_file(
     on_progress: Callable[[int], None] | None = None,
     clock: Callable[[], float] = time.time,
     cancel: threading.Event | None = None,
+    span: Span | None = None,
 ) -> HashResult:
     """Hash the file and its parts (or reuse a cached digest of the same layout);
-    ``on_progress`` gets the bytes read."""
+    ``on_progress`` gets the bytes read.  With ``span``, that range of the file only."""
     before = identify(path)
-    part_size = layout(before.size)
-    if cache is not None:
+    offset, length = (0, before.size) if span is None else (span.offset, span.length)
+    if offset + length > before.size:
+        raise UploadError(
+            f"{before.path} is {before.size} bytes: it has no {length} bytes at {offset} "
+            f"({span.name if span else 'the file'})"
+        )
+    part_size = layout(length)
+    if cache is not None and span is None:
         known = cache.cached_digest(before)
         if known is not None and known.parts is not None and known.parts.part_size == part_size:
             if on_progress is not None:
@@ -106,7 +117,8 @@ def sha256_file(
     view = memoryview(buffer)
     try:
         with open(before.path, "rb", buffering=0) as source:
-            left = before.size  # what stat said: a file still growing is caught below
+            source.seek(offset)
+            left = length  # what stat said: a file still growing is caught below
             while left:
                 part = hashlib.sha256()
                 in_part = min(part_size, left)
@@ -130,5 +142,5 @@ def sha256_file(
     after = identify(before.path)
     if after != before:
         raise FileChanged(f"{before.path} changed while it was hashed (is it still being written?)")
-    digest = FileDigest(before, whole.hexdigest(), PartHashes(part_size, tuple(parts)))
-    return HashResult(digest, reused=False, reusable=settled(before, started))
+    digest = FileDigest(before, whole.hexdigest(), PartHashes(part_size, tuple(parts)), span)
+    return HashResult(digest, reused=False, reusable=span is None and settled(before, started))

@@ -27,6 +27,10 @@ The steps, each recorded in the state database (``Journal``) before the next:
    have changed since it was hashed (else the object is deleted and the upload
    refused: the file is still being written).
 
+A span of the file (``FileDigest.span``: an OVA's member, for the roads that
+import the disk inside it) is uploaded as the object, each part read from the
+span's offset on: the archive is never copied to a temporary file.
+
 The object holds what it names.  The ``sha256`` metadata (and the import's
 ``vmimport:sha256`` tag) is the hash pass's; the bytes are read again as each
 part is sent, seconds or days later (a resumed upload).  So each part carries
@@ -88,7 +92,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol, TypedDict, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -219,10 +222,49 @@ class _PartChanged(Exception):
         self.how = how
 
 
-def _refuses_checksums(error: BaseException) -> bool:
+def refuses_checksums(error: BaseException) -> bool:
     return isinstance(error, ClientError) and (
         error_code(error) in _CHECKSUM_REFUSALS or status_code(error) == 501
     )
+
+
+def abort(clients: S3Clients, upload: MultipartUpload) -> None:
+    """Abort an upload of this tool, best effort (a bucket lifecycle rule cleans up)."""
+    with contextlib.suppress(ClientError, BotoCoreError):
+        clients.plain.abort_multipart_upload(
+            Bucket=upload.bucket, Key=upload.key, UploadId=upload.upload_id
+        )
+
+
+def list_parts(
+    clients: S3Clients, upload: MultipartUpload, page_size: int | None = None
+) -> dict[int, Part] | None:
+    """The parts S3 has for the upload (None when it no longer knows the upload id), each
+    with the checksum of the upload's algorithm when S3 lists one."""
+    pages = clients.plain.get_paginator("list_parts").paginate(
+        Bucket=upload.bucket,
+        Key=upload.key,
+        UploadId=upload.upload_id,
+        PaginationConfig={"PageSize": page_size} if page_size else {},
+    )
+    algorithm = upload.checksum_algorithm
+    listed: dict[int, Part] = {}
+    try:
+        for page in pages:
+            for item in page.get("Parts", []):
+                number = int(item["PartNumber"])
+                checksum = item.get(f"Checksum{algorithm}") if algorithm else None
+                listed[number] = Part(
+                    number,
+                    int(item["Size"]),
+                    layout.normal_etag(item.get("ETag")),
+                    None if checksum is None else str(checksum),
+                )
+    except ClientError as error:
+        if error_code(error) == "NoSuchUpload":
+            return None
+        raise
+    return listed
 
 
 def upload_file(
@@ -259,8 +301,7 @@ def upload_file(
         known = from_aws(error)
         reason = known.message if known is not None else str(error)
         raise UploadError(
-            f"the upload of {Path(digest.path).name} to {target.url} failed: {reason} "
-            "(run again to resume)"
+            f"the upload of {digest.name} to {target.url} failed: {reason} (run again to resume)"
         ) from None
     except OSError as error:
         raise UploadError(f"cannot read {digest.path}: {error.strerror or error}") from None
@@ -289,7 +330,7 @@ class _Upload:
         self.settings = settings
         self.progress = progress
         self.external_cancel = cancel
-        self.name = Path(digest.path).name
+        self.name = digest.name
         self.fd = -1
 
     @property
@@ -392,11 +433,7 @@ class _Upload:
         return None
 
     def _abort(self, upload: MultipartUpload) -> None:
-        """Abort an upload of this tool, best effort (a bucket lifecycle rule cleans up)."""
-        with contextlib.suppress(ClientError, BotoCoreError):
-            self.clients.plain.abort_multipart_upload(
-                Bucket=upload.bucket, Key=upload.key, UploadId=upload.upload_id
-            )
+        abort(self.clients, upload)
 
     # -------------------------------------------------------------- uploading
 
@@ -476,7 +513,7 @@ class _Upload:
                     **self.where, Metadata=metadata, ChecksumAlgorithm=ALGORITHM
                 )
             except ClientError as error:
-                if not _refuses_checksums(error):
+                if not refuses_checksums(error):
                     raise
                 self.clients.disable_checksums()
                 self.progress.note("the endpoint refused transport checksums: sending without")
@@ -504,33 +541,7 @@ class _Upload:
         )
 
     def _list_parts(self, upload: MultipartUpload) -> dict[int, Part] | None:
-        """The parts S3 has for the upload (None when it no longer knows the upload id), each
-        with the checksum of the upload's algorithm when S3 lists one."""
-        pages = self.clients.plain.get_paginator("list_parts").paginate(
-            **self.where,
-            UploadId=upload.upload_id,
-            PaginationConfig=(
-                {"PageSize": self.settings.list_page_size} if self.settings.list_page_size else {}
-            ),
-        )
-        algorithm = upload.checksum_algorithm
-        listed: dict[int, Part] = {}
-        try:
-            for page in pages:
-                for item in page.get("Parts", []):
-                    number = int(item["PartNumber"])
-                    checksum = item.get(f"Checksum{algorithm}") if algorithm else None
-                    listed[number] = Part(
-                        number,
-                        int(item["Size"]),
-                        layout.normal_etag(item.get("ETag")),
-                        None if checksum is None else str(checksum),
-                    )
-        except ClientError as error:
-            if error_code(error) == "NoSuchUpload":
-                return None
-            raise
-        return listed
+        return list_parts(self.clients, upload, self.settings.list_page_size)
 
     def _reconcile(self, upload: MultipartUpload, listed: dict[int, Part]) -> dict[int, Part]:
         """The parts S3 has that are this file's; the journal brought in line with them."""
@@ -588,10 +599,14 @@ class _Upload:
                 keep, agrees = None, local.md5 == on_s3.etag if md5_etag else mine is not None
         return Part(on_s3.number, on_s3.size, on_s3.etag, keep) if agrees else None
 
+    def in_file(self, where: layout.PartRange) -> layout.PartRange:
+        """Where a part of the object lies in the file (a span's parts from its offset)."""
+        return where._replace(offset=self.digest.offset + where.offset)
+
     def read_part(self, where: layout.PartRange) -> layout.LocalDigests:
         """The part's bytes read again: their digests, once their SHA-256 is the hash pass's
         (``_PartChanged`` otherwise)."""
-        local = layout.local_digests(self.fd, where)
+        local = layout.local_digests(self.fd, self.in_file(where))
         if local.sha256 != self.hashes.of(where.number):
             raise _PartChanged(where.number, "its bytes are not the ones hashed")
         return local
@@ -619,9 +634,8 @@ class _Upload:
                 extra = {"ChecksumAlgorithm": algorithm, f"Checksum{algorithm}": given}
             else:
                 extra = {"ContentMD5": local.md5_base64}
-        body = FileSlice(
-            self.fd, where.offset, where.length, on_progress=on_progress, cancel=cancel
-        )
+        start = self.in_file(where).offset
+        body = FileSlice(self.fd, start, where.length, on_progress=on_progress, cancel=cancel)
         reply = self.clients.plain.upload_part(
             **self.where,
             UploadId=upload.upload_id,
@@ -796,7 +810,7 @@ class _Sender:
         upload stays, for a rerun)."""
         said = f"{error_code(error)}: {error_message(error)}"
         where = layout.part_range(number, self.job.size, self.upload.part_size)
-        local = layout.local_digests(self.job.fd, where)
+        local = layout.local_digests(self.job.fd, self.job.in_file(where))
         if local.sha256 != self.job.hashes.of(number):
             return _PartChanged(
                 number, f"S3 refused its bytes, which are not the ones hashed ({said})"
@@ -810,7 +824,7 @@ class _Sender:
         """What a worker's error becomes (botocore's are worded by ``upload_file``)."""
         if isinstance(error, ClientError) and error_code(error) in _BAD_DIGEST:
             return self._refused(number, error)
-        if self.upload.checksum_algorithm and _refuses_checksums(error):
+        if self.upload.checksum_algorithm and refuses_checksums(error):
             return _ChecksumsRefused()
         if isinstance(error, Cancelled):
             return UploadCancelled(f"the upload of {self.job.name} stopped")
