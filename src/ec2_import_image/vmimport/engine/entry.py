@@ -331,7 +331,7 @@ class EntryWork:
             self.sources,
             verify_digests=self.settings.verify_digests,
             digests=judge,
-            os_for=Road.IMAGE if judge else None,
+            os_for=self.spec.options.via if judge else None,
         )
         self._reports = {report.source: report for report in inspected.reports}
         if not judge:
