@@ -185,6 +185,7 @@ def test_batch_status_json_uses_the_results_files_names(
         "entry",
         "phase",
         "attempt",
+        "via",
         "task",
         "AMI",
         "updated",

@@ -273,3 +273,40 @@ def test_the_image_roads_token_is_what_it_was_before_the_roads() -> None:
         assert client_token(identity, request, 1) == (
             "51e26844217bb95dd6e575382d969bfe77da4951490ebdcba835a3bbe87bd5f0"
         )
+
+
+def test_the_plan_and_status_of_a_snapshot_road_entry_say_its_calls(tmp_path: Path) -> None:
+    from ec2_import_image.roads import Road
+    from ec2_import_image.vmimport.engine.plan import status_note, status_row
+
+    disks = []
+    for name in ("a.vmdk", "b.vmdk"):
+        (tmp_path / name).write_bytes(b"x" * 1024)
+        disks.append(DiskSource(str(tmp_path / name)))
+    spec = ImportSpec("web", tuple(disks), ImportOptions(bucket="b", via=Road.SNAPSHOT))
+    then = "then 2 ImportSnapshot task(s), one per disk, and RegisterImage (--via snapshot)"
+    fresh = plan_entry(spec, None, (), Looking())
+    assert (fresh.action, fresh.detail) == (
+        PlannedAction.UPLOAD,
+        f"upload 2 disk(s), 2.0 KiB, to s3://b/vmimport/web/a.vmdk, s3://b/vmimport/web/b.vmdk, "
+        f"{then}",
+    )
+    on_s3 = ImportSpec("s3", (DiskSource("s3://b/k.vmdk"),), ImportOptions(via=Road.SNAPSHOT))
+    assert plan_entry(on_s3, None, (), Looking()).detail == (
+        "import from s3://b/k.vmdk, then 1 ImportSnapshot task(s), one per disk, and "
+        "RegisterImage (--via snapshot)"
+    )
+    waiting = _entry("web", Phase.WAITING, Attempt(1))
+    resumed = plan_entry(spec, waiting, (), Looking())
+    assert (resumed.action, resumed.detail) == (
+        PlannedAction.RESUME,
+        f"resume from waiting, {then}; the tasks already started are found by their tags",
+    )
+    row = status_row(spec, waiting, status_note(spec, waiting, (), Looking()))
+    assert row["via"] == "snapshot" and row["import_task_id"] is None
+    assert row["note"] == (
+        "2 ImportSnapshot task(s), one per disk (found again by their tags), then RegisterImage"
+    )
+    image = ImportSpec("img", (disks[0],), ImportOptions(bucket="b"))
+    assert status_row(image, None, status_note(image, None, (), Looking()))["via"] == "image"
+    assert status_note(image, None, (), Looking()) is None

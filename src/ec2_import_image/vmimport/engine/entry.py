@@ -123,6 +123,7 @@ from ec2_import_image.vmimport.upload.multipart import (
 from ec2_import_image.vmimport.upload.progress import Progress
 
 if TYPE_CHECKING:
+    from ec2_import_image.vmimport.engine.slots import Slots
     from ec2_import_image.vmimport.upload.ebsclients import EbsClients
     from ec2_import_image.vmimport.upload.ebsdirect import SnapshotSettings
 
@@ -233,6 +234,7 @@ class EntryWork:
         settings: EngineSettings,
         reporter: Reporter,
         cancel: threading.Event | None = None,
+        slots: Slots | None = None,
     ) -> None:
         self.db = db
         self.claim = claim
@@ -241,6 +243,9 @@ class EntryWork:
         self.settings = settings
         self.reporter = reporter
         self.cancel = cancel
+        #: the batch's gate on task starts (``--max-active``) for a road that starts its tasks
+        #: itself (the snapshot road); None: no gate (a single import)
+        self.slots = slots
         self._reports: dict[str, DiskReport] | None = None
         self._digests: dict[int, FileDigest] = {}
         self._s3_disks: dict[int, DiskObject] = {}

@@ -53,6 +53,11 @@ class EntryFailed(Failed):
 class QuotaFull(Exception):
     """ImportImage answered ResourceCountLimitExceeded: start this import later."""
 
+    @property
+    def reason(self) -> str:
+        """Why the start waits, for a person."""
+        return f"the Region's quota of active import tasks is reached ({self})"
+
 
 class TransientStart(Exception):
     """ImportImage failed in a way worth another try."""

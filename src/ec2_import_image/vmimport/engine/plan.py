@@ -7,6 +7,9 @@ each entry:
 
 - ``upload`` (its local disks, with their total size, then import), or
   ``import`` (disks on S3), or ``resume`` (an upload or a start under way);
+  each says its road's calls when they are not ImportImage's: the direct
+  road's EBS snapshots and RegisterImage, the snapshot road's ImportSnapshot
+  per disk and RegisterImage (``--status`` shows each entry's road, ``via``);
 - ``wait`` (its task is running), ``finish`` (its AMI exists: tag, clean up);
 - ``skip`` (done, or failed and not retried), ``retry`` (failed, and
   ``--retry-failed`` starts the next attempt);
@@ -29,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from ec2_import_image.roads import TABLE
+from ec2_import_image.roads import TABLE, Road
 from ec2_import_image.vmimport.engine import changes
 from ec2_import_image.vmimport.engine.changes import Found, HashCache
 from ec2_import_image.vmimport.engine.results import COLUMNS, Status, entry_row
@@ -88,19 +91,27 @@ def _fresh(spec: ImportSpec) -> Step:
             f"write {len(spec.disks)} disk(s), {human_size(total)} local, into EBS snapshots "
             f"(--via {spec.options.via.value}), then RegisterImage",
         )
+    then = _then(spec)
     if not local:
         sources = ", ".join(disk.location for disk in spec.disks)
-        return Step(spec.name, PlannedAction.IMPORT, f"import from {sources}")
+        detail = f"import from {sources}" + ("" if then is None else f", {then}")
+        return Step(spec.name, PlannedAction.IMPORT, detail)
     total = sum(_size(path) for path in local)
     bucket = spec.options.bucket or "?"
     keys = ", ".join(
         f"s3://{bucket}/{entry_key(spec.options.prefix, spec.name, path)}" for path in local
     )
-    return Step(
-        spec.name,
-        PlannedAction.UPLOAD,
-        f"upload {len(local)} disk(s), {human_size(total)}, to {keys}",
-    )
+    detail = f"upload {len(local)} disk(s), {human_size(total)}, to {keys}"
+    return Step(spec.name, PlannedAction.UPLOAD, detail + ("" if then is None else f", {then}"))
+
+
+def _then(spec: ImportSpec) -> str | None:
+    """What a road that imports from S3 does after the upload, when it is not ImportImage (the
+    image road: None, said as "import")."""
+    if spec.options.via is not Road.SNAPSHOT:
+        return None
+    count = len(spec.disks)
+    return f"then {count} ImportSnapshot task(s), one per disk, and RegisterImage (--via snapshot)"
 
 
 def _uploads(disks: Sequence[DiskState]) -> str:
@@ -168,7 +179,12 @@ def plan_entry(
         return Step(name, PlannedAction.WAIT, f"wait for {attempt.import_task_id}")
     under_way = _uploads(disks)
     detail = f"{entry.phase.value}" + (f" ({under_way})" if under_way else "")
-    return Step(name, PlannedAction.RESUME, f"resume from {detail}, then import")
+    then = _then(spec)
+    if then is None:
+        return Step(name, PlannedAction.RESUME, f"resume from {detail}, then import")
+    # the snapshot road's tasks are not the attempt's task: found again by their tags
+    found = "the tasks already started are found by their tags"
+    return Step(name, PlannedAction.RESUME, f"resume from {detail}, {then}; {found}")
 
 
 def plan(
@@ -190,6 +206,7 @@ STATUS_COLUMNS = (
     ("entry", "entry"),
     ("phase", "phase"),
     ("attempt", "attempt"),
+    ("via", "via"),
     ("task", "import_task_id"),
     ("AMI", "image_id"),
     ("updated", "updated"),
@@ -202,10 +219,18 @@ def status_note(
     spec: ImportSpec, entry: Entry | None, disks: Sequence[DiskState], looking: Looking
 ) -> str | None:
     """What ``--status`` says of an entry's disks: a finished entry's changed or missing disks
-    (``changes.look``, stat only), or the disks an unfinished one still needs and lacks."""
+    (``changes.look``, stat only), or the disks an unfinished one still needs and lacks, or
+    what an unfinished snapshot-road entry does (its tasks are not the attempt's one task)."""
     if entry is not None and entry.phase is Phase.DONE:
         return changes.look(_locations(spec), entry, disks, looking.cache).note(reimport=False)
-    return missing_note(spec, entry, looking.retry_failed)
+    missing = missing_note(spec, entry, looking.retry_failed)
+    final = entry is not None and entry.phase.final
+    if missing is not None or final or spec.options.via is not Road.SNAPSHOT:
+        return missing
+    return (
+        f"{len(spec.disks)} ImportSnapshot task(s), one per disk (found again by their tags), "
+        "then RegisterImage"
+    )
 
 
 def status_row(spec: ImportSpec, entry: Entry | None, note: str | None = None) -> dict[str, Any]:
@@ -220,6 +245,8 @@ def status_row(spec: ImportSpec, entry: Entry | None, note: str | None = None) -
     else:
         row = entry_row(entry)
         row["updated"] = entry.updated.isoformat(timespec="seconds")
+    if entry is None or not entry.phase.final:  # the road a run takes: the manifest's
+        row["via"] = spec.options.via.value
     if note is not None:
         row["note"] = note
     return row

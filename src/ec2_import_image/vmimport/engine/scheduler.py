@@ -14,7 +14,11 @@ with imports, at most ``uploads`` at a time.  The loop, each turn:
    snapshots tagged, uploads deleted) or failed (explained);
 4. starts queued entries, in manifest order, while the account has fewer than
    ``--max-active`` active import tasks (every active task of the account
-   counts, not only this batch's); ResourceCountLimitExceeded backs off;
+   counts, not only this batch's, image and snapshot tasks together);
+   ResourceCountLimitExceeded backs off.  The snapshot road starts its
+   ImportSnapshot tasks in the workers, through the same gate (``slots``:
+   the count and the starts it allows under one lock, so that the two never
+   together pass ``--max-active``);
 5. claims further entries (manifest order; ``StateDB.claim_next`` skips those
    another live process holds) while fewer than ``uploads`` are being
    prepared and fewer than ``max_active`` are queued or being prepared
@@ -75,6 +79,7 @@ from ec2_import_image.vmimport.engine.quota import (
     free_slots,
 )
 from ec2_import_image.vmimport.engine.request import Prepared
+from ec2_import_image.vmimport.engine.slots import Slots
 from ec2_import_image.vmimport.engine.waiting import FRESH_SECONDS, poll_tasks
 from ec2_import_image.vmimport.errors import Incomplete, VmimportError, bear, from_aws
 from ec2_import_image.vmimport.spec import ImportSpec
@@ -163,6 +168,9 @@ class Scheduler:
         self._results: queue.SimpleQueue[tuple[str, Outcome]] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
         self._in_flight = 0
+        #: ``--max-active``: the gate of this loop's ImportImage starts and of the snapshot
+        #: road's ImportSnapshot starts in the workers (``slots``)
+        self.slots = Slots(options.max_active)
         self._retry: dict[str, int] = {}
         pacing = Pacing(cap=options.poll_interval, patience=options.max_transient)
         #: the polls of the tasks waited for, and the starts of queued entries: each paced
@@ -330,6 +338,7 @@ class Scheduler:
                 settings=self.settings,
                 reporter=EntryLine(self.board, spec.name),
                 cancel=self.cancel,
+                slots=self.slots,
             )
             held = _Held(work)
             self.held[spec.name] = held
@@ -532,19 +541,20 @@ class Scheduler:
         now = self.clock()
         if not queued or not self._starts.is_due(now):
             return
-        try:
-            active = len(active_task_ids(self.services.ec2))
-        except Exception as error:
-            self._start_later(error)
-            return
-        free = free_slots(self.options.max_active, active)
-        if not free:
-            self._waiting_for_slots(active)
-            return
-        self._waiting_note = None
-        for held in queued[:free]:
-            if not self._start(held):
+        with self.slots.lock:  # no snapshot task starts between the count and these starts
+            try:
+                active = len(active_task_ids(self.services.ec2))
+            except Exception as error:
+                self._start_later(error)
                 return
+            free = free_slots(self.options.max_active, active)
+            if not free:
+                self._waiting_for_slots(active)
+                return
+            self._waiting_note = None
+            for held in queued[:free]:
+                if not self._start(held):
+                    return
         self._starts.reset()
         self._starts.due = self.clock() + self._starts.delay
 

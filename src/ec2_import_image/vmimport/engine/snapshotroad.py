@@ -18,13 +18,15 @@ snapshot per disk, ``snapshot_ids``), or the first ``deleted`` one
 ``SnapshotRoad`` is the road's steps for the engine (``road.RoadSteps``):
 ``discover`` the AMI registered for the identity by this road; ``deliver`` the
 disks on S3 (``EntryWork.upload_disks``, an OVA's disk as its own object),
-their tasks started and waited for (``snapshots``), then the AMI registered
+their tasks started (in a batch, each under ``--max-active`` with the image tasks:
+``slots``) and waited for (``snapshots``), then the AMI registered
 from their snapshots in disk order (``registering``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ec2_import_image.diagnostics import Diagnostic
@@ -52,6 +54,15 @@ if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
 
     from ec2_import_image.vmimport.engine.entry import EntryWork
+
+
+#: how a disk's task is started: given the call that starts it, answers its task
+Gate = Callable[[Callable[[], Task]], Task]
+
+
+def ungated(begin: Callable[[], Task]) -> Task:
+    """A start no count holds back (a single import)."""
+    return begin()
 
 
 class DiskTask(NamedTuple):
@@ -99,11 +110,13 @@ def start_tasks(
     recorded: Mapping[int, str],
     *,
     on_started: Callable[[Started], None],
+    gate: Gate = ungated,
 ) -> list[Started]:
     """Every disk's task: recorded, found by its tags, or started (see the module).
 
     ``on_started`` is told of each disk's task as soon as it is known (the
-    engine records it before the next disk's call).  ``QuotaFull`` and
+    engine records it before the next disk's call).  Each start goes through ``gate``
+    (the batch's ``slots.Slots``: ``--max-active``).  ``QuotaFull`` and
     ``TransientStart`` stop the starts: the disks started so far are recorded
     and found again on the next try.
     """
@@ -118,7 +131,7 @@ def start_tasks(
         elif disk.position in found:
             started = Started(disk.position, found[disk.position], "found")
         else:
-            task = start_snapshot_import(ec2, disk.request, disk.token)
+            task = gate(partial(start_snapshot_import, ec2, disk.request, disk.token))
             started = Started(disk.position, task, "started")
         on_started(started)
         tasks.append(started)
@@ -249,8 +262,10 @@ class SnapshotRoad:
             work.db.add_event(work.claim, line)
             work.reporter.step(line)
 
+        slots = work.slots
+        gate: Gate = ungated if slots is None else partial(slots.start, ec2)
         tasks = start_retrying(
-            lambda: start_tasks(ec2, identity, planned, {}, on_started=told),
+            lambda: start_tasks(ec2, identity, planned, {}, on_started=told, gate=gate),
             "ImportSnapshot",
             limits=limits,
             clock=env.clock,

@@ -112,10 +112,7 @@ def start_retrying(
         except QuotaFull as full:
             pacer.succeeded()  # the service answered: no transient failure goes on
             pause = pacer.next_delay()
-            step(
-                f"the Region's quota of active import tasks is reached ({full}): trying again "
-                f"in {round(pause)} s"
-            )
+            step(f"{full.reason}: trying again in {round(pause)} s")
         except TransientStart as transient:
             bear(pacer, operation, transient.fault.reason)
             pause = pacer.next_delay()
@@ -123,6 +120,6 @@ def start_retrying(
         if limits.max_wait is not None and clock() - began + pause > limits.max_wait:
             raise GaveUp(
                 f"the import could not be started within --max-wait {round(limits.max_wait)} s "
-                "(the Region's quota of active import tasks stays full): run again later"
+                "(the quota of active import tasks stays full): run again later"
             )
         sleep(pause)
