@@ -11,7 +11,7 @@ for a blob that cannot tell (an S3 object).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol, runtime_checkable
 
 from ec2_import_image.diskimage.errors import FormatError
@@ -76,6 +76,18 @@ def coalesce(extents: Iterable[Extent]) -> Iterator[Extent]:
 def blocks_in(start: int, end: int, block: int) -> range:
     """The indexes of the ``block``-sized blocks that ``[start, end)`` touches."""
     return range(start // block, -(-end // block)) if end > start else range(0)
+
+
+def blocks_present(
+    start: int, stop: int, block: int, present: Callable[[int], bool]
+) -> Iterator[Extent]:
+    """The parts of ``[start, stop)`` in the ``block``-sized blocks whose index ``present``
+    accepts, joined: the allocation of a container mapped by one table of whole blocks."""
+    return coalesce(
+        (max(start, index * block), min(stop, (index + 1) * block) - max(start, index * block))
+        for index in blocks_in(start, stop, block)
+        if present(index)
+    )
 
 
 def clip(extents: Iterable[Extent], start: int, end: int) -> Iterator[Extent]:

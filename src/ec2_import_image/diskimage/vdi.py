@@ -31,8 +31,8 @@ from ec2_import_image.diskimage.blob import (
     Blob,
     Extent,
     blocks_in,
+    blocks_present,
     clamp_read,
-    coalesce,
     span,
 )
 from ec2_import_image.diskimage.errors import FormatError, UnsupportedError
@@ -169,12 +169,7 @@ class VdiDisk:
     def allocated(self, start: int = 0, end: int | None = None) -> Iterator[Extent]:
         """Blocks the map points into the file (never-written and zero blocks left out)."""
         start, stop = span(self, start, end)
-        block = self._block
-        return coalesce(
-            (max(start, index * block), min(stop, (index + 1) * block) - max(start, index * block))
-            for index in blocks_in(start, stop, block)
-            if self.blocks[index] < BLOCK_ZERO
-        )
+        return blocks_present(start, stop, self._block, lambda i: self.blocks[i] < BLOCK_ZERO)
 
     def truncation(self) -> str | None:
         """A block the map points to that the file does not hold."""

@@ -26,8 +26,8 @@ from ec2_import_image.diskimage.blob import (
     Extent,
     SliceBlob,
     blocks_in,
+    blocks_present,
     clamp_read,
-    coalesce,
     span,
 )
 from ec2_import_image.diskimage.errors import FormatError
@@ -183,11 +183,8 @@ class DynamicDisk:
     def allocated(self, start: int = 0, end: int | None = None) -> Iterator[Extent]:
         """The blocks the BAT allocates (whole blocks: their bitmaps are not consulted)."""
         start, stop = span(self, start, end)
-        block = self._block
-        return coalesce(
-            (max(start, index * block), min(stop, (index + 1) * block) - max(start, index * block))
-            for index in blocks_in(start, stop, block)
-            if index < len(self.bat) and self.bat[index] != UNALLOCATED
+        return blocks_present(
+            start, stop, self._block, lambda i: i < len(self.bat) and self.bat[i] != UNALLOCATED
         )
 
 

@@ -24,8 +24,8 @@ from ec2_import_image.diskimage.blob import (
     Blob,
     Extent,
     blocks_in,
+    blocks_present,
     clamp_read,
-    coalesce,
     span,
 )
 from ec2_import_image.diskimage.crc32c import crc32c
@@ -209,9 +209,9 @@ class VhdxDisk:
     def allocated(self, start: int = 0, end: int | None = None) -> Iterator[Extent]:
         """The fully present payload blocks (the BAT's own map)."""
         start, stop = span(self, start, end)
-        block = self.geometry.block_size
-        return coalesce(
-            (max(start, index * block), min(stop, (index + 1) * block) - max(start, index * block))
-            for index in blocks_in(start, stop, block)
-            if self.blocks[index] & 7 == PAYLOAD_FULLY_PRESENT
+        return blocks_present(
+            start,
+            stop,
+            self.geometry.block_size,
+            lambda i: self.blocks[i] & 7 == PAYLOAD_FULLY_PRESENT,
         )
