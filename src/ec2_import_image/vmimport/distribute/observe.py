@@ -25,9 +25,9 @@ import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ec2_import_image.awserrors import error_code
 from ec2_import_image.vmimport.distribute.options import Grantee, GranteeKind
 from ec2_import_image.vmimport.distribute.plan import ImageView, KeyView, RegionView, choose
+from ec2_import_image.vmimport.engine.finishing import find_image
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -112,15 +112,8 @@ def find_images(ec2: EC2Client, filters: Sequence[Mapping[str, Any]]) -> list[Im
 
 def describe(ec2: EC2Client, image_id: str) -> ImageView | None:
     """One AMI of this account; None when the service no longer knows it."""
-    from botocore.exceptions import ClientError
-
-    try:
-        images = ec2.describe_images(ImageIds=[image_id]).get("Images", [])
-    except ClientError as error:
-        if (error_code(error) or "").startswith("InvalidAMIID"):
-            return None
-        raise
-    return image_view(images[0]) if images else None
+    found = find_image(ec2, image_id)
+    return None if found is None else image_view(found)
 
 
 def launch_grants(ec2: EC2Client, image_id: str) -> tuple[frozenset[Grantee], bool]:

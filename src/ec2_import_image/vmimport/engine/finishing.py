@@ -27,6 +27,7 @@ from ec2_import_image.vmimport.state.store import Claim
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2.client import EC2Client
+    from mypy_boto3_ec2.type_defs import ImageTypeDef
     from mypy_boto3_s3.client import S3Client
 
 
@@ -62,8 +63,9 @@ def image_facts(image: Mapping[str, Any]) -> ImageFacts:
     )
 
 
-def describe_image(ec2: EC2Client, image_id: str) -> ImageFacts | None:
-    """The AMI's facts; None when it does not exist (any more)."""
+def find_image(ec2: EC2Client, image_id: str) -> ImageTypeDef | None:
+    """DescribeImages' record of one AMI of this account; None when the service does not know
+    it (any more: ``InvalidAMIID.*``, or an empty answer)."""
     from botocore.exceptions import ClientError
 
     try:
@@ -72,7 +74,13 @@ def describe_image(ec2: EC2Client, image_id: str) -> ImageFacts | None:
         if (error_code(error) or "").startswith("InvalidAMIID"):
             return None
         raise
-    return image_facts(images[0]) if images else None
+    return images[0] if images else None
+
+
+def describe_image(ec2: EC2Client, image_id: str) -> ImageFacts | None:
+    """The AMI's facts; None when it does not exist (any more)."""
+    found = find_image(ec2, image_id)
+    return None if found is None else image_facts(found)
 
 
 def tag_resources(
