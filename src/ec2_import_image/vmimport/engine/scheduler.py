@@ -79,7 +79,7 @@ from ec2_import_image.vmimport.engine.quota import (
     free_slots,
 )
 from ec2_import_image.vmimport.engine.request import Prepared
-from ec2_import_image.vmimport.engine.slots import Slots
+from ec2_import_image.vmimport.engine.slots import NoSlot, Slots
 from ec2_import_image.vmimport.engine.waiting import FRESH_SECONDS, poll_tasks
 from ec2_import_image.vmimport.errors import Incomplete, VmimportError, bear, from_aws
 from ec2_import_image.vmimport.spec import ImportSpec
@@ -559,10 +559,7 @@ class Scheduler:
         self._starts.due = self.clock() + self._starts.delay
 
     def _waiting_for_slots(self, active: int) -> None:
-        note = (
-            f"{active} import task(s) active in the Region (--max-active "
-            f"{self.options.max_active}): waiting for a slot"
-        )
+        note = NoSlot(active, self.options.max_active).reason
         if note != self._waiting_note:
             self._waiting_note = note
             self.board.note(note)
