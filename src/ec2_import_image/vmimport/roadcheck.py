@@ -27,6 +27,7 @@ from ec2_import_image.diskimage import judge
 from ec2_import_image.diskimage.records import ContainerFormat, DiskReport
 from ec2_import_image.problems import ProblemCode, problem
 from ec2_import_image.roads import TABLE, WINDOWS_REASON, Road, roads_taking
+from ec2_import_image.vmimport.account.problems import ROLE_CODES
 
 #: every container the readers know (an unknown file is refused on every road)
 _KNOWN = frozenset(ContainerFormat) - {ContainerFormat.UNKNOWN}
@@ -100,18 +101,6 @@ def disk_problems(
     return found
 
 
-#: what the service role is judged on (the roads without a role need none of it)
-_ROLE_CODES = frozenset(
-    {
-        ProblemCode.ROLE_MISSING,
-        ProblemCode.ROLE_TRUST,
-        ProblemCode.ROLE_POLICY_S3,
-        ProblemCode.ROLE_POLICY_EC2,
-        ProblemCode.ROLE_POLICY_KMS,
-    }
-)
-
-
 def account_problems(road: Road, problems: Sequence[Diagnostic]) -> list[Diagnostic]:
     """The account's problems that hold on ``road``: no role problem where none is used, and
     no bucket Region where nothing is uploaded to a bucket (the direct road reads an S3 disk
@@ -120,6 +109,6 @@ def account_problems(road: Road, problems: Sequence[Diagnostic]) -> list[Diagnos
     return [
         item
         for item in problems
-        if (terms.role or item.code not in _ROLE_CODES)
+        if (terms.role or item.code not in ROLE_CODES)
         and (terms.bucket or item.code != ProblemCode.BUCKET_REGION)
     ]

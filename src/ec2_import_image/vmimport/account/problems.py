@@ -33,6 +33,9 @@ AREA_CODES = {
 }
 
 
+#: the codes of the service role itself (a road that uses no role meets none of them)
+ROLE_CODES = frozenset({Code.ROLE_MISSING, Code.ROLE_TRUST, *AREA_CODES.values()})
+
 ACCOUNT_CODES = (
     Code.ROLE_MISSING,
     Code.ROLE_TRUST,
