@@ -133,7 +133,7 @@ def test_each_disk_of_an_ova_has_its_snapshot_and_keeps_its_replacements(db: Sta
     recorded = second.snapshot()
     assert recorded is not None and (recorded.snapshot_id, recorded.replacement) == ("snap-2", 2)
     assert db.disk_snapshot(claim, 0).snapshot_id == "snap-1"  # type: ignore[union-attr]
-    with pytest.raises(StateError, match="disk 1.2: snapshot snap-1 is not the current one"):
+    with pytest.raises(StateError, match=r"disk 1\.2: snapshot snap-1 is not the current one"):
         second.blocks_written("snap-1", [block(1)])
     second.snapshot_forgotten("deleted")
     assert second.snapshot() is None and db.disk_snapshot(claim, 0) is not None

@@ -82,6 +82,7 @@ from ec2_import_image.vmimport.engine.identity import (
 from ec2_import_image.vmimport.engine.members import is_ova, member_object
 from ec2_import_image.vmimport.engine.request import (
     DiskObject,
+    Left,
     Prepared,
     detected_boot_mode,
     detected_format,
@@ -235,6 +236,7 @@ class EntryWork:
         reporter: Reporter,
         cancel: threading.Event | None = None,
         slots: Slots | None = None,
+        waits: bool = True,
     ) -> None:
         self.db = db
         self.claim = claim
@@ -246,6 +248,9 @@ class EntryWork:
         #: the batch's gate on task starts (``--max-active``) for a road that starts its tasks
         #: itself (the snapshot road); None: no gate (a single import)
         self.slots = slots
+        #: whether the run waits for the AMI (``--no-wait``: false); a registering road that
+        #: does not wait leaves once its work is started (``request.Left``)
+        self.waits = waits
         self._reports: dict[str, DiskReport] | None = None
         self._digests: dict[int, FileDigest] = {}
         self._s3_disks: dict[int, DiskObject] = {}
@@ -279,7 +284,7 @@ class EntryWork:
 
     # ------------------------------------------------------------------ prepare
 
-    def prepare(self) -> Prepared | Phase:
+    def prepare(self) -> Prepared | Phase | Left:
         """Check, hash, discover, then the road's own steps (``road``): the entry ready to
         start (the image road), or the phase to go on from (``WAITING``, ``FINISHING``) when
         the account already holds its work or the road registered the AMI itself."""
@@ -736,6 +741,20 @@ class EntryWork:
             boot_mode=task.get("BootMode"),
             platform=task.get("Platform"),
             architecture=task.get("Architecture"),
+            via=self.entry().attempt.via,
+        )
+
+    def left_result(self, left: Left) -> ImportResult:
+        """The result of an import a registering road left before its AMI (``--no-wait``):
+        its snapshots, no AMI yet."""
+        return ImportResult(
+            image_id=None,
+            import_task_id=None,
+            snapshot_ids=left.snapshot_ids,
+            disks=disk_objects(self.db.disks(self.name)),
+            boot_mode=None,
+            platform=None,
+            architecture=None,
             via=self.entry().attempt.via,
         )
 

@@ -90,9 +90,7 @@ class SnapshotStore(Store):
     """The disks' snapshots: a mixin of ``StateDB``.  ``member`` is the disk's place among an
     OVA's disks (0 for a DISK that is not an OVA)."""
 
-    def disk_snapshot(
-        self, claim: Claim, position: int, *, member: int = 0
-    ) -> DiskSnapshot | None:
+    def disk_snapshot(self, claim: Claim, position: int, *, member: int = 0) -> DiskSnapshot | None:
         """The snapshot recorded for the disk (None when none was started)."""
         with self._read() as conn:
             return _record(conn, claim, position, member)
