@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic, Severity
 from ec2_import_image.diskimage.records import DiskReport
+from ec2_import_image.failures import explain
 from ec2_import_image.importtasks.tasks import (
     Task,
     fields,
@@ -764,14 +765,22 @@ class EntryWork:
         self.db.set_phase(self.claim, Phase.FAILED, f"failed: {failure.info.message}")
 
     def remember(self, message: str, *, internal: bool = False) -> None:
-        """An error that leaves the entry where it is (a rerun continues): recorded."""
+        """An error that leaves the entry where it is (a rerun continues): recorded, with the
+        cause and remedy of the table of known failures when it knows the message."""
         if internal:
             code = FailureCode.INTERNAL
         elif self.entry().phase is Phase.UPLOADING:
             code = FailureCode.UPLOAD
         else:
             code = FailureCode.INCOMPLETE
-        self.db.record_error(self.claim, Diagnostic(code, message))
+        known = None if internal else explain(message)  # e.g. the EBS direct APIs' refusals
+        if known is None:
+            self.db.record_error(self.claim, Diagnostic(code, message))
+            return
+        self.db.record_error(
+            self.claim,
+            Diagnostic(code, message, context=known.context, hint=known.hint, link=known.link),
+        )
 
 
 def _recorded_identity(name: str, sha256: str) -> Identity:
