@@ -13,23 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import tarfile
-import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from ec2_import_image.awsconfig.session import full_session
-from ec2_import_image.environment import Environment
-from ec2_import_image.vmimport.context import GlobalOptions
 from ec2_import_image.vmimport.errors import ExitStatus
 from tests.emulator.conftest import Lab
 from tests.emulator.snapshotlab import ebs_client, read_blocks, volume_from
 from tests.emulator.test_vmimport_direct import own_images, own_snapshots, run_direct, tags_of
 from tests.support.children import kill_when, start_module
 from tests.support.diskfixtures import FIXTURES, OVA_FIXTURES, DiskFixtures, oracle, unpack
-from tests.support.runner import FAKE_KEY_ID, FAKE_SECRET
-from tests.support.vmimport_run import vmimport
+from tests.support.vmimport_run import Counting, vmimport
 
 MEMBERS = ("two-disk-1.vmdk", "two-disk-2.vmdk")
 BLOCK = 512 * 1024
@@ -74,25 +68,6 @@ def boot_disk_blocks(tmp_path: Path) -> int:
 def snapshot_holds(lab: Lab, snapshot_id: str, member: str) -> bool:
     volume = volume_from(read_blocks(ebs_client(lab), snapshot_id), member_size(member))
     return hashlib.sha256(volume).hexdigest() == member_oracle(member, "sha256").strip()
-
-
-class PutsPerSnapshot:
-    """A session factory whose clients count PutSnapshotBlock requests by snapshot."""
-
-    def __init__(self) -> None:
-        self.puts: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def _count(self, **event: Any) -> None:
-        with self._lock:
-            snapshot_id = str(event["params"]["SnapshotId"])
-            self.puts[snapshot_id] = self.puts.get(snapshot_id, 0) + 1
-
-    def __call__(self, options: GlobalOptions, env: Environment) -> Any:
-        session = full_session(profile=options.profile, region=options.region, environ=env.environ)
-        session.set_credentials(FAKE_KEY_ID, FAKE_SECRET)
-        session.register("before-parameter-build.ebs.PutSnapshotBlock", self._count)
-        return session
 
 
 def killed_during_the_second_disk(lab: Lab, argv: list[str], after: int) -> None:
@@ -145,7 +120,7 @@ def test_one_disks_expired_snapshot_is_replaced_alone_and_the_other_kept(
     (kept,) = [sid for sid, state in states.items() if state == "completed"]
     (expired,) = [sid for sid, state in states.items() if state == "error"]
 
-    counting = PutsPerSnapshot()
+    counting = Counting()
     outcome = vmimport(
         lab.endpoint, *argv, clock=lab.clock, sleep=lab.clock.advance, sessions=counting
     )
@@ -206,7 +181,7 @@ def test_no_wait_returns_the_snapshots_written_and_a_rerun_registers_the_ami(
     assert (result["image_id"], result["via"]) == (None, "direct")
     assert len(result["snapshot_ids"]) == 2 and own_images(lab) == []
     assert "a rerun waits for them and registers the AMI" in left.stderr
-    counting = PutsPerSnapshot()
+    counting = Counting()
     done = vmimport(
         lab.endpoint,
         "import",

@@ -14,6 +14,7 @@ from ec2_import_image.vmimport.errors import ExitStatus
 from ec2_import_image.vmimport.state.db import StateDB
 from tests.emulator.conftest import Lab
 from tests.emulator.snapshotlab import faults
+from tests.emulator.test_vmimport_direct import run_direct
 from tests.support.diskfixtures import DiskFixtures
 from tests.support.vmimport_run import vmimport
 from tests.unit.test_failures import SAMPLES
@@ -119,18 +120,7 @@ def test_a_direct_import_the_service_refused_is_explained(
         assert faults(lab, "POST", {"deny": 1000, "deny_operation": operation})[0] == 200
     state = tmp_path / "state.sqlite"
     disk = fixtures.path("gpt-uefi.v3.qcow2")
-    outcome = vmimport(
-        lab.endpoint,
-        "import",
-        "--via",
-        "direct",
-        str(disk),
-        *argv,
-        "--state",
-        str(state),
-        clock=lab.clock,
-        sleep=lab.clock.advance,
-    )
+    outcome = run_direct(lab, str(disk), *argv, state=state)
     faults(lab, "DELETE")
     assert outcome.status == ExitStatus.INCOMPLETE, outcome.stderr
     with StateDB.open(state) as db:

@@ -137,7 +137,8 @@ class DirectRoad:
         replacement = self._replacement(work, identity, volume)
         for replaced in range(REPLACEMENTS + 1):
             try:
-                outcome = self._write(work, identity, volume, replacement, kms_arn)
+                request = self._request(work, identity, volume, replacement, kms_arn)
+                outcome = self._write(work, volume, request, replacement)
             except SnapshotUnusable as error:
                 if replaced == REPLACEMENTS:
                     raise
@@ -195,8 +196,7 @@ class DirectRoad:
         paginator = work.services.ec2.get_paginator("describe_snapshots")
         for page in paginator.paginate(OwnerIds=["self"], Filters=filters):
             for snapshot in page.get("Snapshots", []):
-                tags = {tag.get("Key"): tag.get("Value") for tag in snapshot.get("Tags", [])}
-                number = tags.get(TAG_REPLACEMENT) or ""
+                number = register.tags_of(snapshot).get(TAG_REPLACEMENT, "")
                 if number.isdigit():
                     found = max(found, int(number))
         if found:
@@ -204,14 +204,8 @@ class DirectRoad:
         return found
 
     def _write(
-        self,
-        work: EntryWork,
-        identity: Identity,
-        volume: Volume,
-        replacement: int,
-        kms_arn: str | None,
+        self, work: EntryWork, volume: Volume, request: SnapshotRequest, replacement: int
     ) -> SnapshotOutcome:
-        request = self._request(work, identity, volume, replacement, kms_arn)
         settings = work.settings.snapshots or DEFAULT_SETTINGS
         env = work.services.run.env
         pacer = Pacer(POLLING, env.clock)  # as a full quota of import tasks is waited
