@@ -3,7 +3,10 @@
 One table, shared by everything that explains a failure: the drop-in's
 waiter (the StatusMessage of a deleted task, or the error of an ImportImage
 call made with ``--wait``), ``vmimport explain``, and ``import`` and ``batch``
-for a failed entry.  Each entry is a pattern and a ``Diagnostic`` (its code,
+for a failed entry.  Besides VM Import's messages it knows the direct road's
+(``vmimport import --via direct``: the EBS direct APIs' refusals as the
+writer words them, ``vmimport.upload.ebsdirect``), cited from the EBS user
+guide's EBS direct APIs pages.  Each entry is a pattern and a ``Diagnostic`` (its code,
 cause as context, remedy as hint) whose link names its source (a page of the
 AWS VM Import/Export User Guide, or a public issue where users met the
 message), so that a remedy can be checked and the table extended without
@@ -33,6 +36,24 @@ PERMISSIONS = (
     f"AWS VM Import/Export User Guide, Required permissions: {_GUIDE}/required-permissions.html"
 )
 REQUIREMENTS = f"AWS VM Import/Export User Guide, Requirements: {_GUIDE}/prerequisites.html"
+_EBS = "https://docs.aws.amazon.com/ebs/latest/userguide"
+EBS_DIRECT_PERMISSIONS = (
+    "Amazon EBS User Guide, Control access to EBS direct APIs using IAM: "
+    f"{_EBS}/ebsapi-permissions.html"
+)
+EBS_DIRECT_WRITE = (
+    f"Amazon EBS User Guide, Write snapshots with EBS direct APIs: {_EBS}/writesnapshots.html"
+)
+EBS_DIRECT_CHECKSUMS = (
+    "Amazon EBS User Guide, Use checksums with EBS direct APIs: "
+    f"{_EBS}/ebsapis-using-checksums.html"
+)
+EBS_DIRECT_ENCRYPTION = (
+    f"Amazon EBS User Guide, Encryption outcomes for EBS direct APIs: "
+    f"{_EBS}/ebsapis-using-encryption.html"
+)
+EBS_DIRECT_QUOTAS = f"Amazon EBS User Guide, Amazon EBS quotas: {_EBS}/ebs-resource-quotas.html"
+EBS_ERROR_RETRIES = f"Amazon EBS User Guide, Error retries: {_EBS}/error-retries.html"
 IMPORT_IMAGE_API = (
     "Amazon EC2 API Reference, ImportImage: "
     "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ImportImage.html"
@@ -50,7 +71,82 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+#: the direct road's failures (EBS direct APIs), before VM Import's: their messages name a KMS
+#: key or a checksum too, and the more specific entry must win
+_DIRECT_FAILURES: tuple[tuple[str, Diagnostic], ...] = (
+    _known(
+        "ebs-kms-key",
+        r"DEPENDENCY_ACCESS_DENIED|INVALID_CUSTOMER_KEY|KmsKeyArn|the KMS key \S+ (does not "
+        r"exist in this Region|\(.*\) is \w+: EBS cannot encrypt)",
+        "The KMS key the snapshot is to be encrypted with (--kms-key-id, or the account's EBS "
+        "default key) does not exist in the Region, is disabled or pending deletion, or the "
+        "caller may not use it: StartSnapshot needs the key's use for the caller.",
+        "Give an enabled key of the import's Region (its id, ARN or alias), and allow the caller "
+        "kms:Encrypt, kms:Decrypt, kms:GenerateDataKey, kms:GenerateDataKeyWithoutPlaintext, "
+        "kms:ReEncrypt*, kms:CreateGrant and kms:DescribeKey on it (in the key policy and the "
+        "caller's policy), then run the import again: it goes on where it stopped.",
+        f"{EBS_DIRECT_PERMISSIONS}; {EBS_DIRECT_ENCRYPTION}",
+    ),
+    _known(
+        "ebs-direct-access-denied",
+        r"(StartSnapshot|PutSnapshotBlock|CompleteSnapshot)\b.*AccessDenied"
+        r"|not authorized to perform: ebs:"
+        r"|RegisterImage\b.*(UnauthorizedOperation|not authorized)",
+        "The caller may not use the EBS direct APIs that write a snapshot, or may not register "
+        "the AMI: the direct road calls ebs:StartSnapshot, ebs:PutSnapshotBlock and "
+        "ebs:CompleteSnapshot, then ec2:RegisterImage (and ec2:DescribeSnapshots, "
+        "ec2:DescribeImages, ec2:CreateTags, ec2:DeleteSnapshot along the way); an SCP or a "
+        "permissions boundary can deny them too.",
+        "Allow the caller ebs:StartSnapshot, ebs:PutSnapshotBlock and ebs:CompleteSnapshot on "
+        "arn:aws:ec2:REGION::snapshot/*, and ec2:RegisterImage, then run the import again (it "
+        "goes on where it stopped); or take --via image, which needs the vmimport role and a "
+        "bucket instead.",
+        f"{EBS_DIRECT_PERMISSIONS}; {EBS_DIRECT_WRITE}",
+    ),
+    _known(
+        "ebs-snapshot-expired",
+        r"cannot be written any more|past its Timeout",
+        "The disk's snapshot went to error: no block was written to it and it was not completed "
+        "within its Timeout (vmimport asks for 1,440 minutes), or it was deleted.  A snapshot in "
+        "error cannot be written or completed.",
+        "Run the import again: vmimport deletes that snapshot and writes the disk again into a "
+        "new one under the disk's next ClientToken, keeping the other disks' snapshots.",
+        EBS_DIRECT_WRITE,
+    ),
+    _known(
+        "ebs-quota",
+        r"ConcurrentLimitExceeded|ServiceQuotaExceeded|limit of snapshots or requests",
+        "The account's EBS direct limits are reached: too many snapshots pending (started, not "
+        "completed) or too many concurrent requests; StartSnapshot is refused until some finish.",
+        "Wait (vmimport waits and tries again by itself while it runs), complete or delete "
+        "snapshots left pending, lower --upload-threads, or ask for a higher quota in Service "
+        "Quotas (service EBS).",
+        f"{EBS_DIRECT_QUOTAS}; {EBS_ERROR_RETRIES}",
+    ),
+    _known(
+        "ebs-checksum",
+        r"aggregated checksum|EBS refused (block \d+|to complete snapshot)|x-amz-Checksum",
+        "EBS refused a block's checksum, or the aggregated checksum of every block at "
+        "CompleteSnapshot: the bytes were damaged on their way, the disk changed while it was "
+        "written, or the blocks recorded are not the blocks the snapshot holds.",
+        "Make sure nothing writes to the disk image (a running VM, a copy in progress), then run "
+        "the import again: a block refused is written again; a snapshot that cannot be "
+        "completed is replaced by a new one.",
+        f"{EBS_DIRECT_CHECKSUMS}; {EBS_DIRECT_WRITE}",
+    ),
+    _known(
+        "ebs-snapshot-error",
+        r"failed (after|at) completion",
+        "The snapshot went to error after CompleteSnapshot: EBS could not seal it.",
+        "Run the import again: the failed snapshot is deleted and the disk written into a new "
+        "one; if it fails again, look at the snapshot's StateMessage (aws ec2 describe-snapshots "
+        "--snapshot-ids SNAPSHOT) and the account's AWS Health events.",
+        EBS_DIRECT_WRITE,
+    ),
+)
+
 KNOWN_FAILURES: tuple[tuple[str, Diagnostic], ...] = (
+    *_DIRECT_FAILURES,
     _known(
         "service-role",
         r"service role\b.*(does not exist|sufficient permissions)",

@@ -412,6 +412,21 @@ def test_quota_refusals_on_request(lab: Lab) -> None:
     assert ebs.start_snapshot(VolumeSize=1)["Status"] == "pending"
 
 
+def test_the_caller_is_denied_an_operation_on_request(lab: Lab) -> None:
+    ebs = ebs_client(lab)
+    faults(lab, "POST", {"deny": 1, "deny_operation": "PutSnapshotBlock"})
+    snapshot_id = ebs.start_snapshot(VolumeSize=1)["SnapshotId"]  # another operation: answered
+    denied = error(ebs.put_snapshot_block, **_put_params(snapshot_id, 0))
+    assert (denied["Code"], denied["Status"], denied["Reason"]) == (
+        "AccessDeniedException",
+        403,
+        "UNAUTHORIZED_ACCOUNT",
+    )
+    assert "not authorized to perform: ebs:PutSnapshotBlock" in denied["Message"]
+    put(ebs, snapshot_id, 0, b"\x07" * BLOCK)  # once only
+    assert faults(lab, "POST", {"deny_operation": "GetSnapshotBlock"})[0] == 400
+
+
 def test_slow_puts_on_request(lab: Lab) -> None:
     snapshot_id = ebs_client(lab).start_snapshot(VolumeSize=1)["SnapshotId"]
     faults(lab, "POST", {"put_delay": 2})

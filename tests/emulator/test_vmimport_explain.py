@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from ec2_import_emulator import lifecycle
 from ec2_import_emulator import samples as images
 from ec2_import_image.failures import KNOWN_FAILURES
 from ec2_import_image.vmimport.errors import ExitStatus
+from ec2_import_image.vmimport.state.db import StateDB
 from tests.emulator.conftest import Lab
+from tests.emulator.snapshotlab import faults
+from tests.emulator.test_vmimport_direct import run_direct
+from tests.support.diskfixtures import DiskFixtures
 from tests.support.vmimport_run import vmimport
 from tests.unit.test_failures import SAMPLES
 
@@ -92,3 +99,44 @@ def test_task_ids_or_a_message() -> None:
         outcome = vmimport("http://127.0.0.1:9", "explain", *argv)
         assert outcome.status == ExitStatus.USAGE
         assert "one or the other" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    ("operation", "argv"),
+    [
+        ("StartSnapshot", []),
+        ("PutSnapshotBlock", []),
+        ("CompleteSnapshot", []),
+        (None, ["--encrypted", "--kms-key-id", "alias/no-such-key"]),
+    ],
+)
+def test_a_direct_import_the_service_refused_is_explained(
+    lab: Lab, fixtures: DiskFixtures, tmp_path: Path, operation: str | None, argv: list[str]
+) -> None:
+    """The EBS direct APIs refuse the caller (AccessDeniedException, the emulator's faults on
+    request) or the KMS key: the entry's recorded error carries the table's cause and remedy,
+    and ``vmimport explain --message`` of it prints them."""
+    if operation is not None:
+        assert faults(lab, "POST", {"deny": 1000, "deny_operation": operation})[0] == 200
+    state = tmp_path / "state.sqlite"
+    disk = fixtures.path("gpt-uefi.v3.qcow2")
+    outcome = run_direct(lab, str(disk), *argv, state=state)
+    faults(lab, "DELETE")
+    assert outcome.status == ExitStatus.INCOMPLETE, outcome.stderr
+    with StateDB.open(state) as db:
+        error = db.entry("gpt-uefi.v3.qcow2").last_error
+    assert error is not None
+    code = "ebs-direct-access-denied" if operation is not None else "ebs-kms-key"
+    entry = next(failure for _, failure in KNOWN_FAILURES if failure.code == code)
+    assert (error.context, error.hint) == (entry.context, entry.hint)  # its cause and remedy
+    explained = vmimport(lab.endpoint, "explain", "--message", error.message)
+    assert explained.status == ExitStatus.OK
+    if operation is not None:
+        assert f"ebs:{operation}" in error.message
+        assert (
+            "ebs:StartSnapshot, ebs:PutSnapshotBlock and ebs:CompleteSnapshot" in explained.stdout
+        )
+        assert "ec2:RegisterImage" in explained.stdout
+        assert "ebsapi-permissions.html" in explained.stdout
+    else:
+        assert "kms:GenerateDataKeyWithoutPlaintext" in explained.stdout

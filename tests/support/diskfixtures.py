@@ -21,6 +21,8 @@ NTFS_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "guestos" / "
 CONTAINERS = FIXTURES.parent / "containers"
 ORACLES = CONTAINERS / "oracle"
 FSREAD_FIXTURES = FIXTURES.parent / "fsread"
+#: OVAs of several disks (scripts/make-ova-fixtures.sh), and QEMU's word on each member
+OVA_FIXTURES = FIXTURES.parent / "ova"
 
 
 def unpack(packed: Path, target: Path) -> None:
@@ -52,9 +54,10 @@ def names() -> list[str]:
     return sorted(path.name.removesuffix(".xz") for path in packed)
 
 
-def oracle(name: str, kind: str) -> str:
-    """QEMU's word on fixture ``name``: ``info.json``, ``map.json`` or ``sha256``."""
-    return (ORACLES / f"{name}.{kind}").read_text(encoding="utf-8")
+def oracle(name: str, kind: str, folder: Path = ORACLES) -> str:
+    """QEMU's word on fixture ``name``: ``info.json``, ``map.json`` or ``sha256`` (``folder``:
+    ``OVA_FIXTURES / "oracle"`` for an OVA's members)."""
+    return (folder / f"{name}.{kind}").read_text(encoding="utf-8")
 
 
 def oracle_names() -> list[str]:

@@ -85,10 +85,12 @@ def make_run(endpoint: str, region: str = REGION, **variables: str) -> Run:
 
 
 class Counting:
-    """A session factory whose clients count the requests they send, by operation."""
+    """A session factory whose clients count the requests they send, by operation, and the
+    blocks they write, by snapshot (``puts``: PutSnapshotBlock requests per SnapshotId)."""
 
     def __init__(self) -> None:
         self.calls: dict[str, int] = {}
+        self.puts: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def _count(self, **event: Any) -> None:
@@ -96,10 +98,16 @@ class Counting:
         with self._lock:
             self.calls[name] = self.calls.get(name, 0) + 1
 
+    def _put(self, **event: Any) -> None:
+        snapshot_id = str(event["params"]["SnapshotId"])
+        with self._lock:
+            self.puts[snapshot_id] = self.puts.get(snapshot_id, 0) + 1
+
     def __call__(self, options: GlobalOptions, env: Environment) -> Any:
         session = full_session(profile=options.profile, region=options.region, environ=env.environ)
         session.set_credentials(FAKE_KEY_ID, FAKE_SECRET)
         session.register("before-call", self._count)
+        session.register("before-parameter-build.ebs.PutSnapshotBlock", self._put)
         return session
 
     def count(self, operation: str) -> int:

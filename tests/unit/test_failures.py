@@ -76,6 +76,60 @@ SAMPLES = [
     ("ERROR: Bucket my-bucket is not in the us-east-1 region, it's in eu-west-1", "bucket-region"),
     ("Parameter architecture=arm64 has an invalid format", "arm64"),
     ("The specified KMS key is not accessible", "kms-key"),
+    # the direct road (EBS direct APIs), as vmimport.upload.ebsdirect words the service's refusals
+    (
+        "writing web.raw to an EBS snapshot failed: ValidationException: The KMS key given as "
+        "KmsKeyArn does not exist or cannot be used. (run again to resume)",
+        "ebs-kms-key",
+    ),
+    (
+        "the KMS key alias/images does not exist in this Region (NotFoundException: Alias "
+        "arn:aws:kms:us-east-1:123456789012:alias/images is not found.): give a key id, key ARN "
+        "or alias of this Region",
+        "ebs-kms-key",
+    ),
+    (
+        "StartSnapshot of a snapshot for web.raw was refused: AccessDeniedException: User: "
+        "arn:aws:iam::123456789012:user/importer is not authorized to perform: ebs:StartSnapshot "
+        "(UNAUTHORIZED_ACCOUNT): the credentials may not use the EBS direct APIs "
+        "(ebs:StartSnapshot, ebs:PutSnapshotBlock, ebs:CompleteSnapshot) or the KMS key",
+        "ebs-direct-access-denied",
+    ),
+    (
+        "PutSnapshotBlock of snapshot snap-0123456789abcdef0 for web.raw was refused: "
+        "AccessDeniedException: Access Denied (DEPENDENCY_ACCESS_DENIED): the credentials may "
+        "not use the EBS direct APIs",
+        "ebs-kms-key",
+    ),
+    (
+        "snapshot snap-0123456789abcdef0 of web.raw cannot be written any more: it is in error "
+        "(past its Timeout without a write, or failed); delete it and start again under a new "
+        "ClientToken",
+        "ebs-snapshot-expired",
+    ),
+    (
+        "StartSnapshot of a snapshot for web.raw was refused: ConcurrentLimitExceededException: "
+        "You have reached the limit for concurrent API requests.: the account's limit of "
+        "snapshots or requests is reached; try again later",
+        "ebs-quota",
+    ),
+    (
+        "EBS refused to complete snapshot snap-0123456789abcdef0 of web.raw with 12 blocks and "
+        "the checksum 3q2+7w== (ValidationException: The aggregated checksum does not match the "
+        "checksums of the blocks written to the snapshot): it does not hold the blocks recorded",
+        "ebs-checksum",
+    ),
+    (
+        "EBS refused block 7 of web.raw (ValidationException: The checksum in the x-amz-Checksum "
+        "header does not match the SHA256 checksum of the block data.) although the disk still "
+        "holds the bytes hashed: they were damaged on their way; run again to resume",
+        "ebs-checksum",
+    ),
+    (
+        "snapshot snap-0123456789abcdef0 of web.raw failed after completion: no message; delete "
+        "it and start again under a new ClientToken",
+        "ebs-snapshot-error",
+    ),
 ]
 
 

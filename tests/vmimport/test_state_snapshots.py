@@ -89,3 +89,51 @@ def test_a_disk_whose_source_changed_loses_its_snapshot(db: StateDB) -> None:
     assert db.written_blocks(claim, 1, "snap-1") == []
     db.forget_snapshot(claim, 0, "snapshot snap-0 deleted")
     assert db.disk_snapshot(claim, 0) is None
+
+
+def test_a_version_6_database_keeps_its_snapshots_and_blocks_as_the_disks_first(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.sqlite"
+    with StateDB.open(path, migrations=schema.MIGRATIONS[:6]) as old:
+        old.put_entry(EntrySpec("web-1", ("/disks/web.raw",)))
+    conn = sqlite3.connect(path)
+    with conn:  # the rows as version 6 wrote them
+        (entry_id,) = conn.execute("SELECT entry_id FROM disks").fetchone()
+        conn.execute(
+            "INSERT INTO disk_snapshots (entry_id, position, snapshot_id, client_token, "
+            "volume_size, block_size, state, started_at) VALUES (?, 0, 'snap-1', 'token-1', "
+            "8, 524288, 'writing', 0)",
+            (entry_id,),
+        )
+        conn.executemany(
+            "INSERT INTO snapshot_blocks VALUES (?, 0, 'snap-1', ?, ?)",
+            [(entry_id, b.index, b.sha256) for b in (block(1), block(4))],
+        )
+    conn.close()
+    with StateDB.open(path) as db:
+        claim = db.claim("web-1")
+        kept = db.disk_snapshot(claim, 0)
+        assert kept is not None and (kept.snapshot_id, kept.written) == ("snap-1", 2)
+        assert kept.replacement == 0
+        assert db.written_blocks(claim, 0, "snap-1") == [block(1), block(4)]
+        assert db.disk_snapshot(claim, 0, member=1) is None
+
+
+def test_each_disk_of_an_ova_has_its_snapshot_and_keeps_its_replacements(db: StateDB) -> None:
+    db.put_entry(EntrySpec("web-1", ("/disks/web.ova",)))
+    claim = db.claim("web-1")
+    db.record_snapshot(claim, 0, SNAPSHOT)
+    second = db.snapshot_journal(claim, 0, member=1, replacement=2)
+    second.snapshot_started(SNAPSHOT._replace(snapshot_id="snap-2", client_token="t-2"))
+    second.blocks_written("snap-2", [block(3)])
+    db.record_blocks(claim, 0, "snap-1", [block(5)])
+    assert db.written_blocks(claim, 0, "snap-2", member=1) == [block(3)]
+    assert db.written_blocks(claim, 0, "snap-1") == [block(5)]
+    recorded = second.snapshot()
+    assert recorded is not None and (recorded.snapshot_id, recorded.replacement) == ("snap-2", 2)
+    assert db.disk_snapshot(claim, 0).snapshot_id == "snap-1"  # type: ignore[union-attr]
+    with pytest.raises(StateError, match=r"disk 1\.2: snapshot snap-1 is not the current one"):
+        second.blocks_written("snap-1", [block(1)])
+    second.snapshot_forgotten("deleted")
+    assert second.snapshot() is None and db.disk_snapshot(claim, 0) is not None

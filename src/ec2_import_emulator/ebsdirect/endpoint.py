@@ -123,6 +123,9 @@ class EbsDirectEndpoint:
             if matched is None:
                 raise errors.unknown_operation(method, path)
             operation, labels = matched
+            denied = self.service.faults.take_denial(operation)
+            if denied is not None:
+                raise denied
             query = urllib.parse.parse_qs(str(environ.get("QUERY_STRING", "")))
             body = _body(environ, MAX_BODY)
             params = rest.parse(operation, labels, query, _headers(environ), body)

@@ -24,6 +24,7 @@ THROTTLING = "ThrottlingException"
 QUOTA_EXCEEDED = "ServiceQuotaExceededException"
 CONCURRENT_LIMIT = "ConcurrentLimitExceededException"
 INTERNAL = "InternalServerException"
+ACCESS_DENIED = "AccessDeniedException"
 
 _STATUS = {
     VALIDATION: 400,
@@ -34,6 +35,7 @@ _STATUS = {
     QUOTA_EXCEEDED: 402,
     CONCURRENT_LIMIT: 400,
     INTERNAL: 500,
+    ACCESS_DENIED: 403,
 }
 
 
@@ -94,6 +96,18 @@ def request_throttled() -> EbsError:
         "The number of API requests has exceeded the maximum allowed API request throttling "
         "limit for the snapshot.",
         "ACCOUNT_THROTTLED",
+    )
+
+
+def access_denied(operation: str) -> EbsError:
+    """The caller may not call ``operation`` (an IAM policy without ``ebs:OPERATION``, on
+    request: ``faults``); Reason UNAUTHORIZED_ACCOUNT is the model's; the message is IAM's
+    usual wording (modelled)."""
+    return EbsError(
+        ACCESS_DENIED,
+        f"User: arn:aws:iam::123456789012:user/importer is not authorized to perform: "
+        f"ebs:{operation} because no identity-based policy allows the ebs:{operation} action",
+        "UNAUTHORIZED_ACCOUNT",
     )
 
 

@@ -12,7 +12,10 @@ emulator does to the next requests:
   ``refuse_start_error`` (ServiceQuotaExceededException, or
   ConcurrentLimitExceededException);
 - ``put_delay``: answer every PutSnapshotBlock this many seconds late (real
-  seconds, not the emulator's scaled clock; other requests are not held up).
+  seconds, not the emulator's scaled clock; other requests are not held up);
+- ``deny``: refuse the next N requests of ``deny_operation`` (StartSnapshot,
+  PutSnapshotBlock or CompleteSnapshot) with AccessDeniedException, as the
+  service does for a caller whose IAM policies do not allow ``ebs:OPERATION``.
 
 The plan is set at start-up (``--ebs-throttle``, ``--ebs-refuse-start``,
 ``--ebs-put-delay``) and changed at any time through the emulator's test-only
@@ -32,6 +35,7 @@ from ec2_import_emulator.ebsdirect import errors
 
 THROTTLE_ERRORS = (errors.REQUEST_THROTTLED, errors.THROTTLING)
 REFUSE_START_ERRORS = (errors.QUOTA_EXCEEDED, errors.CONCURRENT_LIMIT)
+DENIED_OPERATIONS = ("StartSnapshot", "PutSnapshotBlock", "CompleteSnapshot")
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class FaultPlan:
     refuse_start: int = 0
     refuse_start_error: str = errors.QUOTA_EXCEEDED
     put_delay: float = 0.0
+    deny: int = 0
+    deny_operation: str = DENIED_OPERATIONS[0]
 
 
 def _count(name: str, value: Any) -> int:
@@ -71,6 +77,8 @@ def changed(plan: FaultPlan, changes: Mapping[str, Any]) -> FaultPlan:
         "refuse_start": lambda v: _count("refuse_start", v),
         "refuse_start_error": lambda v: _choice("refuse_start_error", v, REFUSE_START_ERRORS),
         "put_delay": lambda v: _delay("put_delay", v),
+        "deny": lambda v: _count("deny", v),
+        "deny_operation": lambda v: _choice("deny_operation", v, DENIED_OPERATIONS),
     }
     unknown = sorted(set(changes) - set(checks))
     if unknown:
@@ -82,6 +90,8 @@ def changed(plan: FaultPlan, changes: Mapping[str, Any]) -> FaultPlan:
         refuse_start=int(merged["refuse_start"]),
         refuse_start_error=str(merged["refuse_start_error"]),
         put_delay=float(merged["put_delay"]),
+        deny=int(merged["deny"]),
+        deny_operation=str(merged["deny_operation"]),
     )
 
 
@@ -114,6 +124,14 @@ class Faults:
         return (
             errors.quota_exceeded() if code == errors.QUOTA_EXCEEDED else errors.concurrent_limit()
         )
+
+    def take_denial(self, operation: str) -> errors.EbsError | None:
+        """AccessDeniedException for this request, if the plan still denies its operation."""
+        with self._lock:
+            if self._plan.deny <= 0 or self._plan.deny_operation != operation:
+                return None
+            self._plan = replace(self._plan, deny=self._plan.deny - 1)
+        return errors.access_denied(operation)
 
     @property
     def put_delay(self) -> float:

@@ -158,8 +158,9 @@ def request(registration: Registration) -> dict[str, Any]:
     return params
 
 
-def _tags(image: Mapping[str, Any]) -> dict[str, str]:
-    return {str(tag.get("Key")): str(tag.get("Value")) for tag in image.get("Tags") or []}
+def tags_of(resource: Mapping[str, Any]) -> dict[str, str]:
+    """An AMI's or snapshot's tags as DescribeImages/DescribeSnapshots give them, by key."""
+    return {str(tag.get("Key")): str(tag.get("Value")) for tag in resource.get("Tags") or []}
 
 
 def _named(ec2: EC2Client, name: str) -> list[Mapping[str, Any]]:
@@ -170,7 +171,7 @@ def _named(ec2: EC2Client, name: str) -> list[Mapping[str, Any]]:
 def _ours(images: Sequence[Mapping[str, Any]], identity: Identity) -> str | None:
     own = dict(identity.own_tags())
     for image in images:
-        tags = _tags(image)
+        tags = tags_of(image)
         if tags.get(TAG_NAME) == own[TAG_NAME] and tags.get(TAG_SHA256) == own[TAG_SHA256]:
             return str(image["ImageId"])
     return None

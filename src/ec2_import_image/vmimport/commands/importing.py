@@ -248,7 +248,12 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
 @click.option("--name", help="The import's name (default: the first disk's file name).")
 @request_options
 @engine_options(IMPORT_STATE)
-@click.option("--no-wait", is_flag=True, help="Return once the import has started.")
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Return once the import has started (--via direct: once every disk is written and "
+    "its snapshot completing; a rerun waits and registers the AMI).",
+)
 @click.option("--max-wait", type=click.IntRange(min=1), help="Stop waiting after so many seconds.")
 @cli.command
 def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values: Any) -> int:
@@ -309,6 +314,7 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
                 ),
                 settings=settings,
                 reporter=reporter,
+                waits=options.wait,
             )
             try:
                 result = import_one(work, options, Clock(env.clock, env.sleep))

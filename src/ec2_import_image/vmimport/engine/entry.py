@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic, Severity
 from ec2_import_image.diskimage.records import DiskReport
+from ec2_import_image.failures import explain
 from ec2_import_image.importtasks.tasks import (
     Task,
     fields,
@@ -82,6 +83,7 @@ from ec2_import_image.vmimport.engine.identity import (
 from ec2_import_image.vmimport.engine.members import is_ova, member_object
 from ec2_import_image.vmimport.engine.request import (
     DiskObject,
+    Left,
     Prepared,
     detected_boot_mode,
     detected_format,
@@ -235,6 +237,7 @@ class EntryWork:
         reporter: Reporter,
         cancel: threading.Event | None = None,
         slots: Slots | None = None,
+        waits: bool = True,
     ) -> None:
         self.db = db
         self.claim = claim
@@ -246,6 +249,9 @@ class EntryWork:
         #: the batch's gate on task starts (``--max-active``) for a road that starts its tasks
         #: itself (the snapshot road); None: no gate (a single import)
         self.slots = slots
+        #: whether the run waits for the AMI (``--no-wait``: false); a registering road that
+        #: does not wait leaves once its work is started (``request.Left``)
+        self.waits = waits
         self._reports: dict[str, DiskReport] | None = None
         self._digests: dict[int, FileDigest] = {}
         self._s3_disks: dict[int, DiskObject] = {}
@@ -279,7 +285,7 @@ class EntryWork:
 
     # ------------------------------------------------------------------ prepare
 
-    def prepare(self) -> Prepared | Phase:
+    def prepare(self) -> Prepared | Phase | Left:
         """Check, hash, discover, then the road's own steps (``road``): the entry ready to
         start (the image road), or the phase to go on from (``WAITING``, ``FINISHING``) when
         the account already holds its work or the road registered the AMI itself."""
@@ -739,20 +745,42 @@ class EntryWork:
             via=self.entry().attempt.via,
         )
 
+    def left_result(self, left: Left) -> ImportResult:
+        """The result of an import a registering road left before its AMI (``--no-wait``):
+        its snapshots, no AMI yet."""
+        return ImportResult(
+            image_id=None,
+            import_task_id=None,
+            snapshot_ids=left.snapshot_ids,
+            disks=disk_objects(self.db.disks(self.name)),
+            boot_mode=None,
+            platform=None,
+            architecture=None,
+            via=self.entry().attempt.via,
+        )
+
     def fail(self, failure: EntryFailed) -> None:
         """The entry ends ``FAILED`` with its error recorded (the caller shows it)."""
         self.db.record_error(self.claim, failure.info)
         self.db.set_phase(self.claim, Phase.FAILED, f"failed: {failure.info.message}")
 
     def remember(self, message: str, *, internal: bool = False) -> None:
-        """An error that leaves the entry where it is (a rerun continues): recorded."""
+        """An error that leaves the entry where it is (a rerun continues): recorded, with the
+        cause and remedy of the table of known failures when it knows the message."""
         if internal:
             code = FailureCode.INTERNAL
         elif self.entry().phase is Phase.UPLOADING:
             code = FailureCode.UPLOAD
         else:
             code = FailureCode.INCOMPLETE
-        self.db.record_error(self.claim, Diagnostic(code, message))
+        known = None if internal else explain(message)  # e.g. the EBS direct APIs' refusals
+        if known is None:
+            self.db.record_error(self.claim, Diagnostic(code, message))
+            return
+        self.db.record_error(
+            self.claim,
+            Diagnostic(code, message, context=known.context, hint=known.hint, link=known.link),
+        )
 
 
 def _recorded_identity(name: str, sha256: str) -> Identity:

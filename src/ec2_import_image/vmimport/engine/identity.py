@@ -62,6 +62,9 @@ TAG_DISK = "vmimport:disk"
 #: the snapshots StartSnapshot makes, for the direct road); never in an image task's tags, so
 #: the image road's ClientTokens are what they were before roads existed
 TAG_VIA = "vmimport:via"
+#: how many times a disk's snapshot was replaced (the direct road: StartSnapshot's tags of a
+#: replacement, with ``TAG_DISK``), so that a rerun without its state database finds it
+TAG_REPLACEMENT = "vmimport:replacement"
 #: the version of the token's recipe (a change of recipe must not reuse old tokens)
 TOKEN_RECIPE = 1
 
@@ -134,11 +137,16 @@ def client_token(identity: Identity, request: Mapping[str, Any], attempt: int) -
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-def snapshot_token(identity: Identity, position: int, attempt: int) -> str:
+def snapshot_token(
+    identity: Identity, position: int, attempt: int, *, member: int = 0, replacement: int = 0
+) -> str:
     """The direct road's StartSnapshot ClientToken of one disk in one attempt (64 hex
     characters, the most it takes): as ImportImage's, made of the identity and the attempt,
-    and of the disk's position (each disk is a snapshot of its own)."""
-    recipe = {
+    and of the disk's position (each disk is a snapshot of its own), its place among an OVA's
+    disks (``member``) and how many times its snapshot was replaced (``replacement``: an
+    expired snapshot is replaced under the next token, the other disks' kept).  The last two
+    are in the recipe only when not 0, so a disk's first token is what it was before them."""
+    recipe: dict[str, object] = {
         "recipe": TOKEN_RECIPE,
         "road": "direct",
         "name": identity.name,
@@ -146,5 +154,9 @@ def snapshot_token(identity: Identity, position: int, attempt: int) -> str:
         "position": position,
         "attempt": attempt,
     }
+    if member:
+        recipe["member"] = member
+    if replacement:
+        recipe["replacement"] = replacement
     text = json.dumps(recipe, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(text.encode("ascii")).hexdigest()

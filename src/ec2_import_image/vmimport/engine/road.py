@@ -13,7 +13,10 @@ road (``RoadSteps``) does the rest, in two calls ``EntryWork.prepare`` makes:
   are on S3 and ImportImage is started later by the caller, ``single`` at once or the
   batch ``scheduler`` under the quota of active import tasks, then waited for with
   ``EntryWork.start``/``observe``/``completed``/``task_failed``), or ``Phase.FINISHING``
-  once the road has registered the AMI itself and recorded it (``EntryWork.registered``).
+  once the road has registered the AMI itself and recorded it (``EntryWork.registered``),
+  or, for a registering road when the run does not wait (``EntryWork.waits`` false:
+  ``--no-wait``), ``request.Left``: what it made so far (the direct road: every disk
+  written and CompleteSnapshot sent), which a rerun waits for and registers.
 
 Each step is recorded in the state database before the next (``work.enter`` for phases,
 the journals for uploads and snapshots), so that ``kill -9`` anywhere and a rerun go on:
@@ -45,7 +48,7 @@ from ec2_import_image.vmimport.errors import UsageError
 if TYPE_CHECKING:
     from ec2_import_image.vmimport.engine.entry import EntryWork
     from ec2_import_image.vmimport.engine.identity import Identity
-    from ec2_import_image.vmimport.engine.request import Prepared
+    from ec2_import_image.vmimport.engine.request import Left, Prepared
     from ec2_import_image.vmimport.state.records import Phase
 
 
@@ -58,7 +61,7 @@ class RoadSteps(Protocol):
     def discover(self, work: EntryWork, identity: Identity) -> Discovered | None:
         """The work the account holds for ``identity`` on this road, None for none."""
 
-    def deliver(self, work: EntryWork, identity: Identity) -> Prepared | Phase:
+    def deliver(self, work: EntryWork, identity: Identity) -> Prepared | Phase | Left:
         """Upload, start, wait as far as the road goes in one go (see the docstring)."""
 
 

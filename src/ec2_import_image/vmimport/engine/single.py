@@ -16,7 +16,9 @@ A rerun of an entry that has ended:
   the disks changed or ``--retry-failed`` starts the next attempt.
 
 Then prepare, start (backing off while the Region's quota of active tasks is
-full, or ImportImage fails transiently), wait (unless ``--no-wait``), finish.
+full, or ImportImage fails transiently), wait (unless ``--no-wait``), finish.  The direct
+road registers the AMI itself: with ``--no-wait`` it returns once every disk's blocks are
+written and CompleteSnapshot sent (``request.Left``), and a rerun waits and registers.
 Errors that leave the entry resumable (an interrupted upload, the wait's
 limits) are recorded and raised: a rerun continues.
 """
@@ -35,7 +37,7 @@ from ec2_import_image.vmimport.engine.errors import (
     EntryFailed,
     FailureCode,
 )
-from ec2_import_image.vmimport.engine.request import Prepared
+from ec2_import_image.vmimport.engine.request import Left, Prepared
 from ec2_import_image.vmimport.engine.results import ImportResult
 from ec2_import_image.vmimport.engine.starting import start_retrying
 from ec2_import_image.vmimport.engine.waiting import WaitLimits, poll_tasks, wait_for_task
@@ -137,6 +139,8 @@ def _drive(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportResul
         point = work.resume_point()
         if point is Phase.PREPARING:
             prepared = work.prepare()
+            if isinstance(prepared, Left):  # a registering road that does not wait
+                return work.left_result(prepared)
             if isinstance(prepared, Prepared):
                 task = _start(work, prepared, options.limits, clock)
                 if not options.wait:

@@ -283,9 +283,12 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore):
         """The disk's journal, as the upload writes it."""
         return DiskJournal(self, claim, position)
 
-    def snapshot_journal(self, claim: Claim, position: int) -> SnapshotJournal:
-        """The disk's snapshot journal, as ``upload.ebsdirect`` writes it."""
-        return SnapshotJournal(self, claim, position)
+    def snapshot_journal(
+        self, claim: Claim, position: int, *, member: int = 0, replacement: int = 0
+    ) -> SnapshotJournal:
+        """The disk's snapshot journal, as ``upload.ebsdirect`` writes it (``member``: the
+        disk's place in an OVA; ``replacement``: the number a snapshot it starts gets)."""
+        return SnapshotJournal(self, claim, position, member=member, replacement=replacement)
 
     # --------------------------------------------------------------- hash cache
 

@@ -352,3 +352,6 @@ class DiskSnapshot(NamedTuple):
     #: the service's StateMessage of a snapshot found in `error`
     message: str | None = None
     written: int = 0
+    #: how many times the disk's snapshot was replaced (an expired one deleted, another
+    #: started under the next ClientToken): part of the token (``identity.snapshot_token``)
+    replacement: int = 0

@@ -227,6 +227,56 @@ _V6 = (
     "ALTER TABLE attempts ADD COLUMN via TEXT NOT NULL DEFAULT 'image'",
 )
 
+_V7 = (
+    # direct-gaps: a DISK that is an OVA of several disks is written as one snapshot per disk
+    # of the OVA (``member``: its place among the OVA's disks, 0 for any other DISK); a disk
+    # whose snapshot expired is written again into a snapshot of its own under a new
+    # ClientToken (``replacement``: how many times this disk's snapshot was replaced), the
+    # others kept.  Both go into the primary keys, so the two tables are made again.
+    """CREATE TABLE disk_snapshots_v7 (
+        entry_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        member INTEGER NOT NULL DEFAULT 0,
+        snapshot_id TEXT NOT NULL,
+        client_token TEXT NOT NULL,
+        volume_size INTEGER NOT NULL,
+        block_size INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        encrypted INTEGER,
+        kms_key_arn TEXT,
+        timeout_minutes INTEGER,
+        started_at REAL NOT NULL,
+        completed_at REAL,
+        changed_blocks INTEGER,
+        checksum TEXT,
+        message TEXT,
+        replacement INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (entry_id, position, member),
+        FOREIGN KEY (entry_id, position) REFERENCES disks(entry_id, position) ON DELETE CASCADE
+    )""",
+    "INSERT INTO disk_snapshots_v7 (entry_id, position, snapshot_id, client_token, "
+    "volume_size, block_size, state, encrypted, kms_key_arn, timeout_minutes, started_at, "
+    "completed_at, changed_blocks, checksum, message) SELECT entry_id, position, snapshot_id, "
+    "client_token, volume_size, block_size, state, encrypted, kms_key_arn, timeout_minutes, "
+    "started_at, completed_at, changed_blocks, checksum, message FROM disk_snapshots",
+    "DROP TABLE disk_snapshots",
+    "ALTER TABLE disk_snapshots_v7 RENAME TO disk_snapshots",
+    """CREATE TABLE snapshot_blocks_v7 (
+        entry_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        member INTEGER NOT NULL DEFAULT 0,
+        snapshot_id TEXT NOT NULL,
+        block_index INTEGER NOT NULL,
+        sha256 BLOB NOT NULL,
+        PRIMARY KEY (entry_id, position, member, block_index),
+        FOREIGN KEY (entry_id, position) REFERENCES disks(entry_id, position) ON DELETE CASCADE
+    ) WITHOUT ROWID""",
+    "INSERT INTO snapshot_blocks_v7 (entry_id, position, snapshot_id, block_index, sha256) "
+    "SELECT entry_id, position, snapshot_id, block_index, sha256 FROM snapshot_blocks",
+    "DROP TABLE snapshot_blocks",
+    "ALTER TABLE snapshot_blocks_v7 RENAME TO snapshot_blocks",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "entries, attempts, disks, parts, events", _V1),
     Migration(2, "attempts remember the identity they import", _V2),
@@ -234,6 +284,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "the database's owner id; each attempt's AMIs by Region, what was applied", _V4),
     Migration(5, "EBS snapshots written block by block, and their blocks", _V5),
     Migration(6, "the road each attempt takes (image, snapshot, direct)", _V6),
+    Migration(7, "a snapshot per disk of an OVA; a disk's snapshot replaced alone", _V7),
 )
 
 
