@@ -24,6 +24,7 @@ THROTTLING = "ThrottlingException"
 QUOTA_EXCEEDED = "ServiceQuotaExceededException"
 CONCURRENT_LIMIT = "ConcurrentLimitExceededException"
 INTERNAL = "InternalServerException"
+ACCESS_DENIED = "AccessDeniedException"
 
 _STATUS = {
     VALIDATION: 400,
@@ -34,6 +35,7 @@ _STATUS = {
     QUOTA_EXCEEDED: 402,
     CONCURRENT_LIMIT: 400,
     INTERNAL: 500,
+    ACCESS_DENIED: 403,
 }
 
 
@@ -71,6 +73,16 @@ def missing(name: str) -> EbsError:
 
 
 # -- confirmed wording: a page of the EBS user guide or the model's documentation --------------
+
+
+def access_denied() -> EbsError:
+    """The model's documentation of AccessDeniedException (403), its Reason
+    ``UNAUTHORIZED_ACCOUNT`` (the credentials may not use the EBS direct APIs)."""
+    return EbsError(
+        ACCESS_DENIED,
+        "You do not have sufficient access to perform this action.",
+        "UNAUTHORIZED_ACCOUNT",
+    )
 
 
 def read_failed() -> EbsError:

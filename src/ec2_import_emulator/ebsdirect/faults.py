@@ -9,8 +9,9 @@ emulator does to the next requests:
 - ``throttle``: refuse the next N EBS direct requests (any operation) with
   ``throttle_error`` (RequestThrottledException, or ThrottlingException);
 - ``refuse_start``: refuse the next N StartSnapshot requests with
-  ``refuse_start_error`` (ServiceQuotaExceededException, or
-  ConcurrentLimitExceededException);
+  ``refuse_start_error`` (ServiceQuotaExceededException,
+  ConcurrentLimitExceededException, or AccessDeniedException: credentials that may not
+  use the EBS direct APIs, for ``vmimport --via auto``'s fallback);
 - ``put_delay``: answer every PutSnapshotBlock this many seconds late (real
   seconds, not the emulator's scaled clock; other requests are not held up).
 
@@ -31,7 +32,12 @@ from typing import Any
 from ec2_import_emulator.ebsdirect import errors
 
 THROTTLE_ERRORS = (errors.REQUEST_THROTTLED, errors.THROTTLING)
-REFUSE_START_ERRORS = (errors.QUOTA_EXCEEDED, errors.CONCURRENT_LIMIT)
+REFUSE_START_ERRORS = (errors.QUOTA_EXCEEDED, errors.CONCURRENT_LIMIT, errors.ACCESS_DENIED)
+_REFUSALS = {
+    errors.QUOTA_EXCEEDED: errors.quota_exceeded,
+    errors.CONCURRENT_LIMIT: errors.concurrent_limit,
+    errors.ACCESS_DENIED: errors.access_denied,
+}
 
 
 @dataclass(frozen=True)
@@ -111,9 +117,7 @@ class Faults:
                 return None
             self._plan = replace(self._plan, refuse_start=self._plan.refuse_start - 1)
             code = self._plan.refuse_start_error
-        return (
-            errors.quota_exceeded() if code == errors.QUOTA_EXCEEDED else errors.concurrent_limit()
-        )
+        return _REFUSALS[code]()
 
     @property
     def put_delay(self) -> float:

@@ -59,6 +59,7 @@ from ec2_import_image.vmimport.engine import changes
 from ec2_import_image.vmimport.engine.board import Board, LineBoard, LiveBoard, Row, recorded_row
 from ec2_import_image.vmimport.engine.plan import (
     STATUS_COLUMNS,
+    Choice,
     Looking,
     plan,
     status_note,
@@ -72,8 +73,10 @@ from ec2_import_image.vmimport.engine.results import (
     results_paths,
     write_results,
 )
+from ec2_import_image.vmimport.engine.roadchoice import road_conflict
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError, VmimportError
 from ec2_import_image.vmimport.manifest import KEYS, Manifest, load_manifest
+from ec2_import_image.vmimport.spec import Auto
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import batch_state_path
 from ec2_import_image.vmimport.state.records import Entry, Phase
@@ -163,6 +166,7 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
     )
     names = [spec.name for spec in loaded.entries]
     with StateDB.open(state_path) as db:
+        _refuse_road_changes(db, loaded)
         db.put_entries([stored_spec(spec) for spec in loaded.entries], list(range(len(names))))
         recorded = [recorded_row(entry) for entry in db.entries() if entry.name in names]
         board = _board(run, names, recorded)
@@ -200,6 +204,16 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
         status = _exit_status(run, summary, len(names))
         _say_ended(run, db, loaded, summary)
     return status
+
+
+def _refuse_road_changes(db: StateDB, loaded: Manifest) -> None:
+    """Entries under way on a recorded road that the manifest now gives another road
+    (``roadchoice.road_conflict``): refused together, before anything is written."""
+    known = {entry.name: entry for entry in db.entries()}
+    conflicts = [road_conflict(spec, known.get(spec.name)) for spec in loaded.entries]
+    found = [conflict for conflict in conflicts if conflict is not None]
+    if found:
+        raise UsageError("; ".join(found))
 
 
 def _needs_disks(state_path: Path, retry_failed: bool) -> Callable[[str], bool]:
@@ -320,7 +334,8 @@ def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) 
             _print_rows(run, rows, (*STATUS_COLUMNS, *extra))
             return ExitStatus.OK
         steps = []
-        for step in plan(loaded.entries, entries, disks, looking):
+        choices = _auto_choices(run, loaded, entries)
+        for step in plan(loaded.entries, entries, disks, looking, choices):
             steps.append(step.to_json())
             spec = next(s for s in loaded.entries if s.name == step.entry)
             for later in show.planned(db, entries.get(spec.name), spec.distribution, home, now):
@@ -341,6 +356,40 @@ def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) 
         "account (by its tags) before uploading it\n"
     )
     return ExitStatus.OK
+
+
+def _auto_choices(run: Run, loaded: Manifest, entries: dict[str, Entry]) -> dict[str, Choice]:
+    """``--via auto``: the road each entry without a recorded one would take, from its disks
+    alone (``check``'s verdicts without the account: nothing is sent), for entries whose disks
+    are all local and there; read as ``check`` reads them (containers, partitions, the OS)."""
+    from ec2_import_image.vmimport.preflight import CheckRequest, check_image
+
+    choices: dict[str, Choice] = {}
+    for spec in loaded.entries:
+        entry = entries.get(spec.name)
+        if spec.options.via is not Auto.AUTO or (entry is not None and entry.phase.final):
+            continue
+        if entry is not None and entry.attempt.road_recorded:
+            continue
+        if any(disk.is_s3 for disk in spec.disks) or changes.missing(
+            [disk.location for disk in spec.disks]
+        ):
+            continue
+        options = spec.options
+        request = CheckRequest(
+            disks=tuple(disk.location for disk in spec.disks),
+            format=options.format.value if options.format else None,
+            boot_mode=options.boot_mode.value if options.boot_mode else None,
+            architecture=options.architecture.value if options.architecture else None,
+            platform=options.platform.value if options.platform else None,
+            via=Auto.AUTO,
+        )
+        try:
+            verdicts = check_image(run, request).roads
+        except VmimportError:
+            continue  # a run says why the disks cannot be read
+        choices[spec.name] = Choice(verdicts.recommended, verdicts.reason)
+    return choices
 
 
 def _home(run: Run) -> str:

@@ -39,6 +39,7 @@ from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.distribute.pacing import DEFAULT_MAX_COPIES
+from ec2_import_image.vmimport.engine.roadchoice import road_conflict
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError, VmimportError
 from ec2_import_image.vmimport.manifest import NAME, NAME_RULE, entry_from_options, option_name
 from ec2_import_image.vmimport.spec import MAX_DISKS, ImportSpec
@@ -285,6 +286,9 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
     with StateDB.open(state_path) as db:
         before = _recorded(db, spec.name)
         _refuse_a_change_under_way(before, wanted)
+        conflict = road_conflict(spec, before)
+        if conflict is not None:
+            raise UsageError(conflict)
         changes: tuple[str, ...] = ()
         if before is not None and before.phase.final and before.spec.disks == wanted.disks:
             # the stored spec stays the ended import's until a new attempt starts: what a

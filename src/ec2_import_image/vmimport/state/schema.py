@@ -227,6 +227,15 @@ _V6 = (
     "ALTER TABLE attempts ADD COLUMN via TEXT NOT NULL DEFAULT 'image'",
 )
 
+_V7 = (
+    # via-auto: why the attempt takes its road (`--via auto`'s reason, the fallback after the
+    # EBS direct APIs were refused, or the road given), recorded once the check chose it:
+    # NULL until then.  An attempt a version before this one hashed had its road recorded
+    # with its identity (`record_via` came right after): its road is kept as given.
+    "ALTER TABLE attempts ADD COLUMN via_reason TEXT",
+    "UPDATE attempts SET via_reason = '--via ' || via WHERE identity IS NOT NULL",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "entries, attempts, disks, parts, events", _V1),
     Migration(2, "attempts remember the identity they import", _V2),
@@ -234,6 +243,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "the database's owner id; each attempt's AMIs by Region, what was applied", _V4),
     Migration(5, "EBS snapshots written block by block, and their blocks", _V5),
     Migration(6, "the road each attempt takes (image, snapshot, direct)", _V6),
+    Migration(7, "why each attempt takes its road (via-auto: --via auto's choice)", _V7),
 )
 
 
