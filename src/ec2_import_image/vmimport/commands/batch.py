@@ -14,7 +14,10 @@ A local disk is needed only by the entries a run would read it for
 (``engine.changes.needs_disks``, as the state database says before the run):
 one of those whose disk is not there makes the manifest refused (exit 2,
 with its other problems); a finished entry's missing disk is a note, and
-``--status`` and ``--dry-run`` need no disk at all.  A finished entry whose
+``--status`` and ``--dry-run`` need no disk at all (``--dry-run`` reads the local disks
+of a ``via: auto`` entry whose road is not recorded yet, to say the road it would take).
+An entry under way on a recorded road that the manifest now gives another road is refused
+(``engine.roadchoice``).  A finished entry whose
 disks changed since its import is said (``changed: the AMI holds the old
 content``) and imported again only with ``--reimport-changed``.
 
@@ -307,7 +310,7 @@ def _exit_status(run: Run, summary: Summary, total: int) -> int:
 
 def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) -> int:
     """``--dry-run`` or ``--status``: the manifest against the state, nothing done, nothing
-    written, no disk read (``stat`` only)."""
+    written, no disk read (``stat`` only) but a ``via: auto`` entry's (``_auto_choices``)."""
     entries = {}
     disks = {}
     db = StateDB.open_readonly(state_path) if state_path.exists() else None

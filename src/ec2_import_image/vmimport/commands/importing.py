@@ -16,7 +16,9 @@ prints a JSON document too (``failure_document``: the results file's names),
 so that a script gets the task id and the error either way.  A rerun of an
 ended import with other options says which differ (``option_changes``) and
 applies none: the stored spec stays the one that import was made with until
-a new attempt starts.
+a new attempt starts.  The road is the attempt's once recorded (``--via auto``'s choice
+too): another one named while the import is under way is refused
+(``engine.roadchoice``).
 
 Exit status: 0 the AMI exists (or, with ``--no-wait``, the import started);
 1 the checks found errors, ImportImage refused the import or its task failed
@@ -254,7 +256,8 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
 @cli.command
 def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values: Any) -> int:
     """Import disk images (local files or s3://bucket/key) into an AMI, idempotently, by the
-    road --via names (image: S3 and ImportImage; direct: EBS direct APIs and RegisterImage)."""
+    road --via names (image: S3 and ImportImage; direct: EBS direct APIs and RegisterImage;
+    auto: the one the check recommends)."""
     # the engine (and botocore) only when a command runs: `vmimport --help` stays light
     from ec2_import_image.vmimport.distribute.apply import Distributor
     from ec2_import_image.vmimport.engine.display import LineReporter, RichReporter

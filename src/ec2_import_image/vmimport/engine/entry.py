@@ -33,7 +33,11 @@ a crash left behind).  ``kill -9`` anywhere loses nothing.
 Discovery and what follows it up to the AMI are the road's (``road.RoadSteps``, chosen by
 ``--via``): the phases above are the image road's; the direct road (``direct``) writes the
 disks into EBS snapshots in ``UPLOADING`` and registers the AMI in ``IMPORTING``, then goes
-on to ``FINISHING`` as the image road does once its task completed.
+on to ``FINISHING`` as the image road does once its task completed.  With ``--via auto``
+the check chooses the road (its report's recommended road, ``roadverdicts``; none: the
+entry fails ``no-road``), which is recorded with its reason before the hash and kept by
+every rerun (``roadchoice``); StartSnapshot refused for permissions before any block is
+written falls back to the snapshot or image road (``_fall_back``), recorded the same way.
 
 ``EntryWork`` does the phases; the ``import`` command (``single``) and the
 batch ``scheduler`` decide when.  It talks to AWS through ``Services`` and to

@@ -2,7 +2,9 @@
 
 Both read only the manifest, the state database (a missing state file is not
 created) and what ``stat`` says of the local disks: nothing is sent to AWS,
-nothing is written, no disk is read.  The plan says what a run would do with
+nothing is written, no disk is read (but, for ``--dry-run``, the local disks of a
+``via: auto`` entry whose road is not recorded yet, which the caller reads as ``check``
+does and hands in as a ``Choice``).  The plan says what a run would do with
 each entry:
 
 - ``upload`` (its local disks, with their total size, then import), or
@@ -20,6 +22,10 @@ each entry:
   differs; a run hashes it to be sure)" (``changes.look``);
 - ``missing`` (the entry still needs its disks and one is not there: a run
   refuses the manifest, exit 2).  A finished entry's missing disk is a note.
+
+An unfinished entry's road is the one its attempt recorded (``roadchoice``), with why
+when ``--via auto`` chose it; a ``via: auto`` entry not started says the road its disks
+alone would give (``Choice``) or that the run's check chooses it.
 
 A run also asks the account before uploading: an entry whose task or AMI it
 finds by its tags is adopted then, not imported again; the plan cannot know.
