@@ -283,3 +283,32 @@ def test_a_batch_with_via_auto_shows_the_roads_takes_them_and_records_them(
         "direct",
         rows["deb"]["via_reason"],
     )
+
+
+def test_import_dry_run_shows_the_road_and_does_nothing(
+    lab: Lab, os_images: OsImages, tmp_path: Path
+) -> None:
+    """import --dry-run --via auto: the road the check would choose from the disks alone and
+    why, the road's steps; no state database is created, nothing is sent or uploaded; once
+    the import is done, the plan is to skip it."""
+    state = tmp_path / "s"
+    ready, static = str(os_images.path("debian12")), str(os_images.path("ubuntu-static"))
+    planned = run_auto(lab, ready, "--dry-run", "--json", state=state)
+    assert planned.status == ExitStatus.OK, planned.stderr
+    (step,) = json.loads(planned.stdout)
+    assert (step["entry"], step["action"]) == ("debian12.raw", "upload")
+    assert step["detail"].startswith("--via auto: direct (ready for Nitro as it is")
+    assert "into EBS snapshots (--via direct), then RegisterImage" in step["detail"]
+    assert "dry run: nothing was done" in planned.stderr
+    assert not state.exists()
+    other = run_auto(lab, static, "--bucket", BUCKET, "--dry-run", state=state)
+    assert "--via auto: image (ImportImage takes it and changes what it needs" in other.stdout
+    assert f"s3://{BUCKET}/vmimport/<16 hex of its SHA-256>/ubuntu-static.raw" in other.stdout
+    assert not state.exists()
+    assert lab.ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"] == []
+    done = run_auto(lab, ready, state=state)
+    assert done.status == ExitStatus.OK, done.stderr
+    again = run_auto(lab, ready, "--dry-run", "--json", state=state)
+    (step,) = json.loads(again.stdout)
+    image_id = json.loads(done.stdout)["image_id"]
+    assert step["action"] == "skip" and step["detail"].startswith(f"done: {image_id}")

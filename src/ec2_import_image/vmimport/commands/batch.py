@@ -40,7 +40,6 @@ AWS, a rerun picks them up.
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,9 +49,12 @@ import click
 from ec2_import_image import diagnostics
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.commands.importing import (
+    dry_run,
     engine_options,
     engine_settings,
+    region_home,
     stored_spec,
+    write_rows,
 )
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
@@ -62,9 +64,7 @@ from ec2_import_image.vmimport.engine import changes
 from ec2_import_image.vmimport.engine.board import Board, LineBoard, LiveBoard, Row, recorded_row
 from ec2_import_image.vmimport.engine.plan import (
     STATUS_COLUMNS,
-    Choice,
     Looking,
-    plan,
     status_note,
     status_row,
 )
@@ -79,7 +79,6 @@ from ec2_import_image.vmimport.engine.results import (
 from ec2_import_image.vmimport.engine.roadchoice import road_conflict
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError, VmimportError
 from ec2_import_image.vmimport.manifest import KEYS, Manifest, load_manifest
-from ec2_import_image.vmimport.spec import Auto
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import batch_state_path
 from ec2_import_image.vmimport.state.records import Entry, Phase
@@ -310,7 +309,14 @@ def _exit_status(run: Run, summary: Summary, total: int) -> int:
 
 def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) -> int:
     """``--dry-run`` or ``--status``: the manifest against the state, nothing done, nothing
-    written, no disk read (``stat`` only) but a ``via: auto`` entry's (``_auto_choices``)."""
+    written, no disk read (``stat`` only) but a ``via: auto`` entry's (``auto_choices``)."""
+    if values["dry_run"]:
+        return dry_run(
+            run,
+            loaded.entries,
+            state_path,
+            Looking(values["retry_failed"], values["reimport_changed"]),
+        )
     entries = {}
     disks = {}
     db = StateDB.open_readonly(state_path) if state_path.exists() else None
@@ -319,112 +325,22 @@ def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) 
         if db is not None:
             entries = {entry.name: entry for entry in db.entries()}
             disks = {name: db.disks(name) for name in entries}
-        home = _home(run)
+        home = region_home(run)
         now = show.utc_now()
-        if values["show_status"]:
-            rows = []
-            for spec in loaded.entries:
-                entry = entries.get(spec.name)
-                row = status_row(
-                    spec, entry, status_note(spec, entry, disks.get(spec.name, ()), looking)
-                )
-                row["distribution"] = show.status(db, entry, spec.distribution, home, now)
-                if db is not None and entry is not None:
-                    row.update(distribution_columns(db, spec.name, home))
-                rows.append(row)
-            asked = any(not show.asks_nothing(spec.distribution) for spec in loaded.entries)
-            extra = (("distribution", "distribution"),) if asked else ()
-            _print_rows(run, rows, (*STATUS_COLUMNS, *extra))
-            return ExitStatus.OK
-        steps = []
-        choices = _auto_choices(run, loaded, entries)
-        for step in plan(loaded.entries, entries, disks, looking, choices):
-            steps.append(step.to_json())
-            spec = next(s for s in loaded.entries if s.name == step.entry)
-            for later in show.planned(db, entries.get(spec.name), spec.distribution, home, now):
-                steps.append(
-                    {
-                        "entry": spec.name,
-                        "action": later.action.value,
-                        "detail": f"{later.region}: {later.detail}",
-                    }
-                )
+        rows = []
+        for spec in loaded.entries:
+            entry = entries.get(spec.name)
+            row = status_row(
+                spec, entry, status_note(spec, entry, disks.get(spec.name, ()), looking)
+            )
+            row["distribution"] = show.status(db, entry, spec.distribution, home, now)
+            if db is not None and entry is not None:
+                row.update(distribution_columns(db, spec.name, home))
+            rows.append(row)
+        asked = any(not show.asks_nothing(spec.distribution) for spec in loaded.entries)
+        extra = (("distribution", "distribution"),) if asked else ()
+        write_rows(run, rows, (*STATUS_COLUMNS, *extra))
+        return ExitStatus.OK
     finally:
         if db is not None:
             db.close()
-    columns = (("entry", "entry"), ("action", "action"), ("detail", "detail"))
-    _print_rows(run, steps, columns)
-    run.env.stderr.write(
-        "dry run: nothing was done; a run also looks for each entry's task or AMI in the "
-        "account (by its tags) before uploading it\n"
-    )
-    return ExitStatus.OK
-
-
-def _auto_choices(run: Run, loaded: Manifest, entries: dict[str, Entry]) -> dict[str, Choice]:
-    """``--via auto``: the road each entry without a recorded one would take, from its disks
-    alone (``check``'s verdicts without the account: nothing is sent), for entries whose disks
-    are all local and there; read as ``check`` reads them (containers, partitions, the OS)."""
-    from ec2_import_image.vmimport.preflight import CheckRequest, check_image
-
-    choices: dict[str, Choice] = {}
-    for spec in loaded.entries:
-        entry = entries.get(spec.name)
-        if spec.options.via is not Auto.AUTO or (entry is not None and entry.phase.final):
-            continue
-        if entry is not None and entry.attempt.road_recorded:
-            continue
-        if any(disk.is_s3 for disk in spec.disks) or changes.missing(
-            [disk.location for disk in spec.disks]
-        ):
-            continue
-        options = spec.options
-        request = CheckRequest(
-            disks=tuple(disk.location for disk in spec.disks),
-            format=options.format.value if options.format else None,
-            boot_mode=options.boot_mode.value if options.boot_mode else None,
-            architecture=options.architecture.value if options.architecture else None,
-            platform=options.platform.value if options.platform else None,
-            via=Auto.AUTO,
-        )
-        try:
-            verdicts = check_image(run, request).roads
-        except VmimportError:
-            continue  # a run says why the disks cannot be read
-        choices[spec.name] = Choice(verdicts.recommended, verdicts.reason)
-    return choices
-
-
-def _home(run: Run) -> str:
-    """The Region the imports go to, as the run resolves it (offline: no request is sent)."""
-    try:
-        region = run.region
-    except Exception:  # a configuration that cannot be read: the plan says so
-        region = None
-    return region or "(the import's Region)"
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict) and set(value) == {"done", "planned"}:
-        return show.summary(value)
-    return str(value)
-
-
-def _print_rows(run: Run, rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> None:
-    """The rows as JSON (every key), or a table of ``columns`` (header, key)."""
-    if run.options.json:
-        json.dump(rows, run.env.stdout, indent=2)
-        run.env.stdout.write("\n")
-        return
-    headers = [header for header, _ in columns]
-    cells = [[_cell(row[key]) for _, key in columns] for row in rows]
-    widths = [
-        max(len(header), *(len(line[i]) for line in cells)) for i, header in enumerate(headers)
-    ]
-    for line in [headers, *cells]:
-        run.env.stdout.write(
-            "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-        )
-        run.env.stdout.write("\n")

@@ -70,6 +70,9 @@ class Looking(NamedTuple):
     retry_failed: bool = False
     reimport_changed: bool = False
     cache: HashCache | None = None
+    #: uploads named by content (``import``: ``PREFIX<16 hex of the SHA-256>/<file name>``),
+    #: not by entry (``batch``)
+    content_keys: bool = False
 
 
 class Choice(NamedTuple):
@@ -96,8 +99,8 @@ def _size(path: str) -> int:
         return 0
 
 
-def _fresh(spec: ImportSpec, choice: Choice | None) -> Step:
-    step = _fresh_on(spec, choice.road if choice else spec.options.via)
+def _fresh(spec: ImportSpec, choice: Choice | None, looking: Looking) -> Step:
+    step = _fresh_on(spec, choice.road if choice else spec.options.via, looking)
     if spec.options.via is not Auto.AUTO:
         return step
     if choice is None:
@@ -116,7 +119,7 @@ def _fresh(spec: ImportSpec, choice: Choice | None) -> Step:
     return Step(spec.name, step.action, f"{said}: {step.detail}")
 
 
-def _fresh_on(spec: ImportSpec, road: Road | Auto | None) -> Step:
+def _fresh_on(spec: ImportSpec, road: Road | Auto | None, looking: Looking) -> Step:
     local = [disk.location for disk in spec.disks if not disk.is_s3]
     if isinstance(road, Road) and not TABLE[road].bucket:
         total = sum(_size(path) for path in local)
@@ -133,11 +136,15 @@ def _fresh_on(spec: ImportSpec, road: Road | Auto | None) -> Step:
         return Step(spec.name, PlannedAction.IMPORT, detail)
     total = sum(_size(path) for path in local)
     bucket = spec.options.bucket or "?"
-    keys = ", ".join(
-        f"s3://{bucket}/{entry_key(spec.options.prefix, spec.name, path)}" for path in local
-    )
+    keys = ", ".join(f"s3://{bucket}/{_key(spec, path, looking)}" for path in local)
     detail = f"upload {len(local)} disk(s), {human_size(total)}, to {keys}"
     return Step(spec.name, PlannedAction.UPLOAD, detail + ("" if then is None else f", {then}"))
+
+
+def _key(spec: ImportSpec, path: str, looking: Looking) -> str:
+    if looking.content_keys:  # the SHA-256 is known once a run has hashed the disk
+        return f"{spec.options.prefix}<16 hex of its SHA-256>/{os.path.basename(path)}"
+    return entry_key(spec.options.prefix, spec.name, path)
 
 
 def _then(spec: ImportSpec, road: Road | Auto | None) -> str | None:
@@ -233,7 +240,7 @@ def _planned(
     if gone is not None:
         return Step(spec.name, PlannedAction.MISSING, gone)
     if entry is None or entry.phase is Phase.PENDING:
-        return _fresh(spec, choice)
+        return _fresh(spec, choice, looking)
     name, attempt, point = spec.name, entry.attempt, entry.resumes_at
     if point is Phase.DONE:
         return Step(name, *_done(spec, entry, disks, looking))
