@@ -268,6 +268,8 @@ def test_a_batch_with_via_auto_shows_the_roads_takes_them_and_records_them(
     assert steps["old"]["detail"].startswith("--via auto: no road takes it as it is")
     outcome = run_batch(lab, manifest)
     assert outcome.status == ExitStatus.PROBLEMS, outcome.stderr
+    assert "deb: road: direct (--via auto: ready for Nitro as it is" in outcome.stderr
+    assert "failed: old: --via auto: no road takes" in outcome.stderr
     document = json.loads((tmp_path / "m.yaml.results.json").read_text())
     assert document["version"] == RESULTS_VERSION == 3
     rows = {row["entry"]: row for row in document["entries"]}
