@@ -24,6 +24,7 @@ from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.records import EntrySpec, ImportOptions, Phase
 from tests.emulator.conftest import BUCKET, Lab
 from tests.emulator.snapshotlab import faults
+from tests.emulator.test_vmimport_batch import run_batch
 from tests.support.diskfixtures import DiskFixtures
 from tests.support.osfixtures import OsImages
 from tests.support.vmimport_run import Outcome, vmimport
@@ -233,17 +234,6 @@ def test_a_rerun_keeps_the_road_recorded_and_refuses_another_one_given(
 def write_manifest(path: Path, entries: list[dict[str, Any]]) -> Path:
     path.write_text(json.dumps({"defaults": {"via": "auto"}, "entries": entries}))
     return path
-
-
-def run_batch(lab: Lab, manifest: Path, *argv: str) -> Outcome:
-    return vmimport(
-        lab.endpoint,
-        "batch",
-        str(manifest),
-        *argv,
-        clock=lab.clock,
-        sleep=lab.clock.advance,
-    )
 
 
 def test_a_batch_with_via_auto_shows_the_roads_takes_them_and_records_them(

@@ -52,6 +52,7 @@ from ec2_import_image.vmimport.commands.importing import (
     dry_run,
     engine_options,
     engine_settings,
+    recorded,
     region_home,
     stored_spec,
     write_rows,
@@ -317,14 +318,8 @@ def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) 
             state_path,
             Looking(values["retry_failed"], values["reimport_changed"]),
         )
-    entries = {}
-    disks = {}
-    db = StateDB.open_readonly(state_path) if state_path.exists() else None
-    looking = Looking(values["retry_failed"], values["reimport_changed"], db)
-    try:
-        if db is not None:
-            entries = {entry.name: entry for entry in db.entries()}
-            disks = {name: db.disks(name) for name in entries}
+    with recorded(state_path) as (db, entries, disks):
+        looking = Looking(values["retry_failed"], values["reimport_changed"], db)
         home = region_home(run)
         now = show.utc_now()
         rows = []
@@ -341,6 +336,3 @@ def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) 
         extra = (("distribution", "distribution"),) if asked else ()
         write_rows(run, rows, (*STATUS_COLUMNS, *extra))
         return ExitStatus.OK
-    finally:
-        if db is not None:
-            db.close()

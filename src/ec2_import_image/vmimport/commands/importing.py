@@ -29,8 +29,9 @@ Exit status: 0 the AMI exists (or, with ``--no-wait``, the import started);
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,7 +49,7 @@ from ec2_import_image.vmimport.manifest import NAME, NAME_RULE, entry_from_optio
 from ec2_import_image.vmimport.spec import MAX_DISKS, Auto, ImportSpec
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import import_state_path
-from ec2_import_image.vmimport.state.records import Entry, EntrySpec
+from ec2_import_image.vmimport.state.records import DiskState, Entry, EntrySpec
 from ec2_import_image.vmimport.state.records import ImportOptions as StoredOptions
 from ec2_import_image.vmimport.upload.parts import S3_MIN_PART
 
@@ -383,13 +384,7 @@ def dry_run(run: Run, specs: Sequence[ImportSpec], state_path: Path, looking: Lo
     from ec2_import_image.vmimport.distribute import show
     from ec2_import_image.vmimport.engine.plan import plan
 
-    entries: dict[str, Entry] = {}
-    disks = {}
-    db = StateDB.open_readonly(state_path) if state_path.exists() else None
-    try:
-        if db is not None:
-            entries = {entry.name: entry for entry in db.entries()}
-            disks = {name: db.disks(name) for name in entries}
+    with recorded(state_path) as (db, entries, disks):
         home = region_home(run)
         now = show.utc_now()
         steps = []
@@ -406,9 +401,6 @@ def dry_run(run: Run, specs: Sequence[ImportSpec], state_path: Path, looking: Lo
                         "detail": f"{later.region}: {later.detail}",
                     }
                 )
-    finally:
-        if db is not None:
-            db.close()
     columns = (("entry", "entry"), ("action", "action"), ("detail", "detail"))
     write_rows(run, steps, columns)
     run.env.stderr.write(
@@ -416,6 +408,20 @@ def dry_run(run: Run, specs: Sequence[ImportSpec], state_path: Path, looking: Lo
         "account (by its tags) before uploading it\n"
     )
     return ExitStatus.OK
+
+
+@contextlib.contextmanager
+def recorded(
+    state_path: Path,
+) -> Iterator[tuple[StateDB | None, dict[str, Entry], dict[str, Sequence[DiskState]]]]:
+    """The state database read only (None when there is none: it is not created), its
+    entries and their disks by name (``--dry-run``, ``--status``)."""
+    if not state_path.exists():
+        yield None, {}, {}
+        return
+    with StateDB.open_readonly(state_path) as db:
+        entries = {entry.name: entry for entry in db.entries()}
+        yield db, entries, {name: db.disks(name) for name in entries}
 
 
 def auto_choices(
