@@ -21,7 +21,8 @@ too): another one named while the import is under way is refused
 (``engine.roadchoice``).
 
 Exit status: 0 the AMI exists (or, with ``--no-wait``, the import started);
-1 the checks found errors, ImportImage refused the import or its task failed
+1 the checks found errors, ``--via auto`` found no road that takes the disks,
+ImportImage refused the import or its task failed
 (the cause and remedy on stderr); 2 usage; 3 the work could not be completed
 (a rerun continues); 4 an internal error of vmimport; 130 interrupted
 (imports go on in AWS; a rerun picks them up).
@@ -150,8 +151,9 @@ command continues where a run stopped, and returns a finished import's result wi
 sending anything.
 
 Exit status: 0 the AMI exists (with --no-wait: the import started); 1 the checks found
-errors, ImportImage refused the import or its task failed (the cause and the fix on
-stderr); 2 usage error; 3 the work could not be completed (no credentials or Region, the
+errors, --via auto found no road that takes the disks, ImportImage refused the import or
+its task failed (the cause and the fix on stderr); 2 usage error (another --via for an
+import under way on its recorded road too); 3 the work could not be completed (no credentials or Region, the
 endpoint unreachable, the wait's limits reached: a rerun continues); 4 an internal error
 of vmimport (a bug: --debug shows its traceback); 130 interrupted (an import started goes
 on in AWS).
