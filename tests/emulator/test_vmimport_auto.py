@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from ec2_import_emulator import samples
 from ec2_import_image.vmimport.engine.results import RESULTS_VERSION
 from ec2_import_image.vmimport.errors import ExitStatus
 from ec2_import_image.vmimport.state.db import StateDB
@@ -181,6 +182,26 @@ def test_startsnapshot_refused_for_permissions_falls_back_to_the_snapshot_road(
     assert again.status == ExitStatus.OK, again.stderr
     assert json.loads(again.stdout)["image_id"] == result["image_id"]
     assert len(snapshot_tasks(granted)) == 1
+
+
+def test_startsnapshot_refused_falls_back_to_the_image_road_when_the_snapshot_road_is_stopped(
+    granted: Lab, os_images: OsImages, tmp_path: Path
+) -> None:
+    """debian12 in a VHDX (the emulator's sample writer, around the fixture's bytes): the
+    direct road takes it and is chosen; ImportSnapshot does not take VHDX, so after the
+    refusal the image road, which does."""
+    disk = tmp_path / "deb.vhdx"
+    raw = os_images.path("debian12")
+    disk.write_bytes(samples.vhdx(raw.stat().st_size, data=raw.read_bytes()))
+    faults(granted, "POST", {"refuse_start": 1, "refuse_start_error": "AccessDeniedException"})
+    outcome = run_auto(granted, str(disk), "--bucket", BUCKET, "--no-wait", state=tmp_path / "s")
+    faults(granted, "DELETE")
+    assert outcome.status == ExitStatus.OK, outcome.stderr
+    result = json.loads(outcome.stdout)
+    assert result["via"] == "image" and result["import_task_id"].startswith("import-ami-")
+    assert "road: direct (--via auto: ready for Nitro" in outcome.stderr
+    assert "; the image road: ImportImage takes it" in result["via_reason"]
+    assert snapshot_tasks(granted) == []
 
 
 def test_startsnapshot_refused_without_a_bucket_to_fall_back_to_fails_with_the_reason(
