@@ -99,9 +99,9 @@ the results go beside it after every run (MANIFEST.results.json and .csv).
 
 Exit status: 0 every entry has an AMI; 1 some entries failed (each explained); 2 usage error
 (a bad manifest: every problem listed; another via for an entry under way on its recorded
-road); 3 some entries could not be completed in this run (a
-rerun continues them); 4 an internal error of vmimport (a bug: --debug logs its traceback);
-130 interrupted (imports started go on in AWS; a rerun picks them up).
+road); 3 some entries could not be completed in this run (a rerun continues them); 4 an
+internal error of vmimport (a bug: --debug logs its traceback); 130 interrupted (imports
+started go on in AWS; a rerun picks them up).
 """
 
 

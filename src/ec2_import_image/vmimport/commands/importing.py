@@ -153,10 +153,10 @@ sending anything.
 Exit status: 0 the AMI exists (with --no-wait: the import started); 1 the checks found
 errors, --via auto found no road that takes the disks, ImportImage refused the import or
 its task failed (the cause and the fix on stderr); 2 usage error (another --via for an
-import under way on its recorded road too); 3 the work could not be completed (no credentials or Region, the
-endpoint unreachable, the wait's limits reached: a rerun continues); 4 an internal error
-of vmimport (a bug: --debug shows its traceback); 130 interrupted (an import started goes
-on in AWS).
+import under way on its recorded road too); 3 the work could not be completed (no
+credentials or Region, the endpoint unreachable, the wait's limits reached: a rerun
+continues); 4 an internal error of vmimport (a bug: --debug shows its traceback); 130
+interrupted (an import started goes on in AWS).
 """
 
 
