@@ -197,13 +197,15 @@ def test_a_batch_takes_each_entry_by_its_road(
     )
     assert outcome.status == ExitStatus.OK, outcome.stderr
     rows = json.loads((tmp_path / "vms.yaml.results.json").read_text())
-    assert rows["version"] == 2
+    assert rows["version"] == 3
     found = {row["entry"]: row for row in rows["entries"]}
     assert {name: row["via"] for name, row in found.items()} == {
         "kvm-1": "direct",
         "vbox-1": "direct",
         "esx-1": "image",
     }
+    # the roads were given: their reason says so
+    assert {row["via_reason"] for row in found.values()} == {"--via direct", "--via image"}
     assert found["kvm-1"]["import_task_id"] is None and found["esx-1"]["import_task_id"]
     by_name = {tags_of(image)["vmimport:name"]: image for image in own_images(lab)}
     assert {name: tags_of(image)["vmimport:via"] for name, image in by_name.items()} == {

@@ -83,9 +83,10 @@ def test_one_import_end_to_end_tags_the_ami_and_snapshots_and_deletes_the_upload
         "images",
         "shared",
         "via",
+        "via_reason",
     }
     assert (result["images"], result["shared"]) == ({"us-east-1": result["image_id"]}, [])
-    assert result["via"] == "image"
+    assert (result["via"], result["via_reason"]) == ("image", "--via image")
     digest = sha256(boot)
     assert result["disks"] == [
         {

@@ -482,13 +482,42 @@ def test_a_version_5_database_gains_the_road_of_each_attempt(tmp_path: Path) -> 
         # every attempt made before the roads took the image road
         assert new.entry("web-1").attempt.via == "image"
         claim = new.claim("web-1")
-        new.record_via(claim, "direct")
+        new.record_via(claim, "direct", "--via direct")
         assert new.entry("web-1").attempt.via == "direct"
         assert new.restart(claim).number == 2
         assert [a.via for a in new.attempts("web-1")] == ["direct", "image"]
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.current_version()
     conn.close()
+
+
+def test_a_version_6_database_keeps_the_roads_its_attempts_took(tmp_path: Path) -> None:
+    """Migration 7: an attempt a version 6 tool hashed had its road recorded then (it is
+    kept, as given); one it had not hashed has none yet (``--via auto`` may choose it)."""
+    path = tmp_path / "state.sqlite"
+    with StateDB.open(path, migrations=schema.MIGRATIONS[:6]) as old:
+        old.put_entry(WEB)
+        old.put_entry(WEB._replace(name="web-2"))
+        claim = old.claim("web-1")
+        old.record_identity(claim, "a" * 64)
+        old._update_attempt(claim, "via = ?", ("direct",))
+        old.release(claim)
+    with StateDB.open(path) as new:
+        hashed, fresh = new.entry("web-1").attempt, new.entry("web-2").attempt
+        assert (hashed.via, hashed.via_reason, hashed.road_recorded) == (
+            "direct",
+            "--via direct",
+            True,
+        )
+        assert (fresh.via, fresh.via_reason, fresh.road_recorded) == ("image", None, False)
+        claim = new.claim("web-2")
+        new.record_via(claim, "direct", "--via auto: ready for Nitro")
+        assert new.entry("web-2").attempt.via_reason == "--via auto: ready for Nitro"
+        new.restart(claim)  # a new attempt chooses anew
+        assert [(a.via, a.via_reason) for a in new.attempts("web-2")] == [
+            ("direct", "--via auto: ready for Nitro"),
+            ("image", None),
+        ]
 
 
 def test_options_stored_before_the_roads_read_as_the_same_spec(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ from ec2_import_image.vmimport.spec import (
     DEFAULT_ROLE,
     MAX_DISKS,
     Architecture,
+    Auto,
     BootMode,
     DiskFormat,
     DiskSource,
@@ -52,7 +53,9 @@ from ec2_import_image.vmimport.spec import (
     ImportSpec,
     LicenseType,
     Platform,
+    Via,
     parse_s3_url,
+    via_named,
 )
 from ec2_import_image.vmimport.values import BadValue
 from ec2_import_image.vmimport.values import flag as _flag
@@ -169,6 +172,16 @@ def _choice(kind: type[E]) -> Callable[[Any], E]:
     return convert
 
 
+def _via(value: Any) -> Via:
+    """A road, or ``auto`` (the road chosen by the check: ``spec.Auto``)."""
+    text = _text(value)
+    try:
+        return via_named(text)
+    except ValueError:
+        allowed = ", ".join([*(road.value for road in Road), Auto.AUTO.value])
+        raise BadValue(f"{text!r} is not one of: {allowed}") from None
+
+
 def _name(value: Any) -> str:
     text = _text(value)
     if not NAME.match(text):
@@ -224,7 +237,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "prefix": _text,
     "tags": _tags,
     "keep_upload": _flag,
-    "via": _choice(Road),
+    "via": _via,
     "ena": _flag,
     "tpm": _flag,
     "uefi_data": _text,
@@ -342,11 +355,15 @@ def _spec(
     road = values.get("via", DEFAULT_ROAD)
     for key in ("tpm", "uefi_data"):
         if values.get(key) and road is Road.IMAGE:
-            problems.add(where, key, "is given at RegisterImage: only with via snapshot or direct")
+            problems.add(
+                where, key, "is given at RegisterImage: only with via snapshot, direct or auto"
+            )
     if values.get("tpm") and values.get("boot_mode") is BootMode.LEGACY_BIOS:
         problems.add(where, "tpm", "needs UEFI (TpmSupport is refused with legacy-bios)")
+    # auto: a bucket is needed only if the check chooses a road that uploads (said then)
     if (
-        TABLE[road].bucket
+        isinstance(road, Road)
+        and TABLE[road].bucket
         and any(not disk.is_s3 for disk in disks)
         and not values.get("bucket")
         and not problems.about(where, "bucket")

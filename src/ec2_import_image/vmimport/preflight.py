@@ -39,6 +39,7 @@ from ec2_import_image.vmimport.disks import ObjectMissing, OpenedDisk, open_disk
 from ec2_import_image.vmimport.errors import Incomplete, UsageError
 from ec2_import_image.vmimport.report import CheckReport
 from ec2_import_image.vmimport.roadverdicts import road_verdicts
+from ec2_import_image.vmimport.spec import Auto, Via
 
 #: how the account is checked (``check_account``, or a cache of it for a batch)
 AccountCheck = Callable[[Run, AccountInputs], AccountReport]
@@ -59,8 +60,8 @@ class CheckRequest(NamedTuple):
     kms_key_id: str | None = None
     verify_digests: bool = False
     #: the road the import takes: the disks (``roadcheck``) and the operating system are
-    #: judged for it
-    via: Road = Road.IMAGE
+    #: judged for it (``auto``: for the road the verdicts recommend)
+    via: Via = Road.IMAGE
 
 
 class Inspected(NamedTuple):
@@ -132,6 +133,12 @@ def _read_guest_os(
         raise reading_failed(error, opened[0].source) from None
 
 
+def os_road(via: Via) -> Road:
+    """The road the operating system is read for: ``auto`` reads it for every road (the
+    initramfs over S3 too: the direct road is taken only where NVMe is known at boot)."""
+    return Road.DIRECT if via is Auto.AUTO else via
+
+
 def check_image(
     run: Run,
     request: CheckRequest,
@@ -139,9 +146,11 @@ def check_image(
     inspected: Inspected | None = None,
     account_check: AccountCheck = check_account,
 ) -> CheckReport:
-    """The report of ``vmimport check`` for one image (``inspected``: disks already read)."""
+    """The report of ``vmimport check`` for one image (``inspected``: disks already read);
+    for ``--via auto`` its problems are those of the road the verdicts recommend (the image
+    road's when none: ``CheckReport.road``)."""
     found = inspected or inspect_disks(
-        run, request.disks, verify_digests=request.verify_digests, os_for=request.via
+        run, request.disks, verify_digests=request.verify_digests, os_for=os_road(request.via)
     )
     judged = judge.ImportRequest(
         format=request.format,
@@ -157,12 +166,10 @@ def check_image(
         + list(found.digest_problems)
         for road in ROADS
     }
-    problems = list(per_road[request.via])
-    if found.os is not None and reports:
-        problems += judge_os(found.os, request.via, source=reports[0].source)
-    problems = _in_disk_order(problems, reports)
+    on_disks = {road: list(problems) for road, problems in per_road.items()}
     objects = tuple(filter(None, (S3Location.parse(disk) for disk in request.disks)))
     account = None
+    account_problems: Sequence[Diagnostic] = ()
     if objects or request.bucket:
         region = run.region
         if region is None:
@@ -177,12 +184,17 @@ def check_image(
         )
         checked = account_check(run, inputs)
         account = checked.to_json()
-        problems.extend(roadcheck.account_problems(request.via, checked.problems))
+        account_problems = checked.problems
         for road in ROADS:
             per_road[road] += roadcheck.account_problems(road, checked.problems)
-    return CheckReport(
-        tuple(reports), account, tuple(problems), found.os, road_verdicts(per_road, found.os)
-    )
+    verdicts = road_verdicts(per_road, found.os)
+    road = request.via if isinstance(request.via, Road) else (verdicts.recommended or Road.IMAGE)
+    problems = on_disks[road]
+    if found.os is not None and reports:
+        problems += judge_os(found.os, road, source=reports[0].source)
+    problems = _in_disk_order(problems, reports)
+    problems.extend(roadcheck.account_problems(road, account_problems))
+    return CheckReport(tuple(reports), account, tuple(problems), found.os, verdicts, road)
 
 
 class CachedAccountCheck:

@@ -21,6 +21,7 @@ from ec2_import_image.diagnostics import Diagnostic, Keys, Severity, to_json
 from ec2_import_image.diskimage.records import DiskReport, Partition
 from ec2_import_image.guestos.judge import RoadVerdicts
 from ec2_import_image.guestos.osreport import OsFamily, OsReport, OsStatus, VolumeState
+from ec2_import_image.roads import Road
 
 SCHEMA_RESOURCE = "check-report.schema.json"
 #: the version of the report's JSON (its ``version``): 2 added each disk's ``os``,
@@ -37,6 +38,8 @@ class CheckReport(NamedTuple):
     os: OsReport | None
     #: what each road would meet, and the road to take
     roads: RoadVerdicts
+    #: the road ``problems`` are judged for (``--via``, or the one ``auto`` takes)
+    road: Road = Road.IMAGE
 
     @property
     def ok(self) -> bool:

@@ -51,6 +51,24 @@ class LicenseType(StrEnum):
     BYOL = "BYOL"
 
 
+class Auto(StrEnum):
+    """``--via auto``: the road is chosen from the check before the upload (the check
+    report's ``recommended_road``, ``vmimport.roadverdicts``), recorded with its reason and
+    kept by every rerun of the attempt (``engine.entry.EntryWork.road``)."""
+
+    AUTO = "auto"
+
+
+#: what ``--via`` and the manifest's ``via`` take: a road, or ``auto``
+Via = Road | Auto
+
+
+def via_named(text: str) -> Via:
+    """The ``--via`` value ``text`` names (case-insensitive); ValueError for another."""
+    lowered = text.lower()
+    return Auto.AUTO if lowered == Auto.AUTO.value else Road(lowered)
+
+
 class DiskSource(NamedTuple):
     """A disk: a local file (an absolute path) or an S3 object (``s3://bucket/key``)."""
 
@@ -85,8 +103,9 @@ class ImportOptions(NamedTuple):
     license_specifications: tuple[str, ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
     keep_upload: bool = False
-    #: the road to the AMI (``roads``): ImportImage, ImportSnapshot, or the EBS direct APIs
-    via: Road = DEFAULT_ROAD
+    #: the road to the AMI (``roads``): ImportImage, ImportSnapshot, or the EBS direct APIs;
+    #: or ``auto``, chosen by the check
+    via: Via = DEFAULT_ROAD
     #: RegisterImage's (the snapshot and direct roads): EnaSupport, TpmSupport v2.0, and a
     #: UEFI variable store file (its base64 is ``UefiData``)
     ena: bool = True

@@ -14,7 +14,10 @@ A local disk is needed only by the entries a run would read it for
 (``engine.changes.needs_disks``, as the state database says before the run):
 one of those whose disk is not there makes the manifest refused (exit 2,
 with its other problems); a finished entry's missing disk is a note, and
-``--status`` and ``--dry-run`` need no disk at all.  A finished entry whose
+``--status`` and ``--dry-run`` need no disk at all (``--dry-run`` reads the local disks
+of a ``via: auto`` entry whose road is not recorded yet, to say the road it would take).
+An entry under way on a recorded road that the manifest now gives another road is refused
+(``engine.roadchoice``).  A finished entry whose
 disks changed since its import is said (``changed: the AMI holds the old
 content``) and imported again only with ``--reimport-changed``.
 
@@ -37,7 +40,6 @@ AWS, a rerun picks them up.
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,9 +49,13 @@ import click
 from ec2_import_image import diagnostics
 from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.commands.importing import (
+    dry_run,
     engine_options,
     engine_settings,
+    recorded,
+    region_home,
     stored_spec,
+    write_rows,
 )
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
@@ -60,7 +66,6 @@ from ec2_import_image.vmimport.engine.board import Board, LineBoard, LiveBoard, 
 from ec2_import_image.vmimport.engine.plan import (
     STATUS_COLUMNS,
     Looking,
-    plan,
     status_note,
     status_row,
 )
@@ -72,6 +77,7 @@ from ec2_import_image.vmimport.engine.results import (
     results_paths,
     write_results,
 )
+from ec2_import_image.vmimport.engine.roadchoice import road_conflict
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError, VmimportError
 from ec2_import_image.vmimport.manifest import KEYS, Manifest, load_manifest
 from ec2_import_image.vmimport.state.db import StateDB
@@ -92,9 +98,10 @@ The state database is MANIFEST.state.sqlite beside the manifest unless --state n
 the results go beside it after every run (MANIFEST.results.json and .csv).
 
 Exit status: 0 every entry has an AMI; 1 some entries failed (each explained); 2 usage error
-(a bad manifest: every problem listed); 3 some entries could not be completed in this run (a
-rerun continues them); 4 an internal error of vmimport (a bug: --debug logs its traceback);
-130 interrupted (imports started go on in AWS; a rerun picks them up).
+(a bad manifest: every problem listed; another via for an entry under way on its recorded
+road); 3 some entries could not be completed in this run (a rerun continues them); 4 an
+internal error of vmimport (a bug: --debug logs its traceback); 130 interrupted (imports
+started go on in AWS; a rerun picks them up).
 """
 
 
@@ -163,6 +170,7 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
     )
     names = [spec.name for spec in loaded.entries]
     with StateDB.open(state_path) as db:
+        _refuse_road_changes(db, loaded)
         db.put_entries([stored_spec(spec) for spec in loaded.entries], list(range(len(names))))
         recorded = [recorded_row(entry) for entry in db.entries() if entry.name in names]
         board = _board(run, names, recorded)
@@ -200,6 +208,16 @@ def batch(run: Run, *, manifest: Path, **values: Any) -> int:
         status = _exit_status(run, summary, len(names))
         _say_ended(run, db, loaded, summary)
     return status
+
+
+def _refuse_road_changes(db: StateDB, loaded: Manifest) -> None:
+    """Entries under way on a recorded road that the manifest now gives another road
+    (``roadchoice.road_conflict``): refused together, before anything is written."""
+    known = {entry.name: entry for entry in db.entries()}
+    conflicts = [road_conflict(spec, known.get(spec.name)) for spec in loaded.entries]
+    found = [conflict for conflict in conflicts if conflict is not None]
+    if found:
+        raise UsageError("; ".join(found))
 
 
 def _needs_disks(state_path: Path, retry_failed: bool) -> Callable[[str], bool]:
@@ -293,86 +311,29 @@ def _exit_status(run: Run, summary: Summary, total: int) -> int:
 
 def _look(run: Run, loaded: Manifest, state_path: Path, values: dict[str, Any]) -> int:
     """``--dry-run`` or ``--status``: the manifest against the state, nothing done, nothing
-    written, no disk read (``stat`` only)."""
-    entries = {}
-    disks = {}
-    db = StateDB.open_readonly(state_path) if state_path.exists() else None
-    looking = Looking(values["retry_failed"], values["reimport_changed"], db)
-    try:
-        if db is not None:
-            entries = {entry.name: entry for entry in db.entries()}
-            disks = {name: db.disks(name) for name in entries}
-        home = _home(run)
-        now = show.utc_now()
-        if values["show_status"]:
-            rows = []
-            for spec in loaded.entries:
-                entry = entries.get(spec.name)
-                row = status_row(
-                    spec, entry, status_note(spec, entry, disks.get(spec.name, ()), looking)
-                )
-                row["distribution"] = show.status(db, entry, spec.distribution, home, now)
-                if db is not None and entry is not None:
-                    row.update(distribution_columns(db, spec.name, home))
-                rows.append(row)
-            asked = any(not show.asks_nothing(spec.distribution) for spec in loaded.entries)
-            extra = (("distribution", "distribution"),) if asked else ()
-            _print_rows(run, rows, (*STATUS_COLUMNS, *extra))
-            return ExitStatus.OK
-        steps = []
-        for step in plan(loaded.entries, entries, disks, looking):
-            steps.append(step.to_json())
-            spec = next(s for s in loaded.entries if s.name == step.entry)
-            for later in show.planned(db, entries.get(spec.name), spec.distribution, home, now):
-                steps.append(
-                    {
-                        "entry": spec.name,
-                        "action": later.action.value,
-                        "detail": f"{later.region}: {later.detail}",
-                    }
-                )
-    finally:
-        if db is not None:
-            db.close()
-    columns = (("entry", "entry"), ("action", "action"), ("detail", "detail"))
-    _print_rows(run, steps, columns)
-    run.env.stderr.write(
-        "dry run: nothing was done; a run also looks for each entry's task or AMI in the "
-        "account (by its tags) before uploading it\n"
-    )
-    return ExitStatus.OK
-
-
-def _home(run: Run) -> str:
-    """The Region the imports go to, as the run resolves it (offline: no request is sent)."""
-    try:
-        region = run.region
-    except Exception:  # a configuration that cannot be read: the plan says so
-        region = None
-    return region or "(the import's Region)"
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict) and set(value) == {"done", "planned"}:
-        return show.summary(value)
-    return str(value)
-
-
-def _print_rows(run: Run, rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> None:
-    """The rows as JSON (every key), or a table of ``columns`` (header, key)."""
-    if run.options.json:
-        json.dump(rows, run.env.stdout, indent=2)
-        run.env.stdout.write("\n")
-        return
-    headers = [header for header, _ in columns]
-    cells = [[_cell(row[key]) for _, key in columns] for row in rows]
-    widths = [
-        max(len(header), *(len(line[i]) for line in cells)) for i, header in enumerate(headers)
-    ]
-    for line in [headers, *cells]:
-        run.env.stdout.write(
-            "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+    written, no disk read (``stat`` only) but a ``via: auto`` entry's (``auto_choices``)."""
+    if values["dry_run"]:
+        return dry_run(
+            run,
+            loaded.entries,
+            state_path,
+            Looking(values["retry_failed"], values["reimport_changed"]),
         )
-        run.env.stdout.write("\n")
+    with recorded(state_path) as (db, entries, disks):
+        looking = Looking(values["retry_failed"], values["reimport_changed"], db)
+        home = region_home(run)
+        now = show.utc_now()
+        rows = []
+        for spec in loaded.entries:
+            entry = entries.get(spec.name)
+            row = status_row(
+                spec, entry, status_note(spec, entry, disks.get(spec.name, ()), looking)
+            )
+            row["distribution"] = show.status(db, entry, spec.distribution, home, now)
+            if db is not None and entry is not None:
+                row.update(distribution_columns(db, spec.name, home))
+            rows.append(row)
+        asked = any(not show.asks_nothing(spec.distribution) for spec in loaded.entries)
+        extra = (("distribution", "distribution"),) if asked else ()
+        write_rows(run, rows, (*STATUS_COLUMNS, *extra))
+        return ExitStatus.OK

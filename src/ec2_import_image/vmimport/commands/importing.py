@@ -16,10 +16,13 @@ prints a JSON document too (``failure_document``: the results file's names),
 so that a script gets the task id and the error either way.  A rerun of an
 ended import with other options says which differ (``option_changes``) and
 applies none: the stored spec stays the one that import was made with until
-a new attempt starts.
+a new attempt starts.  The road is the attempt's once recorded (``--via auto``'s choice
+too): another one named while the import is under way is refused
+(``engine.roadchoice``).
 
 Exit status: 0 the AMI exists (or, with ``--no-wait``, the import started);
-1 the checks found errors, ImportImage refused the import or its task failed
+1 the checks found errors, ``--via auto`` found no road that takes the disks,
+ImportImage refused the import or its task failed
 (the cause and remedy on stderr); 2 usage; 3 the work could not be completed
 (a rerun continues); 4 an internal error of vmimport; 130 interrupted
 (imports go on in AWS; a rerun picks them up).
@@ -27,8 +30,9 @@ Exit status: 0 the AMI exists (or, with ``--no-wait``, the import started);
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,12 +43,14 @@ from ec2_import_image.vmimport import cli
 from ec2_import_image.vmimport.commands.options import given, request_options
 from ec2_import_image.vmimport.context import Run
 from ec2_import_image.vmimport.distribute.pacing import DEFAULT_MAX_COPIES
+from ec2_import_image.vmimport.engine.plan import Choice, Looking
+from ec2_import_image.vmimport.engine.roadchoice import road_conflict
 from ec2_import_image.vmimport.errors import ExitStatus, UsageError, VmimportError
 from ec2_import_image.vmimport.manifest import NAME, NAME_RULE, entry_from_options, option_name
-from ec2_import_image.vmimport.spec import MAX_DISKS, ImportSpec
+from ec2_import_image.vmimport.spec import MAX_DISKS, Auto, ImportSpec
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import import_state_path
-from ec2_import_image.vmimport.state.records import Entry, EntrySpec
+from ec2_import_image.vmimport.state.records import DiskState, Entry, EntrySpec
 from ec2_import_image.vmimport.state.records import ImportOptions as StoredOptions
 from ec2_import_image.vmimport.upload.parts import S3_MIN_PART
 
@@ -145,11 +151,12 @@ command continues where a run stopped, and returns a finished import's result wi
 sending anything.
 
 Exit status: 0 the AMI exists (with --no-wait: the import started); 1 the checks found
-errors, ImportImage refused the import or its task failed (the cause and the fix on
-stderr); 2 usage error; 3 the work could not be completed (no credentials or Region, the
-endpoint unreachable, the wait's limits reached: a rerun continues); 4 an internal error
-of vmimport (a bug: --debug shows its traceback); 130 interrupted (an import started goes
-on in AWS).
+errors, --via auto found no road that takes the disks, ImportImage refused the import or
+its task failed (the cause and the fix on stderr); 2 usage error (another --via for an
+import under way on its recorded road too); 3 the work could not be completed (no
+credentials or Region, the endpoint unreachable, the wait's limits reached: a rerun
+continues); 4 an internal error of vmimport (a bug: --debug shows its traceback); 130
+interrupted (an import started goes on in AWS).
 """
 
 
@@ -255,10 +262,16 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
     "its snapshot completing; a rerun waits and registers the AMI).",
 )
 @click.option("--max-wait", type=click.IntRange(min=1), help="Stop waiting after so many seconds.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan (with --via auto: the road and why); send, write, upload nothing.",
+)
 @cli.command
 def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values: Any) -> int:
     """Import disk images (local files or s3://bucket/key) into an AMI, idempotently, by the
-    road --via names (image: S3 and ImportImage; direct: EBS direct APIs and RegisterImage)."""
+    road --via names (image: S3 and ImportImage; direct: EBS direct APIs and RegisterImage;
+    auto: the one the check recommends)."""
     # the engine (and botocore) only when a command runs: `vmimport --help` stays light
     from ec2_import_image.vmimport.distribute.apply import Distributor
     from ec2_import_image.vmimport.engine.display import LineReporter, RichReporter
@@ -276,6 +289,9 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
     raw = {"name": name or default_name(disks[0]), "disks": list(disks), **given(values)}
     spec = entry_from_options(raw, Path.cwd())
     state_path = values["state_file"] or import_state_path(run.env.environ)
+    if values["dry_run"]:
+        looking = Looking(retry_failed=values["retry_failed"], content_keys=True)
+        return dry_run(run, [spec], state_path, looking)
     settings = engine_settings(values, KeyStyle.CONTENT)
     options = SingleOptions(
         wait=not values["no_wait"],
@@ -290,6 +306,9 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
     with StateDB.open(state_path) as db:
         before = _recorded(db, spec.name)
         _refuse_a_change_under_way(before, wanted)
+        conflict = road_conflict(spec, before)
+        if conflict is not None:
+            raise UsageError(conflict)
         changes: tuple[str, ...] = ()
         if before is not None and before.phase.final and before.spec.disks == wanted.disks:
             # the stored spec stays the ended import's until a new attempt starts: what a
@@ -359,3 +378,129 @@ def failure_document(db: StateDB, name: str, region: str | None = None) -> dict[
     document.update(columns(db, name, region))
     document["disks"] = [disk.to_json() for disk in disk_objects(db.disks(name))]
     return document
+
+
+# -- --dry-run, shared with batch ------------------------------------------------------------
+
+
+def dry_run(run: Run, specs: Sequence[ImportSpec], state_path: Path, looking: Looking) -> int:
+    """``--dry-run`` (``import`` and ``batch``): each entry's plan (``engine.plan``) and its
+    AMI's distribution steps, from the specs, the state database (read only; a missing one
+    is not created) and ``stat``; the local disks of a ``via: auto`` entry whose road is not
+    recorded are read as ``check`` reads them (``auto_choices``).  Nothing is sent or
+    written."""
+    from ec2_import_image.vmimport.distribute import show
+    from ec2_import_image.vmimport.engine.plan import plan
+
+    with recorded(state_path) as (db, entries, disks):
+        home = region_home(run)
+        now = show.utc_now()
+        steps = []
+        choices = auto_choices(run, specs, entries)
+        looking = looking._replace(cache=db)
+        for step in plan(specs, entries, disks, looking, choices):
+            steps.append(step.to_json())
+            spec = next(s for s in specs if s.name == step.entry)
+            for later in show.planned(db, entries.get(spec.name), spec.distribution, home, now):
+                steps.append(
+                    {
+                        "entry": spec.name,
+                        "action": later.action.value,
+                        "detail": f"{later.region}: {later.detail}",
+                    }
+                )
+    columns = (("entry", "entry"), ("action", "action"), ("detail", "detail"))
+    write_rows(run, steps, columns)
+    run.env.stderr.write(
+        "dry run: nothing was done; a run also looks for each entry's task or AMI in the "
+        "account (by its tags) before uploading it\n"
+    )
+    return ExitStatus.OK
+
+
+@contextlib.contextmanager
+def recorded(
+    state_path: Path,
+) -> Iterator[tuple[StateDB | None, dict[str, Entry], dict[str, Sequence[DiskState]]]]:
+    """The state database read only (None when there is none: it is not created), its
+    entries and their disks by name (``--dry-run``, ``--status``)."""
+    if not state_path.exists():
+        yield None, {}, {}
+        return
+    with StateDB.open_readonly(state_path) as db:
+        entries = {entry.name: entry for entry in db.entries()}
+        yield db, entries, {name: db.disks(name) for name in entries}
+
+
+def auto_choices(
+    run: Run, specs: Sequence[ImportSpec], entries: Mapping[str, Entry]
+) -> dict[str, Choice]:
+    """``--via auto``: the road each entry without a recorded one would take, from its disks
+    alone (``check``'s verdicts without the account: nothing is sent), for entries whose disks
+    are all local and there; read as ``check`` reads them (containers, partitions, the OS)."""
+    from ec2_import_image.vmimport.engine import changes
+    from ec2_import_image.vmimport.preflight import CheckRequest, check_image
+
+    choices: dict[str, Choice] = {}
+    for spec in specs:
+        entry = entries.get(spec.name)
+        if spec.options.via is not Auto.AUTO or (entry is not None and entry.phase.final):
+            continue
+        if entry is not None and entry.attempt.road_recorded:
+            continue
+        if any(disk.is_s3 for disk in spec.disks) or changes.missing(
+            [disk.location for disk in spec.disks]
+        ):
+            continue
+        options = spec.options
+        request = CheckRequest(
+            disks=tuple(disk.location for disk in spec.disks),
+            format=options.format.value if options.format else None,
+            boot_mode=options.boot_mode.value if options.boot_mode else None,
+            architecture=options.architecture.value if options.architecture else None,
+            platform=options.platform.value if options.platform else None,
+            via=Auto.AUTO,
+        )
+        try:
+            verdicts = check_image(run, request).roads
+        except VmimportError:
+            continue  # a run says why the disks cannot be read
+        choices[spec.name] = Choice(verdicts.recommended, verdicts.reason)
+    return choices
+
+
+def region_home(run: Run) -> str:
+    """The Region the imports go to, as the run resolves it (offline: no request is sent)."""
+    try:
+        region = run.region
+    except Exception:  # a configuration that cannot be read: the plan says so
+        region = None
+    return region or "(the import's Region)"
+
+
+def _cell(value: Any) -> str:
+    from ec2_import_image.vmimport.distribute import show
+
+    if value is None:
+        return ""
+    if isinstance(value, dict) and set(value) == {"done", "planned"}:
+        return show.summary(value)
+    return str(value)
+
+
+def write_rows(run: Run, rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...]) -> None:
+    """The rows as JSON (every key), or a table of ``columns`` (header, key)."""
+    if run.options.json:
+        json.dump(rows, run.env.stdout, indent=2)
+        run.env.stdout.write("\n")
+        return
+    headers = [header for header, _ in columns]
+    cells = [[_cell(row[key]) for _, key in columns] for row in rows]
+    widths = [
+        max(len(header), *(len(line[i]) for line in cells)) for i, header in enumerate(headers)
+    ]
+    for line in [headers, *cells]:
+        run.env.stdout.write(
+            "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+        )
+        run.env.stdout.write("\n")

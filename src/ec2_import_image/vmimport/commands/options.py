@@ -17,7 +17,14 @@ import click
 from ec2_import_image.roads import Road
 from ec2_import_image.vmimport.commands.check import ARCHITECTURE_HELP, choice
 from ec2_import_image.vmimport.errors import UsageError
-from ec2_import_image.vmimport.spec import Architecture, BootMode, DiskFormat, LicenseType, Platform
+from ec2_import_image.vmimport.spec import (
+    Architecture,
+    Auto,
+    BootMode,
+    DiskFormat,
+    LicenseType,
+    Platform,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 ARN_KEY = "LicenseConfigurationArn="
@@ -60,8 +67,13 @@ VIA_HELP = (
     "The road to the AMI: image (S3 upload, then ImportImage: the service adapts the guest; "
     "the default), snapshot (S3 upload, ImportSnapshot per disk, then RegisterImage) or direct "
     "(the EBS direct APIs, then RegisterImage: no bucket, no role). The last two leave the "
-    "guest as it is: Linux only, arm64 too."
+    "guest as it is: Linux only, arm64 too. auto: the road the check recommends (Windows and "
+    "a Linux that needs ImportImage's changes: image; a Linux ready for Nitro as it is: "
+    "direct), said on stderr and kept by reruns."
 )
+
+#: what --via takes: the roads, and auto
+VIA_CHOICES = click.Choice([*(road.value for road in Road), Auto.AUTO.value], case_sensitive=False)
 
 IMDS_HELP = (
     "Require IMDSv2 of instances launched from the AMI (ImdsSupport v2.0). Irreversible: the AMI "
@@ -99,7 +111,7 @@ def request_options(function: F) -> F:
             default=None,
             help="Keep the uploaded objects once the AMI exists.",
         ),
-        click.option("--via", type=choice(Road), help=VIA_HELP),
+        click.option("--via", type=VIA_CHOICES, help=VIA_HELP),
         click.option(
             "--ena/--no-ena",
             default=None,

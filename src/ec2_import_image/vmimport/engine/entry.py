@@ -33,7 +33,11 @@ a crash left behind).  ``kill -9`` anywhere loses nothing.
 Discovery and what follows it up to the AMI are the road's (``road.RoadSteps``, chosen by
 ``--via``): the phases above are the image road's; the direct road (``direct``) writes the
 disks into EBS snapshots in ``UPLOADING`` and registers the AMI in ``IMPORTING``, then goes
-on to ``FINISHING`` as the image road does once its task completed.
+on to ``FINISHING`` as the image road does once its task completed.  With ``--via auto``
+the check chooses the road (its report's recommended road, ``roadverdicts``; none: the
+entry fails ``no-road``), which is recorded with its reason before the hash and kept by
+every rerun (``roadchoice``); StartSnapshot refused for permissions before any block is
+written falls back to the snapshot or image road (``_fall_back``), recorded the same way.
 
 ``EntryWork`` does the phases; the ``import`` command (``single``) and the
 batch ``scheduler`` decide when.  It talks to AWS through ``Services`` and to
@@ -51,6 +55,7 @@ from ec2_import_image import diagnostics
 from ec2_import_image.diagnostics import Diagnostic, Severity
 from ec2_import_image.diskimage.records import DiskReport
 from ec2_import_image.failures import explain
+from ec2_import_image.guestos.judge import RoadVerdicts
 from ec2_import_image.importtasks.tasks import (
     Task,
     fields,
@@ -91,6 +96,7 @@ from ec2_import_image.vmimport.engine.request import (
 )
 from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects
 from ec2_import_image.vmimport.engine.road import RoadSteps, steps_for
+from ec2_import_image.vmimport.engine.roadchoice import road_taken
 from ec2_import_image.vmimport.engine.starting import start_import
 from ec2_import_image.vmimport.engine.waiting import WaitLimits
 from ec2_import_image.vmimport.errors import Incomplete
@@ -101,9 +107,11 @@ from ec2_import_image.vmimport.preflight import (
     Inspected,
     check_image,
     inspect_disks,
+    os_road,
 )
 from ec2_import_image.vmimport.report import CheckReport
-from ec2_import_image.vmimport.spec import DEFAULT_ROLE, ImportSpec
+from ec2_import_image.vmimport.roadverdicts import fallback_after_denial, lacks
+from ec2_import_image.vmimport.spec import DEFAULT_ROLE, Auto, ImportSpec, Via
 from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.records import (
     Entry,
@@ -115,6 +123,7 @@ from ec2_import_image.vmimport.state.records import (
 from ec2_import_image.vmimport.state.store import Claim
 from ec2_import_image.vmimport.upload.clients import S3Clients, from_run
 from ec2_import_image.vmimport.upload.disk import hash_disk
+from ec2_import_image.vmimport.upload.ebserrors import SnapshotAccessDenied
 from ec2_import_image.vmimport.upload.keys import content_key, entry_key
 from ec2_import_image.vmimport.upload.multipart import (
     DEFAULT_SETTINGS,
@@ -208,6 +217,18 @@ def _problem_line(item: Diagnostic) -> str:
     return "\n".join(diagnostics.lines(item))
 
 
+def no_road(verdicts: RoadVerdicts, source: str) -> EntryFailed:
+    """``--via auto``'s refusal of an image no road takes, with what each road lacks."""
+    info = Diagnostic(
+        FailureCode.NO_ROAD,
+        f"--via auto: no road takes {source} as it is: nothing was uploaded",
+        context=f"{verdicts.reason}. What stops each road: {lacks(verdicts)}.",
+        hint="Fix what stops a road (vmimport check shows each problem), or choose a road "
+        "with --via and --skip-check if the disk boots there all the same.",
+    )
+    return EntryFailed(info)
+
+
 def check_failure(problems: Sequence[Diagnostic]) -> EntryFailed:
     """The failure of an entry whose check found errors: the first is its cause and remedy,
     the others its details (each problem said once)."""
@@ -258,6 +279,9 @@ class EntryWork:
         self._identity: Identity | None = None
         self._seen_state: str | None = None
         self._road: RoadSteps | None = None
+        #: ``--via auto``: the road the check chose, and the verdicts it chose from
+        self._chosen: Road | None = None
+        self._verdicts: RoadVerdicts | None = None
 
     @property
     def name(self) -> str:
@@ -289,27 +313,122 @@ class EntryWork:
         """Check, hash, discover, then the road's own steps (``road``): the entry ready to
         start (the image road), or the phase to go on from (``WAITING``, ``FINISHING``) when
         the account already holds its work or the road registered the AMI itself."""
-        road = self.road  # a road this version does not take is refused before any work
-        judge = self.entry().phase in (Phase.PENDING, Phase.CHECKING)
+        attempt = self.entry().attempt
+        auto = self.spec.options.via is Auto.AUTO and not attempt.road_recorded
+        if not auto:
+            _ = self.road  # a road this version does not take is refused before any work
+        # ``--via auto`` chooses its road from the check: run it until a road is recorded
+        judge = self.entry().phase in (Phase.PENDING, Phase.CHECKING) or auto
         if judge:
             self._enter(Phase.CHECKING, "checking the disks and the account")
-        self._check(judge)
+        self._check(judge, choose=auto)
+        road = self.road
+        if not self.entry().attempt.road_recorded:
+            self.db.record_via(self.claim, road.road.value, self._given_reason(road.road))
         self._enter(Phase.HASHING, f"hashing {len(self.sources)} disk(s)")
         identity = self.identify()
-        if self.entry().attempt.via != road.road.value:
-            self.db.record_via(self.claim, road.road.value)
         found = road.discover(self, identity)
         if found is not None:
             return self._adopt(found)
         self.reporter.step("none found: this is a new import")
-        return road.deliver(self, identity)
+        try:
+            return road.deliver(self, identity)
+        except SnapshotAccessDenied as denied:
+            return self._fall_back(denied, identity)
 
     @property
     def road(self) -> RoadSteps:
-        """The steps of the road the entry takes (``--via``)."""
+        """The steps of the road the entry takes: the attempt's once recorded (a rerun, even
+        by a later version, keeps it), else ``--via``'s, else (``auto``) the check's."""
         if self._road is None:
-            self._road = steps_for(self.spec.options.via)
+            via = road_taken(self.spec, self.entry())
+            if via is Auto.AUTO:
+                assert self._chosen is not None, "--via auto: the check chooses the road first"
+                via = self._chosen
+            self._road = steps_for(via)
         return self._road
+
+    def _via(self) -> Via:
+        """The road the check judges for: the one taken (``auto`` until chosen)."""
+        return self._chosen or road_taken(self.spec, self.entry())
+
+    def _given_reason(self, road: Road) -> str:
+        """Why the attempt takes a road it was given (recorded with it)."""
+        if self.spec.options.via is Auto.AUTO:  # the check could not choose: --skip-check
+            return f"--via auto: the {road.value} road, as without the check"
+        return f"--via {road.value}"
+
+    def _choose(self, report: CheckReport) -> None:
+        """``--via auto``: the road the check recommends, recorded with why, and said; an
+        image no road takes is refused with what each lacks (``--skip-check``: the image
+        road, as without the check)."""
+        verdicts = report.roads
+        road, reason = verdicts.recommended, verdicts.reason
+        if road is None:
+            if not self.settings.skip_check:
+                raise no_road(verdicts, self.sources[0])
+            road, reason = Road.IMAGE, f"{reason}; --skip-check: the image road"
+        if TABLE[road].bucket and not self._bucket_for(road):
+            raise EntryFailed(
+                Diagnostic(
+                    FailureCode.NO_ROAD,
+                    f"--via auto chose the {road.value} road ({reason}), which uploads the "
+                    "local disks to S3, and no bucket was given: nothing was uploaded",
+                    hint="Give --bucket (the manifest's bucket), or choose a road with --via.",
+                )
+            )
+        self._chosen = road
+        self._record_road(road, f"--via auto: {reason}")
+
+    def _record_road(self, road: Road, reason: str) -> None:
+        self.db.record_via(self.claim, road.value, reason)
+        self.db.add_event(self.claim, f"road: {road.value} ({reason})")
+        self.reporter.step(f"road: {road.value} ({reason})")
+
+    def _bucket_for(self, road: Road) -> bool:
+        """Whether ``road`` has what it uploads local disks to (a bucket, or none to upload)."""
+        local = any(not disk.is_s3 for disk in self.spec.disks)
+        return not (TABLE[road].bucket and local) or self.spec.options.bucket is not None
+
+    def _fall_back(
+        self, denied: SnapshotAccessDenied, identity: Identity
+    ) -> Prepared | Phase | Left:
+        """StartSnapshot refused for permissions before any block of the entry was written, on
+        the road ``--via auto`` chose: the snapshot road, else the image road
+        (``roadverdicts.fallback_after_denial``), recorded and said; else the refusal."""
+        written = self.db.any_snapshot_recorded(self.claim)
+        if self.spec.options.via is not Auto.AUTO or denied.snapshot_id is not None or written:
+            raise denied
+        verdicts = self._verdicts or self._recheck().roads
+        fallback = fallback_after_denial(verdicts, bucket=self._bucket_for(Road.SNAPSHOT))
+        if fallback.road is None:
+            raise EntryFailed(
+                Diagnostic(
+                    FailureCode.NO_ROAD,
+                    f"--via auto: the EBS direct APIs refused the direct road ({denied}), and "
+                    f"no other road can be taken: {fallback.reason}",
+                    hint="Allow the EBS direct APIs (ebs:StartSnapshot, ebs:PutSnapshotBlock, "
+                    "ebs:CompleteSnapshot) to the credentials, or give --bucket and choose a "
+                    "road with --via.",
+                )
+            )
+        self._record_road(
+            fallback.road,
+            f"--via auto: StartSnapshot was refused for permissions before any block was "
+            f"written ({denied}); {fallback.reason}",
+        )
+        self._road = steps_for(fallback.road)
+        found = self._road.discover(self, identity)
+        if found is not None:
+            return self._adopt(found)
+        return self._road.deliver(self, identity)
+
+    def _recheck(self) -> CheckReport:
+        """The check again, for its verdicts (a rerun that fell back without them)."""
+        inspected = inspect_disks(
+            self.services.run, self.sources, digests=False, os_for=os_road(Auto.AUTO)
+        )
+        return self._judge(inspected, Auto.AUTO)
 
     @property
     def reports(self) -> dict[str, DiskReport]:
@@ -336,13 +455,15 @@ class EntryWork:
         token = client_token(identity, request, self.entry().attempt.number)
         return Prepared(identity, request, token, tuple(disks))
 
-    def _check(self, judge: bool) -> None:
+    def _check(self, judge: bool, *, choose: bool = False) -> None:
+        """The check (``judge``: the disks judged, not only read for the request);
+        ``choose``: ``--via auto``'s road chosen from it (``_choose``)."""
         inspected = inspect_disks(
             self.services.run,
             self.sources,
             verify_digests=self.settings.verify_digests,
             digests=judge,
-            os_for=self.spec.options.via if judge else None,
+            os_for=os_road(self._via()) if judge else None,
         )
         self._reports = {report.source: report for report in inspected.reports}
         if not judge:
@@ -353,7 +474,11 @@ class EntryWork:
             if not self.settings.skip_check:
                 raise
             self.reporter.step(f"the check could not be completed ({error}): --skip-check")
+            if choose:
+                self._chosen = Road.IMAGE
             return
+        if choose:
+            self._choose(report)
         if report.ok:
             return
         if not self.settings.skip_check:
@@ -363,11 +488,14 @@ class EntryWork:
                 self.reporter.step(f"check: {_problem_line(item)}")
         self.reporter.step("these check errors do not stop the import (--skip-check)")
 
-    def _judge(self, inspected: Inspected) -> CheckReport:
-        """The check's report; its warnings said (its errors are the caller's)."""
+    def _judge(self, inspected: Inspected, via: Via | None = None) -> CheckReport:
+        """The check's report for ``via`` (the road taken), its warnings said (its errors
+        are the caller's)."""
         options = self.spec.options
+        via = via or self._via()
         local = any(not disk.is_s3 for disk in self.spec.disks)
-        local = local and TABLE[options.via].bucket  # the direct road uploads nothing to S3
+        # the direct road uploads nothing to S3; auto may take a road that does
+        local = local and (via is Auto.AUTO or TABLE[via].bucket)
         report = check_image(
             self.services.run,
             CheckRequest(
@@ -380,11 +508,12 @@ class EntryWork:
                 bucket=options.bucket if local else None,
                 kms_key_id=options.kms_key_id,
                 verify_digests=self.settings.verify_digests,
-                via=options.via,
+                via=via,
             ),
             inspected=inspected,
             account_check=self.services.account_check,
         )
+        self._verdicts = report.roads
         for item in report.problems:
             if item.severity is Severity.WARNING:
                 self.reporter.step(f"check: {_problem_line(item)}")
@@ -603,7 +732,7 @@ class EntryWork:
             "--boot-mode": options.boot_mode.value if options.boot_mode else None,
             "--architecture": options.architecture.value if options.architecture else None,
             "--platform": options.platform.value if options.platform else None,
-            "--via": options.via.value if options.via is not Road.IMAGE else None,
+            "--via": self._checked_road(),
         }
         for option, value in named.items():
             if value:
@@ -611,6 +740,13 @@ class EntryWork:
         return (
             f"check the disks and the account: {command(*words, reach=self.services.run.reach())}"
         )
+
+    def _checked_road(self) -> str | None:
+        """``--via`` of the check line: the road the attempt takes (None: the image road)."""
+        via = self.spec.options.via
+        attempt = self.entry().attempt
+        road = attempt.via if attempt.road_recorded or via is Auto.AUTO else via.value
+        return None if road == Road.IMAGE.value else road
 
     def _kept_uploads(self) -> list[str]:
         """What a failed import leaves in S3: the objects this tool uploaded, kept so that
@@ -704,6 +840,7 @@ class EntryWork:
             platform=facts.platform if facts else None,
             architecture=facts.architecture if facts else None,
             via=self.entry().attempt.via,
+            via_reason=self.entry().attempt.via_reason,
         )
 
     def result(self) -> ImportResult:
@@ -743,6 +880,7 @@ class EntryWork:
             platform=task.get("Platform"),
             architecture=task.get("Architecture"),
             via=self.entry().attempt.via,
+            via_reason=self.entry().attempt.via_reason,
         )
 
     def left_result(self, left: Left) -> ImportResult:
@@ -757,6 +895,7 @@ class EntryWork:
             platform=None,
             architecture=None,
             via=self.entry().attempt.via,
+            via_reason=self.entry().attempt.via_reason,
         )
 
     def fail(self, failure: EntryFailed) -> None:

@@ -24,6 +24,8 @@ class FailureCode(StrEnum):
 
     #: ``vmimport check`` found errors in the disks or the account (nothing was uploaded)
     CHECK = "check-failed"
+    #: ``--via auto`` found no road that takes the image as it is (nothing was uploaded)
+    NO_ROAD = "no-road"
     #: the disks could not be read, hashed or uploaded
     UPLOAD = "upload-failed"
     #: ImportImage refused the request (the role, the bucket, a parameter)

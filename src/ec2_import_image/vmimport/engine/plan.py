@@ -2,7 +2,9 @@
 
 Both read only the manifest, the state database (a missing state file is not
 created) and what ``stat`` says of the local disks: nothing is sent to AWS,
-nothing is written, no disk is read.  The plan says what a run would do with
+nothing is written, no disk is read (but, for ``--dry-run``, the local disks of a
+``via: auto`` entry whose road is not recorded yet, which the caller reads as ``check``
+does and hands in as a ``Choice``).  The plan says what a run would do with
 each entry:
 
 - ``upload`` (its local disks, with their total size, then import), or
@@ -21,6 +23,10 @@ each entry:
 - ``missing`` (the entry still needs its disks and one is not there: a run
   refuses the manifest, exit 2).  A finished entry's missing disk is a note.
 
+An unfinished entry's road is the one its attempt recorded (``roadchoice``), with why
+when ``--via auto`` chose it; a ``via: auto`` entry not started says the road its disks
+alone would give (``Choice``) or that the run's check chooses it.
+
 A run also asks the account before uploading: an entry whose task or AMI it
 finds by its tags is adopted then, not imported again; the plan cannot know.
 """
@@ -33,10 +39,11 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from ec2_import_image.roads import TABLE, Road
-from ec2_import_image.vmimport.engine import changes
+from ec2_import_image.vmimport.engine import changes, roadchoice
 from ec2_import_image.vmimport.engine.changes import Found, HashCache
 from ec2_import_image.vmimport.engine.results import COLUMNS, Status, entry_row
-from ec2_import_image.vmimport.spec import ImportSpec
+from ec2_import_image.vmimport.errors import UsageError
+from ec2_import_image.vmimport.spec import Auto, ImportSpec
 from ec2_import_image.vmimport.state.records import DiskState, Entry, Phase
 from ec2_import_image.vmimport.upload.keys import entry_key
 from ec2_import_image.vmimport.upload.progress import human_size
@@ -63,6 +70,17 @@ class Looking(NamedTuple):
     retry_failed: bool = False
     reimport_changed: bool = False
     cache: HashCache | None = None
+    #: uploads named by content (``import``: ``PREFIX<16 hex of the SHA-256>/<file name>``),
+    #: not by entry (``batch``)
+    content_keys: bool = False
+
+
+class Choice(NamedTuple):
+    """The road ``--via auto`` would choose for an entry, from its disks alone (``batch
+    --dry-run``: ``check``'s verdicts without the account), and why; None: no road."""
+
+    road: Road | None
+    reason: str
 
 
 class Step(NamedTuple):
@@ -81,34 +99,58 @@ def _size(path: str) -> int:
         return 0
 
 
-def _fresh(spec: ImportSpec) -> Step:
+def _fresh(spec: ImportSpec, choice: Choice | None, looking: Looking) -> Step:
+    step = _fresh_on(spec, choice.road if choice else spec.options.via, looking)
+    if spec.options.via is not Auto.AUTO:
+        return step
+    if choice is None:
+        detail = (
+            "--via auto: the road is chosen by the check a run makes before the upload "
+            "(vmimport check DISK... shows it)"
+        )
+        return Step(spec.name, step.action, detail)
+    if choice.road is None:
+        detail = f"--via auto: no road takes it as it is ({choice.reason}): a run refuses it"
+        return Step(spec.name, step.action, detail)
+    said = (
+        f"--via auto: {choice.road.value} ({choice.reason}; from the disks alone: a run "
+        "checks the account too)"
+    )
+    return Step(spec.name, step.action, f"{said}: {step.detail}")
+
+
+def _fresh_on(spec: ImportSpec, road: Road | Auto | None, looking: Looking) -> Step:
     local = [disk.location for disk in spec.disks if not disk.is_s3]
-    if not TABLE[spec.options.via].bucket:
+    if isinstance(road, Road) and not TABLE[road].bucket:
         total = sum(_size(path) for path in local)
         return Step(
             spec.name,
             PlannedAction.UPLOAD,
             f"write {len(spec.disks)} disk(s), {human_size(total)} local, into EBS snapshots "
-            f"(--via {spec.options.via.value}), then RegisterImage",
+            f"(--via {road.value}), then RegisterImage",
         )
-    then = _then(spec)
+    then = _then(spec, road)
     if not local:
         sources = ", ".join(disk.location for disk in spec.disks)
         detail = f"import from {sources}" + ("" if then is None else f", {then}")
         return Step(spec.name, PlannedAction.IMPORT, detail)
     total = sum(_size(path) for path in local)
     bucket = spec.options.bucket or "?"
-    keys = ", ".join(
-        f"s3://{bucket}/{entry_key(spec.options.prefix, spec.name, path)}" for path in local
-    )
+    keys = ", ".join(f"s3://{bucket}/{_key(spec, path, looking)}" for path in local)
     detail = f"upload {len(local)} disk(s), {human_size(total)}, to {keys}"
     return Step(spec.name, PlannedAction.UPLOAD, detail + ("" if then is None else f", {then}"))
 
 
-def _then(spec: ImportSpec) -> str | None:
+def _key(spec: ImportSpec, path: str, looking: Looking) -> str:
+    if looking.content_keys:  # the SHA-256 is known once a run has hashed the disk
+        return f"{spec.options.prefix}<16 hex of its SHA-256>/{os.path.basename(path)}"
+    return entry_key(spec.options.prefix, spec.name, path)
+
+
+def _then(spec: ImportSpec, road: Road | Auto | None) -> str | None:
     """What a road that imports from S3 does after the upload, when it is not ImportImage (the
     image road: None, said as "import")."""
-    if spec.options.via is not Road.SNAPSHOT:
+    if road is not Road.SNAPSHOT:
         return None
     count = len(spec.disks)
     return f"then {count} ImportSnapshot task(s), one per disk, and RegisterImage (--via snapshot)"
@@ -155,16 +197,50 @@ def _done(
     return PlannedAction.SKIP, f"done: {image}" + (f" ({note})" if note else "")
 
 
+def road_taken(spec: ImportSpec, entry: Entry | None) -> Road | Auto:
+    """The road a run takes (``roadchoice.road_taken``); a road another version recorded is
+    shown as the manifest's (a run refuses it)."""
+    try:
+        return roadchoice.road_taken(spec, entry)
+    except UsageError:
+        return spec.options.via
+
+
 def plan_entry(
-    spec: ImportSpec, entry: Entry | None, disks: Sequence[DiskState], looking: Looking
+    spec: ImportSpec,
+    entry: Entry | None,
+    disks: Sequence[DiskState],
+    looking: Looking,
+    choice: Choice | None = None,
 ) -> Step:
-    """What a run would do with one entry."""
+    """What a run would do with one entry (``choice``: the road ``--via auto`` would choose
+    from the disks alone, for an entry without a road recorded)."""
+    step = _planned(spec, entry, disks, looking, choice)
+    recorded = entry is not None and entry.attempt.road_recorded
+    if entry is None or entry.phase.final or not recorded or step.action is PlannedAction.MISSING:
+        return step
+    if entry.phase is Phase.PENDING or entry.attempt.via_reason == f"--via {entry.attempt.via}":
+        return step
+    return Step(
+        step.entry,
+        step.action,
+        f"{step.detail} (road {entry.attempt.via}: {entry.attempt.via_reason})",
+    )
+
+
+def _planned(
+    spec: ImportSpec,
+    entry: Entry | None,
+    disks: Sequence[DiskState],
+    looking: Looking,
+    choice: Choice | None,
+) -> Step:
     retry = looking.retry_failed
     gone = missing_note(spec, entry, retry)
     if gone is not None:
         return Step(spec.name, PlannedAction.MISSING, gone)
     if entry is None or entry.phase is Phase.PENDING:
-        return _fresh(spec)
+        return _fresh(spec, choice, looking)
     name, attempt, point = spec.name, entry.attempt, entry.resumes_at
     if point is Phase.DONE:
         return Step(name, *_done(spec, entry, disks, looking))
@@ -179,7 +255,7 @@ def plan_entry(
         return Step(name, PlannedAction.WAIT, f"wait for {attempt.import_task_id}")
     under_way = _uploads(disks)
     detail = f"{entry.phase.value}" + (f" ({under_way})" if under_way else "")
-    then = _then(spec)
+    then = _then(spec, road_taken(spec, entry))
     if then is None:
         return Step(name, PlannedAction.RESUME, f"resume from {detail}, then import")
     # the snapshot road's tasks are not the attempt's task: found again by their tags
@@ -192,9 +268,16 @@ def plan(
     entries: Mapping[str, Entry],
     disks: Mapping[str, Sequence[DiskState]],
     looking: Looking,
+    choices: Mapping[str, Choice] | None = None,
 ) -> list[Step]:
     return [
-        plan_entry(spec, entries.get(spec.name), disks.get(spec.name, ()), looking)
+        plan_entry(
+            spec,
+            entries.get(spec.name),
+            disks.get(spec.name, ()),
+            looking,
+            (choices or {}).get(spec.name),
+        )
         for spec in specs
     ]
 
@@ -225,7 +308,7 @@ def status_note(
         return changes.look(_locations(spec), entry, disks, looking.cache).note(reimport=False)
     missing = missing_note(spec, entry, looking.retry_failed)
     final = entry is not None and entry.phase.final
-    if missing is not None or final or spec.options.via is not Road.SNAPSHOT:
+    if missing is not None or final or road_taken(spec, entry) is not Road.SNAPSHOT:
         return missing
     return (
         f"{len(spec.disks)} ImportSnapshot task(s), one per disk (found again by their tags), "
@@ -245,8 +328,10 @@ def status_row(spec: ImportSpec, entry: Entry | None, note: str | None = None) -
     else:
         row = entry_row(entry)
         row["updated"] = entry.updated.isoformat(timespec="seconds")
-    if entry is None or not entry.phase.final:  # the road a run takes: the manifest's
-        row["via"] = spec.options.via.value
+    if entry is None or not entry.phase.final:  # the road a run takes
+        row["via"] = road_taken(spec, entry).value
+        if not (entry is not None and entry.attempt.road_recorded):
+            row["via_reason"] = None
     if note is not None:
         row["note"] = note
     return row

@@ -3,7 +3,7 @@
 ``ImportResult`` is the JSON ``vmimport import`` prints: ``{"image_id",
 "import_task_id", "snapshot_ids", "disks": [{"source", "bucket", "key",
 "sha256", "size"}], "boot_mode", "platform", "architecture", "images",
-"shared", "via"}`` (``images``: the AMI in each Region, ``shared``: the grantees, from
+"shared", "via", "via_reason"}`` (``images``: the AMI in each Region, ``shared``: the grantees, from
 ``distribute.results``).
 
 A batch writes its results beside the manifest after every run (also an
@@ -13,9 +13,11 @@ interrupted one): ``MANIFEST.results.json`` (``{"manifest", "entries":
 ``in-progress``), AMI, snapshots, import task, attempt, for a failure its
 code, message, cause and remedy, a note (a finished entry's disks that
 changed or are gone), and its AMI per Region and grantees (``images``,
-``shared``: ``distribute.results``), and the road it takes (``via``: image, snapshot,
-direct).  The JSON document says its ``version`` (``RESULTS_VERSION``: 2 since ``via``; a
-file without one is version 1); the CSV's columns are ``COLUMNS``, new ones appended.
+``shared``: ``distribute.results``), the road it takes (``via``: image, snapshot,
+direct) and why (``via_reason``: ``--via auto``'s choice or fallback, or the road given;
+empty until the check chose it).  The JSON document says its ``version``
+(``RESULTS_VERSION``: 2 since ``via``, 3 since ``via_reason``; a file without one is
+version 1); the CSV's columns are ``COLUMNS``, new ones appended.
 Each file is written to a temporary name and renamed,
 so a reader never sees half a file; a file that cannot be written (a full
 disk, a read-only file system) is an ``Incomplete`` error naming it and the
@@ -47,8 +49,8 @@ from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.state.records import DiskState, Entry, Phase
 
 RESULTS_SUFFIX = ".results"
-#: the results files' version: 2 added ``via`` (the road) to each entry
-RESULTS_VERSION = 2
+#: the results files' version: 2 added ``via`` (the road) to each entry, 3 ``via_reason``
+RESULTS_VERSION = 3
 
 
 class ImportResult(NamedTuple):
@@ -63,8 +65,9 @@ class ImportResult(NamedTuple):
     images: tuple[tuple[str, str], ...] = ()
     #: the account ids, organization and OU ARNs the AMIs are shared with
     shared: tuple[str, ...] = ()
-    #: the road the import took (``roads.Road``)
+    #: the road the import took (``roads.Road``), and why
     via: str = "image"
+    via_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +81,7 @@ class ImportResult(NamedTuple):
             "images": dict(self.images),
             "shared": list(self.shared),
             "via": self.via,
+            "via_reason": self.via_reason,
         }
 
 
@@ -136,6 +140,7 @@ COLUMNS = (
     "images",
     "shared",
     "via",
+    "via_reason",
 )
 
 
@@ -159,6 +164,7 @@ def entry_row(entry: Entry) -> dict[str, Any]:
         "images": {},
         "shared": [],
         "via": entry.attempt.via,
+        "via_reason": entry.attempt.via_reason,
     }
 
 

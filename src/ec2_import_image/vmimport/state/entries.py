@@ -50,7 +50,7 @@ _ENTRY_COLUMNS = (
     "e.error_code, e.error_message, e.error_cause, e.error_remedy, "
     "e.created_at, e.updated_at, a.client_token, a.import_task_id, a.image_id, a.snapshot_ids, "
     "a.started_at AS attempt_started_at, a.finished_at AS attempt_finished_at, a.identity, "
-    "e.note, a.via"
+    "e.note, a.via, a.via_reason"
 )
 _NO_ERROR = (
     "error_code = NULL, error_message = NULL, error_cause = NULL, error_remedy = NULL, "
@@ -185,6 +185,7 @@ class EntryStore(Store):
             finished=maybe_utc(row["attempt_finished_at"]),
             identity=row["identity"],
             via=row["via"],
+            via_reason=row["via_reason"],
         )
         holder = (
             None
@@ -253,7 +254,7 @@ class EntryStore(Store):
         rows = self._rows_of(
             name,
             "SELECT number, client_token, import_task_id, image_id, snapshot_ids, "
-            "started_at, finished_at, identity, via FROM attempts WHERE entry_id = ? "
+            "started_at, finished_at, identity, via, via_reason FROM attempts WHERE entry_id = ? "
             "ORDER BY number",
         )
         return [
@@ -267,6 +268,7 @@ class EntryStore(Store):
                 finished=maybe_utc(r["finished_at"]),
                 identity=r["identity"],
                 via=r["via"],
+                via_reason=r["via_reason"],
             )
             for r in rows
         ]
@@ -455,10 +457,12 @@ class EntryStore(Store):
         """The current attempt's ClientToken: recorded before ImportImage is sent."""
         self._update_attempt(claim, "client_token = ?", (client_token,))
 
-    def record_via(self, claim: Claim, via: str) -> None:
+    def record_via(self, claim: Claim, via: str, reason: str) -> None:
         """The road the current attempt takes (``roads.Road``; ``image`` until recorded: the
-        engine records it as the attempt prepares)."""
-        self._update_attempt(claim, "via = ?", (via,))
+        engine records it once the check has chosen it) and why (``--via auto``'s reason, a
+        fallback's, or the road given): from then on the attempt's road
+        (``Attempt.road_recorded``)."""
+        self._update_attempt(claim, "via = ?, via_reason = ?", (via, reason))
 
     def record_task(self, claim: Claim, import_task_id: str) -> None:
         self._update_attempt(claim, "import_task_id = ?", (import_task_id,))

@@ -157,6 +157,14 @@ class Attempt(NamedTuple):
     identity: str | None = None
     #: the road this attempt takes to its AMI (``roads.Road``)
     via: str = "image"
+    #: why it takes that road (``--via auto``'s reason, a fallback's, the road given); None
+    #: until the check chose it
+    via_reason: str | None = None
+
+    @property
+    def road_recorded(self) -> bool:
+        """Whether the attempt's road is recorded: every rerun keeps it (``via``)."""
+        return self.via_reason is not None
 
 
 class Entry(NamedTuple):

@@ -275,6 +275,12 @@ _V7 = (
     "SELECT entry_id, position, snapshot_id, block_index, sha256 FROM snapshot_blocks",
     "DROP TABLE snapshot_blocks",
     "ALTER TABLE snapshot_blocks_v7 RENAME TO snapshot_blocks",
+    # via-auto: why the attempt takes its road (`--via auto`'s reason, the fallback after the
+    # EBS direct APIs were refused, or the road given), recorded once the check chose it:
+    # NULL until then.  An attempt a version before this one hashed had its road recorded
+    # with its identity (`record_via` came right after): its road is kept as given.
+    "ALTER TABLE attempts ADD COLUMN via_reason TEXT",
+    "UPDATE attempts SET via_reason = '--via ' || via WHERE identity IS NOT NULL",
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -284,7 +290,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "the database's owner id; each attempt's AMIs by Region, what was applied", _V4),
     Migration(5, "EBS snapshots written block by block, and their blocks", _V5),
     Migration(6, "the road each attempt takes (image, snapshot, direct)", _V6),
-    Migration(7, "a snapshot per disk of an OVA; a disk's snapshot replaced alone", _V7),
+    Migration(7, "OVA disks snapshotted alone, replaced alone; why an attempt takes its road", _V7),
 )
 
 

@@ -95,6 +95,14 @@ class SnapshotStore(Store):
         with self._read() as conn:
             return _record(conn, claim, position, member)
 
+    def any_snapshot_recorded(self, claim: Claim) -> bool:
+        """Whether any disk of the entry (an OVA's disks included) has a snapshot recorded."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM disk_snapshots WHERE entry_id = ? LIMIT 1", (claim.entry_id,)
+            ).fetchone()
+            return row is not None
+
     def record_snapshot(
         self, claim: Claim, position: int, snapshot: DiskSnapshot, *, member: int = 0
     ) -> None:
