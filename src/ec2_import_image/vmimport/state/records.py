@@ -143,6 +143,23 @@ class Holder(NamedTuple):
         )
 
 
+class SnapshotTask(NamedTuple):
+    """One disk's ImportSnapshot task of an attempt (the snapshot road), as recorded.
+
+    ``disk`` is the road's disk from 0 (an OVA's disks each one, in the OVF's order);
+    ``source`` the disk (an OVA's disk as ``OVA!member``); the ClientToken is recorded
+    before ImportSnapshot is sent, the task once it answers, its status as it is polled
+    (``active``, ``completed``, ``deleted``...) and its snapshot once completed.
+    """
+
+    disk: int
+    source: str
+    client_token: str
+    task_id: str | None = None
+    status: str | None = None
+    snapshot_id: str | None = None
+
+
 class Attempt(NamedTuple):
     """One attempt at importing an entry: its ClientToken, task, results."""
 
@@ -157,6 +174,8 @@ class Attempt(NamedTuple):
     identity: str | None = None
     #: the road this attempt takes to its AMI (``roads.Road``)
     via: str = "image"
+    #: the snapshot road's task per disk, in disk order
+    snapshot_tasks: tuple[SnapshotTask, ...] = ()
 
 
 class Entry(NamedTuple):
