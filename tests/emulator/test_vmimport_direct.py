@@ -197,7 +197,7 @@ def test_a_batch_takes_each_entry_by_its_road(
     )
     assert outcome.status == ExitStatus.OK, outcome.stderr
     rows = json.loads((tmp_path / "vms.yaml.results.json").read_text())
-    assert rows["version"] == 2
+    assert rows["version"] == 3
     found = {row["entry"]: row for row in rows["entries"]}
     assert {name: row["via"] for name, row in found.items()} == {
         "kvm-1": "direct",

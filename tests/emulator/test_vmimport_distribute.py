@@ -474,7 +474,8 @@ def test_a_batch_manifest_distributes_and_shows_its_steps(
         assert db["ImdsSupport"] == "v2.0"
     csv_text = (tmp_path / "vms.yaml.results.csv").read_text()
     header = csv_text.splitlines()[0].split(",")
-    assert header[-3:] == ["images", "shared", "via"]  # columns are appended (version 2)
+    # columns are appended (version 2: via, version 3: snapshot_tasks)
+    assert header[-4:] == ["images", "shared", "via", "snapshot_tasks"]
     assert f"{EU}={rows['db-1']['images'][EU]}" in csv_text
 
     status = batch("--status", "--json")

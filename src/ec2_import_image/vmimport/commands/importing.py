@@ -248,7 +248,11 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
 @click.option("--name", help="The import's name (default: the first disk's file name).")
 @request_options
 @engine_options(IMPORT_STATE)
-@click.option("--no-wait", is_flag=True, help="Return once the import has started.")
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Return once the import has started (--via snapshot: every disk's task).",
+)
 @click.option("--max-wait", type=click.IntRange(min=1), help="Stop waiting after so many seconds.")
 @cli.command
 def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values: Any) -> int:
@@ -273,7 +277,6 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
     state_path = values["state_file"] or import_state_path(run.env.environ)
     settings = engine_settings(values, KeyStyle.CONTENT)
     options = SingleOptions(
-        wait=not values["no_wait"],
         limits=settings.limits,
         retry_failed=values["retry_failed"],
     )
@@ -309,6 +312,7 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
                 ),
                 settings=settings,
                 reporter=reporter,
+                waits=not values["no_wait"],
             )
             try:
                 result = import_one(work, options, Clock(env.clock, env.sleep))

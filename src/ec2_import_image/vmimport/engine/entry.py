@@ -79,7 +79,7 @@ from ec2_import_image.vmimport.engine.identity import (
     finished_tags,
     s3_stand_in,
 )
-from ec2_import_image.vmimport.engine.members import is_ova, member_object
+from ec2_import_image.vmimport.engine.members import is_ova, member_objects
 from ec2_import_image.vmimport.engine.request import (
     DiskObject,
     Prepared,
@@ -87,8 +87,8 @@ from ec2_import_image.vmimport.engine.request import (
     detected_format,
     import_request,
 )
-from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects
-from ec2_import_image.vmimport.engine.road import RoadSteps, steps_for
+from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects, task_ids
+from ec2_import_image.vmimport.engine.road import RoadSteps, Underway, steps_for
 from ec2_import_image.vmimport.engine.starting import start_import
 from ec2_import_image.vmimport.engine.waiting import WaitLimits
 from ec2_import_image.vmimport.errors import Incomplete
@@ -235,6 +235,7 @@ class EntryWork:
         reporter: Reporter,
         cancel: threading.Event | None = None,
         slots: Slots | None = None,
+        waits: bool = True,
     ) -> None:
         self.db = db
         self.claim = claim
@@ -246,6 +247,9 @@ class EntryWork:
         #: the batch's gate on task starts (``--max-active``) for a road that starts its tasks
         #: itself (the snapshot road); None: no gate (a single import)
         self.slots = slots
+        #: whether the caller waits for the road's work in AWS (``import --no-wait``: false);
+        #: a road that starts and waits in ``deliver`` returns ``road.Underway`` without it
+        self.waits = waits
         self._reports: dict[str, DiskReport] | None = None
         self._digests: dict[int, FileDigest] = {}
         self._s3_disks: dict[int, DiskObject] = {}
@@ -279,10 +283,11 @@ class EntryWork:
 
     # ------------------------------------------------------------------ prepare
 
-    def prepare(self) -> Prepared | Phase:
+    def prepare(self) -> Prepared | Phase | Underway:
         """Check, hash, discover, then the road's own steps (``road``): the entry ready to
         start (the image road), or the phase to go on from (``WAITING``, ``FINISHING``) when
-        the account already holds its work or the road registered the AMI itself."""
+        the account already holds its work or the road registered the AMI itself, or the
+        road's work left running (``Underway``: ``waits`` false)."""
         road = self.road  # a road this version does not take is refused before any work
         judge = self.entry().phase in (Phase.PENDING, Phase.CHECKING)
         if judge:
@@ -493,8 +498,8 @@ class EntryWork:
 
     def upload_disks(self, *, members: bool = False) -> tuple[DiskObject, ...]:
         """Each local disk uploaded to the entry's bucket (resumably), each ``s3://`` disk as
-        found: the disks on S3, in order (the image and snapshot roads).  ``members``: an
-        OVA's disk as an object of its own instead of the OVA (``engine.members``)."""
+        found: the disks on S3, in order (the image and snapshot roads).  ``members``: each
+        disk of an OVA as an object of its own instead of the OVA (``engine.members``)."""
         local = sum(1 for disk in self.spec.disks if not disk.is_s3)
         self._enter(
             Phase.UPLOADING,
@@ -504,7 +509,7 @@ class EntryWork:
         bucket = self.spec.options.bucket
         for position, disk in enumerate(self.spec.disks):
             if members and is_ova(self, disk):
-                disks.append(member_object(self, position, disk))
+                disks.extend(member_objects(self, position, disk))
                 continue
             if disk.is_s3:
                 disks.append(self._s3_disks[position])
@@ -611,7 +616,7 @@ class EntryWork:
         ``--retry-failed`` sends nothing again, and the command that deletes each."""
         objects = [
             disk.object
-            for disk in self.db.disks(self.name)
+            for disk in self.db.disks(self.name, members=True)
             if disk.object is not None and disk.object.state is ObjectState.UPLOADED
         ]
         if not objects:
@@ -689,6 +694,7 @@ class EntryWork:
         snapshots: Sequence[str],
         facts: finishing.ImageFacts | None,
     ) -> ImportResult:
+        attempt = self.entry().attempt
         return ImportResult(
             image_id=image_id,
             import_task_id=import_task_id,
@@ -697,7 +703,8 @@ class EntryWork:
             boot_mode=facts.boot_mode if facts else None,
             platform=facts.platform if facts else None,
             architecture=facts.architecture if facts else None,
-            via=self.entry().attempt.via,
+            via=attempt.via,
+            snapshot_tasks=task_ids(attempt.snapshot_tasks),
         )
 
     def result(self) -> ImportResult:
@@ -728,15 +735,26 @@ class EntryWork:
 
     def started_result(self, task: Mapping[str, Any]) -> ImportResult:
         """The result of an import left running (``--no-wait``): the task, no AMI yet."""
+        return self._running(task_id(task), task)
+
+    def underway_result(self, underway: Underway) -> ImportResult:
+        """The result of a road's work left running (``--no-wait``: ``Underway``): what was
+        started (the snapshot road: ``snapshot_tasks``), no AMI yet."""
+        return self._running(None, {}, underway.started)
+
+    def _running(
+        self, import_task_id: str | None, task: Mapping[str, Any], started: tuple[str, ...] = ()
+    ) -> ImportResult:
         return ImportResult(
             image_id=None,
-            import_task_id=task_id(task),
+            import_task_id=import_task_id,
             snapshot_ids=(),
             disks=disk_objects(self.db.disks(self.name)),
             boot_mode=task.get("BootMode"),
             platform=task.get("Platform"),
             architecture=task.get("Architecture"),
             via=self.entry().attempt.via,
+            snapshot_tasks=started,
         )
 
     def fail(self, failure: EntryFailed) -> None:

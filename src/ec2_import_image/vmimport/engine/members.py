@@ -6,8 +6,11 @@ object, each part read from the archive at the member's offset
 (``FileDigest.span``: no temporary copy, the hash computed each run and never
 recorded as the archive's); an ``s3://`` OVA's member is copied by S3 into its
 own object (``upload.membercopy``: UploadPartCopy of its byte range), into
-the entry's bucket, else the OVA's.  An OVA of several disks is refused for
-now with what to do instead (one DISK argument per disk).
+the entry's bucket, else the OVA's.  An OVA of several disks gives each of its
+disks, in the OVF's order (the order the check reads them in: the first is the
+boot disk), an object of its own; the first disk's upload is journaled in the
+OVA's row of the state, each further one in a row of its own
+(``StateDB.member_position``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ec2_import_image.diskimage.records import ContainerFormat
 from ec2_import_image.vmimport.disks import open_disk
 from ec2_import_image.vmimport.engine.errors import EntryFailed, FailureCode
 from ec2_import_image.vmimport.engine.request import DiskObject
+from ec2_import_image.vmimport.s3objects import S3Object
 from ec2_import_image.vmimport.spec import DiskSource
 from ec2_import_image.vmimport.state.records import Span
 from ec2_import_image.vmimport.upload.disk import layout_for
@@ -38,28 +42,41 @@ def is_ova(work: EntryWork, disk: DiskSource) -> bool:
     return report is not None and report.format is ContainerFormat.OVA
 
 
-def _only_disk(disk: DiskSource, members: tuple[Member, ...]) -> Member:
-    if len(members) == 1:
-        return members[0]
-    names = ", ".join(member.name for member in members) or "none"
-    raise EntryFailed(
-        Diagnostic(
-            FailureCode.CHECK,
-            f"{disk.location} holds {len(members)} disks ({names}): the snapshot road imports "
-            "the disk of an OVA that holds one",
-            context="Each disk of the snapshot road is one ImportSnapshot of one VMDK.",
-            hint="Extract the disks (tar -xf) and give each as a DISK argument, boot disk "
-            "first; or take --via image or --via direct.",
-        )
-    )
+def member_label(disk: DiskSource, member: Member) -> str:
+    """How a disk inside an OVA is named (as the check names it): ``OVA!member``."""
+    return f"{disk.location}!{member.name}"
 
 
-def member_object(work: EntryWork, position: int, disk: DiskSource) -> DiskObject:
-    """The OVA's disk as an object of its own (see the module), the DiskObject to import."""
-    journal = work.db.journal(work.claim, position)
+def member_objects(work: EntryWork, position: int, disk: DiskSource) -> list[DiskObject]:
+    """Each disk of the OVA at ``position`` as an object of its own (see the module), in the
+    OVF's order (the first the boot disk when the OVA is the first DISK): the DiskObjects to
+    import, each named ``OVA!member``."""
     with open_disk(work.services.run, disk.location) as opened:
-        member = _only_disk(disk, read_ova(opened.blob).disk_members())
+        members = read_ova(opened.blob).disk_members()
         source = opened.s3
+    if not members:
+        raise EntryFailed(
+            Diagnostic(
+                FailureCode.CHECK,
+                f"{disk.location} holds no disk",
+                context="The OVF descriptor names no disk file the archive holds.",
+                hint="Check the OVA with vmimport check.",
+            )
+        )
+    objects = []
+    for number, member in enumerate(members):
+        label = member_label(disk, member)
+        row = work.db.member_position(work.claim, position, number, label)
+        made = _member_object(work, row, disk, member, source)
+        objects.append(made._replace(source=label))
+    return objects
+
+
+def _member_object(
+    work: EntryWork, row: int, disk: DiskSource, member: Member, source: S3Object | None
+) -> DiskObject:
+    """One disk of the OVA as an object of its own, journaled in the disks' row ``row``."""
+    journal = work.db.journal(work.claim, row)
     progress = work.reporter.progress
     if source is not None:
         into = work.spec.options.bucket or source.bucket

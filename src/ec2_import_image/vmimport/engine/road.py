@@ -13,7 +13,10 @@ road (``RoadSteps``) does the rest, in two calls ``EntryWork.prepare`` makes:
   are on S3 and ImportImage is started later by the caller, ``single`` at once or the
   batch ``scheduler`` under the quota of active import tasks, then waited for with
   ``EntryWork.start``/``observe``/``completed``/``task_failed``), or ``Phase.FINISHING``
-  once the road has registered the AMI itself and recorded it (``EntryWork.registered``).
+  once the road has registered the AMI itself and recorded it (``EntryWork.registered``),
+  or, when the caller does not wait (``EntryWork.waits`` false: ``import --no-wait``), an
+  ``Underway``: the road's work started in AWS and left running, recorded so that a rerun
+  waits for it (the snapshot road: its tasks; ``single`` prints them and exits 0).
 
 Each step is recorded in the state database before the next (``work.enter`` for phases,
 the journals for uploads and snapshots), so that ``kill -9`` anywhere and a rerun go on:
@@ -36,7 +39,7 @@ Roads:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ec2_import_image.roads import Road
 from ec2_import_image.vmimport.engine.discovery import Discovered, discover
@@ -49,6 +52,13 @@ if TYPE_CHECKING:
     from ec2_import_image.vmimport.state.records import Phase
 
 
+class Underway(NamedTuple):
+    """A road's work started in AWS and left running (``EntryWork.waits`` false): what was
+    started, by disk (the snapshot road: each disk's ImportSnapshot task id)."""
+
+    started: tuple[str, ...]
+
+
 class RoadSteps(Protocol):
     """One road's own steps (see the module's docstring)."""
 
@@ -58,7 +68,7 @@ class RoadSteps(Protocol):
     def discover(self, work: EntryWork, identity: Identity) -> Discovered | None:
         """The work the account holds for ``identity`` on this road, None for none."""
 
-    def deliver(self, work: EntryWork, identity: Identity) -> Prepared | Phase:
+    def deliver(self, work: EntryWork, identity: Identity) -> Prepared | Phase | Underway:
         """Upload, start, wait as far as the road goes in one go (see the docstring)."""
 
 

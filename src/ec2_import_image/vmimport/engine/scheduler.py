@@ -79,6 +79,7 @@ from ec2_import_image.vmimport.engine.quota import (
     free_slots,
 )
 from ec2_import_image.vmimport.engine.request import Prepared
+from ec2_import_image.vmimport.engine.road import Underway
 from ec2_import_image.vmimport.engine.slots import NoSlot, Slots
 from ec2_import_image.vmimport.engine.waiting import FRESH_SECONDS, poll_tasks
 from ec2_import_image.vmimport.errors import Incomplete, VmimportError, bear, from_aws
@@ -292,7 +293,10 @@ class Scheduler:
             point = work.resume_point()
         if point is not Phase.PREPARING:
             return point
-        return work.prepare()
+        prepared = work.prepare()
+        # a batch waits for every road's work (its EntryWork.waits is true): never Underway
+        assert not isinstance(prepared, Underway), prepared
+        return prepared
 
     def _changed(self, work: EntryWork) -> bool:
         """A finished entry's disks looked at again (in a worker: hashing takes time); True
