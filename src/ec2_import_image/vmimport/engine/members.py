@@ -10,12 +10,13 @@ the entry's bucket, else the OVA's.  An OVA of several disks gives each of its
 disks, in the OVF's order (the order the check reads them in: the first is the
 boot disk), an object of its own; the first disk's upload is journaled in the
 OVA's row of the state, each further one in a row of its own
-(``StateDB.member_position``).
+(``StateDB.member_position``).  ``ova_disks`` is that order and those rows, for
+every road that takes an OVA's disks one by one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.diskimage.ova import Member, read_ova
@@ -42,15 +43,32 @@ def is_ova(work: EntryWork, disk: DiskSource) -> bool:
     return report is not None and report.format is ContainerFormat.OVA
 
 
-def member_label(disk: DiskSource, member: Member) -> str:
-    """How a disk inside an OVA is named (as the check names it): ``OVA!member``."""
-    return f"{disk.location}!{member.name}"
+class MemberDisk(NamedTuple):
+    """One disk inside an OVA, as the roads that take an OVA's disks one by one see it."""
+
+    #: its place among the OVA's disks, from 0, in the OVF descriptor's DiskSection order
+    #: (never the archive's): disk 0 is the boot disk when the OVA is the first DISK, as
+    #: ``vmimport check`` (``DiskReport.all_disks``) and RegisterImage take it
+    number: int
+    #: where it lies in the archive
+    member: Member
+    #: its row in the state's disks (``StateDB.member_position``): its journals' position
+    row: int
+    #: how it is named (as the check names it): ``OVA!member``
+    label: str
 
 
-def member_objects(work: EntryWork, position: int, disk: DiskSource) -> list[DiskObject]:
-    """Each disk of the OVA at ``position`` as an object of its own (see the module), in the
-    OVF's order (the first the boot disk when the OVA is the first DISK): the DiskObjects to
-    import, each named ``OVA!member``."""
+class OvaDisks(NamedTuple):
+    """The disks of one OVA (``ova_disks``), and its S3 object when it is on S3."""
+
+    disks: tuple[MemberDisk, ...]
+    s3: S3Object | None
+
+
+def ova_disks(work: EntryWork, position: int, disk: DiskSource) -> OvaDisks:
+    """The disks of the OVA at ``position`` in order, each with its state row (the one rule of
+    which disk of an OVA comes first, and where each is journaled); an OVA that holds no disk
+    ends the entry."""
     with open_disk(work.services.run, disk.location) as opened:
         members = read_ova(opened.blob).disk_members()
         source = opened.s3
@@ -63,13 +81,22 @@ def member_objects(work: EntryWork, position: int, disk: DiskSource) -> list[Dis
                 hint="Check the OVA with vmimport check.",
             )
         )
-    objects = []
+    found = []
     for number, member in enumerate(members):
-        label = member_label(disk, member)
+        label = f"{disk.location}!{member.name}"
         row = work.db.member_position(work.claim, position, number, label)
-        made = _member_object(work, row, disk, member, source)
-        objects.append(made._replace(source=label))
-    return objects
+        found.append(MemberDisk(number, member, row, label))
+    return OvaDisks(tuple(found), source)
+
+
+def member_objects(work: EntryWork, position: int, disk: DiskSource) -> list[DiskObject]:
+    """Each disk of the OVA at ``position`` as an object of its own (see the module), in the
+    order of ``ova_disks``: the DiskObjects to import, each named ``OVA!member``."""
+    ova = ova_disks(work, position, disk)
+    return [
+        _member_object(work, one.row, disk, one.member, ova.s3)._replace(source=one.label)
+        for one in ova.disks
+    ]
 
 
 def _member_object(
