@@ -61,6 +61,25 @@ def _assert_the_ami_holds(lab: Lab, image_id: str, raw: Path) -> None:
     assert blob.read(len(data), tail) == bytes(tail)
 
 
+def _local_then_on_s3(
+    lab: Lab, ova: Path, key: str, state: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``ova`` imported by the snapshot road from its file (``local``), then from S3 at ``key``
+    (``remote``): each result.  Each of its disks' objects is deleted once imported, as
+    uploads are (a local OVA's: uploaded by span; an S3 OVA's: copied by UploadPartCopy); the
+    OVA on S3 is not this tool's, and stays."""
+    local = run_import(lab, str(ova), "--via", "snapshot", "--name", "local", state=state)
+    assert local.status == ExitStatus.OK, local.stderr
+    assert objects(lab) == []
+    lab.s3.put_object(Bucket=BUCKET, Key=key, Body=ova.read_bytes())
+    remote = run_import(
+        lab, f"s3://{BUCKET}/{key}", "--via", "snapshot", "--name", "remote", state=state
+    )
+    assert remote.status == ExitStatus.OK, remote.stderr
+    assert objects(lab) == [key]
+    return json.loads(local.stdout), json.loads(remote.stdout)
+
+
 @pytest.fixture
 def raw(disks: DiskFixtures) -> Path:
     return disks.path("gpt-uefi.raw")
@@ -93,25 +112,9 @@ def test_an_ova_local_and_on_s3(
 ) -> None:
     ova = tmp_path / "web-1.ova"
     ova.write_bytes(images.ova([disks.path("gpt-uefi.stream.vmdk").read_bytes()]))
-    local = run_import(
-        granted, str(ova), "--via", "snapshot", "--name", "local", state=tmp_path / "s"
-    )
-    assert local.status == ExitStatus.OK, local.stderr
-    _assert_the_ami_holds(granted, json.loads(local.stdout)["image_id"], raw)
-    assert objects(granted) == []  # the member's object deleted once imported, as uploads are
-    granted.s3.put_object(Bucket=BUCKET, Key="vms/web-1.ova", Body=ova.read_bytes())
-    remote = run_import(
-        granted,
-        f"s3://{BUCKET}/vms/web-1.ova",
-        "--via",
-        "snapshot",
-        "--name",
-        "remote",
-        state=tmp_path / "s",
-    )
-    assert remote.status == ExitStatus.OK, remote.stderr
-    _assert_the_ami_holds(granted, json.loads(remote.stdout)["image_id"], raw)
-    assert objects(granted) == ["vms/web-1.ova"]  # the copy deleted, the OVA not this tool's
+    local, remote = _local_then_on_s3(granted, ova, "vms/web-1.ova", tmp_path / "s")
+    _assert_the_ami_holds(granted, local["image_id"], raw)
+    _assert_the_ami_holds(granted, remote["image_id"], raw)
 
 
 def test_killed_during_the_snapshot_task_wait_then_rerun(
@@ -216,6 +219,7 @@ def _assert_the_two_disks(lab: Lab, image_id: str) -> None:
 
 
 def _task_ids_by_disk(lab: Lab) -> dict[str, str]:
+    """The import's tasks by their ``vmimport:disk`` tag (one import in the lab)."""
     return {tags_of(task)["vmimport:disk"]: task["ImportTaskId"] for task in _snapshot_tasks(lab)}
 
 
@@ -225,29 +229,16 @@ def test_an_ova_of_two_disks_local_and_on_s3(
     ova = disks.path(TWO_DISKS)
     check = vmimport(granted.endpoint, "check", "--via", "snapshot", "--bucket", BUCKET, str(ova))
     assert check.status == ExitStatus.OK, check.stdout + check.stderr
-    local = run_import(
-        granted, str(ova), "--via", "snapshot", "--name", "local", state=tmp_path / "s"
-    )
-    assert local.status == ExitStatus.OK, local.stderr
-    result = json.loads(local.stdout)
-    _assert_the_two_disks(granted, result["image_id"])
-    by_disk = _task_ids_by_disk(granted)
-    assert result["snapshot_tasks"] == [by_disk["1"], by_disk["2"]]
-    assert objects(granted) == []  # both disks' objects deleted once imported
-    granted.s3.put_object(Bucket=BUCKET, Key="vms/two.ova", Body=ova.read_bytes())
-    remote = run_import(
-        granted,
-        f"s3://{BUCKET}/vms/two.ova",
-        "--via",
-        "snapshot",
-        "--name",
-        "remote",
-        state=tmp_path / "s",
-    )
-    assert remote.status == ExitStatus.OK, remote.stderr
-    _assert_the_two_disks(granted, json.loads(remote.stdout)["image_id"])
-    assert len(_snapshot_tasks(granted)) == 4 and len(_images(granted)) == 2
-    assert objects(granted) == ["vms/two.ova"]  # the copies deleted, the OVA not this tool's
+    local, remote = _local_then_on_s3(granted, ova, "vms/two.ova", tmp_path / "s")
+    for result in (local, remote):
+        _assert_the_two_disks(granted, result["image_id"])
+    tasks = {
+        (tags_of(task)["vmimport:name"], tags_of(task)["vmimport:disk"]): task["ImportTaskId"]
+        for task in _snapshot_tasks(granted)
+    }
+    assert len(tasks) == 4 and len(_images(granted)) == 2
+    for name, result in (("local", local), ("remote", remote)):  # in disk order
+        assert result["snapshot_tasks"] == [tasks[(name, "1")], tasks[(name, "2")]]
 
 
 def test_killed_during_the_wait_of_two_disks_then_rerun_waits_for_the_recorded_tasks(
