@@ -117,28 +117,24 @@ def test_an_ova_local_and_on_s3(
     _assert_the_ami_holds(granted, remote["image_id"], raw)
 
 
+def _killed_in_the_wait(lab: Lab, disk: Path, state: Path, *more: str) -> list[str]:
+    """``import DISK --via snapshot`` in a child killed (SIGKILL) at its first poll of the tasks
+    it started (the lookup by tags before the starts goes out): its arguments, to run again."""
+    argv = ["import", str(disk), "--via", "snapshot", *more, "--bucket", BUCKET]
+    argv += ["--state", str(state), "--poll-interval", "1"]
+    child = start_module(
+        "tests.support.gated_child", [lab.endpoint, "DescribeImportSnapshotTasks", "1", *argv]
+    )
+    lines = kill_when(child, lambda lines: "blocked" in lines)
+    assert "blocked" in lines, lines
+    return argv
+
+
 def test_killed_during_the_snapshot_task_wait_then_rerun(
     granted: Lab, disks: DiskFixtures, raw: Path, tmp_path: Path
 ) -> None:
     vmdk = disks.path("gpt-uefi.stream.vmdk")
-    argv = [
-        "import",
-        str(vmdk),
-        "--via",
-        "snapshot",
-        "--bucket",
-        BUCKET,
-        "--state",
-        str(tmp_path / "s"),
-        "--poll-interval",
-        "1",
-    ]
-    child = start_module(
-        "tests.support.gated_child",
-        [granted.endpoint, "DescribeImportSnapshotTasks", "1", *argv],
-    )
-    lines = kill_when(child, lambda lines: "blocked" in lines)
-    assert "blocked" in lines, lines
+    argv = _killed_in_the_wait(granted, vmdk, tmp_path / "s")
     assert len(_snapshot_tasks(granted)) == 1
     outcome = vmimport(granted.endpoint, *argv, clock=granted.clock, sleep=granted.clock.advance)
     assert outcome.status == ExitStatus.OK, outcome.stderr
@@ -245,26 +241,7 @@ def test_killed_during_the_wait_of_two_disks_then_rerun_waits_for_the_recorded_t
     granted: Lab, disks: DiskFixtures, tmp_path: Path
 ) -> None:
     state = tmp_path / "s"
-    argv = [
-        "import",
-        str(disks.path(TWO_DISKS)),
-        "--via",
-        "snapshot",
-        "--name",
-        "two",
-        "--bucket",
-        BUCKET,
-        "--state",
-        str(state),
-        "--poll-interval",
-        "1",
-    ]
-    child = start_module(
-        "tests.support.gated_child",
-        [granted.endpoint, "DescribeImportSnapshotTasks", "1", *argv],
-    )
-    lines = kill_when(child, lambda lines: "blocked" in lines)
-    assert "blocked" in lines, lines
+    argv = _killed_in_the_wait(granted, disks.path(TWO_DISKS), state, "--name", "two")
     started = _task_ids_by_disk(granted)
     assert len(started) == 2
     with StateDB.open(state) as db:  # what the killed run recorded: each disk's task
