@@ -285,4 +285,10 @@ def test_no_wait_returns_once_the_tasks_started_and_a_rerun_registers(
     result = json.loads(done.stdout)
     _assert_the_two_disks(granted, result["image_id"])
     assert result["snapshot_tasks"] == started["snapshot_tasks"]
+    # each disk's task said, and in the entry's history, as it ended
+    with StateDB.open(state) as db:
+        history = [event.message for event in db.events("two")]
+    for task in started["snapshot_tasks"]:
+        assert f"{task}: completed" in done.stderr
+        assert f"{task}: completed" in history
     assert _task_ids_by_disk(granted) == by_disk and len(_images(granted)) == 1

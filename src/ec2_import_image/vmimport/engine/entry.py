@@ -54,7 +54,6 @@ from ec2_import_image.importtasks.tasks import (
     Task,
     fields,
     state_line,
-    state_text,
     status,
     status_message,
     task_id,
@@ -548,18 +547,18 @@ class EntryWork:
             raise EntryFailed(refused.info, [*refused.details, self.check_line()]) from None
         self.db.record_task(self.claim, task_id(task))
         self._enter(Phase.WAITING, f"started the import task {task_id(task)}")
-        self._seen_state = state_text(task)
+        self._seen_state = state_line(task)
         self.reporter.task(task)
         return task
 
     def observe(self, task: Task) -> None:
         """A poll's answer: a line of history when the task's state changed."""
-        text = state_text(task)
-        if text != self._seen_state:
-            self._seen_state = text
+        line = state_line(task)  # the task's id in it: each of the snapshot road's tasks
+        if line != self._seen_state:
+            self._seen_state = line
             progress = str(fields(task).get("Progress") or "")
             fraction = int(progress) / 100 if progress.isdigit() else None
-            self.db.add_event(self.claim, state_line(task), fraction)
+            self.db.add_event(self.claim, line, fraction)
         self.reporter.task(task)
 
     def completed(self, task: Task) -> None:
