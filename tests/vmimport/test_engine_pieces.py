@@ -348,5 +348,6 @@ def test_the_plan_and_status_of_a_snapshot_road_entry_say_its_calls(tmp_path: Pa
         "then RegisterImage"
     )
     image = ImportSpec("img", (disks[0],), ImportOptions(bucket="b"))
-    assert status_row(image, None, status_note(image, None, (), Looking()))["via"] == "image"
+    unknown = status_row(image, None, status_note(image, None, (), Looking()))
+    assert unknown["via"] == "image" and unknown["snapshot_tasks"] == []
     assert status_note(image, None, (), Looking()) is None

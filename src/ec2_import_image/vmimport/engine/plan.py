@@ -261,6 +261,7 @@ def status_row(spec: ImportSpec, entry: Entry | None, note: str | None = None) -
         row: dict[str, Any] = dict.fromkeys(COLUMNS)
         row.update(entry=spec.name, status=Status.PENDING.value, phase=Phase.PENDING.value)
         row["snapshot_ids"] = []
+        row["snapshot_tasks"] = []
         row["updated"] = None
     else:
         row = entry_row(entry)
