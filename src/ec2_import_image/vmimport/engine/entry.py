@@ -87,8 +87,9 @@ from ec2_import_image.vmimport.engine.request import (
     import_request,
 )
 from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects, task_ids
-from ec2_import_image.vmimport.engine.road import RoadSteps, Underway, steps_for
+from ec2_import_image.vmimport.engine.road import RoadSteps, steps_for
 from ec2_import_image.vmimport.engine.starting import start_import
+from ec2_import_image.vmimport.engine.underway import Underway
 from ec2_import_image.vmimport.engine.waiting import WaitLimits
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.explaining import CANCELLED, explained
@@ -247,7 +248,7 @@ class EntryWork:
         #: itself (the snapshot road); None: no gate (a single import)
         self.slots = slots
         #: whether the caller waits for the road's work in AWS (``import --no-wait``: false);
-        #: a road that starts and waits in ``deliver`` returns ``road.Underway`` without it
+        #: a road that starts and waits in ``deliver`` returns ``underway.Underway`` without it
         self.waits = waits
         self._reports: dict[str, DiskReport] | None = None
         self._digests: dict[int, FileDigest] = {}

@@ -15,7 +15,7 @@ road (``RoadSteps``) does the rest, in two calls ``EntryWork.prepare`` makes:
   ``EntryWork.start``/``observe``/``completed``/``task_failed``), or ``Phase.FINISHING``
   once the road has registered the AMI itself and recorded it (``EntryWork.registered``),
   or, when the caller does not wait (``EntryWork.waits`` false: ``import --no-wait``), an
-  ``Underway``: the road's work started in AWS and left running, recorded so that a rerun
+  ``underway.Underway``: the road's work started in AWS and left running, recorded so that a rerun
   waits for it (the snapshot road: its tasks; ``single`` prints them and exits 0).
 
 Each step is recorded in the state database before the next (``work.enter`` for phases,
@@ -39,10 +39,11 @@ Roads:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ec2_import_image.roads import Road
 from ec2_import_image.vmimport.engine.discovery import Discovered, discover
+from ec2_import_image.vmimport.engine.underway import Underway
 from ec2_import_image.vmimport.errors import UsageError
 
 if TYPE_CHECKING:
@@ -50,13 +51,6 @@ if TYPE_CHECKING:
     from ec2_import_image.vmimport.engine.identity import Identity
     from ec2_import_image.vmimport.engine.request import Prepared
     from ec2_import_image.vmimport.state.records import Phase
-
-
-class Underway(NamedTuple):
-    """A road's work started in AWS and left running (``EntryWork.waits`` false): what was
-    started, by disk (the snapshot road: each disk's ImportSnapshot task id)."""
-
-    started: tuple[str, ...]
 
 
 class RoadSteps(Protocol):

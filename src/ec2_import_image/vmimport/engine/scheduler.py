@@ -79,8 +79,8 @@ from ec2_import_image.vmimport.engine.quota import (
     free_slots,
 )
 from ec2_import_image.vmimport.engine.request import Prepared
-from ec2_import_image.vmimport.engine.road import Underway
 from ec2_import_image.vmimport.engine.slots import NoSlot, Slots
+from ec2_import_image.vmimport.engine.underway import Underway
 from ec2_import_image.vmimport.engine.waiting import FRESH_SECONDS, poll_tasks
 from ec2_import_image.vmimport.errors import Incomplete, VmimportError, bear, from_aws
 from ec2_import_image.vmimport.spec import ImportSpec

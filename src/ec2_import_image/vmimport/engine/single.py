@@ -18,7 +18,7 @@ A rerun of an entry that has ended:
 Then prepare, start (backing off while the Region's quota of active tasks is
 full, or ImportImage fails transiently), wait (unless ``--no-wait``:
 ``EntryWork.waits`` false, which the roads that start their own tasks follow too:
-the snapshot road returns its tasks once started, ``road.Underway``), finish.
+the snapshot road returns its tasks once started, ``underway.Underway``), finish.
 Errors that leave the entry resumable (an interrupted upload, the wait's
 limits) are recorded and raised: a rerun continues.
 """
@@ -39,8 +39,8 @@ from ec2_import_image.vmimport.engine.errors import (
 )
 from ec2_import_image.vmimport.engine.request import Prepared
 from ec2_import_image.vmimport.engine.results import ImportResult
-from ec2_import_image.vmimport.engine.road import Underway
 from ec2_import_image.vmimport.engine.starting import start_retrying
+from ec2_import_image.vmimport.engine.underway import Underway
 from ec2_import_image.vmimport.engine.waiting import WaitLimits, poll_tasks, wait_for_task
 from ec2_import_image.vmimport.errors import VmimportError, from_aws
 from ec2_import_image.vmimport.state.records import Phase

@@ -21,7 +21,7 @@ snapshot per disk, ``snapshot_ids``), or the first ``deleted`` one
 change of its status and its snapshot are recorded per disk as they are known
 (``--status`` and the results files show them).  A caller that does not wait
 (``EntryWork.waits`` false: ``import --no-wait``) gets the tasks back once every
-disk's task has started (``road.Underway``), unless one poll finds them all ended;
+disk's task has started (``underway.Underway``), unless one poll finds them all ended;
 a rerun waits for the recorded tasks, then registers.
 
 ``SnapshotRoad`` is the road's steps for the engine (``road.RoadSteps``):
@@ -52,9 +52,9 @@ from ec2_import_image.vmimport.engine.errors import EntryFailed, FailureCode
 from ec2_import_image.vmimport.engine.identity import Identity, client_token
 from ec2_import_image.vmimport.engine.registering import register_snapshots
 from ec2_import_image.vmimport.engine.request import DiskObject
-from ec2_import_image.vmimport.engine.road import Underway
 from ec2_import_image.vmimport.engine.snapshotrequest import snapshot_format, snapshot_request
 from ec2_import_image.vmimport.engine.starting import start_retrying, start_snapshot_import
+from ec2_import_image.vmimport.engine.underway import Underway
 from ec2_import_image.vmimport.engine.waiting import (
     ENDED,
     GaveUp,
