@@ -1,71 +1,81 @@
 #!/usr/bin/env bash
-# Build the multi-disk OVA fixture of tests/fixtures/ova/ with real tools (qemu-img, tar).
+# Build the two-disk OVA fixture tests/fixtures/disks/vm-two-disks.ova with real tools.
 #
-# two-disk.ova: an OVF descriptor, a manifest and two stream-optimized VMDKs, the boot disk
-# first in the descriptor's DiskSection (the GPT/ESP/ext4 fixture gpt-uefi.stream.vmdk of
-# scripts/make-disk-fixtures.sh) and a 24 MiB data disk whose three written ranges hold
-# text.  Beside it, what QEMU reads of each member (qemu-img convert -O raw, then
-# sha256sum; qemu-img info): oracle/two-disk-N.vmdk.sha256 and .info.json, since CI has no
-# qemu-img.  Made with qemu-img 7.2 and GNU tar 1.34; packed as its non-zero extents
-# (scripts/pack_sparse.py), unpacked by tests/support/diskfixtures.py.
+# Run from the repository on Debian 12 (bookworm) with qemu-utils, gdisk, e2fsprogs, tar and
+# xz-utils installed (the committed fixture: qemu-img 7.2.22, sgdisk 1.0.9, mke2fs 1.47.0,
+# GNU tar 1.34).  The boot disk is the committed stream-optimized VMDK gpt-uefi.stream.vmdk
+# (scripts/make-disk-fixtures.sh: GPT, an ESP with \EFI\BOOT\BOOTX64.EFI, ext4); the data
+# disk is made here: a 24 MiB RAW disk with a GPT (sgdisk) and one ext4 partition (mke2fs,
+# populated from a folder), converted to a stream-optimized VMDK by qemu-img.  The archive
+# holds the data disk's member BEFORE the boot disk's, while the OVF's DiskSection lists the
+# boot disk first: the disks' order is the descriptor's, never the archive's.
 #
-#   scripts/make-ova-fixtures.sh [OUT]    (OUT: tests/fixtures/ova)
+# Written beside the other fixtures: vm-two-disks.ova.xz (scripts/pack_sparse.py),
+# vm-two-disks.ova.oracle.json (scripts/record_oracles.py: qemu-img info/check of each
+# member read in place), and vm-two-disks.ova.raw.json: the size and SHA-256 of
+# `qemu-img convert -O raw` of each member, the oracles of what an AMI's snapshots must
+# read back as.
 set -euo pipefail
 
-OUT=${1:-tests/fixtures/ova}
+OUT=${1:-tests/fixtures/disks}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 MIB=$((1024 * 1024))
-mkdir -p "$OUT/oracle" "$WORK/ova"
+scripts=$(dirname "$0")
 
-python3 - "$WORK/boot.vmdk" <<'PY'
+python3 - "$OUT/gpt-uefi.stream.vmdk.xz" "$WORK/boot.vmdk" <<'PY'
 import sys
+sys.path.insert(0, ".")
 from pathlib import Path
-sys.path.insert(0, str(Path("tests").resolve().parent))
-from tests.support.diskfixtures import FIXTURES, unpack
-unpack(FIXTURES / "gpt-uefi.stream.vmdk.xz", Path(sys.argv[1]))
+from tests.support.diskfixtures import unpack
+unpack(Path(sys.argv[1]), Path(sys.argv[2]))
 PY
 
-# the data disk: 24 MiB, text at 0, 5 MiB and 17 MiB + 4 KiB, zeros elsewhere
-truncate -s $((24 * MIB)) "$WORK/data.raw"
-for at in 0 $((5 * MIB)) $((17 * MIB + 4096)); do
-    { yes "data disk two of two.ova, written at $at" || true; } | head -c $((300 * 1024)) \
-        | dd of="$WORK/data.raw" bs=4096 oflag=seek_bytes seek="$at" conv=notrunc status=none
-done
+# the data disk: GPT, one ext4 partition from 1 MiB, holding a few files
+qemu-img create -q -f raw "$WORK/data.raw" 24M
+sgdisk -q -n 1:2048:0 -t 1:8300 -c 1:data "$WORK/data.raw"
+mkdir -p "$WORK/tree/srv"
+printf 'data disk of the two-disk OVA fixture\n' >"$WORK/tree/srv/README"
+seq 1 200000 >"$WORK/tree/srv/numbers.txt"  # 1.3 MiB, compresses well
+mkfs.ext4 -q -F -L data -d "$WORK/tree" -E offset=$MIB "$WORK/data.raw" $((22 * 1024))
 qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$WORK/data.raw" "$WORK/data.vmdk"
 
-cp "$WORK/boot.vmdk" "$WORK/ova/two-disk-1.vmdk"
-cp "$WORK/data.vmdk" "$WORK/ova/two-disk-2.vmdk"
-size1=$(stat -c %s "$WORK/ova/two-disk-1.vmdk")
-size2=$(stat -c %s "$WORK/ova/two-disk-2.vmdk")
-cat >"$WORK/ova/two-disk.ovf" <<OVF
+mkdir -p "$WORK/ova"
+cp "$WORK/boot.vmdk" "$WORK/ova/vm-boot.vmdk"
+cp "$WORK/data.vmdk" "$WORK/ova/vm-data.vmdk"
+boot_size=$(stat -c %s "$WORK/ova/vm-boot.vmdk")
+data_size=$(stat -c %s "$WORK/ova/vm-data.vmdk")
+stream="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"
+cat >"$WORK/ova/vm.ovf" <<OVF
 <?xml version="1.0" encoding="UTF-8"?>
 <Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1">
   <References>
-    <File ovf:href="two-disk-1.vmdk" ovf:id="file1" ovf:size="$size1"/>
-    <File ovf:href="two-disk-2.vmdk" ovf:id="file2" ovf:size="$size2"/>
+    <File ovf:href="vm-data.vmdk" ovf:id="file2" ovf:size="$data_size"/>
+    <File ovf:href="vm-boot.vmdk" ovf:id="file1" ovf:size="$boot_size"/>
   </References>
   <DiskSection>
     <Info>Virtual disk information</Info>
     <Disk ovf:capacity="64" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk1"
-          ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+          ovf:fileRef="file1" ovf:format="$stream"/>
     <Disk ovf:capacity="24" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk2"
-          ovf:fileRef="file2" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+          ovf:fileRef="file2" ovf:format="$stream"/>
   </DiskSection>
-  <VirtualSystem ovf:id="two-disk-vm"><Info>A fixture VM with a data disk</Info></VirtualSystem>
+  <VirtualSystem ovf:id="fixture-two-disks"><Info>A fixture VM with two disks</Info></VirtualSystem>
 </Envelope>
 OVF
-(cd "$WORK/ova" && for f in two-disk.ovf two-disk-1.vmdk two-disk-2.vmdk; do
+(cd "$WORK/ova" && for f in vm.ovf vm-data.vmdk vm-boot.vmdk; do
     printf 'SHA256(%s)= %s\n' "$f" "$(sha256sum "$f" | cut -d' ' -f1)"
-done >two-disk.mf)
+done >vm.mf)
 tar --format=ustar --owner=0 --group=0 --mtime=@1700000000 -C "$WORK/ova" \
-    -cf "$WORK/two-disk.ova" two-disk.ovf two-disk.mf two-disk-1.vmdk two-disk-2.vmdk
+    -cf "$WORK/vm-two-disks.ova" vm.ovf vm.mf vm-data.vmdk vm-boot.vmdk
 
-for member in two-disk-1.vmdk two-disk-2.vmdk; do
-    (cd "$WORK/ova" && qemu-img info -f vmdk --output json "$member") >"$OUT/oracle/$member.info.json"
-    qemu-img convert -f vmdk -O raw "$WORK/ova/$member" "$WORK/flat.raw"
-    sha256sum "$WORK/flat.raw" | cut -d' ' -f1 >"$OUT/oracle/$member.sha256"
-    rm -f "$WORK/flat.raw"
+python3 "$scripts/record_oracles.py" "$WORK/vm-two-disks.ova" "$OUT/vm-two-disks.ova.oracle.json"
+raw_records=()
+for member in vm-boot.vmdk vm-data.vmdk; do
+    qemu-img convert -f vmdk -O raw "$WORK/ova/$member" "$WORK/$member.raw"
+    digest=$(sha256sum "$WORK/$member.raw" | cut -d' ' -f1)
+    raw_records+=("\"$member\": {\"sha256\": \"$digest\", \"size\": $(stat -c %s "$WORK/$member.raw")}")
 done
-python3 "$(dirname "$0")/pack_sparse.py" "$WORK/two-disk.ova" "$OUT/two-disk.ova.xz"
-ls -l "$OUT" "$OUT/oracle"
+(IFS=,; printf '{%s}\n' "${raw_records[*]}") >"$OUT/vm-two-disks.ova.raw.json"
+python3 "$scripts/pack_sparse.py" "$WORK/vm-two-disks.ova" "$OUT/vm-two-disks.ova.xz"
+ls -l "$OUT"/vm-two-disks.ova.*

@@ -289,7 +289,7 @@ def test_a_batch_with_via_auto_shows_the_roads_takes_them_and_records_them(
     assert (rows["old"]["status"], rows["old"]["error_code"]) == ("failed", "no-road")
     assert rows["old"]["via_reason"] is None
     csv_header = (tmp_path / "m.yaml.results.csv").read_text().splitlines()[0]
-    assert csv_header.endswith(",via,via_reason")
+    assert csv_header.endswith(",via,via_reason,snapshot_tasks")
     status = run_batch(lab, manifest, "--status", "--json")
     shown = {row["entry"]: row for row in json.loads(status.stdout)}
     assert (shown["deb"]["via"], shown["deb"]["via_reason"]) == (

@@ -474,8 +474,8 @@ def test_a_batch_manifest_distributes_and_shows_its_steps(
         assert db["ImdsSupport"] == "v2.0"
     csv_text = (tmp_path / "vms.yaml.results.csv").read_text()
     header = csv_text.splitlines()[0].split(",")
-    # columns are appended (version 2: via; 3: via_reason)
-    assert header[-4:] == ["images", "shared", "via", "via_reason"]
+    # columns are appended (version 2: via; 3: via_reason, snapshot_tasks)
+    assert header[-5:] == ["images", "shared", "via", "via_reason", "snapshot_tasks"]
     assert f"{EU}={rows['db-1']['images'][EU]}" in csv_text
 
     status = batch("--status", "--json")

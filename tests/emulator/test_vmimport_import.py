@@ -84,6 +84,7 @@ def test_one_import_end_to_end_tags_the_ami_and_snapshots_and_deletes_the_upload
         "shared",
         "via",
         "via_reason",
+        "snapshot_tasks",
     }
     assert (result["images"], result["shared"]) == ({"us-east-1": result["image_id"]}, [])
     assert (result["via"], result["via_reason"]) == ("image", "--via image")

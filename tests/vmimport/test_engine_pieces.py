@@ -38,7 +38,7 @@ from ec2_import_image.vmimport.spec import (
     LicenseType,
     Platform,
 )
-from ec2_import_image.vmimport.state.records import Attempt, Entry, Phase
+from ec2_import_image.vmimport.state.records import Attempt, Entry, Phase, SnapshotTask
 from tests.support.clock import FakeClock
 
 A, B = "a" * 64, "b" * 64
@@ -173,16 +173,35 @@ def test_the_results_files_beside_the_manifest(tmp_path: Path) -> None:
     from ec2_import_image.vmimport.engine.results import entry_row
 
     done = _entry("web", Phase.DONE, Attempt(1, "t", "import-ami-1", "ami-1", ("snap-1", "snap-2")))
-    rows = [entry_row(done), entry_row(_entry("db", Phase.UPLOADING, Attempt(2)))]
+    tasks = (
+        SnapshotTask(0, "a.vmdk", "t0", "import-snap-a", "completed", "snap-a"),
+        SnapshotTask(1, "b.vmdk", "t1", "import-snap-b", "completed", "snap-b"),
+    )
+    snap = Attempt(1, image_id="ami-2", snapshot_ids=("snap-a", "snap-b"), via="snapshot")
+    by_snapshots = _entry("snap", Phase.DONE, snap._replace(snapshot_tasks=tasks))
+    rows = [
+        entry_row(done),
+        entry_row(_entry("db", Phase.UPLOADING, Attempt(2))),
+        entry_row(by_snapshots),
+    ]
     manifest = tmp_path / "vms.yaml"
     json_path, csv_path = write_results(manifest, rows)
     assert (json_path.name, csv_path.name) == ("vms.yaml.results.json", "vms.yaml.results.csv")
     document = json.loads(json_path.read_text())
     assert document["entries"][0]["snapshot_ids"] == ["snap-1", "snap-2"]
-    assert [row["status"] for row in document["entries"]] == ["done", "in-progress"]
+    assert [row["status"] for row in document["entries"]] == ["done", "in-progress", "done"]
     with csv_path.open(newline="") as source:
         table = list(csv.DictReader(source))
     assert table[0]["snapshot_ids"] == "snap-1;snap-2" and table[1]["image_id"] == ""
+    # version 3: the snapshot road's task per disk, a list in JSON, ';'-joined in the CSV
+    assert document["version"] == 3
+    assert [row["snapshot_tasks"] for row in document["entries"]] == [
+        [],
+        [],
+        ["import-snap-a", "import-snap-b"],
+    ]
+    assert list(table[0])[-1] == "snapshot_tasks"
+    assert [row["snapshot_tasks"] for row in table] == ["", "", "import-snap-a;import-snap-b"]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "vms.yaml.results.csv",
         "vms.yaml.results.json",
@@ -300,13 +319,35 @@ def test_the_plan_and_status_of_a_snapshot_road_entry_say_its_calls(tmp_path: Pa
     resumed = plan_entry(spec, waiting, (), Looking())
     assert (resumed.action, resumed.detail) == (
         PlannedAction.RESUME,
-        f"resume from waiting, {then}; the tasks already started are found by their tags",
+        f"resume from waiting, {then}; the tasks already started are found again (the "
+        "state's, else by their tags)",
     )
     row = status_row(spec, waiting, status_note(spec, waiting, (), Looking()))
     assert row["via"] == "snapshot" and row["import_task_id"] is None
     assert row["note"] == (
-        "2 ImportSnapshot task(s), one per disk (found again by their tags), then RegisterImage"
+        "2 ImportSnapshot task(s), one per disk (an OVA's: one per disk in it), then RegisterImage"
+    )
+    # the tasks the state recorded: waited for, and shown with their statuses
+    started = Attempt(
+        1,
+        snapshot_tasks=(
+            SnapshotTask(0, "a.vmdk", "t0", "import-snap-a", "completed", "snap-a"),
+            SnapshotTask(1, "b.vmdk", "t1", "import-snap-b", "active"),
+        ),
+    )
+    recorded = _entry("web", Phase.WAITING, started)
+    waits = plan_entry(spec, recorded, (), Looking())
+    assert (waits.action, waits.detail) == (
+        PlannedAction.WAIT,
+        "wait for import-snap-a, import-snap-b, then RegisterImage (--via snapshot)",
+    )
+    row = status_row(spec, recorded, status_note(spec, recorded, (), Looking()))
+    assert row["snapshot_tasks"] == ["import-snap-a", "import-snap-b"]
+    assert row["note"] == (
+        "ImportSnapshot tasks: disk 1 import-snap-a (completed), disk 2 import-snap-b (active); "
+        "then RegisterImage"
     )
     image = ImportSpec("img", (disks[0],), ImportOptions(bucket="b"))
-    assert status_row(image, None, status_note(image, None, (), Looking()))["via"] == "image"
+    unknown = status_row(image, None, status_note(image, None, (), Looking()))
+    assert unknown["via"] == "image" and unknown["snapshot_tasks"] == []
     assert status_note(image, None, (), Looking()) is None

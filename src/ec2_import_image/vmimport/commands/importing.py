@@ -258,8 +258,8 @@ def engine_settings(values: dict[str, Any], keys: KeyStyle) -> EngineSettings:
 @click.option(
     "--no-wait",
     is_flag=True,
-    help="Return once the import has started (--via direct: once every disk is written and "
-    "its snapshot completing; a rerun waits and registers the AMI).",
+    help="Return once the import has started (--via snapshot: every disk's task; --via "
+    "direct: every disk written and its snapshot completing); a rerun waits and finishes.",
 )
 @click.option("--max-wait", type=click.IntRange(min=1), help="Stop waiting after so many seconds.")
 @click.option(
@@ -294,7 +294,6 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
         return dry_run(run, [spec], state_path, looking)
     settings = engine_settings(values, KeyStyle.CONTENT)
     options = SingleOptions(
-        wait=not values["no_wait"],
         limits=settings.limits,
         retry_failed=values["retry_failed"],
     )
@@ -333,7 +332,7 @@ def import_image(run: Run, *, disks: tuple[str, ...], name: str | None, **values
                 ),
                 settings=settings,
                 reporter=reporter,
-                waits=options.wait,
+                waits=not values["no_wait"],
             )
             try:
                 result = import_one(work, options, Clock(env.clock, env.sleep))

@@ -19,7 +19,7 @@ RegisterImage.  No bucket, no service role.
    distribution).
 
 With ``--no-wait`` (``EntryWork.waits`` false) step 1 stops once every disk's blocks are
-written and CompleteSnapshot was accepted for it: ``deliver`` answers ``request.Left``
+written and CompleteSnapshot was accepted for it: ``deliver`` answers ``underway.Underway``
 (the snapshots, sealing in EBS), and a rerun waits for them to be ``completed`` and
 registers the AMI.
 
@@ -58,7 +58,7 @@ from ec2_import_image.vmimport.engine.identity import (
     snapshot_token,
 )
 from ec2_import_image.vmimport.engine.registering import register_snapshots, road_tags
-from ec2_import_image.vmimport.engine.request import Left
+from ec2_import_image.vmimport.engine.underway import Underway
 from ec2_import_image.vmimport.engine.volumes import Volume, volumes
 from ec2_import_image.vmimport.state.records import Phase
 from ec2_import_image.vmimport.upload.ebsclients import resolve_kms_key
@@ -114,7 +114,7 @@ class DirectRoad:
         )
         return find_registered(work.services.ec2, identity, self.road.value)
 
-    def deliver(self, work: EntryWork, identity: Identity) -> Phase | Left:
+    def deliver(self, work: EntryWork, identity: Identity) -> Phase | Underway:
         uefi = register.uefi_data(work.spec.options.uefi_data)  # refused before any write
         disks = volumes(work.sources, work.reports)
         work.enter(Phase.UPLOADING, f"writing {len(disks)} disk(s) into EBS snapshots (EBS direct)")
@@ -127,7 +127,7 @@ class DirectRoad:
                 f"{len(snapshots)} snapshot(s) written and completing: a rerun waits for them "
                 "and registers the AMI (--no-wait)"
             )
-            return Left(tuple(snapshots))
+            return Underway(snapshots=tuple(snapshots))
         return register_snapshots(work, identity, snapshots, self.road, uefi)
 
     def _volume(

@@ -19,6 +19,7 @@ from ec2_import_image.importtasks.tasks import (
     state_text,
     status,
     status_message,
+    task_id,
 )
 from ec2_import_image.vmimport.state.records import Phase
 from ec2_import_image.vmimport.upload.progress import LineProgress, Progress, RichProgress
@@ -36,7 +37,7 @@ class LineReporter:
         self._stream = stream
         self._prefix = prefix
         self._lock = threading.Lock()
-        self._last: tuple[str, object] | None = None
+        self._last: tuple[str, str, object] | None = None
         self.progress: Progress = LineProgress(stream, prefix)
 
     def phase(self, phase: Phase, message: str) -> None:
@@ -48,8 +49,9 @@ class LineReporter:
             self._stream.flush()
 
     def task(self, task: Task) -> None:
-        """A line when the task's status or StatusMessage changes (not at each percent)."""
-        shown = (status(task), status_message(task))
+        """A line when a task's status or StatusMessage changes (not at each percent; each of
+        the snapshot road's tasks on its own)."""
+        shown = (task_id(task), status(task), status_message(task))
         if shown != self._last:
             self._last = shown
             self.step(state_line(task))
@@ -66,7 +68,7 @@ class RichReporter:
         self.progress: Progress = RichProgress(console)
         self._bars: Bars | None = None
         self._bar: TaskID | None = None
-        self._last: tuple[str, object] | None = None
+        self._last: tuple[str, str, object] | None = None
 
     def phase(self, phase: Phase, message: str) -> None:
         self.step(message)
@@ -76,7 +78,7 @@ class RichReporter:
 
     def task(self, task: Task) -> None:
         text = state_text(task)
-        shown = (status(task), status_message(task))
+        shown = (task_id(task), status(task), status_message(task))
         if shown != self._last:
             self._last = shown
             self.step(state_line(task))

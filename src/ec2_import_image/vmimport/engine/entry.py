@@ -60,7 +60,6 @@ from ec2_import_image.importtasks.tasks import (
     Task,
     fields,
     state_line,
-    state_text,
     status,
     status_message,
     task_id,
@@ -85,19 +84,19 @@ from ec2_import_image.vmimport.engine.identity import (
     finished_tags,
     s3_stand_in,
 )
-from ec2_import_image.vmimport.engine.members import is_ova, member_object
+from ec2_import_image.vmimport.engine.members import is_ova, member_objects
 from ec2_import_image.vmimport.engine.request import (
     DiskObject,
-    Left,
     Prepared,
     detected_boot_mode,
     detected_format,
     import_request,
 )
-from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects
+from ec2_import_image.vmimport.engine.results import ImportResult, disk_objects, task_ids
 from ec2_import_image.vmimport.engine.road import RoadSteps, steps_for
 from ec2_import_image.vmimport.engine.roadchoice import road_taken
 from ec2_import_image.vmimport.engine.starting import start_import
+from ec2_import_image.vmimport.engine.underway import Underway
 from ec2_import_image.vmimport.engine.waiting import WaitLimits
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.explaining import CANCELLED, explained
@@ -270,8 +269,8 @@ class EntryWork:
         #: the batch's gate on task starts (``--max-active``) for a road that starts its tasks
         #: itself (the snapshot road); None: no gate (a single import)
         self.slots = slots
-        #: whether the run waits for the AMI (``--no-wait``: false); a registering road that
-        #: does not wait leaves once its work is started (``request.Left``)
+        #: whether the caller waits for the road's work in AWS (``import --no-wait``: false);
+        #: a road that starts and waits in ``deliver`` returns ``underway.Underway`` without it
         self.waits = waits
         self._reports: dict[str, DiskReport] | None = None
         self._digests: dict[int, FileDigest] = {}
@@ -309,10 +308,11 @@ class EntryWork:
 
     # ------------------------------------------------------------------ prepare
 
-    def prepare(self) -> Prepared | Phase | Left:
+    def prepare(self) -> Prepared | Phase | Underway:
         """Check, hash, discover, then the road's own steps (``road``): the entry ready to
         start (the image road), or the phase to go on from (``WAITING``, ``FINISHING``) when
-        the account already holds its work or the road registered the AMI itself."""
+        the account already holds its work or the road registered the AMI itself, or the
+        road's work left running (``Underway``: ``waits`` false)."""
         attempt = self.entry().attempt
         auto = self.spec.options.via is Auto.AUTO and not attempt.road_recorded
         if not auto:
@@ -392,7 +392,7 @@ class EntryWork:
 
     def _fall_back(
         self, denied: SnapshotAccessDenied, identity: Identity
-    ) -> Prepared | Phase | Left:
+    ) -> Prepared | Phase | Underway:
         """StartSnapshot refused for permissions before any block of the entry was written, on
         the road ``--via auto`` chose: the snapshot road, else the image road
         (``roadverdicts.fallback_after_denial``), recorded and said; else the refusal."""
@@ -628,8 +628,8 @@ class EntryWork:
 
     def upload_disks(self, *, members: bool = False) -> tuple[DiskObject, ...]:
         """Each local disk uploaded to the entry's bucket (resumably), each ``s3://`` disk as
-        found: the disks on S3, in order (the image and snapshot roads).  ``members``: an
-        OVA's disk as an object of its own instead of the OVA (``engine.members``)."""
+        found: the disks on S3, in order (the image and snapshot roads).  ``members``: each
+        disk of an OVA as an object of its own instead of the OVA (``engine.members``)."""
         local = sum(1 for disk in self.spec.disks if not disk.is_s3)
         self._enter(
             Phase.UPLOADING,
@@ -639,7 +639,7 @@ class EntryWork:
         bucket = self.spec.options.bucket
         for position, disk in enumerate(self.spec.disks):
             if members and is_ova(self, disk):
-                disks.append(member_object(self, position, disk))
+                disks.extend(member_objects(self, position, disk))
                 continue
             if disk.is_s3:
                 disks.append(self._s3_disks[position])
@@ -678,18 +678,18 @@ class EntryWork:
             raise EntryFailed(refused.info, [*refused.details, self.check_line()]) from None
         self.db.record_task(self.claim, task_id(task))
         self._enter(Phase.WAITING, f"started the import task {task_id(task)}")
-        self._seen_state = state_text(task)
+        self._seen_state = state_line(task)
         self.reporter.task(task)
         return task
 
     def observe(self, task: Task) -> None:
         """A poll's answer: a line of history when the task's state changed."""
-        text = state_text(task)
-        if text != self._seen_state:
-            self._seen_state = text
+        line = state_line(task)  # the task's id in it: each of the snapshot road's tasks
+        if line != self._seen_state:
+            self._seen_state = line
             progress = str(fields(task).get("Progress") or "")
             fraction = int(progress) / 100 if progress.isdigit() else None
-            self.db.add_event(self.claim, state_line(task), fraction)
+            self.db.add_event(self.claim, line, fraction)
         self.reporter.task(task)
 
     def completed(self, task: Task) -> None:
@@ -753,7 +753,7 @@ class EntryWork:
         ``--retry-failed`` sends nothing again, and the command that deletes each."""
         objects = [
             disk.object
-            for disk in self.db.disks(self.name)
+            for disk in self.db.disks(self.name, members=True)
             if disk.object is not None and disk.object.state is ObjectState.UPLOADED
         ]
         if not objects:
@@ -831,6 +831,7 @@ class EntryWork:
         snapshots: Sequence[str],
         facts: finishing.ImageFacts | None,
     ) -> ImportResult:
+        attempt = self.entry().attempt
         return ImportResult(
             image_id=image_id,
             import_task_id=import_task_id,
@@ -839,8 +840,9 @@ class EntryWork:
             boot_mode=facts.boot_mode if facts else None,
             platform=facts.platform if facts else None,
             architecture=facts.architecture if facts else None,
-            via=self.entry().attempt.via,
-            via_reason=self.entry().attempt.via_reason,
+            via=attempt.via,
+            via_reason=attempt.via_reason,
+            snapshot_tasks=task_ids(attempt.snapshot_tasks),
         )
 
     def result(self) -> ImportResult:
@@ -871,31 +873,33 @@ class EntryWork:
 
     def started_result(self, task: Mapping[str, Any]) -> ImportResult:
         """The result of an import left running (``--no-wait``): the task, no AMI yet."""
+        return self._running(task_id(task), task)
+
+    def underway_result(self, underway: Underway) -> ImportResult:
+        """The result of a road's work left running (``--no-wait``: ``Underway``): what was
+        started (the snapshot road's ``snapshot_tasks``, the direct road's ``snapshot_ids``),
+        no AMI yet."""
+        return self._running(None, {}, underway)
+
+    def _running(
+        self,
+        import_task_id: str | None,
+        task: Mapping[str, Any],
+        underway: Underway | None = None,
+    ) -> ImportResult:
+        attempt = self.entry().attempt
+        underway = underway or Underway()
         return ImportResult(
             image_id=None,
-            import_task_id=task_id(task),
-            snapshot_ids=(),
+            import_task_id=import_task_id,
+            snapshot_ids=underway.snapshots,
             disks=disk_objects(self.db.disks(self.name)),
             boot_mode=task.get("BootMode"),
             platform=task.get("Platform"),
             architecture=task.get("Architecture"),
-            via=self.entry().attempt.via,
-            via_reason=self.entry().attempt.via_reason,
-        )
-
-    def left_result(self, left: Left) -> ImportResult:
-        """The result of an import a registering road left before its AMI (``--no-wait``):
-        its snapshots, no AMI yet."""
-        return ImportResult(
-            image_id=None,
-            import_task_id=None,
-            snapshot_ids=left.snapshot_ids,
-            disks=disk_objects(self.db.disks(self.name)),
-            boot_mode=None,
-            platform=None,
-            architecture=None,
-            via=self.entry().attempt.via,
-            via_reason=self.entry().attempt.via_reason,
+            via=attempt.via,
+            via_reason=attempt.via_reason,
+            snapshot_tasks=underway.tasks,
         )
 
     def fail(self, failure: EntryFailed) -> None:

@@ -96,7 +96,7 @@ def _shared_elsewhere(db: StateDB, name: str, stored: StoredObject) -> str | Non
     for entry in db.entries():
         if entry.name == name or entry.phase.final:
             continue
-        for disk in db.disks(entry.name):
+        for disk in db.disks(entry.name, members=True):
             other = disk.object
             if other is not None and (other.bucket, other.key) == (stored.bucket, stored.key):
                 return entry.name
@@ -110,7 +110,7 @@ def delete_uploads(
 
     ``shared``: other entries may name the same objects (content keys)."""
     deleted: list[str] = []
-    for disk in db.disks(claim.name):
+    for disk in db.disks(claim.name, members=True):
         stored = disk.object
         if stored is None or stored.state is not ObjectState.UPLOADED:
             continue

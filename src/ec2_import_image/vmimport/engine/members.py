@@ -6,13 +6,17 @@ object, each part read from the archive at the member's offset
 (``FileDigest.span``: no temporary copy, the hash computed each run and never
 recorded as the archive's); an ``s3://`` OVA's member is copied by S3 into its
 own object (``upload.membercopy``: UploadPartCopy of its byte range), into
-the entry's bucket, else the OVA's.  An OVA of several disks is refused for
-now with what to do instead (one DISK argument per disk).
+the entry's bucket, else the OVA's.  An OVA of several disks gives each of its
+disks, in the OVF's order (the order the check reads them in: the first is the
+boot disk), an object of its own; the first disk's upload is journaled in the
+OVA's row of the state, each further one in a row of its own
+(``StateDB.member_position``).  ``ova_disks`` is that order and those rows, for
+every road that takes an OVA's disks one by one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ec2_import_image.diagnostics import Diagnostic
 from ec2_import_image.diskimage.ova import Member, read_ova
@@ -20,6 +24,7 @@ from ec2_import_image.diskimage.records import ContainerFormat
 from ec2_import_image.vmimport.disks import open_disk
 from ec2_import_image.vmimport.engine.errors import EntryFailed, FailureCode
 from ec2_import_image.vmimport.engine.request import DiskObject
+from ec2_import_image.vmimport.s3objects import S3Object
 from ec2_import_image.vmimport.spec import DiskSource
 from ec2_import_image.vmimport.state.records import Span
 from ec2_import_image.vmimport.upload.disk import layout_for
@@ -38,28 +43,67 @@ def is_ova(work: EntryWork, disk: DiskSource) -> bool:
     return report is not None and report.format is ContainerFormat.OVA
 
 
-def _only_disk(disk: DiskSource, members: tuple[Member, ...]) -> Member:
-    if len(members) == 1:
-        return members[0]
-    names = ", ".join(member.name for member in members) or "none"
-    raise EntryFailed(
-        Diagnostic(
-            FailureCode.CHECK,
-            f"{disk.location} holds {len(members)} disks ({names}): the snapshot road imports "
-            "the disk of an OVA that holds one",
-            context="Each disk of the snapshot road is one ImportSnapshot of one VMDK.",
-            hint="Extract the disks (tar -xf) and give each as a DISK argument, boot disk "
-            "first; or take --via image or --via direct.",
-        )
-    )
+class MemberDisk(NamedTuple):
+    """One disk inside an OVA, as the roads that take an OVA's disks one by one see it."""
+
+    #: its place among the OVA's disks, from 0, in the OVF descriptor's DiskSection order
+    #: (never the archive's): disk 0 is the boot disk when the OVA is the first DISK, as
+    #: ``vmimport check`` (``DiskReport.all_disks``) and RegisterImage take it
+    number: int
+    #: where it lies in the archive
+    member: Member
+    #: its row in the state's disks (``StateDB.member_position``): its journals' position
+    row: int
+    #: how it is named (as the check names it): ``OVA!member``
+    label: str
 
 
-def member_object(work: EntryWork, position: int, disk: DiskSource) -> DiskObject:
-    """The OVA's disk as an object of its own (see the module), the DiskObject to import."""
-    journal = work.db.journal(work.claim, position)
+class OvaDisks(NamedTuple):
+    """The disks of one OVA (``ova_disks``), and its S3 object when it is on S3."""
+
+    disks: tuple[MemberDisk, ...]
+    s3: S3Object | None
+
+
+def ova_disks(work: EntryWork, position: int, disk: DiskSource) -> OvaDisks:
+    """The disks of the OVA at ``position`` in order, each with its state row (the one rule of
+    which disk of an OVA comes first, and where each is journaled); an OVA that holds no disk
+    ends the entry."""
     with open_disk(work.services.run, disk.location) as opened:
-        member = _only_disk(disk, read_ova(opened.blob).disk_members())
+        members = read_ova(opened.blob).disk_members()
         source = opened.s3
+    if not members:
+        raise EntryFailed(
+            Diagnostic(
+                FailureCode.CHECK,
+                f"{disk.location} holds no disk",
+                context="The OVF descriptor names no disk file the archive holds.",
+                hint="Check the OVA with vmimport check.",
+            )
+        )
+    found = []
+    for number, member in enumerate(members):
+        label = f"{disk.location}!{member.name}"
+        row = work.db.member_position(work.claim, position, number, label)
+        found.append(MemberDisk(number, member, row, label))
+    return OvaDisks(tuple(found), source)
+
+
+def member_objects(work: EntryWork, position: int, disk: DiskSource) -> list[DiskObject]:
+    """Each disk of the OVA at ``position`` as an object of its own (see the module), in the
+    order of ``ova_disks``: the DiskObjects to import, each named ``OVA!member``."""
+    ova = ova_disks(work, position, disk)
+    return [
+        _member_object(work, one.row, disk, one.member, ova.s3)._replace(source=one.label)
+        for one in ova.disks
+    ]
+
+
+def _member_object(
+    work: EntryWork, row: int, disk: DiskSource, member: Member, source: S3Object | None
+) -> DiskObject:
+    """One disk of the OVA as an object of its own, journaled in the disks' row ``row``."""
+    journal = work.db.journal(work.claim, row)
     progress = work.reporter.progress
     if source is not None:
         into = work.spec.options.bucket or source.bucket

@@ -153,6 +153,11 @@ def _then(spec: ImportSpec, road: Road | Auto | None) -> str | None:
     if road is not Road.SNAPSHOT:
         return None
     count = len(spec.disks)
+    if any(disk.location.lower().endswith(".ova") for disk in spec.disks):  # not read here
+        return (
+            "then an ImportSnapshot task per disk (each disk in an OVA one), and RegisterImage "
+            "(--via snapshot)"
+        )
     return f"then {count} ImportSnapshot task(s), one per disk, and RegisterImage (--via snapshot)"
 
 
@@ -253,13 +258,19 @@ def _planned(
         return Step(name, PlannedAction.FINISH, f"tag {attempt.image_id}, delete the uploads")
     if point is Phase.WAITING:
         return Step(name, PlannedAction.WAIT, f"wait for {attempt.import_task_id}")
+    tasks = attempt.snapshot_tasks
+    if tasks and all(task.task_id for task in tasks):  # the snapshot road's, all started
+        ids = ", ".join(str(task.task_id) for task in tasks)
+        return Step(
+            name, PlannedAction.WAIT, f"wait for {ids}, then RegisterImage (--via snapshot)"
+        )
     under_way = _uploads(disks)
     detail = f"{entry.phase.value}" + (f" ({under_way})" if under_way else "")
     then = _then(spec, road_taken(spec, entry))
     if then is None:
         return Step(name, PlannedAction.RESUME, f"resume from {detail}, then import")
-    # the snapshot road's tasks are not the attempt's task: found again by their tags
-    found = "the tasks already started are found by their tags"
+    # the snapshot road's tasks are not the attempt's task: the state's, else their tags'
+    found = "the tasks already started are found again (the state's, else by their tags)"
     return Step(name, PlannedAction.RESUME, f"resume from {detail}, {then}; {found}")
 
 
@@ -303,16 +314,25 @@ def status_note(
 ) -> str | None:
     """What ``--status`` says of an entry's disks: a finished entry's changed or missing disks
     (``changes.look``, stat only), or the disks an unfinished one still needs and lacks, or
-    what an unfinished snapshot-road entry does (its tasks are not the attempt's one task)."""
+    what an unfinished snapshot-road entry does (its tasks are not the attempt's one task:
+    each disk's recorded task and status, once they are known)."""
     if entry is not None and entry.phase is Phase.DONE:
         return changes.look(_locations(spec), entry, disks, looking.cache).note(reimport=False)
     missing = missing_note(spec, entry, looking.retry_failed)
     final = entry is not None and entry.phase.final
     if missing is not None or final or road_taken(spec, entry) is not Road.SNAPSHOT:
         return missing
+    tasks = entry.attempt.snapshot_tasks if entry is not None else ()
+    if tasks:
+        said = ", ".join(
+            f"disk {task.disk + 1} {task.task_id or 'starting'}"
+            + (f" ({task.status})" if task.status else "")
+            for task in tasks
+        )
+        return f"ImportSnapshot tasks: {said}; then RegisterImage"
     return (
-        f"{len(spec.disks)} ImportSnapshot task(s), one per disk (found again by their tags), "
-        "then RegisterImage"
+        f"{len(spec.disks)} ImportSnapshot task(s), one per disk (an OVA's: one per disk in "
+        "it), then RegisterImage"
     )
 
 
@@ -324,6 +344,7 @@ def status_row(spec: ImportSpec, entry: Entry | None, note: str | None = None) -
         row: dict[str, Any] = dict.fromkeys(COLUMNS)
         row.update(entry=spec.name, status=Status.PENDING.value, phase=Phase.PENDING.value)
         row["snapshot_ids"] = []
+        row["snapshot_tasks"] = []
         row["updated"] = None
     else:
         row = entry_row(entry)

@@ -59,13 +59,6 @@ class Prepared(NamedTuple):
     disks: tuple[DiskObject, ...]
 
 
-class Left(NamedTuple):
-    """A registering road left before its AMI (``--no-wait``): what it made so far, each
-    disk's snapshot (sealing in EBS); a rerun waits for them and registers the AMI."""
-
-    snapshot_ids: tuple[str, ...]
-
-
 def detected_format(report: DiskReport | None, given: str | None, source: str) -> str:
     """The disk container's Format: given, else read from the bytes."""
     if given is not None:

@@ -3,8 +3,9 @@
 ``ImportResult`` is the JSON ``vmimport import`` prints: ``{"image_id",
 "import_task_id", "snapshot_ids", "disks": [{"source", "bucket", "key",
 "sha256", "size"}], "boot_mode", "platform", "architecture", "images",
-"shared", "via", "via_reason"}`` (``images``: the AMI in each Region, ``shared``: the grantees, from
-``distribute.results``).
+"shared", "via", "via_reason", "snapshot_tasks"}`` (``images``: the AMI in each Region,
+``shared``: the grantees, from ``distribute.results``; ``snapshot_tasks``: the snapshot
+road's ImportSnapshot task per disk).
 
 A batch writes its results beside the manifest after every run (also an
 interrupted one): ``MANIFEST.results.json`` (``{"manifest", "entries":
@@ -15,9 +16,11 @@ code, message, cause and remedy, a note (a finished entry's disks that
 changed or are gone), and its AMI per Region and grantees (``images``,
 ``shared``: ``distribute.results``), the road it takes (``via``: image, snapshot,
 direct) and why (``via_reason``: ``--via auto``'s choice or fallback, or the road given;
-empty until the check chose it).  The JSON document says its ``version``
-(``RESULTS_VERSION``: 2 since ``via``, 3 since ``via_reason``; a file without one is
-version 1); the CSV's columns are ``COLUMNS``, new ones appended.
+empty until the check chose it), and the snapshot road's ImportSnapshot task per disk
+(``snapshot_tasks``, in disk order; ``;``-joined in the CSV; empty on the other roads).
+The JSON document says its ``version`` (``RESULTS_VERSION``: 2 since ``via``, 3 since
+``via_reason`` and ``snapshot_tasks``; a file without one is version 1); the CSV's columns
+are ``COLUMNS``, new ones appended.
 Each file is written to a temporary name and renamed,
 so a reader never sees half a file; a file that cannot be written (a full
 disk, a read-only file system) is an ``Incomplete`` error naming it and the
@@ -46,10 +49,11 @@ from ec2_import_image.diagnostics import Keys, to_json
 from ec2_import_image.vmimport.distribute.results import flat as distribution_cells
 from ec2_import_image.vmimport.engine.request import DiskObject
 from ec2_import_image.vmimport.errors import Incomplete
-from ec2_import_image.vmimport.state.records import DiskState, Entry, Phase
+from ec2_import_image.vmimport.state.records import DiskState, Entry, Phase, SnapshotTask
 
 RESULTS_SUFFIX = ".results"
-#: the results files' version: 2 added ``via`` (the road) to each entry, 3 ``via_reason``
+#: the results files' version: 2 added ``via`` (the road) to each entry, 3 ``via_reason`` and
+#: ``snapshot_tasks``
 RESULTS_VERSION = 3
 
 
@@ -68,6 +72,8 @@ class ImportResult(NamedTuple):
     #: the road the import took (``roads.Road``), and why
     via: str = "image"
     via_reason: str | None = None
+    #: the snapshot road's ImportSnapshot task per disk, in disk order
+    snapshot_tasks: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -82,7 +88,13 @@ class ImportResult(NamedTuple):
             "shared": list(self.shared),
             "via": self.via,
             "via_reason": self.via_reason,
+            "snapshot_tasks": list(self.snapshot_tasks),
         }
+
+
+def task_ids(tasks: Sequence[SnapshotTask]) -> tuple[str, ...]:
+    """The snapshot road's task ids in disk order (a disk whose task is not known yet: "")."""
+    return tuple(task.task_id or "" for task in tasks)
 
 
 def disk_objects(disks: Sequence[DiskState]) -> tuple[DiskObject, ...]:
@@ -141,6 +153,7 @@ COLUMNS = (
     "shared",
     "via",
     "via_reason",
+    "snapshot_tasks",
 )
 
 
@@ -165,6 +178,7 @@ def entry_row(entry: Entry) -> dict[str, Any]:
         "shared": [],
         "via": entry.attempt.via,
         "via_reason": entry.attempt.via_reason,
+        "snapshot_tasks": list(task_ids(entry.attempt.snapshot_tasks)),
     }
 
 
@@ -189,6 +203,7 @@ def read_results(manifest: Path) -> dict[str, dict[str, Any]] | None:
             kept["images"] = dict(row.get("images") or {})
             kept["shared"] = list(row.get("shared") or [])
             kept["via"] = row.get("via") or "image"
+            kept["snapshot_tasks"] = list(row.get("snapshot_tasks") or [])
             found[row["entry"]] = kept
     return found
 
@@ -242,6 +257,7 @@ def write_results(manifest: Path, rows: Sequence[dict[str, Any]]) -> tuple[Path,
     for row in rows:
         flat = {key: row.get(key) for key in COLUMNS}
         flat["snapshot_ids"] = ";".join(row["snapshot_ids"])
+        flat["snapshot_tasks"] = ";".join(row.get("snapshot_tasks") or [])
         flat.update(distribution_cells(row))
         writer.writerow({key: "" if value is None else value for key, value in flat.items()})
     _replace(csv_path, buffer.getvalue())

@@ -14,9 +14,10 @@ road (``RoadSteps``) does the rest, in two calls ``EntryWork.prepare`` makes:
   batch ``scheduler`` under the quota of active import tasks, then waited for with
   ``EntryWork.start``/``observe``/``completed``/``task_failed``), or ``Phase.FINISHING``
   once the road has registered the AMI itself and recorded it (``EntryWork.registered``),
-  or, for a registering road when the run does not wait (``EntryWork.waits`` false:
-  ``--no-wait``), ``request.Left``: what it made so far (the direct road: every disk
-  written and CompleteSnapshot sent), which a rerun waits for and registers.
+  or, when the caller does not wait (``EntryWork.waits`` false: ``import --no-wait``), an
+  ``underway.Underway``: the road's work started in AWS and left running, recorded so that a rerun
+  waits for it (the snapshot road: its tasks; the direct road: its snapshots, every
+  block written and CompleteSnapshot accepted; ``single`` prints them and exits 0).
 
 Each step is recorded in the state database before the next (``work.enter`` for phases,
 the journals for uploads and snapshots), so that ``kill -9`` anywhere and a rerun go on:
@@ -43,12 +44,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from ec2_import_image.roads import Road
 from ec2_import_image.vmimport.engine.discovery import Discovered, discover
+from ec2_import_image.vmimport.engine.underway import Underway
 from ec2_import_image.vmimport.errors import UsageError
 
 if TYPE_CHECKING:
     from ec2_import_image.vmimport.engine.entry import EntryWork
     from ec2_import_image.vmimport.engine.identity import Identity
-    from ec2_import_image.vmimport.engine.request import Left, Prepared
+    from ec2_import_image.vmimport.engine.request import Prepared
     from ec2_import_image.vmimport.state.records import Phase
 
 
@@ -61,7 +63,7 @@ class RoadSteps(Protocol):
     def discover(self, work: EntryWork, identity: Identity) -> Discovered | None:
         """The work the account holds for ``identity`` on this road, None for none."""
 
-    def deliver(self, work: EntryWork, identity: Identity) -> Prepared | Phase | Left:
+    def deliver(self, work: EntryWork, identity: Identity) -> Prepared | Phase | Underway:
         """Upload, start, wait as far as the road goes in one go (see the docstring)."""
 
 

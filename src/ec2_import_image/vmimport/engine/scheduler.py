@@ -78,8 +78,9 @@ from ec2_import_image.vmimport.engine.quota import (
     active_task_ids,
     free_slots,
 )
-from ec2_import_image.vmimport.engine.request import Left, Prepared
+from ec2_import_image.vmimport.engine.request import Prepared
 from ec2_import_image.vmimport.engine.slots import NoSlot, Slots
+from ec2_import_image.vmimport.engine.underway import Underway
 from ec2_import_image.vmimport.engine.waiting import FRESH_SECONDS, poll_tasks
 from ec2_import_image.vmimport.errors import Incomplete, VmimportError, bear, from_aws
 from ec2_import_image.vmimport.spec import ImportSpec
@@ -293,7 +294,8 @@ class Scheduler:
         if point is not Phase.PREPARING:
             return point
         prepared = work.prepare()
-        assert not isinstance(prepared, Left)  # a batch's entries wait (``waits``)
+        # a batch waits for every road's work (its EntryWork.waits is true): never Underway
+        assert not isinstance(prepared, Underway), prepared
         return prepared
 
     def _changed(self, work: EntryWork) -> bool:

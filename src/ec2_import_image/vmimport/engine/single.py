@@ -16,9 +16,10 @@ A rerun of an entry that has ended:
   the disks changed or ``--retry-failed`` starts the next attempt.
 
 Then prepare, start (backing off while the Region's quota of active tasks is
-full, or ImportImage fails transiently), wait (unless ``--no-wait``), finish.  The direct
-road registers the AMI itself: with ``--no-wait`` it returns once every disk's blocks are
-written and CompleteSnapshot sent (``request.Left``), and a rerun waits and registers.
+full, or ImportImage fails transiently), wait (unless ``--no-wait``:
+``EntryWork.waits`` false, which the roads that start their own tasks follow too:
+the snapshot road returns its tasks once started, the direct road its snapshots once
+written and CompleteSnapshot accepted: ``underway.Underway``), finish.
 Errors that leave the entry resumable (an interrupted upload, the wait's
 limits) are recorded and raised: a rerun continues.
 """
@@ -37,16 +38,16 @@ from ec2_import_image.vmimport.engine.errors import (
     EntryFailed,
     FailureCode,
 )
-from ec2_import_image.vmimport.engine.request import Left, Prepared
+from ec2_import_image.vmimport.engine.request import Prepared
 from ec2_import_image.vmimport.engine.results import ImportResult
 from ec2_import_image.vmimport.engine.starting import start_retrying
+from ec2_import_image.vmimport.engine.underway import Underway
 from ec2_import_image.vmimport.engine.waiting import WaitLimits, poll_tasks, wait_for_task
 from ec2_import_image.vmimport.errors import VmimportError, from_aws
 from ec2_import_image.vmimport.state.records import Phase
 
 
 class SingleOptions(NamedTuple):
-    wait: bool = True
     limits: WaitLimits = WaitLimits()
     retry_failed: bool = False
     #: the options that differ from those of the entry's ended import (said, never applied
@@ -62,7 +63,8 @@ class Clock(NamedTuple):
 
 
 def import_one(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportResult:
-    """Run the entry to its end (or, with ``--no-wait``, to its task's start)."""
+    """Run the entry to its end (or, with ``--no-wait``: ``EntryWork.waits`` false, to its
+    task's start, or its road's tasks')."""
     try:
         return _drive(work, options, clock)
     except EntryFailed as failure:
@@ -139,17 +141,17 @@ def _drive(work: EntryWork, options: SingleOptions, clock: Clock) -> ImportResul
         point = work.resume_point()
         if point is Phase.PREPARING:
             prepared = work.prepare()
-            if isinstance(prepared, Left):  # a registering road that does not wait
-                return work.left_result(prepared)
+            if isinstance(prepared, Underway):  # the road's work left running (--no-wait)
+                return work.underway_result(prepared)
             if isinstance(prepared, Prepared):
                 task = _start(work, prepared, options.limits, clock)
-                if not options.wait:
+                if not work.waits:
                     return work.started_result(task)
                 _wait(work, task, options.limits, clock, fresh=True)
         elif point is Phase.WAITING:
             task_id = work.entry().attempt.import_task_id
             assert task_id is not None
-            if not options.wait:
+            if not work.waits:
                 found = poll_tasks(work.services.ec2, [task_id])[task_id]
                 if found is not None and status(found) not in (SUCCESS, FAILURE):
                     return work.started_result(found)

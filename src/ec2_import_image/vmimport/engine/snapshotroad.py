@@ -1,7 +1,11 @@
 """The snapshot road's tasks: one ImportSnapshot per disk, started at most once, waited for.
 
-For each disk (by its position from 0) the task is, in this order: the one the
-state database recorded, the one the account holds for the import's identity
+The road's disks are the entry's disks in order, each disk of an OVA one of
+them (in the OVF's order; ``engine.members``).  For each disk (by its position
+from 0) the ClientToken is recorded in the state database (``snapshot_tasks``)
+before anything is sent, and the task is, in this order: the one the state
+database recorded for this attempt under that token, the one the account holds
+for the import's identity
 and the disk (``discovery.discover_snapshot_tasks``: its tags), or a new one
 (``starting.start_snapshot_import`` with the disk's request and ClientToken,
 ``snapshotrequest``), so a rerun after ``kill -9``, with or without its state
@@ -13,11 +17,16 @@ tasks (``waiting.wait_for_task`` with the ``SNAPSHOT`` kind: the shared pacing,
 transient failures borne, ``--max-wait`` over all the disks together).  What a
 wait ends with is for the engine to act on: every task ``completed`` (its
 snapshot per disk, ``snapshot_ids``), or the first ``deleted`` one
-(``first_failure``), explained as an image task's failure is.
+(``first_failure``), explained as an image task's failure is.  Each task, each
+change of its status and its snapshot are recorded per disk as they are known
+(``--status`` and the results files show them).  A caller that does not wait
+(``EntryWork.waits`` false: ``import --no-wait``) gets the tasks back once every
+disk's task has started (``underway.Underway``), unless one poll finds them all ended;
+a rerun waits for the recorded tasks, then registers.
 
 ``SnapshotRoad`` is the road's steps for the engine (``road.RoadSteps``):
 ``discover`` the AMI registered for the identity by this road; ``deliver`` the
-disks on S3 (``EntryWork.upload_disks``, an OVA's disk as its own object),
+disks on S3 (``EntryWork.upload_disks``, each disk of an OVA as its own object),
 their tasks started (in a batch, each under ``--max-active`` with the image tasks:
 ``slots``) and waited for (``snapshots``), then the AMI registered
 from their snapshots in disk order (``registering``).
@@ -30,7 +39,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ec2_import_image.diagnostics import Diagnostic
-from ec2_import_image.diskimage.records import ContainerFormat
+from ec2_import_image.diskimage.records import ContainerFormat, DiskReport
 from ec2_import_image.importtasks.tasks import FAILURE, SNAPSHOT, Task, fields, status, task_id
 from ec2_import_image.roads import Road, roads_taking
 from ec2_import_image.vmimport import register
@@ -45,7 +54,14 @@ from ec2_import_image.vmimport.engine.registering import register_snapshots
 from ec2_import_image.vmimport.engine.request import DiskObject
 from ec2_import_image.vmimport.engine.snapshotrequest import snapshot_format, snapshot_request
 from ec2_import_image.vmimport.engine.starting import start_retrying, start_snapshot_import
-from ec2_import_image.vmimport.engine.waiting import GaveUp, WaitLimits, wait_for_task
+from ec2_import_image.vmimport.engine.underway import Underway
+from ec2_import_image.vmimport.engine.waiting import (
+    ENDED,
+    GaveUp,
+    WaitLimits,
+    poll_tasks,
+    wait_for_task,
+)
 from ec2_import_image.vmimport.errors import Incomplete
 from ec2_import_image.vmimport.spec import ImportOptions
 from ec2_import_image.vmimport.state.records import Phase
@@ -203,10 +219,20 @@ def snapshot_ids(ended: Mapping[int, Task]) -> list[str]:
     return [str(fields(ended[position]).get("SnapshotId", "")) for position in sorted(ended)]
 
 
+def _report(work: EntryWork, source: str) -> DiskReport | None:
+    """The check's report of a disk of the road (an OVA's disk by its ``OVA!member`` name)."""
+    for report in work.reports.values():
+        for disk in (report, *report.disks):
+            if disk.source == source:
+                return disk
+    return None
+
+
 def _format(work: EntryWork, source: str) -> str:
-    """The disk's ImportSnapshot Format: the one given, else the one its bytes show."""
-    given = work.spec.options.format
-    report = work.reports.get(source)
+    """The disk's ImportSnapshot Format: the one given (for a DISK itself, not a disk inside
+    an OVA), else the one its bytes show."""
+    given = work.spec.options.format if source in work.sources else None
+    report = _report(work, source)
     container = ContainerFormat(given.value) if given is not None else None
     if container is None and report is not None:
         container = report.format
@@ -227,6 +253,60 @@ def _format(work: EntryWork, source: str) -> str:
     )
 
 
+class _Recorder:
+    """What the state database learns of the disks' tasks: each task as it is known, each
+    change of its status (and its snapshot), and a line of history per disk."""
+
+    def __init__(self, work: EntryWork) -> None:
+        self.work = work
+        self.positions: dict[str, int] = {}
+        self.seen: dict[int, tuple[str, str | None]] = {}
+
+    def started(self, started: Started) -> None:
+        work, name = self.work, task_id(started.task)
+        self.positions[name] = started.position
+        if started.how != "recorded":
+            work.db.record_snapshot_task(work.claim, started.position, name)
+        line = f"disk {started.position + 1}: {started.how} {name}"
+        work.db.add_event(work.claim, line)
+        work.reporter.step(line)
+
+    def state(self, task: Task) -> None:
+        position = self.positions.get(task_id(task))
+        if position is not None:
+            snapshot = fields(task).get("SnapshotId")
+            now = (status(task), str(snapshot) if snapshot else None)
+            if self.seen.get(position) != now:
+                self.seen[position] = now
+                self.work.db.record_snapshot_status(self.work.claim, position, *now)
+        self.work.observe(task)
+
+
+def _recorded(work: EntryWork, planned: Sequence[DiskTask]) -> dict[int, str]:
+    """The tasks this attempt recorded for its disks, under the tokens planned now."""
+    tokens = {disk.position: disk.token for disk in planned}
+    return {
+        task.disk: task.task_id
+        for task in work.db.snapshot_tasks(work.claim)
+        if task.task_id is not None and tokens.get(task.disk) == task.client_token
+    }
+
+
+def _all_ended(ec2: EC2Client, tasks: Sequence[Started], on_state: Callable[[Task], None]) -> bool:
+    """One poll of the tasks (``--no-wait``): whether every one has ended."""
+    names = [task_id(started.task) for started in tasks]
+    polled = poll_tasks(ec2, names, SNAPSHOT)
+    ended = True
+    for name in names:
+        task = polled.get(name)
+        if task is None:  # just started: the service may not list it yet
+            ended = False
+            continue
+        on_state(task)
+        ended = ended and status(task) in ENDED
+    return ended
+
+
 class SnapshotRoad:
     """ImportSnapshot per disk, then RegisterImage (see the module's docstring)."""
 
@@ -238,40 +318,59 @@ class SnapshotRoad:
         )
         return find_registered(work.services.ec2, identity, self.road.value)
 
-    def deliver(self, work: EntryWork, identity: Identity) -> Phase:
-        """The disks' snapshots, then the AMI registered from them: ``FINISHING``."""
+    def deliver(self, work: EntryWork, identity: Identity) -> Phase | Underway:
+        """The disks' snapshots, then the AMI registered from them: ``FINISHING``; or, when
+        the caller does not wait (``EntryWork.waits``), the tasks left running."""
         uefi = register.uefi_data(work.spec.options.uefi_data)  # refused before any upload
         snapshots = self.snapshots(work, identity)
+        if isinstance(snapshots, Underway):
+            return snapshots
         return register_snapshots(work, identity, snapshots, self.road, uefi)
 
-    def snapshots(self, work: EntryWork, identity: Identity) -> list[str]:
-        """The disks on S3, one ImportSnapshot task each (recorded, found or started), waited
-        for: their snapshots in disk order.  A task that failed ends the entry."""
+    def snapshots(self, work: EntryWork, identity: Identity) -> list[str] | Underway:
+        """The disks on S3 (each disk of an OVA as its own object), one ImportSnapshot task
+        each (recorded, found or started: the token recorded first, the task after), waited
+        for: their snapshots in disk order.  A task that failed ends the entry.  Without
+        ``EntryWork.waits``, the tasks are polled once and, unless all ended, left running."""
         disks = work.upload_disks(members=True)
-        formats = [_format(work, source) for source in work.sources]
+        formats = [_format(work, disk.source) for disk in disks]
         attempt = work.entry().attempt.number
         tags = identity.tags(work.spec.options.tags)
         planned = disk_tasks(identity, work.spec.options, disks, formats, tags, attempt=attempt)
         work.enter(Phase.IMPORTING, f"starting {len(planned)} ImportSnapshot task(s)")
+        pairs = zip(planned, disks, strict=True)
+        work.db.record_snapshot_tokens(
+            work.claim, [(task.position, disk.source, task.token) for task, disk in pairs]
+        )
         ec2 = work.services.ec2
         limits = work.settings.limits
         env = work.services.run.env
-
-        def told(started: Started) -> None:
-            line = f"disk {started.position + 1}: {started.how} {task_id(started.task)}"
-            work.db.add_event(work.claim, line)
-            work.reporter.step(line)
-
+        recorder = _Recorder(work)
         slots = work.slots
         gate: Gate = ungated if slots is None else partial(slots.start, ec2)
         tasks = start_retrying(
-            lambda: start_tasks(ec2, identity, planned, {}, on_started=told, gate=gate),
+            lambda: start_tasks(
+                ec2,
+                identity,
+                planned,
+                _recorded(work, planned),
+                on_started=recorder.started,
+                gate=gate,
+            ),
             "ImportSnapshot",
             limits=limits,
             clock=env.clock,
             sleep=env.sleep,
             step=work.reporter.step,
         )
+        if not work.waits and not _all_ended(ec2, tasks, recorder.state):
+            names = tuple(task_id(started.task) for started in tasks)
+            work.enter(
+                Phase.WAITING,
+                f"started {len(tasks)} snapshot task(s), not waiting for them (--no-wait): "
+                + ", ".join(names),
+            )
+            return Underway(tasks=names)
         work.enter(Phase.WAITING, f"waiting for {len(tasks)} snapshot task(s)")
         ended = wait_tasks(
             ec2,
@@ -279,7 +378,7 @@ class SnapshotRoad:
             limits=limits,
             clock=env.clock,
             sleep=env.sleep,
-            on_state=work.observe,
+            on_state=recorder.state,
             note=work.reporter.step,
         )
         failed = first_failure(ended)

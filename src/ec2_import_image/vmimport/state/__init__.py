@@ -5,7 +5,8 @@
   through);
   built on ``entries`` (specs, claims, phases, attempts, history),
   ``snapshots`` (each disk's EBS snapshot and its acknowledged blocks, and
-  ``SnapshotJournal``, what the direct road writes through) and ``store``
+  ``SnapshotJournal``, what the direct road writes through), ``snapshottasks``
+  (the snapshot road's ImportSnapshot task per disk and attempt) and ``store``
   (connection, durability, transactions);
 - ``records``: the typed records in and out;
 - ``schema``: tables, version, forward migration;

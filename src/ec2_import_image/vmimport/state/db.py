@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ec2_import_image.vmimport.state.distribution import DistributionStore
-from ec2_import_image.vmimport.state.entries import EntryStore
+from ec2_import_image.vmimport.state.entries import OWN_DISKS, EntryStore
 from ec2_import_image.vmimport.state.errors import StateError, UnknownEntry
 from ec2_import_image.vmimport.state.records import (
     DiskState,
@@ -40,6 +40,7 @@ from ec2_import_image.vmimport.state.records import (
     StoredObject,
 )
 from ec2_import_image.vmimport.state.snapshots import SnapshotJournal, SnapshotStore
+from ec2_import_image.vmimport.state.snapshottasks import SnapshotTaskStore
 from ec2_import_image.vmimport.state.store import Claim, maybe_utc
 
 _DISK_COLUMNS = (
@@ -74,18 +75,45 @@ def _clear_parts(conn: sqlite3.Connection, claim: Claim, position: int) -> None:
     )
 
 
-class StateDB(EntryStore, DistributionStore, SnapshotStore):
+class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
     """One open state database: ``StateDB.open(path)``; close it (or use ``with``)."""
 
-    def disks(self, name: str) -> list[DiskState]:
-        """The entry's disks in order, with what is known of each."""
+    def disks(self, name: str, *, members: bool = False) -> list[DiskState]:
+        """The entry's disks in order, with what is known of each; ``members``: with the rows
+        of an OVA's further disks (``member_position``) after them."""
+        own = "" if members else f" AND {OWN_DISKS}"
         with self._read() as conn:
             entry_id = self._entry_id(conn, name)
             rows = conn.execute(
-                f"SELECT {_DISK_COLUMNS} FROM disks WHERE entry_id = ? ORDER BY position",
+                f"SELECT {_DISK_COLUMNS} FROM disks WHERE entry_id = ?{own} ORDER BY position",
                 (entry_id,),
             ).fetchall()
             return [self._disk(conn, entry_id, row) for row in rows]
+
+    def member_position(self, claim: Claim, position: int, member: int, source: str) -> int:
+        """The row of the disk ``member`` (from 0) of the OVA at ``position``, for its upload
+        journal (``journal``): the OVA's own row for its first disk, else a row of its own,
+        made on first use after the entry's rows (a changed entry drops them: ``put_entry``)."""
+        if member == 0:
+            return position
+        with self._write() as conn:
+            self._fence(conn, claim)
+            row = conn.execute(
+                "SELECT position FROM disks WHERE entry_id = ? AND member_of = ? AND member = ?",
+                (claim.entry_id, position, member),
+            ).fetchone()
+            if row is not None:
+                return int(row["position"])
+            last = conn.execute(
+                "SELECT max(position) FROM disks WHERE entry_id = ?", (claim.entry_id,)
+            ).fetchone()[0]
+            made = 0 if last is None else int(last) + 1
+            conn.execute(
+                "INSERT INTO disks (entry_id, position, source, member_of, member) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (claim.entry_id, made, source, position, member),
+            )
+            return made
 
     def disk(self, claim: Claim, position: int) -> DiskState:
         with self._read() as conn:

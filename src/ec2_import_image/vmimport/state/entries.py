@@ -27,6 +27,7 @@ from ec2_import_image.vmimport.state.records import (
     ImportOptions,
     Phase,
 )
+from ec2_import_image.vmimport.state.snapshottasks import read_tasks
 from ec2_import_image.vmimport.state.store import Claim, Store, maybe_utc, utc
 
 
@@ -52,6 +53,8 @@ _ENTRY_COLUMNS = (
     "a.started_at AS attempt_started_at, a.finished_at AS attempt_finished_at, a.identity, "
     "e.note, a.via, a.via_reason"
 )
+#: the rows of ``disks`` that are the entry's own disks (not an OVA's further disks: ``db``)
+OWN_DISKS = "member_of IS NULL"
 _NO_ERROR = (
     "error_code = NULL, error_message = NULL, error_cause = NULL, error_remedy = NULL, "
     "error_at = NULL, error_phase = NULL"
@@ -123,7 +126,8 @@ class EntryStore(Store):
         stored = [
             r["source"]
             for r in conn.execute(
-                "SELECT source FROM disks WHERE entry_id = ? ORDER BY position", (entry_id,)
+                f"SELECT source FROM disks WHERE entry_id = ? AND {OWN_DISKS} ORDER BY position",
+                (entry_id,),
             )
         ]
         same = row["options"] == options or _options_from_json(row["options"]) == spec.options
@@ -135,6 +139,13 @@ class EntryStore(Store):
             "UPDATE entries SET options = ?, updated_at = ? WHERE id = ?",
             (options, now, entry_id),
         )
+        # an OVA's further disks (``db.member_journal``) are made again from the new disks
+        conn.execute(
+            "DELETE FROM parts WHERE entry_id = ? AND position IN (SELECT position FROM disks "
+            f"WHERE entry_id = ? AND NOT {OWN_DISKS})",
+            (entry_id, entry_id),
+        )
+        conn.execute(f"DELETE FROM disks WHERE entry_id = ? AND NOT {OWN_DISKS}", (entry_id,))
         for i, source in enumerate(spec.disks):
             if i < len(stored) and stored[i] == source:
                 continue
@@ -162,7 +173,8 @@ class EntryStore(Store):
         disks = tuple(
             r["source"]
             for r in conn.execute(
-                "SELECT source FROM disks WHERE entry_id = ? ORDER BY position", (row["id"],)
+                f"SELECT source FROM disks WHERE entry_id = ? AND {OWN_DISKS} ORDER BY position",
+                (row["id"],),
             )
         )
         error = (
@@ -186,6 +198,7 @@ class EntryStore(Store):
             identity=row["identity"],
             via=row["via"],
             via_reason=row["via_reason"],
+            snapshot_tasks=read_tasks(conn, int(row["id"]), int(row["attempt"])),
         )
         holder = (
             None
@@ -251,12 +264,16 @@ class EntryStore(Store):
 
     def attempts(self, name: str) -> list[Attempt]:
         """Every attempt of the entry, the first first."""
-        rows = self._rows_of(
-            name,
-            "SELECT number, client_token, import_task_id, image_id, snapshot_ids, "
-            "started_at, finished_at, identity, via, via_reason FROM attempts WHERE entry_id = ? "
-            "ORDER BY number",
-        )
+        with self._read() as conn:
+            entry_id = self._entry_id(conn, name)
+            rows = conn.execute(
+                "SELECT number, client_token, import_task_id, image_id, snapshot_ids, "
+                "started_at, finished_at, identity, via, via_reason FROM attempts "
+                "WHERE entry_id = ? "
+                "ORDER BY number",
+                (entry_id,),
+            ).fetchall()
+            tasks = {int(r["number"]): read_tasks(conn, entry_id, int(r["number"])) for r in rows}
         return [
             Attempt(
                 number=int(r["number"]),
@@ -269,6 +286,7 @@ class EntryStore(Store):
                 identity=r["identity"],
                 via=r["via"],
                 via_reason=r["via_reason"],
+                snapshot_tasks=tasks[int(r["number"])],
             )
             for r in rows
         ]

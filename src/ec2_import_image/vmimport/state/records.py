@@ -143,6 +143,23 @@ class Holder(NamedTuple):
         )
 
 
+class SnapshotTask(NamedTuple):
+    """One disk's ImportSnapshot task of an attempt (the snapshot road), as recorded.
+
+    ``disk`` is the road's disk from 0 (an OVA's disks each one, in the OVF's order);
+    ``source`` the disk (an OVA's disk as ``OVA!member``); the ClientToken is recorded
+    before ImportSnapshot is sent, the task once it answers, its status as it is polled
+    (``active``, ``completed``, ``deleted``...) and its snapshot once completed.
+    """
+
+    disk: int
+    source: str
+    client_token: str
+    task_id: str | None = None
+    status: str | None = None
+    snapshot_id: str | None = None
+
+
 class Attempt(NamedTuple):
     """One attempt at importing an entry: its ClientToken, task, results."""
 
@@ -160,6 +177,8 @@ class Attempt(NamedTuple):
     #: why it takes that road (``--via auto``'s reason, a fallback's, the road given); None
     #: until the check chose it
     via_reason: str | None = None
+    #: the snapshot road's task per disk, in disk order
+    snapshot_tasks: tuple[SnapshotTask, ...] = ()
 
     @property
     def road_recorded(self) -> bool:

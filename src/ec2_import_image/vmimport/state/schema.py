@@ -281,6 +281,28 @@ _V7 = (
     # with its identity (`record_via` came right after): its road is kept as given.
     "ALTER TABLE attempts ADD COLUMN via_reason TEXT",
     "UPDATE attempts SET via_reason = '--via ' || via WHERE identity IS NOT NULL",
+    # snap-gaps: the snapshot road's ImportSnapshot task per disk and attempt (`disk`: the
+    # road's disk from 0, an OVA's disks each one): its ClientToken (recorded before the
+    # call), the task, its last status and the snapshot it made; a rerun waits for these
+    # before looking for tasks by their tags.
+    """CREATE TABLE snapshot_tasks (
+        entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+        attempt INTEGER NOT NULL,
+        disk INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        client_token TEXT NOT NULL,
+        task_id TEXT,
+        status TEXT,
+        snapshot_id TEXT,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (entry_id, attempt, disk)
+    )""",
+    # snap-gaps: an OVA's disks after its first, each uploaded (or copied by S3) as an object
+    # of its own for the snapshot road, have an upload journal in a row of `disks` of their
+    # own: `member_of` the OVA's position, `member` the disk's place in the OVA (from 0); the
+    # entry's own disks have neither.
+    "ALTER TABLE disks ADD COLUMN member_of INTEGER",
+    "ALTER TABLE disks ADD COLUMN member INTEGER",
 )
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -290,7 +312,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "the database's owner id; each attempt's AMIs by Region, what was applied", _V4),
     Migration(5, "EBS snapshots written block by block, and their blocks", _V5),
     Migration(6, "the road each attempt takes (image, snapshot, direct)", _V6),
-    Migration(7, "OVA disks snapshotted alone, replaced alone; why an attempt takes its road", _V7),
+    Migration(7, "OVA disks, snapshot replacements, road reasons, snapshot tasks", _V7),
 )
 
 
