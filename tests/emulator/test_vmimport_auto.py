@@ -26,6 +26,7 @@ from ec2_import_image.vmimport.state.records import EntrySpec, ImportOptions, Ph
 from tests.emulator.conftest import BUCKET, Lab
 from tests.emulator.snapshotlab import faults
 from tests.emulator.test_vmimport_batch import run_batch
+from tests.emulator.test_vmimport_direct import own_snapshots
 from tests.support.diskfixtures import DiskFixtures
 from tests.support.osfixtures import OsImages
 from tests.support.vmimport_run import Outcome, vmimport
@@ -135,6 +136,32 @@ def test_windows_takes_the_image_road(granted: Lab, os_images: OsImages, tmp_pat
     result = json.loads(outcome.stdout)
     assert result["via"] == "image" and result["import_task_id"].startswith("import-ami-")
     assert result["via_reason"].startswith("--via auto: Windows")
+
+
+@pytest.mark.parametrize("road", ["direct", "snapshot"])
+def test_a_windows_read_on_the_disk_is_refused_off_the_image_road(
+    granted: Lab, os_images: OsImages, tmp_path: Path, road: str
+) -> None:
+    """No --platform: the Windows is read on the disk, and neither registering road takes it
+    (it would register the disk unchanged as a Linux/UNIX AMI)."""
+    outcome = vmimport(
+        granted.endpoint,
+        "import",
+        str(os_images.path("windows2019")),
+        "--via",
+        road,
+        "--bucket",
+        BUCKET,
+        "--state",
+        str(tmp_path / "s"),
+        clock=granted.clock,
+        sleep=granted.clock.advance,
+    )
+    assert outcome.status == ExitStatus.PROBLEMS, outcome.stderr
+    assert "platform-unsupported" in outcome.stderr
+    assert "Windows Server 2019 Datacenter is Windows" in outcome.stderr
+    assert own_snapshots(granted) == [] and snapshot_tasks(granted) == []
+    assert objects(granted) == []
 
 
 def test_a_system_no_road_takes_is_refused_with_what_each_road_lacks(

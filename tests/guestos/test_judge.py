@@ -75,12 +75,19 @@ VERDICTS = [
         },
         None,
     ),
-    ("windows2019", {}, Road.IMAGE),
-    # the drivers missing: the image road still imports it (a warning: Xen instance types);
-    # Windows takes no other road
+    # Windows takes no other road than the image road
+    (
+        "windows2019",
+        {Road.SNAPSHOT: [C.PLATFORM_UNSUPPORTED], Road.DIRECT: [C.PLATFORM_UNSUPPORTED]},
+        Road.IMAGE,
+    ),
+    # the drivers missing: the image road still imports it (a warning: Xen instance types)
     (
         "windows-noaws",
-        {Road.SNAPSHOT: [C.NO_ENA_DRIVER], Road.DIRECT: [C.NO_ENA_DRIVER]},
+        {
+            Road.SNAPSHOT: [C.PLATFORM_UNSUPPORTED, C.NO_ENA_DRIVER],
+            Road.DIRECT: [C.PLATFORM_UNSUPPORTED, C.NO_ENA_DRIVER],
+        },
         Road.IMAGE,
     ),
     ("data", {Road.IMAGE: [C.OS_NOT_FOUND]}, None),
@@ -387,7 +394,9 @@ def test_windows_versions(version: str, build: int, kind: str, refused: bool) ->
 
 def test_windows_takes_the_image_road() -> None:
     verdicts = roads(windows())
-    assert verdicts.recommended is Road.IMAGE and all(verdicts.ok(road) for road in ROADS)
+    assert verdicts.recommended is Road.IMAGE and verdicts.ok(Road.IMAGE)
+    for road in (Road.SNAPSHOT, Road.DIRECT):
+        assert verdicts.blocking[road] == (C.PLATFORM_UNSUPPORTED,)
 
 
 def test_no_system_read_on_readable_volumes_is_os_not_found() -> None:
@@ -461,6 +470,7 @@ def test_every_code_has_a_severity_on_every_road() -> None:
         C.STATIC_NETWORK,
         C.NO_NVME_DRIVER,
         C.NO_ENA_DRIVER,
+        C.PLATFORM_UNSUPPORTED,
     }
     assert set(ROAD_SEVERITY) == os_codes
     assert all(set(table) == set(ROADS) for table in ROAD_SEVERITY.values())

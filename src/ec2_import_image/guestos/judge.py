@@ -22,6 +22,10 @@ problem there), and why:
   takes: a note on the image road; the other roads keep them, and on the instance the
   names resolve to nothing (Nitro's disks are ``/dev/nvme*``) and the old addresses do
   not hold in a VPC: errors;
+- ``platform-unsupported`` (a Windows read on the disk): the snapshot and direct roads copy
+  the disk unchanged and register it as Linux/UNIX, without the licence activation and
+  drivers ImportImage gives Windows (``roads.WINDOWS_REASON``): errors there; nothing on the
+  image road;
 - ``no-nvme-driver``, ``no-ena-driver``: every road's AMI is launched on the instance
   types the user picks, and every current-generation type is built on Nitro, where the
   root volume is an NVMe device ("Amazon EBS volumes are exposed as NVMe block devices on
@@ -63,7 +67,7 @@ from ec2_import_image.guestos.osreport import (
     VolumeState,
 )
 from ec2_import_image.problems import ProblemCode
-from ec2_import_image.roads import ROADS, Road
+from ec2_import_image.roads import ROADS, WINDOWS_REASON, Road
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
 
@@ -77,6 +81,7 @@ ROAD_SEVERITY: dict[ProblemCode, dict[Road, Severity | None]] = {
     ProblemCode.STATIC_NETWORK: {Road.IMAGE: N, Road.SNAPSHOT: E, Road.DIRECT: E},
     ProblemCode.NO_NVME_DRIVER: {Road.IMAGE: W, Road.SNAPSHOT: E, Road.DIRECT: E},
     ProblemCode.NO_ENA_DRIVER: {Road.IMAGE: W, Road.SNAPSHOT: E, Road.DIRECT: E},
+    ProblemCode.PLATFORM_UNSUPPORTED: {Road.IMAGE: None, Road.SNAPSHOT: E, Road.DIRECT: E},
 }
 
 
@@ -118,6 +123,7 @@ SERVICE_MESSAGES: dict[ProblemCode, ServiceMessage] = {
     ProblemCode.STATIC_NETWORK: ServiceMessage(None, "the image road sets DHCP"),
     ProblemCode.NO_NVME_DRIVER: ServiceMessage(None, "the AMI does not boot on Nitro"),
     ProblemCode.NO_ENA_DRIVER: ServiceMessage(None, "the AMI has no network on Nitro"),
+    ProblemCode.PLATFORM_UNSUPPORTED: ServiceMessage(None, "the image road takes Windows"),
 }
 UNDETERMINED_WITHOUT_BLS = "ClientError: Unable to determine kernel version"
 
@@ -256,7 +262,7 @@ def _windows_support(report: OsReport) -> list[Diagnostic]:
             ProblemCode.OS_UNSUPPORTED,
             f"{report.pretty_name or 'Windows'}: {detail} ({rules.PREREQUISITES}, read "
             f"{rules.READ})",
-            "import a Windows the requirements page lists, or " + _SNAPSHOT_OR_DIRECT,
+            "import a Windows the requirements page lists (no other road takes Windows)",
         )
     ]
 
@@ -368,6 +374,14 @@ def findings(report: OsReport) -> list[Diagnostic]:
     if report.identified and report.family is OsFamily.LINUX:
         found.extend(_linux_nitro_findings(report))
     elif report.identified and report.family is OsFamily.WINDOWS:
+        found.append(
+            _finding(
+                ProblemCode.PLATFORM_UNSUPPORTED,
+                f"{report.pretty_name or 'Windows'} is Windows, which only the image road "
+                f"takes: {WINDOWS_REASON}",
+                "import it with --via image (or --via auto)",
+            )
+        )
         found.extend(_windows_nitro_findings(report))
     return found
 

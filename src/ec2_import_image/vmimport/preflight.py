@@ -191,7 +191,14 @@ def check_image(
     road = request.via if isinstance(request.via, Road) else (verdicts.recommended or Road.IMAGE)
     problems = on_disks[road]
     if found.os is not None and reports:
-        problems += judge_os(found.os, road, source=reports[0].source)
+        # a code the road's own check gave already (a Windows --platform off the image road,
+        # also read on the disk: platform-unsupported) is said once
+        given = {problem.code for problem in problems}
+        problems += [
+            problem
+            for problem in judge_os(found.os, road, source=reports[0].source)
+            if problem.code not in given
+        ]
     problems = _in_disk_order(problems, reports)
     problems.extend(roadcheck.account_problems(road, account_problems))
     return CheckReport(tuple(reports), account, tuple(problems), found.os, verdicts, road)
