@@ -64,6 +64,7 @@ from ec2_import_image.vmimport.state.records import Phase
 from ec2_import_image.vmimport.upload.ebsclients import resolve_kms_key
 from ec2_import_image.vmimport.upload.ebsdirect import (
     DEFAULT_SETTINGS,
+    SnapshotDelivery,
     SnapshotOutcome,
     SnapshotRequest,
     write_snapshot,
@@ -75,6 +76,12 @@ if TYPE_CHECKING:
 
     from ec2_import_image.vmimport.engine.entry import EntryWork
 
+#: how a disk's snapshot came to be, for the line that ends its writing
+_DELIVERED = {
+    SnapshotDelivery.STARTED: "a new snapshot",
+    SnapshotDelivery.RESUMED: "an earlier run's snapshot, resumed",
+    SnapshotDelivery.FOUND: "completed before this run",
+}
 #: times one run replaces one disk's snapshot that can no longer be written
 REPLACEMENTS = 1
 #: EC2's answer for a snapshot id it does not know (DeleteSnapshot of one already deleted)
@@ -146,8 +153,9 @@ class DirectRoad:
                 self._replace(work, volume, error, replacement)
                 continue
             work.reporter.step(
-                f"{volume.label}: snapshot {outcome.snapshot_id} {outcome.delivery.value} "
-                f"({outcome.blocks_written} block(s) written by this run)"
+                f"{volume.label}: snapshot {outcome.snapshot_id}, "
+                f"{_DELIVERED[outcome.delivery]}: {outcome.blocks_written} block(s) written "
+                "by this run"
             )
             return outcome.snapshot_id
         raise AssertionError("unreachable")  # pragma: no cover
