@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import tarfile
 from pathlib import Path
 
@@ -98,6 +99,18 @@ def test_an_ova_of_two_disks_becomes_an_ami_of_two_snapshots_the_boot_disk_first
     assert snapshot_holds(lab, mappings["/dev/xvda"], MEMBERS[0])
     assert snapshot_holds(lab, mappings["/dev/xvdb"], MEMBERS[1])
     assert len(own_snapshots(lab)) == 2
+    # each disk's snapshot is kept in the disk's row of the state: the OVA's for its first
+    # disk, a row of its own for the second (the row its upload would be journaled in)
+    conn = sqlite3.connect(tmp_path / "s")
+    rows = conn.execute(
+        "SELECT d.source, d.member_of, d.member, s.snapshot_id FROM disk_snapshots s "
+        "JOIN disks d ON d.entry_id = s.entry_id AND d.position = s.position ORDER BY d.position"
+    ).fetchall()
+    conn.close()
+    assert rows == [
+        (str(ova), None, None, mappings["/dev/xvda"]),
+        (f"{ova}!{MEMBERS[1]}", 0, 1, mappings["/dev/xvdb"]),
+    ]
 
 
 @pytest.mark.parametrize("given_as", ["ova", "two files"])
