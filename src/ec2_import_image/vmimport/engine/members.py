@@ -70,8 +70,6 @@ class OvaDisks(NamedTuple):
 def volume_row(work: EntryWork, volume: Volume) -> int:
     """The row of the state's disks that journals ``volume`` (see the module): the DISK's own
     row, or an OVA's further disk's row (made on first use)."""
-    if volume.member == 0:
-        return volume.position
     return work.db.member_position(work.claim, volume.position, volume.member, volume.label)
 
 

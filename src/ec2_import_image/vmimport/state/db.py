@@ -98,8 +98,8 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
         """The row of the disk ``member`` (from 0) of the OVA at ``position``: the one way the
         state names a disk of an OVA, for its upload journal (``journal``) and its snapshot
         journal (``snapshot_journal``).  The OVA's own row for its first disk, else a row of
-        its own, made on first use after the entry's rows (``put_entry`` drops it when the
-        OVA's row changes)."""
+        its own, made on first use after the entry's rows (``put_entry`` drops it with the
+        OVA's row, or when a new DISK takes its position)."""
         if member == 0:
             return position
         with self._write() as conn:
