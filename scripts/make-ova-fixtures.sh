@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the two-disk OVA fixture tests/fixtures/disks/vm-two-disks.ova with real tools.
+# Build the two-disk OVA fixture tests/fixtures/disks/vm-two-disks.ova with real tools: the one
+# OVA of several disks of the tests (the snapshot and direct roads', engine.volumes's).
 #
 # Run from the repository on Debian 12 (bookworm) with qemu-utils, gdisk, e2fsprogs, tar and
 # xz-utils installed (the committed fixture: qemu-img 7.2.22, sgdisk 1.0.9, mke2fs 1.47.0,

@@ -1,17 +1,19 @@
-"""``vmimport import --via direct`` of several disks: an OVA of two disks (made by qemu-img
-and tar: scripts/make-ova-fixtures.sh), one snapshot per disk, the boot disk first; one
+"""``vmimport import --via direct`` of several disks: an OVA of two disks (made by qemu-img,
+sgdisk, mke2fs and tar: scripts/make-ova-fixtures.sh; the archive holds the data disk first,
+the OVF lists the boot disk first), one snapshot per disk, the boot disk's first; one
 disk's snapshot expired and replaced alone; ``kill -9`` and reruns, with and without the
 state database; ``--no-wait``.
 
 Each snapshot read back block by block (ListSnapshotBlocks, GetSnapshotBlock: zeros where
 nothing was written) must hash as QEMU's ``qemu-img convert -O raw`` of its OVA member
-(tests/fixtures/ova/oracle/, recorded by the script, since CI has no qemu-img).
+(``vm-two-disks.ova.raw.json``, recorded by the script, since CI has no qemu-img).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import tarfile
 from pathlib import Path
 
@@ -22,17 +24,24 @@ from tests.emulator.conftest import Lab
 from tests.emulator.snapshotlab import ebs_client, read_blocks, volume_from
 from tests.emulator.test_vmimport_direct import own_images, own_snapshots, run_direct, tags_of
 from tests.support.children import kill_when, start_module
-from tests.support.diskfixtures import FIXTURES, OVA_FIXTURES, DiskFixtures, oracle, unpack
+from tests.support.diskfixtures import (
+    FIXTURES,
+    TWO_DISK_MEMBERS,
+    TWO_DISK_OVA,
+    DiskFixtures,
+    member_raw,
+    unpack,
+)
 from tests.support.vmimport_run import Counting, vmimport
 
-MEMBERS = ("two-disk-1.vmdk", "two-disk-2.vmdk")
+MEMBERS = TWO_DISK_MEMBERS
 BLOCK = 512 * 1024
 #: StartSnapshot's Timeout vmimport asks for (minutes), and a little more
 PAST_TIMEOUT = (1440 + 5) * 60
 
 
 def two_disk_ova(tmp_path: Path) -> Path:
-    return DiskFixtures(tmp_path, OVA_FIXTURES).path("two-disk.ova")
+    return DiskFixtures(tmp_path).path(TWO_DISK_OVA)
 
 
 def disks_of(tmp_path: Path, given_as: str) -> list[str]:
@@ -45,14 +54,6 @@ def disks_of(tmp_path: Path, given_as: str) -> list[str]:
     return [str(tmp_path / "members" / member) for member in MEMBERS]
 
 
-def member_oracle(member: str, kind: str) -> str:
-    return oracle(member, kind, OVA_FIXTURES / "oracle")
-
-
-def member_size(member: str) -> int:
-    return int(json.loads(member_oracle(member, "info.json"))["virtual-size"])
-
-
 def boot_disk_blocks(tmp_path: Path) -> int:
     """The blocks of data of the OVA's boot disk, counted in the RAW disk its VMDK was made
     from (gpt-uefi.raw; the same disk, as QEMU's SHA-256 of both says): what an unencrypted
@@ -60,19 +61,20 @@ def boot_disk_blocks(tmp_path: Path) -> int:
     raw = tmp_path / "gpt-uefi.raw"
     unpack(FIXTURES / "gpt-uefi.raw.xz", raw)
     data = raw.read_bytes()
-    assert hashlib.sha256(data).hexdigest() == member_oracle(MEMBERS[0], "sha256").strip()
+    assert hashlib.sha256(data).hexdigest() == member_raw(MEMBERS[0])[1]
     zero = bytes(BLOCK)
     return sum(1 for at in range(0, len(data), BLOCK) if data[at : at + BLOCK] != zero)
 
 
 def snapshot_holds(lab: Lab, snapshot_id: str, member: str) -> bool:
-    volume = volume_from(read_blocks(ebs_client(lab), snapshot_id), member_size(member))
-    return hashlib.sha256(volume).hexdigest() == member_oracle(member, "sha256").strip()
+    size, digest = member_raw(member)
+    volume = volume_from(read_blocks(ebs_client(lab), snapshot_id), size)
+    return hashlib.sha256(volume).hexdigest() == digest
 
 
 def killed_during_the_second_disk(lab: Lab, argv: list[str], after: int) -> None:
     """Run ``argv`` in a child whose PutSnapshotBlock requests after the first ``after`` wait,
-    and kill it (-9) once two of them wait (the data disk has three blocks of data)."""
+    and kill it (-9) once two of them wait (the data disk has more than two blocks of data)."""
     child = start_module("tests.support.gated_child_event", [lab.endpoint, *_gate(after), *argv])
     lines = kill_when(child, lambda lines: lines.count("blocked") == 2)
     assert lines.count("blocked") == 2, lines
@@ -97,6 +99,18 @@ def test_an_ova_of_two_disks_becomes_an_ami_of_two_snapshots_the_boot_disk_first
     assert snapshot_holds(lab, mappings["/dev/xvda"], MEMBERS[0])
     assert snapshot_holds(lab, mappings["/dev/xvdb"], MEMBERS[1])
     assert len(own_snapshots(lab)) == 2
+    # each disk's snapshot is kept in the disk's row of the state: the OVA's for its first
+    # disk, a row of its own for the second (the row its upload would be journaled in)
+    conn = sqlite3.connect(tmp_path / "s")
+    rows = conn.execute(
+        "SELECT d.source, d.member_of, d.member, s.snapshot_id FROM disk_snapshots s "
+        "JOIN disks d ON d.entry_id = s.entry_id AND d.position = s.position ORDER BY d.position"
+    ).fetchall()
+    conn.close()
+    assert rows == [
+        (str(ova), None, None, mappings["/dev/xvda"]),
+        (f"{ova}!{MEMBERS[1]}", 0, 1, mappings["/dev/xvdb"]),
+    ]
 
 
 @pytest.mark.parametrize("given_as", ["ova", "two files"])

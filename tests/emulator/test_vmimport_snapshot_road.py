@@ -28,7 +28,12 @@ from ec2_import_image.vmimport.state.db import StateDB
 from tests.emulator.conftest import BUCKET, REGION, Lab
 from tests.emulator.test_vmimport_import import objects, run_import, tags_of
 from tests.support.children import kill_when, start_module
-from tests.support.diskfixtures import FIXTURES, DiskFixtures
+from tests.support.diskfixtures import (
+    TWO_DISK_MEMBERS,
+    TWO_DISK_OVA,
+    DiskFixtures,
+    member_raw,
+)
 from tests.support.vmimport_run import vmimport
 
 ACCOUNT = "123456789012"
@@ -185,14 +190,7 @@ def test_a_batch_by_the_snapshot_road(granted: Lab, disks: DiskFixtures, tmp_pat
     assert table == tasks
 
 
-TWO_DISKS = "vm-two-disks.ova"
-
-
-def _oracle_of(member: str) -> tuple[int, str]:
-    """``qemu-img convert -O raw`` of the OVA's member: its size and SHA-256, as the recipe
-    recorded them (``vm-two-disks.ova.raw.json``)."""
-    record = json.loads((FIXTURES / f"{TWO_DISKS}.raw.json").read_text())[member]
-    return int(record["size"]), str(record["sha256"])
+TWO_DISKS = TWO_DISK_OVA
 
 
 def _assert_the_two_disks(lab: Lab, image_id: str) -> None:
@@ -202,8 +200,8 @@ def _assert_the_two_disks(lab: Lab, image_id: str) -> None:
     assert (image["BootMode"], image["EnaSupport"]) == ("uefi", True)
     mappings = image["BlockDeviceMappings"]
     assert len(mappings) == 2 and mappings[0]["DeviceName"] == image["RootDeviceName"]
-    for mapping, member in zip(mappings, ("vm-boot.vmdk", "vm-data.vmdk"), strict=True):
-        size, digest = _oracle_of(member)
+    for mapping, member in zip(mappings, TWO_DISK_MEMBERS, strict=True):
+        size, digest = member_raw(member)
         blob = snapshot_blob(ACCOUNT, REGION, mapping["Ebs"]["SnapshotId"])
         assert blob.size == -(-size // GIB) * GIB
         read = hashlib.sha256()

@@ -1,8 +1,9 @@
 """The disk-image fixtures of tests/fixtures/disks/ and containers/, unpacked once per session.
 
 They were made by real tools (scripts/make-disk-fixtures.sh; the qcow2 and VDI
-images by scripts/make-container-fixtures.sh; the file systems of
-tests/fixtures/fsread/ by scripts/make-fsread-fixtures.sh) and packed as their
+images by scripts/make-container-fixtures.sh; the OVA of two disks by
+scripts/make-ova-fixtures.sh; the file systems of tests/fixtures/fsread/ by
+scripts/make-fsread-fixtures.sh) and packed as their
 non-zero extents (scripts/pack_sparse.py): an xz stream of a JSON line (size and
 extents) and the extents' bytes.  Unpacking writes a sparse file of the
 original size, so a 10 GiB-virtual disk costs only its few MiB of data.
@@ -21,8 +22,11 @@ NTFS_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "guestos" / "
 CONTAINERS = FIXTURES.parent / "containers"
 ORACLES = CONTAINERS / "oracle"
 FSREAD_FIXTURES = FIXTURES.parent / "fsread"
-#: OVAs of several disks (scripts/make-ova-fixtures.sh), and QEMU's word on each member
-OVA_FIXTURES = FIXTURES.parent / "ova"
+#: the OVA of two disks (scripts/make-ova-fixtures.sh): its archive holds the data disk
+#: before the boot disk, its OVF descriptor's DiskSection lists the boot disk first
+TWO_DISK_OVA = "vm-two-disks.ova"
+#: its members in the descriptor's order
+TWO_DISK_MEMBERS = ("vm-boot.vmdk", "vm-data.vmdk")
 
 
 def unpack(packed: Path, target: Path) -> None:
@@ -55,9 +59,15 @@ def names() -> list[str]:
 
 
 def oracle(name: str, kind: str, folder: Path = ORACLES) -> str:
-    """QEMU's word on fixture ``name``: ``info.json``, ``map.json`` or ``sha256`` (``folder``:
-    ``OVA_FIXTURES / "oracle"`` for an OVA's members)."""
+    """QEMU's word on fixture ``name``: ``info.json``, ``map.json`` or ``sha256``."""
     return (folder / f"{name}.{kind}").read_text(encoding="utf-8")
+
+
+def member_raw(member: str, ova: str = TWO_DISK_OVA) -> tuple[int, str]:
+    """``qemu-img convert -O raw`` of an OVA fixture's member: its size and SHA-256, as the
+    recipe recorded them (``OVA.raw.json``)."""
+    record = json.loads((FIXTURES / f"{ova}.raw.json").read_text(encoding="utf-8"))[member]
+    return int(record["size"]), str(record["sha256"])
 
 
 def oracle_names() -> list[str]:

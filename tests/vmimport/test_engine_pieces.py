@@ -294,6 +294,34 @@ def test_the_image_roads_token_is_what_it_was_before_the_roads() -> None:
         )
 
 
+def test_the_plan_says_each_disk_of_an_ova_on_the_roads_that_take_them_one_by_one(
+    tmp_path: Path,
+) -> None:
+    """One OVA argument may hold several disks: the plan (which reads no disk) says each disk
+    of it, never "1 disk(s)", for the direct road's snapshots and the snapshot road's tasks."""
+    from ec2_import_image.roads import Road
+    from ec2_import_image.vmimport.engine.plan import status_note
+
+    (tmp_path / "vm.ova").write_bytes(b"x" * 1024)
+    ova = DiskSource(str(tmp_path / "vm.ova"))
+    direct = ImportSpec("vm", (ova,), ImportOptions(via=Road.DIRECT))
+    assert plan_entry(direct, None, (), Looking()).detail == (
+        "write each disk of the OVA, 1.0 KiB local, into EBS snapshots (--via direct), then "
+        "RegisterImage"
+    )
+    two = direct._replace(disks=(ova, DiskSource("s3://b/data.vmdk")))
+    assert plan_entry(two, None, (), Looking()).detail.startswith(
+        "write each disk of the 2 DISKs (an OVA's disks each), 1.0 KiB local"
+    )
+    snapshot = ImportSpec("vm", (ova,), ImportOptions(bucket="b", via=Road.SNAPSHOT))
+    assert plan_entry(snapshot, None, (), Looking()).detail.endswith(
+        "then an ImportSnapshot task for each disk of the OVA, and RegisterImage (--via snapshot)"
+    )
+    assert status_note(snapshot, None, (), Looking()) == (
+        "an ImportSnapshot task for each disk of the OVA, then RegisterImage"
+    )
+
+
 def test_the_plan_and_status_of_a_snapshot_road_entry_say_its_calls(tmp_path: Path) -> None:
     from ec2_import_image.roads import Road
     from ec2_import_image.vmimport.engine.plan import status_note, status_row
@@ -324,9 +352,7 @@ def test_the_plan_and_status_of_a_snapshot_road_entry_say_its_calls(tmp_path: Pa
     )
     row = status_row(spec, waiting, status_note(spec, waiting, (), Looking()))
     assert row["via"] == "snapshot" and row["import_task_id"] is None
-    assert row["note"] == (
-        "2 ImportSnapshot task(s), one per disk (an OVA's: one per disk in it), then RegisterImage"
-    )
+    assert row["note"] == "2 ImportSnapshot task(s), one per disk, then RegisterImage"
     # the tasks the state recorded: waited for, and shown with their statuses
     started = Attempt(
         1,

@@ -47,6 +47,9 @@ def test_each_disk_s_task_token_first_then_task_then_status(tmp_path: Path) -> N
         assert second.snapshot_tasks == ()
 
 
+OVA_ROWS = ["/data/vm.ova!b.vmdk", "/data/vm.ova!c.vmdk"]
+
+
 def test_an_ova_s_further_disks_have_rows_of_their_own(tmp_path: Path) -> None:
     with StateDB.open(tmp_path / "s.sqlite") as db:
         db.put_entry(OVA)
@@ -61,15 +64,20 @@ def test_an_ova_s_further_disks_have_rows_of_their_own(tmp_path: Path) -> None:
         # the entry's disks are its own; the rows of the OVA's disks are listed on request
         assert [d.source for d in db.disks("vm")] == ["/data/vm.ova", "/data/extra.vmdk"]
         listed = db.disks("vm", members=True)
-        assert [d.source for d in listed][2:] == ["/data/vm.ova!b.vmdk", "/data/vm.ova!c.vmdk"]
+        assert [d.source for d in listed][2:] == OVA_ROWS
         assert listed[2].object == stored
         assert db.entry("vm").spec.disks == OVA.disks
         db.release(claim)
         # the same spec again is the same entry (the further rows are not disks of it) ...
         assert db.put_entry(OVA).value == "same"
-        # ... and a changed one drops them: they are made again from the new disks
+        # ... a changed one keeps those of the OVA it still has at the same place ...
         db.put_entry(EntrySpec("vm", ("/data/vm.ova",)))
-        assert [d.source for d in db.disks("vm", members=True)] == ["/data/vm.ova"]
+        listed = db.disks("vm", members=True)
+        assert [d.source for d in listed] == ["/data/vm.ova", *OVA_ROWS]
+        assert listed[1].object == stored
+        # ... and drops them with the OVA: they are made again from the new disks
+        db.put_entry(EntrySpec("vm", ("/data/other.ova",)))
+        assert [d.source for d in db.disks("vm", members=True)] == ["/data/other.ova"]
 
 
 def test_a_version_6_database_gains_the_tables_of_the_snapshot_road(tmp_path: Path) -> None:

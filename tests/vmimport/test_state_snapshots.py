@@ -91,12 +91,15 @@ def test_a_disk_whose_source_changed_loses_its_snapshot(db: StateDB) -> None:
     assert db.disk_snapshot(claim, 0) is None
 
 
-def test_a_version_6_database_keeps_its_snapshots_and_blocks_as_the_disks_first(
+def test_a_version_6_database_s_snapshot_and_blocks_migrate_and_a_rerun_continues_them(
     tmp_path: Path,
 ) -> None:
+    """Migration 7 keeps the two tables as version 6 made them (an OVA's further disks have
+    rows of ``disks`` of their own): a snapshot a version 6 run started, with its blocks, is
+    the disk's, and a rerun records more blocks and completes it."""
     path = tmp_path / "state.sqlite"
     with StateDB.open(path, migrations=schema.MIGRATIONS[:6]) as old:
-        old.put_entry(EntrySpec("web-1", ("/disks/web.raw",)))
+        old.put_entry(EntrySpec("web-1", ("/disks/web.ova",)))
     conn = sqlite3.connect(path)
     with conn:  # the rows as version 6 wrote them
         (entry_id,) = conn.execute("SELECT entry_id FROM disks").fetchone()
@@ -113,27 +116,70 @@ def test_a_version_6_database_keeps_its_snapshots_and_blocks_as_the_disks_first(
     conn.close()
     with StateDB.open(path) as db:
         claim = db.claim("web-1")
-        kept = db.disk_snapshot(claim, 0)
+        journal = db.snapshot_journal(claim, 0)
+        kept = journal.snapshot()
         assert kept is not None and (kept.snapshot_id, kept.written) == ("snap-1", 2)
         assert kept.replacement == 0
-        assert db.written_blocks(claim, 0, "snap-1") == [block(1), block(4)]
-        assert db.disk_snapshot(claim, 0, member=1) is None
+        journal.blocks_written("snap-1", [block(2)])
+        assert journal.written_blocks("snap-1", -1, 10) == [block(1), block(2), block(4)]
+        journal.snapshot_completing("snap-1", 3, "aggregate")
+        journal.snapshot_completed("snap-1", False, None)
+        done = db.disk_snapshot(claim, 0)
+        assert done is not None and (done.state, done.written) == (SnapshotState.COMPLETED, 3)
+        # the OVA's second disk: a row of its own, with no snapshot yet
+        second = db.member_position(claim, 0, 1, "/disks/web.ova!b.vmdk")
+        assert second != 0 and db.disk_snapshot(claim, second) is None
+    conn = sqlite3.connect(path)
+    for table in ("disk_snapshots", "snapshot_blocks"):
+        keys = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[5]]
+        assert "member" not in keys and keys[:2] == ["entry_id", "position"]
+    conn.close()
 
 
-def test_each_disk_of_an_ova_has_its_snapshot_and_keeps_its_replacements(db: StateDB) -> None:
-    db.put_entry(EntrySpec("web-1", ("/disks/web.ova",)))
+def test_each_disk_of_an_ova_has_its_snapshot_in_its_own_row(db: StateDB) -> None:
+    """An OVA's second disk is keyed by its row of ``disks`` (``member_position``), the one
+    its upload is journaled in; its replacements are kept, its history says ``disk 1.2``."""
+    db.put_entry(EntrySpec("web-1", ("/disks/web.ova", "/disks/data.raw")))
     claim = db.claim("web-1")
     db.record_snapshot(claim, 0, SNAPSHOT)
-    second = db.snapshot_journal(claim, 0, member=1, replacement=2)
+    row = db.member_position(claim, 0, 1, "/disks/web.ova!b.vmdk")
+    assert row == 2  # after the entry's two disks
+    second = db.snapshot_journal(claim, row, replacement=2)
     second.snapshot_started(SNAPSHOT._replace(snapshot_id="snap-2", client_token="t-2"))
     second.blocks_written("snap-2", [block(3)])
     db.record_blocks(claim, 0, "snap-1", [block(5)])
-    assert db.written_blocks(claim, 0, "snap-2", member=1) == [block(3)]
+    assert db.written_blocks(claim, row, "snap-2") == [block(3)]
     assert db.written_blocks(claim, 0, "snap-1") == [block(5)]
     recorded = second.snapshot()
     assert recorded is not None and (recorded.snapshot_id, recorded.replacement) == ("snap-2", 2)
     assert db.disk_snapshot(claim, 0).snapshot_id == "snap-1"  # type: ignore[union-attr]
+    assert db.disk_snapshot(claim, 1) is None  # the entry's second DISK
     with pytest.raises(StateError, match=r"disk 1\.2: snapshot snap-1 is not the current one"):
         second.blocks_written("snap-1", [block(1)])
+    second.note("a line of its own")
     second.snapshot_forgotten("deleted")
     assert second.snapshot() is None and db.disk_snapshot(claim, 0) is not None
+    history = [event.message for event in db.events("web-1")]
+    assert "disk 1.2: snapshot snap-2 writing (8 GiB, replacement 2)" in history
+    assert "disk 1.2: a line of its own" in history and "disk 1.2: deleted" in history
+
+
+def test_an_ova_s_further_disk_keeps_its_snapshot_while_its_ova_does(db: StateDB) -> None:
+    """A changed entry keeps the rows (and snapshots) of the further disks of an OVA it still
+    has at the same place, and drops those of an OVA it no longer has there."""
+    db.put_entry(EntrySpec("web-1", ("/disks/web.ova", "/disks/two.ova")))
+    claim = db.claim("web-1")
+    first = db.member_position(claim, 0, 1, "/disks/web.ova!b.vmdk")
+    other = db.member_position(claim, 1, 1, "/disks/two.ova!b.vmdk")
+    for row in (first, other):
+        db.record_snapshot(claim, row, SNAPSHOT._replace(snapshot_id=f"snap-{row}"))
+        db.record_blocks(claim, row, f"snap-{row}", [block(7)])
+    db.release(claim)
+    db.put_entry(EntrySpec("web-1", ("/disks/web.ova", "/disks/three.ova")))
+    claim = db.claim("web-1")
+    assert db.member_position(claim, 0, 1, "/disks/web.ova!b.vmdk") == first
+    kept = db.disk_snapshot(claim, first)
+    assert kept is not None and (kept.snapshot_id, kept.written) == (f"snap-{first}", 1)
+    made = db.member_position(claim, 1, 1, "/disks/three.ova!b.vmdk")
+    assert db.disk_snapshot(claim, made) is None
+    assert db.written_blocks(claim, other, f"snap-{other}") == []

@@ -12,8 +12,9 @@ RegisterImage.  No bucket, no service role.
    position and place in its OVA, the attempt, and how many times this disk's snapshot was
    replaced), its tags the import's (``vmimport:name``, ``vmimport:sha256``, the user's)
    and ``vmimport:via``, so that a rerun, with or without its state database, writes into
-   the same snapshot; the blocks EBS acknowledged are recorded in batches, a rerun writes
-   only the others; each snapshot is waited for until ``completed``;
+   the same snapshot; the blocks EBS acknowledged are recorded in batches in the disk's row
+   of the state (``members.volume_row``: an OVA's further disks have rows of their own), a
+   rerun writes only the others; each snapshot is waited for until ``completed``;
 2. RegisterImage (``vmimport.register``), found by its name and tags first;
 3. the AMI and snapshots recorded: ``FINISHING`` (the shared finish tags them, and runs the
    distribution).
@@ -57,6 +58,7 @@ from ec2_import_image.vmimport.engine.identity import (
     Identity,
     snapshot_token,
 )
+from ec2_import_image.vmimport.engine.members import volume_row
 from ec2_import_image.vmimport.engine.registering import register_snapshots, road_tags
 from ec2_import_image.vmimport.engine.underway import Underway
 from ec2_import_image.vmimport.engine.volumes import Volume, volumes
@@ -191,7 +193,7 @@ class DirectRoad:
     def _replacement(self, work: EntryWork, identity: Identity, volume: Volume) -> int:
         """How many times the disk's snapshot was replaced: as recorded, else (no state of
         it) the highest ``vmimport:replacement`` of the disk's snapshots in the account."""
-        recorded = work.db.disk_snapshot(work.claim, volume.position, member=volume.member)
+        recorded = work.db.disk_snapshot(work.claim, volume_row(work, volume))
         if recorded is not None:
             return recorded.replacement
         filters: list[FilterTypeDef] = [
@@ -225,7 +227,7 @@ class DirectRoad:
             return cancel.is_set()
 
         journal = work.db.snapshot_journal(
-            work.claim, volume.position, member=volume.member, replacement=replacement
+            work.claim, volume_row(work, volume), replacement=replacement
         )
         while True:
             try:

@@ -1,17 +1,21 @@
-"""The snapshot road's disk inside an OVA, made an S3 object of its own.
+"""The disks of an OVA one by one, each with its row in the state; and the snapshot road's
+disk inside an OVA, made an S3 object of its own.
 
-ImportSnapshot takes VHD, VMDK or RAW, never an OVA, so the road imports the
-VMDK an OVA holds: a local OVA's member is hashed and uploaded as its own
-object, each part read from the archive at the member's offset
-(``FileDigest.span``: no temporary copy, the hash computed each run and never
-recorded as the archive's); an ``s3://`` OVA's member is copied by S3 into its
-own object (``upload.membercopy``: UploadPartCopy of its byte range), into
-the entry's bucket, else the OVA's.  An OVA of several disks gives each of its
-disks, in the OVF's order (the order the check reads them in: the first is the
-boot disk), an object of its own; the first disk's upload is journaled in the
-OVA's row of the state, each further one in a row of its own
-(``StateDB.member_position``).  ``ova_disks`` is that order and those rows, for
-every road that takes an OVA's disks one by one.
+Each disk of an OVA is journaled in a row of the state's disks of its own
+(``StateDB.member_position``): the first disk in the OVA's row, each further one in a row
+made for it.  ``volume_row`` is that row for any disk of an import (``volumes.Volume``):
+the direct road keeps each disk's snapshot and blocks there, the snapshot road each disk's
+upload (a rerun after ``--via auto`` fell back from one road to the other finds the same
+rows).  The order of an OVA's disks is ``volumes``'s (the OVF descriptor's DiskSection,
+as the check read it), for both roads.
+
+ImportSnapshot takes VHD, VMDK or RAW, never an OVA, so the snapshot road imports the
+VMDK an OVA holds: a local OVA's member is hashed and uploaded as its own object, each
+part read from the archive at the member's offset (``FileDigest.span``: no temporary
+copy, the hash computed each run and never recorded as the archive's); an ``s3://`` OVA's
+member is copied by S3 into its own object (``upload.membercopy``: UploadPartCopy of its
+byte range), into the entry's bucket, else the OVA's.  An OVA of several disks gives each
+of its disks an object of its own (``ova_disks``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ec2_import_image.diskimage.records import ContainerFormat
 from ec2_import_image.vmimport.disks import open_disk
 from ec2_import_image.vmimport.engine.errors import EntryFailed, FailureCode
 from ec2_import_image.vmimport.engine.request import DiskObject
+from ec2_import_image.vmimport.engine.volumes import Volume, disks_of
 from ec2_import_image.vmimport.s3objects import S3Object
 from ec2_import_image.vmimport.spec import DiskSource
 from ec2_import_image.vmimport.state.records import Span
@@ -44,18 +49,15 @@ def is_ova(work: EntryWork, disk: DiskSource) -> bool:
 
 
 class MemberDisk(NamedTuple):
-    """One disk inside an OVA, as the roads that take an OVA's disks one by one see it."""
+    """One disk inside an OVA, as the snapshot road uploads it."""
 
-    #: its place among the OVA's disks, from 0, in the OVF descriptor's DiskSection order
-    #: (never the archive's): disk 0 is the boot disk when the OVA is the first DISK, as
-    #: ``vmimport check`` (``DiskReport.all_disks``) and RegisterImage take it
-    number: int
+    #: the disk, in the order of ``volumes`` (its ``label``: ``OVA!member``, as the check
+    #: names it)
+    volume: Volume
     #: where it lies in the archive
     member: Member
-    #: its row in the state's disks (``StateDB.member_position``): its journals' position
+    #: its row in the state's disks (``volume_row``): its upload journal's position
     row: int
-    #: how it is named (as the check names it): ``OVA!member``
-    label: str
 
 
 class OvaDisks(NamedTuple):
@@ -65,14 +67,24 @@ class OvaDisks(NamedTuple):
     s3: S3Object | None
 
 
+def volume_row(work: EntryWork, volume: Volume) -> int:
+    """The row of the state's disks that journals ``volume`` (see the module): the DISK's own
+    row, or an OVA's further disk's row (made on first use)."""
+    return work.db.member_position(work.claim, volume.position, volume.member, volume.label)
+
+
 def ova_disks(work: EntryWork, position: int, disk: DiskSource) -> OvaDisks:
-    """The disks of the OVA at ``position`` in order, each with its state row (the one rule of
-    which disk of an OVA comes first, and where each is journaled); an OVA that holds no disk
-    ends the entry."""
+    """The disks of the OVA at ``position`` in the order of ``volumes``, each where the archive
+    holds it and with its state row; an OVA that holds no disk ends the entry."""
+    found = [
+        volume
+        for volume in disks_of(disk.location, position, work.reports.get(disk.location))
+        if volume.name is not None
+    ]
     with open_disk(work.services.run, disk.location) as opened:
-        members = read_ova(opened.blob).disk_members()
+        by_name = {member.name: member for member in read_ova(opened.blob).members}
         source = opened.s3
-    if not members:
+    if not found or any(volume.name not in by_name for volume in found):
         raise EntryFailed(
             Diagnostic(
                 FailureCode.CHECK,
@@ -81,12 +93,13 @@ def ova_disks(work: EntryWork, position: int, disk: DiskSource) -> OvaDisks:
                 hint="Check the OVA with vmimport check.",
             )
         )
-    found = []
-    for number, member in enumerate(members):
-        label = f"{disk.location}!{member.name}"
-        row = work.db.member_position(work.claim, position, number, label)
-        found.append(MemberDisk(number, member, row, label))
-    return OvaDisks(tuple(found), source)
+    return OvaDisks(
+        tuple(
+            MemberDisk(volume, by_name[volume.name or ""], volume_row(work, volume))
+            for volume in found
+        ),
+        source,
+    )
 
 
 def member_objects(work: EntryWork, position: int, disk: DiskSource) -> list[DiskObject]:
@@ -94,7 +107,7 @@ def member_objects(work: EntryWork, position: int, disk: DiskSource) -> list[Dis
     order of ``ova_disks``: the DiskObjects to import, each named ``OVA!member``."""
     ova = ova_disks(work, position, disk)
     return [
-        _member_object(work, one.row, disk, one.member, ova.s3)._replace(source=one.label)
+        _member_object(work, one.row, disk, one.member, ova.s3)._replace(source=one.volume.label)
         for one in ova.disks
     ]
 

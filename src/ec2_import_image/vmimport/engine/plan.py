@@ -119,14 +119,25 @@ def _fresh(spec: ImportSpec, choice: Choice | None, looking: Looking) -> Step:
     return Step(spec.name, step.action, f"{said}: {step.detail}")
 
 
+def _each_disk(spec: ImportSpec) -> str | None:
+    """The disks of a road that takes an OVA's disks one by one, when a DISK is an OVA: each
+    disk of it.  An OVA is known by its name here (the plan reads no disk); None: no OVA."""
+    if not any(disk.location.lower().endswith(".ova") for disk in spec.disks):
+        return None
+    if len(spec.disks) == 1:
+        return "each disk of the OVA"
+    return f"each disk of the {len(spec.disks)} DISKs (an OVA's disks each)"
+
+
 def _fresh_on(spec: ImportSpec, road: Road | Auto | None, looking: Looking) -> Step:
     local = [disk.location for disk in spec.disks if not disk.is_s3]
     if isinstance(road, Road) and not TABLE[road].bucket:
         total = sum(_size(path) for path in local)
+        disks = _each_disk(spec) or f"{len(spec.disks)} disk(s)"
         return Step(
             spec.name,
             PlannedAction.UPLOAD,
-            f"write {len(spec.disks)} disk(s), {human_size(total)} local, into EBS snapshots "
+            f"write {disks}, {human_size(total)} local, into EBS snapshots "
             f"(--via {road.value}), then RegisterImage",
         )
     then = _then(spec, road)
@@ -152,13 +163,15 @@ def _then(spec: ImportSpec, road: Road | Auto | None) -> str | None:
     image road: None, said as "import")."""
     if road is not Road.SNAPSHOT:
         return None
-    count = len(spec.disks)
-    if any(disk.location.lower().endswith(".ova") for disk in spec.disks):  # not read here
-        return (
-            "then an ImportSnapshot task per disk (each disk in an OVA one), and RegisterImage "
-            "(--via snapshot)"
-        )
-    return f"then {count} ImportSnapshot task(s), one per disk, and RegisterImage (--via snapshot)"
+    return f"then {_tasks(spec)}, and RegisterImage (--via snapshot)"
+
+
+def _tasks(spec: ImportSpec) -> str:
+    """The snapshot road's ImportSnapshot tasks, one per disk (``_each_disk``)."""
+    each = _each_disk(spec)
+    if each is not None:
+        return f"an ImportSnapshot task for {each}"
+    return f"{len(spec.disks)} ImportSnapshot task(s), one per disk"
 
 
 def _uploads(disks: Sequence[DiskState]) -> str:
@@ -330,10 +343,7 @@ def status_note(
             for task in tasks
         )
         return f"ImportSnapshot tasks: {said}; then RegisterImage"
-    return (
-        f"{len(spec.disks)} ImportSnapshot task(s), one per disk (an OVA's: one per disk in "
-        "it), then RegisterImage"
-    )
+    return f"{_tasks(spec)}, then RegisterImage"
 
 
 def status_row(spec: ImportSpec, entry: Entry | None, note: str | None = None) -> dict[str, Any]:

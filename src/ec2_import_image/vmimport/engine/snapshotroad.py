@@ -1,12 +1,12 @@
 """The snapshot road's tasks: one ImportSnapshot per disk, started at most once, waited for.
 
 The road's disks are the entry's disks in order, each disk of an OVA one of
-them (in the OVF's order; ``engine.members``).  For each disk (by its position
-from 0) the ClientToken is recorded in the state database (``snapshot_tasks``)
-before anything is sent, and the task is, in this order: the one the state
-database recorded for this attempt under that token, the one the account holds
-for the import's identity
-and the disk (``discovery.discover_snapshot_tasks``: its tags), or a new one
+them (in the OVF descriptor's order: ``engine.volumes``, through ``engine.members``).
+For each disk (by its position from 0) the ClientToken is recorded in the state
+database (``snapshot_tasks``) before anything is sent, and the task is, in this
+order: the one the state database recorded for this attempt under that token,
+the one the account holds for the import's identity and the disk
+(``discovery.discover_snapshot_tasks``: its tags), or a new one
 (``starting.start_snapshot_import`` with the disk's request and ClientToken,
 ``snapshotrequest``), so a rerun after ``kill -9``, with or without its state
 database, adopts the tasks it started rather than starting more; the token

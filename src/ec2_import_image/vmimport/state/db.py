@@ -16,6 +16,10 @@
   direct road), and ``SnapshotJournal``, what ``upload.ebsdirect`` writes
   through.
 
+A disk is a row of ``disks``: each DISK argument's, and one for each further
+disk of an OVA (``member_position``), which both the upload and the snapshot
+journals of that disk are keyed by.
+
 Records in and out are the typed records of ``records``; times come from the
 injected ``clock`` (seconds since the epoch, ``time.time`` by default).
 """
@@ -41,7 +45,7 @@ from ec2_import_image.vmimport.state.records import (
 )
 from ec2_import_image.vmimport.state.snapshots import SnapshotJournal, SnapshotStore
 from ec2_import_image.vmimport.state.snapshottasks import SnapshotTaskStore
-from ec2_import_image.vmimport.state.store import Claim, maybe_utc
+from ec2_import_image.vmimport.state.store import Claim, disk_name, maybe_utc
 
 _DISK_COLUMNS = (
     "position, source, path, device, inode, size, mtime_ns, sha256, upload_id, upload_bucket, "
@@ -91,9 +95,11 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
             return [self._disk(conn, entry_id, row) for row in rows]
 
     def member_position(self, claim: Claim, position: int, member: int, source: str) -> int:
-        """The row of the disk ``member`` (from 0) of the OVA at ``position``, for its upload
-        journal (``journal``): the OVA's own row for its first disk, else a row of its own,
-        made on first use after the entry's rows (a changed entry drops them: ``put_entry``)."""
+        """The row of the disk ``member`` (from 0) of the OVA at ``position``: the one way the
+        state names a disk of an OVA, for its upload journal (``journal``) and its snapshot
+        journal (``snapshot_journal``).  The OVA's own row for its first disk, else a row of
+        its own, made on first use after the entry's rows (``put_entry`` drops it with the
+        OVA's row, or when a new DISK takes its position)."""
         if member == 0:
             return position
         with self._write() as conn:
@@ -188,7 +194,12 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
             if changed.rowcount != 1:
                 raise UnknownEntry(f"{claim.name} has no disk {position + 1}")
             if note:
-                self._event(conn, claim.entry_id, now, note)
+                self._event(
+                    conn,
+                    claim.entry_id,
+                    now,
+                    f"{disk_name(conn, claim.entry_id, position)}: {note}",
+                )
 
     def record_digest(self, claim: Claim, position: int, digest: FileDigest) -> None:
         """The disk's file as hashed (path, stat identity, SHA-256, its parts' SHA-256s)."""
@@ -199,7 +210,7 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
             "path = ?, device = ?, inode = ?, size = ?, mtime_ns = ?, ctime_ns = ?, sha256 = ?, "
             "hashed_part_size = ?, part_sha256s = ?",
             (*i, digest.sha256, *_part_columns(digest)),
-            note=f"disk {position + 1}: sha256 {digest.sha256}",
+            note=f"sha256 {digest.sha256}",
         )
 
     def record_upload(self, claim: Claim, position: int, upload: MultipartUpload) -> None:
@@ -232,7 +243,8 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
                 conn,
                 claim.entry_id,
                 now,
-                f"disk {position + 1}: multipart upload to s3://{upload.bucket}/{upload.key}",
+                f"{disk_name(conn, claim.entry_id, position)}: multipart upload to "
+                f"s3://{upload.bucket}/{upload.key}",
             )
 
     def record_parts(
@@ -247,7 +259,8 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
             ).fetchone()
             if current is None or current["upload_id"] != upload_id:
                 raise StateError(
-                    f"{claim.name} disk {position + 1}: upload {upload_id} is not the current one"
+                    f"{claim.name} {disk_name(conn, claim.entry_id, position)}: upload "
+                    f"{upload_id} is not the current one"
                 )
             conn.executemany(
                 "INSERT OR REPLACE INTO parts "
@@ -274,7 +287,16 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
                 f"UPDATE disks SET {_CLEAR_UPLOAD} WHERE entry_id = ? AND position = ?",
                 (claim.entry_id, position),
             )
-            self._event(conn, claim.entry_id, now, f"disk {position + 1}: {reason}")
+            self._event(
+                conn, claim.entry_id, now, f"{disk_name(conn, claim.entry_id, position)}: {reason}"
+            )
+
+    def disk_note(self, claim: Claim, position: int, message: str) -> None:
+        """A line of the disk's history."""
+        with self._write() as conn:
+            now = self._fence(conn, claim)
+            name = disk_name(conn, claim.entry_id, position)
+            self._event(conn, claim.entry_id, now, f"{name}: {message}")
 
     def record_object(self, claim: Claim, position: int, stored: StoredObject) -> None:
         """The disk's S3 object: found there, uploaded by this tool, or deleted by it.
@@ -304,7 +326,8 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
                 conn,
                 claim.entry_id,
                 now,
-                f"disk {position + 1}: s3://{stored.bucket}/{stored.key} {stored.state}",
+                f"{disk_name(conn, claim.entry_id, position)}: s3://{stored.bucket}/{stored.key} "
+                f"{stored.state}",
             )
 
     def journal(self, claim: Claim, position: int) -> DiskJournal:
@@ -312,11 +335,12 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
         return DiskJournal(self, claim, position)
 
     def snapshot_journal(
-        self, claim: Claim, position: int, *, member: int = 0, replacement: int = 0
+        self, claim: Claim, position: int, *, replacement: int = 0
     ) -> SnapshotJournal:
-        """The disk's snapshot journal, as ``upload.ebsdirect`` writes it (``member``: the
-        disk's place in an OVA; ``replacement``: the number a snapshot it starts gets)."""
-        return SnapshotJournal(self, claim, position, member=member, replacement=replacement)
+        """The disk's snapshot journal, as ``upload.ebsdirect`` writes it (``position``: the
+        disk's row, an OVA's further disk's from ``member_position``; ``replacement``: the
+        number a snapshot it starts gets)."""
+        return SnapshotJournal(self, claim, position, replacement=replacement)
 
     # --------------------------------------------------------------- hash cache
 
@@ -383,7 +407,7 @@ class DiskJournal:
         self.db.record_object(self.claim, self.position, stored)
 
     def note(self, message: str) -> None:
-        self.db.add_event(self.claim, f"disk {self.position + 1}: {message}")
+        self.db.disk_note(self.claim, self.position, message)
 
     def cached_digest(self, identity: FileIdentity) -> FileDigest | None:
         return self.db.cached_digest(identity)

@@ -139,13 +139,20 @@ class EntryStore(Store):
             "UPDATE entries SET options = ?, updated_at = ? WHERE id = ?",
             (options, now, entry_id),
         )
-        # an OVA's further disks (``db.member_journal``) are made again from the new disks
-        conn.execute(
-            "DELETE FROM parts WHERE entry_id = ? AND position IN (SELECT position FROM disks "
-            f"WHERE entry_id = ? AND NOT {OWN_DISKS})",
-            (entry_id, entry_id),
-        )
-        conn.execute(f"DELETE FROM disks WHERE entry_id = ? AND NOT {OWN_DISKS}", (entry_id,))
+        # an OVA's further disks (``db.member_position``) go with the OVA's row when it
+        # changes, and when a new DISK takes their row's position; the others are kept, with
+        # their uploads and snapshots, as the OVA's own row is
+        kept = {i for i, source in enumerate(spec.disks) if i < len(stored) and stored[i] == source}
+        dropped = [
+            (entry_id, int(r["position"]))
+            for r in conn.execute(
+                f"SELECT position, member_of FROM disks WHERE entry_id = ? AND NOT {OWN_DISKS}",
+                (entry_id,),
+            )
+            if int(r["member_of"]) not in kept or int(r["position"]) < len(spec.disks)
+        ]
+        for table in ("parts", "disks"):
+            conn.executemany(f"DELETE FROM {table} WHERE entry_id = ? AND position = ?", dropped)
         for i, source in enumerate(spec.disks):
             if i < len(stored) and stored[i] == source:
                 continue
@@ -155,12 +162,15 @@ class EntryStore(Store):
                 "INSERT INTO disks (entry_id, position, source) VALUES (?, ?, ?)",
                 (entry_id, i, source),
             )
-        conn.execute(
-            "DELETE FROM parts WHERE entry_id = ? AND position >= ?", (entry_id, len(spec.disks))
-        )
-        conn.execute(
-            "DELETE FROM disks WHERE entry_id = ? AND position >= ?", (entry_id, len(spec.disks))
-        )
+        gone = [
+            (entry_id, int(r["position"]))
+            for r in conn.execute(
+                f"SELECT position FROM disks WHERE entry_id = ? AND {OWN_DISKS} AND position >= ?",
+                (entry_id, len(spec.disks)),
+            )
+        ]
+        for table in ("parts", "disks"):
+            conn.executemany(f"DELETE FROM {table} WHERE entry_id = ? AND position = ?", gone)
         self._event(conn, entry_id, now, "entry changed")
         return EntryChange.CHANGED
 

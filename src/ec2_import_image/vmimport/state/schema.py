@@ -228,53 +228,12 @@ _V6 = (
 )
 
 _V7 = (
-    # direct-gaps: a DISK that is an OVA of several disks is written as one snapshot per disk
-    # of the OVA (``member``: its place among the OVA's disks, 0 for any other DISK); a disk
-    # whose snapshot expired is written again into a snapshot of its own under a new
-    # ClientToken (``replacement``: how many times this disk's snapshot was replaced), the
-    # others kept.  Both go into the primary keys, so the two tables are made again.
-    """CREATE TABLE disk_snapshots_v7 (
-        entry_id INTEGER NOT NULL,
-        position INTEGER NOT NULL,
-        member INTEGER NOT NULL DEFAULT 0,
-        snapshot_id TEXT NOT NULL,
-        client_token TEXT NOT NULL,
-        volume_size INTEGER NOT NULL,
-        block_size INTEGER NOT NULL,
-        state TEXT NOT NULL,
-        encrypted INTEGER,
-        kms_key_arn TEXT,
-        timeout_minutes INTEGER,
-        started_at REAL NOT NULL,
-        completed_at REAL,
-        changed_blocks INTEGER,
-        checksum TEXT,
-        message TEXT,
-        replacement INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (entry_id, position, member),
-        FOREIGN KEY (entry_id, position) REFERENCES disks(entry_id, position) ON DELETE CASCADE
-    )""",
-    "INSERT INTO disk_snapshots_v7 (entry_id, position, snapshot_id, client_token, "
-    "volume_size, block_size, state, encrypted, kms_key_arn, timeout_minutes, started_at, "
-    "completed_at, changed_blocks, checksum, message) SELECT entry_id, position, snapshot_id, "
-    "client_token, volume_size, block_size, state, encrypted, kms_key_arn, timeout_minutes, "
-    "started_at, completed_at, changed_blocks, checksum, message FROM disk_snapshots",
-    "DROP TABLE disk_snapshots",
-    "ALTER TABLE disk_snapshots_v7 RENAME TO disk_snapshots",
-    """CREATE TABLE snapshot_blocks_v7 (
-        entry_id INTEGER NOT NULL,
-        position INTEGER NOT NULL,
-        member INTEGER NOT NULL DEFAULT 0,
-        snapshot_id TEXT NOT NULL,
-        block_index INTEGER NOT NULL,
-        sha256 BLOB NOT NULL,
-        PRIMARY KEY (entry_id, position, member, block_index),
-        FOREIGN KEY (entry_id, position) REFERENCES disks(entry_id, position) ON DELETE CASCADE
-    ) WITHOUT ROWID""",
-    "INSERT INTO snapshot_blocks_v7 (entry_id, position, snapshot_id, block_index, sha256) "
-    "SELECT entry_id, position, snapshot_id, block_index, sha256 FROM snapshot_blocks",
-    "DROP TABLE snapshot_blocks",
-    "ALTER TABLE snapshot_blocks_v7 RENAME TO snapshot_blocks",
+    # direct-gaps: a disk whose snapshot expired is written again into a snapshot of its own
+    # under a new ClientToken (`replacement`: how many times this disk's snapshot was
+    # replaced), the others kept.  A DISK that is an OVA of several disks is written as one
+    # snapshot per disk of the OVA: each further disk's snapshot and blocks are keyed by that
+    # disk's own row of `disks` (`member_of`, `member`: below), as its upload is.
+    "ALTER TABLE disk_snapshots ADD COLUMN replacement INTEGER NOT NULL DEFAULT 0",
     # via-auto: why the attempt takes its road (`--via auto`'s reason, the fallback after the
     # EBS direct APIs were refused, or the road given), recorded once the check chose it:
     # NULL until then.  An attempt a version before this one hashed had its road recorded
@@ -297,10 +256,10 @@ _V7 = (
         updated_at REAL NOT NULL,
         PRIMARY KEY (entry_id, attempt, disk)
     )""",
-    # snap-gaps: an OVA's disks after its first, each uploaded (or copied by S3) as an object
-    # of its own for the snapshot road, have an upload journal in a row of `disks` of their
-    # own: `member_of` the OVA's position, `member` the disk's place in the OVA (from 0); the
-    # entry's own disks have neither.
+    # snap-gaps: an OVA's disks after its first have a row of `disks` of their own (the first
+    # disk's is the OVA's): `member_of` the OVA's position, `member` the disk's place in the
+    # OVA (from 0); the entry's own disks have neither.  The snapshot road journals each
+    # disk's upload (or copy by S3) there, the direct road its snapshot and blocks.
     "ALTER TABLE disks ADD COLUMN member_of INTEGER",
     "ALTER TABLE disks ADD COLUMN member INTEGER",
 )

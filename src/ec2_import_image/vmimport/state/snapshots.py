@@ -17,9 +17,12 @@ all at once: what CompleteSnapshot's count and aggregated checksum are made of,
 and which blocks a rerun skips.  Starting another snapshot for a disk (a new
 ClientToken) replaces the row and drops the old snapshot's blocks.
 
-A disk is a ``(position, member)`` pair: the DISK argument's position, and the place of
-the disk among an OVA's disks (0 for a DISK that is not an OVA).  Each row keeps how many
-times the disk's snapshot was replaced (``replacement``), which its ClientToken is made of.
+A disk is a row of the entry's ``disks``, by its position: a DISK argument's own row, or
+the row of an OVA's further disk (``db.StateDB.member_position``), the one its upload on
+the snapshot road is journaled in too; the entry's history names it as
+``store.disk_name`` says.
+Each row keeps how many times the disk's snapshot was replaced (``replacement``), which its
+ClientToken is made of.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from ec2_import_image.vmimport.state.errors import StateError
 from ec2_import_image.vmimport.state.records import DiskSnapshot, SnapshotState, WrittenBlock
-from ec2_import_image.vmimport.state.store import Claim, Store, maybe_utc
+from ec2_import_image.vmimport.state.store import Claim, Store, disk_name, maybe_utc
 
 if TYPE_CHECKING:
     from ec2_import_image.vmimport.state.db import StateDB
@@ -47,20 +50,17 @@ def _flag(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
-def _record(
-    conn: sqlite3.Connection, claim: Claim, position: int, member: int
-) -> DiskSnapshot | None:
+def _record(conn: sqlite3.Connection, claim: Claim, position: int) -> DiskSnapshot | None:
     row = conn.execute(
-        f"SELECT {_COLUMNS}, replacement FROM disk_snapshots WHERE entry_id = ? "
-        "AND position = ? AND member = ?",
-        (claim.entry_id, position, member),
+        f"SELECT {_COLUMNS}, replacement FROM disk_snapshots WHERE entry_id = ? AND position = ?",
+        (claim.entry_id, position),
     ).fetchone()
     if row is None:
         return None
     written = conn.execute(
         "SELECT count(*) FROM snapshot_blocks WHERE entry_id = ? AND position = ? "
-        "AND member = ? AND snapshot_id = ?",
-        (claim.entry_id, position, member, row["snapshot_id"]),
+        "AND snapshot_id = ?",
+        (claim.entry_id, position, row["snapshot_id"]),
     ).fetchone()[0]
     return DiskSnapshot(
         snapshot_id=row["snapshot_id"],
@@ -81,19 +81,14 @@ def _record(
     )
 
 
-def _disk(position: int, member: int) -> str:
-    """The disk in the entry's history: ``disk 2``, or ``disk 1.2`` (an OVA's second disk)."""
-    return f"disk {position + 1}" + (f".{member + 1}" if member else "")
-
-
 class SnapshotStore(Store):
-    """The disks' snapshots: a mixin of ``StateDB``.  ``member`` is the disk's place among an
-    OVA's disks (0 for a DISK that is not an OVA)."""
+    """The disks' snapshots: a mixin of ``StateDB``.  ``position`` is the disk's row (see the
+    module)."""
 
-    def disk_snapshot(self, claim: Claim, position: int, *, member: int = 0) -> DiskSnapshot | None:
+    def disk_snapshot(self, claim: Claim, position: int) -> DiskSnapshot | None:
         """The snapshot recorded for the disk (None when none was started)."""
         with self._read() as conn:
-            return _record(conn, claim, position, member)
+            return _record(conn, claim, position)
 
     def any_snapshot_recorded(self, claim: Claim) -> bool:
         """Whether any disk of the entry (an OVA's disks included) has a snapshot recorded."""
@@ -103,25 +98,21 @@ class SnapshotStore(Store):
             ).fetchone()
             return row is not None
 
-    def record_snapshot(
-        self, claim: Claim, position: int, snapshot: DiskSnapshot, *, member: int = 0
-    ) -> None:
+    def record_snapshot(self, claim: Claim, position: int, snapshot: DiskSnapshot) -> None:
         """A snapshot was started for the disk: it replaces any earlier one and its blocks."""
         with self._write() as conn:
             now = self._fence(conn, claim)
             conn.execute(
-                "DELETE FROM snapshot_blocks WHERE entry_id = ? AND position = ? AND member = ? "
+                "DELETE FROM snapshot_blocks WHERE entry_id = ? AND position = ? "
                 "AND snapshot_id != ?",
-                (claim.entry_id, position, member, snapshot.snapshot_id),
+                (claim.entry_id, position, snapshot.snapshot_id),
             )
             conn.execute(
-                "INSERT OR REPLACE INTO disk_snapshots (entry_id, position, member, "
-                f"{_COLUMNS}, replacement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "?, ?)",
+                f"INSERT OR REPLACE INTO disk_snapshots (entry_id, position, {_COLUMNS}, "
+                "replacement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     claim.entry_id,
                     position,
-                    member,
                     snapshot.snapshot_id,
                     snapshot.client_token,
                     snapshot.volume_size,
@@ -143,22 +134,22 @@ class SnapshotStore(Store):
                 conn,
                 claim.entry_id,
                 now,
-                f"{_disk(position, member)}: snapshot {snapshot.snapshot_id} {snapshot.state} "
+                f"{disk_name(conn, claim.entry_id, position)}: snapshot {snapshot.snapshot_id} "
+                f"{snapshot.state} "
                 f"({snapshot.volume_size} GiB{replaced})",
             )
 
     def _require_current_snapshot(
-        self, conn: sqlite3.Connection, claim: Claim, position: int, member: int, snapshot_id: str
+        self, conn: sqlite3.Connection, claim: Claim, position: int, snapshot_id: str
     ) -> None:
         row = conn.execute(
-            "SELECT snapshot_id FROM disk_snapshots WHERE entry_id = ? AND position = ? "
-            "AND member = ?",
-            (claim.entry_id, position, member),
+            "SELECT snapshot_id FROM disk_snapshots WHERE entry_id = ? AND position = ?",
+            (claim.entry_id, position),
         ).fetchone()
         if row is None or row["snapshot_id"] != snapshot_id:
             raise StateError(
-                f"{claim.name} {_disk(position, member)}: snapshot {snapshot_id} is not the "
-                "current one"
+                f"{claim.name} {disk_name(conn, claim.entry_id, position)}: snapshot "
+                f"{snapshot_id} is not the current one"
             )
 
     def record_blocks(
@@ -167,21 +158,18 @@ class SnapshotStore(Store):
         position: int,
         snapshot_id: str,
         blocks: Sequence[WrittenBlock],
-        *,
-        member: int = 0,
     ) -> None:
         """Blocks EBS acknowledged for the disk's snapshot (one commit for all of them)."""
         if not blocks:
             return
         with self._write() as conn:
             self._fence(conn, claim)
-            self._require_current_snapshot(conn, claim, position, member, snapshot_id)
+            self._require_current_snapshot(conn, claim, position, snapshot_id)
             conn.executemany(
                 "INSERT OR REPLACE INTO snapshot_blocks "
-                "(entry_id, position, member, snapshot_id, block_index, sha256) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "(entry_id, position, snapshot_id, block_index, sha256) VALUES (?, ?, ?, ?, ?)",
                 [
-                    (claim.entry_id, position, member, snapshot_id, block.index, block.sha256)
+                    (claim.entry_id, position, snapshot_id, block.index, block.sha256)
                     for block in blocks
                 ],
             )
@@ -193,17 +181,15 @@ class SnapshotStore(Store):
         snapshot_id: str,
         after: int = -1,
         limit: int = PAGE,
-        *,
-        member: int = 0,
     ) -> list[WrittenBlock]:
         """Up to ``limit`` recorded blocks of the snapshot with an index above ``after``, in
         index order (a page: call again from the last index)."""
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT block_index, sha256 FROM snapshot_blocks WHERE entry_id = ? "
-                "AND position = ? AND member = ? AND snapshot_id = ? AND block_index > ? "
+                "AND position = ? AND snapshot_id = ? AND block_index > ? "
                 "ORDER BY block_index LIMIT ?",
-                (claim.entry_id, position, member, snapshot_id, after, limit),
+                (claim.entry_id, position, snapshot_id, after, limit),
             ).fetchall()
         return [WrittenBlock(int(index), bytes(digest)) for index, digest in rows]
 
@@ -211,7 +197,6 @@ class SnapshotStore(Store):
         self,
         claim: Claim,
         position: int,
-        member: int,
         snapshot_id: str,
         *,
         assignments: str,
@@ -220,13 +205,14 @@ class SnapshotStore(Store):
     ) -> None:
         with self._write() as conn:
             now = self._fence(conn, claim)
-            self._require_current_snapshot(conn, claim, position, member, snapshot_id)
+            self._require_current_snapshot(conn, claim, position, snapshot_id)
             conn.execute(
-                f"UPDATE disk_snapshots SET {assignments} WHERE entry_id = ? AND position = ? "
-                "AND member = ?",
-                (*values, claim.entry_id, position, member),
+                f"UPDATE disk_snapshots SET {assignments} WHERE entry_id = ? AND position = ?",
+                (*values, claim.entry_id, position),
             )
-            self._event(conn, claim.entry_id, now, f"{_disk(position, member)}: {note}")
+            self._event(
+                conn, claim.entry_id, now, f"{disk_name(conn, claim.entry_id, position)}: {note}"
+            )
 
     def snapshot_completing(
         self,
@@ -235,14 +221,11 @@ class SnapshotStore(Store):
         snapshot_id: str,
         changed_blocks: int,
         checksum: str,
-        *,
-        member: int = 0,
     ) -> None:
         """CompleteSnapshot is about to be sent with this count and aggregated checksum."""
         self._set_snapshot(
             claim,
             position,
-            member,
             snapshot_id,
             assignments="state = ?, changed_blocks = ?, checksum = ?",
             values=(str(SnapshotState.COMPLETING), changed_blocks, checksum),
@@ -256,14 +239,11 @@ class SnapshotStore(Store):
         snapshot_id: str,
         encrypted: bool | None,
         kms_key_arn: str | None,
-        *,
-        member: int = 0,
     ) -> None:
         """The snapshot is ``completed``, with this encryption."""
         self._set_snapshot(
             claim,
             position,
-            member,
             snapshot_id,
             assignments="state = ?, completed_at = ?, encrypted = ?, "
             "kms_key_arn = coalesce(?, kms_key_arn)",
@@ -283,106 +263,89 @@ class SnapshotStore(Store):
         snapshot_id: str,
         encrypted: bool,
         kms_key_arn: str | None,
-        *,
-        member: int = 0,
     ) -> None:
         """What the snapshot's encryption was found to be."""
         self._set_snapshot(
             claim,
             position,
-            member,
             snapshot_id,
             assignments="encrypted = ?, kms_key_arn = coalesce(?, kms_key_arn)",
             values=(int(encrypted), kms_key_arn),
             note=f"snapshot {snapshot_id} is {'encrypted' if encrypted else 'not encrypted'}",
         )
 
-    def snapshot_expired(
-        self, claim: Claim, position: int, snapshot_id: str, message: str, *, member: int = 0
-    ) -> None:
+    def snapshot_expired(self, claim: Claim, position: int, snapshot_id: str, message: str) -> None:
         """The snapshot was found in ``error`` (or gone): it cannot be written or used."""
         self._set_snapshot(
             claim,
             position,
-            member,
             snapshot_id,
             assignments="state = ?, message = ?",
             values=(str(SnapshotState.EXPIRED), message),
             note=f"snapshot {snapshot_id} expired: {message}",
         )
 
-    def forget_snapshot(self, claim: Claim, position: int, reason: str, *, member: int = 0) -> None:
+    def forget_snapshot(self, claim: Claim, position: int, reason: str) -> None:
         """The disk has no snapshot any more (deleted by the caller, or to start anew)."""
         with self._write() as conn:
             now = self._fence(conn, claim)
             for table in ("snapshot_blocks", "disk_snapshots"):
                 conn.execute(
-                    f"DELETE FROM {table} WHERE entry_id = ? AND position = ? AND member = ?",
-                    (claim.entry_id, position, member),
+                    f"DELETE FROM {table} WHERE entry_id = ? AND position = ?",
+                    (claim.entry_id, position),
                 )
-            self._event(conn, claim.entry_id, now, f"{_disk(position, member)}: {reason}")
+            self._event(
+                conn, claim.entry_id, now, f"{disk_name(conn, claim.entry_id, position)}: {reason}"
+            )
 
 
 class SnapshotJournal:
-    """One disk of one claimed entry, as the EBS direct writer records its progress.
+    """One disk of one claimed entry (its row: see the module), as the EBS direct writer
+    records its progress.
 
     ``replacement`` is the number a snapshot this journal records as started is given (how
     many times the disk's snapshot was replaced: its ClientToken was made with it)."""
 
-    def __init__(
-        self, db: StateDB, claim: Claim, position: int, *, member: int = 0, replacement: int = 0
-    ) -> None:
+    def __init__(self, db: StateDB, claim: Claim, position: int, *, replacement: int = 0) -> None:
         self.db = db
         self.claim = claim
         self.position = position
-        self.member = member
         self.replacement = replacement
 
     def snapshot(self) -> DiskSnapshot | None:
-        return self.db.disk_snapshot(self.claim, self.position, member=self.member)
+        return self.db.disk_snapshot(self.claim, self.position)
 
     def snapshot_started(self, snapshot: DiskSnapshot) -> None:
         self.db.record_snapshot(
-            self.claim,
-            self.position,
-            snapshot._replace(replacement=self.replacement),
-            member=self.member,
+            self.claim, self.position, snapshot._replace(replacement=self.replacement)
         )
 
     def blocks_written(self, snapshot_id: str, blocks: Sequence[WrittenBlock]) -> None:
-        self.db.record_blocks(self.claim, self.position, snapshot_id, blocks, member=self.member)
+        self.db.record_blocks(self.claim, self.position, snapshot_id, blocks)
 
     def written_blocks(self, snapshot_id: str, after: int, limit: int) -> Sequence[WrittenBlock]:
-        return self.db.written_blocks(
-            self.claim, self.position, snapshot_id, after, limit, member=self.member
-        )
+        return self.db.written_blocks(self.claim, self.position, snapshot_id, after, limit)
 
     def snapshot_encryption(
         self, snapshot_id: str, encrypted: bool, kms_key_arn: str | None
     ) -> None:
-        self.db.snapshot_encryption(
-            self.claim, self.position, snapshot_id, encrypted, kms_key_arn, member=self.member
-        )
+        self.db.snapshot_encryption(self.claim, self.position, snapshot_id, encrypted, kms_key_arn)
 
     def snapshot_completing(self, snapshot_id: str, changed_blocks: int, checksum: str) -> None:
         self.db.snapshot_completing(
-            self.claim, self.position, snapshot_id, changed_blocks, checksum, member=self.member
+            self.claim, self.position, snapshot_id, changed_blocks, checksum
         )
 
     def snapshot_completed(
         self, snapshot_id: str, encrypted: bool | None, kms_key_arn: str | None
     ) -> None:
-        self.db.snapshot_completed(
-            self.claim, self.position, snapshot_id, encrypted, kms_key_arn, member=self.member
-        )
+        self.db.snapshot_completed(self.claim, self.position, snapshot_id, encrypted, kms_key_arn)
 
     def snapshot_expired(self, snapshot_id: str, message: str) -> None:
-        self.db.snapshot_expired(
-            self.claim, self.position, snapshot_id, message, member=self.member
-        )
+        self.db.snapshot_expired(self.claim, self.position, snapshot_id, message)
 
     def snapshot_forgotten(self, reason: str) -> None:
-        self.db.forget_snapshot(self.claim, self.position, reason, member=self.member)
+        self.db.forget_snapshot(self.claim, self.position, reason)
 
     def note(self, message: str) -> None:
-        self.db.add_event(self.claim, f"{_disk(self.position, self.member)}: {message}")
+        self.db.disk_note(self.claim, self.position, message)

@@ -98,6 +98,18 @@ _RETRY = 0.02
 _FILE_SYSTEM_CODES = frozenset({8, 10, 13, 14})
 
 
+def disk_name(conn: sqlite3.Connection, entry_id: int, position: int) -> str:
+    """The disk of the row at ``position`` in the entry's history: ``disk 2`` (a DISK
+    argument), or ``disk 1.2`` (the second disk of the OVA that is the first DISK)."""
+    row = conn.execute(
+        "SELECT member_of, member FROM disks WHERE entry_id = ? AND position = ?",
+        (entry_id, position),
+    ).fetchone()
+    if row is None or row["member_of"] is None:
+        return f"disk {position + 1}"
+    return f"disk {int(row['member_of']) + 1}.{int(row['member']) + 1}"
+
+
 def unwritable(error: sqlite3.Error, path: str) -> str | None:
     """The operating system's words when the file's file system is read-only or full and
     SQLite failed in a way that may be why; None otherwise."""
