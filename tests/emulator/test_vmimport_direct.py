@@ -96,6 +96,21 @@ def test_a_uefi_disk_becomes_an_ami_whose_root_snapshot_is_what_qemu_reads(
     assert "EBS direct" in outcome.stderr and "s3://" not in outcome.stderr
 
 
+def test_a_disk_on_s3_is_read_whole_through_ranged_gets_and_the_cost_is_said(
+    lab: Lab, fixtures: DiskFixtures, tmp_path: Path
+) -> None:
+    fixture = "gpt-uefi.v3.qcow2"
+    lab.upload(fixtures.path(fixture).read_bytes(), key="disks/web.qcow2")
+    outcome = run_direct(lab, f"s3://{BUCKET}/disks/web.qcow2", state=tmp_path / "s")
+    assert outcome.status == ExitStatus.OK, outcome.stderr
+    assert "read whole from S3 with ranged GETs" in outcome.stderr
+    assert "data transfer out" in outcome.stderr
+    (snapshot_id,) = json.loads(outcome.stdout)["snapshot_ids"]
+    size = json.loads(oracle(fixture, "info.json"))["virtual-size"]
+    volume = volume_from(read_blocks(ebs_client(lab), snapshot_id), size)
+    assert hashlib.sha256(volume).hexdigest() == oracle(fixture, "sha256").strip()
+
+
 def test_a_rerun_returns_the_ami_and_a_rerun_without_state_finds_it(
     lab: Lab, fixtures: DiskFixtures, tmp_path: Path
 ) -> None:

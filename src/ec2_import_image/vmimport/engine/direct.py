@@ -98,6 +98,10 @@ def _virtual_disk(work: EntryWork, volume: Volume) -> Iterator[VirtualDisk]:
 
     source = volume.source
     if source.startswith("s3://"):
+        work.reporter.step(
+            f"{volume.label}: read whole from S3 with ranged GETs (S3 bills the bytes as data "
+            "transfer out unless this runs on EC2 in the bucket's Region)"
+        )
         with open_disk(work.services.run, source) as opened:
             yield open_virtual_disk(opened.blob, source, member=volume.name)
         return
