@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,6 +24,11 @@ REGION = "us-east-1"
 
 #: configuration files that do not exist: no profile of the machine running the tests is read
 NO_FILES = Path("/nonexistent/vmimport-tests")
+#: the state home of in-process runs (``$XDG_STATE_HOME``): ``vmimport import``'s default state
+#: database and the one ``gc`` reads are this process's own, never the user's
+#: (``~/.local/state/vmimport``, which a real run of another version may have written)
+STATE_HOME = Path(tempfile.mkdtemp(prefix="vmimport-tests-state-"))
+atexit.register(shutil.rmtree, STATE_HOME, ignore_errors=True)
 
 
 def environment(
@@ -39,6 +47,7 @@ def environment(
             "AWS_CONFIG_FILE": str(NO_FILES / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(NO_FILES / "credentials"),
             "AWS_DEFAULT_REGION": region,
+            "XDG_STATE_HOME": str(STATE_HOME),
             **(variables or {}),
         },
         program="vmimport",
@@ -61,6 +70,7 @@ def child_environ() -> dict[str, str]:
         "AWS_CONFIG_FILE": str(NO_FILES / "config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(NO_FILES / "credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
+        "XDG_STATE_HOME": str(STATE_HOME),
     }
 
 
