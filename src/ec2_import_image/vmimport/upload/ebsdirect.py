@@ -92,9 +92,9 @@ second and "Pending snapshots per account" 100 (L-94D7AB7D), which bounds the sn
 batch may have started and not completed.  Throttling beyond any rate is borne (``ebspacing``);
 ``ConcurrentLimitExceededException`` and ``ServiceQuotaExceededException`` are "quota full"
 (``SnapshotQuotaFull``).  Memory is
-bounded: a block is read once, by one reader thread, into a queue of ``concurrency`` blocks
-that the senders take from, so at most about twice ``concurrency`` blocks (plus one read of
-``blocks.CHUNK_BLOCKS``) are held whatever the disk's size.
+bounded: a block is read once, by the sender thread that sends it next, so at most
+``concurrency`` blocks (plus one read of ``blocks.CHUNK_BLOCKS``) are held whatever the disk's
+size.
 
 The snapshot holds what was read.  Each block's SHA-256 is computed from the bytes sent, so a
 block EBS refuses against it was damaged on the way (``BlockRefused``: run again) or, when the
@@ -111,7 +111,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -153,7 +152,6 @@ from ec2_import_image.vmimport.upload.ebspacing import DEFAULT_PACING, Stopped, 
 from ec2_import_image.vmimport.upload.ebspacing import transient as is_transient
 from ec2_import_image.vmimport.upload.errors import FileChanged, UploadCancelled, UploadError
 from ec2_import_image.vmimport.upload.progress import NullProgress, Progress
-from ec2_import_image.vmimport.upload.results import drain, ready
 
 DEFAULT_CONCURRENCY = 16
 #: minutes: see "Resume" in the module's docstring
@@ -171,8 +169,8 @@ SETTLING = 150.0
 MAX_TOKEN = 64
 #: blocks read back from the journal per page
 PAGE = 4096
-#: seconds the coordinator waits for a sender's result before checking ``cancel``
-_POLL = 0.2
+#: seconds between two looks of the coordinator at the senders' results (and at ``cancel``)
+_TICK = 0.1
 #: seconds an interrupted write waits for its threads (each stops within one block)
 _JOIN = 10.0
 
@@ -896,8 +894,18 @@ class _Damaged(Exception):
 
 
 class _Sender:
-    """The blocks to write: one reader thread, a bounded queue, a pool of sender threads, and
-    the coordinator (the calling thread) committing what EBS acknowledged in batches.
+    """The blocks to write: a pool of sender threads, each taking the next block from the one
+    block iterator (under a lock: whoever needs a block reads it), and the coordinator (the
+    calling thread) committing what EBS acknowledged in batches.
+
+    Nothing is handed from thread to thread per block: a sender takes its block itself, and
+    leaves its result on a deque that the coordinator empties a few times a second (woken at
+    once for an error or a thread's end).  At some 2,000 blocks per GiB, a hand-over per block
+    through a queue (a reader thread, then a thread woken for each result) cost a thread switch
+    and a wait for the interpreter's lock each, which a write on two cores paid in CPU time
+    (docs/performance.md, "The direct road").  Memory stays bounded: a block is read when a
+    sender is free to send it, so at most one block per sender plus one read of
+    ``blocks.CHUNK_BLOCKS`` are held, whatever the disk's size.
 
     Daemon threads, not ``concurrent.futures`` (whose workers the interpreter waits for at
     exit): a Ctrl-C ends the process even while a request waits for a reply.
@@ -910,54 +918,48 @@ class _Sender:
         self.done = done
         self.stop = threading.Event()
         self.threads = max(1, min(writer.settings.concurrency, writer.clients.concurrency))
-        self.work: queue.Queue[Block | None] = queue.Queue(maxsize=self.threads)
-        #: (block index or -1 for "this thread is done", digest, error)
-        self.results: queue.SimpleQueue[tuple[int, bytes | None, BaseException | None]] = (
-            queue.SimpleQueue()
+        #: guards the block iterator (a generator runs in one thread at a time)
+        self.taking = threading.Lock()
+        #: (block index, -2 for a read error or -1 for "this thread is done", digest, error)
+        self.results: collections.deque[tuple[int, bytes | None, BaseException | None]] = (
+            collections.deque()
         )
+        #: set when the coordinator should look now (an error, a thread's end)
+        self.wake = threading.Event()
 
     def _stopping(self) -> bool:
         """Whether to stop: an error, or the caller's cancel (each thread looks before its
         next block, so a cancel stops them within the block each is sending)."""
         return self.stop.is_set() or self.writer.cancel.is_set()
 
-    def _offer(self, item: Block | None) -> bool:
-        while not self._stopping():
-            try:
-                self.work.put(item, timeout=_POLL)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def _read(self, blocks: Iterator[Block], workers: int) -> None:
-        progress = self.writer.progress
-        try:
+    def _take(self, blocks: Iterator[Block]) -> Block | None:
+        """The next block to send, None when there is none (the disk's all-zero blocks of an
+        unencrypted snapshot are counted as done and skipped)."""
+        with self.taking:
             for block in blocks:
                 if self._stopping():
-                    return
+                    return None
                 if block.zero and not self.snapshot.encrypted:
-                    progress.advance(BLOCK_SIZE)  # nothing to write
+                    self.writer.progress.advance(BLOCK_SIZE)  # nothing to write
                     continue
-                if not self._offer(block):
-                    return
-            for _ in range(workers):
-                if not self._offer(None):
-                    return
-        except BaseException as error:  # reported to the coordinator
-            self.results.put((-2, None, error))
-            self.stop.set()
-        finally:
-            self.results.put((-1, None, None))
+                return block
+        return None
 
-    def _send(self) -> None:
+    def _report(self, index: int, digest: bytes | None, error: BaseException | None) -> None:
+        self.results.append((index, digest, error))
+        if error is not None:
+            self.stop.set()
+            self.wake.set()
+
+    def _send(self, blocks: Iterator[Block]) -> None:
         writer, snapshot_id = self.writer, self.snapshot.snapshot_id
         try:
             while not self._stopping():
                 try:
-                    block = self.work.get(timeout=_POLL)
-                except queue.Empty:
-                    continue
+                    block = self._take(blocks)
+                except BaseException as error:  # the disk's: reported to the coordinator
+                    self._report(-2, None, error)
+                    return
                 if block is None:
                     return
                 digest = ZERO_SHA256 if block.zero else sha256(block.data)
@@ -965,32 +967,37 @@ class _Sender:
                 try:
                     writer.put(snapshot_id, block, digest, percent, self.stop)
                 except BaseException as error:  # reported to the coordinator
-                    self.results.put((block.index, digest, error))
-                    self.stop.set()
+                    self._report(block.index, digest, error)
                     return
-                self.results.put((block.index, digest, None))
+                self._report(block.index, digest, None)
         finally:
-            self.results.put((-1, None, None))
+            self.results.append((-1, None, None))
+            self.wake.set()
+
+    def _taken(self) -> list[tuple[int, bytes | None, BaseException | None]]:
+        """Every result the senders left so far."""
+        taken = []
+        with contextlib.suppress(IndexError):
+            while True:
+                taken.append(self.results.popleft())
+        return taken
 
     def send(self, blocks: Iterator[Block], missing: int) -> int:
         if missing <= 0:
             return 0
         workers = min(self.threads, missing)
         threads = [
-            threading.Thread(target=self._send, name=f"snapshot block {i}", daemon=True)
+            threading.Thread(
+                target=self._send, args=(blocks,), name=f"snapshot block {i}", daemon=True
+            )
             for i in range(workers)
         ]
-        threads.append(
-            threading.Thread(
-                target=self._read, args=(blocks, workers), name="snapshot reader", daemon=True
-            )
-        )
         for thread in threads:
             thread.start()
         writer = self.writer
         settings = writer.settings
         pending: list[WrittenBlock] = []
-        #: results taken off the queue and not handled yet (an interruption keeps them)
+        #: results taken off the deque and not handled yet (an interruption keeps them)
         inbox: collections.deque[tuple[int, bytes | None, BaseException | None]] = (
             collections.deque()
         )
@@ -1003,7 +1010,9 @@ class _Sender:
                 if writer.cancel.is_set() and failure is None:
                     self.stop.set()
                     failure = (Stopped(), -1, None)
-                inbox.extend(ready(self.results, _POLL))
+                if self.wake.wait(_TICK):
+                    self.wake.clear()
+                inbox.extend(self._taken())
                 acknowledged = 0
                 while inbox:
                     index, digest, error = inbox[0]
@@ -1032,7 +1041,7 @@ class _Sender:
             self.stop.set()
             for thread in threads:
                 thread.join(_JOIN)
-            taken = [*inbox, *drain(self.results)]
+            taken = [*inbox, *self._taken()]
             late = [WrittenBlock(i, d) for i, d, e in taken if i >= 0 and d and not e]
             known = {block.index for block in pending}
             late = [block for block in late if block.index not in known]
