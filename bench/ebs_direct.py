@@ -178,7 +178,7 @@ def compare(
 
 def tune(ebs: str, path: Path, env: dict[str, str], runs: int) -> str:
     lines = ["| threads | wall s (median) | CPU s (median) |", "|---:|---:|---:|"]
-    for threads in (1, 4, 16):
+    for threads in (1, 2, 4, 8, 16):
         got = [direct(ebs, path, env, ["--concurrency", str(threads)]) for _ in range(runs)]
         lines.append(f"| {threads} | {median(got, 'wall'):.2f} | {median(got, 'cpu'):.2f} |")
     return "\n".join(lines) + "\n"

@@ -50,6 +50,10 @@ if TYPE_CHECKING:
 #: a KMS key's ARN (not an alias's): arn:PARTITION:kms:REGION:ACCOUNT:key/ID
 _KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+")
 
+#: PutSnapshotBlock requests in flight at once per disk: the default of ``vmimport import
+#: --upload-threads`` (see "Throughput and threads" in ``ebsdirect``)
+DEFAULT_CONCURRENCY = 8
+
 #: makes a botocore client of a service (typed where it is used: ``EbsClients.ebs``...)
 ClientMaker = Callable[[str, "Config | None"], object]
 
@@ -57,7 +61,7 @@ ClientMaker = Callable[[str, "Config | None"], object]
 class EbsClients:
     """The direct road's clients, each made once, on first use (thread-safe)."""
 
-    def __init__(self, make: ClientMaker, *, concurrency: int = 16) -> None:
+    def __init__(self, make: ClientMaker, *, concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self._make = make
         self.concurrency = concurrency
         self._clients: dict[str, object] = {}
@@ -109,7 +113,7 @@ def fixed_user_agent() -> str:
     )
 
 
-def from_run(run: Run, *, concurrency: int = 16) -> EbsClients:
+def from_run(run: Run, *, concurrency: int = DEFAULT_CONCURRENCY) -> EbsClients:
     """The direct road's clients of a ``vmimport`` run (its session, its ``--endpoint-url``)."""
 
     def make(service: str, config: Config | None) -> BaseClient:

@@ -78,10 +78,14 @@ second." (https://docs.aws.amazon.com/ebs/latest/userguide/ebsapi-performance.ht
 from inside AWS.  From outside, many connections stall instead: coldsnap's fixed 64 workers
 left uploads from GitHub's runners unreliable (awslabs/coldsnap#437, reported from
 NixOS/amis#352) until PR #438 made the count configurable (``--workers``; its download side
-followed in #452, noting the per-snapshot request limit).  The default here is 16 threads
-(8 MiB in flight: a 100 Mbit/s link at 100 ms round trips stays full), configurable
-(``concurrency``, the engine's ``--upload-threads``).  Quotas: "CompleteSnapshot requests per
-account: 10 per second", not adjustable
+followed in #452, noting the per-snapshot request limit).  The default here is 8 threads,
+the default of the engine's ``--upload-threads`` (``ebsclients.DEFAULT_CONCURRENCY``; 4 MiB
+in flight: at 100 ms per request, some 40 MiB/s, more than a 300 Mbit/s link carries),
+configurable (``concurrency``).  More threads cost CPU time where the CPU is what bounds the
+write (a fast link, few cores): each PutSnapshotBlock is some 1 ms of Python in botocore, and
+threads ready at once contend for the interpreter's lock (docs/performance.md).
+
+Quotas: "CompleteSnapshot requests per account: 10 per second", not adjustable
 (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-resource-quotas.html); the EBS direct
 APIs' other defaults are listed in each account's Service Quotas (service code ``ebs``) and
 were recorded (a published dump of one account's defaults, 2022) as "PutSnapshotBlock
@@ -139,7 +143,7 @@ from ec2_import_image.vmimport.upload.blocks import (
     sha256,
     volume_gib,
 )
-from ec2_import_image.vmimport.upload.ebsclients import EbsClients
+from ec2_import_image.vmimport.upload.ebsclients import DEFAULT_CONCURRENCY, EbsClients
 from ec2_import_image.vmimport.upload.ebserrors import (
     BlockRefused,
     SnapshotAccessDenied,
@@ -153,7 +157,6 @@ from ec2_import_image.vmimport.upload.ebspacing import transient as is_transient
 from ec2_import_image.vmimport.upload.errors import FileChanged, UploadCancelled, UploadError
 from ec2_import_image.vmimport.upload.progress import NullProgress, Progress
 
-DEFAULT_CONCURRENCY = 16
 #: minutes: see "Resume" in the module's docstring
 DEFAULT_TIMEOUT_MINUTES = 1440
 #: StartSnapshot's Timeout range (minutes), from the EBS direct APIs model
