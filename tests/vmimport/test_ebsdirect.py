@@ -553,45 +553,6 @@ def test_memory_holds_a_bounded_number_of_blocks(tmp_path: Path, db: StateDB, eb
     assert result and result[0].changed_blocks == 64
 
 
-def test_each_sender_reads_the_block_it_sends_and_no_more(
-    tmp_path: Path, db: StateDB, ebs: EbsStub
-) -> None:
-    """No reader thread filling a queue ahead of the senders: with every request held, a
-    local RAW disk has been read for the blocks in flight only, one per sender."""
-    path = dense(tmp_path / "dense.raw", 32)
-    reads: list[int] = []
-
-    class Counted(FileBlob):
-        def read(self, offset: int, length: int) -> bytes:
-            reads.append(offset // BLOCK_SIZE)
-            return super().read(offset, length)
-
-    counted = CountedEbs(ebs.endpoint, concurrency=3)
-    release = threading.Event()
-    held = threading.Semaphore(0)
-
-    def hold(**_: Any) -> None:
-        held.release()
-        release.wait(30)
-
-    counted.clients.ebs.meta.events.register("before-call.ebs.PutSnapshotBlock", hold)
-    result: list[SnapshotOutcome] = []
-    with Counted(path) as blob:
-        disk = open_virtual_disk(blob, str(path), declared=ContainerFormat.RAW)
-        journal = disk_journal(db, "disk", str(path))
-        thread = threading.Thread(
-            target=lambda: result.append(write(ebs, journal, disk, counted=counted))
-        )
-        thread.start()
-        for _ in range(3):
-            assert held.acquire(timeout=30)
-        time.sleep(0.5)  # a reader ahead of the senders would read on meanwhile
-        assert sorted(reads) == [0, 1, 2]
-        release.set()
-        thread.join(60)
-    assert result and result[0].changed_blocks == 32 and sorted(reads) == list(range(32))
-
-
 # ------------------------------------------------------------------ kill -9
 
 

@@ -96,9 +96,9 @@ second and "Pending snapshots per account" 100 (L-94D7AB7D), which bounds the sn
 batch may have started and not completed.  Throttling beyond any rate is borne (``ebspacing``);
 ``ConcurrentLimitExceededException`` and ``ServiceQuotaExceededException`` are "quota full"
 (``SnapshotQuotaFull``).  Memory is
-bounded: a block is read once, by the sender thread that sends it next, so at most
-``concurrency`` blocks (plus one read of ``blocks.CHUNK_BLOCKS``) are held whatever the disk's
-size.
+bounded: a block is read once, by one reader thread, into a queue of ``concurrency`` blocks
+that the senders take from, so at most about twice ``concurrency`` blocks (plus one read of
+``blocks.CHUNK_BLOCKS``) are held whatever the disk's size.
 
 The snapshot holds what was read.  Each block's SHA-256 is computed from the bytes sent, so a
 block EBS refuses against it was damaged on the way (``BlockRefused``: run again) or, when the
@@ -115,6 +115,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import datetime
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -897,18 +898,17 @@ class _Damaged(Exception):
 
 
 class _Sender:
-    """The blocks to write: a pool of sender threads, each taking the next block from the one
-    block iterator (under a lock: whoever needs a block reads it), and the coordinator (the
-    calling thread) committing what EBS acknowledged in batches.
+    """The blocks to write: one reader thread, a bounded queue, a pool of sender threads, and
+    the coordinator (the calling thread) committing what EBS acknowledged in batches.
 
-    Nothing is handed from thread to thread per block: a sender takes its block itself, and
-    leaves its result on a deque that the coordinator empties a few times a second (woken at
-    once for an error or a thread's end).  At some 2,000 blocks per GiB, a hand-over per block
-    through a queue (a reader thread, then a thread woken for each result) cost a thread switch
-    and a wait for the interpreter's lock each, which a write on two cores paid in CPU time
-    (docs/performance.md, "The direct road").  Memory stays bounded: a block is read when a
-    sender is free to send it, so at most one block per sender plus one read of
-    ``blocks.CHUNK_BLOCKS`` are held, whatever the disk's size.
+    The senders leave their results on a deque that the coordinator empties ten times a
+    second (woken at once for an error or a thread's end), not on a queue that wakes it for
+    each: at some 2,000 blocks per GiB, a wake-up per result cost a thread switch and a wait
+    for the interpreter's lock each, which a write on two cores paid in CPU time
+    (docs/performance.md, "The direct road").  The reading stays in a thread of its own, ahead
+    of the senders: a container's reader (qcow2's tables, a VMDK's grains) then works while
+    they send, and every read buffer is the one thread's, which keeps the allocator's memory
+    as small as the queue.
 
     Daemon threads, not ``concurrent.futures`` (whose workers the interpreter waits for at
     exit): a Ctrl-C ends the process even while a request waits for a reply.
@@ -921,8 +921,7 @@ class _Sender:
         self.done = done
         self.stop = threading.Event()
         self.threads = max(1, min(writer.settings.concurrency, writer.clients.concurrency))
-        #: guards the block iterator (a generator runs in one thread at a time)
-        self.taking = threading.Lock()
+        self.work: queue.Queue[Block | None] = queue.Queue(maxsize=self.threads)
         #: (block index, -2 for a read error or -1 for "this thread is done", digest, error)
         self.results: collections.deque[tuple[int, bytes | None, BaseException | None]] = (
             collections.deque()
@@ -935,34 +934,52 @@ class _Sender:
         next block, so a cancel stops them within the block each is sending)."""
         return self.stop.is_set() or self.writer.cancel.is_set()
 
-    def _take(self, blocks: Iterator[Block]) -> Block | None:
-        """The next block to send, None when there is none (the disk's all-zero blocks of an
-        unencrypted snapshot are counted as done and skipped)."""
-        with self.taking:
-            for block in blocks:
-                if self._stopping():
-                    return None
-                if block.zero and not self.snapshot.encrypted:
-                    self.writer.progress.advance(BLOCK_SIZE)  # nothing to write
-                    continue
-                return block
-        return None
-
     def _report(self, index: int, digest: bytes | None, error: BaseException | None) -> None:
         self.results.append((index, digest, error))
         if error is not None:
             self.stop.set()
             self.wake.set()
 
-    def _send(self, blocks: Iterator[Block]) -> None:
+    def _ended(self) -> None:
+        self.results.append((-1, None, None))
+        self.wake.set()
+
+    def _offer(self, item: Block | None) -> bool:
+        while not self._stopping():
+            try:
+                self.work.put(item, timeout=_TICK)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self, blocks: Iterator[Block], workers: int) -> None:
+        progress = self.writer.progress
+        try:
+            for block in blocks:
+                if self._stopping():
+                    return
+                if block.zero and not self.snapshot.encrypted:
+                    progress.advance(BLOCK_SIZE)  # nothing to write
+                    continue
+                if not self._offer(block):
+                    return
+            for _ in range(workers):
+                if not self._offer(None):
+                    return
+        except BaseException as error:  # reported to the coordinator
+            self._report(-2, None, error)
+        finally:
+            self._ended()
+
+    def _send(self) -> None:
         writer, snapshot_id = self.writer, self.snapshot.snapshot_id
         try:
             while not self._stopping():
                 try:
-                    block = self._take(blocks)
-                except BaseException as error:  # the disk's: reported to the coordinator
-                    self._report(-2, None, error)
-                    return
+                    block = self.work.get(timeout=_TICK)
+                except queue.Empty:
+                    continue
                 if block is None:
                     return
                 digest = ZERO_SHA256 if block.zero else sha256(block.data)
@@ -974,8 +991,7 @@ class _Sender:
                     return
                 self._report(block.index, digest, None)
         finally:
-            self.results.append((-1, None, None))
-            self.wake.set()
+            self._ended()
 
     def _taken(self) -> list[tuple[int, bytes | None, BaseException | None]]:
         """Every result the senders left so far."""
@@ -990,11 +1006,14 @@ class _Sender:
             return 0
         workers = min(self.threads, missing)
         threads = [
-            threading.Thread(
-                target=self._send, args=(blocks,), name=f"snapshot block {i}", daemon=True
-            )
+            threading.Thread(target=self._send, name=f"snapshot block {i}", daemon=True)
             for i in range(workers)
         ]
+        threads.append(
+            threading.Thread(
+                target=self._read, args=(blocks, workers), name="snapshot reader", daemon=True
+            )
+        )
         for thread in threads:
             thread.start()
         writer = self.writer
