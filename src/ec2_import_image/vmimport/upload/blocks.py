@@ -18,9 +18,10 @@ container's own map (VMDK grain tables, qcow2 L1/L2, the VHD/VHDX BATs, a RAW fi
 file, or one ranged GET of an ``s3://`` disk), cuts them into blocks, and tells which are all
 zeros.  A disk that is a local file read as it is (RAW: ``sources.FileBlob``) is read one block
 at a time instead: a read is then a ``pread`` that makes the block's bytes object itself, where
-cutting a run into blocks copies each block once more (some 0.1 ms per block, 0.2 CPU-seconds
-per GiB, measured in ``bench/ebs_direct.py``), and the kernel's read-ahead keeps the reads
-sequential on disk.  Whether an all-zero block, or a
+cutting a run into blocks copies each block once more (reading took some 0.25 ms per block in
+runs and 0.16 ms one block at a time, in the writer on the benchmark's disk: see
+docs/performance.md, "Where the direct road's CPU goes"), and the kernel's read-ahead keeps the
+reads sequential on disk.  Whether an all-zero block, or a
 block no extent touches, is written at all is the writer's decision (``ebsdirect``: they are,
 for an encrypted snapshot only).
 
