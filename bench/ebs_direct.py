@@ -4,6 +4,7 @@ APIs, side by side with its upload to S3, each to a loopback stub that checks an
 
     python bench/ebs_direct.py [--runs N] [--scheme https|http] [--output docs/performance.md]
     python bench/ebs_direct.py --tune      # the writer at several thread counts
+    python bench/ebs_direct.py --reference TREE   # and another checkout's writer, alternated
 
 The stubs run in this process: ``tests/support/ebsstub.py`` with ``keep=False`` (it checks
 each block's SHA-256, the volume's bounds, ChangedBlocksCount and the LINEAR checksum, and
@@ -20,6 +21,12 @@ around the call in the child, memory is the child's peak resident set size.  The
   (``qemu-img convert -O qcow2``: its L1/L2 tables), the direct road (the S3 road would
   upload the 20 GiB RAW file, or the qcow2 file for the image road: not this comparison);
 - dense 4 GiB, once per road, for memory: flat means the 4 GiB peak within 10% of the 1 GiB.
+
+With ``--reference TREE`` (another checkout of this project, e.g. ``git worktree add`` of an
+older commit: its ``src`` and its ``bench/ebs_client.py``, run by this tree's interpreter) the
+reference tree's writer writes the dense 1 GiB disk too, in each round beside this tree's, and
+its row and the CPU ratio of the two are added: a change's before and after under the same
+load.
 
 Targets (issue 19): the dense 1 GiB disk costs the direct road no more CPU per GiB than the
 S3 road (its hash pass included: the S3 road cannot upload without it); the sparse disk
@@ -75,9 +82,19 @@ def child(argv: list[str], env: dict[str, str]) -> tuple[dict[str, Any], float]:
     return json.loads(out), usage.ru_maxrss / 1024
 
 
-def direct(endpoint: str, path: Path, env: dict[str, str], extra: list[str] | None = None) -> Run:
+def direct(
+    endpoint: str,
+    path: Path,
+    env: dict[str, str],
+    extra: list[str] | None = None,
+    tree: Path | None = None,
+) -> Run:
+    """One write of ``path``, by this tree's writer or by ``tree``'s."""
     token = f"bench-{time.monotonic_ns()}"
-    argv = [str(EBS_CLIENT), endpoint, str(path), token, *(extra or [])]
+    client = EBS_CLIENT if tree is None else tree / "bench" / "ebs_client.py"
+    if tree is not None:
+        env = {**env, "PYTHONPATH": str(tree / "src")}
+    argv = [str(client), endpoint, str(path), token, *(extra or [])]
     if path.suffix == ".qcow2":
         argv.append("--qcow2")
     result, peak = child(argv, env)
@@ -133,13 +150,24 @@ def row(label: str, runs: list[Run], gib: float) -> str:
 
 
 def compare(
-    ebs: str, s3_endpoint: str, disks: dict[str, Path], env: dict[str, str], runs: int
+    ebs: str,
+    s3_endpoint: str,
+    disks: dict[str, Path],
+    env: dict[str, str],
+    runs: int,
+    *,
+    reference: Path | None = None,
 ) -> str:
     samples: dict[str, list[Run]] = {name: [] for name in ("s3", "dense", "raw", "qcow2")}
     direct(ebs, disks["dense"], env)  # warm-up: page cache, byte-code
     s3(s3_endpoint, disks["dense"], env)
+    if reference is not None:
+        samples["reference"] = []
+        direct(ebs, disks["dense"], env, tree=reference)
     for _ in range(runs):
         samples["s3"].append(s3(s3_endpoint, disks["dense"], env))
+        if reference is not None:
+            samples["reference"].append(direct(ebs, disks["dense"], env, tree=reference))
         samples["dense"].append(direct(ebs, disks["dense"], env))
         samples["raw"].append(direct(ebs, disks["raw"], env))
         samples["qcow2"].append(direct(ebs, disks["qcow2"], env))
@@ -150,6 +178,11 @@ def compare(
         "|---|---:|---:|---:|---:|---:|---:|",
         row("dense 1 GiB, S3 road (hash pass + upload)", samples["s3"], 1),
         row("dense 1 GiB, direct", samples["dense"], 1),
+        *(
+            [row("dense 1 GiB, direct, reference tree", samples["reference"], 1)]
+            if reference is not None
+            else []
+        ),
         row("sparse RAW (20 GiB virtual, 1 GiB data), direct", samples["raw"], 1),
         row("sparse qcow2 (20 GiB virtual, 1 GiB data), direct", samples["qcow2"], 1),
         row("dense 4 GiB, S3 road (one run)", [big_s3], 4),
@@ -165,6 +198,13 @@ def compare(
         f"{sparse_ratio:.2f} (target: at most 1.30)",
         f"peak RSS 4 GiB / 1 GiB (direct): {peak_ratio:.2f} (target: at most 1.10)",
     ]
+    if reference is not None:
+        before = median(samples["reference"], "cpu")
+        checks.append(
+            f"direct CPU, this tree / the reference tree ({reference}), dense 1 GiB: "
+            f"{median(samples['dense'], 'cpu') / before:.2f}; the reference tree / S3: "
+            f"{before / median(samples['s3'], 'cpu'):.2f}"
+        )
     each = "; ".join(
         f"{name}: " + " ".join(f"{r.wall:.2f}" for r in samples[name]) for name in samples
     )
@@ -178,7 +218,7 @@ def compare(
 
 def tune(ebs: str, path: Path, env: dict[str, str], runs: int) -> str:
     lines = ["| threads | wall s (median) | CPU s (median) |", "|---:|---:|---:|"]
-    for threads in (1, 4, 16):
+    for threads in (1, 2, 4, 8, 16):
         got = [direct(ebs, path, env, ["--concurrency", str(threads)]) for _ in range(runs)]
         lines.append(f"| {threads} | {median(got, 'wall'):.2f} | {median(got, 'cpu'):.2f} |")
     return "\n".join(lines) + "\n"
@@ -189,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_EBS_RUNS", "3")))
     parser.add_argument("--scheme", choices=["https", "http"], default="https")
     parser.add_argument("--tune", action="store_true", help="try several thread counts")
+    parser.add_argument(
+        "--reference", type=Path, help="another checkout whose writer runs beside this one's"
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args(argv)
     if shutil.which("qemu-img") is None:
@@ -207,15 +250,18 @@ def main(argv: list[str] | None = None) -> int:
             if args.tune:
                 sys.stdout.write(tune(ebs.endpoint, disks["dense"], env, args.runs))
                 return 0
-            text = compare(ebs.endpoint, stub.endpoint, disks, env, args.runs)
+            text = compare(
+                ebs.endpoint, stub.endpoint, disks, env, args.runs, reference=args.reference
+            )
         load_after = os.getloadavg()
     load = (
         f"load average {load_before[0]:.1f} before and {load_after[0]:.1f} after "
         f"(1-minute) on {os.cpu_count()} CPUs shared with other jobs"
     )
     sys.stdout.write(f"{load}\n\n{text}")
+    against = f"; the reference tree: {args.reference}" if args.reference else ""
     block = (
-        f"Measured {time.strftime('%Y-%m-%d')} on {machine()}; {load}; "
+        f"Measured {time.strftime('%Y-%m-%d')} on {machine()}; {load}{against}; "
         f"{'HTTPS' if use_tls else 'HTTP'} to the loopback stubs, each road with its defaults, "
         f"median of {args.runs} runs after a warm-up.\n\n{text}"
     )

@@ -32,7 +32,7 @@ from ec2_import_image.vmimport.upload.blocks import (
     read_blocks,
     volume_gib,
 )
-from ec2_import_image.vmimport.upload.ebsclients import KeyNotUsable, resolve_kms_key
+from ec2_import_image.vmimport.upload.ebsclients import EbsClients, KeyNotUsable, resolve_kms_key
 from ec2_import_image.vmimport.upload.ebsdirect import (
     SnapshotDelivery,
     SnapshotOutcome,
@@ -242,6 +242,45 @@ def test_a_requested_key_encrypts_the_snapshot_and_a_denied_block_is_told(
     assert snapshot.params["Description"] == "web-1"
     recorded = journal.snapshot()
     assert recorded is not None and recorded.encrypted and recorded.kms_key_arn == arn
+
+
+def test_every_block_carries_one_user_agent_made_once(
+    tmp_path: Path, db: StateDB, ebs: EbsStub
+) -> None:
+    """The EBS client's User-Agent is given once (botocore, Python, the platform and the
+    session's own extra), not built anew by botocore for each of 2,048 requests per GiB."""
+    import platform
+
+    import botocore
+    import botocore.session
+
+    session = botocore.session.get_session()
+    session.user_agent_extra = "ec2-import-image/test vmimport"
+    sent: list[str] = []
+
+    def make(service: str, config: Any) -> Any:
+        client = session.create_client(
+            service,
+            region_name="us-east-1",
+            endpoint_url=ebs.endpoint,
+            aws_access_key_id="AKIDEXAMPLE",
+            aws_secret_access_key="secret",
+            config=config,
+        )
+        client.meta.events.register(
+            "before-send.ebs.PutSnapshotBlock",
+            lambda request, **_: sent.append(request.headers["User-Agent"].decode()),
+        )
+        return client
+
+    path = dense(tmp_path / "dense.raw", 3)
+    journal = disk_journal(db, "disk", str(path))
+    write_snapshot(EbsClients(make, concurrency=2), journal, raw(path), SnapshotRequest(TOKEN))
+    expected = (
+        f"Botocore/{botocore.__version__} Python/{platform.python_version()} "
+        f"{platform.system()}/{platform.release()} ec2-import-image/test vmimport"
+    )
+    assert sent == [expected] * 3
 
 
 # ------------------------------------------------------------------ resume
@@ -595,6 +634,23 @@ def test_blocks_are_read_in_runs_and_zero_blocks_are_the_shared_buffer() -> None
     assert all(b.data is ZERO_BLOCK for b in blocks if b.zero)
     assert blocks[-2].data == bytes(99) + b"\2" + bytes(BLOCK_SIZE - 100)  # padded
     assert blocks[-1].data is ZERO_BLOCK  # past the disk's end
+
+
+def test_a_local_raw_file_is_read_one_block_per_read(tmp_path: Path) -> None:
+    """Each block of a RAW file is its own ``pread``: no run read and then cut (a copy)."""
+    path = dense(tmp_path / "dense.raw", 10)
+    reads: list[tuple[int, int]] = []
+
+    class Counted(FileBlob):
+        def read(self, offset: int, length: int) -> bytes:
+            reads.append((offset, length))
+            return super().read(offset, length)
+
+    with Counted(path) as blob:
+        disk = open_virtual_disk(blob, str(path), declared=ContainerFormat.RAW)
+        blocks = list(read_blocks(disk, range(10)))
+    assert reads == [(i * BLOCK_SIZE, BLOCK_SIZE) for i in range(10)]
+    assert b"".join(block.data for block in blocks) == path.read_bytes()
 
 
 def test_the_linear_checksum_hashes_the_digests_concatenated_in_order() -> None:

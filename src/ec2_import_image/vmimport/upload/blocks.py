@@ -15,7 +15,13 @@ container's own map (VMDK grain tables, qcow2 L1/L2, the VHD/VHDX BATs, a RAW fi
 ``SEEK_DATA``/``SEEK_HOLE``), so the holes of a 20 GiB-virtual disk holding 1 GiB are never read.
 :func:`read_blocks` reads those blocks in runs of up to :data:`CHUNK_BLOCKS` consecutive blocks
 (one read of the virtual disk each, which the readers turn into few positioned reads of the
-file), cuts them into blocks, and tells which are all zeros.  Whether an all-zero block, or a
+file, or one ranged GET of an ``s3://`` disk), cuts them into blocks, and tells which are all
+zeros.  A disk that is a local file read as it is (RAW: ``sources.FileBlob``) is read one block
+at a time instead: a read is then a ``pread`` that makes the block's bytes object itself, where
+cutting a run into blocks copies each block once more (reading took some 0.25 ms per block in
+runs and 0.16 ms one block at a time, in the writer on the benchmark's disk: see
+docs/performance.md, "Where the direct road's CPU goes"), and the kernel's read-ahead keeps the
+reads sequential on disk.  Whether an all-zero block, or a
 block no extent touches, is written at all is the writer's decision (``ebsdirect``: they are,
 for an encrypted snapshot only).
 
@@ -40,6 +46,7 @@ from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 from ec2_import_image.diskimage.blob import Extent, blocks_in
+from ec2_import_image.diskimage.sources import FileBlob
 
 #: the EBS snapshot block: 512 KiB
 BLOCK_SIZE = 512 * 1024
@@ -133,11 +140,11 @@ class Block:
         return self.data is ZERO_BLOCK
 
 
-def _chunks(indexes: Iterable[int]) -> Iterator[range]:
-    """Consecutive indexes joined into runs of at most ``CHUNK_BLOCKS``."""
+def _chunks(indexes: Iterable[int], most: int) -> Iterator[range]:
+    """Consecutive indexes joined into runs of at most ``most``."""
     start = stop = -1
     for index in indexes:
-        if index == stop and stop - start < CHUNK_BLOCKS:
+        if index == stop and stop - start < most:
             stop += 1
             continue
         if stop > start:
@@ -151,7 +158,8 @@ def read_blocks(disk: BlockSource, indexes: Iterable[int]) -> Iterator[Block]:
     """The blocks ``indexes`` (ascending) of the disk, read in runs; past the disk's end, and
     wherever the disk reads zeros for a whole block, the block is ``ZERO_BLOCK``."""
     size = disk.size
-    for chunk in _chunks(indexes):
+    local = isinstance(getattr(disk, "disk", disk), FileBlob)  # see the module's docstring
+    for chunk in _chunks(indexes, 1 if local else CHUNK_BLOCKS):
         offset = chunk.start * BLOCK_SIZE
         length = min(len(chunk) * BLOCK_SIZE, max(0, size - offset))
         data = disk.read(offset, length) if length else b""

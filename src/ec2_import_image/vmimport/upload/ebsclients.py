@@ -7,6 +7,20 @@ limited on the application then multiple threads will wait for the connection to
 available" (https://docs.aws.amazon.com/ebs/latest/userguide/ebsapi-performance.html).  EC2
 is asked for the snapshot's state (DescribeSnapshots), KMS for a key's ARN.
 
+The EBS client makes some 2,048 PutSnapshotBlock requests per GiB, so what botocore does
+again on each request for nothing counts (docs/performance.md, "The direct road").  Its
+configuration (``botocore.config.Config``, public options only) turns off two such things:
+
+- the request and response checksums botocore would compute itself (the writer sends each
+  block's SHA-256 and checks the one EBS answers);
+- the User-Agent built anew for every request: botocore composes it from a dozen parts and
+  then rebuilds it once more before signing, some 0.1 ms of CPU per request, a fifth of a
+  CPU-second per GiB, to send the same string each time.  ``Config.user_agent`` gives it once
+  (``fixed_user_agent``: the SDK, Python and platform, as botocore's ``Session.user_agent``
+  writes them; botocore appends the session's ``user_agent_extra``, this program's name and
+  version, to it).  Only this client's header changes, and nothing else of the request:
+  signing, credentials, retries and validation stay botocore's.
+
 StartSnapshot's ``KmsKeyArn`` is "The Amazon Resource Name (ARN) of the Key Management
 Service (KMS) key": a key id, an alias name or an alias ARN a user gives is resolved with KMS
 DescribeKey, which takes any of them and answers the key's ARN (``KeyMetadata.Arn``).  A key
@@ -15,6 +29,7 @@ ARN is used as given (no call, no ``kms:DescribeKey`` permission needed).
 
 from __future__ import annotations
 
+import platform
 import re
 import threading
 from collections.abc import Callable
@@ -35,6 +50,10 @@ if TYPE_CHECKING:
 #: a KMS key's ARN (not an alias's): arn:PARTITION:kms:REGION:ACCOUNT:key/ID
 _KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+")
 
+#: PutSnapshotBlock requests in flight at once per disk: the default of ``vmimport import
+#: --upload-threads`` (see "Throughput and threads" in ``ebsdirect``)
+DEFAULT_CONCURRENCY = 8
+
 #: makes a botocore client of a service (typed where it is used: ``EbsClients.ebs``...)
 ClientMaker = Callable[[str, "Config | None"], object]
 
@@ -42,7 +61,7 @@ ClientMaker = Callable[[str, "Config | None"], object]
 class EbsClients:
     """The direct road's clients, each made once, on first use (thread-safe)."""
 
-    def __init__(self, make: ClientMaker, *, concurrency: int = 16) -> None:
+    def __init__(self, make: ClientMaker, *, concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self._make = make
         self.concurrency = concurrency
         self._clients: dict[str, object] = {}
@@ -66,6 +85,7 @@ class EbsClients:
             max_pool_connections=self.concurrency + 2,
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
+            user_agent=fixed_user_agent(),
         )
 
     @property
@@ -82,7 +102,18 @@ class EbsClients:
         return cast("KMSClient", self._client("kms"))
 
 
-def from_run(run: Run, *, concurrency: int = 16) -> EbsClients:
+def fixed_user_agent() -> str:
+    """The EBS client's User-Agent, made once (see the module's docstring): botocore's name and
+    version, Python's, the platform's, in ``botocore.session.Session.user_agent``'s form."""
+    import botocore
+
+    return (
+        f"Botocore/{botocore.__version__} Python/{platform.python_version()} "
+        f"{platform.system()}/{platform.release()}"
+    )
+
+
+def from_run(run: Run, *, concurrency: int = DEFAULT_CONCURRENCY) -> EbsClients:
     """The direct road's clients of a ``vmimport`` run (its session, its ``--endpoint-url``)."""
 
     def make(service: str, config: Config | None) -> BaseClient:

@@ -78,10 +78,14 @@ second." (https://docs.aws.amazon.com/ebs/latest/userguide/ebsapi-performance.ht
 from inside AWS.  From outside, many connections stall instead: coldsnap's fixed 64 workers
 left uploads from GitHub's runners unreliable (awslabs/coldsnap#437, reported from
 NixOS/amis#352) until PR #438 made the count configurable (``--workers``; its download side
-followed in #452, noting the per-snapshot request limit).  The default here is 16 threads
-(8 MiB in flight: a 100 Mbit/s link at 100 ms round trips stays full), configurable
-(``concurrency``, the engine's ``--upload-threads``).  Quotas: "CompleteSnapshot requests per
-account: 10 per second", not adjustable
+followed in #452, noting the per-snapshot request limit).  The default here is 8 threads,
+the default of the engine's ``--upload-threads`` (``ebsclients.DEFAULT_CONCURRENCY``; 4 MiB
+in flight: at 100 ms per request, some 40 MiB/s, more than a 300 Mbit/s link carries),
+configurable (``concurrency``).  More threads cost CPU time where the CPU is what bounds the
+write (a fast link, few cores): each PutSnapshotBlock is some 1 ms of Python in botocore, and
+threads ready at once contend for the interpreter's lock (docs/performance.md).
+
+Quotas: "CompleteSnapshot requests per account: 10 per second", not adjustable
 (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-resource-quotas.html); the EBS direct
 APIs' other defaults are listed in each account's Service Quotas (service code ``ebs``) and
 were recorded (a published dump of one account's defaults, 2022) as "PutSnapshotBlock
@@ -140,7 +144,7 @@ from ec2_import_image.vmimport.upload.blocks import (
     sha256,
     volume_gib,
 )
-from ec2_import_image.vmimport.upload.ebsclients import EbsClients
+from ec2_import_image.vmimport.upload.ebsclients import DEFAULT_CONCURRENCY, EbsClients
 from ec2_import_image.vmimport.upload.ebserrors import (
     BlockRefused,
     SnapshotAccessDenied,
@@ -153,9 +157,7 @@ from ec2_import_image.vmimport.upload.ebspacing import DEFAULT_PACING, Stopped, 
 from ec2_import_image.vmimport.upload.ebspacing import transient as is_transient
 from ec2_import_image.vmimport.upload.errors import FileChanged, UploadCancelled, UploadError
 from ec2_import_image.vmimport.upload.progress import NullProgress, Progress
-from ec2_import_image.vmimport.upload.results import drain, ready
 
-DEFAULT_CONCURRENCY = 16
 #: minutes: see "Resume" in the module's docstring
 DEFAULT_TIMEOUT_MINUTES = 1440
 #: StartSnapshot's Timeout range (minutes), from the EBS direct APIs model
@@ -171,8 +173,8 @@ SETTLING = 150.0
 MAX_TOKEN = 64
 #: blocks read back from the journal per page
 PAGE = 4096
-#: seconds the coordinator waits for a sender's result before checking ``cancel``
-_POLL = 0.2
+#: seconds between two looks of the coordinator at the senders' results (and at ``cancel``)
+_TICK = 0.1
 #: seconds an interrupted write waits for its threads (each stops within one block)
 _JOIN = 10.0
 
@@ -899,6 +901,15 @@ class _Sender:
     """The blocks to write: one reader thread, a bounded queue, a pool of sender threads, and
     the coordinator (the calling thread) committing what EBS acknowledged in batches.
 
+    The senders leave their results on a deque that the coordinator empties ten times a
+    second (woken at once for an error or a thread's end), not on a queue that wakes it for
+    each: at some 2,000 blocks per GiB, a wake-up per result cost a thread switch and a wait
+    for the interpreter's lock each, which a write on two cores paid in CPU time
+    (docs/performance.md, "The direct road").  The reading stays in a thread of its own, ahead
+    of the senders: a container's reader (qcow2's tables, a VMDK's grains) then works while
+    they send, and every read buffer is the one thread's, which keeps the allocator's memory
+    as small as the queue.
+
     Daemon threads, not ``concurrent.futures`` (whose workers the interpreter waits for at
     exit): a Ctrl-C ends the process even while a request waits for a reply.
     """
@@ -911,20 +922,32 @@ class _Sender:
         self.stop = threading.Event()
         self.threads = max(1, min(writer.settings.concurrency, writer.clients.concurrency))
         self.work: queue.Queue[Block | None] = queue.Queue(maxsize=self.threads)
-        #: (block index or -1 for "this thread is done", digest, error)
-        self.results: queue.SimpleQueue[tuple[int, bytes | None, BaseException | None]] = (
-            queue.SimpleQueue()
+        #: (block index, -2 for a read error or -1 for "this thread is done", digest, error)
+        self.results: collections.deque[tuple[int, bytes | None, BaseException | None]] = (
+            collections.deque()
         )
+        #: set when the coordinator should look now (an error, a thread's end)
+        self.wake = threading.Event()
 
     def _stopping(self) -> bool:
         """Whether to stop: an error, or the caller's cancel (each thread looks before its
         next block, so a cancel stops them within the block each is sending)."""
         return self.stop.is_set() or self.writer.cancel.is_set()
 
+    def _report(self, index: int, digest: bytes | None, error: BaseException | None) -> None:
+        self.results.append((index, digest, error))
+        if error is not None:
+            self.stop.set()
+            self.wake.set()
+
+    def _ended(self) -> None:
+        self.results.append((-1, None, None))
+        self.wake.set()
+
     def _offer(self, item: Block | None) -> bool:
         while not self._stopping():
             try:
-                self.work.put(item, timeout=_POLL)
+                self.work.put(item, timeout=_TICK)
                 return True
             except queue.Full:
                 continue
@@ -945,17 +968,16 @@ class _Sender:
                 if not self._offer(None):
                     return
         except BaseException as error:  # reported to the coordinator
-            self.results.put((-2, None, error))
-            self.stop.set()
+            self._report(-2, None, error)
         finally:
-            self.results.put((-1, None, None))
+            self._ended()
 
     def _send(self) -> None:
         writer, snapshot_id = self.writer, self.snapshot.snapshot_id
         try:
             while not self._stopping():
                 try:
-                    block = self.work.get(timeout=_POLL)
+                    block = self.work.get(timeout=_TICK)
                 except queue.Empty:
                     continue
                 if block is None:
@@ -965,12 +987,19 @@ class _Sender:
                 try:
                     writer.put(snapshot_id, block, digest, percent, self.stop)
                 except BaseException as error:  # reported to the coordinator
-                    self.results.put((block.index, digest, error))
-                    self.stop.set()
+                    self._report(block.index, digest, error)
                     return
-                self.results.put((block.index, digest, None))
+                self._report(block.index, digest, None)
         finally:
-            self.results.put((-1, None, None))
+            self._ended()
+
+    def _taken(self) -> list[tuple[int, bytes | None, BaseException | None]]:
+        """Every result the senders left so far."""
+        taken = []
+        with contextlib.suppress(IndexError):
+            while True:
+                taken.append(self.results.popleft())
+        return taken
 
     def send(self, blocks: Iterator[Block], missing: int) -> int:
         if missing <= 0:
@@ -990,7 +1019,7 @@ class _Sender:
         writer = self.writer
         settings = writer.settings
         pending: list[WrittenBlock] = []
-        #: results taken off the queue and not handled yet (an interruption keeps them)
+        #: results taken off the deque and not handled yet (an interruption keeps them)
         inbox: collections.deque[tuple[int, bytes | None, BaseException | None]] = (
             collections.deque()
         )
@@ -1003,7 +1032,9 @@ class _Sender:
                 if writer.cancel.is_set() and failure is None:
                     self.stop.set()
                     failure = (Stopped(), -1, None)
-                inbox.extend(ready(self.results, _POLL))
+                if self.wake.wait(_TICK):
+                    self.wake.clear()
+                inbox.extend(self._taken())
                 acknowledged = 0
                 while inbox:
                     index, digest, error = inbox[0]
@@ -1032,7 +1063,7 @@ class _Sender:
             self.stop.set()
             for thread in threads:
                 thread.join(_JOIN)
-            taken = [*inbox, *drain(self.results)]
+            taken = [*inbox, *self._taken()]
             late = [WrittenBlock(i, d) for i, d, e in taken if i >= 0 and d and not e]
             known = {block.index for block in pending}
             late = [block for block in late if block.index not in known]

@@ -1,9 +1,10 @@
 """The results queue of an upload's worker threads, as its coordinating thread reads it.
 
-Both uploads (``multipart``'s parts, ``ebsdirect``'s blocks) run a pool of daemon threads that
-put what each request became on a ``queue.SimpleQueue``; the calling thread waits for the
-first result a short while (so that it notices a cancel or a Ctrl-C in time) and takes every
-other one ready with it, committing them together.
+The S3 road's upload (``multipart``'s parts) runs a pool of daemon threads that put what each
+request became on a ``queue.SimpleQueue``; the calling thread waits for the first result a
+short while (so that it notices a cancel or a Ctrl-C in time) and takes every other one ready
+with it, committing them together.  (The direct road's writer, at some 2,000 requests per GiB
+against the S3 road's 32, is not woken per result: ``ebsdirect._Sender``.)
 """
 
 from __future__ import annotations
