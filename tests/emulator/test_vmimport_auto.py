@@ -26,7 +26,7 @@ from ec2_import_image.vmimport.state.records import EntrySpec, ImportOptions, Ph
 from tests.emulator.conftest import BUCKET, Lab
 from tests.emulator.snapshotlab import faults
 from tests.emulator.test_vmimport_batch import run_batch
-from tests.emulator.test_vmimport_direct import own_snapshots
+from tests.emulator.test_vmimport_direct import own_snapshots, run_via
 from tests.support.diskfixtures import DiskFixtures
 from tests.support.osfixtures import OsImages
 from tests.support.vmimport_run import Outcome, vmimport
@@ -34,17 +34,7 @@ from tests.vmimport.test_check import report
 
 
 def run_auto(lab: Lab, *argv: str, state: Path) -> Outcome:
-    return vmimport(
-        lab.endpoint,
-        "import",
-        "--via",
-        "auto",
-        *argv,
-        "--state",
-        str(state),
-        clock=lab.clock,
-        sleep=lab.clock.advance,
-    )
+    return run_via(lab, "auto", *argv, state=state)
 
 
 def attempt_of(state: Path, name: str) -> Any:
@@ -144,19 +134,8 @@ def test_a_windows_read_on_the_disk_is_refused_off_the_image_road(
 ) -> None:
     """No --platform: the Windows is read on the disk, and neither registering road takes it
     (it would register the disk unchanged as a Linux/UNIX AMI)."""
-    outcome = vmimport(
-        granted.endpoint,
-        "import",
-        str(os_images.path("windows2019")),
-        "--via",
-        road,
-        "--bucket",
-        BUCKET,
-        "--state",
-        str(tmp_path / "s"),
-        clock=granted.clock,
-        sleep=granted.clock.advance,
-    )
+    disk = str(os_images.path("windows2019"))
+    outcome = run_via(granted, road, disk, "--bucket", BUCKET, state=tmp_path / "s")
     assert outcome.status == ExitStatus.PROBLEMS, outcome.stderr
     assert "platform-unsupported" in outcome.stderr
     assert "Windows Server 2019 Datacenter is Windows" in outcome.stderr

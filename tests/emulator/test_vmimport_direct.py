@@ -26,18 +26,23 @@ from tests.support.diskfixtures import DiskFixtures, oracle
 from tests.support.vmimport_run import Outcome, vmimport
 
 
-def run_direct(lab: Lab, *argv: str, state: Path) -> Outcome:
+def run_via(lab: Lab, road: str, *argv: str, state: Path) -> Outcome:
+    """``vmimport import --via ROAD ARGV --state STATE`` on the lab's clock."""
     return vmimport(
         lab.endpoint,
         "import",
         "--via",
-        "direct",
+        road,
         *argv,
         "--state",
         str(state),
         clock=lab.clock,
         sleep=lab.clock.advance,
     )
+
+
+def run_direct(lab: Lab, *argv: str, state: Path) -> Outcome:
+    return run_via(lab, "direct", *argv, state=state)
 
 
 def tags_of(resource: dict[str, Any]) -> dict[str, str]:
