@@ -194,12 +194,7 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
             if changed.rowcount != 1:
                 raise UnknownEntry(f"{claim.name} has no disk {position + 1}")
             if note:
-                self._event(
-                    conn,
-                    claim.entry_id,
-                    now,
-                    f"{disk_name(conn, claim.entry_id, position)}: {note}",
-                )
+                self._disk_event(conn, claim, position, now, note)
 
     def record_digest(self, claim: Claim, position: int, digest: FileDigest) -> None:
         """The disk's file as hashed (path, stat identity, SHA-256, its parts' SHA-256s)."""
@@ -239,12 +234,12 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(claim.entry_id, position, upload.upload_id, *part) for part in upload.parts],
             )
-            self._event(
+            self._disk_event(
                 conn,
-                claim.entry_id,
+                claim,
+                position,
                 now,
-                f"{disk_name(conn, claim.entry_id, position)}: multipart upload to "
-                f"s3://{upload.bucket}/{upload.key}",
+                f"multipart upload to s3://{upload.bucket}/{upload.key}",
             )
 
     def record_parts(
@@ -287,16 +282,13 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
                 f"UPDATE disks SET {_CLEAR_UPLOAD} WHERE entry_id = ? AND position = ?",
                 (claim.entry_id, position),
             )
-            self._event(
-                conn, claim.entry_id, now, f"{disk_name(conn, claim.entry_id, position)}: {reason}"
-            )
+            self._disk_event(conn, claim, position, now, reason)
 
     def disk_note(self, claim: Claim, position: int, message: str) -> None:
         """A line of the disk's history."""
         with self._write() as conn:
             now = self._fence(conn, claim)
-            name = disk_name(conn, claim.entry_id, position)
-            self._event(conn, claim.entry_id, now, f"{name}: {message}")
+            self._disk_event(conn, claim, position, now, message)
 
     def record_object(self, claim: Claim, position: int, stored: StoredObject) -> None:
         """The disk's S3 object: found there, uploaded by this tool, or deleted by it.
@@ -322,12 +314,8 @@ class StateDB(EntryStore, DistributionStore, SnapshotStore, SnapshotTaskStore):
                     position,
                 ),
             )
-            self._event(
-                conn,
-                claim.entry_id,
-                now,
-                f"{disk_name(conn, claim.entry_id, position)}: s3://{stored.bucket}/{stored.key} "
-                f"{stored.state}",
+            self._disk_event(
+                conn, claim, position, now, f"s3://{stored.bucket}/{stored.key} {stored.state}"
             )
 
     def journal(self, claim: Claim, position: int) -> DiskJournal:

@@ -130,12 +130,12 @@ class SnapshotStore(Store):
                 ),
             )
             replaced = f", replacement {snapshot.replacement}" if snapshot.replacement else ""
-            self._event(
+            self._disk_event(
                 conn,
-                claim.entry_id,
+                claim,
+                position,
                 now,
-                f"{disk_name(conn, claim.entry_id, position)}: snapshot {snapshot.snapshot_id} "
-                f"{snapshot.state} "
+                f"snapshot {snapshot.snapshot_id} {snapshot.state} "
                 f"({snapshot.volume_size} GiB{replaced})",
             )
 
@@ -210,9 +210,7 @@ class SnapshotStore(Store):
                 f"UPDATE disk_snapshots SET {assignments} WHERE entry_id = ? AND position = ?",
                 (*values, claim.entry_id, position),
             )
-            self._event(
-                conn, claim.entry_id, now, f"{disk_name(conn, claim.entry_id, position)}: {note}"
-            )
+            self._disk_event(conn, claim, position, now, note)
 
     def snapshot_completing(
         self,
@@ -294,9 +292,7 @@ class SnapshotStore(Store):
                     f"DELETE FROM {table} WHERE entry_id = ? AND position = ?",
                     (claim.entry_id, position),
                 )
-            self._event(
-                conn, claim.entry_id, now, f"{disk_name(conn, claim.entry_id, position)}: {reason}"
-            )
+            self._disk_event(conn, claim, position, now, reason)
 
 
 class SnapshotJournal:

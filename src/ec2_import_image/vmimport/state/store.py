@@ -354,3 +354,10 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?)",
             (entry_id, now, row["attempt"], row["phase"], message, progress),
         )
+
+    def _disk_event(
+        self, conn: sqlite3.Connection, claim: Claim, position: int, now: float, message: str
+    ) -> None:
+        """A line of the history of the disk in row ``position``, named as ``disk_name`` says."""
+        name = disk_name(conn, claim.entry_id, position)
+        self._event(conn, claim.entry_id, now, f"{name}: {message}")
