@@ -19,6 +19,10 @@ ACCESS_DENIED = frozenset(
 )
 
 
+#: EC2's answer for a snapshot id it does not know (deleted, or never made)
+SNAPSHOT_NOT_FOUND = "InvalidSnapshot.NotFound"
+
+
 def _reply(error: BaseException) -> Mapping[str, Any]:
     response = getattr(error, "response", None)
     return response if isinstance(response, Mapping) else {}

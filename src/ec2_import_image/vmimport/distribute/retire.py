@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from ec2_import_image.awserrors import error_code
+from ec2_import_image.awserrors import SNAPSHOT_NOT_FOUND, error_code
 from ec2_import_image.vmimport.distribute.errors import Refused, refusal
 from ec2_import_image.vmimport.distribute.plan import ImageView
 from ec2_import_image.vmimport.state.distribution import ImageState, Step
@@ -46,7 +46,7 @@ def _delete_each(ec2: EC2Client, image_id: str, snapshots: Sequence[str]) -> Der
             ec2.delete_snapshot(SnapshotId=snapshot_id)
         except ClientError as error:
             code = error_code(error)
-            if code == "InvalidSnapshot.NotFound":
+            if code == SNAPSHOT_NOT_FOUND:
                 continue
             kept.append((snapshot_id, code or str(error)))
             continue

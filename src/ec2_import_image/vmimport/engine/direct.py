@@ -43,7 +43,7 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ec2_import_image.awserrors import error_code
+from ec2_import_image.awserrors import SNAPSHOT_NOT_FOUND, error_code
 from ec2_import_image.diskimage.sources import FileBlob
 from ec2_import_image.diskimage.virtual import VirtualDisk, open_virtual_disk, siblings
 from ec2_import_image.importtasks.pacing import POLLING, Pacer
@@ -86,8 +86,6 @@ _DELIVERED = {
 }
 #: times one run replaces one disk's snapshot that can no longer be written
 REPLACEMENTS = 1
-#: EC2's answer for a snapshot id it does not know (DeleteSnapshot of one already deleted)
-_GONE = "InvalidSnapshot.NotFound"
 
 
 @contextlib.contextmanager
@@ -270,7 +268,7 @@ class DirectRoad:
             try:
                 work.services.ec2.delete_snapshot(SnapshotId=snapshot_id)
             except ClientError as refused:
-                if error_code(refused) != _GONE:
+                if error_code(refused) != SNAPSHOT_NOT_FOUND:
                     raise
         work.reporter.step(
             f"{error}: deleted; {volume.label} is written again into a new snapshot "

@@ -124,7 +124,7 @@ from typing import Any, NamedTuple, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ec2_import_image.awserrors import error_code, error_message
+from ec2_import_image.awserrors import SNAPSHOT_NOT_FOUND, error_code, error_message
 from ec2_import_image.diskimage.errors import DiskImageError
 from ec2_import_image.importtasks.pacing import Pacer, Pacing
 from ec2_import_image.vmimport.errors import from_aws
@@ -182,8 +182,6 @@ _QUOTA = frozenset({"ConcurrentLimitExceededException", "ServiceQuotaExceededExc
 _DENIED = "AccessDeniedException"
 _NOT_FOUND = "ResourceNotFoundException"
 _INVALID = "ValidationException"
-#: EC2's answer for a snapshot id it does not know
-_EC2_NOT_FOUND = "InvalidSnapshot.NotFound"
 
 
 #: sleeps so many seconds; True when the wait is to stop (``threading.Event.wait``'s answer)
@@ -392,7 +390,7 @@ class _Waiter:
         seconds of not knowing it, when it was just started)."""
 
         def retry(error: BaseException, lasted: float) -> bool:
-            if error_code(error) == _EC2_NOT_FOUND:
+            if error_code(error) == SNAPSHOT_NOT_FOUND:
                 return settling and lasted < SETTLING
             return is_transient(error)
 
@@ -405,7 +403,7 @@ class _Waiter:
                 clock=self.clock,
             )
         except ClientError as error:
-            if error_code(error) == _EC2_NOT_FOUND:
+            if error_code(error) == SNAPSHOT_NOT_FOUND:
                 return None
             raise
         found = [s for s in reply.get("Snapshots", []) if s.get("SnapshotId") == snapshot_id]
