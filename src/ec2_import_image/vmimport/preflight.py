@@ -39,7 +39,7 @@ from ec2_import_image.vmimport.disks import ObjectMissing, OpenedDisk, open_disk
 from ec2_import_image.vmimport.errors import Incomplete, UsageError
 from ec2_import_image.vmimport.report import CheckReport
 from ec2_import_image.vmimport.roadverdicts import road_verdicts
-from ec2_import_image.vmimport.spec import Auto, Via
+from ec2_import_image.vmimport.spec import Auto, ImportOptions, Via
 
 #: how the account is checked (``check_account``, or a cache of it for a batch)
 AccountCheck = Callable[[Run, AccountInputs], AccountReport]
@@ -62,6 +62,20 @@ class CheckRequest(NamedTuple):
     #: the road the import takes: the disks (``roadcheck``) and the operating system are
     #: judged for it (``auto``: for the road the verdicts recommend)
     via: Via = Road.IMAGE
+
+    @classmethod
+    def of_disks(cls, disks: Sequence[str], options: ImportOptions, via: Via) -> CheckRequest:
+        """The check of an import's disks as its options describe them (format, boot mode,
+        architecture, platform: what was given) for ``via``, without the account
+        (``_replace`` adds the role, bucket and key to check it too)."""
+        return cls(
+            disks=tuple(disks),
+            format=options.format.value if options.format else None,
+            boot_mode=options.boot_mode.value if options.boot_mode else None,
+            architecture=options.architecture.value if options.architecture else None,
+            platform=options.platform.value if options.platform else None,
+            via=via,
+        )
 
 
 class Inspected(NamedTuple):

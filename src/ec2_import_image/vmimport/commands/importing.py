@@ -451,15 +451,8 @@ def auto_choices(
             [disk.location for disk in spec.disks]
         ):
             continue
-        options = spec.options
-        request = CheckRequest(
-            disks=tuple(disk.location for disk in spec.disks),
-            format=options.format.value if options.format else None,
-            boot_mode=options.boot_mode.value if options.boot_mode else None,
-            architecture=options.architecture.value if options.architecture else None,
-            platform=options.platform.value if options.platform else None,
-            via=Auto.AUTO,
-        )
+        locations = [disk.location for disk in spec.disks]
+        request = CheckRequest.of_disks(locations, spec.options, Auto.AUTO)
         try:
             verdicts = check_image(run, request).roads
         except VmimportError:

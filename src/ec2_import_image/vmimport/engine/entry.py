@@ -498,17 +498,11 @@ class EntryWork:
         local = local and (via is Auto.AUTO or TABLE[via].bucket)
         report = check_image(
             self.services.run,
-            CheckRequest(
-                disks=self.sources,
-                format=options.format.value if options.format else None,
-                boot_mode=options.boot_mode.value if options.boot_mode else None,
-                architecture=options.architecture.value if options.architecture else None,
-                platform=options.platform.value if options.platform else None,
+            CheckRequest.of_disks(self.sources, options, via)._replace(
                 role_name=options.role_name,
                 bucket=options.bucket if local else None,
                 kms_key_id=options.kms_key_id,
                 verify_digests=self.settings.verify_digests,
-                via=via,
             ),
             inspected=inspected,
             account_check=self.services.account_check,
