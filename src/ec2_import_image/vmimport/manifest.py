@@ -44,8 +44,8 @@ from ec2_import_image.vmimport.spec import (
     DEFAULT_PREFIX,
     DEFAULT_ROLE,
     MAX_DISKS,
+    VIA_NAMES,
     Architecture,
-    Auto,
     BootMode,
     DiskFormat,
     DiskSource,
@@ -178,8 +178,7 @@ def _via(value: Any) -> Via:
     try:
         return via_named(text)
     except ValueError:
-        allowed = ", ".join([*(road.value for road in Road), Auto.AUTO.value])
-        raise BadValue(f"{text!r} is not one of: {allowed}") from None
+        raise BadValue(f"{text!r} is not one of: {', '.join(VIA_NAMES)}") from None
 
 
 def _name(value: Any) -> str:

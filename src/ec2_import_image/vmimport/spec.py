@@ -63,6 +63,10 @@ class Auto(StrEnum):
 Via = Road | Auto
 
 
+#: what ``--via`` and the manifest's ``via`` take: the roads, and auto
+VIA_NAMES = (*(road.value for road in Road), Auto.AUTO.value)
+
+
 def via_named(text: str) -> Via:
     """The ``--via`` value ``text`` names (case-insensitive); ValueError for another."""
     lowered = text.lower()

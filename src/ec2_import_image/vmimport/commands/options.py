@@ -14,12 +14,11 @@ from typing import Any, TypeVar
 
 import click
 
-from ec2_import_image.roads import Road
 from ec2_import_image.vmimport.commands.check import ARCHITECTURE_HELP, choice
 from ec2_import_image.vmimport.errors import UsageError
 from ec2_import_image.vmimport.spec import (
+    VIA_NAMES,
     Architecture,
-    Auto,
     BootMode,
     DiskFormat,
     LicenseType,
@@ -73,7 +72,7 @@ VIA_HELP = (
 )
 
 #: what --via takes: the roads, and auto
-VIA_CHOICES = click.Choice([*(road.value for road in Road), Auto.AUTO.value], case_sensitive=False)
+VIA_CHOICES = click.Choice(VIA_NAMES, case_sensitive=False)
 
 IMDS_HELP = (
     "Require IMDSv2 of instances launched from the AMI (ImdsSupport v2.0). Irreversible: the AMI "
