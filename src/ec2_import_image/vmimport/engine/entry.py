@@ -737,9 +737,8 @@ class EntryWork:
 
     def _checked_road(self) -> str | None:
         """``--via`` of the check line: the road the attempt takes (None: the image road)."""
-        via = self.spec.options.via
-        attempt = self.entry().attempt
-        road = attempt.via if attempt.road_recorded or via is Auto.AUTO else via.value
+        via = road_taken(self.spec, self.entry())
+        road = self.entry().attempt.via if via is Auto.AUTO else via.value
         return None if road == Road.IMAGE.value else road
 
     def _kept_uploads(self) -> list[str]:

@@ -222,7 +222,7 @@ def snapshot_ids(ended: Mapping[int, Task]) -> list[str]:
 def _report(work: EntryWork, source: str) -> DiskReport | None:
     """The check's report of a disk of the road (an OVA's disk by its ``OVA!member`` name)."""
     for report in work.reports.values():
-        for disk in (report, *report.disks):
+        for disk in report.all_disks():
             if disk.source == source:
                 return disk
     return None
