@@ -52,6 +52,7 @@ from ec2_import_image.vmimport.state.db import StateDB
 from ec2_import_image.vmimport.state.paths import import_state_path
 from ec2_import_image.vmimport.state.records import DiskState, Entry, EntrySpec
 from ec2_import_image.vmimport.state.records import ImportOptions as StoredOptions
+from ec2_import_image.vmimport.upload.ebsclients import DEFAULT_CONCURRENCY
 from ec2_import_image.vmimport.upload.parts import S3_MIN_PART
 
 if TYPE_CHECKING:
@@ -213,7 +214,7 @@ def _engine_options(state_default: str) -> list[Callable[[F], F]]:
         click.option(
             "--upload-threads",
             type=click.IntRange(min=1, max=64),
-            default=8,
+            default=DEFAULT_CONCURRENCY,
             show_default=True,
             help="Parts (S3) or blocks (--via direct: EBS direct APIs) sent at once per disk.",
         ),
